@@ -1,0 +1,209 @@
+"""Every exception ftorm raises, in one tree.
+
+::
+
+    FtormError
+    ├── QuerySyntaxError (ValueError)          bad query text; .line .column .expected
+    ├── SchemaError (ValueError)               a schema document ftorm cannot read
+    ├── UnknownTypeError (KeyError)            an entity type the schema does not know
+    ├── UnknownAttributeError (AttributeError) an attribute the model/type does not have
+    ├── NotLoadedError (AttributeError)        an attribute that was not loaded (lazy="raise")
+    ├── ImmutableAttributeError (AttributeError)  writing an immutable or computed attribute
+    ├── InvalidValueError (TypeError)          a value of the wrong type for an attribute
+    ├── NotFoundError (LookupError)            one() / get() found nothing
+    ├── MultipleResultsError (LookupError)     one() found more than one row
+    ├── SessionClosedError                     using a closed session
+    └── TransportError                         the server could not be reached or answered badly
+        ├── ConnectError (ConnectionError)     connection refused, dropped or timed out
+        └── ServerError                        the server answered with an error object
+            ├── AuthenticationError            InvalidCredentialsError / FTAuthenticationError
+            ├── ValidationError                bad payload, query or value
+            ├── PermissionDeniedError          PermissionError: immutable/forbidden writes
+            └── ServerCompatibilityError       unknown action, unsupported server
+
+`ServerError` and its subclasses carry the server's own exception name, message and
+error code, so the embedded server raises them and encodes them on the wire unchanged.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthenticationError",
+    "ConnectError",
+    "FtormError",
+    "ImmutableAttributeError",
+    "InvalidValueError",
+    "MultipleResultsError",
+    "NotFoundError",
+    "NotLoadedError",
+    "PermissionDeniedError",
+    "QuerySyntaxError",
+    "SchemaError",
+    "ServerCompatibilityError",
+    "ServerError",
+    "SessionClosedError",
+    "TransportError",
+    "UnknownAttributeError",
+    "UnknownTypeError",
+    "ValidationError",
+    "server_error_from_payload",
+]
+
+
+class FtormError(Exception):
+    """Root of every exception ftorm raises."""
+
+
+class QuerySyntaxError(FtormError, ValueError):
+    """Query text that is not ftrack's query language.
+
+    ``line`` and ``column`` are 1-based; ``position`` is the 0-based offset into
+    ``text``; ``expected`` says what would have been valid there.
+    """
+
+    def __init__(self, text: str, position: int, expected: str, reason: str = "") -> None:
+        self.text = text
+        self.position = max(0, min(position, len(text)))
+        self.expected = expected
+        self.reason = reason
+        before = text[: self.position]
+        self.line = before.count("\n") + 1
+        self.column = self.position - (before.rfind("\n") + 1) + 1
+        super().__init__(text, self.position, expected, reason)
+
+    def __str__(self) -> str:
+        lines = self.text.split("\n")
+        source = lines[self.line - 1] if lines else ""
+        found = self.text[self.position : self.position + 1]
+        where = f"found {found!r}" if found else "found end of query"
+        head = self.reason or f"expected {self.expected}, {where}"
+        return (
+            f"{head} at line {self.line}, column {self.column}\n"
+            f"  {source}\n"
+            f"  {' ' * (self.column - 1)}^"
+        )
+
+
+class SchemaError(FtormError, ValueError):
+    """A schema document that cannot be read as ftrack's ``query_schemas`` format."""
+
+
+class UnknownTypeError(FtormError, KeyError):
+    """An entity type that the schema or registry does not know."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown entity type"
+
+
+class UnknownAttributeError(FtormError, AttributeError):
+    """An attribute that the model does not have; names the closest ones."""
+
+    def __init__(self, model: str, name: str, candidates: tuple[str, ...] = ()) -> None:
+        self.model = model
+        self.attribute = name
+        self.candidates = candidates
+        hint = f"; did you mean {', '.join(repr(c) for c in candidates)}?" if candidates else ""
+        super().__init__(f"{model} has no attribute {name!r}{hint}")
+
+
+class NotLoadedError(FtormError, AttributeError):
+    """An attribute that was not loaded and may not be loaded implicitly."""
+
+
+class ImmutableAttributeError(FtormError, AttributeError):
+    """Writing an attribute that is immutable once set, or computed by the server."""
+
+
+class InvalidValueError(FtormError, TypeError):
+    """A value of the wrong type for an attribute or an operator."""
+
+
+class NotFoundError(FtormError, LookupError):
+    """A query or lookup expected exactly one entity and found none."""
+
+
+class MultipleResultsError(FtormError, LookupError):
+    """A query expected exactly one entity and found several."""
+
+
+class SessionClosedError(FtormError):
+    """The session was closed."""
+
+
+class TransportError(FtormError):
+    """The server could not be reached, or answered with something that is not the API."""
+
+
+class ConnectError(TransportError, ConnectionError):
+    """Connection refused, dropped, or timed out."""
+
+
+class ServerError(TransportError):
+    """The server answered a batch with an error object.
+
+    ``exception`` is the server's exception name (``ValidationError`` ...), ``content`` its
+    message and ``error_code`` its code (often ``None``).
+    """
+
+    default_exception = "ServerError"
+
+    def __init__(
+        self, content: str, *, exception: str | None = None, error_code: str | None = None
+    ) -> None:
+        self.content = content
+        self.exception = exception or self.default_exception
+        self.error_code = error_code
+        super().__init__(content)
+
+    def __str__(self) -> str:
+        return f"Server reported error: {self.exception}({self.content})"
+
+    def to_payload(self) -> dict[str, str | None]:
+        """The error object as ftrack's API sends it."""
+        return {"exception": self.exception, "content": self.content, "error_code": self.error_code}
+
+
+class AuthenticationError(ServerError):
+    """The server refused the credentials."""
+
+    default_exception = "InvalidCredentialsError"
+
+
+class ValidationError(ServerError):
+    """The server refused a payload, a query or a value."""
+
+    default_exception = "ValidationError"
+
+
+class PermissionDeniedError(ServerError):
+    """The server refused a write (immutable attribute, forbidden operation)."""
+
+    default_exception = "PermissionError"
+
+
+class ServerCompatibilityError(ServerError):
+    """The server does not support what was asked (an unknown action, an old version)."""
+
+    default_exception = "ServerError"
+
+
+_BY_EXCEPTION: dict[str, type[ServerError]] = {
+    "ValidationError": ValidationError,
+    "PermissionError": PermissionDeniedError,
+    "FTAuthenticationError": AuthenticationError,
+    "InvalidCredentialsError": AuthenticationError,
+}
+
+
+def server_error_from_payload(payload: dict[str, object]) -> ServerError:
+    """Build the typed exception for an error object received from a server."""
+    exception = str(payload.get("exception") or "ServerError")
+    content = str(payload.get("content") or "")
+    code = payload.get("error_code")
+    error_code = None if code is None else str(code)
+    cls = _BY_EXCEPTION.get(exception, ServerError)
+    if cls is ServerError and "Invalid action" in content:
+        cls = ServerCompatibilityError
+    if error_code == "api_credentials_invalid":
+        cls = AuthenticationError
+    return cls(content, exception=exception, error_code=error_code)
