@@ -60,7 +60,7 @@ class Node:
     def __str__(self) -> str:
         from ftorm.query.render import render
 
-        return render(self)  # type: ignore[arg-type]
+        return render(self)
 
 
 class Operator(str, enum.Enum):

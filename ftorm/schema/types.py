@@ -91,7 +91,7 @@ class Property:
 
     @property
     def generates_id(self) -> bool:
-        return self.default == "{uid}"
+        return bool(self.default == "{uid}")
 
 
 @attrs.frozen(slots=True)
@@ -151,7 +151,7 @@ class EntityType:
 def schema_hash(documents: list[Any]) -> str:
     """md5 of the schema list dumped as JSON with sorted keys, as ftrack clients compute it."""
     text = json.dumps(documents, sort_keys=True)
-    return hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 - not for security
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 
 @attrs.frozen(slots=True)
