@@ -1,0 +1,140 @@
+"""``POST <server>/api`` over HTTP with requests.
+
+One keep-alive `requests.Session` per transport; ftrack's authentication headers and
+``ftrack-strict-api`` on every request; connect and read timeouts; retries with exponential
+backoff where they are safe:
+
+- a batch of reads only (``query``, ``query_schemas``, ``query_server_information``) is
+  retried after connection failures, timeouts and 502/503/504 answers;
+- a batch that writes is retried only when the request provably never reached the server
+  (the connection was refused or could not be opened in time). A write whose fate is unknown
+  (the connection dropped after sending, or the read timed out) raises `ConnectError` saying
+  so, and is never sent twice.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+import urllib3.exceptions
+
+from ftorm._typing import JSON, Operation
+from ftorm.errors import (
+    AuthenticationError,
+    ConnectError,
+    ServerError,
+    TransportError,
+    server_error_from_payload,
+)
+
+__all__ = ["READ_ACTIONS", "HttpTransport"]
+
+READ_ACTIONS = frozenset({"query", "query_schemas", "query_server_information", "search"})
+"""Actions that change nothing on the server, so a batch of only these may be retried."""
+
+_RETRY_STATUS = frozenset({502, 503, 504})
+
+
+def _never_sent(error: requests.RequestException) -> bool:
+    """True when the request cannot have reached the server."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(error, requests.exceptions.ConnectionError):
+        reason: Any = error.args[0] if error.args else None
+        reason = getattr(reason, "reason", reason)
+        return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return False
+
+
+class HttpTransport:
+    """Sends operation batches to an ftrack server (or ``ftorm serve``) over HTTP."""
+
+    def __init__(
+        self,
+        server_url: str,
+        api_user: str,
+        api_key: str,
+        *,
+        timeout: float | tuple[float, float] = (10.0, 60.0),
+        retries: int = 3,
+        backoff: float = 0.25,
+        strict_api: bool = False,
+        headers: dict[str, str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not server_url.startswith(("http://", "https://")):
+            raise ValueError(f"server_url must start with http:// or https://, got {server_url!r}")
+        self.url = server_url.rstrip("/") + "/api"
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self._sleep = sleep
+        self._http = requests.Session()
+        self._http.headers.update(
+            {
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "ftrack-user": api_user,
+                "ftrack-api-key": api_key,
+                "ftrack-strict-api": "true" if strict_api else "false",
+                **(headers or {}),
+            }
+        )
+
+    def call(self, operations: list[Operation]) -> list[JSON]:
+        """Send one batch; return one result per operation, in order."""
+        body = json.dumps(operations, sort_keys=True).encode("utf-8")
+        read_only = all(op.get("action") in READ_ACTIONS for op in operations)
+        attempt = 0
+        while True:
+            try:
+                response = self._http.post(self.url, data=body, timeout=self.timeout)
+            except requests.RequestException as error:
+                safe = read_only or _never_sent(error)
+                if safe and attempt < self.retries:
+                    attempt += 1
+                    self._sleep(self.backoff * 2 ** (attempt - 1))
+                    continue
+                raise self._connect_error(error, read_only=read_only) from error
+            if response.status_code in _RETRY_STATUS and read_only and attempt < self.retries:
+                attempt += 1
+                self._sleep(self.backoff * 2 ** (attempt - 1))
+                continue
+            return self._decode(response, len(operations))
+
+    def _connect_error(self, error: requests.RequestException, *, read_only: bool) -> ConnectError:
+        if read_only or _never_sent(error):
+            return ConnectError(f"cannot reach {self.url}: {error}")
+        return ConnectError(
+            f"connection to {self.url} failed while sending changes ({error}); the server may "
+            "or may not have applied them, so they were not sent again"
+        )
+
+    def _decode(self, response: requests.Response, expected: int) -> list[JSON]:
+        try:
+            payload = response.json()
+        except ValueError:
+            if response.status_code in (401, 403):
+                raise AuthenticationError(
+                    f"HTTP {response.status_code}", exception="InvalidCredentialsError"
+                ) from None
+            raise TransportError(
+                f"Server reported error in unexpected format (HTTP {response.status_code}): "
+                f"{response.text[:200]!r}"
+            ) from None
+        if isinstance(payload, dict) and "exception" in payload:
+            raise server_error_from_payload(payload)
+        if response.status_code >= 400:
+            raise ServerError(f"HTTP {response.status_code}: {str(payload)[:200]}")
+        if not isinstance(payload, list) or len(payload) != expected:
+            raise TransportError(
+                f"expected a list of {expected} results from {self.url}, got {str(payload)[:200]}"
+            )
+        return payload
+
+    def close(self) -> None:
+        self._http.close()

@@ -1,0 +1,165 @@
+"""The HTTP transport against a misbehaving server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from ftorm.errors import (
+    AuthenticationError,
+    ConnectError,
+    ServerCompatibilityError,
+    TransportError,
+    ValidationError,
+)
+from ftorm.transport.http import HttpTransport
+
+pytestmark = pytest.mark.http
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        body = json.loads(self.rfile.read(length))
+        self.server.requests.append((dict(self.headers), body))
+        behaviour = self.server.script.pop(0) if self.server.script else "ok"
+        if behaviour == "drop":
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.connection.close()
+            return
+        if behaviour == "slow":
+            time.sleep(0.6)
+        if behaviour == "503":
+            self._send(503, b"busy")
+            return
+        if behaviour == "html":
+            self._send(200, b"<html>oops</html>")
+            return
+        if isinstance(behaviour, dict):
+            self._send(200, json.dumps(behaviour).encode())
+            return
+        self._send(200, json.dumps([{"action": op["action"], "data": []} for op in body]).encode())
+
+    def _send(self, status: int, payload: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.requests: list[tuple[dict[str, str], Any]] = []
+        self.script: list[Any] = []
+
+
+@pytest.fixture
+def server() -> Iterator[_Server]:
+    httpd = _Server()
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _transport(server: _Server, **options: Any) -> HttpTransport:
+    host, port = server.server_address[:2]
+    options.setdefault("sleep", lambda seconds: None)
+    return HttpTransport(f"http://{host!s}:{port}/", "jane", "secret", **options)
+
+
+QUERY = [{"action": "query", "expression": "Task"}]
+CREATE = [{"action": "create", "entity_type": "Task", "entity_data": {"name": "x"}}]
+
+
+def test_headers_and_body(server: _Server) -> None:
+    result = _transport(server, strict_api=True).call(QUERY)
+    assert result == [{"action": "query", "data": []}]
+    headers, body = server.requests[0]
+    assert headers["ftrack-user"] == "jane"
+    assert headers["ftrack-api-key"] == "secret"
+    assert headers["ftrack-strict-api"] == "true"
+    assert body == QUERY
+
+
+def test_reads_are_retried_after_a_dropped_connection(server: _Server) -> None:
+    server.script = ["drop", "503"]
+    assert _transport(server).call(QUERY) == [{"action": "query", "data": []}]
+    assert len(server.requests) == 3
+
+
+def test_a_dropped_write_is_not_sent_twice(server: _Server) -> None:
+    server.script = ["drop"]
+    with pytest.raises(ConnectError, match="may or may not have applied"):
+        _transport(server).call(CREATE)
+    assert len(server.requests) == 1
+
+
+def test_a_timed_out_write_is_not_sent_twice(server: _Server) -> None:
+    server.script = ["slow"]
+    with pytest.raises(ConnectError):
+        _transport(server, timeout=(2.0, 0.2)).call(CREATE)
+    assert len(server.requests) == 1
+
+
+def test_a_timed_out_read_is_retried_then_reported(server: _Server) -> None:
+    server.script = ["slow", "slow"]
+    with pytest.raises(ConnectError, match="cannot reach"):
+        _transport(server, timeout=(2.0, 0.2), retries=1).call(QUERY)
+    assert len(server.requests) == 2
+
+
+def test_refused_connection_is_a_connect_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    transport = HttpTransport(f"http://127.0.0.1:{port}", "u", "k", sleep=lambda s: None)
+    with pytest.raises(ConnectError):
+        transport.call(CREATE)
+
+
+@pytest.mark.parametrize(
+    ("payload", "error"),
+    [
+        ({"exception": "ValidationError", "content": "bad", "error_code": None}, ValidationError),
+        ({"exception": "InvalidCredentialsError", "content": "no"}, AuthenticationError),
+        (
+            {"exception": "ServerError", "content": "Invalid action u'nope'"},
+            ServerCompatibilityError,
+        ),
+    ],
+)
+def test_error_objects_become_typed_errors(
+    server: _Server, payload: dict[str, Any], error: type[Exception]
+) -> None:
+    server.script = [payload]
+    with pytest.raises(error) as info:
+        _transport(server).call(QUERY)
+    assert payload["content"] in str(info.value)
+
+
+def test_non_json_answer(server: _Server) -> None:
+    server.script = ["html"]
+    with pytest.raises(TransportError, match="unexpected format"):
+        _transport(server).call(QUERY)
+
+
+def test_bad_url() -> None:
+    with pytest.raises(ValueError, match="http"):
+        HttpTransport("localhost:8765", "u", "k")
