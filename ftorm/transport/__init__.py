@@ -1,0 +1,1 @@
+"""Transports: how a batch of operations reaches a server (HTTP or in-process)."""
