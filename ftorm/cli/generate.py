@@ -1,0 +1,140 @@
+"""``ftorm generate``: write a typed model module for a schema.
+
+The schema comes from a ``query_schemas`` JSON file (``--schema``), from a live server
+(``--server``, credentials from ``FTRACK_API_USER`` / ``FTRACK_API_KEY``), or, with neither,
+ftorm's standard schema. ``--check`` compares with the ``-o`` file instead of writing it and exits
+1 with a unified diff when the file is stale. Errors exit 2 with one clear line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import requests
+
+import ftorm
+from ftorm.errors import FtormError, TransportError, server_error_from_payload
+from ftorm.schema.codegen import generate_module
+from ftorm.schema.load import load_schema, load_schema_file
+from ftorm.schema.standard import standard_schema
+from ftorm.schema.types import Schema
+
+__all__ = ["fetch_schemas", "register", "run"]
+
+_TIMEOUT = 60.0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "generate",
+        help="generate typed model classes from an ftrack schema",
+        description=(
+            "Write a typed model module for an ftrack schema: a query_schemas JSON file, a live "
+            "server, or (with neither) ftorm's standard schema."
+        ),
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--schema", metavar="FILE", help="a JSON file with a query_schemas result")
+    source.add_argument(
+        "--server",
+        metavar="URL",
+        help="an ftrack server to ask (FTRACK_API_USER and FTRACK_API_KEY give the credentials)",
+    )
+    parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="do not write: exit 1 with a diff when the -o file differs from what would be written",
+    )
+    parser.set_defaults(handler=run)
+
+
+def fetch_schemas(server_url: str, api_user: str, api_key: str) -> Any:
+    """Ask an ftrack server for ``query_schemas``; raise `TransportError` (or a `ServerError`)."""
+    url = server_url.rstrip("/") + "/api"
+    headers = {
+        "content-type": "application/json",
+        "accept": "application/json",
+        "ftrack-user": api_user,
+        "ftrack-api-key": api_key,
+    }
+    try:
+        response = requests.post(
+            url, data=json.dumps([{"action": "query_schemas"}]), headers=headers, timeout=_TIMEOUT
+        )
+    except requests.RequestException as error:
+        raise TransportError(f"cannot reach {url}: {error}") from error
+    try:
+        body = response.json()
+    except ValueError:
+        raise TransportError(
+            f"{url} answered HTTP {response.status_code} without JSON: {response.text[:200]!r}"
+        ) from None
+    if isinstance(body, dict) and "exception" in body:
+        raise server_error_from_payload(body)
+    if not isinstance(body, list) or len(body) != 1:
+        raise TransportError(f"{url} answered an unexpected body: {str(body)[:200]}")
+    return body[0]
+
+
+def _schema(args: argparse.Namespace) -> Schema:
+    if args.schema is not None:
+        return load_schema_file(args.schema)
+    if args.server is not None:
+        api_user = os.environ.get("FTRACK_API_USER", "")
+        api_key = os.environ.get("FTRACK_API_KEY", "")
+        if not api_user or not api_key:
+            raise TransportError("--server needs FTRACK_API_USER and FTRACK_API_KEY to be set")
+        return load_schema(fetch_schemas(args.server, api_user, api_key))
+    return standard_schema()
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.check and args.output is None:
+        print("ftorm generate: --check needs -o FILE to compare with", file=sys.stderr)
+        return 2
+    try:
+        text = generate_module(_schema(args), version=ftorm.__version__)
+    except FtormError as error:
+        print(f"ftorm generate: {error}", file=sys.stderr)
+        return 2
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    path = Path(args.output)
+    if args.check:
+        return _check(path, text)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(f"ftorm generate: cannot write {path}: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _check(path: Path, text: str) -> int:
+    try:
+        current = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        print(f"ftorm generate: {path} does not exist", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"ftorm generate: cannot read {path}: {error}", file=sys.stderr)
+        return 2
+    if current == text:
+        return 0
+    diff = difflib.unified_diff(
+        current.splitlines(keepends=True),
+        text.splitlines(keepends=True),
+        fromfile=f"{path} (current)",
+        tofile=f"{path} (generated)",
+    )
+    sys.stdout.writelines(diff)
+    print(f"ftorm generate: {path} is stale; run without --check to update it", file=sys.stderr)
+    return 1

@@ -1,0 +1,365 @@
+"""The model code generator: deterministic, true to the schema, clean under ruff and mypy."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ftorm
+from ftorm.errors import SchemaError
+from ftorm.schema.codegen import generate_module
+from ftorm.schema.load import load_schema
+from ftorm.schema.standard import standard_documents, standard_schema
+from ftorm.schema.types import Schema
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT / ".." / "shared"
+RECORDED = SHARED / "reference" / "fixtures" / "query_schemas.json"
+BIN = Path(sys.executable).parent
+
+
+def _recorded() -> Schema:
+    if not RECORDED.is_file():
+        pytest.skip("../shared reference fixtures are not available")
+    return load_schema(json.loads(RECORDED.read_text(encoding="utf-8")))
+
+
+def _tool(name: str) -> str:
+    found = BIN / name
+    if found.exists():
+        return str(found)
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+def _classes(source: str) -> dict[str, ast.ClassDef]:
+    return {n.name: n for n in ast.parse(source).body if isinstance(n, ast.ClassDef)}
+
+
+def _fields(cls: ast.ClassDef) -> dict[str, str]:
+    """Python name -> the whole declaration line, for each annotated attribute of a class."""
+    return {
+        n.target.id: ast.unparse(n)
+        for n in cls.body
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+    }
+
+
+def _schema(*documents: dict[str, Any]) -> Schema:
+    return load_schema(list(documents))
+
+
+def _doc(type_id: str, properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"id": type_id, "type": "object", "properties": properties, **extra}
+
+
+ID = {"type": "string", "default": "{uid}"}
+
+
+# --- the standard schema and the committed module ----------------------------------------
+
+
+def test_committed_models_are_current() -> None:
+    generated = generate_module(standard_schema(), version=ftorm.__version__)
+    committed = (ROOT / "ftorm" / "models.py").read_text(encoding="utf-8")
+    assert committed == generated, "run `ftorm generate -o ftorm/models.py`"
+
+
+def test_header_names_hash_and_version() -> None:
+    schema = standard_schema()
+    text = generate_module(schema, version="9.9.9")
+    head = text[:400]
+    assert schema.hash in head and "ftorm 9.9.9" in head
+    assert "from __future__ import annotations" in text
+
+
+def test_standard_classes() -> None:
+    schema = standard_schema()
+    classes = _classes(generate_module(schema, version="0"))
+    assert set(classes) == set(schema.types)
+    shot = classes["Shot"]
+    assert [ast.unparse(b) for b in shot.bases] == ["TypedContext"]
+    assert [ast.unparse(k) for k in shot.keywords] == ["entity='Shot'"]
+    context = _fields(classes["Context"])
+    assert context["id"] == "id: Attr[str] = attr(primary_key=True, factory=new_id)"
+    assert context["name"] == "name: Attr[str] = attr(default='')"
+    assert context["children"] == "children: Many[Context] = many('Context', backref='parent')"
+    assert context["parent"] == "parent: Ref[Context | None] = ref('Context', default=None)"
+    assert context["created_at"] == (
+        "created_at: Attr[arrow.Arrow | None] = attr(default=None, immutable=True)"
+    )
+    assert "computed=True" in context["thumbnail_url"]
+    typed = _fields(classes["TypedContext"])
+    assert (
+        typed["metadata"]
+        == "metadata: Many[Metadata] = many('Metadata', key_value=('key', 'value'))"
+    )
+    # Shot declares only what differs from TypedContext, keeping the base's annotation.
+    shot_fields = _fields(shot)
+    assert "name" not in shot_fields and "children" not in shot_fields
+    assert shot_fields["object_type_id"].startswith("object_type_id: Attr[str | None] = attr(")
+    assert "bad911de-3bd6-47b9-8b46-3476e237cb36" in shot_fields["object_type_id"]
+    link = _fields(classes["TypedContextLink"])
+    assert link["from_"] == (
+        "from_: Ref[TypedContext | None] = ref('TypedContext', default=None, name='from')"
+    )
+    outgoing = typed["outgoing_links"]
+    assert "backref='from_'" in outgoing
+    metadata = _fields(classes["Metadata"])
+    assert metadata["key"] == "key: Attr[str] = attr(primary_key=True)"
+
+
+def test_bases_come_first() -> None:
+    text = generate_module(standard_schema(), version="0")
+    order = list(_classes(text))
+    for child, base in (
+        ("Shot", "TypedContext"),
+        ("TypedContext", "Context"),
+        ("User", "Resource"),
+    ):
+        assert order.index(base) < order.index(child)
+    roots = [name for name, cls in _classes(text).items() if ast.unparse(cls.bases[0]) == "Model"]
+    assert roots == sorted(roots)
+
+
+# --- naming, kinds and errors on small schemas --------------------------------------------
+
+
+def test_keywords_and_reserved_names_are_renamed() -> None:
+    schema = _schema(
+        _doc(
+            "Thing",
+            {
+                "id": ID,
+                "from": {"type": "string"},
+                "select": {"type": "integer"},
+                "mro": {"type": "boolean", "default": False},
+                "keys": {"type": "string"},
+                "as_": {"type": "string"},
+                "as": {"type": "string"},
+                "class": {"$ref": "Thing"},
+            },
+        )
+    )
+    fields = _fields(_classes(generate_module(schema, version="0"))["Thing"])
+    assert fields["from_"] == "from_: Attr[str | None] = attr(default=None, name='from')"
+    assert fields["select_"] == "select_: Attr[int | None] = attr(default=None, name='select')"
+    assert fields["mro_"] == "mro_: Attr[bool] = attr(default=False, name='mro')"
+    assert fields["keys_"] == "keys_: Attr[str | None] = attr(default=None, name='keys')"
+    assert "name='as'" in fields["as__"] and "name='as_'" in fields["as___"]
+    assert (
+        fields["class_"] == "class_: Ref[Thing | None] = ref('Thing', default=None, name='class')"
+    )
+
+
+def test_reserved_names_match_the_model_api() -> None:
+    if not _model_package_ready():
+        pytest.skip("ftorm.model does not provide the model API yet")
+    from ftorm.model import base
+    from ftorm.schema import codegen
+
+    assert codegen.RESERVED_NAMES == base.RESERVED_NAMES
+
+
+def test_enum_datetime_variable_and_restricted() -> None:
+    schema = _schema(
+        _doc(
+            "Job",
+            {
+                "id": ID,
+                "status": {"type": "string", "enum": ["queued", "done"], "default": "queued"},
+                "finished": {"type": "string", "format": "date-time"},
+                "data": {"type": "variable"},
+                "hidden": {
+                    "type": "mapped_array",
+                    "items": {"$ref": "Job"},
+                    "restricted_projection": True,
+                },
+                "ratio": {"type": "number", "default": 0},
+            },
+        )
+    )
+    text = generate_module(schema, version="0")
+    fields = _fields(_classes(text)["Job"])
+    assert fields["status"] == "status: Attr[Literal['queued', 'done']] = attr(default='queued')"
+    assert fields["finished"] == "finished: Attr[arrow.Arrow | None] = attr(default=None)"
+    assert fields["data"] == "data: Attr[Any] = attr(default=None)"
+    assert fields["ratio"] == "ratio: Attr[float] = attr(default=0)"
+    assert "hidden" not in fields
+    assert "from typing import Any, Literal" in text and "import arrow" in text
+
+
+def test_custom_object_type_becomes_a_subclass() -> None:
+    documents = standard_documents()
+    shot = next(d for d in documents if d["id"] == "Shot")
+    custom = json.loads(json.dumps(shot))
+    custom["id"] = "Vehicle"
+    custom["alias_for"] = {"id": "Task", "classifiers": {"object_typeid": "1234"}}
+    custom["properties"]["object_type_id"]["default"] = "1234"
+    documents.append(custom)
+    classes = _classes(generate_module(load_schema(documents), version="0"))
+    vehicle = classes["Vehicle"]
+    assert [ast.unparse(b) for b in vehicle.bases] == ["TypedContext"]
+    assert "'1234'" in _fields(vehicle)["object_type_id"]
+
+
+def test_deterministic_regardless_of_document_order() -> None:
+    documents = standard_documents()
+    again = load_schema(list(reversed(documents)))
+
+    def body(schema: Schema) -> list[str]:  # the hash is of the documents as listed
+        return [
+            line for line in generate_module(schema, version="0").splitlines() if "hash" not in line
+        ]
+
+    assert body(again) == body(standard_schema())
+
+
+@pytest.mark.parametrize("type_id", ["Any", "Model", "not-a-name", "class"])
+def test_unusable_type_ids(type_id: str) -> None:
+    with pytest.raises(SchemaError, match="entity type"):
+        generate_module(_schema(_doc(type_id, {"id": ID})), version="0")
+
+
+def _edge_schema() -> Schema:
+    """Small families exercising renames, enums and a subclass changing an attribute's kind."""
+    return _schema(
+        _doc(
+            "Component",
+            {
+                "id": ID,
+                "from": {"type": "string"},
+                "any": {"type": "boolean", "default": True},
+                "owner": {"type": "string"},
+                "state": {"type": "string", "enum": ["a", "b"]},
+                "members": {"type": "array", "items": {"$ref": "Component"}},
+            },
+        ),
+        _doc(
+            "FileComponent",
+            {
+                "id": ID,
+                "from": {"type": "string"},
+                "any": {"type": "boolean", "default": False},
+                "owner": {"$ref": "Component"},
+                "state": {"type": "string", "enum": ["a", "b"], "default": "b"},
+                "members": {"type": "array", "items": {"$ref": "FileComponent"}},
+            },
+        ),
+    )
+
+
+def test_subclass_overrides() -> None:
+    classes = _classes(generate_module(_edge_schema(), version="0"))
+    fields = _fields(classes["FileComponent"])
+    assert set(fields) == {"any_", "owner", "state", "members"}
+    assert fields["any_"] == "any_: Attr[bool] = attr(default=False, name='any')"
+    assert fields["state"] == "state: Attr[Literal['a', 'b'] | None] = attr(default='b')"
+    assert fields["members"] == "members: Many[Component] = many('FileComponent')"
+    assert fields["owner"] == "owner: Ref[Component | None] = ref('Component', default=None)"
+    text = generate_module(_edge_schema(), version="0")
+    assert 'ref("Component", default=None)  # type: ignore[assignment]' in text
+
+
+def test_enum_default_outside_the_enum() -> None:
+    bad = {"type": "string", "enum": ["a"], "default": "z"}
+    with pytest.raises(SchemaError, match="not one of"):
+        generate_module(_schema(_doc("Thing", {"id": ID, "kind": bad})), version="0")
+
+
+def test_default_of_the_wrong_type() -> None:
+    schema = _schema(_doc("Thing", {"id": ID, "size": {"type": "integer", "default": "0"}}))
+    with pytest.raises(SchemaError, match=r"Thing\.size"):
+        generate_module(schema, version="0")
+
+
+# --- the recorded 116-type schema ---------------------------------------------------------
+
+
+def test_recorded_schema_one_class_per_type_and_stable() -> None:
+    schema = _recorded()
+    first = generate_module(schema, version="0")
+    assert set(_classes(first)) == set(schema.types)
+    assert len(_classes(first)) == 116
+    assert generate_module(_recorded(), version="0") == first
+
+
+# --- ruff and mypy on generated modules ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generated modules: standard, edge cases and, when ../shared exists, the recorded one."""
+    directory = tmp_path_factory.mktemp("generated")
+    (directory / "standard_models.py").write_text(
+        generate_module(standard_schema(), version=ftorm.__version__), encoding="utf-8"
+    )
+    (directory / "edge_models.py").write_text(
+        generate_module(_edge_schema(), version=ftorm.__version__), encoding="utf-8"
+    )
+    if RECORDED.is_file():
+        recorded = load_schema(json.loads(RECORDED.read_text(encoding="utf-8")))
+        (directory / "recorded_models.py").write_text(
+            generate_module(recorded, version=ftorm.__version__), encoding="utf-8"
+        )
+    return directory
+
+
+def test_generated_modules_pass_ruff(generated_dir: Path) -> None:
+    ruff = _tool("ruff")
+    files = sorted(str(p) for p in generated_dir.glob("*.py"))
+    config = ["--config", str(ROOT / "pyproject.toml")]
+    isort = ["--config", "lint.isort.known-first-party = ['ftorm']"]
+    fmt = subprocess.run(
+        [ruff, "format", "--check", *config, *files], capture_output=True, text=True, check=False
+    )
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    lint = subprocess.run(
+        [ruff, "check", *config, *isort, *files], capture_output=True, text=True, check=False
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def _model_package_ready() -> bool:
+    if importlib.util.find_spec("ftorm.model") is None:
+        return False
+    import ftorm.model
+
+    return all(hasattr(ftorm.model, n) for n in ("Model", "Attr", "attr", "ref", "many"))
+
+
+def test_generated_modules_pass_mypy_strict(generated_dir: Path) -> None:
+    """One mypy run over every generated module (standard, and recorded when available)."""
+    if not _model_package_ready():
+        pytest.skip("ftorm.model does not provide the model API yet")
+    mypy = _tool("mypy")
+    files = sorted(str(p) for p in generated_dir.glob("*.py"))
+    env = {**os.environ, "MYPYPATH": str(ROOT)}
+    result = subprocess.run(
+        [
+            mypy,
+            "--strict",
+            "--follow-imports=silent",
+            "--no-incremental",
+            "--cache-dir=" + os.devnull,
+            "--python-version=3.11",
+            *files,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=generated_dir,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
