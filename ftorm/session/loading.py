@@ -1,0 +1,206 @@
+"""Turning the server's entity objects into model instances, and back.
+
+`Hydrator` reads the ``data`` of query, create and update results: every object with
+``__entity_type__`` becomes (or is merged into) the one instance the identity map holds for
+that row; references and collections inside it are hydrated the same way, so a normalised
+response (later occurrences sent as bare references) resolves to the same objects.
+
+Merging never overwrites an attribute the user changed and has not committed yet.
+
+`encode_entity` and `reference` go the other way, for create and update payloads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import arrow
+
+from ftorm._typing import JSON, JSONObject
+from ftorm.errors import UnknownTypeError
+from ftorm.model.fields import Many, Ref
+from ftorm.model.state import CHANGES, HOOK, Tracker, set_committed
+from ftorm.protocol.codec import encode, format_datetime, parse_date, parse_datetime
+from ftorm.session.identity import IdentityMap, family_of
+
+if TYPE_CHECKING:
+    from ftorm.model.base import Model
+
+__all__ = ["ClassInfo", "Hydrator", "class_info", "decode_value", "encode_value", "reference"]
+
+
+class ClassInfo:
+    """What hydration needs to know about one model class, computed once."""
+
+    __slots__ = (
+        "cls",
+        "family",
+        "manys",
+        "pk_keys",
+        "pk_names",
+        "plain",
+        "refs",
+        "scalars",
+    )
+
+    def __init__(self, cls: type[Model]) -> None:
+        self.cls = cls
+        self.family = family_of(cls)
+        self.scalars: dict[str, str] = {}
+        self.refs: dict[str, str] = {}
+        self.manys: dict[str, str] = {}
+        for name, field in cls.__ftorm_fields__.items():
+            if isinstance(field, Many):
+                self.manys[field.key] = name
+            elif isinstance(field, Ref):
+                self.refs[field.key] = name
+            else:
+                self.scalars[field.key] = name
+        self.pk_names = cls.__ftorm_primary_key__
+        fields = cls.__ftorm_fields__
+        self.pk_keys = tuple(fields[name].key for name in self.pk_names)
+        # Keys that can be copied into the instance dict as they are.
+        self.plain = frozenset(
+            {"__entity_type__"} | {key for key, name in self.scalars.items() if key == name}
+        )
+
+
+_INFO: dict[type[Any], ClassInfo] = {}
+
+
+def class_info(cls: type[Model]) -> ClassInfo:
+    info = _INFO.get(cls)
+    if info is None:
+        info = _INFO[cls] = ClassInfo(cls)
+    return info
+
+
+def decode_value(value: Mapping[str, Any]) -> Any:
+    """A ``{"__type__": ...}`` wire value as a Python value (datetimes and dates as Arrow)."""
+    kind = value.get("__type__")
+    if kind == "datetime":
+        return arrow.Arrow.fromdatetime(parse_datetime(str(value.get("value"))))
+    if kind == "date":
+        day = parse_date(str(value.get("value")))
+        return arrow.Arrow(day.year, day.month, day.day)
+    return value
+
+
+def encode_value(value: object) -> JSON:
+    """A Python attribute value as it goes on the wire."""
+    if isinstance(value, arrow.Arrow):
+        return {"__type__": "datetime", "value": format_datetime(value.datetime)}
+    return encode(value)
+
+
+def reference(obj: Model) -> JSONObject:
+    """``{"__entity_type__": ..., <primary key>}`` of an entity."""
+    cls = type(obj)
+    info = class_info(cls)
+    data = obj.__dict__
+    ref: JSONObject = {"__entity_type__": cls.__ftorm_entity__}
+    for name, key in zip(info.pk_names, info.pk_keys, strict=True):
+        ref[key] = data.get(name)
+    return ref
+
+
+class Hydrator:
+    """Builds and merges instances from wire entities for one session."""
+
+    __slots__ = ("count", "hook", "identity", "types")
+
+    def __init__(
+        self,
+        types: Callable[[str], type[Model] | None],
+        identity: IdentityMap,
+        hook: Tracker,
+    ) -> None:
+        self.types = types
+        self.identity = identity
+        self.hook = hook
+        self.count = 0  # entity objects read, for session.stats
+
+    def all(self, items: Iterable[Any]) -> list[Model]:
+        entity = self.entity
+        return [entity(item) for item in items]
+
+    def entity(self, data: Mapping[str, Any]) -> Model:
+        """The instance for one wire entity (created, or merged into the existing one)."""
+        self.count += 1
+        type_name = data.get("__entity_type__")
+        cls = self.types(type_name) if isinstance(type_name, str) else None
+        if cls is None:
+            raise UnknownTypeError(f"the server sent an entity of unknown type {type_name!r}")
+        info = _INFO.get(cls) or class_info(cls)
+        if len(info.pk_keys) == 1:
+            key: object = str(data.get(info.pk_keys[0]))
+        else:
+            key = tuple(str(data.get(k)) for k in info.pk_keys)
+        identity_key = (info.family, key)
+        obj = self.identity.get(identity_key)
+        # Fast path: a new row made only of plain scalar values.
+        if (
+            obj is None
+            and not (data.keys() - info.plain)
+            and not any(type(v) is dict for v in data.values())
+        ):
+            obj = cls.__new__(cls)
+            state = obj.__dict__
+            state.update(data)
+            del state["__entity_type__"]
+            state[HOOK] = self.hook
+            self.identity.add(identity_key, obj)
+            return obj
+        values: dict[str, Any] = {}
+        collections: dict[str, list[Model]] = {}
+        scalars, refs, manys = info.scalars, info.refs, info.manys
+        for wire_key, value in data.items():
+            name = scalars.get(wire_key)
+            if name is not None:
+                values[name] = decode_value(value) if type(value) is dict else value
+                continue
+            name = refs.get(wire_key)
+            if name is not None:
+                values[name] = None if value is None else self.entity(value)
+                continue
+            name = manys.get(wire_key)
+            if name is not None:
+                collections[name] = [self.entity(item) for item in value or ()]
+        if obj is None:
+            obj = cls.__new__(cls)
+            values[HOOK] = self.hook
+            obj.__dict__.update(values)
+            self.identity.add(identity_key, obj)
+        else:
+            changed: dict[str, object] = obj.__dict__.get(CHANGES) or {}
+            state = obj.__dict__
+            for name, value in values.items():
+                if name not in changed:
+                    state[name] = value
+        if collections:
+            changed = obj.__dict__.get(CHANGES) or {}
+            for name, items in collections.items():
+                if name not in changed:
+                    set_committed(obj, name, items)
+        return obj
+
+
+def encode_entity(obj: Model, names: Iterable[str]) -> JSONObject:
+    """``entity_data`` for ``obj``: the given attributes under their server names."""
+    cls = type(obj)
+    fields = cls.__ftorm_fields__
+    data = obj.__dict__
+    payload: JSONObject = {"__entity_type__": cls.__ftorm_entity__}
+    for name in names:
+        if name not in data:
+            continue
+        field = fields[name]
+        value = data[name]
+        if isinstance(field, Many):
+            payload[field.key] = [reference(item) for item in value]
+        elif isinstance(field, Ref):
+            payload[field.key] = None if value is None else reference(value)
+        else:
+            payload[field.key] = encode_value(value)
+    return payload

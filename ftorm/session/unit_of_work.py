@@ -1,0 +1,181 @@
+"""The unit of work: what a session has to send on ``commit()``, and in which order.
+
+The session records objects here as the user creates, changes and deletes them; `plan`
+turns the records into one batch:
+
+1. creates, parents before children (a new object that references another new object comes
+   after it), each with every attribute the object holds;
+2. updates, one per changed object, carrying only the attributes changed since the last
+   commit (the model layer keeps ``{name: original}`` per object, so nothing is diffed);
+3. deletes, children before parents.
+
+Planning looks only at the recorded objects, so its cost follows the number of changes, not
+the number of objects the session holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ftorm._typing import Operation
+from ftorm.model.fields import Many, Ref
+from ftorm.model.state import changes
+from ftorm.session.loading import class_info, encode_entity
+
+if TYPE_CHECKING:
+    from ftorm.model.base import Model
+
+__all__ = ["Plan", "UnitOfWork"]
+
+
+class Plan:
+    """The batch `UnitOfWork.plan` made, with the objects each operation belongs to."""
+
+    __slots__ = ("created", "deleted", "operations", "updated")
+
+    def __init__(self) -> None:
+        self.operations: list[Operation] = []
+        self.created: list[Model] = []
+        self.updated: list[Model] = []
+        self.deleted: list[Model] = []
+
+
+def _entity_key(obj: Model) -> list[str]:
+    data = obj.__dict__
+    return [str(data.get(name)) for name in class_info(type(obj)).pk_names]
+
+
+def _sent_with_the_object(field: Any) -> bool:
+    """Collections whose other side is a reference travel with that reference instead, and
+    key/value collections (metadata, custom attributes) are written as their own entities."""
+    if isinstance(field, Many):
+        return field.inverse() is None and field.key_value is None
+    return True
+
+
+def _drop_shadowed_keys(obj: Model, payload: dict[str, Any]) -> None:
+    """A reference ``x`` set in the payload wins over a stale ``x_id`` column value."""
+    for field in type(obj).__ftorm_fields__.values():
+        if isinstance(field, Ref) and field.key in payload:
+            payload.pop(field.key + "_id", None)
+
+
+class UnitOfWork:
+    """New, changed, touched and deleted objects of one session, in the order recorded."""
+
+    __slots__ = ("deleted", "dirty", "new", "touched")
+
+    def __init__(self) -> None:
+        self.new: dict[Model, None] = {}
+        self.dirty: dict[Model, None] = {}
+        # Objects whose loaded collections changed as the other side of a reference change:
+        # nothing to send, but rollback and commit must reset them.
+        self.touched: dict[Model, None] = {}
+        self.deleted: dict[Model, None] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.new or self.dirty or self.touched or self.deleted)
+
+    def clear(self) -> None:
+        self.new.clear()
+        self.dirty.clear()
+        self.touched.clear()
+        self.deleted.clear()
+
+    # --- planning --------------------------------------------------------------------------
+
+    def plan(self) -> Plan:
+        plan = Plan()
+        for obj in _parents_first(self.new):
+            cls = type(obj)
+            names = [
+                name
+                for name, field in cls.__ftorm_fields__.items()
+                if not field.computed
+                and _sent_with_the_object(field)
+                and obj.__dict__.get(name) not in (None, [])
+            ]
+            payload = encode_entity(obj, names)
+            _drop_shadowed_keys(obj, payload)
+            plan.operations.append(
+                {
+                    "action": "create",
+                    "entity_type": cls.__ftorm_entity__,
+                    "entity_key": _entity_key(obj),
+                    "entity_data": payload,
+                }
+            )
+            plan.created.append(obj)
+        for obj in self.dirty:
+            if obj in self.deleted or obj in self.new:
+                continue
+            fields = type(obj).__ftorm_fields__
+            names = [
+                name
+                for name in changes(obj)
+                if name in fields
+                and not fields[name].computed
+                and _sent_with_the_object(fields[name])
+            ]
+            if not names:
+                continue
+            plan.operations.append(
+                {
+                    "action": "update",
+                    "entity_type": type(obj).__ftorm_entity__,
+                    "entity_key": _entity_key(obj),
+                    "entity_data": encode_entity(obj, names),
+                }
+            )
+            plan.updated.append(obj)
+        for obj in _children_first(self.deleted):
+            plan.operations.append(
+                {
+                    "action": "delete",
+                    "entity_type": type(obj).__ftorm_entity__,
+                    "entity_key": _entity_key(obj),
+                }
+            )
+            plan.deleted.append(obj)
+        return plan
+
+
+def _references(obj: Model) -> Iterable[Model]:
+    data = obj.__dict__
+    for name, field in type(obj).__ftorm_fields__.items():
+        if isinstance(field, Ref):
+            value = data.get(name)
+            if value is not None and hasattr(value, "__ftorm_fields__"):
+                yield value
+
+
+def _parents_first(objects: dict[Model, None]) -> list[Model]:
+    """Objects ordered so that each comes after the objects of the set it references."""
+    ordered: list[Model] = []
+    placed: set[int] = set()
+    visiting: set[int] = set()
+    for start in objects:
+        if id(start) in placed:
+            continue
+        stack: list[tuple[Model, bool]] = [(start, False)]
+        while stack:
+            obj, expanded = stack.pop()
+            if id(obj) in placed:
+                continue
+            if expanded:
+                visiting.discard(id(obj))
+                placed.add(id(obj))
+                ordered.append(obj)
+                continue
+            visiting.add(id(obj))
+            stack.append((obj, True))
+            for target in _references(obj):
+                if target in objects and id(target) not in placed and id(target) not in visiting:
+                    stack.append((target, False))
+    return ordered
+
+
+def _children_first(objects: dict[Model, None]) -> list[Model]:
+    """Objects ordered so that each comes before the objects of the set it references."""
+    return list(reversed(_parents_first(objects)))
