@@ -1,10 +1,10 @@
 """The identity map: one object per row, per session.
 
 Keys are ``(family, key)``: the key is the primary key as a string (a tuple of strings when
-composite), and the family is the topmost entity model of the class (``Context`` for ``Project``/``Shot``, ``Component`` for
-``FileComponent``): a row fetched through ``Context`` and again through ``Shot`` is the same
-object. The map holds strong references and is bounded by the session: `clear` (called by
-``Session.close``) drops everything.
+composite), and the family is the topmost entity model of the class (``Context`` for
+``Project`` and ``Shot``, ``Component`` for ``FileComponent``): a row fetched through
+``Context`` and again through ``Shot`` is the same object. The map holds strong references
+and is bounded by the session: `clear` (called by ``Session.close``) drops everything.
 """
 
 from __future__ import annotations
