@@ -390,10 +390,12 @@ class Session:
         if isinstance(path, str):
             node = ast.Path.of(path)
         else:
-            getter = getattr(path, "__ftorm_path__", None)
-            if getter is None:
+            found = getattr(path, "__ftorm_path__", None)
+            if callable(found):
+                found = found()
+            if not isinstance(found, ast.Path):
                 raise InvalidValueError(f"populate() takes attribute paths, not {path!r}")
-            node = getter()
+            node = found
         current: type[Model] = cls
         relation = False
         for segment in node.segments:
