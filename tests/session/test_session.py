@@ -10,6 +10,7 @@ import ftorm
 from ftorm.models import Project, Sequence, Shot, Status, Task
 from ftorm.session import Session
 from ftorm.testing import assert_max_requests, local_session
+from ftorm.transport.inprocess import InProcessTransport
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def _tree(session: Session) -> Project:
 
 def _fresh(session: Session, **options: object) -> Session:
     """A second session on the same embedded server."""
-    return Session(transport=session._transport, **options)  # type: ignore[arg-type]
+    return Session(transport=InProcessTransport(session._owned), **options)  # type: ignore[arg-type]
 
 
 def test_types_cover_the_server(session: Session) -> None:
@@ -223,7 +224,7 @@ def test_thousand_shots_eagerly_in_two_requests_or_an_error_under_lazy_raise(
     with assert_max_requests(strict, 2):
         shots = strict.query(Shot).all()
         with pytest.raises(ftorm.NotLoadedError):
-            [s.status.name for s in shots]  # noqa: B018
+            [s.status.name for s in shots]
 
 
 def test_assert_max_requests_fails_when_exceeded(session: Session) -> None:
