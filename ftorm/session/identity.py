@@ -51,6 +51,11 @@ class IdentityMap:
     def __init__(self) -> None:
         self._objects: dict[IdentityKey, Model] = {}
 
+    @property
+    def objects(self) -> dict[IdentityKey, Model]:
+        """The underlying dict (for the hydrator's hot loop; treat as read-mostly)."""
+        return self._objects
+
     def get(self, key: IdentityKey) -> Model | None:
         return self._objects.get(key)
 

@@ -108,7 +108,7 @@ def reference(obj: Model) -> JSONObject:
 class Hydrator:
     """Builds and merges instances from wire entities for one session."""
 
-    __slots__ = ("count", "hook", "identity", "types")
+    __slots__ = ("_classes", "_objects", "count", "hook", "identity", "types")
 
     def __init__(
         self,
@@ -120,6 +120,8 @@ class Hydrator:
         self.identity = identity
         self.hook = hook
         self.count = 0  # entity objects read, for session.stats
+        self._classes: dict[str, type[Model]] = {}
+        self._objects = identity.objects
 
     def all(self, items: Iterable[Any]) -> list[Model]:
         entity = self.entity
@@ -129,28 +131,31 @@ class Hydrator:
         """The instance for one wire entity (created, or merged into the existing one)."""
         self.count += 1
         type_name = data.get("__entity_type__")
-        cls = self.types(type_name) if isinstance(type_name, str) else None
+        cls = self._classes.get(type_name)  # type: ignore[arg-type]
         if cls is None:
-            raise UnknownTypeError(f"the server sent an entity of unknown type {type_name!r}")
+            cls = self.types(type_name) if isinstance(type_name, str) else None
+            if cls is None:
+                raise UnknownTypeError(f"the server sent an entity of unknown type {type_name!r}")
+            self._classes[type_name] = cls  # type: ignore[index]
         info = _INFO.get(cls) or class_info(cls)
-        if len(info.pk_keys) == 1:
-            key: object = str(data.get(info.pk_keys[0]))
+        pk_keys = info.pk_keys
+        if len(pk_keys) == 1:
+            key: object = data.get(pk_keys[0])
+            if type(key) is not str:
+                key = str(key)
         else:
-            key = tuple(str(data.get(k)) for k in info.pk_keys)
+            key = tuple(str(data.get(k)) for k in pk_keys)
         identity_key = (info.family, key)
-        obj = self.identity.get(identity_key)
-        # Fast path: a new row made only of plain scalar values.
-        if (
-            obj is None
-            and not (data.keys() - info.plain)
-            and not any(type(v) is dict for v in data.values())
-        ):
+        objects = self._objects
+        obj = objects.get(identity_key)
+        # Fast path: a new row made only of plain scalar values (no datetimes, no relations).
+        if obj is None and info.plain.issuperset(data) and dict not in map(type, data.values()):
             obj = cls.__new__(cls)
             state = obj.__dict__
             state.update(data)
             del state["__entity_type__"]
             state[HOOK] = self.hook
-            self.identity.add(identity_key, obj)
+            objects[identity_key] = obj
             return obj
         values: dict[str, Any] = {}
         collections: dict[str, list[Model]] = {}
