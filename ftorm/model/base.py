@@ -1,0 +1,250 @@
+"""`Model`, the base of every entity class, and its metaclass `ModelMeta`.
+
+What type checkers see and what runs differ on purpose (``guides/typing.md``):
+
+- Checkers see `dataclass_transform` fields with typed descriptors, a synthesized keyword-only
+  constructor, and the class-level query API (``where``, ``select``, ``has``, ``any``,
+  ``as_``) on the metaclass, so it never shows up on instances.
+- At runtime the field objects are removed from the class (kept in ``__ftorm_fields__``), so
+  ``shot.name`` is a plain instance-dict read; ``Shot.name`` reaches the metaclass
+  ``__getattr__``, which builds (and caches) a column or relationship path. The instance-level
+  ``__init__``, ``__getattr__`` (loading, `ftorm.NotLoadedError`) and ``__setattr__``
+  (validation, dirty tracking, relationship sync) are defined only when not type checking, so
+  checkers keep reporting unknown attributes and wrong value types.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar, overload
+
+from ftorm._typing import dataclass_transform
+from ftorm.errors import InvalidValueError
+from ftorm.model.fields import MISSING, UNSET, Attr, Field, Many, attr, many, ref
+from ftorm.model.paths import column_for, unknown_attribute
+from ftorm.model.registry import REGISTRY, Registry
+from ftorm.model.relations import Related, assign, link_new, set_scalar
+from ftorm.model.state import not_loaded
+from ftorm.query.builder import Query
+from ftorm.query.expressions import Column, Expr
+
+__all__ = ["RESERVED_NAMES", "Model", "ModelMeta"]
+
+M = TypeVar("M")
+S = TypeVar("S")
+P = ParamSpec("P")
+
+RESERVED_NAMES: frozenset[str] = frozenset({"where", "select", "has", "any", "as_", "mro", "keys"})
+"""Field names that would be shadowed by the class-level API or the mapping methods; declare
+them with a trailing underscore and ``name=`` (``where_: Attr[str] = attr(name="where")``)."""
+
+
+class ModelMeta(type):
+    """Metaclass of models: the class-level query API and class attribute access."""
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(cls, name):
+            if name.startswith("__") and name.endswith("__"):
+                raise AttributeError(name)
+            cache = cls.__dict__.get("__ftorm_columns__")
+            if cache is not None:
+                found = cache.get(name)
+                if found is not None:
+                    return found
+            result = column_for(cls, name, (), cls)
+            if cache is not None:
+                cache[name] = result
+            return result
+
+    @overload
+    def where(cls: Callable[..., M], *criteria: Expr) -> Query[M]: ...
+    @overload
+    def where(cls: Callable[P, M], *args: P.args, **kwargs: P.kwargs) -> Query[M]: ...
+    def where(cls: Any, *criteria: Any, **equals: Any) -> Any:
+        """A query for this model with criteria (``Shot.name == "x"``) or keyword equalities."""
+        query = Query(cls)
+        query._add_criteria(criteria, equals)
+        return query
+
+    def select(cls: Callable[..., M], *fields: Column[Any] | type[Model]) -> Query[M]:
+        """A query for this model loading the given attribute paths."""
+        return Query(cls).select(*fields)
+
+    def has(cls, *criteria: Expr) -> Expr:
+        """``Shot.status.has(...)``: only meaningful on a reference path."""
+        raise TypeError(
+            f"has() applies to a reference path such as {cls.__name__}.<reference>.has(...), "
+            f"not to the model {cls.__name__}; use {cls.__name__}.where(...)"
+        )
+
+    def any(cls, *criteria: Expr) -> Expr:
+        """``Project.children.any(...)``: only meaningful on a collection path."""
+        raise TypeError(
+            f"any() applies to a collection path such as {cls.__name__}.<collection>.any(...), "
+            f"not to the model {cls.__name__}; use {cls.__name__}.where(...)"
+        )
+
+    def as_(cls, subtype: type[S]) -> type[S]:
+        """``Shot.parent.as_(Sequence)``: only meaningful on a relationship path."""
+        raise TypeError(
+            f"as_() casts a relationship path such as Shot.parent.as_(Sequence), "
+            f"not the model {cls.__name__}"
+        )
+
+
+@dataclass_transform(kw_only_default=True, eq_default=False, field_specifiers=(attr, ref, many))
+class Model(metaclass=ModelMeta):
+    """Base class of entity models.
+
+    Declare ``class Shot(TypedContext, entity="Shot"):`` with fields ``name: Attr[str] =
+    attr(default="")``; pass ``registry=`` on a root class to keep a model set apart from the
+    default `ftorm.model.registry.REGISTRY`. Instances compare by identity.
+    """
+
+    __ftorm_entity__: ClassVar[str | None] = None
+    __ftorm_fields__: ClassVar[dict[str, Field[Any]]] = {}
+    __ftorm_keys__: ClassVar[dict[str, str]] = {}
+    __ftorm_primary_key__: ClassVar[tuple[str, ...]] = ()
+    __ftorm_registry__: ClassVar[Registry] = REGISTRY
+    __ftorm_columns__: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(
+        cls, *, entity: str | None = None, registry: Registry | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        fields: dict[str, Field[Any]] = {}
+        for base in reversed(cls.__mro__[1:]):
+            inherited = base.__dict__.get("__ftorm_fields__")
+            if inherited:
+                fields.update(inherited)
+        annotations: dict[str, Any] = inspect.get_annotations(cls)
+        for name, value in list(cls.__dict__.items()):
+            if isinstance(value, Field):
+                if name in RESERVED_NAMES:
+                    raise TypeError(
+                        f"{cls.__name__}.{name}: {name!r} is reserved by the model API; "
+                        f"declare it as {name}_ = ...(name={name!r})"
+                    )
+                value.bind(cls, name, annotations.get(name))
+                delattr(cls, name)
+                fields[name] = value
+        for name, annotation in annotations.items():
+            if (
+                name not in fields
+                and isinstance(annotation, str)
+                and annotation.startswith(("Attr[", "Ref[", "Many["))
+            ):
+                raise TypeError(
+                    f"{cls.__name__}.{name} is annotated {annotation} but has no attr()/ref()/"
+                    "many() specifier"
+                )
+        cls.__ftorm_fields__ = fields
+        cls.__ftorm_keys__ = {field.key: name for name, field in fields.items()}
+        cls.__ftorm_primary_key__ = tuple(n for n, f in fields.items() if f.primary_key)
+        cls.__ftorm_columns__ = {}
+        if registry is not None:
+            cls.__ftorm_registry__ = registry
+        if entity is not None:
+            cls.__ftorm_entity__ = entity
+            cls.__ftorm_registry__.register(entity, cls)
+
+    if not TYPE_CHECKING:
+
+        def __init__(self, **values):
+            cls = type(self)
+            data = {}
+            missing = []
+            for name, field in cls.__ftorm_fields__.items():
+                if isinstance(field, Many):
+                    if name in values:
+                        raise InvalidValueError(
+                            f"{cls.__name__}.{name} is a collection: add to "
+                            f"obj.{name} after creating the object"
+                        )
+                    data[name] = Related((), self, field)
+                    continue
+                if name in values:
+                    data[name] = field.check(values.pop(name), cls)
+                elif field.factory is not None:
+                    data[name] = field.factory()
+                elif field.default is MISSING:
+                    missing.append(name)
+                elif field.default is not UNSET:
+                    data[name] = field.check(field.default, cls)
+            if values:
+                raise unknown_attribute(cls, next(iter(values)))
+            if missing:
+                raise TypeError(
+                    f"{cls.__name__}() missing required keyword argument(s): " + ", ".join(missing)
+                )
+            self.__dict__.update(data)
+            link_new(self)
+
+        def __getattr__(self, name):
+            if name in type(self).__ftorm_fields__:
+                return not_loaded(self, name)
+            if name.startswith("__") and name.endswith("__"):
+                raise AttributeError(name)
+            raise unknown_attribute(type(self), name)
+
+        def __setattr__(self, name, value):
+            field = type(self).__ftorm_fields__.get(name)
+            if type(field) is Attr:
+                set_scalar(self, field, value)
+            elif not assign(self, name, value):
+                if name.startswith("_"):
+                    object.__setattr__(self, name, value)
+                else:
+                    raise unknown_attribute(type(self), name)
+
+    # --- mapping-style access (ftrack_api habits) -------------------------------------------
+
+    def _ftorm_name(self, key: str) -> str:
+        cls = type(self)
+        name = cls.__ftorm_keys__.get(key)
+        if name is None:
+            if key in cls.__ftorm_fields__:
+                return key
+            raise KeyError(str(unknown_attribute(cls, key)))
+        return name
+
+    def keys(self) -> list[str]:
+        """The server-side names of every attribute of this entity type."""
+        return list(type(self).__ftorm_keys__)
+
+    def __getitem__(self, key: str) -> Any:
+        """``shot["name"]``: the attribute with that server-side name (loading it if needed)."""
+        return getattr(self, self._ftorm_name(key))
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        """``shot["name"] = "x"``: same as setting the attribute."""
+        setattr(self, self._ftorm_name(key), value)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key in type(self).__ftorm_keys__
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(type(self).__ftorm_keys__)
+
+    def __ftorm_key_of__(self) -> object:
+        """The value of the single-attribute primary key (for ``where(parent=entity)``)."""
+        cls = type(self)
+        names = cls.__ftorm_primary_key__
+        if len(names) != 1:
+            raise InvalidValueError(
+                f"{cls.__name__} has a {len(names)}-attribute key; compare its key attributes "
+                "explicitly"
+            )
+        value = self.__dict__.get(names[0])
+        if value is None:
+            raise InvalidValueError(f"this {cls.__name__} has no {names[0]} yet")
+        return value
+
+    def __repr__(self) -> str:
+        cls = type(self)
+        data = self.__dict__
+        shown = [*cls.__ftorm_primary_key__, *(n for n in ("name",) if n in cls.__ftorm_fields__)]
+        parts = [f"{n}={data[n]!r}" for n in dict.fromkeys(shown) if n in data]
+        return f"<{cls.__name__}{' ' if parts else ''}{' '.join(parts)}>"

@@ -1,0 +1,390 @@
+"""`Query[M]`: an immutable, chainable query over one model, compiling to `ftorm.query.ast`.
+
+``Project.where(...)`` (the model metaclass) and ``Query(Project)`` both start one; every
+method returns a new query, so a query can be shared and extended freely. ``str(q)`` is the
+canonical ftrack text of `Query.ast`; nothing here does I/O.
+
+Running a query needs an `Executor` (a session): ``q.bind(executor)`` returns the same query
+bound to it, and then `Query.all`, `Query.first`, `Query.one` and iteration ask the executor
+for rows. An unbound query raises `RuntimeError` when run. The session implements only
+`Executor.iterate` (streaming pages); ``first``/``one`` are expressed here with ``limit``.
+
+The builder relies on three things from the model layer, all duck-typed so this module stays
+below ``ftorm.model``: ``model.__ftorm_entity__`` (the entity type name), ``getattr(model,
+name)`` giving a column or relationship path (or raising `ftorm.UnknownAttributeError`), and
+``__ftorm_path__`` / ``__ftorm_equals__`` on those objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from ftorm.errors import (
+    InvalidValueError,
+    MultipleResultsError,
+    NotFoundError,
+    UnknownAttributeError,
+)
+from ftorm.query import ast as nodes
+from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["Executor", "Query"]
+
+M = TypeVar("M")
+R = TypeVar("R")
+
+
+class Executor(Protocol):
+    """What a session provides to run a bound query: rows of the query's model, streamed."""
+
+    def iterate(self, query: Query[R]) -> Iterator[R]:
+        """Yield the entities ``query`` matches, fetching page by page as needed."""
+        ...
+
+
+def _entity_of(model: object) -> str:
+    entity = getattr(model, "__ftorm_entity__", None)
+    if not isinstance(entity, str):
+        raise TypeError(f"{model!r} is not an entity model (it declares no entity=...)")
+    return entity
+
+
+def _name(model: object) -> str:
+    return getattr(model, "__name__", None) or repr(model)
+
+
+def _check_roots(model: object, roots: tuple[type, ...], what: str) -> None:
+    for root in roots:
+        if root is not model and isinstance(model, type) and not issubclass(model, root):
+            raise TypeError(
+                f"{what} is built on {root.__name__}, which is not {model.__name__} or one of "
+                f"its bases; build it from {model.__name__} (e.g. {model.__name__}.name)"
+            )
+
+
+def _roots(model: object) -> tuple[type, ...]:
+    return (model,) if isinstance(model, type) else ()
+
+
+def _count(method: str, value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidValueError(f"{method}() takes a non-negative int, got {value!r}")
+    return value
+
+
+class Query(Generic[M]):
+    """An immutable query for entities of type ``M``.
+
+    Build with ``Model.where(...)`` / ``Model.select(...)`` or ``Query(Model)``; refine with
+    `where`, `before`, `after`, `order_by`, `select`, `limit`, `offset`, `page_size`.
+    """
+
+    __slots__ = (
+        "_ast",
+        "_entity",
+        "_executor",
+        "_limit",
+        "_model",
+        "_offset",
+        "_order",
+        "_page_size",
+        "_projections",
+        "_where",
+    )
+
+    _ast: nodes.Query | None
+    _entity: str
+    _executor: Executor | None
+    _limit: int | None
+    _model: Callable[..., M]
+    _offset: int | None
+    _order: tuple[nodes.OrderItem, ...]
+    _page_size: int | None
+    _projections: tuple[nodes.Projection, ...]
+    _where: Expr | None
+
+    def __init__(self, model: Callable[..., M], *, executor: Executor | None = None) -> None:
+        self._model = model
+        self._entity = _entity_of(model)
+        self._where = None
+        self._projections = ()
+        self._order = ()
+        self._offset = None
+        self._limit = None
+        self._page_size = None
+        self._executor = executor
+        self._ast = None
+
+    @classmethod
+    def from_ast(
+        cls, model: Callable[..., M], node: nodes.Query, *, executor: Executor | None = None
+    ) -> Query[M]:
+        """A query for ``model`` whose content is a parsed query (``session.query(text)``).
+
+        The entity type of ``node`` is kept as is; only projections, criteria, ordering and
+        paging are taken (``group by`` is not something a typed query produces).
+        """
+        query: Query[M] = cls(model, executor=executor)
+        query._entity = node.entity_type
+        query._projections = node.projections
+        query._where = None if node.where is None else Expr(node.where)
+        query._order = node.order_by
+        query._offset = node.offset
+        query._limit = node.limit
+        return query
+
+    def _copy(self) -> Self:
+        new = object.__new__(type(self))
+        new._model = self._model
+        new._entity = self._entity
+        new._where = self._where
+        new._projections = self._projections
+        new._order = self._order
+        new._offset = self._offset
+        new._limit = self._limit
+        new._page_size = self._page_size
+        new._executor = self._executor
+        new._ast = None
+        return new
+
+    # --- inspection ---------------------------------------------------------------------
+
+    @property
+    def model(self) -> Callable[..., M]:
+        """The model class the results are instances of."""
+        return self._model
+
+    @property
+    def entity_type(self) -> str:
+        """The entity type name the query targets."""
+        return self._entity
+
+    @property
+    def executor(self) -> Executor | None:
+        """The executor (session) this query is bound to, if any."""
+        return self._executor
+
+    @property
+    def criteria(self) -> Expr | None:
+        """The combined ``where`` criteria, or None."""
+        return self._where
+
+    @property
+    def page_size_hint(self) -> int | None:
+        """The page size asked with `page_size`, or None for the session's default."""
+        return self._page_size
+
+    @property
+    def ast(self) -> nodes.Query:
+        """The query as an `ftorm.query.ast.Query` (built once, then cached)."""
+        node = self._ast
+        if node is None:
+            node = nodes.Query(
+                entity_type=self._entity,
+                projections=self._projections,
+                where=None if self._where is None else self._where.node,
+                order_by=self._order,
+                offset=self._offset,
+                limit=self._limit,
+            )
+            self._ast = node
+        return node
+
+    def __str__(self) -> str:
+        return str(self.ast)
+
+    def __repr__(self) -> str:
+        return f"<Query[{_name(self._model)}] {self.ast!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Query):
+            return NotImplemented
+        return self._model is other._model and self.ast == other.ast
+
+    def __hash__(self) -> int:
+        return hash((id(self._model), self.ast))
+
+    def _subquery_ast(self) -> nodes.Query:
+        if len(self._projections) != 1:
+            raise InvalidValueError(
+                f"a subquery must select exactly one attribute, e.g. "
+                f"{_name(self._model)}.where(...).select({_name(self._model)}.id); "
+                f"this one selects {len(self._projections)}"
+            )
+        return self.ast
+
+    # --- building -----------------------------------------------------------------------
+
+    def _column(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def where(self, *criteria: Expr, **equals: object) -> Self:
+        """Add criteria (all must hold, combined with the existing ones by ``and``).
+
+        Keywords compare for equality: ``where(status="active", parent=project)``; a model
+        instance compiles to its key (``parent.id is "..."``). Unknown keyword names raise
+        `ftorm.UnknownAttributeError`; values are checked against the attribute.
+        """
+        new = self._copy()
+        new._add_criteria(criteria, equals)
+        return new
+
+    def _add_criteria(self, criteria: tuple[Expr, ...], equals: dict[str, object]) -> None:
+        """Combine criteria into this (fresh, not yet shared) query."""
+        model = self._model
+        exprs: list[Expr] = [] if self._where is None else [self._where]
+        for criterion in criteria:
+            if type(criterion) is not Expr and not isinstance(criterion, Expr):
+                raise TypeError(
+                    "where() takes criteria such as Project.name == 'x' (or keywords), "
+                    f"got {type(criterion).__name__}: {criterion!r}"
+                )
+            roots = criterion.roots
+            if len(roots) != 1 or roots[0] is not model:
+                _check_roots(model, roots, "a where() criterion")
+            exprs.append(criterion)
+        for name, value in equals.items():
+            target = self._column(name)
+            equals_ = getattr(target, "__ftorm_equals__", None)
+            if equals_ is None:
+                raise UnknownAttributeError(_name(model), name)
+            exprs.append(equals_(value))
+        if len(exprs) == 1:
+            self._where = exprs[0]
+        elif exprs:
+            operands: list[nodes.Criterion] = []
+            for expr in exprs:
+                node = expr.node
+                if type(node) is nodes.And:
+                    operands.extend(node.operands)
+                else:
+                    operands.append(node)
+            self._where = Expr(nodes.And(tuple(operands)), _roots(model))
+
+    def _dates(self, method: str, dates: dict[str, DateLike]) -> Self:
+        exprs: list[Expr] = []
+        for name, when in dates.items():
+            column = self._column(name)
+            if not isinstance(column, TimeColumn):
+                raise InvalidValueError(
+                    f"{_name(self._model)}.{name} is not a date-time attribute; "
+                    f"{method}() only takes date-time attributes"
+                )
+            exprs.append(column.before(when) if method == "before" else column.after(when))
+        return self.where(*exprs)
+
+    def before(self, **dates: DateLike) -> Self:
+        """``attribute before "<date>"`` for each keyword (exclusive)."""
+        return self._dates("before", dates)
+
+    def after(self, **dates: DateLike) -> Self:
+        """``attribute after "<date>"`` for each keyword (exclusive)."""
+        return self._dates("after", dates)
+
+    def select(self, *fields: Column[Any] | type) -> Self:
+        """Choose the attributes to load (projections); later calls add to earlier ones.
+
+        Takes columns (``Shot.name``, ``Shot.status.name``) and relationship paths
+        (``Shot.status``, ``Project.children``).
+        """
+        paths = list(self._projections)
+        for field in fields:
+            path = getattr(field, "__ftorm_path__", None)
+            if not isinstance(path, nodes.Path):
+                raise TypeError(
+                    "select() takes attribute paths such as Shot.name or Shot.status, "
+                    f"got {field!r}"
+                )
+            root = getattr(field, "_ftorm_root", None)
+            if isinstance(root, type):
+                _check_roots(self._model, (root,), "a select() path")
+            if path not in paths:
+                paths.append(path)
+        new = self._copy()
+        new._projections = tuple(paths)
+        return new
+
+    def order_by(self, *keys: Column[Any] | Ordering) -> Self:
+        """Sort by columns (ascending unless given ``.desc()``); later calls add keys."""
+        items = list(self._order)
+        for key in keys:
+            if isinstance(key, Ordering):
+                _check_roots(self._model, key.roots, "an order_by() key")
+                items.append(key.item)
+            elif isinstance(key, Column):
+                _check_roots(self._model, (key._ftorm_root,), "an order_by() key")
+                items.append(nodes.OrderItem(key.__ftorm_path__))
+            else:
+                raise TypeError(
+                    "order_by() takes columns such as Project.name or Project.name.desc(), "
+                    f"got {type(key).__name__}: {key!r}"
+                )
+        new = self._copy()
+        new._order = tuple(items)
+        return new
+
+    def limit(self, count: int | None) -> Self:
+        """At most ``count`` results (None removes the limit)."""
+        new = self._copy()
+        new._limit = _count("limit", count)
+        return new
+
+    def offset(self, count: int | None) -> Self:
+        """Skip the first ``count`` results (None removes the offset)."""
+        new = self._copy()
+        new._offset = _count("offset", count)
+        return new
+
+    def page_size(self, count: int) -> Self:
+        """Ask the session to fetch this many rows per request when iterating."""
+        size = _count("page_size", count)
+        if not size:
+            raise InvalidValueError("page_size() must be at least 1")
+        new = self._copy()
+        new._page_size = size
+        return new
+
+    def bind(self, executor: Executor | None) -> Self:
+        """The same query, run by ``executor`` (None unbinds)."""
+        new = self._copy()
+        new._executor = executor
+        return new
+
+    # --- running ------------------------------------------------------------------------
+
+    def _run(self) -> Iterator[M]:
+        executor = self._executor
+        if executor is None:
+            raise RuntimeError(
+                f"this query is not bound to a session: run it with session.query(q).all() "
+                f"(or bind it with q.bind(session)) — {self}"
+            )
+        return executor.iterate(self)
+
+    def __iter__(self) -> Iterator[M]:
+        return self._run()
+
+    def all(self) -> list[M]:
+        """Every matching entity."""
+        return list(self._run())
+
+    def first(self) -> M | None:
+        """The first matching entity (fetched with ``limit 1``), or None."""
+        for entity in self.limit(1)._run():
+            return entity
+        return None
+
+    def one(self) -> M:
+        """Exactly one matching entity; `NotFoundError` or `MultipleResultsError` otherwise."""
+        found = list(self.limit(2)._run())
+        if not found:
+            raise NotFoundError(f"no {self._entity} matches {self}")
+        if len(found) > 1:
+            raise MultipleResultsError(f"more than one {self._entity} matches {self}")
+        return found[0]

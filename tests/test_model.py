@@ -1,0 +1,383 @@
+"""Model instances: construction, validation, loading hooks, dirty tracking, rollback,
+relationship sync and mapping-style access."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence as Seq
+from typing import Any
+
+import arrow
+import pytest
+
+from ftorm.errors import (
+    ImmutableAttributeError,
+    InvalidValueError,
+    NotLoadedError,
+    UnknownAttributeError,
+    UnknownTypeError,
+)
+from ftorm.model import UNSET, Attr, Model, Ref, Registry, Related, attr, new_id, ref, state
+from ftorm.model.fields import MISSING
+from tests.typing.models_fixture import REGISTRY as TEST_REGISTRY
+from tests.typing.models_fixture import (
+    Metadata,
+    Project,
+    Sequence,
+    Shot,
+    Status,
+    Task,
+    User,
+)
+
+
+class RecordingTracker:
+    """A stand-in session: loads from a dict, records every report."""
+
+    def __init__(self, rows: dict[str, Any] | None = None, *, refuse: bool = False) -> None:
+        self.rows = rows or {}
+        self.refuse = refuse
+        self.loads: list[str] = []
+        self.events: list[tuple[Any, ...]] = []
+
+    def load(self, obj: Model, name: str) -> bool:
+        self.loads.append(name)
+        if self.refuse or name not in self.rows:
+            return False
+        state.set_committed(obj, name, self.rows[name])
+        return True
+
+    def changed(self, obj: Model, name: str, old: object, new: object) -> None:
+        self.events.append(("set", obj, name, old, new))
+
+    def collection_changed(
+        self, obj: Model, name: str, added: Seq[Model], removed: Seq[Model]
+    ) -> None:
+        self.events.append(("collection", obj, name, tuple(added), tuple(removed)))
+
+
+# --- construction ---------------------------------------------------------------------------
+
+
+def test_constructor_defaults_and_factory() -> None:
+    shot = Shot(name="sh010")
+    assert shot.name == "sh010"
+    assert isinstance(shot.id, str) and len(shot.id) == 36
+    assert shot.id != Shot(name="x").id
+    assert shot.description is None and shot.status is None
+    assert shot.tasks == [] and isinstance(shot.tasks, Related)
+    assert state.loaded(shot) == (
+        "id",
+        "name",
+        "children",
+        "metadata",
+        "status",
+        "description",
+        "bid",
+        "frame_start",
+        "tasks",
+    )
+    with pytest.raises(NotLoadedError, match=r"Shot.project is not loaded"):
+        shot.project  # noqa: B018
+    assert not state.is_dirty(shot)
+
+
+def test_constructor_errors() -> None:
+    with pytest.raises(TypeError, match=r"missing required keyword argument"):
+        Status()
+    with pytest.raises(UnknownAttributeError, match=r"did you mean 'name'"):
+        Shot(nme="x")
+    with pytest.raises(InvalidValueError, match=r"Shot.name expects str, got int"):
+        Shot(name=3)
+    with pytest.raises(InvalidValueError, match=r"collection"):
+        Project(children=[])
+    with pytest.raises(TypeError):
+        Shot("x")  # type: ignore[misc]
+
+
+def test_instances_compare_by_identity() -> None:
+    a, b = Status(name="x", id="1"), Status(name="x", id="1")
+    assert a != b and a == a
+    assert len({a, b}) == 2
+
+
+# --- reads and loading ----------------------------------------------------------------------
+
+
+def test_missing_attribute_asks_the_tracker() -> None:
+    tracker = RecordingTracker({"name": "loaded"})
+    shot = state.hydrate(Shot, {"id": "s1"}, tracker)
+    assert shot.id == "s1"
+    assert shot.name == "loaded"
+    assert tracker.loads == ["name"]
+    assert shot.name == "loaded" and tracker.loads == ["name"]
+    with pytest.raises(NotLoadedError, match=r"Shot\.description .*did not load"):
+        shot.description  # noqa: B018
+    refusing = state.hydrate(Shot, {"id": "s2"}, RecordingTracker({"name": "x"}, refuse=True))
+    with pytest.raises(NotLoadedError, match=r"Shot.name"):
+        refusing.name  # noqa: B018
+    assert not hasattr(refusing, "name")
+
+
+def test_tracker_may_raise_its_own_error() -> None:
+    class Strict(RecordingTracker):
+        def load(self, obj: Model, name: str) -> bool:
+            raise NotLoadedError(f"lazy loading is off: {type(obj).__name__}.{name}")
+
+    shot = state.hydrate(Shot, {"id": "s"}, Strict())
+    with pytest.raises(NotLoadedError, match=r"lazy loading is off: Shot.name"):
+        shot.name  # noqa: B018
+
+
+def test_unknown_instance_attribute() -> None:
+    shot = Shot(name="x")
+    with pytest.raises(UnknownAttributeError, match=r"Shot has no attribute 'nmae'"):
+        shot.nmae  # type: ignore[attr-defined]  # noqa: B018
+    with pytest.raises(UnknownAttributeError):
+        shot.nmae = 1  # type: ignore[attr-defined]
+    shot._private = 1  # private helpers stay possible
+    assert shot._private == 1
+
+
+def test_hydrate_fills_in_one_update() -> None:
+    tracker = RecordingTracker()
+    shot = state.hydrate(Shot, {"id": "a", "name": "n"}, tracker)
+    assert state.hook_of(shot) is tracker
+    assert state.loaded(shot) == ("id", "name")
+    state.detach(shot)
+    assert state.hook_of(shot) is None
+    state.attach(shot, tracker)
+    assert state.hook_of(shot) is tracker
+    assert state.is_loaded(shot, "name") and not state.is_loaded(shot, "bid")
+
+
+# --- writes, validation, dirty tracking -----------------------------------------------------
+
+
+def test_assignment_validation() -> None:
+    shot = Shot(name="x")
+    project = Project(name="p", status="active")
+    with pytest.raises(InvalidValueError, match=r"Shot.name"):
+        shot.name = 3  # type: ignore[assignment]
+    with pytest.raises(InvalidValueError, match=r"Shot.frame_start"):
+        shot.frame_start = True
+    with pytest.raises(InvalidValueError, match=r"Project.status"):
+        project.status = "actve"  # type: ignore[assignment]
+    with pytest.raises(InvalidValueError, match=r"Shot.status expects Status or None"):
+        shot.status = project  # type: ignore[assignment]
+    with pytest.raises(InvalidValueError, match=r"Shot.project expects Project"):
+        shot.project = None  # type: ignore[assignment]
+    shot.bid = 3  # an int is a fine float
+    assert shot.bid == 3
+    project.end_date = datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc)  # type: ignore[assignment]
+    assert isinstance(project.end_date, arrow.Arrow)
+    with pytest.raises(InvalidValueError, match=r"Arrow"):
+        project.end_date = "2026-01-02"  # type: ignore[assignment]
+    with pytest.raises(InvalidValueError, match=r"iterable"):
+        shot.tasks = 3  # type: ignore[assignment]
+    with pytest.raises(InvalidValueError, match=r"Task"):
+        shot.tasks = [shot]  # type: ignore[list-item]
+
+
+def test_immutable_and_computed() -> None:
+    shot = Shot(name="x", id="fixed")
+    shot.id = "fixed"  # same value: allowed
+    with pytest.raises(ImmutableAttributeError, match=r"Shot.id is immutable"):
+        shot.id = "other"
+    user = state.hydrate(User, {"id": "u"})
+    user.created_at = arrow.get("2026-01-01")  # no value yet: allowed
+    with pytest.raises(ImmutableAttributeError, match=r"computed"):
+        user.created_at = arrow.get("2026-01-02")
+    loaded = state.hydrate(User, {"id": "u", "created_at": None})
+    with pytest.raises(ImmutableAttributeError):
+        loaded.created_at = arrow.get("2026-01-02")
+
+
+def test_dirty_tracking_and_rollback() -> None:
+    tracker = RecordingTracker()
+    shot = state.hydrate(Shot, {"id": "s", "name": "a", "frame_start": 1}, tracker)
+    assert state.changes(shot) == {}
+    shot.name = "b"
+    shot.name = "c"
+    shot.description = "new"
+    assert state.changes(shot) == {"name": "a", "description": MISSING}
+    assert state.is_dirty(shot)
+    assert [e[2:] for e in tracker.events] == [
+        ("name", "a", "b"),
+        ("name", "b", "c"),
+        ("description", MISSING, "new"),
+    ]
+    shot.frame_start = 2
+    shot.frame_start = 1  # back to the original: not a change any more
+    assert "frame_start" not in state.changes(shot)
+    state.rollback(shot)
+    assert shot.name == "a" and shot.frame_start == 1
+    assert not state.is_loaded(shot, "description")
+    assert not state.is_dirty(shot)
+    shot.name = "z"
+    state.mark_clean(shot)
+    assert not state.is_dirty(shot) and shot.name == "z"
+    state.merge(shot, {"bid": 2.5, "tasks": []})
+    assert shot.bid == 2.5 and isinstance(shot.tasks, Related) and not state.is_dirty(shot)
+
+
+# --- relationships --------------------------------------------------------------------------
+
+
+def test_setting_a_reference_updates_loaded_collections() -> None:
+    old, new = Project(name="old"), Project(name="new")
+    seq = Sequence(name="sq", parent=old)
+    assert seq in old.children
+    seq.parent = new
+    assert seq not in old.children and seq in new.children
+    seq.parent = None
+    assert new.children == []
+    unloaded = state.hydrate(Project, {"id": "p"})
+    seq.parent = unloaded  # the other side is not loaded: nothing to update
+    assert not state.is_loaded(unloaded, "children")
+    assert seq.parent is unloaded
+
+
+def test_collection_changes_set_the_reference() -> None:
+    tracker = RecordingTracker()
+    project = state.hydrate(Project, {"id": "p", "name": "p"}, tracker)
+    state.set_committed(project, "children", [])
+    a, b, c = (Sequence(name=n, parent=None) for n in "abc")
+    project.children.append(a)
+    assert a.parent is project
+    project.children.append(a)  # already there: no-op
+    assert project.children == [a]
+    project.children.extend([b, c])
+    assert b.parent is project and c.parent is project
+    project.children.remove(b)
+    assert b.parent is None
+    assert project.children.pop() is c and c.parent is None
+    project.children.insert(0, c)
+    assert project.children == [c, a] and c.parent is project
+    project.children[0] = b
+    assert b.parent is project and c.parent is None
+    del project.children[0]
+    assert b.parent is None and project.children == [a]
+    project.children[:] = [b, c]
+    assert a.parent is None and b.parent is project and c.parent is project
+    project.children += [a]
+    assert a.parent is project
+    project.children.clear()
+    assert all(item.parent is None for item in (a, b, c))
+    with pytest.raises(InvalidValueError):
+        project.children.append(Status(name="x"))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"not in the collection"):
+        project.children.remove(a)
+    kinds = {event[0] for event in tracker.events}
+    assert kinds == {"collection"}
+    first = tracker.events[0]
+    assert first == ("collection", project, "children", (a,), ())
+
+
+def test_moving_a_child_between_parents() -> None:
+    p1, p2 = Project(name="1"), Project(name="2")
+    seq = Sequence(name="s", parent=p1)
+    p2.children.append(seq)
+    assert seq.parent is p2 and seq not in p1.children and seq in p2.children
+
+
+def test_assigning_a_whole_collection() -> None:
+    project = state.hydrate(Project, {"id": "p"})
+    a, b = Sequence(name="a", parent=None), Sequence(name="b", parent=None)
+    project.children = [a, b]
+    assert a.parent is project and b.parent is project
+    assert state.changes(project) == {"children": MISSING}
+    project.children = [b]
+    assert a.parent is None and project.children == [b]
+
+
+def test_rollback_restores_both_sides() -> None:
+    project = state.hydrate(Project, {"id": "p", "name": "p"})
+    seq = state.hydrate(Sequence, {"id": "s", "name": "s", "parent": None})
+    state.set_committed(project, "children", [])
+    project.children.append(seq)
+    assert seq.parent is project
+    for obj in (project, seq):
+        state.rollback(obj)
+    assert seq.parent is None and project.children == []
+
+
+def test_keyed_collections() -> None:
+    shot = Shot(name="x")
+    shot.metadata.append(Metadata(parent_id=shot.id, key="fps", value="24"))
+    assert shot.metadata.keyed() == {"fps": "24"}
+    with pytest.raises(TypeError, match=r"key/value"):
+        shot.tasks.keyed()
+
+
+# --- mapping-style access -------------------------------------------------------------------
+
+
+def test_mapping_access() -> None:
+    task = Task(name="comp", from_="a")
+    assert task["name"] == "comp"
+    assert task["from"] == "a"
+    assert task["from_"] == "a"
+    task["from"] = "b"
+    assert task.from_ == "b"
+    keys = task.keys()
+    assert "from" in keys and "from_" not in keys
+    assert "name" in task and "nope" not in task
+    assert list(task) == task.keys()
+    with pytest.raises(KeyError, match=r"did you mean 'name'"):
+        task["nmae"]
+    assert repr(task).startswith("<Task id=") and "name='comp'" in repr(task)
+
+
+# --- declaration and registry ---------------------------------------------------------------
+
+
+def test_registry() -> None:
+    assert TEST_REGISTRY.lookup("Shot") is Shot
+    assert "Shot" in TEST_REGISTRY and len(TEST_REGISTRY) >= 8
+    with pytest.raises(UnknownTypeError, match=r"did you mean 'Shot'"):
+        TEST_REGISTRY.lookup("Shoot")
+    assert Shot.__ftorm_entity__ == "Shot"
+    assert Shot.__ftorm_primary_key__ == ("id",)
+    assert Metadata.__ftorm_primary_key__ == ("parent_id", "key")
+
+
+def test_declaration_errors() -> None:
+    registry = Registry("declaration-errors")
+    with pytest.raises(TypeError, match=r"reserved"):
+
+        class Bad(Model, entity="Bad", registry=registry):
+            where: Attr[str] = attr(default="")
+
+    with pytest.raises(TypeError, match=r"no attr"):
+
+        class Bare(Model, entity="Bare", registry=registry):
+            name: Attr[str]
+
+    class Dangling(Model, entity="Dangling", registry=registry):
+        id: Attr[str] = attr(primary_key=True, factory=new_id)
+        other: Ref[Any] = ref("Nowhere", default=None)
+
+    with pytest.raises(UnknownTypeError, match=r"Dangling.other refers to .*Nowhere"):
+        Dangling.other  # noqa: B018
+
+
+def test_redeclared_field_and_annotation_target() -> None:
+    registry = Registry("redeclare")
+
+    class Base(Model, entity="Base", registry=registry):
+        id: Attr[str] = attr(primary_key=True, factory=new_id)
+        size: Attr[int | None] = attr(default=None)
+        owner: Ref[Base | None] = ref(default=None)
+
+    class Child(Base, entity="Child"):
+        size: Attr[int] = attr(default=1)
+
+    assert Child().size == 1
+    assert Base().size is None
+    with pytest.raises(InvalidValueError):
+        Child(size=None)  # type: ignore[arg-type]
+    child = Child(owner=Base())
+    assert isinstance(child.owner, Base)
+    assert str(Child.where(Child.owner.size == 2)) == "Child where owner.size is 2"
+    assert UNSET is not None and not UNSET

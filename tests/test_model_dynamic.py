@@ -1,0 +1,177 @@
+"""Model classes built at runtime from a schema (`ftorm.model.dynamic.build_models`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import arrow
+import pytest
+
+import ftorm
+from ftorm.errors import (
+    ImmutableAttributeError,
+    InvalidValueError,
+    NotLoadedError,
+    UnknownAttributeError,
+)
+from ftorm.model import Model, state
+from ftorm.model.dynamic import build_models, python_name
+from ftorm.model.fields import Many, Ref
+from ftorm.schema.load import load_schema, load_schema_file
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+RECORDED = SHARED / "reference" / "fixtures" / "query_schemas.json"
+
+
+def _doc(type_id: str, properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"id": type_id, "type": "object", "properties": properties, **extra}
+
+
+CONTEXT_PROPS: dict[str, Any] = {
+    "id": {"type": "string", "default": "{uid}"},
+    "name": {"type": "string"},
+    "parent": {"$ref": "Context"},
+    "children": {"type": "array", "items": {"$ref": "Context"}},
+    "from": {"type": "string"},
+    "where": {"type": "string"},
+}
+
+SMALL = [
+    _doc("Context", CONTEXT_PROPS, primary_key=["id"], immutable=["id"]),
+    _doc(
+        "Project",
+        {
+            **CONTEXT_PROPS,
+            "full_name": {"type": "string"},
+            "end_date": {"type": "string", "format": "date-time"},
+            "status": {"type": "string", "enum": ["active", "hidden"]},
+        },
+        primary_key=["id"],
+        alias_for="Show",
+    ),
+    _doc("TypedContext", {**CONTEXT_PROPS, "bid": {"type": "number"}}, primary_key=["id"]),
+    _doc(
+        "Shot",
+        {**CONTEXT_PROPS, "bid": {"type": "number"}, "frame_start": {"type": "integer"}},
+        primary_key=["id"],
+        alias_for={"id": "Task", "classifiers": {"object_typeid": "bad1"}},
+    ),
+    _doc(
+        "Metadata",
+        {
+            "parent_id": {"type": "string"},
+            "key": {"type": "string"},
+            "value": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+        primary_key=["parent_id", "key"],
+        computed=["created_at"],
+    ),
+]
+
+
+def test_python_names() -> None:
+    assert python_name("from") == "from_"
+    assert python_name("where") == "where_"
+    assert python_name("as_") == "as__"
+    assert python_name("name") == "name"
+
+
+def test_small_schema() -> None:
+    classes = build_models(load_schema(SMALL))
+    assert sorted(classes) == ["Context", "Metadata", "Project", "Shot", "TypedContext"]
+    context, project, shot, typed = (
+        classes["Context"],
+        classes["Project"],
+        classes["Shot"],
+        classes["TypedContext"],
+    )
+    assert issubclass(project, context) and issubclass(shot, typed) and issubclass(typed, context)
+    assert not issubclass(classes["Metadata"], context)
+    assert shot.__ftorm_entity__ == "Shot"
+    assert classes["Metadata"].__ftorm_primary_key__ == ("parent_id", "key")
+    fields = shot.__ftorm_fields__
+    assert isinstance(fields["parent"], Ref) and isinstance(fields["children"], Many)
+    assert fields["from_"].key == "from" and fields["where_"].key == "where"
+
+    q: Any = shot.where(shot.parent.name.like("sq%"), shot.frame_start > 3, from_="x")
+    assert str(q) == 'Shot where parent.name like "sq%" and frame_start > 3 and from is "x"'
+    assert ftorm.parse(str(q)) == q.ast
+    with pytest.raises(UnknownAttributeError, match="frame_start"):
+        shot.frame_strat  # noqa: B018
+
+    p = project(name="p", status="active", end_date=arrow.get("2026-01-01"))
+    assert p["name"] == "p" and p.status == "active"
+    with pytest.raises(InvalidValueError, match=r"Project\.status"):
+        p.status = "actve"
+    with pytest.raises(InvalidValueError, match=r"Project\.end_date"):
+        p.end_date = "2026"
+    with pytest.raises(ImmutableAttributeError):
+        p.id = "other"
+    s = shot(name="sh", parent=p, bid=2)
+    assert s.parent is p and s in p.children
+    with pytest.raises(NotLoadedError, match=r"Shot\.from_"):
+        s["from"]
+    meta = state.hydrate(classes["Metadata"], {"parent_id": "x", "key": "k", "created_at": None})
+    with pytest.raises(ImmutableAttributeError):
+        meta.created_at = arrow.get("2026-01-01")
+    for cls in classes.values():
+        for field in cls.__ftorm_fields__.values():
+            field.resolve()
+
+
+def test_existing_classes_are_reused_and_extended() -> None:
+    schema = load_schema(SMALL)
+    first = build_models(schema)
+    second = build_models(schema, existing={"Context": first["Context"]})
+    assert second["Context"] is first["Context"]
+    assert second["Project"] is not first["Project"]
+    assert issubclass(second["Project"], first["Context"])
+    assert "name" not in second["Project"].__dict__.get("__ftorm_fields__", {}) or (
+        second["Project"].__ftorm_fields__["name"] is first["Context"].__ftorm_fields__["name"]
+    )
+
+
+def test_separate_builds_do_not_clash() -> None:
+    a = build_models(load_schema(SMALL))
+    b = build_models(load_schema(SMALL))
+    assert a["Shot"] is not b["Shot"]
+    assert a["Shot"].__ftorm_fields__["parent"].target is a["Context"]  # type: ignore[attr-defined]
+    assert b["Shot"].__ftorm_fields__["parent"].target is b["Context"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(not RECORDED.exists(), reason="../shared reference fixtures are absent")
+def test_recorded_schema() -> None:
+    schema = load_schema_file(RECORDED)
+    classes = build_models(schema)
+    assert len(classes) == len(schema) == 116
+    for name, cls in classes.items():
+        assert issubclass(cls, Model) and cls.__ftorm_entity__ == name
+        keys = {field.key for field in cls.__ftorm_fields__.values()}
+        assert keys == set(schema[name].properties), name
+        for field in cls.__ftorm_fields__.values():
+            field.resolve()
+    shot: Any = classes["Shot"]
+    status: Any = classes["Status"]
+    q = shot.where(
+        shot.status.has(status.name == "WIP"), shot.parent.as_(classes["Sequence"]).name == "sq"
+    )
+    assert str(q) == 'Shot where status has (name is "WIP") and parent[Sequence].name is "sq"'
+    assert issubclass(classes["Shot"], classes["TypedContext"])
+    assert issubclass(classes["Project"], classes["Context"])
+
+
+@pytest.mark.skipif(not RECORDED.exists(), reason="../shared reference fixtures are absent")
+def test_recorded_schema_over_generated_models() -> None:
+    import ftorm.models as generated
+
+    schema = load_schema_file(RECORDED)
+    existing = {name: getattr(generated, name) for name in generated.__all__}
+    classes = build_models(schema, existing=existing)
+    assert classes["Shot"] is generated.Shot
+    extra = [name for name, cls in classes.items() if cls.__module__ != "ftorm.models"]
+    assert extra and all(name not in existing for name in extra)
+    for name in extra:
+        base = classes[name].__mro__[1]
+        assert base is Model or base.__ftorm_entity__ in classes

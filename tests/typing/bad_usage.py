@@ -1,0 +1,85 @@
+"""Must FAIL type checking: every line marked ``# E: <mypy code>`` is an error, no other is.
+
+``tests/test_model_typing.py`` runs mypy on this file and compares the reported lines and
+codes with the markers. Never imported or run.
+"""
+
+from __future__ import annotations
+
+import arrow
+
+from ftorm.model import UNSET, Attr, Model, attr
+
+from .models_fixture import Context, Project, Sequence, Shot, Status, Task
+
+
+def wrong_values_in_comparisons(next_week: arrow.Arrow) -> None:
+    Project.where(Project.name < 3)  # E: operator
+    Project.where(Project.name.in_([1, 2]))  # E: list-item
+    Project.where(Project.end_date == "2024-01-01")  # E: call-overload
+    Project.where(Project.status == "actve")  # E: call-overload
+    Project.where(Project.name == 3)  # E: call-overload
+    Project.where(Shot.frame_start > "10")  # E: operator
+
+
+def wrong_operators(next_week: arrow.Arrow) -> None:
+    Project.end_date.like("2024%")  # E: attr-defined
+    Shot.frame_start.like("1%")  # E: attr-defined
+    Project.name.before(next_week)  # E: attr-defined
+    Project.status.like("a%")  # E: attr-defined
+
+
+def unknown_attributes() -> None:
+    Project.nme  # E: attr-defined
+    Sequence.parent.nme  # E: attr-defined
+    Sequence.parent.full_name  # E: attr-defined
+    Shot.status.nme  # E: attr-defined
+
+
+def wrong_assignments(project: Project, seq: Sequence, shot: Shot, status: Status) -> None:
+    project.name = 3  # E: assignment
+    project.end_date = "2024-01-01"  # E: assignment
+    project.status = "actve"  # E: assignment
+    seq.parent = status  # E: assignment
+    shot.status = project  # E: assignment
+    shot.nme = "x"  # E: attr-defined
+    shot.tasks = [seq]  # E: list-item
+    shot.tasks.append(seq)  # E: arg-type
+    name: str = seq.description  # E: assignment
+    parent: Context = seq.parent  # E: assignment
+
+
+def wrong_constructors() -> None:
+    Project(nme="x")  # E: call-arg
+    Project(name=3)  # E: arg-type
+    Project("x")  # E: call-arg
+    Status()  # E: call-arg
+    Project(children=[])  # E: call-arg
+    Task(from_=1)  # E: arg-type
+
+
+def wrong_where_keywords() -> None:
+    Project.where(nme="x")  # E: call-overload
+    Project.where(name=3)  # E: call-overload
+    Project.where(Project.name == "x", name="y")  # E: call-overload
+    Shot.where(status=Project(name="p"))  # E: call-overload
+
+
+def wrong_ref_targets(seq: Sequence) -> None:
+    Shot.where(Shot.parent == seq)  # E: call-overload
+    Shot.parent.as_(Status).name  # no error: as_ is typed type[S] (runtime checks the subtype)
+    q: object = Shot.where(Shot.name == "x")
+    del q
+
+
+def wrong_results() -> None:
+    p: Project = Project.where(Project.name == "x").first()  # E: assignment
+    s: Sequence = Project.where(Project.name == "x").one()  # E: assignment
+    Project.where().limit("10")  # E: arg-type
+    Project.where().order_by("name")  # E: arg-type
+    del p, s
+
+
+class BadDefault(Model, entity="BadDefault"):
+    name: Attr[str] = attr(default=3)  # E: arg-type
+    other: Attr[str] = attr(default=UNSET)

@@ -1,0 +1,113 @@
+"""Must type-check cleanly under ``mypy --strict`` and pyright strict (never run as a test)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import arrow
+from typing_extensions import assert_type
+
+from ftorm.model import Related
+from ftorm.query.builder import Query
+from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, TimeColumn, and_, not_, or_
+
+from .models_fixture import Context, Project, Sequence, Shot, Status, Task
+
+
+def class_access() -> None:
+    assert_type(Project.name, StrColumn[str])
+    assert_type(Project.end_date, TimeColumn[arrow.Arrow | None])
+    assert_type(Project.status, Column[Literal["active", "hidden"]])
+    assert_type(Shot.description, StrColumn[str | None])
+    assert_type(Shot.frame_start, Column[int | None])
+    assert_type(Shot.bid, Column[float | None])
+    assert_type(Sequence.parent, type[Context])
+    assert_type(Sequence.parent.name, StrColumn[str])
+    assert_type(Sequence.parent.parent.name, StrColumn[str])
+    assert_type(Shot.status, type[Status])
+    assert_type(Shot.status.name, StrColumn[str])
+    assert_type(Project.children, type[Context])
+    assert_type(Shot.tasks, type[Task])
+    assert_type(Shot.parent.as_(Sequence), type[Sequence])
+    assert_type(Shot.parent.as_(Sequence).description, StrColumn[str | None])
+    assert_type(Task.from_, StrColumn[str | None])
+
+
+def expressions(next_week: arrow.Arrow) -> None:
+    assert_type(Project.name == "x", Expr)
+    assert_type(Project.status != "hidden", Expr)
+    assert_type(Shot.frame_start > 10, Expr)
+    assert_type(Shot.frame_start <= 10, Expr)
+    assert_type(Project.name.like("te%"), Expr)
+    assert_type(Project.name.not_like("te%"), Expr)
+    assert_type(Project.end_date.before(next_week), Expr)
+    assert_type(Project.end_date.after(next_week), Expr)
+    assert_type(Project.name.in_(["a", "b"]), Expr)
+    assert_type(Project.name.not_in(("a",)), Expr)
+    assert_type(Project.end_date.is_none(), Expr)
+    assert_type(Project.end_date.is_not_none(), Expr)
+    assert_type(Project.name.asc(), Ordering)
+    assert_type(Project.name.desc(), Ordering)
+    assert_type(Shot.status.has(Status.name == "WIP"), Expr)
+    assert_type(Project.children.any(Sequence.name == "x"), Expr)
+    assert_type((Project.name == "a") & (Project.name == "b"), Expr)
+    assert_type((Project.name == "a") | ~(Project.name == "b"), Expr)
+    assert_type(
+        and_(Project.name == "a", or_(Project.name == "b", not_(Project.name == "c"))), Expr
+    )
+    subquery = Shot.where(Shot.name == "x").select(Shot.id)
+    assert_type(Task.parent.id.in_(subquery), Expr)
+
+
+def queries(next_week: arrow.Arrow) -> None:
+    q = Project.where(status="active").before(end_date=next_week)
+    assert_type(q, Query[Project])
+    assert_type(
+        Project.where(Project.status == "active", Project.end_date.before(next_week)),
+        Query[Project],
+    )
+    assert_type(Shot.select(Shot.name, Shot.status.name, Shot.parent.name), Query[Shot])
+    assert_type(
+        Project.where(Project.children.any(Sequence.name == "x"))
+        .order_by(Project.name.desc())
+        .limit(10),
+        Query[Project],
+    )
+    assert_type(Shot.where(parent=Sequence(name="s")), Query[Shot])
+    assert_type(Status.where(name="WIP"), Query[Status])
+    assert_type(Query(Project), Query[Project])
+    assert_type(q.first(), Project | None)
+    assert_type(q.one(), Project)
+    assert_type(q.all(), list[Project])
+    for project in q:
+        assert_type(project, Project)
+    text: str = str(q)
+    del text
+
+
+def instances(project: Project, seq: Sequence, shot: Shot, status: Status) -> None:
+    assert_type(project.name, str)
+    assert_type(project.end_date, arrow.Arrow | None)
+    assert_type(project.status, Literal["active", "hidden"])
+    assert_type(seq.parent, Context | None)
+    assert_type(seq.children, Related[Context])
+    assert_type(shot.tasks, Related[Task])
+    assert_type(shot.status, Status | None)
+    assert_type(shot.project, Project)
+    seq.parent = project
+    seq.name = "sq010"
+    seq.description = None
+    shot.status = status
+    shot.frame_start = 1001
+    project.end_date = arrow.utcnow()
+    project.children.append(seq)
+    shot.tasks = [Task(name="comp")]
+    assert_type(project["name"], Any)  # mapping access is untyped on purpose
+    assert_type(project.keys(), list[str])
+
+
+def constructors() -> None:
+    assert_type(Project(name="p", status="active"), Project)
+    assert_type(Sequence(name="s", parent=None, description="d"), Sequence)
+    assert_type(Status(name="WIP"), Status)
+    assert_type(Task(from_="x"), Task)
