@@ -1,0 +1,1 @@
+"""The wire format shared by client and server: operation payloads and value encoding."""

@@ -1,0 +1,405 @@
+"""Entity records of one response: batched loading of projections, and normalised encoding.
+
+Rows become `Record` values kept in a per-response registry keyed by identity (family and
+primary key), so an entity reached twice is one record. Projections through references and
+collections are loaded one relation at a time for all records at once (``IN (...)`` chunks),
+so the number of statements depends on the projection, not on the number of rows.
+`Results.encode` writes each entity in full the first time it appears and as a reference
+afterwards.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from ftorm._typing import JSON, JSONObject
+from ftorm.errors import ValidationError
+from ftorm.schema.types import EntityType, Kind
+from ftorm.server.storage import TYPE_COLUMN, Collection, Layout, Reference, quote
+from ftorm.server.values import to_wire
+
+__all__ = ["CHUNK", "Record", "Results", "Tree", "always_fields", "build_tree"]
+
+CHUNK = 500
+"""Keys per ``IN (...)`` list."""
+
+Tree = dict[str, "Tree"]
+"""Projection paths as a tree: ``{"status": {"state": {"short": {}}}, "name": {}}``."""
+
+
+def build_tree(paths: Iterable[Sequence[str]]) -> Tree:
+    tree: Tree = {}
+    for path in paths:
+        node = tree
+        for name in path:
+            node = node.setdefault(name, {})
+    return tree
+
+
+def _rowid(row: Sequence[Any]) -> int:
+    return int(row[1])
+
+
+class RowView(Mapping[str, Any]):
+    """A stored row read by column name, without building a dict per row."""
+
+    __slots__ = ("_index", "_row")
+
+    def __init__(self, row: Sequence[Any], index: Mapping[str, int]) -> None:
+        self._row = row
+        self._index = index
+
+    def __getitem__(self, name: str) -> Any:
+        return self._row[self._index[name]]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        position = self._index.get(name)
+        return default if position is None else self._row[position]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+class Record:
+    """One entity of a response."""
+
+    __slots__ = ("columns", "fields", "key", "relations", "type_id")
+
+    def __init__(self, type_id: str, key: tuple[str, ...], columns: Mapping[str, Any]) -> None:
+        self.type_id = type_id
+        self.key = key
+        self.columns = columns
+        self.fields: dict[str, None] = {}
+        self.relations: dict[str, Record | list[Record] | None] = {}
+
+
+_ALWAYS: dict[int, dict[str, tuple[str, ...]]] = {}
+
+
+def always_fields(layout: Layout, entity: EntityType) -> tuple[str, ...]:
+    """Attributes every encoded entity carries: its primary key, its system projections
+    (mapped to attribute names through ``alias_for``) and the typed-context discriminator."""
+    cache = _ALWAYS.setdefault(id(layout), {})
+    found = cache.get(entity.id)
+    if found is not None:
+        return found
+    names: list[str] = list(entity.primary_key)
+    by_alias = {p.alias_for: p.name for p in entity.properties.values() if p.alias_for}
+    for internal in entity.system_projections:
+        name = internal if internal in entity.properties else by_alias.get(internal)
+        if name is not None and layout.stored(entity.id, name) and name not in names:
+            names.append(name)
+    if entity.classifiers and "object_type_id" in entity.properties:
+        names.append("object_type_id")
+    found = tuple(dict.fromkeys(names))
+    cache[entity.id] = found
+    return found
+
+
+class Results:
+    """The registry of records for one response."""
+
+    def __init__(self, layout: Layout, connection: sqlite3.Connection) -> None:
+        self.layout = layout
+        self.connection = connection
+        self.records: dict[tuple[str, tuple[str, ...]], Record] = {}
+        self.statements = 0
+        self._indexes: dict[int, dict[str, int]] = {}
+        self._always_cache: dict[str, dict[str, None]] = {}
+
+    # --- records --------------------------------------------------------------------------
+
+    def record(self, type_id: str, columns: Mapping[str, Any]) -> Record:
+        """The record for a stored row (the existing one when already seen: within one
+        response a row reads the same wherever it is reached)."""
+        table = self.layout.table(type_id)
+        key = tuple(str(columns.get(k)) for k in self.layout.schema.types[type_id].primary_key)
+        ident = (table.root, key)
+        found = self.records.get(ident)
+        if found is None:
+            found = Record(type_id, key, columns)
+            found.fields.update(self._always(type_id))
+            self.records[ident] = found
+        return found
+
+    def _always(self, type_id: str) -> dict[str, None]:
+        found = self._always_cache.get(type_id)
+        if found is None:
+            found = dict.fromkeys(always_fields(self.layout, self.layout.schema.types[type_id]))
+            self._always_cache[type_id] = found
+        return found
+
+    def from_row(self, row: Sequence[Any], columns: Sequence[str]) -> Record:
+        """A record from ``rowid, __type__, columns...``."""
+        index = self._indexes.get(id(columns))
+        if index is None:
+            index = {name: position + 2 for position, name in enumerate(columns)}
+            self._indexes[id(columns)] = index
+        return self.record(str(row[1]), RowView(row, index))
+
+    def select(self, type_id: str, alias: str = "t") -> tuple[str, tuple[str, ...]]:
+        return self.layout.column_list(type_id, alias), self.layout.table(type_id).columns
+
+    def _type_filter(self, type_id: str, alias: str) -> tuple[str, list[Any]]:
+        types = self.layout.type_filter(type_id)
+        if types is None:
+            return "", []
+        marks = ", ".join("?" for _ in types)
+        return f" AND {alias}.{quote(TYPE_COLUMN)} IN ({marks})", list(types)
+
+    def _run(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        self.statements += 1
+        return self.connection.execute(sql, tuple(params)).fetchall()
+
+    # --- projections ----------------------------------------------------------------------
+
+    def validate(self, type_id: str, tree: Tree, path: str = "") -> None:
+        """`ValidationError` for a projection naming an attribute no matching type has."""
+        types = self.layout.subtypes(type_id)
+        for name, sub in tree.items():
+            where = f"{path}{name}"
+            props = [
+                self.layout.schema.types[t].properties[name]
+                for t in types
+                if name in self.layout.schema.types[t].properties
+            ]
+            if not props:
+                raise ValidationError(f"{type_id} has no attribute {name!r} (in {where!r})")
+            prop = props[0]
+            if prop.restricted_projection:
+                raise ValidationError(f"{type_id}.{name} cannot be projected")
+            if sub:
+                if not prop.is_relation or prop.target is None:
+                    raise ValidationError(f"{type_id}.{name} is not a relation (in {where!r})")
+                self.validate(prop.target, sub, where + ".")
+
+    def load(self, records: Sequence[Record], tree: Tree) -> None:
+        """Load the projection ``tree`` for ``records`` (all of them at once)."""
+        if not records:
+            return
+        for name, sub in tree.items():
+            owners = [r for r in records if name in self.layout.schema.types[r.type_id]]
+            if not owners:
+                continue
+            prop = self.layout.schema.types[owners[0].type_id].properties[name]
+            if not prop.is_relation:
+                for record in owners:
+                    if self.layout.stored(record.type_id, name):
+                        record.fields[name] = None
+                continue
+            targets = self._load_relation(owners, name)
+            if sub:
+                self.load(targets, sub)
+            else:
+                defaults: Tree = {}
+                for target in targets:
+                    entity = self.layout.schema.types[target.type_id]
+                    for field in entity.default_projections:
+                        if self.layout.stored(target.type_id, field):
+                            target.fields[field] = None
+                self.load(targets, defaults)
+
+    def _load_relation(self, owners: Sequence[Record], name: str) -> list[Record]:
+        by_type: dict[str, list[Record]] = {}
+        for record in owners:
+            by_type.setdefault(record.type_id, []).append(record)
+        loaded: list[Record] = []
+        for type_id, group in by_type.items():
+            prop = self.layout.schema.types[type_id].properties[name]
+            if prop.kind is Kind.REFERENCE:
+                ref = self.layout.reference(type_id, name)
+                if ref is None:
+                    for record in group:
+                        record.relations[name] = None
+                    continue
+                loaded.extend(self._load_references(group, ref))
+            else:
+                coll = self.layout.collection(type_id, name)
+                if coll is None:
+                    for record in group:
+                        record.relations[name] = []
+                    continue
+                loaded.extend(self._load_collection(group, coll))
+        return loaded
+
+    def fetch(self, type_id: str, keys: Sequence[str]) -> dict[str, Record]:
+        """Records of ``type_id`` by single primary key value, in chunks."""
+        pk = self.layout.schema.types[type_id].primary_key[0]
+        cols, names = self.select(type_id)
+        table = quote(self.layout.table(type_id).name)
+        found: dict[str, Record] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), CHUNK):
+            chunk = unique[start : start + CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            extra, params = self._type_filter(type_id, "t")
+            rows = self._run(
+                f"SELECT {cols} FROM {table} AS t WHERE t.{quote(pk)} IN ({marks}){extra}",
+                [*chunk, *params],
+            )
+            for row in rows:
+                record = self.from_row(row, names)
+                found[record.key[0]] = record
+        return found
+
+    def _load_references(self, owners: Sequence[Record], ref: Reference) -> list[Record]:
+        keys = [str(r.columns[ref.column]) for r in owners if r.columns.get(ref.column) is not None]
+        found = self.fetch(ref.target, keys) if keys else {}
+        loaded: list[Record] = []
+        for record in owners:
+            value = record.columns.get(ref.column)
+            target = found.get(str(value)) if value is not None else None
+            record.relations[ref.name] = target
+            if target is not None:
+                loaded.append(target)
+        return loaded
+
+    def _owner_keys(self, owners: Sequence[Record]) -> list[str]:
+        return list(dict.fromkeys(r.key[0] for r in owners))
+
+    def _load_collection(self, owners: Sequence[Record], coll: Collection) -> list[Record]:
+        members: dict[str, list[Record]] = {}
+        if coll.mode == "closure":
+            members = self._closure(owners, coll)
+        else:
+            cols, names = self.select(coll.target, "m")
+            table = quote(self.layout.table(coll.target).name)
+            keys = self._owner_keys(owners)
+            for start in range(0, len(keys), CHUNK):
+                chunk = keys[start : start + CHUNK]
+                marks = ", ".join("?" for _ in chunk)
+                extra, params = self._type_filter(coll.target, "m")
+                if coll.mode == "reverse":
+                    assert coll.key is not None
+                    if coll.where is not None:
+                        extra += f" AND m.{quote(coll.where[0])} = ?"
+                        params.append(coll.where[1])
+                    sql = (
+                        f"SELECT m.{quote(coll.key)}, {cols} FROM {table} AS m "
+                        f"WHERE m.{quote(coll.key)} IN ({marks}){extra}"
+                    )
+                else:
+                    pk = quote(self.layout.schema.types[coll.target].primary_key[0])
+                    sql = (
+                        f"SELECT l.{quote(coll.link_owner or '')}, {cols} "
+                        f"FROM {quote(coll.link_table or '')} AS l JOIN {table} AS m "
+                        f"ON m.{pk} = l.{quote(coll.link_member or '')} "
+                        f"WHERE l.{quote(coll.link_owner or '')} IN ({marks}){extra}"
+                    )
+                # sorted here, by the member's insertion order: an ORDER BY would tempt
+                # SQLite into scanning the table in rowid order instead of using the index
+                for row in sorted(self._run(sql, [*chunk, *params]), key=_rowid):
+                    record = self.from_row(row[1:], names)
+                    members.setdefault(str(row[0]), []).append(record)
+        loaded: list[Record] = []
+        for record in owners:
+            items = members.get(record.key[0], [])
+            record.relations[coll.name] = items
+            loaded.extend(items)
+        return loaded
+
+    def _closure(self, owners: Sequence[Record], coll: Collection) -> dict[str, list[Record]]:
+        """``ancestors`` (nearest last, root first) or ``descendants`` (breadth first),
+        one batched statement per level."""
+        allowed = set(self.layout.subtypes(coll.target))
+        result: dict[str, list[Record]] = {}
+        family = coll.target
+        if coll.upward:
+            for owner in owners:
+                result[owner.key[0]] = []
+            frontier = {o.key[0]: o.columns.get("parent_id") for o in owners}
+            chains: dict[str, list[Record]] = {k: [] for k in frontier}
+            seen: dict[str, set[str]] = {k: set() for k in frontier}
+            while any(v is not None for v in frontier.values()):
+                wanted = [str(v) for v in frontier.values() if v is not None]
+                found = self._fetch_family(family, wanted)
+                next_frontier: dict[str, Any] = {}
+                for owner_id, parent in frontier.items():
+                    if parent is None or str(parent) in seen[owner_id]:
+                        continue
+                    seen[owner_id].add(str(parent))
+                    record = found.get(str(parent))
+                    if record is None:
+                        continue
+                    chains[owner_id].append(record)
+                    next_frontier[owner_id] = record.columns.get("parent_id")
+                frontier = next_frontier
+            for owner_id, chain in chains.items():
+                result[owner_id] = [r for r in reversed(chain) if r.type_id in allowed]
+            return result
+        table = quote(self.layout.table(family).name)
+        cols, names = self.select(family)
+        for owner in owners:
+            level = [owner.key[0]]
+            visited: set[str] = set(level)
+            collected: list[Record] = []
+            while level:
+                next_level: list[str] = []
+                for start in range(0, len(level), CHUNK):
+                    chunk = level[start : start + CHUNK]
+                    marks = ", ".join("?" for _ in chunk)
+                    rows = self._run(
+                        f"SELECT {cols} FROM {table} AS t WHERE t.parent_id IN ({marks})",
+                        chunk,
+                    )
+                    for row in sorted(rows, key=lambda r: int(r[0])):
+                        record = self.from_row(row, names)
+                        if record.key[0] in visited:
+                            continue
+                        visited.add(record.key[0])
+                        next_level.append(record.key[0])
+                        if record.type_id in allowed:
+                            collected.append(record)
+                level = next_level
+            result[owner.key[0]] = collected
+        return result
+
+    def _fetch_family(self, type_id: str, keys: Sequence[str]) -> dict[str, Record]:
+        root = self.layout.table(type_id).root
+        return self.fetch(root, keys)
+
+    # --- encoding -------------------------------------------------------------------------
+
+    def encode(self, records: Iterable[Record]) -> list[JSON]:
+        """Every record in full on its first appearance in this call, later as a reference."""
+        seen: set[tuple[str, tuple[str, ...]]] = set()
+        return [self._encode(r, seen) for r in records]
+
+    def encode_one(self, record: Record) -> JSONObject:
+        result = self._encode(record, set())
+        assert isinstance(result, dict)
+        return result
+
+    def _reference(self, record: Record) -> JSONObject:
+        entity = self.layout.schema.types[record.type_id]
+        out: JSONObject = {"__entity_type__": record.type_id}
+        for name, value in zip(entity.primary_key, record.key, strict=True):
+            out[name] = to_wire(entity.properties[name], value) if name in entity else value
+        return out
+
+    def _encode(self, record: Record, seen: set[tuple[str, tuple[str, ...]]]) -> JSONObject:
+        ident = (self.layout.table(record.type_id).root, record.key)
+        if ident in seen:
+            return self._reference(record)
+        seen.add(ident)
+        entity = self.layout.schema.types[record.type_id]
+        out: JSONObject = {"__entity_type__": record.type_id}
+        properties = entity.properties
+        columns = record.columns
+        for name in record.fields:
+            prop = properties.get(name)
+            if prop is not None:
+                out[name] = to_wire(prop, columns.get(name))
+        for name, value in record.relations.items():
+            if value is None:
+                out[name] = None
+            elif isinstance(value, list):
+                out[name] = [self._encode(v, seen) for v in value]
+            else:
+                out[name] = self._encode(value, seen)
+        return out

@@ -1,0 +1,430 @@
+"""The query AST rendered as one SQLite statement with bound parameters.
+
+Semantics (the differential test's naive evaluator mirrors these):
+
+- Every hop of a dotted path is existential: ``parent.name is "x"`` holds when the entity
+  has a parent and its name is ``"x"``; through a collection, when at least one member
+  matches (each condition separately; ``any (...)`` makes one member satisfy all of them).
+  ``has`` / ``any`` with an empty body test that the relation is set / non-empty.
+- At the final attribute: ``is`` / ``is_not`` with ``none`` test for null; ``is`` with a value
+  is exact equality (strings case-sensitive), ``<``/``>``/``before``/``after``/... are false
+  on null; ``like`` is SQLite's: ``%`` any run, ``_`` one character, ``\\`` escapes, case folded
+  for ASCII letters only, false on null. The negated operators ``is_not``, ``not_in`` and
+  ``not_like`` are the exact complements of ``is``, ``in`` and ``like`` (so they hold on null).
+- ``not`` is two-valued: ``not c`` holds exactly when ``c`` does not.
+- Datetimes compare as UTC text; literal dates/datetimes are normalised the same way.
+- Without ``order by`` rows come in insertion order; ``order by`` keys are followed by the
+  insertion order as a tie-breaker, so paging is stable. Nulls sort first.
+
+Values are always bound (named) parameters; identifiers come from the schema and are quoted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from ftorm.errors import ValidationError
+from ftorm.query import ast
+from ftorm.schema.types import Kind, Property
+from ftorm.server.storage import TYPE_COLUMN, Collection, Layout, Reference, quote
+from ftorm.server.values import from_literal
+
+__all__ = ["Compiled", "Renderer", "resolve"]
+
+_SYMBOLS = {
+    ast.Operator.EQ: "=",
+    ast.Operator.GT: ">",
+    ast.Operator.AFTER: ">",
+    ast.Operator.GE: ">=",
+    ast.Operator.LT: "<",
+    ast.Operator.BEFORE: "<",
+    ast.Operator.LE: "<=",
+}
+_NEGATED = {
+    ast.Operator.NE: ast.Operator.EQ,
+    ast.Operator.NOT_IN: ast.Operator.IN,
+    ast.Operator.NOT_LIKE: ast.Operator.LIKE,
+}
+
+
+@attrs.frozen(slots=True)
+class Compiled:
+    """SQL text and its parameters."""
+
+    sql: str
+    params: dict[str, Any]
+
+
+def resolve(layout: Layout, type_id: str, name: str) -> Property:
+    """Attribute ``name`` of ``type_id``; `ValidationError` naming the type when unknown."""
+    entity = layout.schema.types.get(type_id)
+    if entity is None:
+        raise ValidationError(f"Unknown entity type {type_id!r}")
+    prop = entity.properties.get(name)
+    if prop is None:
+        close = sorted(n for n in entity.properties if n.startswith(name[:3]))[:3]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ValidationError(f"{type_id} has no attribute {name!r}{hint}")
+    return prop
+
+
+class Renderer:
+    """Builds SQL for one statement; create one per query (it collects parameters)."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.params: dict[str, Any] = {}
+        self._aliases = 0
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def alias(self) -> str:
+        self._aliases += 1
+        return f"a{self._aliases}"
+
+    def bind(self, value: Any) -> str:
+        """A named placeholder for ``value`` (named, so text order does not matter)."""
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return ":" + name
+
+    def type_condition(self, type_id: str, alias: str) -> str | None:
+        types = self.layout.type_filter(type_id)
+        if types is None:
+            return None
+        marks = ", ".join(self.bind(t) for t in types)
+        return f"{alias}.{quote(TYPE_COLUMN)} IN ({marks})"
+
+    def source(self, type_id: str, alias: str, conditions: list[str]) -> str:
+        """``FROM table alias WHERE ...`` for rows of ``type_id`` (its subtypes included)."""
+        table = self.layout.table(type_id)
+        condition = self.type_condition(type_id, alias)
+        where = [c for c in (condition, *conditions) if c]
+        text = f"FROM {quote(table.name)} AS {alias}"
+        if where:
+            text += " WHERE " + " AND ".join(where)
+        return text
+
+    def _cast(self, segment: ast.Segment, target: str) -> str:
+        if segment.cast is None:
+            return target
+        cast = segment.cast
+        if cast not in self.layout.schema.types:
+            raise ValidationError(f"Unknown entity type {cast!r} in cast {segment}")
+        if not (self.layout.is_a(cast, target) or self.layout.is_a(target, cast)):
+            raise ValidationError(f"{cast} is not a kind of {target} in cast {segment}")
+        return cast
+
+    def _pk(self, type_id: str) -> str:
+        key = self.layout.schema.types[type_id].primary_key
+        if len(key) != 1:
+            raise ValidationError(f"{type_id} has a composite key and cannot be traversed")
+        return key[0]
+
+    # --- relation hops --------------------------------------------------------------------
+
+    def hop(
+        self,
+        type_id: str,
+        alias: str,
+        segment: ast.Segment,
+        inner: Callable[[str, str], str | None],
+    ) -> str:
+        """A condition on ``alias`` (of ``type_id``): the relation ``segment`` leads to at
+        least one entity for which ``inner(target_type, target_alias)`` holds (None: any)."""
+        prop = resolve(self.layout, type_id, segment.name)
+        if prop.kind is Kind.REFERENCE:
+            ref = self.layout.reference(type_id, prop.name)
+            if ref is None:
+                raise ValidationError(f"{type_id}.{prop.name} cannot be traversed")
+            return self._hop_reference(ref, alias, self._cast(segment, ref.target), inner)
+        if prop.kind in (Kind.COLLECTION, Kind.MAPPED):
+            coll = self.layout.collection(type_id, prop.name)
+            if coll is None:
+                raise ValidationError(f"{type_id}.{prop.name} cannot be traversed")
+            return self._hop_collection(
+                coll, type_id, alias, self._cast(segment, coll.target), inner
+            )
+        raise ValidationError(f"{type_id}.{prop.name} is not a relation")
+
+    def _hop_reference(
+        self, ref: Reference, alias: str, target: str, inner: Callable[[str, str], str | None]
+    ) -> str:
+        column = f"{alias}.{quote(ref.column)}"
+        inner_alias = self.alias()
+        body = inner(target, inner_alias)
+        if body is None and self.layout.type_filter(target) == self.layout.type_filter(ref.target):
+            return f"{column} IS NOT NULL"
+        pk = quote(self._pk(target))
+        sub = self.source(target, inner_alias, [body] if body else [])
+        return f"{column} IN (SELECT {inner_alias}.{pk} {sub})"
+
+    def _hop_collection(
+        self,
+        coll: Collection,
+        owner: str,
+        alias: str,
+        target: str,
+        inner: Callable[[str, str], str | None],
+    ) -> str:
+        owner_pk = f"{alias}.{quote(self._pk(owner))}"
+        inner_alias = self.alias()
+        conditions: list[str] = []
+        body = inner(target, inner_alias)
+        if body:
+            conditions.append(body)
+        if coll.mode == "reverse":
+            assert coll.key is not None
+            key = f"{inner_alias}.{quote(coll.key)}"
+            if coll.where is not None:
+                conditions.append(
+                    f"{inner_alias}.{quote(coll.where[0])} = {self.bind(coll.where[1])}"
+                )
+            conditions.append(f"{key} IS NOT NULL")
+            return f"{owner_pk} IN (SELECT {key} {self.source(target, inner_alias, conditions)})"
+        member_pk = f"{inner_alias}.{quote(self._pk(target))}"
+        if coll.mode == "link":
+            link = self.alias()
+            members = f"SELECT {member_pk} {self.source(target, inner_alias, conditions)}"
+            return (
+                f"{owner_pk} IN (SELECT {link}.{quote(coll.link_owner or '')} "
+                f"FROM {quote(coll.link_table or '')} AS {link} "
+                f"WHERE {link}.{quote(coll.link_member or '')} IN ({members}))"
+            )
+        # closure over parent_id
+        table = quote(self.layout.table(target).name)
+        matching = f"SELECT {member_pk} {self.source(target, inner_alias, conditions)}"
+        step = self.alias()
+        if coll.upward:  # ancestors any (...): descendants of the matching entities
+            return (
+                f"{owner_pk} IN (WITH RECURSIVE {step}(id) AS ("
+                f"SELECT c.id FROM {table} AS c WHERE c.parent_id IN ({matching}) "
+                f"UNION SELECT c.id FROM {table} AS c JOIN {step} ON c.parent_id = {step}.id"
+                f") SELECT id FROM {step})"
+            )
+        return (
+            f"{owner_pk} IN (WITH RECURSIVE {step}(id) AS ("
+            f"SELECT c.parent_id FROM {table} AS c WHERE c.id IN ({matching}) "
+            f"UNION SELECT c.parent_id FROM {table} AS c JOIN {step} ON c.id = {step}.id"
+            f") SELECT id FROM {step} WHERE id IS NOT NULL)"
+        )
+
+    def along(
+        self,
+        type_id: str,
+        alias: str,
+        segments: tuple[ast.Segment, ...],
+        last: Callable[[str, str], str | None],
+    ) -> str | None:
+        """Walk all of ``segments`` as relation hops, then apply ``last``."""
+        if not segments:
+            return last(type_id, alias)
+        head, rest = segments[0], segments[1:]
+        return self.hop(type_id, alias, head, lambda t, a: self.along(t, a, rest, last))
+
+    # --- criteria -------------------------------------------------------------------------
+
+    def criterion(self, node: ast.Criterion, type_id: str, alias: str) -> str:
+        if isinstance(node, ast.And):
+            return (
+                "(" + " AND ".join(self.criterion(o, type_id, alias) for o in node.operands) + ")"
+            )
+        if isinstance(node, ast.Or):
+            return "(" + " OR ".join(self.criterion(o, type_id, alias) for o in node.operands) + ")"
+        if isinstance(node, ast.Not):
+            return f"(NOT COALESCE({self.criterion(node.operand, type_id, alias)}, 0))"
+        if isinstance(node, ast.Relation):
+            return self.relation(node, type_id, alias)
+        if isinstance(node, ast.Comparison):
+            return self.comparison(node, type_id, alias)
+        raise ValidationError(f"unsupported criterion {node!r}")
+
+    def relation(self, node: ast.Relation, type_id: str, alias: str) -> str:
+        segments = node.path.segments
+        # check has/any against the relation kind of the last segment
+        criteria = node.criteria
+
+        def body(target: str, inner: str) -> str | None:
+            return None if criteria is None else self.criterion(criteria, target, inner)
+
+        def last(owner: str, owner_alias: str) -> str | None:
+            prop = resolve(self.layout, owner, segments[-1].name)
+            if node.kind is ast.RelationKind.HAS and prop.kind is not Kind.REFERENCE:
+                raise ValidationError(
+                    f"'has' needs a scalar relation; {owner}.{prop.name} is a collection "
+                    "(use 'any')"
+                )
+            if node.kind is ast.RelationKind.ANY and prop.kind is Kind.REFERENCE:
+                raise ValidationError(
+                    f"'any' needs a collection; {owner}.{prop.name} is a scalar relation "
+                    "(use 'has')"
+                )
+            return self.hop(owner, owner_alias, segments[-1], body)
+
+        return self.along(type_id, alias, segments[:-1], last) or "1"
+
+    def comparison(self, node: ast.Comparison, type_id: str, alias: str) -> str:
+        operator = node.operator
+        segments = node.path.segments
+
+        def last(owner: str, owner_alias: str) -> str:
+            if operator in _NEGATED:  # the complement at the attribute, not along the path
+                positive = test(owner, owner_alias, _NEGATED[operator])
+                return f"(NOT COALESCE({positive}, 0))"
+            return test(owner, owner_alias, operator)
+
+        def test(owner: str, owner_alias: str, operator: ast.Operator) -> str:
+            segment = segments[-1]
+            prop = resolve(self.layout, owner, segment.name)
+            where = f"{owner}.{prop.name}"
+            if prop.kind is Kind.REFERENCE:
+                ref = self.layout.reference(owner, prop.name)
+                if ref is None:
+                    raise ValidationError(f"{where} cannot be compared")
+                column = f"{owner_alias}.{quote(ref.column)}"
+                return self._test(column, None, operator, node.operand, where)
+            if prop.kind in (Kind.COLLECTION, Kind.MAPPED):
+                raise ValidationError(
+                    f"{where} is a collection; compare its members' attributes or use 'any'"
+                )
+            if segment.cast is not None:
+                raise ValidationError(f"{where} is not a relation and cannot be cast")
+            column = f"{owner_alias}.{quote(prop.name)}"
+            return self._test(column, prop, operator, node.operand, where)
+
+        return self.along(type_id, alias, segments[:-1], last) or "1"
+
+    def _test(
+        self,
+        column: str,
+        prop: Property | None,
+        operator: ast.Operator,
+        operand: ast.Operand,
+        where: str,
+    ) -> str:
+        if operator is ast.Operator.IN:
+            if isinstance(operand, ast.Subquery):
+                return f"{column} IN ({self.subquery(operand.query)})"
+            values = operand.values if isinstance(operand, ast.ValueList) else (operand,)
+            parts: list[str] = []
+            marks: list[str] = []
+            for value in values:
+                converted = from_literal(prop, value, where)
+                if converted is None:
+                    parts.append(f"{column} IS NULL")
+                else:
+                    marks.append(self.bind(converted))
+            if marks:
+                parts.insert(0, f"{column} IN ({', '.join(marks)})")
+            return "(" + " OR ".join(parts) + ")" if parts else "0"
+        if isinstance(operand, (ast.ValueList, ast.Subquery)):
+            raise ValidationError(f"{where}: a list or subquery needs 'in' or 'not_in'")
+        if operator is ast.Operator.LIKE:
+            if isinstance(operand, ast.Null):
+                raise ValidationError(f"{where}: 'like' needs a pattern, got none")
+            pattern = str(from_literal(None, operand, where))
+            if (len(pattern) - len(pattern.rstrip("\\"))) % 2 == 1:
+                pattern += "\\"
+            return f"{column} LIKE {self.bind(pattern)} ESCAPE '\\'"
+        value = from_literal(prop, operand, where)
+        if operator is ast.Operator.EQ:
+            if value is None:
+                return f"{column} IS NULL"
+            return f"{column} = {self.bind(value)}"
+        if value is None:
+            raise ValidationError(f"{where}: '{operator}' cannot compare with none")
+        return f"{column} {_SYMBOLS[operator]} {self.bind(value)}"
+
+    # --- queries --------------------------------------------------------------------------
+
+    def subquery(self, query: ast.Query) -> str:
+        """``SELECT column FROM ...`` for ``in (select x from T ...)``."""
+        if len(query.projections) != 1 or not isinstance(query.projections[0], ast.Path):
+            raise ValidationError("a subquery must select exactly one attribute")
+        type_id = self.entity_type(query.entity_type)
+        alias = self.alias()
+        path = query.projections[0]
+        segments = path.segments
+        if len(segments) != 1:
+            raise ValidationError(f"a subquery must select a plain attribute, got {path}")
+        prop = resolve(self.layout, type_id, segments[0].name)
+        if prop.kind is Kind.REFERENCE:
+            ref = self.layout.reference(type_id, prop.name)
+            if ref is None:
+                raise ValidationError(f"{type_id}.{prop.name} cannot be selected here")
+            column = f"{alias}.{quote(ref.column)}"
+        elif prop.is_relation:
+            raise ValidationError(f"a subquery cannot select the collection {prop.name}")
+        else:
+            column = f"{alias}.{quote(prop.name)}"
+        conditions = [f"{column} IS NOT NULL"]
+        if query.where is not None:
+            conditions.append(self.criterion(query.where, type_id, alias))
+        text = f"SELECT {column} {self.source(type_id, alias, conditions)}"
+        text += self.order_and_page(query, type_id, alias)
+        return text
+
+    def entity_type(self, name: str) -> str:
+        if name not in self.layout.schema.types:
+            raise ValidationError(f"Unknown entity type {name!r}")
+        return name
+
+    def order_key(self, path: ast.Path, type_id: str, alias: str) -> str:
+        """A scalar expression for an ``order by`` path (references followed, not
+        collections)."""
+        segments = path.segments
+        prop = resolve(self.layout, type_id, segments[0].name)
+        if len(segments) == 1:
+            if prop.kind is Kind.REFERENCE:
+                ref = self.layout.reference(type_id, prop.name)
+                if ref is not None:
+                    return f"{alias}.{quote(ref.column)}"
+            if prop.is_relation:
+                raise ValidationError(f"cannot order by the relation {type_id}.{prop.name}")
+            return f"{alias}.{quote(prop.name)}"
+        if prop.kind is not Kind.REFERENCE:
+            raise ValidationError(f"cannot order by a path through {type_id}.{prop.name}")
+        ref = self.layout.reference(type_id, prop.name)
+        if ref is None:
+            raise ValidationError(f"{type_id}.{prop.name} cannot be traversed")
+        target = self._cast(segments[0], ref.target)
+        inner = self.alias()
+        value = self.order_key(ast.Path(segments[1:]), target, inner)
+        pk = quote(self._pk(target))
+        table = quote(self.layout.table(target).name)
+        return (
+            f"(SELECT {value} FROM {table} AS {inner} "
+            f"WHERE {inner}.{pk} = {alias}.{quote(ref.column)})"
+        )
+
+    def order_and_page(self, query: ast.Query, type_id: str, alias: str, extra: int = 0) -> str:
+        keys = [
+            self.order_key(item.path, type_id, alias)
+            + (" DESC" if item.direction is ast.Direction.DESCENDING else " ASC")
+            for item in query.order_by
+        ]
+        keys.append(f"{alias}.rowid ASC")
+        text = " ORDER BY " + ", ".join(keys)
+        if query.limit is not None:
+            text += f" LIMIT {self.bind(query.limit + extra)}"
+        elif query.offset:
+            text += " LIMIT -1"
+        if query.offset:
+            text += f" OFFSET {self.bind(query.offset)}"
+        return text
+
+    def rows(self, query: ast.Query, columns: tuple[str, ...]) -> Compiled:
+        """The main statement: ``rowid, __type__, columns...`` of the matching rows, one
+        more than ``limit`` so the caller knows whether more rows follow."""
+        type_id = self.entity_type(query.entity_type)
+        alias = self.alias()
+        conditions: list[str] = []
+        if query.where is not None:
+            conditions.append(self.criterion(query.where, type_id, alias))
+        selected = ", ".join(f"{alias}.{quote(c)}" for c in ("rowid", TYPE_COLUMN, *columns))
+        text = f"SELECT {selected} {self.source(type_id, alias, conditions)}"
+        text += self.order_and_page(query, type_id, alias, extra=1)
+        return Compiled(text, dict(self.params))

@@ -1,0 +1,156 @@
+"""Conversions between wire values, query literals and stored SQLite values.
+
+Storage forms: text for strings, 0/1 for booleans, numbers as numbers, datetimes as UTC
+``YYYY-MM-DDTHH:MM:SS`` text, ``variable``/``object`` values as JSON text.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import json
+import math
+from typing import Any
+
+from ftorm.errors import InvalidValueError, ValidationError
+from ftorm.protocol.codec import DATETIME, encode_datetime, format_datetime, parse_datetime
+from ftorm.query import ast
+from ftorm.schema.types import Kind, Property
+
+__all__ = ["from_literal", "from_wire", "to_wire"]
+
+_JSON_TYPES = ("variable", "object")
+
+
+def _datetime_text(value: str, where: str) -> str:
+    try:
+        return format_datetime(parse_datetime(value))
+    except InvalidValueError as error:
+        raise ValidationError(f"{where}: {error}") from None
+
+
+def from_wire(prop: Property, value: Any, where: str) -> Any:
+    """A decoded JSON value sent for scalar ``prop`` as its stored form; `ValidationError`
+    for a value of the wrong type."""
+    if value is None:
+        return None
+    if prop.kind is Kind.DATETIME:
+        if isinstance(value, dict) and value.get("__type__") in (DATETIME, "date"):
+            value = value.get("value")
+        if isinstance(value, str):
+            return _datetime_text(value, where)
+        raise ValidationError(f"{where}: expected a datetime, got {value!r}")
+    kind = prop.type
+    if kind in _JSON_TYPES:
+        try:
+            return json.dumps(value, sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError):
+            raise ValidationError(f"{where}: not a JSON value: {value!r}") from None
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return int(value)
+        raise ValidationError(f"{where}: expected a boolean, got {value!r}")
+    if kind == "integer":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ValidationError(f"{where}: expected an integer, got {value!r}")
+    if kind == "number":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValidationError(f"{where}: expected a finite number, got {value!r}")
+            return value
+        raise ValidationError(f"{where}: expected a number, got {value!r}")
+    # strings and untyped key columns
+    if isinstance(value, str):
+        if prop.enum is not None and value not in prop.enum:
+            raise ValidationError(f"{where}: {value!r} is not one of {list(prop.enum)!r}")
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and prop.is_foreign_key:
+        return str(value)
+    raise ValidationError(f"{where}: expected a string, got {value!r}")
+
+
+def to_wire(prop: Property, value: Any) -> Any:
+    """A stored value of scalar ``prop`` as its JSON form."""
+    if value is None:
+        return None
+    if prop.kind is Kind.DATETIME:
+        return encode_datetime(parse_datetime(str(value)))
+    kind = prop.type
+    if kind in _JSON_TYPES:
+        try:
+            return json.loads(value) if isinstance(value, str) else value
+        except ValueError:
+            return value
+    if kind == "boolean":
+        return bool(value)
+    if kind == "number" and isinstance(value, int):
+        return value
+    return value
+
+
+def _python(node: ast.Value) -> Any:
+    if isinstance(node, ast.String):
+        return node.value
+    if isinstance(node, ast.Bare):
+        return node.text
+    if isinstance(node, ast.Integer):
+        return node.value
+    if isinstance(node, ast.Decimal):
+        return node.value
+    if isinstance(node, ast.Boolean):
+        return node.value
+    return None
+
+
+def from_literal(prop: Property | None, node: ast.Value, where: str) -> Any:
+    """A query literal compared with ``prop`` (None: a key column) as a stored value."""
+    if isinstance(node, ast.Null):
+        return None
+    raw = _python(node)
+    if prop is None:
+        return _as_text(raw)
+    if prop.kind is Kind.DATETIME:
+        if isinstance(raw, str):
+            return _datetime_text(raw, where)
+        raise ValidationError(f"{where}: expected a date or datetime string, got {node}")
+    kind = prop.type
+    if kind in _JSON_TYPES:
+        if isinstance(raw, decimal.Decimal):
+            raw = float(raw)
+        return json.dumps(raw)
+    if kind == "boolean":
+        if isinstance(raw, bool):
+            return int(raw)
+        text = str(raw).strip().lower()
+        if text in ("true", "1"):
+            return 1
+        if text in ("false", "0"):
+            return 0
+        raise ValidationError(f"{where}: expected a boolean, got {node}")
+    if kind in ("integer", "number"):
+        if isinstance(raw, bool):
+            raise ValidationError(f"{where}: expected a number, got {node}")
+        try:
+            number = decimal.Decimal(str(raw).strip())
+        except decimal.InvalidOperation:
+            raise ValidationError(f"{where}: expected a number, got {node}") from None
+        if not number.is_finite():
+            raise ValidationError(f"{where}: expected a finite number, got {node}")
+        if number == number.to_integral_value():
+            return int(number)
+        return float(number)
+    return _as_text(raw)
+
+
+def _as_text(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    return str(raw)
+
+
+def now_text() -> str:
+    """The current time in storage form."""
+    return format_datetime(_dt.datetime.now(_dt.timezone.utc))

@@ -1,0 +1,132 @@
+"""The server over HTTP: a WSGI application and a threaded stdlib server to run it.
+
+``POST /api`` with a JSON array of operations; credentials (``ftrack-user`` and
+``ftrack-api-key`` headers) are checked on every request. Errors answer HTTP 200 with the
+error object, or an error status when the client sends ``ftrack-strict-api: true``. Nothing a
+client sends produces an HTTP 500 or a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from ftorm.errors import AuthenticationError, ServerError, ValidationError
+from ftorm.server.handlers import Server
+
+__all__ = ["MAX_BODY", "ThreadingWSGIServer", "make_app", "serve"]
+
+MAX_BODY = 64 * 1024 * 1024
+"""Largest request body accepted, in bytes."""
+
+StartResponse = Callable[..., Any]
+
+_STRICT_STATUS = {
+    "InvalidCredentialsError": "401 Unauthorized",
+    "FTAuthenticationError": "401 Unauthorized",
+    "PermissionError": "403 Forbidden",
+    "ValidationError": "400 Bad Request",
+}
+
+
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    """One thread per connection; the `Server` serialises the batches."""
+
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _json(start_response: StartResponse, status: str, body: Any) -> list[bytes]:
+    data = json.dumps(body).encode("utf-8")
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    )
+    return [data]
+
+
+def _error(start_response: StartResponse, error: ServerError, strict: bool) -> list[bytes]:
+    status = _STRICT_STATUS.get(error.exception, "400 Bad Request") if strict else "200 OK"
+    return _json(start_response, status, error.to_payload())
+
+
+def make_app(server: Server) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """The WSGI application answering ftrack API requests for ``server``."""
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            return _handle(server, environ, start_response)
+        except Exception as error:  # last resort: still a well-formed API answer
+            payload = ServerError(f"internal error: {type(error).__name__}: {error}")
+            return _json(start_response, "200 OK", payload.to_payload())
+
+    return app
+
+
+def _handle(server: Server, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+    strict = str(environ.get("HTTP_FTRACK_STRICT_API", "")).strip().lower() == "true"
+    path = str(environ.get("PATH_INFO", "")).rstrip("/")
+    if path != "/api":
+        return _json(
+            start_response,
+            "404 Not Found",
+            ServerError(f"no such endpoint {path or '/'!r}; use POST /api").to_payload(),
+        )
+    if environ.get("REQUEST_METHOD") != "POST":
+        start_response("405 Method Not Allowed", [("Allow", "POST"), ("Content-Length", "0")])
+        return [b""]
+    user = environ.get("HTTP_FTRACK_USER")
+    key = environ.get("HTTP_FTRACK_API_KEY")
+    if not server.check_credentials(user, key):
+        error = AuthenticationError(
+            "The supplied API key is not valid." if user else "Missing ftrack-user header.",
+            error_code="api_credentials_invalid",
+        )
+        return _error(start_response, error, strict)
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = -1
+    if length < 0 or length > MAX_BODY:
+        return _error(start_response, ValidationError("bad or too large Content-Length"), strict)
+    body = environ["wsgi.input"].read(length) if length else b""
+    try:
+        operations = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        return _error(
+            start_response, ValidationError(f"the request body is not valid JSON: {error}"), strict
+        )
+    result = server.handle(operations)
+    if isinstance(result, dict):
+        from ftorm.errors import server_error_from_payload
+
+        return _error(start_response, server_error_from_payload(result), strict)
+    return _json(start_response, "200 OK", result)
+
+
+def serve(server: Server, host: str = "127.0.0.1", port: int = 8765) -> ThreadingWSGIServer:
+    """A threaded HTTP server for ``server`` bound to ``host:port`` (call ``serve_forever``)."""
+    httpd = make_server(
+        host,
+        port,
+        make_app(server),
+        server_class=ThreadingWSGIServer,
+        handler_class=_QuietHandler,
+    )
+    return httpd
+
+
+def main_loop(httpd: ThreadingWSGIServer) -> None:
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        print("ftorm: stopped", file=sys.stderr)
+    finally:
+        httpd.server_close()

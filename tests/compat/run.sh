@@ -1,0 +1,26 @@
+#!/bin/sh
+# Build a virtual environment with the official ftrack client and run the compatibility
+# test module against `ftorm serve`.
+#
+#   tests/compat/run.sh VENV_PATH [pytest args...]
+#
+# The client pins arrow<1, so it cannot share ftorm's environment. `ftorm serve` runs from
+# ftorm's own environment: FTORM_PYTHON (default: <project>/.venv/bin/python).
+set -eu
+if [ $# -lt 1 ]; then
+    echo "usage: $0 VENV_PATH [pytest args...]" >&2
+    exit 2
+fi
+VENV=$1
+shift
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+FTORM_PYTHON=${FTORM_PYTHON:-$ROOT/.venv/bin/python}
+export FTORM_PYTHON
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check ftrack-python-api pytest
+cd "$ROOT"
+exec "$VENV/bin/python" -m pytest --confcutdir="$HERE" -p no:cacheprovider -q \
+    "$HERE/test_official_client.py" "$@"

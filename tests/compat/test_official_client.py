@@ -1,0 +1,249 @@
+"""The official ftrack client (``ftrack-python-api``) against ``ftorm serve``.
+
+Runs in its own virtual environment (the client pins ``arrow<1``): ``tests/compat/run.sh
+VENV`` builds it and runs this module. ``ftorm serve`` is started from ftorm's environment,
+found through ``FTORM_PYTHON`` (default: the project's ``.venv``). Skipped where the client
+is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ftrack_api = pytest.importorskip("ftrack_api")
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDED_SCHEMA = ROOT / ".." / "shared" / "reference" / "fixtures" / "query_schemas.json"
+API_USER = "compat-user"
+API_KEY = "compat-" + uuid.uuid4().hex
+
+
+def _ftorm_python() -> str:
+    configured = os.environ.get("FTORM_PYTHON")
+    if configured:
+        return configured
+    candidate = ROOT / ".venv" / "bin" / "python"
+    if candidate.exists():
+        return str(candidate)
+    pytest.skip("set FTORM_PYTHON to a Python with ftorm installed")
+    raise AssertionError  # unreachable
+
+
+def _start(schema: Path | None) -> tuple[subprocess.Popen[str], str]:
+    command = [
+        _ftorm_python(),
+        "-c",
+        "import sys; from ftorm.cli import main; sys.exit(main())",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--api-user",
+        API_USER,
+        "--api-key",
+        API_KEY,
+    ]
+    if schema is not None:
+        command += ["--schema", str(schema)]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=str(ROOT),
+    )
+    timer = threading.Timer(60, process.kill)  # bounded wait for the banner
+    timer.start()
+    url = None
+    seen: list[str] = []
+    try:
+        assert process.stdout is not None
+        for _ in range(50):
+            line = process.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            if line.startswith("export FTRACK_SERVER="):
+                url = line.split("=", 1)[1].strip()
+                break
+    finally:
+        timer.cancel()
+    if url is None:
+        process.kill()
+        process.wait(timeout=10)
+        raise RuntimeError("ftorm serve did not start:\n" + "".join(seen))
+    return process, url
+
+
+@pytest.fixture(scope="module", params=["standard", "recorded"])
+def server_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    schema = None
+    if request.param == "recorded":
+        if not RECORDED_SCHEMA.is_file():
+            pytest.skip("../shared/reference/fixtures is not available")
+        schema = RECORDED_SCHEMA
+    process, url = _start(schema)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def new_session(url: str) -> Any:
+    return ftrack_api.Session(
+        server_url=url,
+        api_user=API_USER,
+        api_key=API_KEY,
+        auto_connect_event_hub=False,
+        schema_cache_path=False,
+        plugin_paths=[],
+    )
+
+
+@pytest.fixture
+def session(server_url: str) -> Iterator[Any]:
+    instance = new_session(server_url)
+    yield instance
+    instance.close()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def make_tree(session: Any) -> tuple[str, str, str]:
+    """A project with a sequence parented through the attribute and one appended to
+    ``project['children']``; returns the three names."""
+    name = unique("te")
+    project = session.create("Project", {"name": name, "full_name": name.upper()})
+    session.commit()
+    first = session.create("Sequence", {"name": "sq01", "parent": project})
+    second = session.create("Sequence", {"name": "sq02"})
+    project["children"].append(second)
+    session.commit()
+    assert first["parent"] is project
+    return name, first["id"], second["id"]
+
+
+def test_connect_and_types(session: Any) -> None:
+    assert session.server_information["version"]
+    for name in ("Project", "Sequence", "Shot", "Task", "Status", "User", "Location"):
+        assert name in session.types
+    assert session.query("Location").all()
+
+
+def test_create_and_a_fresh_session_sees_both(server_url: str, session: Any) -> None:
+    name, first, second = make_tree(session)
+    fresh = new_session(server_url)
+    project = fresh.query(f'Project where name is "{name}"').one()
+    children = {child["id"]: child["name"] for child in project["children"]}
+    assert children == {first: "sq01", second: "sq02"}
+    fresh.close()
+
+
+def test_queries_with_and_without_criteria_and_projections(server_url: str, session: Any) -> None:
+    name, _, _ = make_tree(session)
+    fresh = new_session(server_url)
+    assert any(p["name"] == name for p in fresh.query("Project").all())
+    rows = fresh.query(f'select name, full_name from Project where name is "{name}"').all()
+    assert [(r["name"], r["full_name"]) for r in rows] == [(name, name.upper())]
+    sequences = fresh.query(
+        f'select name, parent.name from Sequence where parent.name is "{name}" order by name'
+    ).all()
+    assert [s["name"] for s in sequences] == ["sq01", "sq02"]
+    assert fresh.query(f'Sequence where parent.name like "{name[:4]}%"').all()
+    assert fresh.query(f'Project where name is "{name}"').first() is not None
+    fresh.close()
+
+
+def test_lazy_loading(server_url: str, session: Any) -> None:
+    name, first, _ = make_tree(session)
+    fresh = new_session(server_url)
+    project = fresh.query(f'select id from Project where name is "{name}"').one()
+    assert project["full_name"] == name.upper()  # scalar, loaded on access
+    child = fresh.get("Sequence", first)
+    assert child["parent"] is project  # reference, identity preserved
+    assert {c["name"] for c in project["children"]} == {"sq01", "sq02"}  # collection
+    assert child["status"]["name"]  # reference through a default
+    fresh.close()
+
+
+def test_dates_and_before(server_url: str, session: Any) -> None:
+    import arrow
+
+    name, _, _ = make_tree(session)
+    project = session.query(f'Project where name is "{name}"').one()
+    project["start_date"] = arrow.get("2026-03-01T10:00:00+00:00")
+    session.commit()
+    fresh = new_session(server_url)
+    found = fresh.query(f'Project where name is "{name}" and start_date before "2026-03-02"')
+    assert len(found.all()) == 1
+    assert not fresh.query(
+        f'Project where name is "{name}" and start_date before "2026-02-28"'
+    ).all()
+    loaded = fresh.query(f'select start_date from Project where name is "{name}"').one()
+    assert loaded["start_date"].year == 2026 and loaded["start_date"].month == 3
+    fresh.close()
+
+
+def test_update_and_delete(server_url: str, session: Any) -> None:
+    name, first, second = make_tree(session)
+    sequence = session.get("Sequence", first)
+    sequence["name"] = "renamed"
+    session.commit()
+    fresh = new_session(server_url)
+    assert fresh.get("Sequence", first)["name"] == "renamed"
+    fresh.close()
+    session.delete(session.get("Sequence", second))
+    session.commit()
+    fresh = new_session(server_url)
+    project = fresh.query(f'Project where name is "{name}"').one()
+    assert [c["id"] for c in project["children"]] == [first]
+    assert fresh.query(f'Sequence where id is "{second}"').first() is None
+    fresh.close()
+
+
+def test_metadata_notes_and_versions(server_url: str, session: Any) -> None:
+    _, first, _ = make_tree(session)
+    sequence = session.get("Sequence", first)
+    sequence["metadata"]["fps"] = "24"
+    session.commit()
+    assert dict(sequence["metadata"]) == {"fps": "24"}
+    user = session.query(f'User where username is "{API_USER}"').one()
+    sequence.create_note("hello", author=user)
+    session.commit()
+    assert [note["content"] for note in sequence["notes"]] == ["hello"]
+    asset = session.create("Asset", {"name": "plate", "parent": sequence})
+    version = session.create("AssetVersion", {"asset": asset})
+    session.commit()
+    assert version["version"] == 1
+    fresh = new_session(server_url)
+    loaded = fresh.get("Sequence", first)
+    assert dict(loaded["metadata"]) == {"fps": "24"}
+    assert [note["content"] for note in loaded["notes"]] == ["hello"]
+    fresh.close()
+
+
+def test_server_errors_surface_as_server_error(session: Any) -> None:
+    with pytest.raises(ftrack_api.exception.ServerError):
+        session.query("Project where no_such_attribute is 1").all()
+    with pytest.raises(ftrack_api.exception.ServerError):
+        session.call([{"action": "no_such_action"}])
+    project = session.create("Project", {"name": unique("bad")})
+    project["start_date"] = "not a date"
+    with pytest.raises(ftrack_api.exception.ServerError) as caught:
+        session.commit()
+    assert "ValidationError" in str(caught.value)
+    session.rollback()

@@ -1,0 +1,47 @@
+"""Helpers shared by the embedded server's tests (imported by module name: this test
+directory is not a package)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ftorm.server.handlers import Server
+
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+FIXTURES = SHARED / "reference" / "fixtures"
+RECORDED_SCHEMA = FIXTURES / "query_schemas.json"
+
+Call = Callable[..., Any]
+
+
+def make_call(server: Server) -> Call:
+    """``call(op, ...)``: the batch's results; fails the test on an error object."""
+
+    def call(*operations: dict[str, Any]) -> list[Any]:
+        result = server.handle(list(operations))
+        assert isinstance(result, list), result
+        return result
+
+    return call
+
+
+def query(call: Call, expression: str) -> list[dict[str, Any]]:
+    """The ``data`` of one query."""
+    result = call({"action": "query", "expression": expression})[0]
+    assert set(result) == {"action", "data", "metadata"}
+    data: list[dict[str, Any]] = result["data"]
+    return data
+
+
+def create(call: Call, entity_type: str, **data: Any) -> dict[str, Any]:
+    """Create one entity and return the echoed data."""
+    result = call({"action": "create", "entity_type": entity_type, "entity_data": data})[0]
+    entity: dict[str, Any] = result["data"]
+    return entity
+
+
+def ref(entity: dict[str, Any]) -> dict[str, Any]:
+    """The wire reference of an echoed entity."""
+    return {"__entity_type__": entity["__entity_type__"], "id": entity["id"]}

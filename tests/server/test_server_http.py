@@ -1,0 +1,99 @@
+"""The WSGI layer: credentials on every request, JSON errors, strict mode, no HTTP 500."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ftorm.server.handlers import Server
+from ftorm.server.wsgi import serve
+
+pytestmark = pytest.mark.http
+
+
+@pytest.fixture(scope="module")
+def address() -> Iterator[tuple[str, int]]:
+    server = Server(api_user="jane", api_key="s3cret")
+    httpd = serve(server, "127.0.0.1", 0)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    host, port = httpd.server_address[:2]
+    yield str(host), int(port)
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=10)
+    server.close()
+
+
+def post(
+    address: tuple[str, int],
+    body: bytes,
+    headers: dict[str, str] | None = None,
+    *,
+    method: str = "POST",
+    path: str = "/api",
+) -> tuple[int, Any]:
+    connection = http.client.HTTPConnection(*address, timeout=10)
+    sent = {"ftrack-user": "jane", "ftrack-api-key": "s3cret", "Content-Type": "application/json"}
+    sent.update(headers or {})
+    connection.request(method, path, body=body, headers={k: v for k, v in sent.items() if v})
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, json.loads(data) if data else None
+
+
+def test_a_batch(address: tuple[str, int]) -> None:
+    status, body = post(address, b'[{"action": "query_server_information"}]')
+    assert status == 200
+    assert body[0]["version"] and len(body[0]["schema_hash"]) == 32
+    status, body = post(address, b"[]")
+    assert (status, body) == (200, [])
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"ftrack-api-key": ""},
+        {"ftrack-user": ""},
+        {"ftrack-api-key": "wrong"},
+        {"ftrack-user": "bob"},
+    ],
+)
+def test_credentials_are_checked(address: tuple[str, int], headers: dict[str, str]) -> None:
+    status, body = post(address, b'[{"action": "query_schemas"}]', headers)
+    assert status == 200
+    assert body["exception"] == "InvalidCredentialsError"
+    status, body = post(address, b"[]", {**headers, "ftrack-strict-api": "true"})
+    assert status == 401 and body["exception"] == "InvalidCredentialsError"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{",
+        b"\xff\xfe",
+        b'{"action": "query"}',
+        b"42",
+        b'[{"action": "query", "expression": "Shot where"}]',
+    ],
+)
+def test_malformed_bodies(address: tuple[str, int], body: bytes) -> None:
+    status, answer = post(address, body)
+    assert status == 200
+    assert answer["exception"] == "ValidationError" and answer["content"]
+    status, answer = post(address, body, {"ftrack-strict-api": "true"})
+    assert status == 400 and answer["exception"] == "ValidationError"
+
+
+def test_other_methods_and_paths(address: tuple[str, int]) -> None:
+    status, _ = post(address, b"", method="GET")
+    assert status == 405
+    status, body = post(address, b"[]", path="/elsewhere")
+    assert status == 404 and "POST /api" in body["content"]
