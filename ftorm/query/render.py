@@ -26,9 +26,15 @@ def quote(value: str) -> str:
 
 
 def _path(node: ast.Path) -> str:
+    segments = node.segments
+    if len(segments) == 1:
+        segment = segments[0]
+        return segment.name if segment.cast is None else f"{segment.name}[{segment.cast}]"
     return ".".join(
-        segment.name if segment.cast is None else f"{segment.name}[{segment.cast}]"
-        for segment in node.segments
+        [
+            segment.name if segment.cast is None else f"{segment.name}[{segment.cast}]"
+            for segment in segments
+        ]
     )
 
 
@@ -79,9 +85,13 @@ def _subquery(node: ast.Subquery) -> str:
     return f"({_query(node.query)})"
 
 
+# Enum .value is a descriptor call; a dict lookup is several times cheaper on the hot path.
+_OPERATOR_TEXT: dict[ast.Operator, str] = {operator: operator.value for operator in ast.Operator}
+
+
 def _comparison(node: ast.Comparison) -> str:
     operand = node.operand
-    return f"{_path(node.path)} {node.operator.value} {_RENDER[type(operand)](operand)}"
+    return f"{_path(node.path)} {_OPERATOR_TEXT[node.operator]} {_RENDER[type(operand)](operand)}"
 
 
 def _relation(node: ast.Relation) -> str:
@@ -96,16 +106,27 @@ def _criterion(node: ast.Criterion) -> str:
 
 def _and(node: ast.And) -> str:
     return " and ".join(
-        f"({_criterion(child)})" if type(child) in (ast.And, ast.Or) else _criterion(child)
-        for child in node.operands
+        [
+            f"({_RENDER[type(child)](child)})"
+            if type(child) in _GROUPS
+            else _RENDER[type(child)](child)
+            for child in node.operands
+        ]
     )
 
 
 def _or(node: ast.Or) -> str:
     return " or ".join(
-        f"({_criterion(child)})" if type(child) is ast.Or else _criterion(child)
-        for child in node.operands
+        [
+            f"({_RENDER[type(child)](child)})"
+            if type(child) is ast.Or
+            else _RENDER[type(child)](child)
+            for child in node.operands
+        ]
     )
+
+
+_GROUPS = (ast.And, ast.Or)
 
 
 def _not(node: ast.Not) -> str:
@@ -122,14 +143,19 @@ def _order_item(node: ast.OrderItem) -> str:
 
 
 def _query(node: ast.Query) -> str:
-    parts = []
-    if node.projections:
-        projections = ", ".join(_RENDER[type(p)](p) for p in node.projections)
-        parts.append(f"select {projections} from {node.entity_type}")
+    where = node.where
+    if not node.projections:
+        head = node.entity_type
+        if where is not None and not (node.group_by or node.order_by) and node.offset is None:
+            # The common short form, without the list below.
+            text = f"{head} where {_RENDER[type(where)](where)}"
+            return text if node.limit is None else f"{text} limit {node.limit}"
+        parts = [head]
     else:
-        parts.append(node.entity_type)
-    if node.where is not None:
-        parts.append("where " + _criterion(node.where))
+        projections = ", ".join([_RENDER[type(p)](p) for p in node.projections])
+        parts = [f"select {projections} from {node.entity_type}"]
+    if where is not None:
+        parts.append("where " + _RENDER[type(where)](where))
     if node.group_by:
         parts.append("group by " + ", ".join(_path(path) for path in node.group_by))
     if node.order_by:

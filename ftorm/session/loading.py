@@ -12,14 +12,15 @@ Merging never overwrites an attribute the user changed and has not committed yet
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import arrow
 
 from ftorm._typing import JSON, JSONObject
 from ftorm.errors import UnknownTypeError
-from ftorm.model.fields import Many, Ref
+from ftorm.model.fields import MISSING, Many, Ref
 from ftorm.model.state import CHANGES, HOOK, Tracker, set_committed
 from ftorm.protocol.codec import encode, format_datetime, parse_date, parse_datetime
 from ftorm.session.identity import IdentityMap, family_of
@@ -40,8 +41,10 @@ class ClassInfo:
         "pk_keys",
         "pk_names",
         "plain",
+        "pooled",
         "refs",
         "scalars",
+        "typed",
     )
 
     def __init__(self, cls: type[Model]) -> None:
@@ -64,6 +67,31 @@ class ClassInfo:
         self.plain = frozenset(
             {"__entity_type__"} | {key for key, name in self.scalars.items() if key == name}
         )
+        # Columns whose values repeat across rows (foreign keys, discriminators): one string
+        # object per distinct value instead of one per row.
+        self.pooled = tuple(
+            key
+            for key in self.scalars
+            if key not in self.pk_keys and key.endswith(("_id", "_type"))
+        )
+        # Plain keys whose values may come as {"__type__": "datetime", ...} objects.
+        self.typed = tuple(
+            key
+            for key, name in self.scalars.items()
+            if key == name and _may_be_typed(fields[name].annotated_type())
+        )
+
+
+def _may_be_typed(annotation: Any) -> bool:
+    """True unless the annotation rules out a datetime: str, int, float, bool and Literal."""
+    if annotation is MISSING or annotation is Any:
+        return True
+    if isinstance(annotation, type):
+        return annotation not in (str, int, float, bool, type(None))
+    if typing.get_origin(annotation) is Literal:
+        return False
+    members = typing.get_args(annotation)
+    return not members or any(_may_be_typed(member) for member in members)
 
 
 _INFO: dict[type[Any], ClassInfo] = {}
@@ -108,7 +136,7 @@ def reference(obj: Model) -> JSONObject:
 class Hydrator:
     """Builds and merges instances from wire entities for one session."""
 
-    __slots__ = ("_classes", "_objects", "count", "hook", "identity", "types")
+    __slots__ = ("_classes", "_objects", "_pool", "count", "hook", "identity", "types")
 
     def __init__(
         self,
@@ -121,13 +149,14 @@ class Hydrator:
         self.hook = hook
         self.count = 0  # entity objects read, for session.stats
         self._classes: dict[str, type[Model]] = {}
+        self._pool: dict[str, str] = {}
         self._objects = identity.objects
 
     def all(self, items: Iterable[Any]) -> list[Model]:
         entity = self.entity
         return [entity(item) for item in items]
 
-    def entity(self, data: Mapping[str, Any]) -> Model:
+    def entity(self, data: dict[str, Any]) -> Model:
         """The instance for one wire entity (created, or merged into the existing one)."""
         self.count += 1
         type_name = data.get("__entity_type__")
@@ -148,8 +177,17 @@ class Hydrator:
         identity_key = (info.family, key)
         objects = self._objects
         obj = objects.get(identity_key)
-        # Fast path: a new row made only of plain scalar values (no datetimes, no relations).
-        if obj is None and info.plain.issuperset(data) and dict not in map(type, data.values()):
+        # Fast path: a new row made only of plain scalar values (no relations).
+        if obj is None and info.plain.issuperset(data):
+            for typed in info.typed:
+                value = data.get(typed)
+                if type(value) is dict:
+                    data[typed] = decode_value(value)
+            pool = self._pool
+            for pooled in info.pooled:
+                value = data.get(pooled)
+                if type(value) is str:
+                    data[pooled] = pool.setdefault(value, value)
             obj = cls.__new__(cls)
             state = obj.__dict__
             state.update(data)
