@@ -28,6 +28,7 @@ from ftorm.model.relations import Related, assign, link_new, set_scalar
 from ftorm.model.state import not_loaded
 from ftorm.query.builder import Query
 from ftorm.query.expressions import Column, Expr
+from ftorm.schema.naming import RESERVED_NAMES
 
 __all__ = ["RESERVED_NAMES", "Model", "ModelMeta"]
 
@@ -35,9 +36,9 @@ M = TypeVar("M")
 S = TypeVar("S")
 P = ParamSpec("P")
 
-RESERVED_NAMES: frozenset[str] = frozenset({"where", "select", "has", "any", "as_", "mro", "keys"})
-"""Field names that would be shadowed by the class-level API or the mapping methods; declare
-them with a trailing underscore and ``name=`` (``where_: Attr[str] = attr(name="where")``)."""
+# RESERVED_NAMES (from ftorm.schema.naming): field names that would be shadowed by the
+# class-level API or the mapping methods; declare them with a trailing underscore and
+# ``name=`` (``where_: Attr[str] = attr(name="where")``).
 
 
 class ModelMeta(type):

@@ -6,24 +6,23 @@ with the served schema: every entity type gets a class (reusing the ``existing``
 fresh `Registry`, so string targets resolve among the built set without touching the default
 registry. Dynamic classes work exactly like declared ones at runtime; they just have no
 static types. Collections get a ``backref`` where ftorm knows the reverse reference
-(`ftorm.schema.codegen.KNOWN_BACKREFS`, the table generated models use too), so both sides of
+(`ftorm.schema.naming.KNOWN_BACKREFS`, the table generated models use too), so both sides of
 ``parent``/``children`` and the like stay in sync.
 """
 
 from __future__ import annotations
 
-import keyword
 import types
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import arrow
 
-from ftorm.model.base import RESERVED_NAMES, Model
+from ftorm.model.base import Model
 from ftorm.model.fields import MISSING, UNSET, Attr, Field, Many, Ref, new_id
 from ftorm.model.registry import Registry
-from ftorm.schema.codegen import KNOWN_BACKREFS
 from ftorm.schema.hierarchy import ancestors, base_of
+from ftorm.schema.naming import backref_of, python_name
 from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property, Schema
 
 __all__ = ["build_models", "python_name"]
@@ -35,14 +34,6 @@ _SCALARS: dict[str, Any] = {
     "bool": bool,
     "Any": Any,
 }
-
-
-def python_name(server_name: str) -> str:
-    """The Python attribute name for a server attribute: keywords and names reserved by the
-    model API get a trailing underscore (``from`` -> ``from_``, ``where`` -> ``where_``)."""
-    if keyword.iskeyword(server_name) or server_name in RESERVED_NAMES:
-        return f"{server_name}_"
-    return server_name
 
 
 def _value_type(prop: Property) -> Any:
@@ -68,17 +59,8 @@ def _default(prop: Property) -> tuple[Any, Callable[[], Any] | None]:
 
 
 def _backref(schema: Schema, type_id: str, prop: Property) -> str | None:
-    current: str | None = type_id
-    while current is not None:
-        reverse = KNOWN_BACKREFS.get((current, prop.name))
-        if reverse is not None:
-            target = schema.types.get(prop.target or "")
-            back = target.properties.get(reverse) if target is not None else None
-            if back is not None and back.kind is Kind.REFERENCE:
-                return python_name(reverse)
-            return None
-        current = base_of(schema, current)
-    return None
+    reverse = backref_of(schema, type_id, prop)
+    return None if reverse is None else python_name(reverse)
 
 
 def _field(schema: Schema, entity: EntityType, prop: Property) -> Field[Any]:

@@ -32,56 +32,19 @@ from __future__ import annotations
 
 import json
 import keyword
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any, Final
 
 import attrs
 
 from ftorm.errors import SchemaError
+from ftorm.schema import naming
 from ftorm.schema.hierarchy import base_of
+from ftorm.schema.naming import KNOWN_BACKREFS, RESERVED_NAMES
 from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property, Schema
 
 __all__ = ["KNOWN_BACKREFS", "RESERVED_NAMES", "generate_module"]
 
-RESERVED_NAMES: Final = frozenset({"where", "select", "has", "any", "as_", "mro", "keys"})
-"""Attribute names the model classes use for their own API (`ftorm.model.base.RESERVED_NAMES`;
-a test keeps the two equal); fields are renamed around them."""
-
-KNOWN_BACKREFS: Final[Mapping[tuple[str, str], str]] = {
-    # (type, collection) -> the reference on the collection's items pointing back.
-    ("Asset", "versions"): "asset",
-    ("AssetType", "assets"): "type",
-    ("AssetVersion", "components"): "version",
-    ("AssetVersion", "incoming_links"): "to",
-    ("AssetVersion", "outgoing_links"): "from",
-    ("Component", "component_locations"): "component",
-    ("ContainerComponent", "members"): "container",
-    ("Context", "appointments"): "context",
-    ("Context", "assets"): "parent",
-    ("Context", "children"): "parent",
-    ("Context", "managers"): "context",
-    ("Context", "timelogs"): "context",
-    ("CustomAttributeConfiguration", "values"): "configuration",
-    ("CustomAttributeGroup", "custom_attribute_configurations"): "group",
-    ("CustomAttributeType", "custom_attribute_configurations"): "type",
-    ("Disk", "projects"): "disk",
-    ("Group", "children"): "parent",
-    ("Group", "memberships"): "group",
-    ("ListCategory", "lists"): "category",
-    ("Location", "location_components"): "location",
-    ("Note", "replies"): "in_reply_to",
-    ("ObjectType", "tasks"): "object_type",
-    ("Priority", "tasks"): "priority",
-    ("Resource", "appointments"): "resource",
-    ("Status", "tasks"): "status",
-    ("TaskTemplate", "items"): "template",
-    ("Type", "tasks"): "type",
-    ("TypedContext", "incoming_links"): "to",
-    ("TypedContext", "outgoing_links"): "from",
-    ("User", "memberships"): "user",
-    ("User", "timelogs"): "user",
-}
-"""Reverse relations ftrack is known to have; one is used only when the schema has both ends."""
 
 _SCALAR_TYPES: Final = {
     "string": "str",
@@ -142,10 +105,7 @@ def _value_type(prop: Property, where: str) -> str:
 def _python_name(name: str, taken: set[str], where: str) -> str:
     if not name.isidentifier():
         raise SchemaError(f"{where}: {name!r} is not a valid Python name")
-    python_name = name
-    while keyword.iskeyword(python_name) or python_name in RESERVED_NAMES or python_name in taken:
-        python_name += "_"
-    return python_name
+    return naming.python_name(name, taken)
 
 
 def _scalar(prop: Property, python_name: str, where: str) -> _Field:
@@ -234,23 +194,8 @@ def _relation(schema: Schema, entity: EntityType, prop: Property, python_name: s
 
 
 def _backref(schema: Schema, type_id: str, prop: Property) -> str | None:
-    current: str | None = type_id
-    while current is not None:
-        reverse = KNOWN_BACKREFS.get((current, prop.name))
-        if reverse is not None:
-            target = schema.types.get(prop.target or "")
-            back = target.properties.get(reverse) if target is not None else None
-            if back is not None and back.kind is Kind.REFERENCE:
-                return _field_name(reverse)
-            return None
-        current = base_of(schema, current)
-    return None
-
-
-def _field_name(name: str) -> str:
-    while keyword.iskeyword(name) or name in RESERVED_NAMES or name in _MODULE_NAMES:
-        name += "_"
-    return name
+    reverse = naming.backref_of(schema, type_id, prop)
+    return None if reverse is None else naming.python_name(reverse, _MODULE_NAMES)
 
 
 def _fields(schema: Schema, entity: EntityType) -> dict[str, _Field]:

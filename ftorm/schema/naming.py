@@ -1,0 +1,79 @@
+"""How schema attribute names become Python names, and which relations pair up.
+
+Shared by the code generator (`ftorm.schema.codegen`) and the runtime model builder
+(`ftorm.model.dynamic`), so generated and dynamic classes name and link fields the same way.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Collection, Mapping
+from typing import Final
+
+from ftorm.schema.hierarchy import base_of
+from ftorm.schema.types import Kind, Property, Schema
+
+__all__ = ["KNOWN_BACKREFS", "RESERVED_NAMES", "backref_of", "python_name"]
+
+RESERVED_NAMES: Final = frozenset({"where", "select", "has", "any", "as_", "mro", "keys"})
+"""Attribute names model classes use for their own API (class-level query methods and the
+mapping-style ``keys``); fields with these names are renamed."""
+
+KNOWN_BACKREFS: Final[Mapping[tuple[str, str], str]] = {
+    # (type, collection) -> the reference on the collection's items pointing back.
+    ("Asset", "versions"): "asset",
+    ("AssetType", "assets"): "type",
+    ("AssetVersion", "components"): "version",
+    ("AssetVersion", "incoming_links"): "to",
+    ("AssetVersion", "outgoing_links"): "from",
+    ("Component", "component_locations"): "component",
+    ("ContainerComponent", "members"): "container",
+    ("Context", "appointments"): "context",
+    ("Context", "assets"): "parent",
+    ("Context", "children"): "parent",
+    ("Context", "managers"): "context",
+    ("Context", "timelogs"): "context",
+    ("CustomAttributeConfiguration", "values"): "configuration",
+    ("CustomAttributeGroup", "custom_attribute_configurations"): "group",
+    ("CustomAttributeType", "custom_attribute_configurations"): "type",
+    ("Disk", "projects"): "disk",
+    ("Group", "children"): "parent",
+    ("Group", "memberships"): "group",
+    ("ListCategory", "lists"): "category",
+    ("Location", "location_components"): "location",
+    ("Note", "replies"): "in_reply_to",
+    ("ObjectType", "tasks"): "object_type",
+    ("Priority", "tasks"): "priority",
+    ("Resource", "appointments"): "resource",
+    ("Status", "tasks"): "status",
+    ("TaskTemplate", "items"): "template",
+    ("Type", "tasks"): "type",
+    ("TypedContext", "incoming_links"): "to",
+    ("TypedContext", "outgoing_links"): "from",
+    ("User", "memberships"): "user",
+    ("User", "timelogs"): "user",
+}
+"""Reverse relations ftrack is known to have; one is used only when the schema has both ends."""
+
+
+def python_name(name: str, taken: Collection[str] = ()) -> str:
+    """The Python attribute name for a server attribute: Python keywords, `RESERVED_NAMES` and
+    ``taken`` names get trailing underscores until free (``from`` -> ``from_``,
+    ``as`` -> ``as__`` since ``as_`` is reserved)."""
+    while keyword.iskeyword(name) or name in RESERVED_NAMES or name in taken:
+        name += "_"
+    return name
+
+
+def backref_of(schema: Schema, type_id: str, prop: Property) -> str | None:
+    """The server name of the reference on ``prop``'s items that points back at ``type_id``
+    (from `KNOWN_BACKREFS`, looked up through the type's bases), when the schema has it."""
+    current: str | None = type_id
+    while current is not None:
+        reverse = KNOWN_BACKREFS.get((current, prop.name))
+        if reverse is not None:
+            target = schema.types.get(prop.target or "")
+            back = target.properties.get(reverse) if target is not None else None
+            return reverse if back is not None and back.kind is Kind.REFERENCE else None
+        current = base_of(schema, current)
+    return None
