@@ -24,6 +24,7 @@ from ftorm.server.results import Record, Results, build_tree
 from ftorm.server.seed import seed_entities
 from ftorm.server.sql import Renderer
 from ftorm.server.storage import Layout, connect, quote
+from ftorm.server.values import to_wire
 from ftorm.server.writes import Writer
 
 __all__ = ["SERVER_VERSION", "Server"]
@@ -139,8 +140,12 @@ class Server:
 
     # --- batches --------------------------------------------------------------------------
 
-    def handle(self, operations: Any) -> list[JSON] | JSONObject:
-        """Answer a decoded batch: the list of results, or one error object."""
+    def handle(self, operations: Any, *, denormalize: bool = False) -> list[JSON] | JSONObject:
+        """Answer a decoded batch: the list of results, or one error object.
+
+        ``denormalize`` (ftrack's ``ftrack-api-options: denormalize``) repeats entities in
+        full instead of answering later occurrences with references.
+        """
         if not isinstance(operations, list):
             return ValidationError(
                 f"the request body must be a JSON array of operations, got "
@@ -155,7 +160,8 @@ class Server:
             except sqlite3.Error as error:
                 return ServerError(f"the database is not available: {error}").to_payload()
             try:
-                results = [self._one(index, op) for index, op in enumerate(operations)]
+                writer = Writer(self.layout, conn, self.user_id)
+                results = [self._one(writer, op, denormalize) for op in operations]
             except ServerError as error:
                 conn.execute("ROLLBACK")
                 return error.to_payload()
@@ -190,20 +196,18 @@ class Server:
             except sqlite3.Error as error:  # statistics are an optimisation only
                 print(f"ftorm: ANALYZE failed: {error}", file=sys.stderr)
 
-    def _one(self, index: int, operation: JSON) -> JSON:
+    def _one(self, writer: Writer, operation: JSON, denormalize: bool) -> JSON:
         valid = ops.validate(operation)
         if isinstance(valid, ops.QueryOp):
-            return self.query(valid.expression)
+            return self.query(valid.expression, denormalize=denormalize)
         if isinstance(valid, ops.CreateOp):
-            writer = Writer(self.layout, self.connection, self.user_id)
             type_id, key = writer.create(valid.entity_type, valid.data, valid.key)
-            return {"action": "create", "data": self._echo(type_id, key, valid.data)}
+            return {"action": "create", "data": self._echo(writer, type_id, key, valid.data)}
         if isinstance(valid, ops.UpdateOp):
-            writer = Writer(self.layout, self.connection, self.user_id)
             type_id, key = writer.update(valid.entity_type, valid.key, valid.data)
-            return {"action": "update", "data": self._echo(type_id, key, valid.data)}
+            return {"action": "update", "data": self._echo(writer, type_id, key, valid.data)}
         if isinstance(valid, ops.DeleteOp):
-            Writer(self.layout, self.connection, self.user_id).delete(valid.entity_type, valid.key)
+            writer.delete(valid.entity_type, valid.key)
             return {"action": "delete", "data": True}
         if isinstance(valid, ops.SchemasOp):
             return self.documents
@@ -223,20 +227,26 @@ class Server:
             return info
         return {k: v for k, v in info.items() if k in values or k == "version"}
 
-    def query(self, expression: str) -> JSONObject:
+    def query(self, expression: str, *, denormalize: bool = False) -> JSONObject:
         try:
             query = parse(expression)
+            return self.run_query(query, denormalize=denormalize)
+        except ServerError:
+            raise
         except FtormError as error:
             raise ValidationError(f"Invalid query {expression!r}: {error}") from None
-        return self.run_query(query)
+        except RecursionError:
+            raise ValidationError(
+                f"Invalid query {expression[:80]!r}...: nested too deeply"
+            ) from None
 
-    def run_query(self, query: ast.Query) -> JSONObject:
+    def run_query(self, query: ast.Query, *, denormalize: bool = False) -> JSONObject:
         """Answer a parsed query: ``{"action": "query", "data": [...], "metadata": ...}``."""
         type_id = query.entity_type
         if type_id not in self.schema.types:
             raise ValidationError(f"Unknown entity type {type_id!r}")
         if query.group_by or any(isinstance(p, ast.Aggregate) for p in query.projections):
-            raise ValidationError("aggregates and 'group by' are not supported by ftorm's server")
+            return self._grouped(query)
         if query.projections:
             paths = [
                 tuple(s.name for s in p.segments)
@@ -259,14 +269,32 @@ class Server:
         next_offset = (query.offset or 0) + len(records) if more else None
         return {
             "action": "query",
-            "data": results.encode(records),
+            "data": results.encode(records, denormalize=denormalize),
             "metadata": {"next": {"offset": next_offset}},
         }
 
-    def _echo(self, type_id: str, key: tuple[str, ...], sent: JSONObject) -> JSONObject:
+    def _grouped(self, query: ast.Query) -> JSONObject:
+        """Aggregates: plain rows keyed by attribute and ``<function>_<attribute>``."""
+        compiled, names = Renderer(self.layout).grouped(query)
+        rows = self.connection.execute(compiled.sql, compiled.params).fetchall()
+        more = query.limit is not None and len(rows) > query.limit
+        if more:
+            rows = rows[: query.limit]
+        data: list[JSON] = [
+            {
+                name: (to_wire(prop, value) if prop is not None else value)
+                for (name, prop), value in zip(names, row, strict=True)
+            }
+            for row in rows
+        ]
+        next_offset = (query.offset or 0) + len(rows) if more else None
+        return {"action": "query", "data": data, "metadata": {"next": {"offset": next_offset}}}
+
+    def _echo(
+        self, writer: Writer, type_id: str, key: tuple[str, ...], sent: JSONObject
+    ) -> JSONObject:
         """The stored entity with all its scalar attributes, and the relations that were
         written (so a client merging the answer sees their new members)."""
-        writer = Writer(self.layout, self.connection, self.user_id)
         row = writer.find(type_id, key)
         if row is None:  # deleted again later in a batch never reaches here
             raise ValidationError(f"{type_id} {list(key)!r} does not exist")
@@ -277,6 +305,8 @@ class Server:
         written = [
             (name,) for name in sent if name in entity.properties and entity[name].is_relation
         ]
+        if "link" in record.fields:
+            written.append(("link",))
         if written:
             results.load([record], build_tree(written))
         return results.encode_one(record)

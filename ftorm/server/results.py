@@ -68,7 +68,7 @@ class RowView(Mapping[str, Any]):
 class Record:
     """One entity of a response."""
 
-    __slots__ = ("columns", "fields", "key", "relations", "type_id")
+    __slots__ = ("columns", "computed", "fields", "key", "relations", "type_id")
 
     def __init__(self, type_id: str, key: tuple[str, ...], columns: Mapping[str, Any]) -> None:
         self.type_id = type_id
@@ -76,6 +76,7 @@ class Record:
         self.columns = columns
         self.fields: dict[str, None] = {}
         self.relations: dict[str, Record | list[Record] | None] = {}
+        self.computed: dict[str, JSON] = {}
 
 
 _ALWAYS: dict[int, dict[str, tuple[str, ...]]] = {}
@@ -191,6 +192,8 @@ class Results:
                 for record in owners:
                     if self.layout.stored(record.type_id, name):
                         record.fields[name] = None
+                if name == "link":
+                    self._links(owners)
                 continue
             targets = self._load_relation(owners, name)
             if sub:
@@ -359,16 +362,45 @@ class Results:
             result[owner.key[0]] = collected
         return result
 
+    def _links(self, records: Sequence[Record]) -> None:
+        """``link`` of contexts: ``[{"id", "name", "type"}, ...]`` from the project down to
+        the entity itself, one batched statement per level of the hierarchy."""
+        walkers = [r for r in records if "parent_id" in self.layout.table(r.type_id).columns]
+        if not walkers:
+            return
+        chains: dict[int, list[Record]] = {id(r): [r] for r in walkers}
+        frontier: dict[int, Any] = {id(r): r.columns.get("parent_id") for r in walkers}
+        root = self.layout.table(walkers[0].type_id).root
+        for _ in range(64):  # deeper than any real hierarchy; also ends cycles
+            wanted = [str(v) for v in frontier.values() if v is not None]
+            if not wanted:
+                break
+            found = self.fetch(root, wanted)
+            next_frontier: dict[int, Any] = {}
+            for ident, parent in frontier.items():
+                record = found.get(str(parent)) if parent is not None else None
+                if record is not None:
+                    chains[ident].append(record)
+                    next_frontier[ident] = record.columns.get("parent_id")
+            frontier = next_frontier
+        for record in walkers:
+            record.computed["link"] = [
+                {"id": item.key[0], "name": item.columns.get("name"), "type": item.type_id}
+                for item in reversed(chains[id(record)])
+            ]
+
     def _fetch_family(self, type_id: str, keys: Sequence[str]) -> dict[str, Record]:
         root = self.layout.table(type_id).root
         return self.fetch(root, keys)
 
     # --- encoding -------------------------------------------------------------------------
 
-    def encode(self, records: Iterable[Record]) -> list[JSON]:
-        """Every record in full on its first appearance in this call, later as a reference."""
+    def encode(self, records: Iterable[Record], *, denormalize: bool = False) -> list[JSON]:
+        """Every record in full on its first appearance in this call, later as a reference;
+        with ``denormalize`` in full every time (a reference only where an entity would
+        contain itself)."""
         seen: set[tuple[str, tuple[str, ...]]] = set()
-        return [self._encode(r, seen) for r in records]
+        return [self._encode(r, seen, denormalize) for r in records]
 
     def encode_one(self, record: Record) -> JSONObject:
         result = self._encode(record, set())
@@ -382,16 +414,30 @@ class Results:
             out[name] = to_wire(entity.properties[name], value) if name in entity else value
         return out
 
-    def _encode(self, record: Record, seen: set[tuple[str, tuple[str, ...]]]) -> JSONObject:
+    def _encode(
+        self, record: Record, seen: set[tuple[str, tuple[str, ...]]], denormalize: bool = False
+    ) -> JSONObject:
         ident = (self.layout.table(record.type_id).root, record.key)
         if ident in seen:
             return self._reference(record)
         seen.add(ident)
+        out = self._encode_body(record, seen, denormalize)
+        if denormalize:
+            seen.discard(ident)  # only the path from the root is remembered
+        return out
+
+    def _encode_body(
+        self, record: Record, seen: set[tuple[str, tuple[str, ...]]], denormalize: bool
+    ) -> JSONObject:
         entity = self.layout.schema.types[record.type_id]
         out: JSONObject = {"__entity_type__": record.type_id}
         properties = entity.properties
         columns = record.columns
+        computed = record.computed
         for name in record.fields:
+            if name in computed:
+                out[name] = computed[name]
+                continue
             prop = properties.get(name)
             if prop is not None:
                 out[name] = to_wire(prop, columns.get(name))
@@ -399,7 +445,7 @@ class Results:
             if value is None:
                 out[name] = None
             elif isinstance(value, list):
-                out[name] = [self._encode(v, seen) for v in value]
+                out[name] = [self._encode(v, seen, denormalize) for v in value]
             else:
-                out[name] = self._encode(value, seen)
+                out[name] = self._encode(value, seen, denormalize)
         return out

@@ -428,3 +428,58 @@ class Renderer:
         text = f"SELECT {selected} {self.source(type_id, alias, conditions)}"
         text += self.order_and_page(query, type_id, alias, extra=1)
         return Compiled(text, dict(self.params))
+
+    def grouped(self, query: ast.Query) -> tuple[Compiled, list[tuple[str, Property | None]]]:
+        """``select a, count(b) from T [where ...] group by a``: one row per group, with
+        the output name and (for plain attributes) the property of every column. Paths are
+        plain attributes of ``T`` (or its references' key columns); one more row than
+        ``limit`` is fetched, as for `rows`."""
+        type_id = self.entity_type(query.entity_type)
+        alias = self.alias()
+        selected: list[str] = []
+        names: list[tuple[str, Property | None]] = []
+        for projection in query.projections:
+            if isinstance(projection, ast.Aggregate):
+                function = projection.function.lower()
+                if function not in ("count", "sum", "avg", "min", "max"):
+                    raise ValidationError(f"unknown aggregate function {function!r}")
+                column, _ = self._plain(type_id, alias, projection.path)
+                selected.append(f"{function.upper()}({column})")
+                names.append((f"{function}_{projection.path.dotted.replace('.', '_')}", None))
+            else:
+                column, prop = self._plain(type_id, alias, projection)
+                selected.append(column)
+                names.append((projection.dotted, prop))
+        groups = [self._plain(type_id, alias, path)[0] for path in query.group_by]
+        conditions: list[str] = []
+        if query.where is not None:
+            conditions.append(self.criterion(query.where, type_id, alias))
+        text = f"SELECT {', '.join(selected)} {self.source(type_id, alias, conditions)}"
+        if groups:
+            text += " GROUP BY " + ", ".join(groups)
+        keys = [
+            self._plain(type_id, alias, item.path)[0]
+            + (" DESC" if item.direction is ast.Direction.DESCENDING else " ASC")
+            for item in query.order_by
+        ] or groups
+        if keys:
+            text += " ORDER BY " + ", ".join(keys)
+        if query.limit is not None:
+            text += f" LIMIT {self.bind(query.limit + 1)}"
+        elif query.offset:
+            text += " LIMIT -1"
+        if query.offset:
+            text += f" OFFSET {self.bind(query.offset)}"
+        return Compiled(text, dict(self.params)), names
+
+    def _plain(self, type_id: str, alias: str, path: ast.Path) -> tuple[str, Property | None]:
+        if len(path.segments) != 1:
+            raise ValidationError(f"aggregates and 'group by' take plain attributes, got {path}")
+        prop = resolve(self.layout, type_id, path.segments[0].name)
+        if prop.kind is Kind.REFERENCE:
+            ref = self.layout.reference(type_id, prop.name)
+            if ref is not None:
+                return f"{alias}.{quote(ref.column)}", None
+        if prop.is_relation:
+            raise ValidationError(f"cannot group or aggregate the relation {type_id}.{prop.name}")
+        return f"{alias}.{quote(prop.name)}", prop

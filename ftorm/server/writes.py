@@ -51,6 +51,8 @@ CASCADE: Final = frozenset(
 RESTRICT: Final = frozenset({("AssetVersion", "components"), ("Asset", "versions")})
 """Collections that must be empty before their owner is deleted directly."""
 
+_CHUNK: Final = 500
+
 _SYSTEM_TYPES: Final = {
     "FileComponent": "file",
     "ContainerComponent": "container",
@@ -77,6 +79,7 @@ class Writer:
         self.schema = layout.schema
         self.connection = connection
         self.user_id = user_id
+        self._defaults_cache: dict[tuple[str, tuple[str, ...]], str | None] = {}
 
     # --- lookups --------------------------------------------------------------------------
 
@@ -158,7 +161,7 @@ class Writer:
         self._derive(entity, columns)
         self._require(entity, columns)
         entity_key = tuple(str(columns[k]) for k in entity.primary_key)
-        if self.find(type_id, entity_key) is not None or self._family_has(type_id, entity_key):
+        if self._family_has(type_id, entity_key):
             raise ValidationError(f"{type_id} {list(entity_key)!r} already exists")
         names = [c for c in columns if c in table.columns]
         cols = ", ".join(quote(c) for c in (TYPE_COLUMN, *names))
@@ -172,8 +175,8 @@ class Writer:
         return type_id, entity_key
 
     def _family_has(self, type_id: str, key: tuple[str, ...]) -> bool:
-        root = self.layout.table(type_id).root
-        return root != type_id and self.find(root, key) is not None
+        """Whether any type of ``type_id``'s family already uses primary key ``key``."""
+        return self.find(self.layout.table(type_id).root, key) is not None
 
     def _assign(
         self,
@@ -235,7 +238,14 @@ class Writer:
                 columns[name] = str(uuid.uuid4())
 
     def _lookup(self, type_id: str, names: Sequence[str]) -> str | None:
-        """The id of a seeded entity of ``type_id`` with one of ``names``, else the first."""
+        """The id of a seeded entity of ``type_id`` with one of ``names``, else the first
+        (remembered for the rest of the batch; a delete forgets)."""
+        cache_key = (type_id, tuple(names))
+        if cache_key not in self._defaults_cache:
+            self._defaults_cache[cache_key] = self._lookup_uncached(type_id, names)
+        return self._defaults_cache[cache_key]
+
+    def _lookup_uncached(self, type_id: str, names: Sequence[str]) -> str | None:
         if type_id not in self.schema.types or not self.layout.stored(type_id, "name"):
             return None
         table = quote(self.layout.table(type_id).name)
@@ -440,57 +450,87 @@ class Writer:
     # --- delete ---------------------------------------------------------------------------
 
     def delete(self, type_id: str, key: Sequence[str]) -> None:
+        """Delete one entity and, level by level in batched statements, what cascades
+        from it (`CASCADE`); `RESTRICT` collections of the entity itself must be empty."""
         row = self.find(type_id, key)
         if row is None:
             raise ValidationError(f"{type_id} {list(key)!r} does not exist")
-        self._delete(row, top=True, visited=set())
-
-    def _delete(self, row: StoredRow, *, top: bool, visited: set[tuple[str, int]]) -> None:
-        table = self.layout.table(row.type_id)
-        ident = (table.name, row.rowid)
-        if ident in visited:
-            return
-        visited.add(ident)
-        entity = self.schema.types[row.type_id]
-        if len(entity.primary_key) == 1:
-            owner_key = row.columns.get(entity.primary_key[0])
-            for prop in entity.relations():
-                coll = self.layout.collection(row.type_id, prop.name)
-                if coll is None or coll.mode != "reverse" or coll.key is None:
+        self._defaults_cache.clear()
+        doomed: dict[str, set[int]] = {}
+        keys: list[str] = []
+        level = [row]
+        top = True
+        while level:
+            by_type: dict[str, list[StoredRow]] = {}
+            for item in level:
+                rowids = doomed.setdefault(self.layout.table(item.type_id).name, set())
+                if item.rowid in rowids:
                     continue
-                members = self._members(coll, owner_key)
+                rowids.add(item.rowid)
+                by_type.setdefault(item.type_id, []).append(item)
+            level = []
+            for concrete, rows in by_type.items():
+                entity = self.schema.types[concrete]
+                if len(entity.primary_key) != 1:
+                    continue
+                owners = [str(r.columns.get(entity.primary_key[0])) for r in rows]
+                keys.extend(owners)
+                level.extend(self._cascade(concrete, owners, top=top))
+            top = False
+        for table_name, rowids in doomed.items():
+            ordered = sorted(rowids)
+            for start in range(0, len(ordered), _CHUNK):
+                chunk = ordered[start : start + _CHUNK]
+                marks = ", ".join("?" for _ in chunk)
+                self.connection.execute(
+                    f"DELETE FROM {quote(table_name)} WHERE rowid IN ({marks})", chunk
+                )
+        for name, (owner_col, member_col) in self.layout.link_tables.items():
+            for start in range(0, len(keys), _CHUNK):
+                batch = keys[start : start + _CHUNK]
+                marks = ", ".join("?" for _ in batch)
+                self.connection.execute(
+                    f"DELETE FROM {quote(name)} WHERE {quote(owner_col)} IN ({marks}) "
+                    f"OR {quote(member_col)} IN ({marks})",
+                    [*batch, *batch],
+                )
+
+    def _cascade(self, type_id: str, owners: Sequence[str], *, top: bool) -> list[StoredRow]:
+        """Members of ``owners``' reverse-key collections that are deleted with them; the
+        keys of other members are cleared."""
+        doomed: list[StoredRow] = []
+        for prop in self.schema.types[type_id].relations():
+            coll = self.layout.collection(type_id, prop.name)
+            if coll is None or coll.mode != "reverse" or coll.key is None:
+                continue
+            for start in range(0, len(owners), _CHUNK):
+                chunk = owners[start : start + _CHUNK]
+                members = self._members(coll, chunk)
                 if not members:
                     continue
-                if top and (row.type_id, prop.name) in RESTRICT:
+                if top and (type_id, prop.name) in RESTRICT:
                     raise ValidationError(
-                        f"cannot delete {row.type_id} {owner_key!r}: delete its {prop.name} first"
+                        f"cannot delete {type_id} {chunk[0]!r}: delete its {prop.name} first"
                     )
                 if prop.name in CASCADE:
-                    for member in members:
-                        self._delete(member, top=False, visited=visited)
-                else:
-                    member_table = quote(self.layout.table(coll.target).name)
-                    self.connection.execute(
-                        f"UPDATE {member_table} SET {quote(coll.key)} = NULL "
-                        f"WHERE {quote(coll.key)} = ?",
-                        [owner_key],
-                    )
-            for name, (owner_col, member_col) in self.layout.link_tables.items():
+                    doomed.extend(members)
+                    continue
+                marks = ", ".join("?" for _ in chunk)
                 self.connection.execute(
-                    f"DELETE FROM {quote(name)} WHERE {quote(owner_col)} = ? "
-                    f"OR {quote(member_col)} = ?",
-                    [owner_key, owner_key],
+                    f"UPDATE {quote(self.layout.table(coll.target).name)} "
+                    f"SET {quote(coll.key)} = NULL WHERE {quote(coll.key)} IN ({marks})",
+                    list(chunk),
                 )
-        self.connection.execute(f"DELETE FROM {quote(table.name)} WHERE rowid = ?", [row.rowid])
+        return doomed
 
-    def _members(self, coll: Collection, owner_key: Any) -> list[StoredRow]:
+    def _members(self, coll: Collection, owners: Sequence[str]) -> list[StoredRow]:
         assert coll.key is not None
         table = self.layout.table(coll.target)
-        cols = ", ".join(quote(c) for c in table.columns)
+        marks = ", ".join("?" for _ in owners)
         rows = self.connection.execute(
-            f"SELECT rowid, {quote(TYPE_COLUMN)}, {cols} FROM {quote(table.name)} "
-            f"WHERE {quote(coll.key)} = ?",
-            [owner_key],
+            f"SELECT {self.layout.column_list(coll.target, 't')} FROM {quote(table.name)} AS t "
+            f"WHERE t.{quote(coll.key)} IN ({marks})",
+            list(owners),
         ).fetchall()
         return [
             StoredRow(int(r[0]), str(r[1]), dict(zip(table.columns, r[2:], strict=True)))

@@ -103,12 +103,23 @@ def _handle(server: Server, environ: dict[str, Any], start_response: StartRespon
         return _error(
             start_response, ValidationError(f"the request body is not valid JSON: {error}"), strict
         )
-    result = server.handle(operations)
+    options = _api_options(str(environ.get("HTTP_FTRACK_API_OPTIONS", "")))
+    result = server.handle(operations, denormalize=options.get("denormalize", False))
     if isinstance(result, dict):
         from ftorm.errors import server_error_from_payload
 
         return _error(start_response, server_error_from_payload(result), strict)
     return _json(start_response, "200 OK", result)
+
+
+def _api_options(header: str) -> dict[str, bool]:
+    """``ftrack-api-options``: ``strict:1;denormalize:1`` (``=`` also accepted)."""
+    options: dict[str, bool] = {}
+    for part in header.split(";"):
+        name, _, value = part.replace("=", ":").partition(":")
+        if name.strip():
+            options[name.strip().lower()] = value.strip().lower() in ("1", "true", "yes")
+    return options
 
 
 def serve(server: Server, host: str = "127.0.0.1", port: int = 8765) -> ThreadingWSGIServer:

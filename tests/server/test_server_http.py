@@ -97,3 +97,60 @@ def test_other_methods_and_paths(address: tuple[str, int]) -> None:
     assert status == 405
     status, body = post(address, b"[]", path="/elsewhere")
     assert status == 404 and "POST /api" in body["content"]
+
+
+def test_concurrent_clients_lose_no_updates(address: tuple[str, int]) -> None:
+    """Several clients create and bump a counter at once; every write lands."""
+    status, body = post(
+        address,
+        json.dumps(
+            [
+                {
+                    "action": "create",
+                    "entity_type": "Project",
+                    "entity_data": {"id": "race", "name": "r"},
+                }
+            ]
+        ).encode(),
+    )
+    assert status == 200, body
+    errors: list[object] = []
+
+    def worker(index: int) -> None:
+        for step in range(5):
+            name = f"w{index}-{step}"
+            batch = [
+                {
+                    "action": "create",
+                    "entity_type": "Sequence",
+                    "entity_data": {
+                        "name": name,
+                        "parent": {"__entity_type__": "Project", "id": "race"},
+                    },
+                },
+            ]
+            code, answer = post(address, json.dumps(batch).encode())
+            if code != 200 or not isinstance(answer, list):
+                errors.append(answer)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    query = [
+        {"action": "query", "expression": 'select name from Sequence where parent.id is "race"'}
+    ]
+    _, answer = post(address, json.dumps(query).encode())
+    assert len(answer[0]["data"]) == 20
+
+
+def test_api_options_denormalize(address: tuple[str, int]) -> None:
+    batch = [{"action": "query", "expression": "select name, state.name from Status"}]
+    _, normal = post(address, json.dumps(batch).encode())
+    _, full = post(
+        address, json.dumps(batch).encode(), {"ftrack-api-options": "strict:1;denormalize:1"}
+    )
+    assert any(set(row["state"]) == {"__entity_type__", "id"} for row in normal[0]["data"])
+    assert all("name" in row["state"] for row in full[0]["data"])

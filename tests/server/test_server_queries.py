@@ -206,7 +206,8 @@ def test_unknown_things_are_validation_errors(server: Server, tree: dict[str, An
         "Shot where bid is abc",
         'Shot where created_at before "yesterday"',
         "Shot where",
-        "select count(id) from Shot group by name",
+        "select count(parent.name) from Shot",
+        "select name, count(id) from Shot group by children",
     ):
         result = server.handle([{"action": "query", "expression": expression}])
         assert isinstance(result, dict), expression
@@ -227,3 +228,43 @@ def test_recorded_schema_queries(recorded_server: Server) -> None:
     statuses = query(call, "select name, state.short from Status")
     assert statuses[0]["state"]["short"] == "NOT_STARTED"
     assert all(s["state"]["__entity_type__"] == "State" for s in statuses)
+
+
+def test_link_is_the_path_from_the_project(call: Call, tree: dict[str, Any]) -> None:
+    (task,) = query(call, 'select link from Task where name is "animation"')
+    assert [(item["name"], item["type"]) for item in task["link"]] == [
+        ("alpha", "Project"),
+        ("sq01", "Sequence"),
+        ("sh010", "Shot"),
+        ("animation", "Task"),
+    ]
+    assert [item["id"] for item in task["link"]][-1] == task["id"]
+
+
+def test_denormalize_repeats_entities(server: Server, tree: dict[str, Any]) -> None:
+    text = "select name, parent.name from Shot where parent.name is sq01"
+    result = server.handle([{"action": "query", "expression": text}], denormalize=True)
+    assert isinstance(result, list)
+    rows = result[0]["data"]
+    assert [row["parent"]["name"] for row in rows] == ["sq01", "sq01"]
+    # an entity that would contain itself is still cut with a reference
+    text = 'select parent.children.name from Shot where name is "sh010"'
+    result = server.handle([{"action": "query", "expression": text}], denormalize=True)
+    assert isinstance(result, list)
+    (shot,) = result[0]["data"]
+    assert shot["parent"]["children"][0] == {"__entity_type__": "Shot", "id": shot["id"]}
+
+
+def test_aggregates_and_group_by(call: Call, tree: dict[str, Any]) -> None:
+    result = call(
+        {
+            "action": "query",
+            "expression": "select parent_id, count(id) from Shot group by parent_id "
+            "order by parent_id",
+        }
+    )[0]
+    counts = {row["parent_id"]: row["count_id"] for row in result["data"]}
+    assert counts == {tree["sq01"]["id"]: 2, tree["sq02"]["id"]: 1}
+    assert result["metadata"]["next"]["offset"] is None
+    (total,) = query(call, 'select count(id), max(name) from TypedContext where name like "s%"')
+    assert total == {"count_id": 5, "max_name": "sq02"}

@@ -239,3 +239,53 @@ def test_database_file_persists(tmp_path: Any) -> None:
     assert isinstance(result, list)
     assert [row["name"] for row in result[0]["data"]] == ["kept"]
     assert len([1 for row in result[0]["data"]]) == 1
+
+
+def test_any_schema_works(tmp_path: Any) -> None:
+    """A tiny schema with none of ftrack's types: nothing to seed, everything still works."""
+    from ftorm.schema.load import load_schema
+
+    documents = [
+        {
+            "id": "Box",
+            "type": "object",
+            "primary_key": ["id"],
+            "required": ["id", "label"],
+            "default_projections": ["id", "label"],
+            "properties": {
+                "id": {"type": "string", "default": "{uid}"},
+                "label": {"type": "string"},
+                "size": {"type": "integer", "default": 1},
+                "parent": {"$ref": "Box"},
+                "parent_id": {"type": "string", "format": "foreign_key"},
+                "boxes": {"type": "array", "items": {"$ref": "Box"}},
+            },
+        }
+    ]
+    server = Server(load_schema(documents), database=str(tmp_path / "box.db"), api_key="k")
+    outer = server.handle(
+        [{"action": "create", "entity_type": "Box", "entity_data": {"label": "a"}}]
+    )
+    assert isinstance(outer, list)
+    parent = {"__entity_type__": "Box", "id": outer[0]["data"]["id"]}
+    server.handle(
+        [
+            {
+                "action": "create",
+                "entity_type": "Box",
+                "entity_data": {"label": "b", "parent": parent},
+            }
+        ]
+    )
+    result = server.handle(
+        [{"action": "query", "expression": "select label, boxes.label from Box"}]
+    )
+    assert isinstance(result, list)
+    rows = result[0]["data"]
+    assert rows[0]["label"] == "a"
+    assert [b["label"] for b in rows[0]["boxes"]] == ["b"]
+    # b was written in full inside a's boxes: the second row is only a reference
+    assert rows[1] == {"__entity_type__": "Box", "id": rows[0]["boxes"][0]["id"]}
+    missing = server.handle([{"action": "create", "entity_type": "Box", "entity_data": {}}])
+    assert isinstance(missing, dict) and "label" in missing["content"]
+    server.close()
