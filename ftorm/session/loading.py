@@ -183,11 +183,12 @@ class Hydrator:
                 value = data.get(typed)
                 if type(value) is dict:
                     data[typed] = decode_value(value)
-            pool = self._pool
+            get = data.get
+            share = self._pool.setdefault
             for pooled in info.pooled:
-                value = data.get(pooled)
+                value = get(pooled)
                 if type(value) is str:
-                    data[pooled] = pool.setdefault(value, value)
+                    data[pooled] = share(value, value)
             obj = cls.__new__(cls)
             state = obj.__dict__
             state.update(data)
