@@ -22,5 +22,5 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check ftrack-python-api pytest
 cd "$ROOT"
-exec "$VENV/bin/python" -m pytest --confcutdir="$HERE" -p no:cacheprovider -q \
+exec "$VENV/bin/python" -m pytest --confcutdir="$HERE" -p no:cacheprovider \
     "$HERE/test_official_client.py" "$@"
