@@ -13,6 +13,7 @@
     ├── NotFoundError (LookupError)            one() / get() found nothing
     ├── MultipleResultsError (LookupError)     one() found more than one row
     ├── SessionClosedError                     using a closed session
+    ├── StorageError                           the embedded server's database cannot be used
     └── TransportError                         the server could not be reached or answered badly
         ├── ConnectError (ConnectionError)     connection refused, dropped or timed out
         └── ServerError                        the server answered with an error object
@@ -42,6 +43,7 @@ __all__ = [
     "ServerCompatibilityError",
     "ServerError",
     "SessionClosedError",
+    "StorageError",
     "TransportError",
     "UnknownAttributeError",
     "UnknownTypeError",
@@ -128,6 +130,11 @@ class MultipleResultsError(FtormError, LookupError):
 
 class SessionClosedError(FtormError):
     """The session was closed."""
+
+
+class StorageError(FtormError):
+    """The embedded server's SQLite database cannot be opened or used (a bad path, a file that
+    is not a database, a database from an incompatible schema)."""
 
 
 class TransportError(FtormError):

@@ -44,3 +44,18 @@ def test_no_server_configured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     for name in ("FTRACK_SERVER", "FTRACK_API_USER", "FTRACK_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     assert main(["query", "Shot"]) == 2
+
+
+@pytest.mark.parametrize("command", ["query", "demo", "serve"])
+def test_unusable_database_is_a_clear_error(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "not-a-database.db"
+    bad.write_text("hello")
+    argv = {
+        "query": ["query", "--local", str(bad), "Shot"],
+        "demo": ["demo", "--db", str(bad)],
+        "serve": ["serve", "--db", str(bad), "--port", "0"],
+    }[command]
+    assert main(argv) == 2
+    assert "not a database" in capsys.readouterr().err

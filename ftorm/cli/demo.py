@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import arrow
+
+from ftorm.errors import FtormError
 
 __all__ = ["register", "run", "run_demo", "run_tutorial"]
 
@@ -29,11 +32,15 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.db:
-        run_demo(args.db)
-        return 0
-    with tempfile.TemporaryDirectory(prefix="ftorm-demo-") as folder:
-        run_demo(os.path.join(folder, "studio.db"))
+    try:
+        if args.db:
+            run_demo(args.db)
+            return 0
+        with tempfile.TemporaryDirectory(prefix="ftorm-demo-") as folder:
+            run_demo(os.path.join(folder, "studio.db"))
+    except FtormError as error:
+        print(f"ftorm demo: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -15,7 +15,7 @@ import threading
 from typing import Any
 
 from ftorm._typing import JSON, JSONObject
-from ftorm.errors import FtormError, ServerError, ValidationError
+from ftorm.errors import FtormError, ServerError, StorageError, ValidationError
 from ftorm.protocol import operations as ops
 from ftorm.query import ast
 from ftorm.query.parser import parse
@@ -62,12 +62,15 @@ class Server:
         self.documents: list[JSONObject] = [dict(d) for d in schema.documents]
         self.schema_hash = schema.hash
         self._lock = threading.RLock()
-        self.connection = connect(database)
         self._closed = False
         self._writes = 0
         self._next_analyze = 1000
-        self._setup()
-        self.analyze()
+        try:
+            self.connection = connect(database)
+            self._setup()
+            self.analyze()
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot use the database {database!r}: {error}") from None
 
     # --- setup ----------------------------------------------------------------------------
 
