@@ -60,7 +60,8 @@ the entities whose criteria hold):
   `InvalidValueError`.
 - **Datetimes.** Stored naive in UTC without microseconds. An operand may be a date
   (``"2024-01-02"`` means its midnight), a naive datetime (UTC) or one with a ``Z`` or
-  ``+HH:MM`` offset (converted to UTC). ``before`` is ``<`` and ``after`` is ``>``, strictly.
+  ``+HH:MM`` offset (converted to UTC); a fraction of a second is dropped, as stored values
+  have none. ``before`` is ``<`` and ``after`` is ``>``, strictly.
 - **Strings.** ``is`` and the orderings are exact and case-sensitive (code point order).
   ``like`` is case-insensitive for ASCII letters only (as SQLite's ``LIKE``), ``%`` matches any
   run of characters, ``_`` exactly one, and a backslash makes the next character literal

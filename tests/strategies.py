@@ -22,7 +22,7 @@ import datetime as dt
 import decimal
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -51,7 +51,7 @@ __all__ = [
 ID_POOL: tuple[str, ...] = tuple(f"{i:08x}-0000-4000-8000-{i:012x}" for i in range(1, 81))
 """Ids handed to created entities in tree order; criteria draw from it too."""
 
-NAME_ALPHABET = "aAb%_\\'\" "
+NAME_ALPHABET = "aAbB%_\\'\" "
 """Few characters, so names collide and criteria hit; each one matters to quoting or like."""
 
 DATETIMES: tuple[dt.datetime, ...] = (
@@ -76,8 +76,9 @@ _CASTS: Mapping[str, tuple[str, ...]] = {
 
 
 def names() -> st.SearchStrategy[str]:
-    """Short names from `NAME_ALPHABET` (possibly empty)."""
-    return st.text(NAME_ALPHABET, max_size=3)
+    """Short names from `NAME_ALPHABET` (possibly empty), mostly letters."""
+    letters = st.sampled_from([c for c in NAME_ALPHABET if c.isalpha()])
+    return st.text(st.one_of(letters, letters, letters, st.sampled_from(NAME_ALPHABET)), max_size=3)
 
 
 def _optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -305,6 +306,19 @@ class Vocabulary:
     datetimes: tuple[dt.datetime, ...]
     ids: Mapping[str, tuple[str, ...]]
     types: tuple[str, ...] = QUERY_TYPES
+    # Strategies built over this vocabulary, so each is built (and validated) once.
+    built: dict[Any, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def cached(self, key: Any, build: Callable[[], st.SearchStrategy[Any]]) -> Any:
+        """The strategy stored under ``key``, built on first use."""
+        if key not in self.built:
+            self.built[key] = build()
+        return self.built[key]
+
+
+def _vocab_key(type_id: str, name: str) -> str:
+    """Values are pooled per type family: ``Context.name`` for every context, ``Status.name``."""
+    return f"{'Context' if is_subtype(type_id, 'Context') else type_id}.{name}"
 
 
 def vocabulary(world: World) -> Vocabulary:
@@ -319,9 +333,9 @@ def vocabulary(world: World) -> Vocabulary:
             if value is None or attr is None:
                 continue
             if attr.kind == "string":
-                strings.setdefault(name, set()).add(value)
+                strings.setdefault(_vocab_key(entity.type, name), set()).add(value)
             elif attr.kind == "number":
-                numbers.setdefault(name, set()).add(float(value))
+                numbers.setdefault(_vocab_key(entity.type, name), set()).add(float(value))
             elif attr.kind == "datetime":
                 datetimes.add(value)
             elif attr.kind == "id":
@@ -343,12 +357,45 @@ _KEYWORDS = frozenset(
 )
 
 
-def _string_literal(text: str) -> st.SearchStrategy[ast.Value]:
-    """``text`` quoted, or bare when a bare word reads back as the same string."""
-    quoted: st.SearchStrategy[ast.Value] = st.just(ast.String(text))
+def _string_forms(text: str) -> list[ast.Value]:
+    """``text`` quoted, and bare too when a bare word reads back as the same string."""
     if _BARE_SAFE.fullmatch(text) and text.lower() not in _KEYWORDS:
-        return quoted | st.just(ast.Bare(text))
-    return quoted
+        return [ast.String(text), ast.Bare(text)]
+    return [ast.String(text)]
+
+
+def _number_forms(value: float) -> list[ast.Value]:
+    """``value`` as a decimal, an integer when whole, and as quoted text."""
+    forms: list[ast.Value] = [ast.Decimal(decimal.Decimal(repr(value))), ast.String(str(value))]
+    if value == int(value):
+        forms += [ast.Integer(int(value)), ast.String(str(int(value)))]
+    return forms
+
+
+def _datetime_forms(value: dt.datetime) -> list[ast.Value]:
+    """``value`` (naive UTC) written in the ISO forms a query may use."""
+    shifted = value + dt.timedelta(hours=2)
+    forms = [
+        value.isoformat(),
+        value.isoformat() + "+00:00",
+        value.isoformat() + "Z",
+        shifted.isoformat() + "+02:00",
+    ]
+    if value.time() == dt.time(0, 0):
+        forms.append(value.date().isoformat())
+    return [ast.String(form) for form in forms]
+
+
+def _literals(
+    pool: st.SearchStrategy[Any], forms: Callable[[Any], list[ast.Value]]
+) -> st.SearchStrategy[ast.Value]:
+    """A value from ``pool`` in one of its literal ``forms`` (no per-draw strategies)."""
+    return st.tuples(pool, st.integers(0, 4)).map(lambda p: (f := forms(p[0]))[p[1] % len(f)])
+
+
+def datetime_literals(value: dt.datetime) -> st.SearchStrategy[ast.Value]:
+    """``value`` (naive UTC) written in the ISO forms a query may use."""
+    return st.sampled_from(_datetime_forms(value))
 
 
 def _strings(vocab: Vocabulary, name: str) -> st.SearchStrategy[str]:
@@ -360,42 +407,20 @@ def _strings(vocab: Vocabulary, name: str) -> st.SearchStrategy[str]:
 
 
 def _string_values(vocab: Vocabulary, name: str) -> st.SearchStrategy[ast.Value]:
-    return _strings(vocab, name).flatmap(_string_literal)
-
-
-def _number_literal(value: float) -> st.SearchStrategy[ast.Value]:
-    exact = decimal.Decimal(repr(value))
-    forms: list[ast.Value] = [ast.Decimal(exact), ast.String(str(value))]
-    if value == int(value):
-        forms += [ast.Integer(int(value)), ast.String(str(int(value)))]
-    return st.sampled_from(forms)
+    return _literals(_strings(vocab, name), _string_forms)
 
 
 def _number_values(vocab: Vocabulary, name: str) -> st.SearchStrategy[ast.Value]:
     known = vocab.numbers.get(name, ())
     pool = st.sampled_from(NUMBERS) | (st.sampled_from(known) if known else st.nothing())
-    return pool.flatmap(_number_literal)
-
-
-def datetime_literals(value: dt.datetime) -> st.SearchStrategy[ast.Value]:
-    """``value`` (naive UTC) written in the ISO forms a query may use."""
-    shifted = value + dt.timedelta(hours=2)
-    forms = [
-        value.isoformat(),
-        value.isoformat() + "+00:00",
-        value.isoformat() + "Z",
-        shifted.isoformat() + "+02:00",
-    ]
-    if value.time() == dt.time(0, 0):
-        forms.append(value.date().isoformat())
-    return st.sampled_from([ast.String(form) for form in forms])
+    return _literals(pool, _number_forms)
 
 
 def _datetime_values(vocab: Vocabulary) -> st.SearchStrategy[ast.Value]:
     pool = st.sampled_from(DATETIMES)
     if vocab.datetimes:
         pool = st.sampled_from(vocab.datetimes) | pool
-    return pool.flatmap(datetime_literals)
+    return _literals(pool, _datetime_forms)
 
 
 def _id_values(vocab: Vocabulary, name: str) -> st.SearchStrategy[ast.Value]:
@@ -403,7 +428,7 @@ def _id_values(vocab: Vocabulary, name: str) -> st.SearchStrategy[ast.Value]:
     pool = st.sampled_from(ID_POOL[:12])
     if known:
         pool = st.sampled_from(known) | st.sampled_from(known) | pool
-    return pool.flatmap(_string_literal)
+    return _literals(pool, _string_forms)
 
 
 def _escape_like(text: str) -> str:
@@ -412,20 +437,31 @@ def _escape_like(text: str) -> str:
 
 @st.composite
 def like_patterns(draw: st.DrawFn, known: st.SearchStrategy[str]) -> str:
-    """A ``like`` pattern: a known value with parts turned into wildcards, or random tokens."""
-    if draw(st.booleans()):
-        value = draw(known)
-        cut = draw(st.integers(0, len(value)))
-        head = _escape_like(value[:cut])
-        tail = draw(st.sampled_from(("%", "", "_%", "_")))
-        lead = draw(st.sampled_from(("", "%")))
-        return lead + head + tail
-    token = st.sampled_from(("%", "_")) | st.sampled_from(NAME_ALPHABET).map(_escape_like)
-    return "".join(draw(st.lists(token, max_size=4)))
+    """A ``like`` pattern: usually a known value with characters turned into ``_``, runs into
+    ``%`` and letters into the other case (so it still matches), else random tokens."""
+    if draw(st.integers(0, 3)) == 0:
+        token = st.sampled_from(("%", "_")) | st.sampled_from(NAME_ALPHABET).map(_escape_like)
+        return "".join(draw(st.lists(token, max_size=4)))
+    value = draw(known)
+    parts: list[str] = []
+    for char in value:
+        change = draw(st.sampled_from(("keep", "keep", "case", "one", "run")))
+        if change == "one":
+            parts.append("_")
+        elif change == "run":
+            if not parts or parts[-1] != "%":
+                parts.append("%")
+        elif change == "case":
+            parts.append(_escape_like(char.swapcase()))
+        else:
+            parts.append(_escape_like(char))
+    return "".join(parts)
 
 
 def _value_lists(values: st.SearchStrategy[ast.Value]) -> st.SearchStrategy[ast.ValueList]:
-    return st.lists(values, min_size=1, max_size=3).map(lambda v: ast.ValueList(tuple(v)))
+    """One to three values, ``none`` among them now and then."""
+    member = st.one_of(values, values, values, st.just(ast.Null()))
+    return st.lists(member, min_size=1, max_size=3).map(lambda v: ast.ValueList(tuple(v)))
 
 
 # --- paths -------------------------------------------------------------------------------
@@ -445,16 +481,16 @@ def _relation_steps(type_id: str) -> list[tuple[ast.Segment, Attr, str]]:
 
 
 @functools.cache
-def scalar_paths(type_id: str, hops: int) -> list[tuple[ast.Path, Attr]]:
+def scalar_paths(type_id: str, hops: int) -> list[tuple[ast.Path, Attr, str]]:
     """Paths of exactly ``hops`` relation steps from ``type_id`` to a scalar (or a reference,
     compared by key), with the leaf attribute. Nothing is walked after a collection."""
-    found: list[tuple[ast.Path, Attr]] = []
+    found: list[tuple[ast.Path, Attr, str]] = []
 
     def visit(prefix: tuple[ast.Segment, ...], current: str, left: int) -> None:
         if left == 0:
             for name, attr in sorted(MODEL[current].items()):
                 if attr.kind != "collection":
-                    found.append((ast.Path((*prefix, ast.Segment(name))), attr))
+                    found.append((ast.Path((*prefix, ast.Segment(name))), attr, current))
             return
         for segment, attr, after in _relation_steps(current):
             if attr.kind == "collection" and left > 1:
@@ -465,18 +501,26 @@ def scalar_paths(type_id: str, hops: int) -> list[tuple[ast.Path, Attr]]:
     return found
 
 
+def _by_kind(
+    found: list[tuple[ast.Path, Attr, str]],
+) -> st.SearchStrategy[tuple[ast.Path, Attr, str]]:
+    """One of ``found``, each attribute kind equally likely (keys would crowd out the rest)."""
+    kinds = sorted({attr.kind for _, attr, _ in found})
+    return st.one_of([st.sampled_from([f for f in found if f[1].kind == k]) for k in kinds])
+
+
 @functools.cache
-def _paths(type_id: str, max_hops: int) -> st.SearchStrategy[tuple[ast.Path, Attr]]:
+def _paths(type_id: str, max_hops: int) -> st.SearchStrategy[tuple[ast.Path, Attr, str]]:
     """Scalar paths: direct attributes half the time, fewer hops more often, casts now and then."""
-    options: list[st.SearchStrategy[tuple[ast.Path, Attr]]] = []
+    options: list[st.SearchStrategy[tuple[ast.Path, Attr, str]]] = []
     for hops in range(max_hops + 1):
         paths = scalar_paths(type_id, hops)
         plain = [pair for pair in paths if all(s.cast is None for s in pair[0].segments)]
         if not plain:
             break
-        strategy = st.sampled_from(plain)
+        strategy = _by_kind(plain)
         if len(plain) < len(paths):
-            strategy = st.one_of(strategy, strategy, st.sampled_from(paths))
+            strategy = st.one_of(strategy, strategy, _by_kind(paths))
         options.extend([strategy] * (max_hops + 1 - hops))
     return st.one_of(options[0], options[0], *options)
 
@@ -500,64 +544,95 @@ def relation_paths(type_id: str) -> list[tuple[ast.Path, ast.RelationKind, str]]
 _OP = ast.Operator
 
 
-def _subqueries(vocab: Vocabulary, target: str | None) -> st.SearchStrategy[ast.Subquery]:
-    """``select <key> from T where ...`` whose key holds ids of ``target``'s family."""
-    choices = [
-        (type_id, name)
-        for type_id in sorted(MODEL)
-        for name, attr in sorted(MODEL[type_id].items())
-        if attr.kind == "id"
-        and attr.target is not None
-        and target is not None
-        and (is_subtype(attr.target, target) or is_subtype(target, attr.target))
-    ]
+def _subqueries(vocab: Vocabulary, attr: Attr, name: str) -> st.SearchStrategy[ast.Subquery]:
+    """``select <x> from T where ...`` projecting values comparable with ``attr``: keys of the
+    same type family for an id, the same attribute (``name``, ``description``) for a string."""
+    strategy: st.SearchStrategy[ast.Subquery] = vocab.cached(
+        ("subqueries", attr, name), lambda: _build_subqueries(vocab, attr, name)
+    )
+    return strategy
+
+
+def _build_subqueries(vocab: Vocabulary, attr: Attr, name: str) -> st.SearchStrategy[ast.Subquery]:
+    choices = []
+    for type_id in sorted(MODEL):
+        for other_name, other in sorted(MODEL[type_id].items()):
+            if attr.kind == "id" and other.kind == "id":
+                assert attr.target is not None and other.target is not None
+                if is_subtype(other.target, attr.target) or is_subtype(attr.target, other.target):
+                    choices.append((type_id, other_name))
+            elif attr.kind == "string" and other.kind == "string" and other_name == name:
+                choices.append((type_id, other_name))
     if not choices:
         return st.nothing()
 
     def make(choice: tuple[str, str]) -> st.SearchStrategy[ast.Subquery]:
-        type_id, name = choice
+        type_id, projected = choice
         where = st.none() | criteria(type_id, vocab, depth=0, subqueries=False)
+        projections = (ast.Path.of(projected),)
         return where.map(
-            lambda w: ast.Subquery(ast.Query(type_id, projections=(ast.Path.of(name),), where=w))
+            lambda w: ast.Subquery(ast.Query(type_id, projections=projections, where=w))
         )
 
-    return st.sampled_from(choices).flatmap(make)
+    # Strategies are made when drawn (and kept): building every branch up front makes
+    # Hypothesis validate a huge tree.
+    return st.sampled_from(choices).flatmap(
+        lambda c: vocab.cached(("subquery", c), lambda: make(c))
+    )
 
 
 def _comparison(
-    path: ast.Path, attr: Attr, vocab: Vocabulary, subqueries: bool
+    path: ast.Path, attr: Attr, owner: str, vocab: Vocabulary, subqueries: bool
 ) -> st.SearchStrategy[ast.Comparison]:
+    key = ("comparison", path, attr, subqueries)
+    strategy: st.SearchStrategy[ast.Comparison] = vocab.cached(
+        key, lambda: _build_comparison(path, attr, owner, vocab, subqueries)
+    )
+    return strategy
+
+
+def _build_comparison(
+    path: ast.Path, attr: Attr, owner: str, vocab: Vocabulary, subqueries: bool
+) -> st.SearchStrategy[ast.Comparison]:
+    """Comparisons of ``path`` (ending on ``attr`` of an ``owner``) fitting its kind."""
     name = path.segments[-1].name
+    key = _vocab_key(owner, name)
     nulls = st.builds(
         ast.Comparison, st.just(path), st.sampled_from((_OP.EQ, _OP.NE)), st.just(ast.Null())
     )
-    options: list[st.SearchStrategy[ast.Comparison]] = [nulls]
+    options: list[st.SearchStrategy[ast.Comparison]] = []
 
     def cmp(ops: Sequence[ast.Operator], operand: st.SearchStrategy[Any]) -> None:
         options.append(st.builds(ast.Comparison, st.just(path), st.sampled_from(ops), operand))
 
-    members = (_OP.IN, _OP.NOT_IN)
+    def members(values: st.SearchStrategy[ast.Value]) -> None:
+        lists: st.SearchStrategy[Any] = _value_lists(values)
+        if subqueries and attr.kind in ("id", "string"):
+            lists = lists | _subqueries(vocab, attr, name)
+        cmp((_OP.IN, _OP.NOT_IN), lists)
+
     if attr.kind == "string":
-        values = _string_values(vocab, name)
+        values = _string_values(vocab, key)
         cmp((_OP.EQ, _OP.NE, _OP.LT, _OP.LE, _OP.GT, _OP.GE), values)
-        cmp((_OP.LIKE, _OP.NOT_LIKE), like_patterns(_strings(vocab, name)).map(ast.String))
-        cmp(members, _value_lists(values))
+        cmp((_OP.LIKE, _OP.NOT_LIKE), like_patterns(_strings(vocab, key)).map(ast.String))
+        members(values)
     elif attr.kind == "number":
-        values = _number_values(vocab, name)
+        values = _number_values(vocab, key)
         cmp((_OP.EQ, _OP.NE, _OP.LT, _OP.LE, _OP.GT, _OP.GE), values)
-        cmp(members, _value_lists(values))
+        members(values)
     elif attr.kind == "datetime":
         ops = (_OP.BEFORE, _OP.AFTER, _OP.LT, _OP.LE, _OP.GT, _OP.GE, _OP.EQ, _OP.NE)
         cmp(ops, _datetime_values(vocab))
     elif attr.kind == "boolean":
         cmp((_OP.EQ, _OP.NE), st.booleans().map(ast.Boolean))
-    elif attr.kind == "id":
-        values = _id_values(vocab, name)
+    elif attr.kind in ("id", "ref"):
+        # A reference at the end of a path compares its key.
+        values = _id_values(vocab, name if attr.kind == "id" else attr.key or name)
         cmp((_OP.EQ, _OP.NE), values)
-        lists = _value_lists(values)
-        cmp(members, (lists | _subqueries(vocab, attr.target)) if subqueries else lists)
-    # Present values make better tests than ``none``, which most attributes never hold.
-    return st.one_of(*options, *options[1:], *options[1:])
+        members(values)
+    # Present values make better tests than ``none``, which most attributes never hold; and
+    # Hypothesis favours the first branch, so ``none`` comes last.
+    return st.one_of(*options, *options, nulls)
 
 
 def criteria(
@@ -565,8 +640,18 @@ def criteria(
 ) -> st.SearchStrategy[ast.Criterion]:
     """Criteria valid on ``type_id``, nested at most ``depth`` levels of and/or/not/has/any;
     ``in`` subqueries (one level) unless ``subqueries`` is false."""
+    key = ("criteria", type_id, depth, subqueries)
+    strategy: st.SearchStrategy[ast.Criterion] = vocab.cached(
+        key, lambda: _build_criteria(type_id, vocab, depth, subqueries)
+    )
+    return strategy
+
+
+def _build_criteria(
+    type_id: str, vocab: Vocabulary, depth: int, subqueries: bool
+) -> st.SearchStrategy[ast.Criterion]:
     leaf: st.SearchStrategy[ast.Criterion] = _paths(type_id, 2 if depth > 0 else 1).flatmap(
-        lambda pair: _comparison(pair[0], pair[1], vocab, subqueries)
+        lambda found: _comparison(found[0], found[1], found[2], vocab, subqueries)
     )
     if depth <= 0:
         return leaf
@@ -580,7 +665,9 @@ def criteria(
     choices = relation_paths(type_id)
     plain = [c for c in choices if len(c[0].segments) == 1 and c[0].segments[0].cast is None]
     relations = (
-        (st.sampled_from(plain) | st.sampled_from(choices)).flatmap(relation)
+        (st.sampled_from(plain) | st.sampled_from(choices)).flatmap(
+            lambda c: vocab.cached(("relation", c, depth, subqueries), lambda: relation(c))
+        )
         if plain
         else st.nothing()
     )
@@ -597,8 +684,14 @@ def criteria(
     )
 
 
-def query_cases(vocab: Vocabulary) -> st.SearchStrategy[tuple[str, ast.Criterion]]:
-    """A query type the world has entities of, with criteria over it."""
-    return st.sampled_from(vocab.types or QUERY_TYPES).flatmap(
-        lambda type_id: criteria(type_id, vocab).map(lambda c: (type_id, c))
-    )
+def query_cases(
+    vocab: Vocabulary, depths: Sequence[int] = (0, 1, 2)
+) -> st.SearchStrategy[tuple[str, ast.Criterion]]:
+    """A query type the world has entities of, with criteria over it nested up to one of
+    ``depths`` (0: one comparison, through at most one relation)."""
+
+    def cases(type_id: str, depth: int) -> st.SearchStrategy[tuple[str, ast.Criterion]]:
+        return criteria(type_id, vocab, depth).map(lambda c: (type_id, c))
+
+    choices = [(t, depth) for t in vocab.types or QUERY_TYPES for depth in depths]
+    return st.sampled_from(choices).flatmap(lambda c: vocab.cached(("cases", c), lambda: cases(*c)))

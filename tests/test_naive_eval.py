@@ -19,6 +19,7 @@ from ftorm.schema.types import Schema
 from tests import naive_eval as ne
 from tests.strategies import (
     STANDARD_LOOKUPS,
+    ProjectSpec,
     build,
     criteria,
     query_cases,
@@ -258,8 +259,8 @@ def test_unknown_paths_raise() -> None:
 
 
 @given(world_specs(), st.data())
-def test_laws(projects: tuple[object, ...], data: st.DataObject) -> None:
-    _, world = build(projects, STANDARD_LOOKUPS)  # type: ignore[arg-type]
+def test_laws(projects: tuple[ProjectSpec, ...], data: st.DataObject) -> None:
+    _, world = build(projects, STANDARD_LOOKUPS)
     vocab = vocabulary(world)
     type_id, crit = data.draw(query_cases(vocab))
     other = data.draw(criteria(type_id, vocab, depth=1))
@@ -281,9 +282,9 @@ def test_laws(projects: tuple[object, ...], data: st.DataObject) -> None:
 
 @given(world_specs(), st.data())
 def test_dotted_reference_path_equals_has(
-    projects: tuple[object, ...], data: st.DataObject
+    projects: tuple[ProjectSpec, ...], data: st.DataObject
 ) -> None:
-    _, world = build(projects, STANDARD_LOOKUPS)  # type: ignore[arg-type]
+    _, world = build(projects, STANDARD_LOOKUPS)
     vocab = vocabulary(world)
     inner = data.draw(criteria("Context", vocab, depth=0))
     if not isinstance(inner, ast.Comparison):
@@ -296,8 +297,8 @@ def test_dotted_reference_path_equals_has(
 
 
 @given(world_specs(), st.data())
-def test_in_one_value_equals_is(projects: tuple[object, ...], data: st.DataObject) -> None:
-    _, world = build(projects, STANDARD_LOOKUPS)  # type: ignore[arg-type]
+def test_in_one_value_equals_is(projects: tuple[ProjectSpec, ...], data: st.DataObject) -> None:
+    _, world = build(projects, STANDARD_LOOKUPS)
     contexts = world.of_type("Context")
     name = data.draw(st.sampled_from(sorted({entity.values["name"] for entity in contexts})))
     single = ast.Comparison(
