@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import os
 import shutil
@@ -164,8 +163,6 @@ def test_keywords_and_reserved_names_are_renamed() -> None:
 
 
 def test_reserved_names_match_the_model_api() -> None:
-    if not _model_package_ready():
-        pytest.skip("ftorm.model does not provide the model API yet")
     from ftorm.model import base
     from ftorm.schema import codegen
 
@@ -331,18 +328,8 @@ def test_generated_modules_pass_ruff(generated_dir: Path) -> None:
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
-def _model_package_ready() -> bool:
-    if importlib.util.find_spec("ftorm.model") is None:
-        return False
-    import ftorm.model
-
-    return all(hasattr(ftorm.model, n) for n in ("Model", "Attr", "attr", "ref", "many"))
-
-
 def test_generated_modules_pass_mypy_strict(generated_dir: Path) -> None:
     """One mypy run over every generated module (standard, and recorded when available)."""
-    if not _model_package_ready():
-        pytest.skip("ftorm.model does not provide the model API yet")
     mypy = _tool("mypy")
     files = sorted(str(p) for p in generated_dir.glob("*.py"))
     env = {**os.environ, "MYPYPATH": str(ROOT)}
