@@ -41,19 +41,11 @@ from ftorm.errors import SchemaError
 from ftorm.schema import naming
 from ftorm.schema.hierarchy import base_of
 from ftorm.schema.naming import KNOWN_BACKREFS, RESERVED_NAMES
-from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property, Schema
+from ftorm.schema.types import NO_DEFAULT, PYTHON_TYPES, EntityType, Kind, Property, Schema
 
 __all__ = ["KNOWN_BACKREFS", "RESERVED_NAMES", "generate_module"]
 
 
-_SCALAR_TYPES: Final = {
-    "string": "str",
-    "boolean": "bool",
-    "integer": "int",
-    "number": "float",
-    "variable": "Any",
-    "object": "Any",
-}
 _LITERAL_TYPES: Final = {"str": (str,), "bool": (bool,), "int": (int,), "float": (int, float)}
 _MODEL_NAMES: Final = ("UNSET", "Attr", "Many", "Model", "Ref", "attr", "many", "new_id", "ref")
 _LINE_LENGTH: Final = 100
@@ -97,7 +89,7 @@ def _value_type(prop: Property, where: str) -> str:
     if prop.enum:
         return "Literal[" + ", ".join(_py_literal(v) for v in prop.enum) + "]"
     try:
-        return _SCALAR_TYPES[prop.type or "string"]
+        return PYTHON_TYPES[prop.type or "string"]
     except KeyError:
         raise SchemaError(f"{where}: no Python type for {prop.type!r}") from None
 

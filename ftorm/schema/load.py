@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from ftorm.errors import SchemaError
-from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property, Schema
+from ftorm.schema.types import NO_DEFAULT, PYTHON_TYPES, EntityType, Kind, Property, Schema
 
 __all__ = ["load_schema", "load_schema_file", "parse_entity_type", "parse_property"]
 
-_SCALAR_TYPES = frozenset({"string", "boolean", "integer", "number", "variable", "object"})
+_SCALAR_TYPES = frozenset(PYTHON_TYPES)
 _PROPERTY_KEYS = frozenset(
     {
         "type",

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import attrs
 
-__all__ = ["NO_DEFAULT", "EntityType", "Kind", "Property", "Schema", "schema_hash"]
+__all__ = ["NO_DEFAULT", "PYTHON_TYPES", "EntityType", "Kind", "Property", "Schema", "schema_hash"]
 
 
 class _NoDefault(enum.Enum):
@@ -39,7 +39,7 @@ class Kind(str, enum.Enum):
     MAPPED = "mapped"  # mapped_array: key/value collection (metadata, custom_attributes)
 
 
-_PY_TYPES: Final = {
+PYTHON_TYPES: Final = {
     "string": "str",
     "boolean": "bool",
     "integer": "int",
@@ -47,6 +47,7 @@ _PY_TYPES: Final = {
     "variable": "Any",
     "object": "Any",
 }
+"""The Python type, by name, of each scalar JSON-schema ``type`` of ftrack's format."""
 
 
 @attrs.frozen(slots=True)
@@ -87,7 +88,7 @@ class Property:
             return "datetime"
         if self.is_relation:
             return self.target or "Any"
-        return _PY_TYPES.get(self.type or "", "Any")
+        return PYTHON_TYPES.get(self.type or "", "Any")
 
     @property
     def generates_id(self) -> bool:
