@@ -47,13 +47,14 @@ class ModelMeta(type):
     if not TYPE_CHECKING:
 
         def __getattr__(cls, name):
+            # Every model class has its own __ftorm_columns__ (set in __init_subclass__), so
+            # the plain attribute lookup finds this class's cache, never a base's.
+            found = cls.__ftorm_columns__.get(name)
+            if found is not None:
+                return found
             if name.startswith("__") and name.endswith("__"):
                 raise AttributeError(name)
             cache = cls.__dict__.get("__ftorm_columns__")
-            if cache is not None:
-                found = cache.get(name)
-                if found is not None:
-                    return found
             result = column_for(cls, name, (), cls)
             if cache is not None:
                 cache[name] = result
