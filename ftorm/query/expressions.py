@@ -218,28 +218,26 @@ def _criteria(name: str, exprs: tuple[Expr, ...]) -> tuple[Expr, ...]:
     return exprs
 
 
-def and_(*criteria: Expr) -> Expr:
-    """All criteria hold; nested ``and_`` groups are flattened, one criterion is returned as is."""
-    exprs = _criteria("and_", criteria)
+def _combine(name: str, criteria: tuple[Expr, ...], group: type[ast.And | ast.Or]) -> Expr:
+    """``group`` of the criteria, nested groups of its kind flattened; one is returned as is."""
+    exprs = _criteria(name, criteria)
     if len(exprs) == 1:
         return exprs[0]
     operands: list[ast.Criterion] = []
     for expr in exprs:
         node = expr.node
-        operands.extend(node.operands if isinstance(node, ast.And) else (node,))
-    return Expr(ast.And(tuple(operands)), _merge_roots(exprs))
+        operands.extend(node.operands if isinstance(node, group) else (node,))
+    return Expr(group(tuple(operands)), _merge_roots(exprs))
+
+
+def and_(*criteria: Expr) -> Expr:
+    """All criteria hold; nested ``and_`` groups are flattened, one criterion is returned as is."""
+    return _combine("and_", criteria, ast.And)
 
 
 def or_(*criteria: Expr) -> Expr:
     """At least one criterion holds; nested ``or_`` groups are flattened."""
-    exprs = _criteria("or_", criteria)
-    if len(exprs) == 1:
-        return exprs[0]
-    operands: list[ast.Criterion] = []
-    for expr in exprs:
-        node = expr.node
-        operands.extend(node.operands if isinstance(node, ast.Or) else (node,))
-    return Expr(ast.Or(tuple(operands)), _merge_roots(exprs))
+    return _combine("or_", criteria, ast.Or)
 
 
 def not_(criterion: Expr) -> Expr:

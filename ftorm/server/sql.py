@@ -407,7 +407,11 @@ class Renderer:
             for item in query.order_by
         ]
         keys.append(f"{alias}.rowid ASC")
-        text = " ORDER BY " + ", ".join(keys)
+        return " ORDER BY " + ", ".join(keys) + self.page(query, extra)
+
+    def page(self, query: ast.Query, extra: int = 0) -> str:
+        """``LIMIT``/``OFFSET`` for the query's paging (``extra`` more rows than the limit)."""
+        text = ""
         if query.limit is not None:
             text += f" LIMIT {self.bind(query.limit + extra)}"
         elif query.offset:
@@ -464,12 +468,7 @@ class Renderer:
         ] or groups
         if keys:
             text += " ORDER BY " + ", ".join(keys)
-        if query.limit is not None:
-            text += f" LIMIT {self.bind(query.limit + 1)}"
-        elif query.offset:
-            text += " LIMIT -1"
-        if query.offset:
-            text += f" OFFSET {self.bind(query.offset)}"
+        text += self.page(query, extra=1)
         return Compiled(text, dict(self.params)), names
 
     def _plain(self, type_id: str, alias: str, path: ast.Path) -> tuple[str, Property | None]:
