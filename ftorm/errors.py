@@ -13,6 +13,7 @@
     ├── NotFoundError (LookupError)            one() / get() found nothing
     ├── MultipleResultsError (LookupError)     one() found more than one row
     ├── SessionClosedError                     using a closed session
+    ├── ConfigurationError (ValueError)        a bad option: server URL, credentials, bind address
     ├── StorageError                           the embedded server's database cannot be used
     └── TransportError                         the server could not be reached or answered badly
         ├── ConnectError (ConnectionError)     connection refused, dropped or timed out
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthenticationError",
+    "ConfigurationError",
     "ConnectError",
     "FtormError",
     "ImmutableAttributeError",
@@ -130,6 +132,11 @@ class MultipleResultsError(FtormError, LookupError):
 
 class SessionClosedError(FtormError):
     """The session was closed."""
+
+
+class ConfigurationError(FtormError, ValueError):
+    """An option ftorm cannot work with: a server URL that is not http(s), missing
+    credentials, a public bind address without an explicit API key."""
 
 
 class StorageError(FtormError):

@@ -96,6 +96,7 @@ class _Response:
         self._body = body
         self.status_code = status
         self.text = body if isinstance(body, str) else json.dumps(body)
+        self.headers: dict[str, str] = {}
 
     def json(self) -> Any:
         if isinstance(self._body, str):
@@ -106,13 +107,14 @@ class _Response:
 def _fake_post(monkeypatch: pytest.MonkeyPatch, answer: Any) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
 
-    def post(url: str, **kwargs: Any) -> Any:
-        calls.append({"url": url, **kwargs})
+    def post(self: requests.Session, url: str, **kwargs: Any) -> Any:
+        calls.append({"url": url, "headers": dict(self.headers), **kwargs})
         if isinstance(answer, Exception):
             raise answer
         return answer
 
-    monkeypatch.setattr(requests, "post", post)
+    monkeypatch.setattr(requests.Session, "post", post)
+    monkeypatch.setattr("time.sleep", lambda seconds: None)  # retries of a read need no wait
     return calls
 
 
@@ -127,19 +129,20 @@ def test_server_source(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     assert call["headers"]["ftrack-user"] == "jane"
     assert call["headers"]["ftrack-api-key"] == "secret"
     assert json.loads(call["data"]) == [{"action": "query_schemas"}]
-    assert call["timeout"] > 0
+    assert call["timeout"]
+    assert call["allow_redirects"] is False
 
 
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
         (requests.ConnectionError("refused"), "cannot reach https://studio.example/api"),
-        (_Response("<html>502</html>", 502), "HTTP 502 without JSON"),
+        (_Response("<html>502</html>", 502), "unexpected format (HTTP 502)"),
         (
             _Response({"exception": "InvalidCredentialsError", "content": "bad key"}),
             "bad key",
         ),
-        (_Response({"unexpected": True}), "unexpected body"),
+        (_Response({"unexpected": True}), "expected a list of 1 results"),
     ],
 )
 def test_server_failures(

@@ -14,7 +14,9 @@ import pytest
 
 from ftorm.errors import (
     AuthenticationError,
+    ConfigurationError,
     ConnectError,
+    FtormError,
     ServerCompatibilityError,
     TransportError,
     ValidationError,
@@ -47,6 +49,12 @@ class _Handler(BaseHTTPRequestHandler):
         if behaviour == "html":
             self._send(200, b"<html>oops</html>")
             return
+        if isinstance(behaviour, tuple):  # ("redirect", status, location)
+            self.send_response(behaviour[1])
+            self.send_header("Location", behaviour[2])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if isinstance(behaviour, dict):
             self._send(200, json.dumps(behaviour).encode())
             return
@@ -70,6 +78,10 @@ class _Server(ThreadingHTTPServer):
 
 @pytest.fixture
 def server() -> Iterator[_Server]:
+    yield from _serve()
+
+
+def _serve() -> Iterator[_Server]:
     httpd = _Server()
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -161,5 +173,70 @@ def test_non_json_answer(server: _Server) -> None:
 
 
 def test_bad_url() -> None:
-    with pytest.raises(ValueError, match="http"):
+    with pytest.raises(ConfigurationError, match="http"):
         HttpTransport("localhost:8765", "u", "k")
+    with pytest.raises(FtormError):
+        HttpTransport("ftp://x", "u", "k")
+
+
+def _url(server: _Server) -> str:
+    host, port = server.server_address[:2]
+    return f"http://{host!s}:{port}"
+
+
+@pytest.fixture
+def other_host() -> Iterator[_Server]:
+    """A second server: another origin (another port on loopback)."""
+    yield from _serve()
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("batch", [QUERY, CREATE])
+def test_no_credentials_across_a_redirect_to_another_origin(
+    server: _Server, other_host: _Server, status: int, batch: list[dict[str, Any]]
+) -> None:
+    server.script = [("redirect", status, _url(other_host) + "/api")]
+    with pytest.raises(TransportError, match="redirect") as info:
+        _transport(server).call(batch)
+    assert other_host.requests == []  # neither the key nor the batch reached it
+    assert len(server.requests) == 1
+    assert "secret" not in str(info.value)
+
+
+def test_a_same_origin_307_is_followed(server: _Server) -> None:
+    server.script = [("redirect", 307, "/moved/api")]
+    assert _transport(server).call(CREATE) == [{"action": "create", "data": []}]
+    assert len(server.requests) == 2
+    assert server.requests[1][0]["ftrack-api-key"] == "secret"
+
+
+def test_a_same_origin_302_is_not_followed(server: _Server) -> None:
+    # 301/302/303 turn a POST into a GET: the batch would be lost, so it is an error.
+    server.script = [("redirect", 302, "/elsewhere")]
+    with pytest.raises(TransportError, match="302"):
+        _transport(server).call(QUERY)
+    assert len(server.requests) == 1
+
+
+def test_redirect_loops_end(server: _Server) -> None:
+    server.script = [("redirect", 307, "/api")] * 10
+    with pytest.raises(TransportError, match="redirects"):
+        _transport(server).call(QUERY)
+    assert len(server.requests) == 6
+
+
+def test_a_password_in_the_url_is_never_shown() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    transport = HttpTransport(
+        f"http://jane:hunter2@127.0.0.1:{port}", "u", "k", sleep=lambda s: None, retries=0
+    )
+    assert "hunter2" not in transport.display_url
+    with pytest.raises(ConnectError) as info:
+        transport.call(QUERY)
+    assert "hunter2" not in str(info.value)
+    assert "***" in str(info.value)
+    with pytest.raises(ConfigurationError) as bad:
+        HttpTransport("ftp://jane:hunter2@x", "u", "k")
+    assert "hunter2" not in str(bad.value)

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-import requests
-
 import ftorm
-from ftorm.errors import FtormError, TransportError, server_error_from_payload
+from ftorm.errors import FtormError, TransportError
 from ftorm.schema.codegen import generate_module
 from ftorm.schema.load import load_schema, load_schema_file
 from ftorm.schema.standard import standard_schema
 from ftorm.schema.types import Schema
+from ftorm.transport.http import HttpTransport
 
 __all__ = ["fetch_schemas", "register", "run"]
 
@@ -57,30 +55,11 @@ def register(subparsers: Any) -> None:
 
 def fetch_schemas(server_url: str, api_user: str, api_key: str) -> Any:
     """Ask an ftrack server for ``query_schemas``; raise `TransportError` (or a `ServerError`)."""
-    url = server_url.rstrip("/") + "/api"
-    headers = {
-        "content-type": "application/json",
-        "accept": "application/json",
-        "ftrack-user": api_user,
-        "ftrack-api-key": api_key,
-    }
+    transport = HttpTransport(server_url, api_user, api_key, timeout=(10.0, _TIMEOUT))
     try:
-        response = requests.post(
-            url, data=json.dumps([{"action": "query_schemas"}]), headers=headers, timeout=_TIMEOUT
-        )
-    except requests.RequestException as error:
-        raise TransportError(f"cannot reach {url}: {error}") from error
-    try:
-        body = response.json()
-    except ValueError:
-        raise TransportError(
-            f"{url} answered HTTP {response.status_code} without JSON: {response.text[:200]!r}"
-        ) from None
-    if isinstance(body, dict) and "exception" in body:
-        raise server_error_from_payload(body)
-    if not isinstance(body, list) or len(body) != 1:
-        raise TransportError(f"{url} answered an unexpected body: {str(body)[:200]}")
-    return body[0]
+        return transport.call([{"action": "query_schemas"}])[0]
+    finally:
+        transport.close()
 
 
 def _schema(args: argparse.Namespace) -> Schema:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import secrets
 import sys
@@ -20,7 +21,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Serve ftrack's JSON API (POST /api) from a SQLite database. Credentials come "
             "from --api-user/--api-key, else FTRACK_API_USER/FTRACK_API_KEY, else a key is "
-            "generated and printed."
+            "generated and printed. An empty key counts as none. Binding an address other "
+            "than loopback needs an explicit --api-key."
         ),
     )
     parser.add_argument("--db", default=":memory:", help="SQLite file (default: in memory)")
@@ -32,13 +34,30 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (``127.0.0.0/8``, ``::1``)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     from ftorm.schema.load import load_schema_file
     from ftorm.server.handlers import Server
     from ftorm.server.wsgi import main_loop, serve
 
     user = args.api_user or os.environ.get("FTRACK_API_USER") or "ftorm"
-    key = args.api_key or os.environ.get("FTRACK_API_KEY")
+    if not is_loopback(args.host) and not args.api_key:
+        print(
+            f"ftorm serve: refusing to listen on {args.host}, which is not loopback, without an "
+            "explicit --api-key",
+            file=sys.stderr,
+        )
+        return 2
+    key = args.api_key or os.environ.get("FTRACK_API_KEY") or None  # empty is no key
     generated = key is None
     if key is None:
         key = secrets.token_urlsafe(24)

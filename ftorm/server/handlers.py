@@ -40,7 +40,7 @@ class Server:
 
     ``schema`` defaults to ftorm's standard schema. A new database is created and seeded;
     an existing one is reused (its tables are extended for new schema attributes).
-    ``api_key`` None generates a random key (see `api_key`).
+    ``api_key`` None or empty generates a random key (see `api_key`): an empty key is no key.
     """
 
     def __init__(
@@ -58,7 +58,7 @@ class Server:
         self.schema = schema
         self.layout = Layout(schema)
         self.api_user = api_user
-        self.api_key = api_key if api_key is not None else secrets.token_urlsafe(24)
+        self.api_key = api_key or secrets.token_urlsafe(24)
         self.documents: list[JSONObject] = [dict(d) for d in schema.documents]
         self.schema_hash = schema.hash
         self._lock = threading.RLock()
@@ -135,7 +135,7 @@ class Server:
 
     def check_credentials(self, user: str | None, key: str | None) -> bool:
         """True when ``user`` and ``key`` are the server's (constant-time comparison)."""
-        if user is None or key is None:
+        if not user or not key:
             return False
         ok_user = secrets.compare_digest(user.encode("utf-8"), self.api_user.encode("utf-8"))
         ok_key = secrets.compare_digest(key.encode("utf-8"), self.api_key.encode("utf-8"))

@@ -10,6 +10,11 @@ backoff where they are safe:
   (the connection was refused or could not be opened in time). A write whose fate is unknown
   (the connection dropped after sending, or the read timed out) raises `ConnectError` saying
   so, and is never sent twice.
+
+Credentials never leave the server's origin: redirects are not followed by requests. A
+307/308 to the same origin (scheme, host and port) is followed by hand, a few hops at most;
+any other redirect raises `TransportError` naming where it pointed. A password embedded in
+the server URL is replaced by ``***`` in every message.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import json
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.exceptions
@@ -25,18 +31,42 @@ import urllib3.exceptions
 from ftorm._typing import JSON, Operation
 from ftorm.errors import (
     AuthenticationError,
+    ConfigurationError,
     ConnectError,
     ServerError,
     TransportError,
     server_error_from_payload,
 )
 
-__all__ = ["READ_ACTIONS", "HttpTransport"]
+__all__ = ["READ_ACTIONS", "HttpTransport", "redact_url"]
 
 READ_ACTIONS = frozenset({"query", "query_schemas", "query_server_information", "search"})
 """Actions that change nothing on the server, so a batch of only these may be retried."""
 
 _RETRY_STATUS = frozenset({502, 503, 504})
+_REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
+_FOLLOWED_REDIRECTS = frozenset({307, 308})
+"""Redirects that keep the method and body; only these are followed, and only same-origin."""
+_MAX_REDIRECTS = 5
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password in it replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = None
+    return (parts.scheme.lower(), (parts.hostname or "").lower(), port)
 
 
 def _never_sent(error: requests.RequestException) -> bool:
@@ -64,15 +94,20 @@ class HttpTransport:
         backoff: float = 0.25,
         strict_api: bool = False,
         headers: dict[str, str] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         if not server_url.startswith(("http://", "https://")):
-            raise ValueError(f"server_url must start with http:// or https://, got {server_url!r}")
+            raise ConfigurationError(
+                f"server_url must start with http:// or https://, got {redact_url(server_url)!r}"
+            )
         self.url = server_url.rstrip("/") + "/api"
+        self.display_url = redact_url(self.url)
+        """`url` as shown in messages: without its password."""
+        self._password = urlsplit(self.url).password
         self.timeout = timeout
         self.retries = max(0, retries)
         self.backoff = backoff
-        self._sleep = sleep
+        self._sleep = sleep or time.sleep
         self._http = requests.Session()
         self._http.headers.update(
             {
@@ -92,7 +127,7 @@ class HttpTransport:
         attempt = 0
         while True:
             try:
-                response = self._http.post(self.url, data=body, timeout=self.timeout)
+                response = self._post(body)
             except requests.RequestException as error:
                 safe = read_only or _never_sent(error)
                 if safe and attempt < self.retries:
@@ -106,12 +141,38 @@ class HttpTransport:
                 continue
             return self._decode(response, len(operations))
 
+    def _post(self, body: bytes) -> requests.Response:
+        """POST ``body``, following only same-origin 307/308 redirects (credentials stay home)."""
+        url = self.url
+        for _ in range(_MAX_REDIRECTS + 1):
+            response = self._http.post(url, data=body, timeout=self.timeout, allow_redirects=False)
+            if response.status_code not in _REDIRECT_STATUS:
+                return response
+            target = urljoin(url, response.headers.get("Location", ""))
+            response.close()
+            if response.status_code not in _FOLLOWED_REDIRECTS or _origin(target) != _origin(
+                self.url
+            ):
+                raise TransportError(
+                    f"{self.display_url} answered HTTP {response.status_code}, a redirect to "
+                    f"{redact_url(target)!r}; ftorm follows only 307/308 redirects to the same "
+                    "origin, because each request carries your API key. Set the server URL to "
+                    "the address the server really answers on."
+                )
+            url = target
+        raise TransportError(f"{self.display_url}: more than {_MAX_REDIRECTS} redirects")
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without the URL's password."""
+        return text.replace(self._password, "***") if self._password else text
+
     def _connect_error(self, error: requests.RequestException, *, read_only: bool) -> ConnectError:
+        reason = self._scrub(str(error))
         if read_only or _never_sent(error):
-            return ConnectError(f"cannot reach {self.url}: {error}")
+            return ConnectError(f"cannot reach {self.display_url}: {reason}")
         return ConnectError(
-            f"connection to {self.url} failed while sending changes ({error}); the server may "
-            "or may not have applied them, so they were not sent again"
+            f"connection to {self.display_url} failed while sending changes ({reason}); the "
+            "server may or may not have applied them, so they were not sent again"
         )
 
     def _decode(self, response: requests.Response, expected: int) -> list[JSON]:
@@ -132,7 +193,8 @@ class HttpTransport:
             raise ServerError(f"HTTP {response.status_code}: {str(payload)[:200]}")
         if not isinstance(payload, list) or len(payload) != expected:
             raise TransportError(
-                f"expected a list of {expected} results from {self.url}, got {str(payload)[:200]}"
+                f"expected a list of {expected} results from {self.display_url}, "
+                f"got {str(payload)[:200]}"
             )
         return payload
 

@@ -45,7 +45,7 @@ def test_ftorm_serve_process(tmp_path: Path) -> None:
         "--db",
         str(database),
     ]
-    env = {"FTRACK_API_USER": "env-user", "PATH": ""}
+    env = {"FTRACK_API_USER": "env-user", "FTRACK_API_KEY": "", "PATH": ""}  # empty: no key
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
@@ -62,7 +62,17 @@ def test_ftorm_serve_process(tmp_path: Path) -> None:
         assert exports["FTRACK_API_USER"] == "env-user"
         url = exports["FTRACK_SERVER"]
         host, port = url.removeprefix("http://").split(":")
+        assert exports["FTRACK_API_KEY"]  # an empty key is no key: one was generated
         connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        for key in ("", " "):
+            connection.request(
+                "POST",
+                "/api",
+                body=b'[{"action": "query", "expression": "User"}]',
+                headers={"ftrack-user": "env-user", "ftrack-api-key": key},
+            )
+            refused = json.loads(connection.getresponse().read())
+            assert refused["exception"] == "InvalidCredentialsError"
         connection.request(
             "POST",
             "/api",
@@ -85,3 +95,32 @@ def test_ftorm_serve_reports_bad_schema(tmp_path: Path) -> None:
     bad = tmp_path / "schema.json"
     bad.write_text("{not json", encoding="utf-8")
     assert main(["serve", "--schema", str(bad), "--port", "0"]) == 2
+
+
+@pytest.mark.parametrize("key", [None, ""])
+def test_an_empty_key_is_no_key(key: str | None) -> None:
+    server = Server(api_user="u", api_key=key)
+    assert server.api_key
+    assert not server.check_credentials("u", "")
+    assert not server.check_credentials("u", None)
+    assert not server.check_credentials("", server.api_key)
+    assert server.check_credentials("u", server.api_key)
+    server.close()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.1", "example.org"])
+def test_ftorm_serve_refuses_a_public_address_without_a_key(
+    host: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ftorm.cli import main
+
+    monkeypatch.setenv("FTRACK_API_KEY", "from-the-environment")  # not explicit enough
+    assert main(["serve", "--host", host, "--port", "0"]) == 2
+    assert "--api-key" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_loopback_addresses(host: str) -> None:
+    from ftorm.cli.serve import is_loopback
+
+    assert is_loopback(host)
