@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.paths import ROOT
+
 _FENCE = re.compile(r"^```[a-z]*\n(.*?)^```", re.M | re.S)
 PAGES = sorted(
     path

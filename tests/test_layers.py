@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "ftorm"
+from tests.paths import ROOT
+
+PACKAGE = ROOT / "ftorm"
 
 # layer -> the layers it may import (besides itself)
 ALLOWED: dict[str, set[str]] = {

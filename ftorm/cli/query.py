@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         node = parse(args.text)
         if node.limit is None:
-            node = ast.Query(
+            node = ast.Select(
                 node.entity_type,
                 node.projections,
                 node.where,

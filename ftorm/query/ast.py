@@ -6,7 +6,7 @@ attrs class: equal trees mean the same query, and ``str(node)`` renders canonica
 
 Shape of a query::
 
-    Query(entity_type, projections, where, group_by, order_by, offset, limit)
+    Select(entity_type, projections, where, group_by, order_by, offset, limit)
         projections: Path | Aggregate          (empty tuple = the short ``Type where ...`` form)
         where:       Comparison | Relation | And | Or | Not
         Comparison:  Path, Operator, Value | ValueList | Subquery
@@ -40,7 +40,7 @@ __all__ = [
     "OrderItem",
     "Path",
     "Projection",
-    "Query",
+    "Select",
     "Relation",
     "RelationKind",
     "Segment",
@@ -198,7 +198,7 @@ class ValueList(Node):
 class Subquery(Node):
     """``(select x from T ...)`` after ``in`` / ``not_in``."""
 
-    query: Query
+    query: Select
 
 
 Operand: TypeAlias = Value | ValueList | Subquery
@@ -259,7 +259,7 @@ class OrderItem(Node):
 
 
 @attrs.frozen(slots=True, str=False)
-class Query(Node):
+class Select(Node):
     """A whole query. Empty ``projections`` is the short form ``Type [where ...]``."""
 
     entity_type: str

@@ -98,7 +98,7 @@ class Query(Generic[M]):
         "_where",
     )
 
-    _ast: nodes.Query | None
+    _ast: nodes.Select | None
     _entity: str
     _executor: Executor | None
     _limit: int | None
@@ -123,7 +123,7 @@ class Query(Generic[M]):
 
     @classmethod
     def from_ast(
-        cls, model: Callable[..., M], node: nodes.Query, *, executor: Executor | None = None
+        cls, model: Callable[..., M], node: nodes.Select, *, executor: Executor | None = None
     ) -> Query[M]:
         """A query for ``model`` whose content is a parsed query (``session.query(text)``).
 
@@ -181,11 +181,11 @@ class Query(Generic[M]):
         return self._page_size
 
     @property
-    def ast(self) -> nodes.Query:
-        """The query as an `ftorm.query.ast.Query` (built once, then cached)."""
+    def ast(self) -> nodes.Select:
+        """The query as an `ftorm.query.ast.Select` (built once, then cached)."""
         node = self._ast
         if node is None:
-            node = nodes.Query(
+            node = nodes.Select(
                 entity_type=self._entity,
                 projections=self._projections,
                 where=None if self._where is None else self._where.node,
@@ -210,7 +210,7 @@ class Query(Generic[M]):
     def __hash__(self) -> int:
         return hash((id(self._model), self.ast))
 
-    def _subquery_ast(self) -> nodes.Query:
+    def _subquery_ast(self) -> nodes.Select:
         if len(self._projections) != 1:
             raise InvalidValueError(
                 f"a subquery must select exactly one attribute, e.g. "

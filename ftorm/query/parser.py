@@ -196,7 +196,7 @@ def _match(rule: str, text: str) -> PNode:
     return node
 
 
-def parse(text: str) -> ast.Query:
+def parse(text: str) -> ast.Select:
     """Parse a whole query (``select ... from T where ...`` or ``T where ...``).
 
     Raises `QuerySyntaxError` for anything that is not the query language.
@@ -231,23 +231,23 @@ class _Walker:
 
     # --- queries ---------------------------------------------------------------------
 
-    def query(self, node: PNode) -> ast.Query:
+    def query(self, node: PNode) -> ast.Select:
         body = node.children[1].children[0]
         if body.expr_name == "select_query":
             return self.select_query(body)
         return self.bare_query(body)
 
-    def select_query(self, node: PNode) -> ast.Query:
+    def select_query(self, node: PNode) -> ast.Select:
         _, projections, _, entity, tail = node.children
         return self.tail(entity.text.rstrip(), self.projections(projections), tail)
 
-    def bare_query(self, node: PNode) -> ast.Query:
+    def bare_query(self, node: PNode) -> ast.Select:
         entity, tail = node.children
         return self.tail(entity.text.rstrip(), (), tail)
 
     def tail(
         self, entity_type: str, projections: tuple[ast.Projection, ...], node: PNode
-    ) -> ast.Query:
+    ) -> ast.Select:
         where_node, group_node, order_node, paging_node = node.children
         where = self.criteria(where_node.children[0].children[1]) if where_node.children else None
         group_by: tuple[ast.Path, ...] = ()
@@ -271,7 +271,7 @@ class _Walker:
                 offset, limit = first_value, second_value
             else:
                 limit, offset = first_value, second_value
-        return ast.Query(entity_type, projections, where, group_by, order_by, offset, limit)
+        return ast.Select(entity_type, projections, where, group_by, order_by, offset, limit)
 
     def projections(self, node: PNode) -> tuple[ast.Projection, ...]:
         first, rest = node.children

@@ -142,7 +142,7 @@ def _order_item(node: ast.OrderItem) -> str:
     return f"{_path(node.path)} {node.direction.value}"
 
 
-def _query(node: ast.Query) -> str:
+def _query(node: ast.Select) -> str:
     where = node.where
     if not node.projections:
         head = node.entity_type
@@ -168,7 +168,7 @@ def _query(node: ast.Query) -> str:
 
 
 _RENDER: dict[type[Any], Callable[[Any], str]] = {
-    ast.Query: _query,
+    ast.Select: _query,
     ast.Path: _path,
     ast.Segment: _segment,
     ast.Aggregate: _aggregate,

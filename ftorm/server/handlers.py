@@ -243,7 +243,7 @@ class Server:
                 f"Invalid query {expression[:80]!r}...: nested too deeply"
             ) from None
 
-    def run_query(self, query: ast.Query, *, denormalize: bool = False) -> JSONObject:
+    def run_query(self, query: ast.Select, *, denormalize: bool = False) -> JSONObject:
         """Answer a parsed query: ``{"action": "query", "data": [...], "metadata": ...}``."""
         type_id = query.entity_type
         if type_id not in self.schema.types:
@@ -276,7 +276,7 @@ class Server:
             "metadata": {"next": {"offset": next_offset}},
         }
 
-    def _grouped(self, query: ast.Query) -> JSONObject:
+    def _grouped(self, query: ast.Select) -> JSONObject:
         """Aggregates: plain rows keyed by attribute and ``<function>_<attribute>``."""
         compiled, names = Renderer(self.layout).grouped(query)
         rows = self.connection.execute(compiled.sql, compiled.params).fetchall()

@@ -340,7 +340,7 @@ class Renderer:
 
     # --- queries --------------------------------------------------------------------------
 
-    def subquery(self, query: ast.Query) -> str:
+    def subquery(self, query: ast.Select) -> str:
         """``SELECT column FROM ...`` for ``in (select x from T ...)``."""
         if len(query.projections) != 1 or not isinstance(query.projections[0], ast.Path):
             raise ValidationError("a subquery must select exactly one attribute")
@@ -400,7 +400,7 @@ class Renderer:
             f"WHERE {inner}.{pk} = {alias}.{quote(ref.column)})"
         )
 
-    def order_and_page(self, query: ast.Query, type_id: str, alias: str, extra: int = 0) -> str:
+    def order_and_page(self, query: ast.Select, type_id: str, alias: str, extra: int = 0) -> str:
         keys = [
             self.order_key(item.path, type_id, alias)
             + (" DESC" if item.direction is ast.Direction.DESCENDING else " ASC")
@@ -409,7 +409,7 @@ class Renderer:
         keys.append(f"{alias}.rowid ASC")
         return " ORDER BY " + ", ".join(keys) + self.page(query, extra)
 
-    def page(self, query: ast.Query, extra: int = 0) -> str:
+    def page(self, query: ast.Select, extra: int = 0) -> str:
         """``LIMIT``/``OFFSET`` for the query's paging (``extra`` more rows than the limit)."""
         text = ""
         if query.limit is not None:
@@ -420,7 +420,7 @@ class Renderer:
             text += f" OFFSET {self.bind(query.offset)}"
         return text
 
-    def rows(self, query: ast.Query, columns: tuple[str, ...]) -> Compiled:
+    def rows(self, query: ast.Select, columns: tuple[str, ...]) -> Compiled:
         """The main statement: ``rowid, __type__, columns...`` of the matching rows, one
         more than ``limit`` so the caller knows whether more rows follow."""
         type_id = self.entity_type(query.entity_type)
@@ -433,7 +433,7 @@ class Renderer:
         text += self.order_and_page(query, type_id, alias, extra=1)
         return Compiled(text, dict(self.params))
 
-    def grouped(self, query: ast.Query) -> tuple[Compiled, list[tuple[str, Property | None]]]:
+    def grouped(self, query: ast.Select) -> tuple[Compiled, list[tuple[str, Property | None]]]:
         """``select a, count(b) from T [where ...] group by a``: one row per group, with
         the output name and (for plain attributes) the property of every column. Paths are
         plain attributes of ``T`` (or its references' key columns); one more row than

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from server_helpers import RECORDED_SCHEMA, Call, create, make_call, ref
 
 from ftorm.server.handlers import Server
+from tests.server.server_helpers import RECORDED_SCHEMA, Call, create, make_call, ref
 
 
 @pytest.fixture

@@ -4,12 +4,11 @@ directory is not a package)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from ftorm.server.handlers import Server
+from tests.paths import SHARED
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 FIXTURES = SHARED / "reference" / "fixtures"
 RECORDED_SCHEMA = FIXTURES / "query_schemas.json"
 

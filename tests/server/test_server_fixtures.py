@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 import pytest
-from server_helpers import FIXTURES, create, make_call, ref
 
 from ftorm.server.handlers import Server
+from tests.server.server_helpers import FIXTURES, create, make_call, ref
 
 
 def shape(value: Any) -> Any:

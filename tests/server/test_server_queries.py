@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from server_helpers import Call, create, query, ref
 
 from ftorm.server.handlers import Server
+from tests.server.server_helpers import Call, create, query, ref
 
 
 def names(rows: list[dict[str, Any]]) -> list[str]:
@@ -216,7 +216,7 @@ def test_unknown_things_are_validation_errors(server: Server, tree: dict[str, An
 
 
 def test_recorded_schema_queries(recorded_server: Server) -> None:
-    from server_helpers import make_call
+    from tests.server.server_helpers import make_call
 
     call = make_call(recorded_server)
     project = create(call, "Project", name="p")

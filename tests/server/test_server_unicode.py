@@ -35,7 +35,7 @@ def test_names_round_trip_through_query_text(name: str) -> None:
         (ast.Operator.EQ, name),
         (ast.Operator.LIKE, _escape_like(name)),
     ):
-        query = ast.Query(
+        query = ast.Select(
             "Project",
             (ast.Path.of("full_name"),),
             ast.Comparison(ast.Path.of("full_name"), operator, ast.String(value)),

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from server_helpers import Call, create, query, ref
-
 from ftorm.server.handlers import Server
 from ftorm.server.seed import LOCATIONS
+from tests.server.server_helpers import Call, create, query, ref
 
 
 def error_of(server: Server, *operations: dict[str, Any]) -> dict[str, Any]:

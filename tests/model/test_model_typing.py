@@ -12,9 +12,9 @@ from pathlib import Path
 import arrow
 import pytest
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-TYPING = HERE / "typing"
+from tests.paths import ROOT
+
+TYPING = ROOT / "tests" / "typing"
 MARKER = re.compile(r"  # E: ([a-z -]+)$")
 MYPY_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: .*\[(?P<code>[a-z-]+)\]$")
 

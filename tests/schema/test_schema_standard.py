@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from ftorm.schema import load, standard
 from ftorm.schema.hierarchy import ancestors, base_of
 from ftorm.schema.types import Kind, Schema
+from tests.paths import SHARED
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 RECORDED = SHARED / "reference" / "fixtures" / "query_schemas.json"
 
 # Types DESIGN.md section 3 promises, plus what the official client needs to start.

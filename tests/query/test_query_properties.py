@@ -7,16 +7,16 @@ from hypothesis import strategies as st
 
 import ftorm
 from ftorm.query import ast
-from tests.query_strategies import criteria, queries
+from tests.query.strategies import criteria, queries
 
 
 @given(queries)
-def test_render_then_parse_gives_the_same_tree(tree: ast.Query) -> None:
+def test_render_then_parse_gives_the_same_tree(tree: ast.Select) -> None:
     assert ftorm.parse(str(tree)) == tree
 
 
 @given(queries)
-def test_canonical_text_is_a_fixed_point(tree: ast.Query) -> None:
+def test_canonical_text_is_a_fixed_point(tree: ast.Select) -> None:
     text = str(tree)
     assert str(ftorm.parse(text)) == text
 
@@ -52,7 +52,7 @@ def test_query_like_text_parses_or_raises_query_syntax_error(text: str) -> None:
 @given(st.text())
 def test_any_unicode_value_survives_render_and_parse(value: str) -> None:
     where = ast.Comparison(ast.Path.of("name"), ast.Operator.EQ, ast.String(value))
-    tree = ast.Query("Task", where=where)
+    tree = ast.Select("Task", where=where)
     parsed = ftorm.parse(str(tree))
     assert parsed.where == where
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import arrow
@@ -19,8 +18,8 @@ from ftorm.model import Model, state
 from ftorm.model.dynamic import build_models, python_name
 from ftorm.model.fields import Many, Ref
 from ftorm.schema.load import load_schema, load_schema_file
+from tests.paths import SHARED
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 RECORDED = SHARED / "reference" / "fixtures" / "query_schemas.json"
 
 

@@ -16,8 +16,8 @@ from ftorm.query import ast
 from ftorm.schema.load import load_schema_file
 from ftorm.schema.standard import standard_schema
 from ftorm.schema.types import Schema
-from tests import naive_eval as ne
-from tests.strategies import (
+from tests.server import naive_eval as ne
+from tests.server.strategies import (
     STANDARD_LOOKUPS,
     ProjectSpec,
     build,
@@ -82,7 +82,7 @@ WORLD = _world()
 
 def ids(type_id: str, text: str) -> set[str]:
     """Ids selected by criteria written as text (parsed by ftorm's parser)."""
-    query = ast.Query(type_id, where=_criteria(text))
+    query = ast.Select(type_id, where=_criteria(text))
     return {entity.id for entity in ne.select(WORLD, query)}
 
 

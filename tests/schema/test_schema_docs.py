@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import doctest
-from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+from tests.paths import ROOT
+
+DOCS = ROOT / "docs"
 
 
 @pytest.mark.parametrize("page", ["reference/schema.md", "how-to/generate-models.md"])

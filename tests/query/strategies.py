@@ -47,7 +47,7 @@ value_lists = st.lists(values, min_size=1, max_size=3).map(lambda v: ast.ValueLi
 operators = st.sampled_from(list(ast.Operator))
 
 
-def _criteria(subqueries: st.SearchStrategy[ast.Query]) -> st.SearchStrategy[ast.Criterion]:
+def _criteria(subqueries: st.SearchStrategy[ast.Select]) -> st.SearchStrategy[ast.Criterion]:
     comparisons = st.builds(
         ast.Comparison,
         paths,
@@ -72,7 +72,7 @@ def _criteria(subqueries: st.SearchStrategy[ast.Query]) -> st.SearchStrategy[ast
 
 def _queries(
     criteria: st.SearchStrategy[ast.Criterion], *, select: bool
-) -> st.SearchStrategy[ast.Query]:
+) -> st.SearchStrategy[ast.Select]:
     projections = st.lists(
         paths
         | st.builds(ast.Aggregate, st.sampled_from(["count", "sum", "avg", "min", "max"]), paths),
@@ -81,7 +81,7 @@ def _queries(
     ).map(tuple)
     counts = st.none() | st.integers(min_value=0, max_value=10**6)
     return st.builds(
-        ast.Query,
+        ast.Select,
         names,
         projections,
         st.none() | criteria,

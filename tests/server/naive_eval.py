@@ -526,7 +526,7 @@ def _operand_values(world: World, comparison: ast.Comparison, attr: Attr) -> Any
     return _coerce(operand, attr)
 
 
-def _subquery_values(world: World, query: ast.Query) -> list[Any]:
+def _subquery_values(world: World, query: ast.Select) -> list[Any]:
     if len(query.projections) != 1 or not isinstance(query.projections[0], ast.Path):
         raise InvalidValueError("a subquery must project exactly one attribute")
     path = query.projections[0]
@@ -583,7 +583,7 @@ def matches(world: World, entity: Entity, static_type: str, criterion: ast.Crite
     raise TypeError(f"not a criterion: {criterion!r}")
 
 
-def select(world: World, query: ast.Query) -> list[Entity]:
+def select(world: World, query: ast.Select) -> list[Entity]:
     """The entities of ``query.entity_type`` (subtypes included) its criteria hold for.
 
     Only ``entity_type`` and ``where`` are used: projections, ordering and paging are not.
@@ -597,4 +597,4 @@ def select(world: World, query: ast.Query) -> list[Entity]:
 
 def select_ids(world: World, entity_type: str, where: ast.Criterion | None) -> set[str]:
     """Ids of the ``entity_type`` entities ``where`` holds for."""
-    return {entity.id for entity in select(world, ast.Query(entity_type, where=where))}
+    return {entity.id for entity in select(world, ast.Select(entity_type, where=where))}

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,8 +28,9 @@ from ftorm.schema.load import load_schema_file
 from ftorm.schema.types import Schema
 from ftorm.server.handlers import Server
 from ftorm.transport.inprocess import InProcessTransport
-from tests import naive_eval
-from tests.strategies import (
+from tests.paths import FIXTURES
+from tests.server import naive_eval
+from tests.server.strategies import (
     ContextSpec,
     Lookups,
     ProjectSpec,
@@ -41,9 +41,7 @@ from tests.strategies import (
     world_specs,
 )
 
-RECORDED_SCHEMA = (
-    Path(__file__).resolve().parents[1] / ".." / "shared" / "reference" / "fixtures"
-) / "query_schemas.json"
+RECORDED_SCHEMA = FIXTURES / "query_schemas.json"
 SCHEMAS = ("standard", "recorded") if RECORDED_SCHEMA.is_file() else ("standard",)
 """ftorm's standard schema, and the recorded 116-type one when ``../shared`` is present."""
 
@@ -81,12 +79,12 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _query_rows(server: Server, query: ast.Query) -> list[dict[str, Any]]:
+def _query_rows(server: Server, query: ast.Select) -> list[dict[str, Any]]:
     """All rows of ``query``, following ``metadata.next.offset`` (bounded)."""
     rows: list[dict[str, Any]] = []
     offset: int | None = 0
     for _ in range(100):
-        page = query if not offset else ast.Query(**{**_fields(query), "offset": offset})
+        page = query if not offset else ast.Select(**{**_fields(query), "offset": offset})
         (answer,) = _call(server, [{"action": "query", "expression": str(page)}])
         rows.extend(answer["data"])
         offset = answer["metadata"]["next"]["offset"]
@@ -95,7 +93,7 @@ def _query_rows(server: Server, query: ast.Query) -> list[dict[str, Any]]:
     pytest.fail(f"paging did not end for {query}")
 
 
-def _fields(query: ast.Query) -> dict[str, Any]:
+def _fields(query: ast.Select) -> dict[str, Any]:
     return {
         "entity_type": query.entity_type,
         "projections": query.projections,
@@ -107,8 +105,8 @@ def _fields(query: ast.Query) -> dict[str, Any]:
     }
 
 
-def _select(type_id: str, *attributes: str) -> ast.Query:
-    return ast.Query(type_id, projections=tuple(ast.Path.of(a) for a in attributes))
+def _select(type_id: str, *attributes: str) -> ast.Select:
+    return ast.Select(type_id, projections=tuple(ast.Path.of(a) for a in attributes))
 
 
 def _lookups(server: Server) -> Lookups:
@@ -152,7 +150,7 @@ def _assert_stored_as_modelled(server: Server, world: naive_eval.World) -> None:
             assert _decode(value) == entity.values.get(key), (entity.type, key, row)
 
 
-def _server_ids(server: Server, query: ast.Query) -> set[tuple[str, str]]:
+def _server_ids(server: Server, query: ast.Select) -> set[tuple[str, str]]:
     return {(row["__entity_type__"], row["id"]) for row in _query_rows(server, query)}
 
 
@@ -180,7 +178,7 @@ def test_sql_rows_equal_naive_rows(
             for operator in (ast.Operator.LIKE, ast.Operator.NOT_LIKE)
         ]
         for type_id, criteria in cases:
-            query = ast.Query(type_id, projections=(ast.Path.of("id"),), where=criteria)
+            query = ast.Select(type_id, projections=(ast.Path.of("id"),), where=criteria)
             text = str(query)
             assert parse(text) == query, f"renderer/parser round trip lost something: {text}"
             expected = {(e.type, e.id) for e in naive_eval.select(world, query)}

@@ -19,8 +19,8 @@ from ftorm.schema.codegen import generate_module
 from ftorm.schema.load import load_schema
 from ftorm.schema.standard import standard_documents, standard_schema
 from ftorm.schema.types import Schema
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared"
 RECORDED = SHARED / "reference" / "fixtures" / "query_schemas.json"
 BIN = Path(sys.executable).parent

@@ -29,7 +29,7 @@ import attrs
 from hypothesis import strategies as st
 
 from ftorm.query import ast
-from tests.naive_eval import MODEL, Attr, World, is_subtype
+from tests.server.naive_eval import MODEL, Attr, World, is_subtype
 
 __all__ = [
     "ID_POOL",
@@ -571,7 +571,7 @@ def _build_subqueries(vocab: Vocabulary, attr: Attr, name: str) -> st.SearchStra
         where = st.none() | criteria(type_id, vocab, depth=0, subqueries=False)
         projections = (ast.Path.of(projected),)
         return where.map(
-            lambda w: ast.Subquery(ast.Query(type_id, projections=projections, where=w))
+            lambda w: ast.Subquery(ast.Select(type_id, projections=projections, where=w))
         )
 
     # Strategies are made when drawn (and kept): building every branch up front makes
