@@ -47,8 +47,11 @@ from ftorm.models import Task
 from ftorm.schema.standard import standard_documents, standard_schema
 from ftorm.session import Session
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs" / "benchmarks.md"
+try:
+    from benchmarks._report import DOCS, write_section
+except ImportError:  # run as a script: benchmarks/ itself is on sys.path
+    from _report import DOCS, write_section  # type: ignore[no-redef]
+
 SECTION = "## Session"
 
 Row = dict[str, Any]
@@ -430,23 +433,6 @@ def markdown(
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace (or append) the "## Session" section of ``path``, leaving the rest alone."""
-    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        body = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        after = "".join(lines[end:])
-        body = "".join(lines[:start]) + section + ("\n" + after if after else "")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(body, "utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="rounds per ftorm timing (median)")
@@ -510,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.rounds} rounds for ftorm ({3 * args.rounds} for its commits) and "
             f"{args.ftrack_rounds} for ftrack_api"
         )
-        write_section(args.output, markdown(results, command, ftrack, load_before, rounds))
+        write_section(args.output, SECTION, markdown(results, command, ftrack, load_before, rounds))
         print(f"  written to {args.output}")
     return 0
 

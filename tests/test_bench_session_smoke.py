@@ -29,7 +29,7 @@ def test_quick_run_prints_every_row(capsys: pytest.CaptureFixture[str]) -> None:
 def test_section_replaced_in_place(tmp_path: Path) -> None:
     path = tmp_path / "benchmarks.md"
     path.write_text("# Benchmarks\n\n## Query\n\nq\n\n## Session\n\nold\n\n## Server\n\ns\n")
-    bench_session.write_section(path, "## Session\n\nnew\n")
+    bench_session.write_section(path, "## Session", "## Session\n\nnew\n")
     assert (
         path.read_text() == "# Benchmarks\n\n## Query\n\nq\n\n## Session\n\nnew\n\n## Server\n\ns\n"
     )
