@@ -1,32 +1,73 @@
 """ftorm: a typed, declarative ORM-style mapping layer for the ftrack server.
 
-The public names (``ftorm.Session``, ``ftorm.Query``, ``ftorm.Model`` ...) are re-exported
-here; every exception of `ftorm.errors` is too.
+This module is the public front door: the session, the model base and its field
+specifiers, the query builder and parser, and every exception of `ftorm.errors`.
+The generated standard models are in `ftorm.models`, testing helpers in `ftorm.testing`.
 """
 
 from __future__ import annotations
 
-from ftorm.errors import *  # noqa: F403
-from ftorm.errors import __all__ as _errors_all
+from ftorm.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConnectError,
+    FtormError,
+    ImmutableAttributeError,
+    InvalidValueError,
+    MultipleResultsError,
+    NotFoundError,
+    NotLoadedError,
+    PermissionDeniedError,
+    QuerySyntaxError,
+    SchemaError,
+    ServerCompatibilityError,
+    ServerError,
+    SessionClosedError,
+    StorageError,
+    TransportError,
+    UnknownAttributeError,
+    UnknownTypeError,
+    ValidationError,
+)
 from ftorm.model import UNSET, Attr, Many, Model, Ref, Related, attr, many, new_id, ref
 from ftorm.query.builder import Query
 from ftorm.query.expressions import and_, not_, or_
 from ftorm.query.parser import parse
 from ftorm.session import Session, Stats
 
-__version__ = "0.1.0.dev0"
+__version__: str = "0.1.0.dev0"
+"""The version of ftorm (the packaging metadata reads it from here)."""
 
 __all__ = [
-    *_errors_all,
     "UNSET",
     "Attr",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConnectError",
+    "FtormError",
+    "ImmutableAttributeError",
+    "InvalidValueError",
     "Many",
     "Model",
+    "MultipleResultsError",
+    "NotFoundError",
+    "NotLoadedError",
+    "PermissionDeniedError",
     "Query",
+    "QuerySyntaxError",
     "Ref",
     "Related",
+    "SchemaError",
+    "ServerCompatibilityError",
+    "ServerError",
     "Session",
+    "SessionClosedError",
     "Stats",
+    "StorageError",
+    "TransportError",
+    "UnknownAttributeError",
+    "UnknownTypeError",
+    "ValidationError",
     "__version__",
     "and_",
     "attr",

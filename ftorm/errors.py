@@ -25,9 +25,12 @@
 
 `ServerError` and its subclasses carry the server's own exception name, message and
 error code, so the embedded server raises them and encodes them on the wire unchanged.
+Every name in ``__all__`` is also exported from `ftorm`.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 __all__ = [
     "AuthenticationError",
@@ -50,7 +53,6 @@ __all__ = [
     "UnknownAttributeError",
     "UnknownTypeError",
     "ValidationError",
-    "server_error_from_payload",
 ]
 
 
@@ -64,6 +66,19 @@ class QuerySyntaxError(FtormError, ValueError):
     ``line`` and ``column`` are 1-based; ``position`` is the 0-based offset into
     ``text``; ``expected`` says what would have been valid there.
     """
+
+    text: str
+    """The query text that failed to parse."""
+    position: int
+    """0-based offset of the fault in ``text``."""
+    expected: str
+    """What would have been valid at ``position``."""
+    reason: str
+    """A message replacing "expected ..., found ...", or empty."""
+    line: int
+    """1-based line of the fault."""
+    column: int
+    """1-based column of the fault."""
 
     def __init__(self, text: str, position: int, expected: str, reason: str = "") -> None:
         self.text = text
@@ -101,6 +116,13 @@ class UnknownTypeError(FtormError, KeyError):
 
 class UnknownAttributeError(FtormError, AttributeError):
     """An attribute that the model does not have; names the closest ones."""
+
+    model: str
+    """The name of the model (or entity type)."""
+    attribute: str
+    """The attribute that was asked for."""
+    candidates: tuple[str, ...]
+    """The closest existing attribute names, best first."""
 
     def __init__(self, model: str, name: str, candidates: tuple[str, ...] = ()) -> None:
         self.model = model
@@ -159,7 +181,14 @@ class ServerError(TransportError):
     message and ``error_code`` its code (often ``None``).
     """
 
-    default_exception = "ServerError"
+    default_exception: ClassVar[str] = "ServerError"
+    """The server's exception name when none is given."""
+    content: str
+    """The server's message."""
+    exception: str
+    """The server's exception name (``ValidationError``, ``PermissionError`` ...)."""
+    error_code: str | None
+    """The server's error code, often None."""
 
     def __init__(
         self, content: str, *, exception: str | None = None, error_code: str | None = None
@@ -180,25 +209,25 @@ class ServerError(TransportError):
 class AuthenticationError(ServerError):
     """The server refused the credentials."""
 
-    default_exception = "InvalidCredentialsError"
+    default_exception: ClassVar[str] = "InvalidCredentialsError"
 
 
 class ValidationError(ServerError):
     """The server refused a payload, a query or a value."""
 
-    default_exception = "ValidationError"
+    default_exception: ClassVar[str] = "ValidationError"
 
 
 class PermissionDeniedError(ServerError):
     """The server refused a write (immutable attribute, forbidden operation)."""
 
-    default_exception = "PermissionError"
+    default_exception: ClassVar[str] = "PermissionError"
 
 
 class ServerCompatibilityError(ServerError):
     """The server does not support what was asked (an unknown action, an old version)."""
 
-    default_exception = "ServerError"
+    default_exception: ClassVar[str] = "ServerError"
 
 
 _BY_EXCEPTION: dict[str, type[ServerError]] = {
@@ -210,7 +239,10 @@ _BY_EXCEPTION: dict[str, type[ServerError]] = {
 
 
 def server_error_from_payload(payload: dict[str, object]) -> ServerError:
-    """Build the typed exception for an error object received from a server."""
+    """Build the typed exception for an error object received from a server.
+
+    Internal to ftorm's transports and server (not in ``__all__``).
+    """
     exception = str(payload.get("exception") or "ServerError")
     content = str(payload.get("content") or "")
     code = payload.get("error_code")

@@ -28,6 +28,11 @@ class RequestBudget:
 
     __slots__ = ("limit", "used")
 
+    limit: int
+    """The most requests the block may make."""
+    used: int
+    """The requests the block made (set when it ends)."""
+
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.used = 0

@@ -15,6 +15,7 @@ _COMMANDS = ("demo", "parse", "query", "generate", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``ftorm`` argument parser, with one subcommand per module in ``_COMMANDS``."""
     parser = argparse.ArgumentParser(
         prog="ftorm", description="Typed ORM-style access to ftrack, and an embedded server."
     )
@@ -26,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``ftorm`` command with ``argv`` (default: ``sys.argv[1:]``); the exit code.
+
+    Without a subcommand, prints the help to stderr and returns 2.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

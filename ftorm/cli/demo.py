@@ -22,6 +22,7 @@ __all__ = ["register", "run", "run_demo", "run_tutorial"]
 
 
 def register(subparsers: Any) -> None:
+    """Add the ``demo`` subcommand to ``subparsers`` (from ``add_subparsers()``)."""
     parser = subparsers.add_parser(
         "demo",
         help="walk through ftrack's tutorial, ftorm style, on an embedded server",
@@ -32,6 +33,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``ftorm demo`` with its parsed ``args``: 0 on success, 2 on an ftorm error."""
     try:
         if args.db:
             run_demo(args.db)
