@@ -18,7 +18,7 @@ import decimal
 import enum
 import math
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import arrow
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Column",
-    "Comparable",
     "Expr",
     "Ordering",
     "StrColumn",
@@ -51,12 +50,6 @@ ValueCheck = Callable[[object], object]
 DateLike = arrow.Arrow | datetime.datetime | datetime.date
 _DATES = (arrow.Arrow, datetime.date)
 _TEXT = (str, bytes)
-
-
-class Comparable(Protocol):
-    """Anything ``where(name=value)`` can compare: columns and relationship paths."""
-
-    def __ftorm_equals__(self, value: object) -> Expr: ...
 
 
 # --- values -------------------------------------------------------------------------------

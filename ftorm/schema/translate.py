@@ -50,7 +50,6 @@ __all__ = [
     "MODULE_NAMES",
     "FieldKind",
     "FieldSpec",
-    "class_order",
     "model_fields",
     "py_literal",
 ]
@@ -256,8 +255,8 @@ def _redeclare(field: FieldSpec, before: FieldSpec) -> FieldSpec:
     return attrs.evolve(field, python_name=before.python_name, value_type=before.value_type)
 
 
-def class_order(schema: Schema) -> Iterator[str]:
-    """Every type id of ``schema``, base first, each family under its root, siblings by name."""
+def _class_order(schema: Schema) -> Iterator[str]:
+    """Every type id of ``schema``: base first, each family under its root, siblings by name."""
     children: dict[str | None, list[str]] = {}
     for type_id in sorted(schema.types):
         children.setdefault(base_of(schema, type_id), []).append(type_id)
@@ -273,8 +272,9 @@ def class_order(schema: Schema) -> Iterator[str]:
 def model_fields(schema: Schema) -> dict[str, dict[str, FieldSpec]]:
     """The fields each entity type's class declares, by type id and then by server name.
 
-    Types come in `class_order`; a class's fields in declaration order. A field equal in
-    meaning to the one its base declares (or inherits) is left out.
+    Types come base first, each family under its root, siblings by name; a class's fields
+    in declaration order. A field equal in meaning to the one its base declares (or
+    inherits) is left out.
 
     Raises:
         SchemaError: for a property that cannot be a Python field (a name that is not an
@@ -283,7 +283,7 @@ def model_fields(schema: Schema) -> dict[str, dict[str, FieldSpec]]:
     """
     visible: dict[str, dict[str, FieldSpec]] = {}
     declared: dict[str, dict[str, FieldSpec]] = {}
-    for type_id in class_order(schema):
+    for type_id in _class_order(schema):
         base = base_of(schema, type_id)
         inherited: Mapping[str, FieldSpec] = visible[base] if base is not None else {}
         own: dict[str, FieldSpec] = {}

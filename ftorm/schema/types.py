@@ -81,16 +81,6 @@ class Property:
         return self.format == "foreign_key"
 
     @property
-    def python_type(self) -> str:
-        """The Python type name of a scalar value: ``str``, ``int``, ``float``, ``bool``, ``Any``,
-        ``datetime`` for datetimes, and the target schema id for relations."""
-        if self.kind is Kind.DATETIME:
-            return "datetime"
-        if self.is_relation:
-            return self.target or "Any"
-        return PYTHON_TYPES.get(self.type or "", "Any")
-
-    @property
     def generates_id(self) -> bool:
         return bool(self.default == "{uid}")
 
