@@ -14,6 +14,7 @@ __all__ = ["register", "run", "tree"]
 
 
 def register(subparsers: Any) -> None:
+    """Add the ``parse`` command to the ``ftorm`` argument parser's ``subparsers``."""
     parser = subparsers.add_parser(
         "parse",
         help="parse ftrack query text and print its canonical form",
@@ -25,6 +26,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the canonical text (or tree) of ``args.text``; exit status 2 for bad text."""
     try:
         query = parse(args.text)
     except QuerySyntaxError as error:

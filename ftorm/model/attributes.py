@@ -98,15 +98,16 @@ class Field(Generic[T]):
         py_type: Any = MISSING,
     ) -> None:
         if default is not MISSING and factory is not None:
-            raise TypeError("give a field default= or factory=, not both")
-        self.primary_key = primary_key
-        self.default = default
-        self.factory = factory
-        self.key = name or ""
-        self.name = name or ""
-        self.immutable = immutable or primary_key  # keys never change once set
-        self.computed = computed
-        self.py_type = py_type
+            msg = "give a field default= or factory=, not both"
+            raise TypeError(msg)
+        self.primary_key: bool = primary_key
+        self.default: Any = default
+        self.factory: Callable[[], Any] | None = factory
+        self.key: str = name or ""
+        self.name: str = name or ""
+        self.immutable: bool = immutable or primary_key  # keys never change once set
+        self.computed: bool = computed
+        self.py_type: Any = py_type
         self.owner: type[Model] | None = None
         self.annotation: Any = None
         self._check: ValueCheck | None = None
@@ -279,10 +280,10 @@ class Ref(Field[T]):
 
     def __init__(self, target: str | None = None, **options: Any) -> None:
         super().__init__(**options)
-        self.target_name = target
+        self.target_name: str | None = target
         self._target: type[Model] | None = None
         self._inverse: Many[Any] | _Sentinel | None = MISSING
-        self.nullable = True
+        self.nullable: bool = True
 
     @property
     def target(self) -> type[Model]:
@@ -376,9 +377,9 @@ class Many(Field[M]):
         **options: Any,
     ) -> None:
         super().__init__(**options)
-        self.target_name = target
-        self.backref = backref
-        self.key_value = key_value
+        self.target_name: str | None = target
+        self.backref: str | None = backref
+        self.key_value: tuple[str, str] | None = key_value
         self._target: type[Model] | None = None
 
     @property

@@ -18,7 +18,7 @@ import decimal
 import enum
 import math
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import arrow
 
@@ -247,6 +247,11 @@ class Ordering:
 
     __slots__ = ("item", "roots")
 
+    item: ast.OrderItem
+    """The ``order by`` key as an AST node."""
+    roots: tuple[type, ...]
+    """The model classes the key was reached from."""
+
     def __init__(self, item: ast.OrderItem, roots: tuple[type, ...] = ()) -> None:
         self.item = item
         self.roots = roots
@@ -268,7 +273,7 @@ class Column(Generic[T]):
 
     __slots__ = ("_ftorm_check", "_ftorm_path", "_ftorm_root", "_ftorm_roots")
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     def __init__(self, path: ast.Path, root: type, check: ValueCheck | None = None) -> None:
         self._ftorm_path = path

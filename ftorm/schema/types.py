@@ -78,10 +78,12 @@ class Property:
 
     @property
     def is_foreign_key(self) -> bool:
+        """True for a scalar holding another entity's id (``format: foreign_key``)."""
         return self.format == "foreign_key"
 
     @property
     def generates_id(self) -> bool:
+        """True for a ``{uid}`` default: the client makes a fresh id when creating."""
         return bool(self.default == "{uid}")
 
 
