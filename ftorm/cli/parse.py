@@ -37,13 +37,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def tree(node: object, indent: str = "") -> str:
-    """An indented outline of an AST, one node per line."""
-    if isinstance(node, ast.Path):
-        return f"{indent}Path {node}"
-    if isinstance(node, (ast.String, ast.Integer, ast.Decimal, ast.Boolean, ast.Null, ast.Bare)):
-        return f"{indent}{type(node).__name__} {node}"
-    if not isinstance(node, ast.Node):
-        return f"{indent}{node!r}"
+    """An indented outline of an AST, one node per line; paths and values on their line."""
+    match node:
+        case ast.Path():
+            return f"{indent}Path {node}"
+        case ast.String() | ast.Integer() | ast.Decimal() | ast.Boolean() | ast.Null() | ast.Bare():
+            return f"{indent}{type(node).__name__} {node}"
+        case ast.Node():
+            pass
+        case _:
+            return f"{indent}{node!r}"
     lines = [f"{indent}{type(node).__name__}"]
     for field in type(node).__attrs_attrs__:  # type: ignore[attr-defined]
         value = getattr(node, field.name)
