@@ -152,8 +152,8 @@ class Query(Generic[M]):
         query._limit = node.limit
         return query
 
-    @classmethod
-    def of(cls, model: Callable[..., M], /, *criteria: Expr, **equals: object) -> Query[M]:
+    @staticmethod
+    def of(model: Callable[..., R], /, *criteria: Expr, **equals: object) -> Query[R]:
         """A new query for ``model`` with criteria: what ``Model.where(...)`` returns.
 
         Same as ``Query(model).where(*criteria, **equals)``, without the intermediate query.
@@ -162,7 +162,7 @@ class Query(Generic[M]):
             UnknownAttributeError: a keyword that names no attribute of ``model``.
             InvalidValueError: a keyword value of the wrong type for its attribute.
         """
-        query: Query[M] = cls(model)
+        query = Query(model)
         if criteria or equals:
             query._add_criteria(criteria, equals)
         return query
