@@ -4,6 +4,8 @@
 
     FtormError
     ├── QuerySyntaxError (ValueError)          bad query text; .line .column .expected
+    ├── QueryCompileError (ValueError)         a query ftorm cannot send: NaN, a typed ``group by``
+    ├── UnboundQueryError (RuntimeError)       running a query no session is bound to
     ├── SchemaError (ValueError)               a schema document ftorm cannot read
     ├── UnknownTypeError (KeyError)            an entity type the schema does not know
     ├── UnknownAttributeError (AttributeError) an attribute the model/type does not have
@@ -43,6 +45,7 @@ __all__ = [
     "NotFoundError",
     "NotLoadedError",
     "PermissionDeniedError",
+    "QueryCompileError",
     "QuerySyntaxError",
     "SchemaError",
     "ServerCompatibilityError",
@@ -50,6 +53,7 @@ __all__ = [
     "SessionClosedError",
     "StorageError",
     "TransportError",
+    "UnboundQueryError",
     "UnknownAttributeError",
     "UnknownTypeError",
     "ValidationError",
@@ -101,6 +105,14 @@ class QuerySyntaxError(FtormError, ValueError):
             f"  {source}\n"
             f"  {' ' * (self.column - 1)}^"
         )
+
+
+class QueryCompileError(FtormError, ValueError):
+    """A query ftorm cannot send: a non-finite number, a ``group by`` read as entities."""
+
+
+class UnboundQueryError(FtormError, RuntimeError):
+    """Running a query that is not bound to a session (``session.query(q)`` binds it)."""
 
 
 class SchemaError(FtormError, ValueError):

@@ -93,9 +93,9 @@ __all__ = [
 class Appointment(Model, entity="Appointment"):
     """ftrack ``Appointment``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     context: Ref[Context | None] = ref("Context", default=None)
     context_id: Attr[str | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     resource: Ref[Resource | None] = ref("Resource", default=None)
     resource_id: Attr[str | None] = attr(default=None)
     type: Attr[str | None] = attr(default=None)
@@ -104,11 +104,11 @@ class Appointment(Model, entity="Appointment"):
 class Asset(Model, entity="Asset"):
     """ftrack ``Asset``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     context_id: Attr[str | None] = attr(default=None)
     custom_attributes: Many[AssetCustomAttributeValue] = many(
         "AssetCustomAttributeValue", key_value=("key", "value")
     )
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     latest_version: Ref[AssetVersion | None] = ref("AssetVersion", default=None, immutable=True)
     metadata: Many[Metadata] = many("Metadata", key_value=("key", "value"))
     name: Attr[str | None] = attr(default=None)
@@ -124,11 +124,11 @@ class AssetCustomAttributeValue(Model, entity="AssetCustomAttributeValue"):
     Keyed by ``configuration_id``, ``entity_id``.
     """
 
+    configuration_id: Attr[str] = attr(primary_key=True)
+    entity_id: Attr[str] = attr(primary_key=True)
     configuration: Ref[CustomAttributeConfiguration | None] = ref(
         "CustomAttributeConfiguration", default=None
     )
-    configuration_id: Attr[str] = attr(primary_key=True)
-    entity_id: Attr[str] = attr(primary_key=True)
     key: Attr[str | None] = attr(default=None)
     value: Attr[Any] = attr(default=None)
 
@@ -136,9 +136,9 @@ class AssetCustomAttributeValue(Model, entity="AssetCustomAttributeValue"):
 class AssetType(Model, entity="AssetType"):
     """ftrack ``AssetType``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     assets: Many[Asset] = many("Asset", backref="type")
     component: Attr[str] = attr(default="main")
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     name: Attr[str | None] = attr(default=None)
     short: Attr[str | None] = attr(default=None)
 
@@ -146,6 +146,7 @@ class AssetType(Model, entity="AssetType"):
 class AssetVersion(Model, entity="AssetVersion"):
     """ftrack ``AssetVersion``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     asset: Ref[Asset | None] = ref("Asset", default=None)
     asset_id: Attr[str | None] = attr(default=None)
     comment: Attr[str] = attr(default="")
@@ -154,7 +155,6 @@ class AssetVersion(Model, entity="AssetVersion"):
         "AssetVersionCustomAttributeValue", key_value=("key", "value")
     )
     date: Attr[arrow.Arrow | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     incoming_links: Many[AssetVersionLink] = many("AssetVersionLink", backref="to")
     is_latest_version: Attr[bool | None] = attr(default=None, immutable=True)
     is_published: Attr[bool] = attr(default=True)
@@ -184,11 +184,11 @@ class AssetVersionCustomAttributeValue(Model, entity="AssetVersionCustomAttribut
     Keyed by ``configuration_id``, ``entity_id``.
     """
 
+    configuration_id: Attr[str] = attr(primary_key=True)
+    entity_id: Attr[str] = attr(primary_key=True)
     configuration: Ref[CustomAttributeConfiguration | None] = ref(
         "CustomAttributeConfiguration", default=None
     )
-    configuration_id: Attr[str] = attr(primary_key=True)
-    entity_id: Attr[str] = attr(primary_key=True)
     key: Attr[str | None] = attr(default=None)
     value: Attr[Any] = attr(default=None)
 
@@ -196,9 +196,9 @@ class AssetVersionCustomAttributeValue(Model, entity="AssetVersionCustomAttribut
 class AssetVersionLink(Model, entity="AssetVersionLink"):
     """ftrack ``AssetVersionLink``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     from_: Ref[AssetVersion | None] = ref("AssetVersion", default=None, name="from")
     from_id: Attr[str | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     metadata: Many[Metadata] = many("Metadata", key_value=("key", "value"))
     to: Ref[AssetVersion | None] = ref("AssetVersion", default=None)
     to_id: Attr[str | None] = attr(default=None)
@@ -207,11 +207,11 @@ class AssetVersionLink(Model, entity="AssetVersionLink"):
 class Component(Model, entity="Component"):
     """ftrack ``Component``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     component_locations: Many[ComponentLocation] = many("ComponentLocation", backref="component")
     container: Ref[ContainerComponent | None] = ref("ContainerComponent", default=None)
     container_id: Attr[str | None] = attr(default=None)
     file_type: Attr[str | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     metadata: Many[Metadata] = many("Metadata", key_value=("key", "value"))
     name: Attr[str] = attr(default="main")
     size: Attr[int] = attr(default=0)
@@ -240,9 +240,9 @@ class SequenceComponent(Component, entity="SequenceComponent"):
 class ComponentLocation(Model, entity="ComponentLocation"):
     """ftrack ``ComponentLocation``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     component: Ref[Component | None] = ref("Component", default=None)
     component_id: Attr[str | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     location: Ref[Location | None] = ref("Location", default=None)
     location_id: Attr[str | None] = attr(default=None)
     resource_identifier: Attr[str | None] = attr(default=None)
@@ -252,6 +252,7 @@ class ComponentLocation(Model, entity="ComponentLocation"):
 class Context(Model, entity="Context"):
     """ftrack ``Context``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     allocations: Many[Appointment] = many("Appointment")
     appointments: Many[Appointment] = many("Appointment", backref="context")
     assets: Many[Asset] = many("Asset", backref="parent")
@@ -264,7 +265,6 @@ class Context(Model, entity="Context"):
     custom_attributes: Many[ContextCustomAttributeValue] = many(
         "ContextCustomAttributeValue", key_value=("key", "value")
     )
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     link: Attr[Any] = attr(default=None, immutable=True)
     managers: Many[Manager] = many("Manager", backref="context")
     name: Attr[str] = attr(default="")
@@ -434,11 +434,11 @@ class ContextCustomAttributeValue(Model, entity="ContextCustomAttributeValue"):
     Keyed by ``configuration_id``, ``entity_id``.
     """
 
+    configuration_id: Attr[str] = attr(primary_key=True)
+    entity_id: Attr[str] = attr(primary_key=True)
     configuration: Ref[CustomAttributeConfiguration | None] = ref(
         "CustomAttributeConfiguration", default=None
     )
-    configuration_id: Attr[str] = attr(primary_key=True)
-    entity_id: Attr[str] = attr(primary_key=True)
     key: Attr[str | None] = attr(default=None)
     value: Attr[Any] = attr(default=None)
 
@@ -446,13 +446,13 @@ class ContextCustomAttributeValue(Model, entity="ContextCustomAttributeValue"):
 class CustomAttributeConfiguration(Model, entity="CustomAttributeConfiguration"):
     """ftrack ``CustomAttributeConfiguration`` (stored as ``Variable_Register``)."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     config: Attr[str | None] = attr(default=None)
     core: Attr[bool] = attr(default=False)
     default: Attr[Any] = attr(default="")
     entity_type: Attr[str | None] = attr(default=None)
     group: Ref[CustomAttributeGroup | None] = ref("CustomAttributeGroup", default=None)
     group_id: Attr[str | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     is_hierarchical: Attr[bool] = attr(default=False)
     key: Attr[str | None] = attr(default=None)
     label: Attr[str | None] = attr(default=None)
@@ -470,22 +470,22 @@ class CustomAttributeConfiguration(Model, entity="CustomAttributeConfiguration")
 class CustomAttributeGroup(Model, entity="CustomAttributeGroup"):
     """ftrack ``CustomAttributeGroup`` (stored as ``AttributeGroup``)."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     custom_attribute_configurations: Many[CustomAttributeConfiguration] = many(
         "CustomAttributeConfiguration", backref="group"
     )
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     name: Attr[str | None] = attr(default=None)
 
 
 class CustomAttributeType(Model, entity="CustomAttributeType"):
     """ftrack ``CustomAttributeType``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     core: Attr[bool] = attr(default=False)
     custom_attribute_configurations: Many[CustomAttributeConfiguration] = many(
         "CustomAttributeConfiguration", backref="type"
     )
     form_config: Attr[str | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     name: Attr[str | None] = attr(default=None)
 
 
@@ -495,11 +495,11 @@ class CustomAttributeValue(Model, entity="CustomAttributeValue"):
     Keyed by ``configuration_id``, ``entity_id``.
     """
 
+    configuration_id: Attr[str] = attr(primary_key=True)
+    entity_id: Attr[str] = attr(primary_key=True)
     configuration: Ref[CustomAttributeConfiguration | None] = ref(
         "CustomAttributeConfiguration", default=None
     )
-    configuration_id: Attr[str] = attr(primary_key=True)
-    entity_id: Attr[str] = attr(primary_key=True)
     value: Attr[Any] = attr(default=None)
 
 
@@ -516,13 +516,13 @@ class Disk(Model, entity="Disk"):
 class List(Model, entity="List"):
     """ftrack ``List``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     category: Ref[ListCategory | None] = ref("ListCategory", default=None)
     category_id: Attr[str | None] = attr(default=None)
     custom_attributes: Many[ListCustomAttributeValue] = many(
         "ListCustomAttributeValue", key_value=("key", "value")
     )
     date: Attr[arrow.Arrow | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     is_open: Attr[bool] = attr(default=True)
     name: Attr[str] = attr(default="")
     owner: Ref[User | None] = ref("User", default=None)
@@ -559,11 +559,11 @@ class ListCustomAttributeValue(Model, entity="ListCustomAttributeValue"):
     Keyed by ``configuration_id``, ``entity_id``.
     """
 
+    configuration_id: Attr[str] = attr(primary_key=True)
+    entity_id: Attr[str] = attr(primary_key=True)
     configuration: Ref[CustomAttributeConfiguration | None] = ref(
         "CustomAttributeConfiguration", default=None
     )
-    configuration_id: Attr[str] = attr(primary_key=True)
-    entity_id: Attr[str] = attr(primary_key=True)
     key: Attr[str | None] = attr(default=None)
     value: Attr[Any] = attr(default=None)
 
@@ -571,11 +571,11 @@ class ListCustomAttributeValue(Model, entity="ListCustomAttributeValue"):
 class ListObject(Model, entity="ListObject"):
     """ftrack ``ListObject``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     custom_attributes: Many[ListObjectCustomAttributeValue] = many(
         "ListObjectCustomAttributeValue", key_value=("key", "value")
     )
     entity_id: Attr[str | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     list: Ref[List | None] = ref("List", default=None)
     list_id: Attr[str | None] = attr(default=None)
 
@@ -586,11 +586,11 @@ class ListObjectCustomAttributeValue(Model, entity="ListObjectCustomAttributeVal
     Keyed by ``configuration_id``, ``entity_id``.
     """
 
+    configuration_id: Attr[str] = attr(primary_key=True)
+    entity_id: Attr[str] = attr(primary_key=True)
     configuration: Ref[CustomAttributeConfiguration | None] = ref(
         "CustomAttributeConfiguration", default=None
     )
-    configuration_id: Attr[str] = attr(primary_key=True)
-    entity_id: Attr[str] = attr(primary_key=True)
     key: Attr[str | None] = attr(default=None)
     value: Attr[Any] = attr(default=None)
 
@@ -598,8 +598,8 @@ class ListObjectCustomAttributeValue(Model, entity="ListObjectCustomAttributeVal
 class Location(Model, entity="Location"):
     """ftrack ``Location``."""
 
-    description: Attr[str | None] = attr(default=None)
     id: Attr[str] = attr(primary_key=True, factory=new_id)
+    description: Attr[str | None] = attr(default=None)
     label: Attr[str | None] = attr(default=None)
     location_components: Many[ComponentLocation] = many("ComponentLocation", backref="location")
     name: Attr[str | None] = attr(default=None)
@@ -608,9 +608,9 @@ class Location(Model, entity="Location"):
 class Manager(Model, entity="Manager"):
     """ftrack ``Manager``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     context: Ref[Context | None] = ref("Context", default=None)
     context_id: Attr[str | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     type: Ref[ManagerType | None] = ref("ManagerType", default=None)
     type_id: Attr[str | None] = attr(default=None)
     user: Ref[User | None] = ref("User", default=None)
@@ -627,9 +627,9 @@ class ManagerType(Model, entity="ManagerType"):
 class Membership(Model, entity="Membership"):
     """ftrack ``Membership``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     group: Ref[Group | None] = ref("Group", default=None)
     group_id: Attr[str | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     user: Ref[User | None] = ref("User", default=None)
     user_id: Attr[str | None] = attr(default=None)
 
@@ -640,8 +640,8 @@ class Metadata(Model, entity="Metadata"):
     Keyed by ``parent_id``, ``key``.
     """
 
-    key: Attr[str] = attr(primary_key=True)
     parent_id: Attr[str] = attr(primary_key=True)
+    key: Attr[str] = attr(primary_key=True)
     parent_type: Attr[str | None] = attr(default=None)
     value: Attr[str | None] = attr(default=None)
 
@@ -649,6 +649,7 @@ class Metadata(Model, entity="Metadata"):
 class Note(Model, entity="Note"):
     """ftrack ``Note``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     author: Ref[User | None] = ref("User", default=None)
     category: Ref[NoteCategory | None] = ref("NoteCategory", default=None)
     category_id: Attr[str | None] = attr(default=None)
@@ -657,7 +658,6 @@ class Note(Model, entity="Note"):
     completed_by_id: Attr[str | None] = attr(default=None)
     content: Attr[str | None] = attr(default=None)
     date: Attr[arrow.Arrow | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     in_reply_to: Ref[Note | None] = ref("Note", default=None)
     in_reply_to_id: Attr[str | None] = attr(default=None)
     is_todo: Attr[bool] = attr(default=False)
@@ -675,8 +675,8 @@ class Note(Model, entity="Note"):
 class NoteCategory(Model, entity="NoteCategory"):
     """ftrack ``NoteCategory``."""
 
-    color: Attr[str | None] = attr(default=None)
     id: Attr[str] = attr(primary_key=True, factory=new_id)
+    color: Attr[str | None] = attr(default=None)
     name: Attr[str | None] = attr(default=None)
     sort: Attr[int] = attr(default=0)
 
@@ -687,10 +687,10 @@ class NoteComponent(Model, entity="NoteComponent"):
     Keyed by ``component_id``, ``note_id``.
     """
 
-    component: Ref[Component | None] = ref("Component", default=None)
     component_id: Attr[str] = attr(primary_key=True)
-    note: Ref[Note | None] = ref("Note", default=None)
     note_id: Attr[str] = attr(primary_key=True)
+    component: Ref[Component | None] = ref("Component", default=None)
+    note: Ref[Note | None] = ref("Note", default=None)
     thumbnail_url: Attr[Any] = attr(default=None, immutable=True, computed=True)
     url: Attr[Any] = attr(default=None, immutable=True, computed=True)
 
@@ -698,8 +698,8 @@ class NoteComponent(Model, entity="NoteComponent"):
 class NoteLabel(Model, entity="NoteLabel"):
     """ftrack ``NoteLabel`` (stored as ``NoteCategory``)."""
 
-    color: Attr[str | None] = attr(default=None)
     id: Attr[str] = attr(primary_key=True, factory=new_id)
+    color: Attr[str | None] = attr(default=None)
     name: Attr[str | None] = attr(default=None)
     sort: Attr[int] = attr(default=0)
 
@@ -710,17 +710,17 @@ class NoteLabelLink(Model, entity="NoteLabelLink"):
     Keyed by ``note_id``, ``label_id``.
     """
 
-    label: Ref[NoteLabel | None] = ref("NoteLabel", default=None)
-    label_id: Attr[str] = attr(primary_key=True)
-    note: Ref[Note | None] = ref("Note", default=None)
     note_id: Attr[str] = attr(primary_key=True)
+    label_id: Attr[str] = attr(primary_key=True)
+    label: Ref[NoteLabel | None] = ref("NoteLabel", default=None)
+    note: Ref[Note | None] = ref("Note", default=None)
 
 
 class ObjectType(Model, entity="ObjectType"):
     """ftrack ``ObjectType``."""
 
-    icon: Attr[str] = attr(default="default")
     id: Attr[str] = attr(primary_key=True, factory=new_id)
+    icon: Attr[str] = attr(default="default")
     is_leaf: Attr[bool] = attr(default=False)
     is_schedulable: Attr[bool] = attr(default=False)
     is_statusable: Attr[bool] = attr(default=True)
@@ -736,8 +736,8 @@ class ObjectType(Model, entity="ObjectType"):
 class Priority(Model, entity="Priority"):
     """ftrack ``Priority`` (stored as ``PriorityType``)."""
 
-    color: Attr[str | None] = attr(default=None)
     id: Attr[str] = attr(primary_key=True, factory=new_id)
+    color: Attr[str | None] = attr(default=None)
     name: Attr[str | None] = attr(default=None)
     sort: Attr[int] = attr(default=0)
     tasks: Many[Task] = many("Task", backref="priority")
@@ -747,6 +747,7 @@ class Priority(Model, entity="Priority"):
 class ProjectSchema(Model, entity="ProjectSchema"):
     """ftrack ``ProjectSchema`` (stored as ``ProjectScheme``)."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     _overrides: Many[ProjectSchemaOverride] = many("ProjectSchemaOverride")
     _schemas: Many[Schema] = many("Schema")
     _task_type_schema: Ref[TaskTypeSchema | None] = ref("TaskTypeSchema", default=None)
@@ -754,7 +755,6 @@ class ProjectSchema(Model, entity="ProjectSchema"):
     _version_workflow: Ref[WorkflowSchema | None] = ref("WorkflowSchema", default=None)
     asset_version_workflow_schema: Ref[WorkflowSchema | None] = ref("WorkflowSchema", default=None)
     asset_version_workflow_schema_id: Attr[str | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     name: Attr[str | None] = attr(default=None)
     object_type_schemas: Many[Schema] = many("Schema")
     object_types: Many[ObjectType] = many("ObjectType")
@@ -772,10 +772,10 @@ class ProjectSchemaObjectType(Model, entity="ProjectSchemaObjectType"):
     Keyed by ``object_type_id``, ``project_schema_id``.
     """
 
-    object_type: Ref[ObjectType | None] = ref("ObjectType", default=None)
     object_type_id: Attr[str] = attr(primary_key=True)
-    project_schema: Ref[ProjectSchema | None] = ref("ProjectSchema", default=None)
     project_schema_id: Attr[str] = attr(primary_key=True)
+    object_type: Ref[ObjectType | None] = ref("ObjectType", default=None)
+    project_schema: Ref[ProjectSchema | None] = ref("ProjectSchema", default=None)
 
 
 class ProjectSchemaOverride(Model, entity="ProjectSchemaOverride"):
@@ -794,10 +794,10 @@ class Recipient(Model, entity="Recipient"):
     Keyed by ``note_id``, ``resource_id``.
     """
 
-    note: Ref[Note | None] = ref("Note", default=None)
     note_id: Attr[str] = attr(primary_key=True)
-    recipient: Ref[Resource | None] = ref("Resource", default=None)
     resource_id: Attr[str] = attr(primary_key=True)
+    note: Ref[Note | None] = ref("Note", default=None)
+    recipient: Ref[Resource | None] = ref("Resource", default=None)
     text_mentioned: Attr[str | None] = attr(default=None)
     user: Ref[User | None] = ref("User", default=None)
 
@@ -805,10 +805,10 @@ class Recipient(Model, entity="Recipient"):
 class Resource(Model, entity="Resource"):
     """ftrack ``Resource``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     allocations: Many[Appointment] = many("Appointment")
     appointments: Many[Appointment] = many("Appointment", backref="resource")
     assignments: Many[Appointment] = many("Appointment")
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     resource_type: Attr[str | None] = attr(default=None)
 
 
@@ -867,9 +867,9 @@ class SchemaStatus(Model, entity="SchemaStatus"):
     Keyed by ``status_id``, ``schema_id``.
     """
 
+    status_id: Attr[str] = attr(primary_key=True)
     schema_id: Attr[str] = attr(primary_key=True)
     sort: Attr[int] = attr(default=0)
-    status_id: Attr[str] = attr(primary_key=True)
     task_status: Ref[Status | None] = ref("Status", default=None)
 
 
@@ -879,10 +879,10 @@ class SchemaType(Model, entity="SchemaType"):
     Keyed by ``type_id``, ``schema_id``.
     """
 
+    type_id: Attr[str] = attr(primary_key=True)
     schema_id: Attr[str] = attr(primary_key=True)
     sort: Attr[int] = attr(default=0)
     task_type: Ref[Type | None] = ref("Type", default=None)
-    type_id: Attr[str] = attr(primary_key=True)
 
 
 class Scope(Model, entity="Scope"):
@@ -905,8 +905,8 @@ class Setting(Model, entity="Setting"):
     Keyed by ``name``, ``group``.
     """
 
-    group: Attr[str] = attr(primary_key=True, default="default")
     name: Attr[str] = attr(primary_key=True, default="default")
+    group: Attr[str] = attr(primary_key=True, default="default")
     value: Attr[str] = attr(default="default")
 
 
@@ -921,8 +921,8 @@ class State(Model, entity="State"):
 class Status(Model, entity="Status"):
     """ftrack ``Status`` (stored as ``TaskStatus``)."""
 
-    color: Attr[str | None] = attr(default=None)
     id: Attr[str] = attr(primary_key=True, factory=new_id)
+    color: Attr[str | None] = attr(default=None)
     is_active: Attr[bool | None] = attr(default=None)
     name: Attr[str | None] = attr(default=None)
     sort: Attr[int] = attr(default=0)
@@ -933,10 +933,10 @@ class Status(Model, entity="Status"):
 class StatusChange(Model, entity="StatusChange"):
     """ftrack ``StatusChange`` (stored as ``Trac``)."""
 
+    id: Attr[str] = attr(primary_key=True)
     date: Attr[arrow.Arrow | None] = attr(default=None)
     from_status: Ref[Status | None] = ref("Status", default=None)
     from_status_id: Attr[str | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True)
     parent_id: Attr[str | None] = attr(default=None)
     parent_type: Attr[str | None] = attr(default=None)
     status: Ref[Status | None] = ref("Status", default=None)
@@ -986,11 +986,11 @@ class TaskTypeSchemaType(Model, entity="TaskTypeSchemaType"):
 class Timelog(Model, entity="Timelog"):
     """ftrack ``Timelog``."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     comment: Attr[str] = attr(default="")
     context: Ref[Context | None] = ref("Context", default=None)
     context_id: Attr[str | None] = attr(default=None)
     duration: Attr[float | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     name: Attr[str | None] = attr(default=None)
     start: Attr[arrow.Arrow | None] = attr(default=None)
     time_zone_offset: Attr[float | None] = attr(default=None)
@@ -1001,8 +1001,8 @@ class Timelog(Model, entity="Timelog"):
 class Type(Model, entity="Type"):
     """ftrack ``Type`` (stored as ``TaskType``)."""
 
-    color: Attr[str] = attr(default="#510100")
     id: Attr[str] = attr(primary_key=True, factory=new_id)
+    color: Attr[str] = attr(default="#510100")
     is_billable: Attr[bool] = attr(default=True)
     name: Attr[str | None] = attr(default=None)
     sort: Attr[int] = attr(default=0)
@@ -1013,9 +1013,9 @@ class Type(Model, entity="Type"):
 class TypedContextLink(Model, entity="TypedContextLink"):
     """ftrack ``TypedContextLink`` (stored as ``Dependency``)."""
 
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
     from_: Ref[TypedContext | None] = ref("TypedContext", default=None, name="from")
     from_id: Attr[str | None] = attr(default=None)
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
     metadata: Many[Metadata] = many("Metadata", key_value=("key", "value"))
     to: Ref[TypedContext | None] = ref("TypedContext", default=None)
     to_id: Attr[str | None] = attr(default=None)
@@ -1027,11 +1027,11 @@ class UserCustomAttributeValue(Model, entity="UserCustomAttributeValue"):
     Keyed by ``configuration_id``, ``entity_id``.
     """
 
+    configuration_id: Attr[str] = attr(primary_key=True)
+    entity_id: Attr[str] = attr(primary_key=True)
     configuration: Ref[CustomAttributeConfiguration | None] = ref(
         "CustomAttributeConfiguration", default=None
     )
-    configuration_id: Attr[str] = attr(primary_key=True)
-    entity_id: Attr[str] = attr(primary_key=True)
     key: Attr[str | None] = attr(default=None)
     value: Attr[Any] = attr(default=None)
 
@@ -1058,5 +1058,5 @@ class WorkflowSchemaStatus(Model, entity="WorkflowSchemaStatus"):
     Keyed by ``workflow_schema_id``, ``status_id``.
     """
 
-    status_id: Attr[str] = attr(primary_key=True)
     workflow_schema_id: Attr[str] = attr(primary_key=True)
+    status_id: Attr[str] = attr(primary_key=True)

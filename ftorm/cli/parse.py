@@ -14,6 +14,7 @@ __all__ = ["register", "run", "tree"]
 
 
 def register(subparsers: Any) -> None:
+    """Add the ``parse`` command to the ``ftorm`` argument parser's ``subparsers``."""
     parser = subparsers.add_parser(
         "parse",
         help="parse ftrack query text and print its canonical form",
@@ -25,6 +26,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the canonical text (or tree) of ``args.text``; exit status 2 for bad text."""
     try:
         query = parse(args.text)
     except QuerySyntaxError as error:
@@ -35,13 +37,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def tree(node: object, indent: str = "") -> str:
-    """An indented outline of an AST, one node per line."""
-    if isinstance(node, ast.Path):
-        return f"{indent}Path {node}"
-    if isinstance(node, (ast.String, ast.Integer, ast.Decimal, ast.Boolean, ast.Null, ast.Bare)):
-        return f"{indent}{type(node).__name__} {node}"
-    if not isinstance(node, ast.Node):
-        return f"{indent}{node!r}"
+    """An indented outline of an AST, one node per line; paths and values on their line."""
+    match node:
+        case ast.Path():
+            return f"{indent}Path {node}"
+        case ast.String() | ast.Integer() | ast.Decimal() | ast.Boolean() | ast.Null() | ast.Bare():
+            return f"{indent}{type(node).__name__} {node}"
+        case ast.Node():
+            pass
+        case _:
+            return f"{indent}{node!r}"
     lines = [f"{indent}{type(node).__name__}"]
     for field in type(node).__attrs_attrs__:  # type: ignore[attr-defined]
         value = getattr(node, field.name)

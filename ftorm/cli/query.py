@@ -21,6 +21,7 @@ _LIMIT = 1000  # rows printed unless the query says otherwise
 
 
 def register(subparsers: Any) -> None:
+    """Add the ``query`` command to the ``ftorm`` argument parser's ``subparsers``."""
     parser = subparsers.add_parser(
         "query", help="run a query and print the rows", description=__doc__
     )
@@ -33,6 +34,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``args.text`` and print its rows; exit status 2 for any `FtormError`."""
     from ftorm.query import ast
     from ftorm.query.parser import parse
     from ftorm.session import Session

@@ -66,9 +66,7 @@ class ModelMeta(type):
     def where(cls: Callable[P, M], *args: P.args, **kwargs: P.kwargs) -> Query[M]: ...
     def where(cls: Any, *criteria: Any, **equals: Any) -> Any:
         """A query for this model with criteria (``Shot.name == "x"``) or keyword equalities."""
-        query = Query(cls)
-        query._add_criteria(criteria, equals)
-        return query
+        return Query.of(cls, *criteria, **equals)
 
     def select(cls: Callable[..., M], *fields: Column[Any] | type[Model]) -> Query[M]:
         """A query for this model loading the given attribute paths."""

@@ -5,104 +5,73 @@ with the served schema: every entity type gets a class (reusing the ``existing``
 ``ftorm.models``), bases follow `ftorm.schema.hierarchy.base_of`, and each class lives in a
 fresh `Registry`, so string targets resolve among the built set without touching the default
 registry. Dynamic classes work exactly like declared ones at runtime; they just have no
-static types. Collections get a ``backref`` where ftorm knows the reverse reference
-(`ftorm.schema.naming.KNOWN_BACKREFS`, the table generated models use too), so both sides of
-``parent``/``children`` and the like stay in sync.
+static types. Each field is what `ftorm.schema.translate.model_fields` decides, the same
+decisions `ftorm generate` writes as source, so a class built here and the generated class of
+the same schema have the same fields, defaults, flags, Python names and backrefs.
 """
 
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from functools import cache
 from typing import Any, Literal
 
 import arrow
 
 from ftorm.model.base import Model
-from ftorm.model.fields import MISSING, UNSET, Attr, Field, Many, Ref, new_id
+from ftorm.model.fields import MISSING, Attr, Field, Many, Ref, new_id
 from ftorm.model.registry import Registry
 from ftorm.schema.hierarchy import ancestors, base_of
-from ftorm.schema.naming import backref_of, python_name
-from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property, Schema
+from ftorm.schema.naming import python_name
+from ftorm.schema.translate import FieldSpec, model_fields
+from ftorm.schema.types import NO_DEFAULT, Schema
 
 __all__ = ["build_models", "python_name"]
 
-_SCALARS: dict[str, Any] = {
-    "str": str,
-    "int": int,
-    "float": float,
-    "bool": bool,
-    "Any": Any,
-}
+# What the annotation text of a `FieldSpec` may name besides builtins.
+_ANNOTATION_NAMES: dict[str, Any] = {"arrow": arrow, "Any": Any, "Literal": Literal}
 
 
-def _value_type(prop: Property) -> Any:
-    if prop.kind is Kind.DATETIME:
-        base: Any = arrow.Arrow
-    elif prop.enum:
-        base = Literal[tuple(prop.enum)]
-    else:
-        base = _SCALARS.get(prop.python_type, Any)
-    if base is Any or prop.primary_key:
-        return base
-    return base | None
+@cache
+def _runtime_type(value_type: str) -> Any:
+    """The Python type an annotation text stands for (``"str | None"`` -> ``str | None``)."""
+    return eval(value_type, dict(_ANNOTATION_NAMES))  # text from the translator, not users
 
 
-def _default(prop: Property) -> tuple[Any, Callable[[], Any] | None]:
-    if prop.generates_id:
-        return MISSING, new_id
-    if prop.default is NO_DEFAULT or prop.kind is Kind.DATETIME:
-        return UNSET, None
-    if isinstance(prop.default, str | int | float | bool) or prop.default is None:
-        return prop.default, None
-    return UNSET, None
-
-
-def _backref(schema: Schema, type_id: str, prop: Property) -> str | None:
-    reverse = backref_of(schema, type_id, prop)
-    return None if reverse is None else python_name(reverse)
-
-
-def _field(schema: Schema, entity: EntityType, prop: Property) -> Field[Any]:
-    key = prop.name
-    immutable = prop.immutable or key in entity.immutable
-    computed = prop.computed or key in entity.computed
-    if prop.kind is Kind.REFERENCE:
-        return Ref(prop.target, default=UNSET, name=key, immutable=immutable)
-    if prop.kind in (Kind.COLLECTION, Kind.MAPPED):
-        backref = _backref(schema, entity.id, prop) if prop.kind is Kind.COLLECTION else None
-        return Many(prop.target, backref=backref, key_value=prop.key_value, name=key)
-    default, factory = _default(prop)
+def _field(spec: FieldSpec) -> Field[Any]:
+    """The field object a generated class declares for ``spec``."""
+    default = MISSING if spec.default is NO_DEFAULT else spec.default
+    if spec.kind == "ref":
+        return Ref(spec.target, default=default, name=spec.key, immutable=spec.immutable)
+    if spec.kind == "many":
+        return Many(spec.target, backref=spec.backref, key_value=spec.key_value, name=spec.key)
     return Attr(
-        primary_key=prop.primary_key or key in entity.primary_key,
+        primary_key=spec.primary_key,
         default=default,
-        factory=factory,
-        name=key,
-        immutable=immutable,
-        computed=computed,
-        py_type=_value_type(prop),
+        factory=new_id if spec.new_id else None,
+        name=spec.key,
+        immutable=spec.immutable,
+        computed=spec.computed,
+        py_type=_runtime_type(spec.value_type),
     )
 
 
 def _build(
-    schema: Schema, entity: EntityType, base: type[Model], registry: Registry
+    type_id: str, fields: Mapping[str, FieldSpec], base: type[Model], registry: Registry
 ) -> type[Model]:
-    inherited = {field.key for field in base.__ftorm_fields__.values()}
     namespace: dict[str, Any] = {}
-    keys = [k for k in entity.primary_key if k in entity.properties]
-    keys += sorted(k for k in entity.properties if k not in keys)
-    for key in keys:
-        if key in inherited:
-            continue
-        namespace[python_name(key)] = _field(schema, entity, entity.properties[key])
+    for key, spec in fields.items():
+        # A base from ``existing`` names its own fields; an override keeps that name.
+        name = base.__ftorm_keys__.get(key, spec.python_name)
+        namespace[name] = _field(spec)
 
     def body(ns: dict[str, Any]) -> None:
         ns.update(namespace)
         ns["__module__"] = __name__
-        ns["__doc__"] = f"ftrack ``{entity.id}`` (built at runtime from the schema)."
+        ns["__doc__"] = f"ftrack ``{type_id}`` (built at runtime from the schema)."
 
-    cls = types.new_class(entity.id, (base,), {"entity": entity.id, "registry": registry}, body)
-    return cls
+    return types.new_class(type_id, (base,), {"entity": type_id, "registry": registry}, body)
 
 
 def build_models(
@@ -112,16 +81,35 @@ def build_models(
 
     ``existing`` classes (generated or hand-written) are used as they are, and as bases of the
     types built here. The result is sorted by name.
+
+    Raises:
+        SchemaError: for a property that cannot be a model field (see
+            `ftorm.schema.translate.model_fields`).
     """
     registry = Registry("dynamic")
     classes: dict[str, type[Model]] = {}
     for name, cls in (existing or {}).items():
         registry.register(name, cls)
         classes[name] = cls
+    declared = model_fields(schema)
     for type_id in sorted(schema.types, key=lambda t: (len(ancestors(schema, t)), t)):
         if type_id in classes:
             continue
         base_id = base_of(schema, type_id)
         base = classes[base_id] if base_id is not None else Model
-        classes[type_id] = _build(schema, schema.types[type_id], base, registry)
+        fields = dict(declared[type_id])
+        # Fields of the schema's base that an ``existing`` base class does not have.
+        for key, spec in _inherited(declared, schema, base_id).items():
+            if key not in base.__ftorm_keys__ and key not in fields:
+                fields[key] = spec
+        classes[type_id] = _build(type_id, fields, base, registry)
     return {name: classes[name] for name in sorted(classes) if name in schema.types}
+
+
+def _inherited(
+    declared: Mapping[str, Mapping[str, FieldSpec]], schema: Schema, type_id: str | None
+) -> dict[str, FieldSpec]:
+    """Every field the class of ``type_id`` declares or inherits, by server name."""
+    if type_id is None:
+        return {}
+    return {**_inherited(declared, schema, base_of(schema, type_id)), **declared[type_id]}

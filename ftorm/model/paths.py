@@ -153,9 +153,11 @@ class RelationPath:
         )
 
     def where(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Always a `TypeError`: queries start from a model class (``Shot.where(...)``)."""
         self._misuse("where()")
 
     def select(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Always a `TypeError`: queries start from a model class (``Shot.select(...)``)."""
         self._misuse("select()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> NoReturn:

@@ -6,7 +6,7 @@ canonical ftrack text of `Query.ast`; nothing here does I/O.
 
 Running a query needs an `Executor` (a session): ``q.bind(executor)`` returns the same query
 bound to it, and then `Query.all`, `Query.first`, `Query.one` and iteration ask the executor
-for rows. An unbound query raises `RuntimeError` when run. The session implements only
+for rows. An unbound query raises `ftorm.UnboundQueryError` when run. The session implements only
 `Executor.iterate` (streaming pages); ``first``/``one`` are expressed here with ``limit``.
 
 The builder relies on three things from the model layer, all duck-typed so this module stays
@@ -24,10 +24,13 @@ from ftorm.errors import (
     InvalidValueError,
     MultipleResultsError,
     NotFoundError,
+    QueryCompileError,
+    UnboundQueryError,
     UnknownAttributeError,
 )
 from ftorm.query import ast as nodes
 from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn
+from ftorm.query.render import render
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -127,9 +130,19 @@ class Query(Generic[M]):
     ) -> Query[M]:
         """A query for ``model`` whose content is a parsed query (``session.query(text)``).
 
-        The entity type of ``node`` is kept as is; only projections, criteria, ordering and
-        paging are taken (``group by`` is not something a typed query produces).
+        The entity type of ``node`` is kept as is, and so is every clause (projections,
+        criteria, ordering and paging), so ``query.ast == node``.
+
+        Raises:
+            QueryCompileError: ``node`` has a ``group by``: it answers groups of values, not
+                entities of ``model``, so a query of entities cannot hold it.
         """
+        if node.group_by:
+            msg = (
+                f"{node}: group by answers groups of values, not {node.entity_type} entities; "
+                "a query of entities cannot hold it (send it as a raw query operation)"
+            )
+            raise QueryCompileError(msg)
         query: Query[M] = cls(model, executor=executor)
         query._entity = node.entity_type
         query._projections = node.projections
@@ -137,6 +150,21 @@ class Query(Generic[M]):
         query._order = node.order_by
         query._offset = node.offset
         query._limit = node.limit
+        return query
+
+    @staticmethod
+    def of(model: Callable[..., R], /, *criteria: Expr, **equals: object) -> Query[R]:
+        """A new query for ``model`` with criteria: what ``Model.where(...)`` returns.
+
+        Same as ``Query(model).where(*criteria, **equals)``, without the intermediate query.
+
+        Raises:
+            UnknownAttributeError: a keyword that names no attribute of ``model``.
+            InvalidValueError: a keyword value of the wrong type for its attribute.
+        """
+        query = Query(model)
+        if criteria or equals:
+            query._add_criteria(criteria, equals)
         return query
 
     def _copy(self) -> Self:
@@ -197,7 +225,7 @@ class Query(Generic[M]):
         return node
 
     def __str__(self) -> str:
-        return str(self.ast)
+        return render(self.ast)
 
     def __repr__(self) -> str:
         return f"<Query[{_name(self._model)}] {self.ast!r}>"
@@ -361,10 +389,11 @@ class Query(Generic[M]):
     def _run(self) -> Iterator[M]:
         executor = self._executor
         if executor is None:
-            raise RuntimeError(
+            msg = (
                 f"this query is not bound to a session: run it with session.query(q).all() "
                 f"(or bind it with q.bind(session)) — {self}"
             )
+            raise UnboundQueryError(msg)
         return executor.iterate(self)
 
     def __iter__(self) -> Iterator[M]:

@@ -18,7 +18,7 @@ import decimal
 import enum
 import math
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import arrow
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Column",
-    "Comparable",
     "Expr",
     "Ordering",
     "StrColumn",
@@ -51,12 +50,6 @@ ValueCheck = Callable[[object], object]
 DateLike = arrow.Arrow | datetime.datetime | datetime.date
 _DATES = (arrow.Arrow, datetime.date)
 _TEXT = (str, bytes)
-
-
-class Comparable(Protocol):
-    """Anything ``where(name=value)`` can compare: columns and relationship paths."""
-
-    def __ftorm_equals__(self, value: object) -> Expr: ...
 
 
 # --- values -------------------------------------------------------------------------------
@@ -254,6 +247,11 @@ class Ordering:
 
     __slots__ = ("item", "roots")
 
+    item: ast.OrderItem
+    """The ``order by`` key as an AST node."""
+    roots: tuple[type, ...]
+    """The model classes the key was reached from."""
+
     def __init__(self, item: ast.OrderItem, roots: tuple[type, ...] = ()) -> None:
         self.item = item
         self.roots = roots
@@ -275,7 +273,7 @@ class Column(Generic[T]):
 
     __slots__ = ("_ftorm_check", "_ftorm_path", "_ftorm_root", "_ftorm_roots")
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     def __init__(self, path: ast.Path, root: type, check: ValueCheck | None = None) -> None:
         self._ftorm_path = path

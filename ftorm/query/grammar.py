@@ -75,7 +75,6 @@ GRAMMAR_TEXT = r"""
     # --- tokens (each eats the whitespace after it) --------------------------------------
     operator        = ~r"(!=|>=|<=|=|>|<|(?:is_not|is|not_in|not\s+in|in|not_like|like|after|before|greater_than|less_than)\b)\s*"i
     count           = ~r"(\d+)(?![^\s(),])\s*"
-    NAME            = ~r"[A-Za-z_][A-Za-z0-9_]*"
     AGG_FN          = ~r"(count|sum|avg|min|max)\s*(?=\()"i
     REL_OP          = ~r"(has|any)\b\s*"i
     DIRECTION       = ~r"(ascending|descending|asc|desc)\b\s*"i

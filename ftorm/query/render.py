@@ -6,14 +6,29 @@ spellings ftrack's documentation uses; strings in double quotes with ``"`` and `
 escaped by a backslash; numbers bare, decimals always with a fraction; ``true``, ``false``,
 ``none``; ``and``/``or`` groups parenthesised only where the tree needs it; ``offset``
 before ``limit``. ``parse(render(node)) == node`` for every tree the parser can produce.
+
+Each union of `ftorm.query.ast` (criteria, operands, projections) has one function that
+matches over its members and ends in ``assert_never``, so a node type added to a union fails
+type checking here until it is rendered. Cases come in the order queries use them most.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import sys
 
+from ftorm.errors import QueryCompileError
 from ftorm.query import ast
+
+if sys.version_info >= (3, 11):
+    from typing import assert_never
+else:  # pragma: no cover - Python 3.10
+    from typing import NoReturn
+
+    def assert_never(value: NoReturn, /) -> NoReturn:
+        """Fail for a value the type checker proved impossible."""
+        msg = f"unhandled node: {value!r}"
+        raise AssertionError(msg)
+
 
 __all__ = ["quote", "render"]
 
@@ -25,7 +40,12 @@ def quote(value: str) -> str:
     return f'"{value}"'
 
 
+def _segment(node: ast.Segment) -> str:
+    return node.name if node.cast is None else f"{node.name}[{node.cast}]"
+
+
 def _path(node: ast.Path) -> str:
+    # _segment inlined: paths are the most rendered nodes.
     segments = node.segments
     if len(segments) == 1:
         segment = segments[0]
@@ -38,102 +58,88 @@ def _path(node: ast.Path) -> str:
     )
 
 
-def _segment(node: ast.Segment) -> str:
-    return node.name if node.cast is None else f"{node.name}[{node.cast}]"
-
-
-def _aggregate(node: ast.Aggregate) -> str:
-    return f"{node.function}({_path(node.path)})"
-
-
-def _string(node: ast.String) -> str:
-    return quote(node.value)
-
-
-def _integer(node: ast.Integer) -> str:
-    return str(node.value)
+def _projection(node: ast.Projection) -> str:
+    match node:
+        case ast.Path():
+            return _path(node)
+        case ast.Aggregate():
+            return f"{node.function}({_path(node.path)})"
+        case _:
+            assert_never(node)
 
 
 def _decimal(node: ast.Decimal) -> str:
     value = node.value
     if not value.is_finite():
-        raise ValueError(f"cannot render non-finite number {value}")
+        msg = f"cannot render non-finite number {value}"
+        raise QueryCompileError(msg)
     text = format(value, "f")
     return text if "." in text else text + ".0"
 
 
-def _boolean(node: ast.Boolean) -> str:
-    return "true" if node.value else "false"
-
-
-def _null(node: ast.Null) -> str:
-    return "none"
-
-
-def _bare(node: ast.Bare) -> str:
-    return node.text
-
-
-def _value_list(node: ast.ValueList) -> str:
-    if not node.values:
-        # ftrack has no empty list literal; this is what ftrack-query sends instead.
-        return '("")'
-    return "(" + ", ".join(_RENDER[type(value)](value) for value in node.values) + ")"
-
-
-def _subquery(node: ast.Subquery) -> str:
-    return f"({_query(node.query)})"
+def _operand(node: ast.Operand) -> str:
+    match node:
+        case ast.String():
+            return quote(node.value)
+        case ast.Bare():
+            return node.text
+        case ast.Integer():
+            return str(node.value)
+        case ast.Null():
+            return "none"
+        case ast.Boolean():
+            return "true" if node.value else "false"
+        case ast.Decimal():
+            return _decimal(node)
+        case ast.ValueList():
+            if not node.values:
+                # ftrack has no empty list literal; this is what ftrack-query sends instead.
+                return '("")'
+            return "(" + ", ".join([_operand(value) for value in node.values]) + ")"
+        case ast.Subquery():
+            return f"({_select(node.query)})"
+        case _:
+            assert_never(node)
 
 
 # Enum .value is a descriptor call; a dict lookup is several times cheaper on the hot path.
 _OPERATOR_TEXT: dict[ast.Operator, str] = {operator: operator.value for operator in ast.Operator}
 
 
-def _comparison(node: ast.Comparison) -> str:
-    operand = node.operand
-    return f"{_path(node.path)} {_OPERATOR_TEXT[node.operator]} {_RENDER[type(operand)](operand)}"
-
-
-def _relation(node: ast.Relation) -> str:
-    body = "" if node.criteria is None else _criterion(node.criteria)
-    return f"{_path(node.path)} {node.kind.value} ({body})"
-
-
 def _criterion(node: ast.Criterion) -> str:
-    result: str = _RENDER[type(node)](node)
-    return result
-
-
-def _and(node: ast.And) -> str:
-    return " and ".join(
-        [
-            f"({_RENDER[type(child)](child)})"
-            if type(child) in _GROUPS
-            else _RENDER[type(child)](child)
-            for child in node.operands
-        ]
-    )
-
-
-def _or(node: ast.Or) -> str:
-    return " or ".join(
-        [
-            f"({_RENDER[type(child)](child)})"
-            if type(child) is ast.Or
-            else _RENDER[type(child)](child)
-            for child in node.operands
-        ]
-    )
+    match node:
+        case ast.Comparison():
+            operand = node.operand
+            # Most operands are strings: quoted here without the match in _operand.
+            value = quote(operand.value) if type(operand) is ast.String else _operand(operand)
+            return f"{_path(node.path)} {_OPERATOR_TEXT[node.operator]} {value}"
+        case ast.And():
+            return " and ".join(
+                [
+                    f"({_criterion(child)})" if type(child) in _GROUPS else _criterion(child)
+                    for child in node.operands
+                ]
+            )
+        case ast.Or():
+            return " or ".join(
+                [
+                    f"({_criterion(child)})" if type(child) is ast.Or else _criterion(child)
+                    for child in node.operands
+                ]
+            )
+        case ast.Relation():
+            body = "" if node.criteria is None else _criterion(node.criteria)
+            return f"{_path(node.path)} {node.kind.value} ({body})"
+        case ast.Not():
+            negated = node.operand
+            if type(negated) in _GROUPS:
+                return f"not ({_criterion(negated)})"
+            return f"not {_criterion(negated)}"
+        case _:
+            assert_never(node)
 
 
 _GROUPS = (ast.And, ast.Or)
-
-
-def _not(node: ast.Not) -> str:
-    operand = node.operand
-    if type(operand) in (ast.And, ast.Or):
-        return f"not ({_criterion(operand)})"
-    return f"not {_criterion(operand)}"
 
 
 def _order_item(node: ast.OrderItem) -> str:
@@ -142,20 +148,20 @@ def _order_item(node: ast.OrderItem) -> str:
     return f"{_path(node.path)} {node.direction.value}"
 
 
-def _query(node: ast.Select) -> str:
+def _select(node: ast.Select) -> str:
     where = node.where
     if not node.projections:
         head = node.entity_type
         if where is not None and not (node.group_by or node.order_by) and node.offset is None:
             # The common short form, without the list below.
-            text = f"{head} where {_RENDER[type(where)](where)}"
+            text = f"{head} where {_criterion(where)}"
             return text if node.limit is None else f"{text} limit {node.limit}"
         parts = [head]
     else:
-        projections = ", ".join([_RENDER[type(p)](p) for p in node.projections])
+        projections = ", ".join([_projection(p) for p in node.projections])
         parts = [f"select {projections} from {node.entity_type}"]
     if where is not None:
-        parts.append("where " + _RENDER[type(where)](where))
+        parts.append("where " + _criterion(where))
     if node.group_by:
         parts.append("group by " + ", ".join(_path(path) for path in node.group_by))
     if node.order_by:
@@ -167,32 +173,35 @@ def _query(node: ast.Select) -> str:
     return " ".join(parts)
 
 
-_RENDER: dict[type[Any], Callable[[Any], str]] = {
-    ast.Select: _query,
-    ast.Path: _path,
-    ast.Segment: _segment,
-    ast.Aggregate: _aggregate,
-    ast.String: _string,
-    ast.Integer: _integer,
-    ast.Decimal: _decimal,
-    ast.Boolean: _boolean,
-    ast.Null: _null,
-    ast.Bare: _bare,
-    ast.ValueList: _value_list,
-    ast.Subquery: _subquery,
-    ast.Comparison: _comparison,
-    ast.Relation: _relation,
-    ast.And: _and,
-    ast.Or: _or,
-    ast.Not: _not,
-    ast.OrderItem: _order_item,
-}
-
-
 def render(node: ast.Node) -> str:
-    """Canonical query text of any AST node."""
-    try:
-        renderer = _RENDER[type(node)]
-    except KeyError:
-        raise TypeError(f"not a query AST node: {node!r}") from None
-    return renderer(node)
+    """Canonical query text of any AST node.
+
+    Raises:
+        QueryCompileError: a number that is not finite (no query text can write it).
+        TypeError: ``node`` is not a node of `ftorm.query.ast`.
+    """
+    match node:
+        case ast.Select():
+            return _select(node)
+        case ast.Comparison() | ast.And() | ast.Or() | ast.Relation() | ast.Not():
+            return _criterion(node)
+        case (
+            ast.String()
+            | ast.Bare()
+            | ast.Integer()
+            | ast.Null()
+            | ast.Boolean()
+            | ast.Decimal()
+            | ast.ValueList()
+            | ast.Subquery()
+        ):
+            return _operand(node)
+        case ast.Path() | ast.Aggregate():
+            return _projection(node)
+        case ast.Segment():
+            return _segment(node)
+        case ast.OrderItem():
+            return _order_item(node)
+        case _:
+            msg = f"not a query AST node: {node!r}"
+            raise TypeError(msg)

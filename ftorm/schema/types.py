@@ -78,20 +78,12 @@ class Property:
 
     @property
     def is_foreign_key(self) -> bool:
+        """True for a scalar holding another entity's id (``format: foreign_key``)."""
         return self.format == "foreign_key"
 
     @property
-    def python_type(self) -> str:
-        """The Python type name of a scalar value: ``str``, ``int``, ``float``, ``bool``, ``Any``,
-        ``datetime`` for datetimes, and the target schema id for relations."""
-        if self.kind is Kind.DATETIME:
-            return "datetime"
-        if self.is_relation:
-            return self.target or "Any"
-        return PYTHON_TYPES.get(self.type or "", "Any")
-
-    @property
     def generates_id(self) -> bool:
+        """True for a ``{uid}`` default: the client makes a fresh id when creating."""
         return bool(self.default == "{uid}")
 
 

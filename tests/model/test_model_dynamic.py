@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Any
 
 import arrow
@@ -14,10 +16,13 @@ from ftorm.errors import (
     NotLoadedError,
     UnknownAttributeError,
 )
-from ftorm.model import Model, state
+from ftorm.model import Model, Registry, state
 from ftorm.model.dynamic import build_models, python_name
-from ftorm.model.fields import Many, Ref
+from ftorm.model.fields import Field, Many, Ref
+from ftorm.schema.codegen import generate_module
 from ftorm.schema.load import load_schema, load_schema_file
+from ftorm.schema.standard import standard_schema
+from ftorm.schema.types import Schema
 from tests.paths import SHARED
 
 RECORDED = SHARED / "reference" / "fixtures" / "query_schemas.json"
@@ -110,8 +115,10 @@ def test_small_schema() -> None:
         p.id = "other"
     s = shot(name="sh", parent=p, bid=2)
     assert s.parent is p and s in p.children
+    assert s["from"] is None  # optional scalars default to None, as in generated models
+    loaded = state.hydrate(shot, {"id": "s1", "name": "sh"})
     with pytest.raises(NotLoadedError, match=r"Shot\.from_"):
-        s["from"]
+        loaded["from"]
     meta = state.hydrate(classes["Metadata"], {"parent_id": "x", "key": "k", "created_at": None})
     with pytest.raises(ImmutableAttributeError):
         meta.created_at = arrow.get("2026-01-01")
@@ -148,7 +155,10 @@ def test_recorded_schema() -> None:
     for name, cls in classes.items():
         assert issubclass(cls, Model) and cls.__ftorm_entity__ == name
         keys = {field.key for field in cls.__ftorm_fields__.values()}
-        assert keys == set(schema[name].properties), name
+        selectable = {
+            p.name for p in schema[name].properties.values() if not p.restricted_projection
+        }
+        assert keys == selectable, name
         for field in cls.__ftorm_fields__.values():
             field.resolve()
     shot: Any = classes["Shot"]
@@ -174,3 +184,91 @@ def test_recorded_schema_over_generated_models() -> None:
     for name in extra:
         base = classes[name].__mro__[1]
         assert base is Model or base.__ftorm_entity__ in classes
+
+
+# --- one translator: generated and dynamic classes agree ----------------------------------
+
+
+def _generated(schema: Schema, name: str) -> dict[str, type[Model]]:
+    """The classes of the module `ftorm generate` writes for ``schema``, in their own registry."""
+    source = generate_module(schema, version="0").replace("(Model, entity=", "(_Root, entity=")
+    module = types.ModuleType(name)
+    module.__dict__["_Root"] = types.new_class("_Root", (Model,), {"registry": Registry(name)})
+    sys.modules[name] = module
+    try:
+        exec(compile(source, name, "exec"), module.__dict__)
+        return {type_id: getattr(module, type_id) for type_id in schema.types}
+    except BaseException:
+        del sys.modules[name]
+        raise
+
+
+def _describe(field: Field[Any]) -> tuple[Any, ...]:
+    """Everything a field means at runtime, comparable across class sets."""
+    field.resolve()
+    common = (
+        type(field),
+        field.name,
+        field.key,
+        field.primary_key,
+        field.default,
+        field.factory,
+        field.immutable,
+        field.computed,
+        field.required,
+    )
+    if isinstance(field, Ref):
+        return (*common, field.target.__ftorm_entity__, field.nullable)
+    if isinstance(field, Many):
+        return (*common, field.target.__ftorm_entity__, field.backref, field.key_value)
+    return (*common, field.annotated_type(), field.validator is None)
+
+
+def _assert_agree(generated: dict[str, type[Model]], dynamic: dict[str, type[Model]]) -> None:
+    assert sorted(generated) == sorted(dynamic)
+    for type_id, cls in generated.items():
+        other = dynamic[type_id]
+        assert cls.__mro__[1].__ftorm_entity__ == other.__mro__[1].__ftorm_entity__, type_id
+        assert cls.__ftorm_primary_key__ == other.__ftorm_primary_key__, type_id
+        assert list(cls.__ftorm_fields__) == list(other.__ftorm_fields__), type_id
+        for name, field in cls.__ftorm_fields__.items():
+            expected = _describe(field)
+            assert _describe(other.__ftorm_fields__[name]) == expected, f"{type_id}.{name}"
+
+
+def test_generated_and_dynamic_standard_classes_agree() -> None:
+    import ftorm.models as generated
+
+    schema = standard_schema()
+    _assert_agree({t: getattr(generated, t) for t in schema.types}, build_models(schema))
+
+
+@pytest.mark.skipif(not RECORDED.exists(), reason="../shared reference fixtures are absent")
+def test_generated_and_dynamic_recorded_classes_agree() -> None:
+    schema = load_schema_file(RECORDED)
+    name = "_ftorm_test_recorded_models"
+    try:
+        _assert_agree(_generated(schema, name), build_models(schema))
+    finally:
+        sys.modules.pop(name, None)
+
+
+def test_composite_keys_keep_the_schema_order() -> None:
+    import ftorm.models as generated
+
+    assert generated.Metadata.__ftorm_primary_key__ == ("parent_id", "key")
+    assert build_models(standard_schema())["Metadata"].__ftorm_primary_key__ == (
+        "parent_id",
+        "key",
+    )
+
+
+def test_required_keys_agree() -> None:
+    """A key without a default is required when creating, in generated and dynamic classes."""
+    import ftorm.models as generated
+
+    dynamic = build_models(standard_schema())["ContextCustomAttributeValue"]
+    for cls in (generated.ContextCustomAttributeValue, dynamic):
+        assert cls.__ftorm_fields__["configuration_id"].required
+        with pytest.raises(TypeError, match="configuration_id"):
+            cls(entity_id="e")

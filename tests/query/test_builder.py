@@ -15,9 +15,12 @@ from hypothesis import strategies as st
 
 import ftorm
 from ftorm.errors import (
+    FtormError,
     InvalidValueError,
     MultipleResultsError,
     NotFoundError,
+    QueryCompileError,
+    UnboundQueryError,
     UnknownAttributeError,
 )
 from ftorm.query import ast
@@ -355,6 +358,9 @@ def test_running_needs_an_executor() -> None:
         q.all()
     with pytest.raises(RuntimeError, match=r"not bound"):
         list(q)
+    with pytest.raises(UnboundQueryError) as info:
+        q.first()
+    assert isinstance(info.value, FtormError)
     one, two = Project(name="a"), Project(name="b")
     executor = FakeExecutor([one, two])
     bound = q.bind(executor)
@@ -381,6 +387,29 @@ def test_from_ast_and_page_size() -> None:
     assert q.page_size(50).page_size_hint == 50
     with pytest.raises(InvalidValueError):
         q.page_size(0)
+
+
+def test_from_ast_refuses_group_by() -> None:
+    node = ftorm.parse("select status_id from Task group by status_id")
+    with pytest.raises(QueryCompileError, match="group by"):
+        Query.from_ast(Task, node)
+
+
+def test_session_query_text_with_group_by_is_refused_not_dropped() -> None:
+    with ftorm.Session.local() as session:
+        with pytest.raises(QueryCompileError, match="group by") as info:
+            session.query("select status_id from Task group by status_id")
+        assert isinstance(info.value, (FtormError, ValueError))
+        assert len(session.query("select status_id from Task").all()) == 0
+
+
+def test_query_of_is_what_model_where_returns() -> None:
+    criterion = Shot.name == "a"
+    assert Query.of(Shot, criterion, frame_start=3) == Shot.where(criterion, frame_start=3)
+    assert Query.of(Shot) == Query(Shot)
+    assert text(Query.of(Shot, name="x")) == 'Shot where name is "x"'
+    with pytest.raises(UnknownAttributeError):
+        Query.of(Shot, nmae="x")
 
 
 # --- property: any combination renders to text that parses back equal -------------------

@@ -10,6 +10,7 @@ import pytest
 import ftorm
 from ftorm.query import ast
 from ftorm.query.parser import parse_criteria
+from ftorm.query.render import render
 
 
 def test_every_corpus_query_parses_and_renders_to_a_fixed_point(reference_dir: Path) -> None:
@@ -184,3 +185,12 @@ def test_render_escapes_and_decimals() -> None:
     assert str(ast.ValueList(())) == '("")'
     with pytest.raises(ValueError):
         str(ast.Decimal(decimal.Decimal("NaN")))
+    with pytest.raises(ftorm.QueryCompileError):
+        str(ast.Comparison(ast.Path.of("a"), ast.Operator.GT, ast.Decimal(decimal.Decimal("inf"))))
+
+
+def test_render_takes_only_ast_nodes() -> None:
+    with pytest.raises(TypeError, match="not a query AST node"):
+        render(object())  # type: ignore[arg-type]
+    assert render(ast.Segment("parent", "Sequence")) == "parent[Sequence]"
+    assert render(ast.OrderItem(ast.Path.of("a"), ast.Direction.DESCENDING)) == "a descending"

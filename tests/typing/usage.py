@@ -76,6 +76,7 @@ def queries(next_week: arrow.Arrow) -> None:
     assert_type(Shot.where(parent=Sequence(name="s")), Query[Shot])
     assert_type(Status.where(name="WIP"), Query[Status])
     assert_type(Query(Project), Query[Project])
+    assert_type(Query.of(Project, Project.name == "x", status="active"), Query[Project])
     assert_type(q.first(), Project | None)
     assert_type(q.one(), Project)
     assert_type(q.all(), list[Project])
