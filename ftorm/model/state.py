@@ -184,11 +184,13 @@ def record_write(
     """
     data: dict[str, Any] = obj.__dict__  # pyright: ignore[reportAssignmentType]
     found: dict[str, object] | None = data.get(_CHANGES)
-    if found is None:
-        if old is not value and (identity or not (type(old) is type(value) and old == value)):
+    if found is None or name not in found:
+        if old is value or (not identity and type(old) is type(value) and old == value):
+            return  # no change
+        if found is None:
             data[_CHANGES] = {name: old}
-    elif name not in found:
-        found[name] = old
+        else:
+            found[name] = old
     else:
         original = found[name]
         if original is value or (

@@ -36,7 +36,6 @@ class ClassInfo:
     """What hydration needs to know about one model class, computed once."""
 
     __slots__ = (
-        "cls",
         "family",
         "manys",
         "pk_keys",
@@ -49,11 +48,14 @@ class ClassInfo:
     )
 
     def __init__(self, cls: type[Model]) -> None:
-        self.cls = cls
-        self.family = family_of(cls)
+        self.family: str = family_of(cls)
+        """The identity-map family of the class."""
         self.scalars: dict[str, str] = {}
+        """Wire key -> Python name of every scalar attribute."""
         self.refs: dict[str, str] = {}
+        """Wire key -> Python name of every reference."""
         self.manys: dict[str, str] = {}
+        """Wire key -> Python name of every collection."""
         for name, field in cls.__ftorm_fields__.items():
             if isinstance(field, Many):
                 self.manys[field.key] = name
@@ -61,22 +63,24 @@ class ClassInfo:
                 self.refs[field.key] = name
             else:
                 self.scalars[field.key] = name
-        self.pk_names = cls.__ftorm_primary_key__
+        self.pk_names: tuple[str, ...] = cls.__ftorm_primary_key__
+        """Python names of the primary key attributes."""
         fields = cls.__ftorm_fields__
-        self.pk_keys = tuple(fields[name].key for name in self.pk_names)
+        self.pk_keys: tuple[str, ...] = tuple(fields[name].key for name in self.pk_names)
+        """Wire keys of the primary key attributes."""
         # Keys that can be copied into the instance dict as they are.
-        self.plain = frozenset(
+        self.plain: frozenset[str] = frozenset(
             {"__entity_type__"} | {key for key, name in self.scalars.items() if key == name}
         )
         # Columns whose values repeat across rows (foreign keys, discriminators): one string
         # object per distinct value instead of one per row.
-        self.pooled = tuple(
+        self.pooled: tuple[str, ...] = tuple(
             key
             for key in self.scalars
             if key not in self.pk_keys and key.endswith(("_id", "_type"))
         )
         # Plain keys whose values may come as {"__type__": "datetime", ...} objects.
-        self.typed = tuple(
+        self.typed: tuple[str, ...] = tuple(
             key
             for key, name in self.scalars.items()
             if key == name and _may_be_typed(fields[name].annotated_type())

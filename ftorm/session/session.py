@@ -445,6 +445,7 @@ class Session:
         return name in obj.__dict__
 
     def changed(self, obj: Model, name: str, old: object, new: object) -> None:
+        """Record that ``obj.name`` was written (`ftorm.model.state.Tracker`)."""
         work = self._work
         if obj not in work.new:
             work.dirty[obj] = None
@@ -456,6 +457,7 @@ class Session:
     def collection_changed(
         self, obj: Model, name: str, added: Sequence[Model], removed: Sequence[Model]
     ) -> None:
+        """Record that the collection ``obj.name`` changed (`ftorm.model.state.Tracker`)."""
         work = self._work
         field = type(obj).__ftorm_fields__.get(name)
         if obj not in work.new:

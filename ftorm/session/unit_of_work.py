@@ -45,11 +45,6 @@ class Plan:
         """Creates parents first, then updates, then deletes children first."""
 
     @property
-    def operations(self) -> list[CreateOp | UpdateOp | DeleteOp]:
-        """The operations alone, in order."""
-        return [operation for operation, _ in self.steps]
-
-    @property
     def deleted(self) -> list[Model]:
         """The objects the plan deletes."""
         return [obj for operation, obj in self.steps if isinstance(operation, DeleteOp)]
@@ -82,11 +77,14 @@ class UnitOfWork:
 
     def __init__(self) -> None:
         self.new: dict[Model, None] = {}
+        """Objects added since the last commit (an ordered set)."""
         self.dirty: dict[Model, None] = {}
-        # Objects whose loaded collections changed as the other side of a reference change:
-        # nothing to send, but rollback and commit must reset them.
+        """Loaded objects with changed attributes."""
         self.touched: dict[Model, None] = {}
+        """Objects whose loaded collections changed as the other side of a reference change:
+        nothing to send, but rollback and commit must reset them."""
         self.deleted: dict[Model, None] = {}
+        """Objects to delete."""
 
     def __bool__(self) -> bool:
         return bool(self.new or self.dirty or self.touched or self.deleted)
