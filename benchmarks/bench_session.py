@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from ftorm.models import Task
+from ftorm.protocol.operations import encode_batch
 from ftorm.schema.standard import standard_documents, standard_schema
 from ftorm.session import Session
 
@@ -128,7 +129,7 @@ class FakeTransport:
         self.body = body
 
     def call(self, operations: list[Any]) -> list[Any]:
-        text = answer_text(json.loads(json.dumps(operations)), self.body)
+        text = answer_text(json.loads(json.dumps(encode_batch(operations))), self.body)
         result: list[Any] = json.loads(text)
         return result
 

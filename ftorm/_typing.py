@@ -7,9 +7,9 @@ runtime (the decorator only informs type checkers, which read the 3.11 stubs).
 from __future__ import annotations
 
 import sys
-from typing import Any, Protocol, TypeAlias
+from typing import Any, TypeAlias
 
-__all__ = ["JSON", "JSONObject", "Operation", "Transport", "dataclass_transform"]
+__all__ = ["JSON", "JSONObject", "dataclass_transform"]
 
 if sys.version_info >= (3, 11):
     from typing import dataclass_transform
@@ -27,18 +27,3 @@ JSON: TypeAlias = Any
 
 JSONObject: TypeAlias = dict[str, Any]
 """A decoded JSON object."""
-
-Operation: TypeAlias = dict[str, Any]
-"""One operation of a batch: ``{"action": "query", "expression": "..."}``."""
-
-
-class Transport(Protocol):
-    """Sends one batch of operations and returns one result per operation, in order.
-
-    Implementations raise `ftorm.errors.ServerError` (or a subclass) when the server answers
-    with an error object, and `ftorm.errors.ConnectError` when it cannot be reached.
-    """
-
-    def call(self, operations: list[Operation]) -> list[JSON]: ...
-
-    def close(self) -> None: ...

@@ -13,7 +13,10 @@ PACKAGE = ROOT / "ftorm"
 ALLOWED: dict[str, set[str]] = {
     "errors": {"_typing"},
     "_typing": set(),
-    "query": {"errors", "_typing"},
+    # Query literals write dates and datetimes with the wire's formatter
+    # (ftorm.protocol.codec.format_datetime), so query text and JSON values never disagree;
+    # protocol stays below query (operations carry query text, not the AST).
+    "query": {"errors", "_typing", "protocol"},
     "schema": {"errors", "_typing"},
     "protocol": {"errors", "_typing", "schema"},
     "model": {"errors", "_typing", "query", "schema"},

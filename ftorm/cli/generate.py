@@ -17,6 +17,7 @@ from typing import Any
 
 import ftorm
 from ftorm.errors import FtormError, TransportError
+from ftorm.protocol.operations import SchemasOp
 from ftorm.schema.codegen import generate_module
 from ftorm.schema.load import load_schema, load_schema_file
 from ftorm.schema.standard import standard_schema
@@ -57,7 +58,7 @@ def fetch_schemas(server_url: str, api_user: str, api_key: str) -> Any:
     """Ask an ftrack server for ``query_schemas``; raise `TransportError` (or a `ServerError`)."""
     transport = HttpTransport(server_url, api_user, api_key, timeout=(10.0, _TIMEOUT))
     try:
-        return transport.call([{"action": "query_schemas"}])[0]
+        return transport.call([SchemasOp()])[0]
     finally:
         transport.close()
 

@@ -25,7 +25,7 @@ from ftorm.model.fields import MISSING, UNSET, Attr, Field, Many, attr, many, re
 from ftorm.model.paths import column_for, unknown_attribute
 from ftorm.model.registry import REGISTRY, Registry
 from ftorm.model.relations import Related, assign, link_new, set_scalar
-from ftorm.model.state import not_loaded
+from ftorm.model.state import CollectionType, not_loaded
 from ftorm.query.builder import Query
 from ftorm.query.expressions import Column, Expr
 from ftorm.schema.naming import RESERVED_NAMES
@@ -109,6 +109,11 @@ class Model(metaclass=ModelMeta):
     __ftorm_primary_key__: ClassVar[tuple[str, ...]] = ()
     __ftorm_registry__: ClassVar[Registry] = REGISTRY
     __ftorm_columns__: ClassVar[dict[str, Any]] = {}
+    __ftorm_collection__: ClassVar[CollectionType] = Related
+    """The list type instances hold their collections in (`ftorm.model.state` builds them)."""
+    __ftorm_cache__: ClassVar[dict[str, Any]] = {}
+    """Values other layers compute once per class (the session's hydration plan): kept on
+    the class, so they live exactly as long as the class does."""
 
     def __init_subclass__(
         cls, *, entity: str | None = None, registry: Registry | None = None, **kwargs: Any
@@ -144,6 +149,7 @@ class Model(metaclass=ModelMeta):
         cls.__ftorm_keys__ = {field.key: name for name, field in fields.items()}
         cls.__ftorm_primary_key__ = tuple(n for n, f in fields.items() if f.primary_key)
         cls.__ftorm_columns__ = {}
+        cls.__ftorm_cache__ = {}
         if registry is not None:
             cls.__ftorm_registry__ = registry
         if entity is not None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, SupportsIndex, TypeVar, overload
 
 from ftorm.errors import ImmutableAttributeError, InvalidValueError
 from ftorm.model.fields import MISSING, Attr, Field, Many, Ref
-from ftorm.model.state import CHANGES, HOOK, Tracker, forget_if_original, record
+from ftorm.model.state import record, record_write, report_collection, report_write
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -23,11 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["Related", "assign", "link_new", "set_collection", "set_ref", "set_scalar"]
 
 M = TypeVar("M")
-
-
-def _hook(obj: Model) -> Tracker | None:
-    hook: Tracker | None = vars(obj).get(HOOK)
-    return hook
 
 
 def _guard_immutable(obj: Model, field: Field[Any], old: object, value: object) -> None:
@@ -57,20 +52,9 @@ def set_scalar(obj: Model, field: Attr[Any], value: object) -> None:
     old = data.get(name, MISSING)
     if old is not MISSING and (field.immutable or field.computed):
         _guard_immutable(obj, field, old, value)
-    found: dict[str, object] | None = data.get(CHANGES)
-    if found is None:
-        if old is not value and not (type(old) is type(value) and old == value):
-            data[CHANGES] = {name: old}
-    elif name not in found:
-        found[name] = old
-    else:
-        original = found[name]
-        if original is value or (type(original) is type(value) and original == value):
-            del found[name]
     data[name] = value
-    hook: Tracker | None = data.get(HOOK)
-    if hook is not None:
-        hook.changed(obj, name, old, value)
+    record_write(obj, name, old, value)
+    report_write(obj, name, old, value)
 
 
 def _loaded_collection(obj: object, field: Many[Any]) -> Related[Any] | None:
@@ -90,9 +74,8 @@ def set_ref(
     if old is value:
         return
     _guard_immutable(obj, field, old, value)
-    record(obj, name, old)
     data[name] = value
-    forget_if_original(obj, name, value, identity=True)
+    record_write(obj, name, old, value, identity=True)
     if sync:
         inverse = field.inverse()
         if inverse is not None:
@@ -106,9 +89,7 @@ def set_ref(
                 if current is not None and obj not in current:
                     record(current._ftorm_owner, inverse.name, tuple(current))  # type: ignore[arg-type]
                     list.append(current, obj)
-    hook = _hook(obj)
-    if hook is not None:
-        hook.changed(obj, name, old, value)
+    report_write(obj, name, old, value)
 
 
 def set_collection(obj: Model, field: Many[Any], values: object) -> None:
@@ -229,9 +210,7 @@ class Related(list[M]):
                     set_ref(item, inverse, None, check=False, sync=False)
             for item in added:
                 set_ref(item, inverse, owner)
-        hook = _hook(owner)
-        if hook is not None:
-            hook.collection_changed(owner, field.name, tuple(added), tuple(removed))
+        report_collection(owner, field.name, tuple(added), tuple(removed))
 
     # --- list API --------------------------------------------------------------------------
 

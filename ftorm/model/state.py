@@ -1,15 +1,21 @@
-"""Per-instance state, and the hooks a session uses to load and track entities.
+"""Per-instance state: values, the attached tracker and the dirty record. The only owner.
 
 Layout (chosen so that reading an attribute is an ordinary instance-dict load):
 
 - **Values** live in the instance ``__dict__`` under their Python names. An attribute that is
-  not in ``__dict__`` is *not loaded*. Fill a fresh instance with one ``__dict__.update`` —
-  `hydrate` does that — because filling it key by key makes later reads slower on 3.11/3.12.
+  not in ``__dict__`` is *not loaded*. A fresh instance is filled with one ``__dict__.update``
+  (`hydrate`), because filling it key by key makes later reads slower on 3.11/3.12.
 - **``__dict__["_ftorm_hook"]``** (absent until a session attaches one) is a `Tracker`.
 - **``__dict__["_ftorm_changes"]``** (absent until the first write) maps each attribute
   written since the last `mark_clean` to its value before that first write (`MISSING` when it
   had none). That is the whole dirty state: `changes` lists it, `rollback` restores it, and a
   write that puts the original value back removes the entry.
+
+Only this module reads or writes those two keys: `ftorm.model.relations` records writes with
+`record`, `record_write` and `report_write`, and the session builds and merges instances with
+`hydrate`, `refresh` and `set_committed`. Collections are wrapped in the model's
+``__ftorm_collection__`` type (`ftorm.model.relations.Related`), so this module never imports
+the relations module.
 
 Hooks for the session (``ftorm.session``):
 
@@ -29,7 +35,8 @@ Hooks for the session (``ftorm.session``):
    too (so `rollback` restores it), but the reference side is what carries the change to the
    server: a session can persist relationships from `Tracker.changed` on references alone.
 4. **After a commit** call `mark_clean`; to undo, `rollback`; to fold in server values (ids,
-   defaults, computed fields) without marking anything dirty, `merge`.
+   defaults, computed fields) without marking anything dirty, `merge` (or `refresh`, which
+   keeps the user's pending changes).
 """
 
 from __future__ import annotations
@@ -38,15 +45,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ftorm.errors import NotLoadedError
-from ftorm.model.fields import MISSING, Many, Ref
+from ftorm.model.fields import MISSING, Many
 
 if TYPE_CHECKING:
     from ftorm.model.base import Model
 
 __all__ = [
-    "CHANGES",
-    "HOOK",
     "MISSING",
+    "CollectionType",
     "Tracker",
     "attach",
     "changes",
@@ -60,14 +66,18 @@ __all__ = [
     "merge",
     "not_loaded",
     "record",
+    "record_write",
+    "refresh",
+    "report_collection",
+    "report_write",
     "rollback",
     "set_committed",
 ]
 
-HOOK = "_ftorm_hook"
+_HOOK = "_ftorm_hook"
 """Instance ``__dict__`` key of the attached `Tracker`."""
 
-CHANGES = "_ftorm_changes"
+_CHANGES = "_ftorm_changes"
 """Instance ``__dict__`` key of the ``{name: original value}`` dirty record."""
 
 M = TypeVar("M", bound="Model")
@@ -94,40 +104,48 @@ class Tracker(Protocol):
         ...
 
 
+class CollectionType(Protocol):
+    """The list type a model holds its collections in (``Model.__ftorm_collection__``)."""
+
+    def __call__(self, items: Iterable[Any], owner: Model, field: Many[Any], /) -> list[Any]:
+        """A collection of ``items`` for ``owner.<field>``."""
+        ...
+
+
+# --- building instances -------------------------------------------------------------------
+
+
 def hydrate(cls: type[M], values: Mapping[str, object], hook: Tracker | None = None) -> M:
     """A new instance of ``cls`` holding ``values`` (Python names), loaded and clean.
 
     No validation and no constructor: this is how a session builds entities from rows. The
-    values go in with one ``__dict__.update``. `ftorm.model.relations.Related` values for
-    collections should be built with ``Related(items, owner, field)`` by the caller, or set
-    afterwards with `set_committed`.
+    values go in with one ``__dict__.update``. Collection values must already be collections
+    of the model (``__ftorm_collection__``); or set them afterwards with `set_committed`.
     """
     obj = cls.__new__(cls)
-    if hook is None:
-        vars(obj).update(values)
-    else:
-        data = dict(values)
-        data[HOOK] = hook
-        vars(obj).update(data)
+    data = obj.__dict__
+    data.update(values)
+    if hook is not None:
+        data[_HOOK] = hook
     return obj
 
 
 def attach(obj: Model, hook: Tracker | None) -> None:
     """Attach ``hook`` to ``obj`` (None detaches)."""
     if hook is None:
-        vars(obj).pop(HOOK, None)
+        vars(obj).pop(_HOOK, None)
     else:
-        vars(obj)[HOOK] = hook
+        vars(obj)[_HOOK] = hook
 
 
 def detach(obj: Model) -> None:
     """Remove the tracker from ``obj``."""
-    vars(obj).pop(HOOK, None)
+    vars(obj).pop(_HOOK, None)
 
 
 def hook_of(obj: Model) -> Tracker | None:
     """The tracker attached to ``obj``, if any."""
-    hook: Tracker | None = vars(obj).get(HOOK)
+    hook: Tracker | None = vars(obj).get(_HOOK)
     return hook
 
 
@@ -142,29 +160,59 @@ def loaded(obj: Model) -> tuple[str, ...]:
     return tuple(name for name in type(obj).__ftorm_fields__ if name in data)
 
 
+# --- recording writes ---------------------------------------------------------------------
+
+
 def record(obj: Model, name: str, old: object) -> None:
     """Remember ``old`` as the original value of ``name`` unless already recorded."""
     data = vars(obj)
-    found: dict[str, object] | None = data.get(CHANGES)
+    found: dict[str, object] | None = data.get(_CHANGES)
     if found is None:
-        data[CHANGES] = {name: old}
+        data[_CHANGES] = {name: old}
     elif name not in found:
         found[name] = old
 
 
-def forget_if_original(obj: Model, name: str, value: object, *, identity: bool) -> None:
-    """Drop the dirty record of ``name`` when ``value`` is its original value again."""
-    found: dict[str, object] | None = vars(obj).get(CHANGES)
-    if not found or name not in found:
-        return
-    original = found[name]
-    if original is value or (
-        not identity
-        and original is not MISSING
-        and type(original) is type(value)
-        and original == value
-    ):
-        del found[name]
+def record_write(
+    obj: Model, name: str, old: object, value: object, *, identity: bool = False
+) -> None:
+    """Record that ``obj.name`` went from ``old`` to ``value``.
+
+    The first write remembers ``old`` as the original; a write that puts the original back
+    forgets the entry. Values are compared by equality (same type), or by identity only when
+    ``identity`` is true (references: two equal entities are still different rows).
+    """
+    data: dict[str, Any] = obj.__dict__  # pyright: ignore[reportAssignmentType]
+    found: dict[str, object] | None = data.get(_CHANGES)
+    if found is None or name not in found:
+        if old is value or (not identity and type(old) is type(value) and old == value):
+            return  # no change
+        if found is None:
+            data[_CHANGES] = {name: old}
+        else:
+            found[name] = old
+    else:
+        original = found[name]
+        if original is value or (
+            not identity and type(original) is type(value) and original == value
+        ):
+            del found[name]
+
+
+def report_write(obj: Model, name: str, old: object, value: object) -> None:
+    """Tell ``obj``'s tracker, if any, that ``obj.name`` went from ``old`` to ``value``."""
+    hook: Tracker | None = obj.__dict__.get(_HOOK)
+    if hook is not None:
+        hook.changed(obj, name, old, value)
+
+
+def report_collection(
+    obj: Model, name: str, added: Sequence[Model], removed: Sequence[Model]
+) -> None:
+    """Tell ``obj``'s tracker, if any, that the collection ``obj.name`` changed."""
+    hook: Tracker | None = obj.__dict__.get(_HOOK)
+    if hook is not None:
+        hook.collection_changed(obj, name, added, removed)
 
 
 def changes(obj: Model) -> dict[str, object]:
@@ -172,18 +220,18 @@ def changes(obj: Model) -> dict[str, object]:
 
     For collections the original is a tuple of the elements; `MISSING` means "had no value".
     """
-    found: dict[str, object] | None = vars(obj).get(CHANGES)
+    found: dict[str, object] | None = vars(obj).get(_CHANGES)
     return dict(found) if found else {}
 
 
 def is_dirty(obj: Model) -> bool:
     """True when ``obj`` has changes not yet marked clean."""
-    return bool(vars(obj).get(CHANGES))
+    return bool(vars(obj).get(_CHANGES))
 
 
 def mark_clean(obj: Model) -> None:
     """Forget the recorded changes: the current values become the committed ones."""
-    vars(obj).pop(CHANGES, None)
+    vars(obj).pop(_CHANGES, None)
 
 
 def rollback(obj: Model) -> None:
@@ -192,9 +240,7 @@ def rollback(obj: Model) -> None:
     Only ``obj`` is touched: a session rolls back each of its dirty objects, which restores
     both sides of every relationship change.
     """
-    from ftorm.model.relations import Related
-
-    found: dict[str, object] | None = vars(obj).pop(CHANGES, None)
+    found: dict[str, object] | None = vars(obj).pop(_CHANGES, None)
     if not found:
         return
     data = vars(obj)
@@ -205,29 +251,37 @@ def rollback(obj: Model) -> None:
             continue
         field = fields.get(name)
         current = data.get(name)
-        if isinstance(field, Many) and isinstance(current, Related):
+        if isinstance(field, Many) and isinstance(current, list):
             list.__setitem__(current, slice(None), list(_items(original)))
         elif isinstance(field, Many):
-            data[name] = Related(_items(original), obj, field)
+            data[name] = _collection(obj, field, original)
         else:
             data[name] = original
+
+
+# --- storing loaded values ----------------------------------------------------------------
 
 
 def _items(value: object) -> Iterable[Any]:
     return value if isinstance(value, Iterable) else ()
 
 
+def _collection(obj: Model, field: Many[Any], value: object) -> list[Any]:
+    make: CollectionType = type(obj).__ftorm_collection__
+    return make(_items(value), obj, field)
+
+
 def set_committed(obj: Model, name: str, value: object) -> None:
     """Store a loaded value: no validation, not dirty, not reported, no relationship sync.
 
-    For collections pass the list of elements; it is wrapped in a
-    `ftorm.model.relations.Related` bound to ``obj``.
+    For collections pass the list of elements; it is wrapped in the model's collection type
+    (`ftorm.model.relations.Related`) bound to ``obj``.
     """
-    from ftorm.model.relations import Related
-
-    field = type(obj).__ftorm_fields__.get(name)
-    if isinstance(field, Many) and not isinstance(value, Related):
-        value = Related(_items(value), obj, field)
+    cls = type(obj)
+    field = cls.__ftorm_fields__.get(name)
+    collection: object = cls.__ftorm_collection__
+    if isinstance(field, Many) and type(value) is not collection:
+        value = _collection(obj, field, value)
     vars(obj)[name] = value
 
 
@@ -237,13 +291,35 @@ def merge(obj: Model, values: Mapping[str, object]) -> None:
         set_committed(obj, name, value)
 
 
+def refresh(
+    obj: Model, values: Mapping[str, object], collections: Mapping[str, object] | None = None
+) -> None:
+    """Fold values read again from the server into ``obj``, keeping its pending changes.
+
+    ``values`` are stored as they are, ``collections`` (lists of elements) with
+    `set_committed`; an attribute the user changed and has not committed is left alone.
+    """
+    data = obj.__dict__
+    changed: dict[str, object] = data.get(_CHANGES) or {}
+    if changed:
+        data.update({name: value for name, value in values.items() if name not in changed})
+    else:
+        data.update(values)
+    for name, items in (collections or {}).items():
+        if name not in changed:
+            set_committed(obj, name, items)
+
+
 def not_loaded(obj: Model, name: str) -> Any:
     """Called by ``Model.__getattr__`` for a field missing from ``obj.__dict__``.
 
-    Asks the attached tracker to load it; raises `NotLoadedError` otherwise.
+    Asks the attached tracker to load it.
+
+    Raises:
+        NotLoadedError: when there is no tracker or it did not load the value.
     """
     data = vars(obj)
-    hook: Tracker | None = data.get(HOOK)
+    hook: Tracker | None = data.get(_HOOK)
     if hook is not None and hook.load(obj, name) and name in data:
         return data[name]
     model = type(obj).__name__
@@ -254,9 +330,5 @@ def not_loaded(obj: Model, name: str) -> Any:
         )
     else:
         hint = "the session did not load it (select it or populate() it first)"
-    raise NotLoadedError(f"{model}.{name} is not loaded: {hint}")
-
-
-def is_reference(obj: Model, name: str) -> bool:
-    """True when ``name`` is a `Ref` field of ``obj``'s model."""
-    return isinstance(type(obj).__ftorm_fields__.get(name), Ref)
+    msg = f"{model}.{name} is not loaded: {hint}"
+    raise NotLoadedError(msg)

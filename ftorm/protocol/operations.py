@@ -1,150 +1,186 @@
-"""Typed builders and validators of ftrack API operation objects.
+"""ftrack API operations as typed values: what a client sends, and what a server validates.
 
-Builders (`query`, `create`, `update`, `delete`, `query_schemas`,
-`query_server_information`) produce the dicts a batch is made of; `validate` checks a
-received operation's shape and returns it as one of the typed views below, raising
-`ftorm.errors.ValidationError` (or `ServerCompatibilityError` for an unknown action) with a
-message that says what is wrong.
+Each class is one action. A client builds them (``QueryOp("select name from Task")``), a
+transport turns a batch into JSON objects with `encode_batch` (``to_json`` of each), and a
+server turns each received JSON object back into the same class with `validate`, which raises
+`ftorm.errors.ValidationError` (or `ftorm.errors.ServerCompatibilityError` for an unknown
+action) with a message that says what is wrong. ``validate(op.to_json()) == op`` for every
+operation.
+
+A batch may also hold raw JSON objects (`RawOperation`) for actions ftorm does not model
+(``search``, ``reset_remote`` ...): `encode_batch` passes them through unchanged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar, TypeAlias
 
 import attrs
 
-from ftorm._typing import JSON, JSONObject, Operation
+from ftorm._typing import JSON, JSONObject
 from ftorm.errors import ServerCompatibilityError, ValidationError
 
 __all__ = [
-    "ACTIONS",
     "CreateOp",
     "DeleteOp",
+    "Operation",
+    "OperationLike",
     "QueryOp",
+    "RawOperation",
     "SchemasOp",
     "ServerInformationOp",
     "UpdateOp",
-    "ValidOperation",
-    "create",
-    "delete",
-    "invalid_action",
-    "query",
-    "query_schemas",
-    "query_server_information",
-    "update",
+    "encode_batch",
     "validate",
 ]
-
-ACTIONS = ("query_server_information", "query_schemas", "query", "create", "update", "delete")
-"""The actions ftorm's server implements."""
-
-
-# --- builders -----------------------------------------------------------------------------
-
-
-def query(expression: str) -> Operation:
-    """``{"action": "query", "expression": expression}``."""
-    return {"action": "query", "expression": expression}
-
-
-def query_schemas() -> Operation:
-    return {"action": "query_schemas"}
-
-
-def query_server_information(values: Sequence[str] | None = None) -> Operation:
-    operation: Operation = {"action": "query_server_information"}
-    if values is not None:
-        operation["values"] = list(values)
-    return operation
-
-
-def create(
-    entity_type: str, data: Mapping[str, JSON], key: Sequence[str] | None = None
-) -> Operation:
-    """A create; ``data`` should already be encoded (`ftorm.protocol.codec.encode`)."""
-    operation: Operation = {
-        "action": "create",
-        "entity_type": entity_type,
-        "entity_data": {"__entity_type__": entity_type, **data},
-    }
-    if key is not None:
-        operation["entity_key"] = [str(k) for k in key]
-    return operation
-
-
-def update(entity_type: str, key: Sequence[str], data: Mapping[str, JSON]) -> Operation:
-    return {
-        "action": "update",
-        "entity_type": entity_type,
-        "entity_key": [str(k) for k in key],
-        "entity_data": {"__entity_type__": entity_type, **data},
-    }
-
-
-def delete(entity_type: str, key: Sequence[str]) -> Operation:
-    return {"action": "delete", "entity_type": entity_type, "entity_key": [str(k) for k in key]}
-
-
-# --- validated views ----------------------------------------------------------------------
 
 
 @attrs.frozen(slots=True)
 class ServerInformationOp:
+    """``query_server_information``: the server's version, schema hash and settings."""
+
+    action: ClassVar[str] = "query_server_information"
+
     values: tuple[str, ...] | None = None
+    """The keys to answer (``version`` always comes back); None for all of them."""
+
+    def to_json(self) -> JSONObject:
+        """The operation as a JSON object."""
+        if self.values is None:
+            return {"action": self.action}
+        return {"action": self.action, "values": list(self.values)}
 
 
 @attrs.frozen(slots=True)
 class SchemasOp:
-    pass
+    """``query_schemas``: the server's entity schemas."""
+
+    action: ClassVar[str] = "query_schemas"
+
+    def to_json(self) -> JSONObject:
+        """The operation as a JSON object."""
+        return {"action": self.action}
 
 
 @attrs.frozen(slots=True)
 class QueryOp:
+    """``query``: run one query expression (rendered from an `ftorm.query.ast.Select`)."""
+
+    action: ClassVar[str] = "query"
+
     expression: str
+    """The query text."""
+
+    def to_json(self) -> JSONObject:
+        """The operation as a JSON object."""
+        return {"action": self.action, "expression": self.expression}
 
 
 @attrs.frozen(slots=True)
 class CreateOp:
+    """``create``: a new entity; ``data`` is its ``entity_data``, ``__entity_type__`` included."""
+
+    action: ClassVar[str] = "create"
+
     entity_type: str
+    """The schema id of the entity's type."""
     data: JSONObject
+    """The encoded attribute values (`ftorm.protocol.codec.encode`)."""
     key: tuple[str, ...] | None = None
+    """The primary key values, when the client made them."""
+
+    def to_json(self) -> JSONObject:
+        """The operation as a JSON object."""
+        operation: JSONObject = {
+            "action": self.action,
+            "entity_type": self.entity_type,
+            "entity_data": self.data,
+        }
+        if self.key is not None:
+            operation["entity_key"] = list(self.key)
+        return operation
 
 
 @attrs.frozen(slots=True)
 class UpdateOp:
+    """``update``: changed attributes of one entity (``data`` with ``__entity_type__``)."""
+
+    action: ClassVar[str] = "update"
+
     entity_type: str
+    """The schema id of the entity's type."""
     key: tuple[str, ...]
+    """The primary key values."""
     data: JSONObject
+    """The encoded changed attribute values."""
+
+    def to_json(self) -> JSONObject:
+        """The operation as a JSON object."""
+        return {
+            "action": self.action,
+            "entity_type": self.entity_type,
+            "entity_key": list(self.key),
+            "entity_data": self.data,
+        }
 
 
 @attrs.frozen(slots=True)
 class DeleteOp:
+    """``delete``: one entity."""
+
+    action: ClassVar[str] = "delete"
+
     entity_type: str
+    """The schema id of the entity's type."""
     key: tuple[str, ...]
+    """The primary key values."""
+
+    def to_json(self) -> JSONObject:
+        """The operation as a JSON object."""
+        return {
+            "action": self.action,
+            "entity_type": self.entity_type,
+            "entity_key": list(self.key),
+        }
 
 
-ValidOperation = ServerInformationOp | SchemasOp | QueryOp | CreateOp | UpdateOp | DeleteOp
+Operation: TypeAlias = ServerInformationOp | SchemasOp | QueryOp | CreateOp | UpdateOp | DeleteOp
+"""One typed operation."""
+
+RawOperation: TypeAlias = Mapping[str, JSON]
+"""An operation as a JSON object, for actions without a typed class."""
+
+OperationLike: TypeAlias = Operation | RawOperation
+"""What a batch may hold."""
+
+_TYPED = (ServerInformationOp, SchemasOp, QueryOp, CreateOp, UpdateOp, DeleteOp)
 
 
-def invalid_action(action: object) -> ServerCompatibilityError:
+def encode_batch(operations: Sequence[OperationLike]) -> list[JSONObject]:
+    """The batch as JSON objects: ``to_json()`` of typed operations, raw ones as they are."""
+    return [op.to_json() if isinstance(op, _TYPED) else dict(op) for op in operations]
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def _invalid_action(action: object) -> ServerCompatibilityError:
     """ftrack's answer to an action it does not know (the client matches this text)."""
-    return ServerCompatibilityError(f"Invalid action u'{action}'", exception="ServerError")
+    msg = f"Invalid action u'{action}'"
+    return ServerCompatibilityError(msg, exception="ServerError")
 
 
 def _string(operation: Mapping[str, Any], name: str) -> str:
     value = operation.get(name)
     if not isinstance(value, str) or not value:
-        raise ValidationError(
-            f"{operation.get('action')}: {name!r} must be a non-empty string, got {value!r}"
-        )
+        msg = f"{operation.get('action')}: {name!r} must be a non-empty string, got {value!r}"
+        raise ValidationError(msg)
     return value
 
 
-def _key(operation: Mapping[str, Any], required: bool) -> tuple[str, ...] | None:
+def _key(operation: Mapping[str, Any]) -> tuple[str, ...]:
     value = operation.get("entity_key")
-    if value is None and not required:
-        return None
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return (str(value),)
     if (
@@ -153,48 +189,58 @@ def _key(operation: Mapping[str, Any], required: bool) -> tuple[str, ...] | None
         and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value)
     ):
         return tuple(str(v) for v in value)
-    raise ValidationError(
+    msg = (
         f"{operation.get('action')}: 'entity_key' must be a list of primary key values, "
         f"got {value!r}"
     )
+    raise ValidationError(msg)
 
 
 def _data(operation: Mapping[str, Any]) -> JSONObject:
     value = operation.get("entity_data", {})
     if not isinstance(value, dict):
-        raise ValidationError(
-            f"{operation.get('action')}: 'entity_data' must be an object, got {value!r}"
-        )
+        msg = f"{operation.get('action')}: 'entity_data' must be an object, got {value!r}"
+        raise ValidationError(msg)
     return value
 
 
-def validate(operation: JSON) -> ValidOperation:
-    """Check one received operation and return its typed view."""
+def _values(operation: Mapping[str, Any]) -> tuple[str, ...] | None:
+    values = operation.get("values")
+    if values is None:
+        return None
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        msg = f"'values' must be a list of strings, got {values!r}"
+        raise ValidationError(msg)
+    return tuple(values)
+
+
+def validate(operation: JSON) -> Operation:
+    """Check one received operation and return it as its typed class.
+
+    Raises:
+        ValidationError: when a field is missing or has the wrong shape.
+        ServerCompatibilityError: for an action ftorm's server does not implement.
+    """
     if not isinstance(operation, dict):
-        raise ValidationError(f"an operation must be a JSON object, got {operation!r}")
+        msg = f"an operation must be a JSON object, got {operation!r}"
+        raise ValidationError(msg)
     action = operation.get("action")
     if not isinstance(action, str):
-        raise ValidationError(f"an operation needs an 'action' string, got {action!r}")
+        msg = f"an operation needs an 'action' string, got {action!r}"
+        raise ValidationError(msg)
     if action == "query":
         return QueryOp(_string(operation, "expression"))
     if action == "create":
-        key = _key(operation, required=False)
+        key = _key(operation) if operation.get("entity_key") is not None else None
         return CreateOp(_string(operation, "entity_type"), _data(operation), key)
     if action == "update":
-        key = _key(operation, required=True)
-        assert key is not None
+        key = _key(operation)
         return UpdateOp(_string(operation, "entity_type"), key, _data(operation))
     if action == "delete":
-        key = _key(operation, required=True)
-        assert key is not None
+        key = _key(operation)
         return DeleteOp(_string(operation, "entity_type"), key)
     if action == "query_schemas":
         return SchemasOp()
     if action == "query_server_information":
-        values = operation.get("values")
-        if values is None:
-            return ServerInformationOp()
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise ValidationError(f"'values' must be a list of strings, got {values!r}")
-        return ServerInformationOp(tuple(values))
-    raise invalid_action(action)
+        return ServerInformationOp(_values(operation))
+    raise _invalid_action(action)

@@ -10,7 +10,7 @@ and is bounded by the session: `clear` (called by ``Session.close``) drops every
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ftorm.model.base import Model
@@ -20,19 +20,21 @@ __all__ = ["IdentityMap", "family_of", "identity_key"]
 IdentityKey = tuple[str, object]
 """``(family, key)``: the key is the id string for single keys, a tuple of strings otherwise."""
 
-_FAMILIES: dict[type[Any], str] = {}
-
 
 def family_of(cls: type[Model]) -> str:
-    """The entity name of the topmost entity model above ``cls`` (itself if none)."""
-    found = _FAMILIES.get(cls)
+    """The entity name of the topmost entity model above ``cls`` (itself if none).
+
+    Computed once per class and kept on the class (``__ftorm_cache__``).
+    """
+    cache = cls.__ftorm_cache__
+    found: str | None = cache.get("family")
     if found is None:
         found = cls.__ftorm_entity__ or cls.__name__
         for base in cls.__mro__:
             entity = base.__dict__.get("__ftorm_entity__")
             if isinstance(entity, str):
                 found = entity
-        _FAMILIES[cls] = found
+        cache["family"] = found
     return found
 
 
@@ -57,12 +59,15 @@ class IdentityMap:
         return self._objects
 
     def get(self, key: IdentityKey) -> Model | None:
+        """The object held under ``key``, or None."""
         return self._objects.get(key)
 
     def add(self, key: IdentityKey, obj: Model) -> None:
+        """Hold ``obj`` under ``key``."""
         self._objects[key] = obj
 
     def discard(self, key: IdentityKey) -> None:
+        """Stop holding whatever is under ``key``."""
         self._objects.pop(key, None)
 
     def __len__(self) -> int:
@@ -75,4 +80,5 @@ class IdentityMap:
         return key in self._objects
 
     def clear(self) -> None:
+        """Forget every object."""
         self._objects.clear()

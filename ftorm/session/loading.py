@@ -8,34 +8,34 @@ response (later occurrences sent as bare references) resolves to the same object
 Merging never overwrites an attribute the user changed and has not committed yet.
 
 `encode_entity` and `reference` go the other way, for create and update payloads.
+
+What hydration needs to know about a model class (`ClassInfo`) is computed once and kept on
+the class itself, so classes built for one session's schema go away with that session.
 """
 
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
-import arrow
-
-from ftorm._typing import JSON, JSONObject
+from ftorm._typing import JSONObject
 from ftorm.errors import UnknownTypeError
 from ftorm.model.fields import MISSING, Many, Ref
-from ftorm.model.state import CHANGES, HOOK, Tracker, set_committed
-from ftorm.protocol.codec import encode, format_datetime, parse_date, parse_datetime
+from ftorm.model.state import Tracker, hydrate, refresh, set_committed
+from ftorm.protocol.codec import ENTITY_TYPE, decode_value, encode, entity_reference
 from ftorm.session.identity import IdentityMap, family_of
 
 if TYPE_CHECKING:
     from ftorm.model.base import Model
 
-__all__ = ["ClassInfo", "Hydrator", "class_info", "decode_value", "encode_value", "reference"]
+__all__ = ["ClassInfo", "Hydrator", "class_info", "encode_entity", "reference"]
 
 
 class ClassInfo:
     """What hydration needs to know about one model class, computed once."""
 
     __slots__ = (
-        "cls",
         "family",
         "manys",
         "pk_keys",
@@ -48,11 +48,14 @@ class ClassInfo:
     )
 
     def __init__(self, cls: type[Model]) -> None:
-        self.cls = cls
-        self.family = family_of(cls)
+        self.family: str = family_of(cls)
+        """The identity-map family of the class."""
         self.scalars: dict[str, str] = {}
+        """Wire key -> Python name of every scalar attribute."""
         self.refs: dict[str, str] = {}
+        """Wire key -> Python name of every reference."""
         self.manys: dict[str, str] = {}
+        """Wire key -> Python name of every collection."""
         for name, field in cls.__ftorm_fields__.items():
             if isinstance(field, Many):
                 self.manys[field.key] = name
@@ -60,22 +63,24 @@ class ClassInfo:
                 self.refs[field.key] = name
             else:
                 self.scalars[field.key] = name
-        self.pk_names = cls.__ftorm_primary_key__
+        self.pk_names: tuple[str, ...] = cls.__ftorm_primary_key__
+        """Python names of the primary key attributes."""
         fields = cls.__ftorm_fields__
-        self.pk_keys = tuple(fields[name].key for name in self.pk_names)
+        self.pk_keys: tuple[str, ...] = tuple(fields[name].key for name in self.pk_names)
+        """Wire keys of the primary key attributes."""
         # Keys that can be copied into the instance dict as they are.
-        self.plain = frozenset(
+        self.plain: frozenset[str] = frozenset(
             {"__entity_type__"} | {key for key, name in self.scalars.items() if key == name}
         )
         # Columns whose values repeat across rows (foreign keys, discriminators): one string
         # object per distinct value instead of one per row.
-        self.pooled = tuple(
+        self.pooled: tuple[str, ...] = tuple(
             key
             for key in self.scalars
             if key not in self.pk_keys and key.endswith(("_id", "_type"))
         )
         # Plain keys whose values may come as {"__type__": "datetime", ...} objects.
-        self.typed = tuple(
+        self.typed: tuple[str, ...] = tuple(
             key
             for key, name in self.scalars.items()
             if key == name and _may_be_typed(fields[name].annotated_type())
@@ -94,32 +99,13 @@ def _may_be_typed(annotation: Any) -> bool:
     return not members or any(_may_be_typed(member) for member in members)
 
 
-_INFO: dict[type[Any], ClassInfo] = {}
-
-
 def class_info(cls: type[Model]) -> ClassInfo:
-    info = _INFO.get(cls)
+    """The `ClassInfo` of ``cls`` (computed on first use, kept on the class)."""
+    cache = cls.__ftorm_cache__
+    info: ClassInfo | None = cache.get("info")
     if info is None:
-        info = _INFO[cls] = ClassInfo(cls)
+        info = cache["info"] = ClassInfo(cls)
     return info
-
-
-def decode_value(value: Mapping[str, Any]) -> Any:
-    """A ``{"__type__": ...}`` wire value as a Python value (datetimes and dates as Arrow)."""
-    kind = value.get("__type__")
-    if kind == "datetime":
-        return arrow.Arrow.fromdatetime(parse_datetime(str(value.get("value"))))
-    if kind == "date":
-        day = parse_date(str(value.get("value")))
-        return arrow.Arrow(day.year, day.month, day.day)
-    return value
-
-
-def encode_value(value: object) -> JSON:
-    """A Python attribute value as it goes on the wire."""
-    if isinstance(value, arrow.Arrow):
-        return {"__type__": "datetime", "value": format_datetime(value.datetime)}
-    return encode(value)
 
 
 def reference(obj: Model) -> JSONObject:
@@ -127,10 +113,8 @@ def reference(obj: Model) -> JSONObject:
     cls = type(obj)
     info = class_info(cls)
     data = obj.__dict__
-    ref: JSONObject = {"__entity_type__": cls.__ftorm_entity__}
-    for name, key in zip(info.pk_names, info.pk_keys, strict=True):
-        ref[key] = data.get(name)
-    return ref
+    key = {k: data.get(name) for name, k in zip(info.pk_names, info.pk_keys, strict=True)}
+    return entity_reference(cls.__ftorm_entity__ or "", key)
 
 
 class Hydrator:
@@ -144,29 +128,41 @@ class Hydrator:
         identity: IdentityMap,
         hook: Tracker,
     ) -> None:
-        self.types = types
-        self.identity = identity
-        self.hook = hook
-        self.count = 0  # entity objects read, for session.stats
-        self._classes: dict[str, type[Model]] = {}
+        self.types: Callable[[str], type[Model] | None] = types
+        """The session's model class for an entity type name (None when unknown)."""
+        self.identity: IdentityMap = identity
+        """The session's identity map."""
+        self.hook: Tracker = hook
+        """The tracker attached to every instance built."""
+        self.count: int = 0
+        """Entity objects read so far (for ``session.stats``)."""
+        self._classes: dict[str, tuple[type[Model], ClassInfo]] = {}
         self._pool: dict[str, str] = {}
         self._objects = identity.objects
 
     def all(self, items: Iterable[Any]) -> list[Model]:
+        """The instances for a list of wire entities."""
         entity = self.entity
         return [entity(item) for item in items]
 
-    def entity(self, data: dict[str, Any]) -> Model:
-        """The instance for one wire entity (created, or merged into the existing one)."""
+    def _class(self, type_name: object) -> tuple[type[Model], ClassInfo]:
+        cls = self.types(type_name) if isinstance(type_name, str) else None
+        if cls is None or not isinstance(type_name, str):
+            msg = f"the server sent an entity of unknown type {type_name!r}"
+            raise UnknownTypeError(msg)
+        found = self._classes[type_name] = (cls, class_info(cls))
+        return found
+
+    def entity(self, data: dict[str, Any], into: Model | None = None) -> Model:
+        """The instance for one wire entity (created, or merged into the existing one).
+
+        ``into`` names the instance to merge into (a commit's echo, paired with the object
+        it was sent for) instead of looking it up by key.
+        """
         self.count += 1
-        type_name = data.get("__entity_type__")
-        cls = self._classes.get(type_name)  # type: ignore[arg-type]
-        if cls is None:
-            cls = self.types(type_name) if isinstance(type_name, str) else None
-            if cls is None:
-                raise UnknownTypeError(f"the server sent an entity of unknown type {type_name!r}")
-            self._classes[type_name] = cls  # type: ignore[index]
-        info = _INFO.get(cls) or class_info(cls)
+        type_name = data.get(ENTITY_TYPE)
+        found = self._classes.get(type_name)  # type: ignore[arg-type]
+        cls, info = found if found is not None else self._class(type_name)
         pk_keys = info.pk_keys
         if len(pk_keys) == 1:
             key: object = data.get(pk_keys[0])
@@ -176,7 +172,7 @@ class Hydrator:
             key = tuple(str(data.get(k)) for k in pk_keys)
         identity_key = (info.family, key)
         objects = self._objects
-        obj = objects.get(identity_key)
+        obj = objects.get(identity_key) if into is None else into
         # Fast path: a new row made only of plain scalar values (no relations).
         if obj is None and info.plain.issuperset(data):
             for typed in info.typed:
@@ -189,12 +185,8 @@ class Hydrator:
                 value = get(pooled)
                 if type(value) is str:
                     data[pooled] = share(value, value)
-            obj = cls.__new__(cls)
-            state = obj.__dict__
-            state.update(data)
-            del state["__entity_type__"]
-            state[HOOK] = self.hook
-            objects[identity_key] = obj
+            del data[ENTITY_TYPE]
+            obj = objects[identity_key] = hydrate(cls, data, self.hook)
             return obj
         values: dict[str, Any] = {}
         collections: dict[str, list[Model]] = {}
@@ -212,21 +204,12 @@ class Hydrator:
             if name is not None:
                 collections[name] = [self.entity(item) for item in value or ()]
         if obj is None:
-            obj = cls.__new__(cls)
-            values[HOOK] = self.hook
-            obj.__dict__.update(values)
+            obj = hydrate(cls, values, self.hook)
             self.identity.add(identity_key, obj)
-        else:
-            changed: dict[str, object] = obj.__dict__.get(CHANGES) or {}
-            state = obj.__dict__
-            for name, value in values.items():
-                if name not in changed:
-                    state[name] = value
-        if collections:
-            changed = obj.__dict__.get(CHANGES) or {}
             for name, items in collections.items():
-                if name not in changed:
-                    set_committed(obj, name, items)
+                set_committed(obj, name, items)
+        else:
+            refresh(obj, values, collections)
         return obj
 
 
@@ -235,7 +218,7 @@ def encode_entity(obj: Model, names: Iterable[str]) -> JSONObject:
     cls = type(obj)
     fields = cls.__ftorm_fields__
     data = obj.__dict__
-    payload: JSONObject = {"__entity_type__": cls.__ftorm_entity__}
+    payload: JSONObject = {ENTITY_TYPE: cls.__ftorm_entity__}
     for name in names:
         if name not in data:
             continue
@@ -246,5 +229,5 @@ def encode_entity(obj: Model, names: Iterable[str]) -> JSONObject:
         elif isinstance(field, Ref):
             payload[field.key] = None if value is None else reference(value)
         else:
-            payload[field.key] = encode_value(value)
+            payload[field.key] = encode(value)
     return payload

@@ -8,44 +8,34 @@ attributes lazily (or refuses to, with ``lazy="raise"``) or eagerly (``select``,
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import attrs
 
-from ftorm._typing import JSON, Operation, Transport
+from ftorm._typing import JSON
 from ftorm.errors import (
-    ConnectError,
     InvalidValueError,
     NotLoadedError,
     SessionClosedError,
-    UnknownTypeError,
 )
 from ftorm.model.base import Model
-from ftorm.model.dynamic import build_models
 from ftorm.model.fields import Many, Ref
-from ftorm.model.registry import REGISTRY
-from ftorm.model.state import (
-    attach,
-    detach,
-    hook_of,
-    mark_clean,
-    rollback,
-)
-from ftorm.query import ast
+from ftorm.model.state import attach, detach, hook_of, mark_clean, rollback
+from ftorm.protocol.operations import CreateOp, OperationLike, QueryOp, UpdateOp
 from ftorm.query.builder import Query
 from ftorm.query.parser import parse
-from ftorm.query.render import quote
-from ftorm.schema.load import load_schema
 from ftorm.schema.types import Schema
+from ftorm.session.catalog import Catalog
 from ftorm.session.identity import IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
+from ftorm.session.queries import by_key, by_keys, expand, key_of, pageable
 from ftorm.session.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from ftorm.server.handlers import Server
+    from ftorm.transport.base import Transport
 
 __all__ = ["Session", "Stats"]
 
@@ -64,19 +54,6 @@ class Stats:
     """Operations in those batches."""
     entities: int = 0
     """Entity objects received from the server (full ones and references)."""
-
-
-def _key_criteria(cls: type[Model], obj_keys: Iterable[Mapping[str, object]]) -> str:
-    info = class_info(cls)
-    rows = list(obj_keys)
-    if len(info.pk_keys) == 1:
-        key = info.pk_keys[0]
-        values = ", ".join(quote(str(row[key])) for row in rows)
-        return f"{key} in ({values})"
-    parts = []
-    for row in rows:
-        parts.append("(" + " and ".join(f"{k} is {quote(str(row[k]))}" for k in info.pk_keys) + ")")
-    return " or ".join(parts)
 
 
 class Session:
@@ -108,7 +85,9 @@ class Session:
         if not isinstance(page_size, int) or page_size < 1:
             raise InvalidValueError(f"page_size must be a positive int, not {page_size!r}")
         if transport is None:
-            transport = self._http_transport(
+            from ftorm.session.connect import http_transport
+
+            transport = http_transport(
                 server_url,
                 api_user,
                 api_key,
@@ -117,46 +96,20 @@ class Session:
                 retries=retries,
             )
         self._transport = transport
-        self.lazy = lazy
-        self.page_size = page_size
-        self.stats = Stats()
-        self._models = dict(models) if models is not None else None
+        self.lazy: Literal["select", "raise"] = lazy
+        """``"select"`` loads a missing attribute with one query; ``"raise"`` refuses."""
+        self.page_size: int = page_size
+        """Rows per query request when iterating (unless a query asks for its own)."""
+        self.stats: Stats = Stats()
+        """Running totals: requests, operations and entities received."""
+        self._catalog = Catalog(self.call, models)
+        self._type = self._catalog.class_of
+        self._default_projections = self._catalog.default_projections
         self._identity = IdentityMap()
-        self._hydrator = Hydrator(self._type_or_none, self._identity, self)
+        self._hydrator = Hydrator(self._catalog.class_or_none, self._identity, self)
         self._work = UnitOfWork()
-        self._schema: Schema | None = None
-        self._types: dict[str, type[Model]] | None = None
-        self._server_information: dict[str, Any] | None = None
         self._closed = False
-        self._owned: Any = None  # an embedded server this session started
-
-    @staticmethod
-    def _http_transport(
-        server_url: str | None,
-        api_user: str | None,
-        api_key: str | None,
-        **options: Any,
-    ) -> Transport:
-        from ftorm.transport.http import HttpTransport
-
-        server_url = server_url or os.environ.get("FTRACK_SERVER")
-        api_user = api_user or os.environ.get("FTRACK_API_USER")
-        api_key = api_key or os.environ.get("FTRACK_API_KEY")
-        missing = [
-            name
-            for name, value in (
-                ("server_url / FTRACK_SERVER", server_url),
-                ("api_user / FTRACK_API_USER", api_user),
-                ("api_key / FTRACK_API_KEY", api_key),
-            )
-            if not value
-        ]
-        if missing:
-            raise ConnectError(
-                "cannot connect: missing " + ", ".join(missing) + " (or use Session.local())"
-            )
-        assert server_url and api_user and api_key
-        return HttpTransport(server_url, api_user, api_key, **options)
+        self._local_server: Server | None = None
 
     @classmethod
     def local(
@@ -173,8 +126,22 @@ class Session:
 
         server = Server(schema, database=path, api_user=api_user)
         session = cls(transport=InProcessTransport(server), **options)
-        session._owned = server
+        session._local_server = server
         return session
+
+    @property
+    def local_server(self) -> Server | None:
+        """The embedded server `local` started for this session (None for other sessions).
+
+        More sessions can share it: ``Session(transport=InProcessTransport(server))``. It
+        is closed with this session.
+        """
+        return self._local_server
+
+    @property
+    def transport(self) -> Transport:
+        """The transport this session sends its batches through."""
+        return self._transport
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -188,12 +155,13 @@ class Session:
         self._work.clear()
         self._closed = True
         self._transport.close()
-        if self._owned is not None:
-            self._owned.close()
-            self._owned = None
+        if self._local_server is not None:
+            self._local_server.close()
+            self._local_server = None
 
     @property
     def closed(self) -> bool:
+        """True after `close`."""
         return self._closed
 
     def __enter__(self) -> Session:
@@ -206,35 +174,33 @@ class Session:
         state = "closed" if self._closed else f"{len(self._identity)} objects"
         return f"<Session {state}, {self.stats.requests} requests>"
 
-    def call(self, operations: list[Operation]) -> list[JSON]:
-        """Send a raw batch of operations (one request); returns one result per operation."""
-        if self._closed:
-            raise SessionClosedError("the session is closed")
+    def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
+        """Send a raw batch (one request); returns one result per operation.
+
+        The batch holds typed operations (`ftorm.protocol.operations`) or plain JSON objects
+        such as ``{"action": "query", "expression": "Task"}``.
+
+        Raises:
+            SessionClosedError: after `close`.
+            ServerError: when the server answers with an error (a subclass by kind).
+            ConnectError: when the server cannot be reached.
+        """
+        self._check_open()
         self.stats.requests += 1
         self.stats.operations += len(operations)
         return self._transport.call(operations)
 
     # --- schema and types ------------------------------------------------------------------
 
-    def _load_schema(self) -> Schema:
-        if self._schema is None:
-            info, documents = self.call(
-                [{"action": "query_server_information"}, {"action": "query_schemas"}]
-            )
-            self._server_information = info if isinstance(info, dict) else {}
-            self._schema = load_schema(documents)
-        return self._schema
-
     @property
     def schema(self) -> Schema:
         """The server's schema (fetched on first use)."""
-        return self._load_schema()
+        return self._catalog.schema
 
     @property
     def server_information(self) -> dict[str, Any]:
         """The server's ``query_server_information`` answer."""
-        self._load_schema()
-        return dict(self._server_information or {})
+        return self._catalog.server_information
 
     @property
     def types(self) -> Mapping[str, type[Model]]:
@@ -243,33 +209,7 @@ class Session:
         Generated classes (``ftorm.models``, or ``models=`` given to the session) are used
         where they exist; classes for the other types are built from the served schema.
         """
-        if self._types is None:
-            schema = self._load_schema()
-            existing = self._models
-            if existing is None:
-                import ftorm.models  # noqa: F401 - registers the generated standard classes
-
-                existing = REGISTRY.classes()
-            known = {name: cls for name, cls in existing.items() if name in schema.types}
-            self._types = build_models(schema, existing=known)
-        return self._types
-
-    def _type_or_none(self, name: str) -> type[Model] | None:
-        return self.types.get(name)
-
-    def _type(self, name: str) -> type[Model]:
-        cls = self.types.get(name)
-        if cls is None:
-            raise UnknownTypeError(f"the server has no entity type {name!r}")
-        return cls
-
-    def _default_projections(self, cls: type[Model]) -> tuple[str, ...]:
-        entity = cls.__ftorm_entity__ or ""
-        found = self._load_schema().types.get(entity)
-        keys = class_info(cls).pk_keys
-        if found is None:
-            return keys
-        return tuple(dict.fromkeys((*keys, *found.default_projections)))
+        return self._catalog.types
 
     # --- queries ---------------------------------------------------------------------------
 
@@ -297,23 +237,14 @@ class Session:
         """Run ``query`` page by page (the `ftorm.query.builder.Executor` protocol)."""
         node = query.ast
         cls = self._type(node.entity_type)
-        if node.projections:
-            keys = [ast.Path.of(key) for key in class_info(cls).pk_keys]
-            projections = tuple(dict.fromkeys((*keys, *node.projections)))
-        else:
-            projections = tuple(ast.Path.of(p) for p in self._default_projections(cls))
-        order_by = node.order_by
-        if not order_by and not node.group_by:
-            order_by = tuple(ast.OrderItem(ast.Path.of(k)) for k in class_info(cls).pk_keys)
+        node = pageable(node, cls, self._default_projections)
         page = query.page_size_hint or self.page_size
         offset = node.offset or 0
         remaining = node.limit
         while remaining is None or remaining > 0:
             size = page if remaining is None else min(page, remaining)
-            request = attrs.evolve(
-                node, projections=projections, order_by=order_by, offset=offset, limit=size
-            )
-            result = self.call([{"action": "query", "expression": str(request)}])[0]
+            request = attrs.evolve(node, offset=offset, limit=size)
+            result = self.call([QueryOp(str(request))])[0]
             data = result.get("data") or []
             before = self._hydrator.count
             objects = self._hydrator.all(data)
@@ -336,15 +267,10 @@ class Session:
             return found  # type: ignore[return-value]
         info = class_info(cls)
         if len(values) != len(info.pk_keys):
-            raise InvalidValueError(
-                f"{cls.__name__} has the key ({', '.join(info.pk_keys)}); got {key!r}"
-            )
-        criteria = " and ".join(
-            f"{k} is {quote(str(v))}" for k, v in zip(info.pk_keys, values, strict=True)
-        )
-        text = f"{cls.__ftorm_entity__} where {criteria}"
-        results = list(self.query(text).limit(1))
-        return results[0] if results else None  # type: ignore[return-value]
+            msg = f"{cls.__name__} has the key ({', '.join(info.pk_keys)}); got {key!r}"
+            raise InvalidValueError(msg)
+        results = Query.from_ast(cls, by_key(cls, values), executor=self).limit(1).all()
+        return results[0] if results else None
 
     def populate(self, objects: Iterable[Model], *paths: object) -> None:
         """Load ``paths`` (``Task.status``, ``Task.status.name``, ``"parent.name"``) for every
@@ -359,60 +285,21 @@ class Session:
         by_type: dict[type[Model], list[Model]] = defaultdict(list)
         for obj in items:
             by_type[type(obj)].append(obj)
-        operations: list[Operation] = []
+        operations: list[QueryOp] = []
         for cls, group in by_type.items():
-            projections = [*class_info(cls).pk_keys]
-            for path in paths:
-                projections.extend(self._expand(cls, path))
-            select = ", ".join(dict.fromkeys(projections))
+            defaults = self._default_projections
+            projections = [p for path in paths for p in expand(cls, path, defaults)]
             for start in range(0, len(group), _CHUNK):
-                chunk = group[start : start + _CHUNK]
-                keys = [
-                    {key: obj.__dict__.get(name) for name, key in zip(
-                        class_info(cls).pk_names, class_info(cls).pk_keys, strict=True
-                    )}
-                    for obj in chunk
-                ]  # fmt: skip
-                operations.append(
-                    {
-                        "action": "query",
-                        "expression": f"select {select} from {cls.__ftorm_entity__} "
-                        f"where {_key_criteria(cls, keys)}",
-                    }
-                )
+                keys = [key_of(obj) for obj in group[start : start + _CHUNK]]
+                operations.append(QueryOp(str(by_keys(cls, projections, keys))))
         for result in self.call(operations):
-            before = self._hydrator.count
-            self._hydrator.all(result.get("data") or [])
-            self.stats.entities += self._hydrator.count - before
+            self._hydrate(result)
 
-    def _expand(self, cls: type[Model], path: object) -> list[str]:
-        """Projection texts for one populate path, relative to ``cls``."""
-        if isinstance(path, str):
-            node = ast.Path.of(path)
-        else:
-            found = getattr(path, "__ftorm_path__", None)
-            if callable(found):
-                found = found()
-            if not isinstance(found, ast.Path):
-                raise InvalidValueError(f"populate() takes attribute paths, not {path!r}")
-            node = found
-        current: type[Model] = cls
-        relation = False
-        for segment in node.segments:
-            fields = current.__ftorm_fields__
-            name = current.__ftorm_keys__.get(segment.name, segment.name)
-            field = fields.get(name)
-            if field is None:
-                # The path may be rooted at a base class of cls (``Context.parent``): fine.
-                relation = False
-                break
-            relation = isinstance(field, (Ref, Many))
-            if relation:
-                current = field.target  # type: ignore[attr-defined]
-        text = str(node)
-        if not relation:
-            return [text]
-        return [f"{text}.{p}" for p in self._default_projections(current)]
+    def _hydrate(self, result: JSON) -> None:
+        """Merge a query result's entities into the session."""
+        before = self._hydrator.count
+        self._hydrator.all(result.get("data") or [])
+        self.stats.entities += self._hydrator.count - before
 
     # --- the unit of work ------------------------------------------------------------------
 
@@ -438,7 +325,7 @@ class Session:
         if owner is not None:
             raise InvalidValueError(f"{obj!r} belongs to another session")
         info = class_info(type(obj))
-        values = tuple(obj.__dict__.get(name) for name in info.pk_names)
+        values = key_of(obj)
         if any(value is None for value in values):
             raise InvalidValueError(
                 f"{obj!r} has no primary key value ({', '.join(info.pk_names)}): set it first"
@@ -477,9 +364,7 @@ class Session:
         self._work.deleted[obj] = None
 
     def _forget(self, obj: Model) -> None:
-        info = class_info(type(obj))
-        values = tuple(obj.__dict__.get(name) for name in info.pk_names)
-        self._identity.discard(identity_key(type(obj), values))
+        self._identity.discard(identity_key(type(obj), key_of(obj)))
         self._unlink(obj)
         detach(obj)
 
@@ -512,16 +397,17 @@ class Session:
         if not work:
             return
         plan = work.plan()
-        results = self.call(plan.operations) if plan.operations else []
-        changed = len(plan.created) + len(plan.updated)
+        steps = plan.steps
+        results = self.call([operation for operation, _ in steps]) if steps else []
         for obj in (*work.new, *work.dirty, *work.touched):
             mark_clean(obj)
-        for result in results[:changed]:
-            data = result.get("data") if isinstance(result, dict) else None
-            if isinstance(data, dict) and "__entity_type__" in data:
-                before = self._hydrator.count
-                self._hydrator.entity(data)
-                self.stats.entities += self._hydrator.count - before
+        for (operation, obj), result in zip(steps, results, strict=True):
+            if isinstance(operation, (CreateOp, UpdateOp)):
+                data = result.get("data") if isinstance(result, dict) else None
+                if isinstance(data, dict) and "__entity_type__" in data:
+                    before = self._hydrator.count
+                    self._hydrator.entity(data, into=obj)
+                    self.stats.entities += self._hydrator.count - before
         for obj in plan.deleted:
             self._forget(obj)
         work.clear()
@@ -554,20 +440,12 @@ class Session:
                 f"select it in the query or call session.populate(objects, "
                 f"{cls.__name__}.{name})"
             )
-        info = class_info(cls)
-        projections = [*info.pk_keys, *self._expand(cls, field.key)]
-        keys = [{k: obj.__dict__.get(n) for n, k in zip(info.pk_names, info.pk_keys, strict=True)}]
-        text = (
-            f"select {', '.join(dict.fromkeys(projections))} from {cls.__ftorm_entity__} "
-            f"where {_key_criteria(cls, keys)}"
-        )
-        result = self.call([{"action": "query", "expression": text}])[0]
-        before = self._hydrator.count
-        self._hydrator.all(result.get("data") or [])
-        self.stats.entities += self._hydrator.count - before
+        request = by_keys(cls, expand(cls, field.key, self._default_projections), [key_of(obj)])
+        self._hydrate(self.call([QueryOp(str(request))])[0])
         return name in obj.__dict__
 
     def changed(self, obj: Model, name: str, old: object, new: object) -> None:
+        """Record that ``obj.name`` was written (`ftorm.model.state.Tracker`)."""
         work = self._work
         if obj not in work.new:
             work.dirty[obj] = None
@@ -579,6 +457,7 @@ class Session:
     def collection_changed(
         self, obj: Model, name: str, added: Sequence[Model], removed: Sequence[Model]
     ) -> None:
+        """Record that the collection ``obj.name`` changed (`ftorm.model.state.Tracker`)."""
         work = self._work
         field = type(obj).__ftorm_fields__.get(name)
         if obj not in work.new:

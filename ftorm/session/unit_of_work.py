@@ -9,6 +9,8 @@ turns the records into one batch:
    commit (the model layer keeps ``{name: original}`` per object, so nothing is diffed);
 3. deletes, children before parents.
 
+Each step of the plan pairs the operation with the object it was made for, so the server's
+answer to an operation is merged into that object by the pairing, never by list position.
 Planning looks only at the recorded objects, so its cost follows the number of changes, not
 the number of objects the session holds.
 """
@@ -18,32 +20,39 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ftorm._typing import Operation
 from ftorm.model.fields import Many, Ref
 from ftorm.model.state import changes
+from ftorm.protocol.operations import CreateOp, DeleteOp, UpdateOp
 from ftorm.session.loading import class_info, encode_entity
 
 if TYPE_CHECKING:
     from ftorm.model.base import Model
 
-__all__ = ["Plan", "UnitOfWork"]
+__all__ = ["Plan", "Step", "UnitOfWork"]
+
+
+Step = tuple[CreateOp | UpdateOp | DeleteOp, "Model"]
+"""One operation of a plan and the object it was made for."""
 
 
 class Plan:
-    """The batch `UnitOfWork.plan` made, with the objects each operation belongs to."""
+    """The batch `UnitOfWork.plan` made: (operation, object) steps in the order to send."""
 
-    __slots__ = ("created", "deleted", "operations", "updated")
+    __slots__ = ("steps",)
 
     def __init__(self) -> None:
-        self.operations: list[Operation] = []
-        self.created: list[Model] = []
-        self.updated: list[Model] = []
-        self.deleted: list[Model] = []
+        self.steps: list[Step] = []
+        """Creates parents first, then updates, then deletes children first."""
+
+    @property
+    def deleted(self) -> list[Model]:
+        """The objects the plan deletes."""
+        return [obj for operation, obj in self.steps if isinstance(operation, DeleteOp)]
 
 
-def _entity_key(obj: Model) -> list[str]:
+def _entity_key(obj: Model) -> tuple[str, ...]:
     data = obj.__dict__
-    return [str(data.get(name)) for name in class_info(type(obj)).pk_names]
+    return tuple(str(data.get(name)) for name in class_info(type(obj)).pk_names)
 
 
 def _sent_with_the_object(field: Any) -> bool:
@@ -68,16 +77,20 @@ class UnitOfWork:
 
     def __init__(self) -> None:
         self.new: dict[Model, None] = {}
+        """Objects added since the last commit (an ordered set)."""
         self.dirty: dict[Model, None] = {}
-        # Objects whose loaded collections changed as the other side of a reference change:
-        # nothing to send, but rollback and commit must reset them.
+        """Loaded objects with changed attributes."""
         self.touched: dict[Model, None] = {}
+        """Objects whose loaded collections changed as the other side of a reference change:
+        nothing to send, but rollback and commit must reset them."""
         self.deleted: dict[Model, None] = {}
+        """Objects to delete."""
 
     def __bool__(self) -> bool:
         return bool(self.new or self.dirty or self.touched or self.deleted)
 
     def clear(self) -> None:
+        """Forget every record (after a commit or a rollback)."""
         self.new.clear()
         self.dirty.clear()
         self.touched.clear()
@@ -86,7 +99,9 @@ class UnitOfWork:
     # --- planning --------------------------------------------------------------------------
 
     def plan(self) -> Plan:
+        """The batch for the recorded changes (see the module docstring)."""
         plan = Plan()
+        steps = plan.steps
         for obj in _parents_first(self.new):
             cls = type(obj)
             names = [
@@ -98,15 +113,7 @@ class UnitOfWork:
             ]
             payload = encode_entity(obj, names)
             _drop_shadowed_keys(obj, payload)
-            plan.operations.append(
-                {
-                    "action": "create",
-                    "entity_type": cls.__ftorm_entity__,
-                    "entity_key": _entity_key(obj),
-                    "entity_data": payload,
-                }
-            )
-            plan.created.append(obj)
+            steps.append((CreateOp(_entity_type(obj), payload, _entity_key(obj)), obj))
         for obj in self.dirty:
             if obj in self.deleted or obj in self.new:
                 continue
@@ -120,25 +127,15 @@ class UnitOfWork:
             ]
             if not names:
                 continue
-            plan.operations.append(
-                {
-                    "action": "update",
-                    "entity_type": type(obj).__ftorm_entity__,
-                    "entity_key": _entity_key(obj),
-                    "entity_data": encode_entity(obj, names),
-                }
-            )
-            plan.updated.append(obj)
+            payload = encode_entity(obj, names)
+            steps.append((UpdateOp(_entity_type(obj), _entity_key(obj), payload), obj))
         for obj in _children_first(self.deleted):
-            plan.operations.append(
-                {
-                    "action": "delete",
-                    "entity_type": type(obj).__ftorm_entity__,
-                    "entity_key": _entity_key(obj),
-                }
-            )
-            plan.deleted.append(obj)
+            steps.append((DeleteOp(_entity_type(obj), _entity_key(obj)), obj))
         return plan
+
+
+def _entity_type(obj: Model) -> str:
+    return type(obj).__ftorm_entity__ or ""
 
 
 def _references(obj: Model) -> Iterable[Model]:

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.exceptions
 
-from ftorm._typing import JSON, Operation
+from ftorm._typing import JSON
 from ftorm.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -37,6 +37,7 @@ from ftorm.errors import (
     TransportError,
     server_error_from_payload,
 )
+from ftorm.protocol.operations import OperationLike, encode_batch
 
 __all__ = ["READ_ACTIONS", "HttpTransport", "redact_url"]
 
@@ -100,13 +101,17 @@ class HttpTransport:
             raise ConfigurationError(
                 f"server_url must start with http:// or https://, got {redact_url(server_url)!r}"
             )
-        self.url = server_url.rstrip("/") + "/api"
-        self.display_url = redact_url(self.url)
+        self.url: str = server_url.rstrip("/") + "/api"
+        """The API endpoint, ``<server>/api``."""
+        self.display_url: str = redact_url(self.url)
         """`url` as shown in messages: without its password."""
         self._password = urlsplit(self.url).password
-        self.timeout = timeout
-        self.retries = max(0, retries)
-        self.backoff = backoff
+        self.timeout: float | tuple[float, float] = timeout
+        """Seconds to connect and to read (one number for both)."""
+        self.retries: int = max(0, retries)
+        """How many times a safe request is retried."""
+        self.backoff: float = backoff
+        """Seconds before the first retry, doubled for each next one."""
         self._sleep = sleep or time.sleep
         self._http = requests.Session()
         self._http.headers.update(
@@ -120,10 +125,18 @@ class HttpTransport:
             }
         )
 
-    def call(self, operations: list[Operation]) -> list[JSON]:
-        """Send one batch; return one result per operation, in order."""
-        body = json.dumps(operations, sort_keys=True).encode("utf-8")
-        read_only = all(op.get("action") in READ_ACTIONS for op in operations)
+    def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
+        """Send one batch; return one result per operation, in order.
+
+        Raises:
+            ConnectError: when the server cannot be reached (see the module docstring).
+            AuthenticationError: when the server refuses the credentials.
+            ServerError: when the server answers with an error object.
+            TransportError: for an answer that is not the expected list of results.
+        """
+        batch = encode_batch(operations)
+        body = json.dumps(batch, sort_keys=True).encode("utf-8")
+        read_only = all(op.get("action") in READ_ACTIONS for op in batch)
         attempt = 0
         while True:
             try:
@@ -199,4 +212,5 @@ class HttpTransport:
         return payload
 
     def close(self) -> None:
+        """Close the keep-alive connections."""
         self._http.close()

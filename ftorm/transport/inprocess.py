@@ -1,17 +1,19 @@
 """A transport that hands batches straight to an embedded `ftorm.server.handlers.Server`.
 
-No sockets, no JSON text: the batch goes through a JSON round trip of plain values only
-(so callers cannot share mutable objects with the server), and an error object is raised as
-the matching `ftorm.errors.ServerError` subclass, exactly as over HTTP.
+No sockets: the batch is encoded to JSON text and decoded again on the way in, and so is the
+answer on the way out, so the client and the server never share a mutable object. An error
+object is raised as the matching `ftorm.errors.ServerError` subclass, exactly as over HTTP.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ftorm._typing import JSON, Operation
+from ftorm._typing import JSON
 from ftorm.errors import SessionClosedError, ValidationError, server_error_from_payload
+from ftorm.protocol.operations import OperationLike, encode_batch
 
 if TYPE_CHECKING:
     from ftorm.server.handlers import Server
@@ -19,27 +21,50 @@ if TYPE_CHECKING:
 __all__ = ["InProcessTransport"]
 
 
+def _copy(value: Any, what: str) -> Any:
+    """``value`` through a JSON round trip: a copy made only of JSON values."""
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError) as error:
+        msg = f"the {what} is not JSON-encodable: {error}"
+        raise ValidationError(msg) from None
+
+
 class InProcessTransport:
-    """`ftorm._typing.Transport` over an in-process server."""
+    """`ftorm.transport.base.Transport` over an in-process server.
+
+    ``copy=False`` skips both JSON round trips; the caller then must not change what it sent
+    or received.
+    """
 
     def __init__(self, server: Server, *, copy: bool = True) -> None:
-        self.server = server
-        self.copy = copy
+        self.server: Server = server
+        """The embedded server the batches go to."""
+        self.copy: bool = copy
+        """Whether requests and answers go through a JSON round trip."""
         self._closed = False
 
-    def call(self, operations: list[Operation]) -> list[JSON]:
+    def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
+        """Run one batch on the server; one result per operation, in order.
+
+        Raises:
+            SessionClosedError: after `close`.
+            ValidationError: when the batch holds a value JSON cannot encode.
+            ServerError: when the server answers with an error object (a subclass by kind).
+        """
         if self._closed:
-            raise SessionClosedError("the transport is closed")
-        batch: Any = operations
+            msg = "the transport is closed"
+            raise SessionClosedError(msg)
+        batch: Any = encode_batch(operations)
         if self.copy:
-            try:
-                batch = json.loads(json.dumps(operations))
-            except (TypeError, ValueError) as error:
-                raise ValidationError(f"the batch is not JSON-encodable: {error}") from None
+            batch = _copy(batch, "batch")
         result = self.server.handle(batch)
         if isinstance(result, dict):
             raise server_error_from_payload(result)
+        if self.copy:
+            result = _copy(result, "answer")
         return result
 
     def close(self) -> None:
+        """Refuse further batches (the server stays open: it belongs to the caller)."""
         self._closed = True

@@ -1,16 +1,21 @@
-"""The wire codec and the operation builders/validators in `ftorm.protocol`."""
+"""The wire codec and the typed operations in `ftorm.protocol`."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+import arrow
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ftorm.errors import InvalidValueError, ServerCompatibilityError, ValidationError
+from ftorm.models import Project
 from ftorm.protocol import codec
 from ftorm.protocol import operations as ops
+from ftorm.query import ast
+from ftorm.query.expressions import to_value
 
 
 @pytest.mark.parametrize(
@@ -36,35 +41,70 @@ def test_bad_datetimes(text: str) -> None:
 
 @given(st.datetimes(timezones=st.just(dt.timezone.utc)))
 def test_encode_decode_round_trip(value: dt.datetime) -> None:
-    decoded = codec.decode(codec.encode({"at": value, "many": [value]}))
-    assert decoded["at"] == value.replace(microsecond=0)
-    assert decoded["many"] == [value.replace(microsecond=0)]
+    encoded = codec.encode({"at": value, "many": [value]})
+    assert codec.decode_value(encoded["at"]) == value.replace(microsecond=0)
+    assert [codec.decode_value(v) for v in encoded["many"]] == [value.replace(microsecond=0)]
 
 
 def test_dates_and_entities() -> None:
     assert codec.encode(dt.date(2024, 5, 6)) == {"__type__": "date", "value": "2024-05-06"}
-    assert codec.decode({"__type__": "date", "value": "2024-05-06"}) == dt.date(2024, 5, 6)
-    reference = codec.entity_reference("Metadata", {"parent_id": "p", "key": "fps"})
-    assert codec.is_entity(reference)
-    assert codec.is_reference(reference, ("parent_id", "key"))
-    assert codec.entity_key(reference, ("parent_id", "key")) == ("p", "fps")
+    assert codec.decode_value({"__type__": "date", "value": "2024-05-06"}) == arrow.get(
+        "2024-05-06"
+    )
+    assert codec.decode_value({"other": 1}) == {"other": 1}
     with pytest.raises(InvalidValueError):
-        codec.entity_key({"__entity_type__": "Task"}, ("id",))
+        codec.decode_value({"__type__": "datetime", "value": 5})
+    reference = codec.entity_reference("Metadata", {"parent_id": "p", "key": "fps"})
+    assert reference == {"__entity_type__": "Metadata", "parent_id": "p", "key": "fps"}
 
 
-def test_builders_produce_valid_operations() -> None:
-    batch = [
-        ops.query("Task"),
-        ops.query_schemas(),
-        ops.query_server_information(["schema_hash"]),
-        ops.create("Task", {"name": "x"}, ["id1"]),
-        ops.update("Task", ["id1"], {"name": "y"}),
-        ops.delete("Task", ["id1"]),
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (dt.date(2026, 1, 2), "2026-01-02"),
+        (dt.datetime(2026, 1, 2, 3, 4, 5), "2026-01-02T03:04:05"),
+        (
+            dt.datetime(2026, 1, 2, 3, 4, 5, 999, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+            "2026-01-02T01:04:05",
+        ),
+        (arrow.get("2026-01-02T03:04:05.123-01:00"), "2026-01-02T04:04:05"),
+    ],
+)
+def test_dates_read_the_same_in_queries_and_on_the_wire(
+    value: dt.date | arrow.Arrow, text: str
+) -> None:
+    assert codec.encode(value)["value"] == text
+    assert to_value(value) == ast.String(text)
+    query = Project.where(Project.end_date.after(value))
+    assert str(query) == f'Project where end_date after "{text}"'
+
+
+def _typed_operations() -> st.SearchStrategy[ops.Operation]:
+    names = st.text(min_size=1, max_size=8)
+    keys = st.lists(names, min_size=1, max_size=3).map(tuple)
+    data = st.dictionaries(names, st.integers() | names, max_size=3)
+    return st.one_of(
+        st.builds(ops.QueryOp, names),
+        st.just(ops.SchemasOp()),
+        st.builds(ops.ServerInformationOp, st.none() | st.lists(names).map(tuple)),
+        st.builds(ops.CreateOp, names, data, st.none() | keys),
+        st.builds(ops.UpdateOp, names, keys, data),
+        st.builds(ops.DeleteOp, names, keys),
+    )
+
+
+@given(_typed_operations())
+def test_typed_operations_survive_json(operation: ops.Operation) -> None:
+    (encoded,) = ops.encode_batch([operation])
+    assert ops.validate(json.loads(json.dumps(encoded))) == operation
+
+
+def test_raw_operations_pass_through() -> None:
+    raw = {"action": "search", "expression": "Task", "terms": ["x"]}
+    assert ops.encode_batch([ops.QueryOp("Task"), raw]) == [
+        {"action": "query", "expression": "Task"},
+        raw,
     ]
-    views = [ops.validate(op) for op in batch]
-    assert views[0] == ops.QueryOp("Task")
-    assert views[3] == ops.CreateOp("Task", {"__entity_type__": "Task", "name": "x"}, ("id1",))
-    assert views[5] == ops.DeleteOp("Task", ("id1",))
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from collections.abc import Sequence as Batch
 
 import pytest
 
 import ftorm
 from ftorm.models import Project, Sequence, Shot, Status, Task
+from ftorm.protocol.operations import OperationLike, UpdateOp
 from ftorm.session import Session
 from ftorm.testing import assert_max_requests, local_session
 from ftorm.transport.inprocess import InProcessTransport
@@ -31,7 +33,8 @@ def _tree(session: Session) -> Project:
 
 def _fresh(session: Session, **options: object) -> Session:
     """A second session on the same embedded server."""
-    return Session(transport=InProcessTransport(session._owned), **options)  # type: ignore[arg-type]
+    assert session.local_server is not None
+    return Session(transport=InProcessTransport(session.local_server), **options)  # type: ignore[arg-type]
 
 
 def test_types_cover_the_server(session: Session) -> None:
@@ -118,10 +121,10 @@ def test_select_loads_eagerly(session: Session) -> None:
 def test_update_sends_only_changed_attributes(session: Session) -> None:
     project = _tree(session)
     sent: list[object] = []
-    transport = session._transport
+    transport = session.transport
     original = transport.call
 
-    def spy(operations: list[dict[str, object]]) -> list[object]:
+    def spy(operations: Batch[OperationLike]) -> list[object]:
         sent.append(operations)
         return original(operations)
 
@@ -129,8 +132,8 @@ def test_update_sends_only_changed_attributes(session: Session) -> None:
     project.full_name = "Renamed"
     session.commit()
     [[operation]] = sent  # type: ignore[misc]
-    assert operation["action"] == "update"
-    assert operation["entity_data"] == {"__entity_type__": "Project", "full_name": "Renamed"}
+    data = {"__entity_type__": "Project", "full_name": "Renamed"}
+    assert operation == UpdateOp("Project", (project.id,), data)
     assert _fresh(session).query(Project).one().full_name == "Renamed"
 
 

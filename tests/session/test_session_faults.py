@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence as Batch
 from typing import Any
 
 import pytest
 
 import ftorm
 from ftorm.models import Project, Sequence
+from ftorm.protocol.operations import CreateOp, DeleteOp, OperationLike, UpdateOp
 from ftorm.session import Session
 from ftorm.transport.inprocess import InProcessTransport
 
@@ -20,8 +22,8 @@ class Flaky:
         self.fail: str | None = None
         self.writes = 0
 
-    def call(self, operations: list[dict[str, Any]]) -> list[Any]:
-        writes = any(op["action"] in ("create", "update", "delete") for op in operations)
+    def call(self, operations: Batch[OperationLike]) -> list[Any]:
+        writes = any(isinstance(op, (CreateOp, UpdateOp, DeleteOp)) for op in operations)
         if writes and self.fail == "before":
             self.fail = None
             raise ftorm.ConnectError("connection refused")
@@ -39,7 +41,8 @@ class Flaky:
 
 def _session() -> tuple[Session, Flaky]:
     base = Session.local()
-    flaky = Flaky(InProcessTransport(base._owned))
+    assert base.local_server is not None
+    flaky = Flaky(InProcessTransport(base.local_server))
     return Session(transport=flaky), flaky
 
 

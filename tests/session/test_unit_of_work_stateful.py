@@ -45,7 +45,9 @@ class UnitOfWorkMachine(RuleBasedStateMachine):
         self.deleting: State = {}
 
     def _fresh(self) -> Session:
-        return Session(transport=InProcessTransport(self.session._owned))
+        server = self.session.local_server
+        assert server is not None
+        return Session(transport=InProcessTransport(server))
 
     def _alive(self) -> list[str]:
         return sorted(self.pending)

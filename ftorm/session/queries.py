@@ -1,0 +1,125 @@
+"""The queries a session sends on its own, built as `ftorm.query.ast` trees.
+
+`Session.get`, `Session.populate`, lazy loads and paged iteration each need a query the user
+did not write: by primary key, for a chunk of keys, or one page of a user's query. They are
+built here as `ftorm.query.ast.Select` values and rendered once, where they are sent, so no
+query text is ever pieced together from strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import attrs
+
+from ftorm.errors import InvalidValueError
+from ftorm.model.fields import Many, Ref
+from ftorm.query import ast
+from ftorm.session.loading import class_info
+
+if TYPE_CHECKING:
+    from ftorm.model.base import Model
+
+__all__ = ["Defaults", "by_key", "by_keys", "expand", "key_of", "pageable"]
+
+Defaults = Callable[["type[Model]"], tuple[str, ...]]
+"""The attribute names a query for a class loads when it names none (primary key first)."""
+
+
+def key_of(obj: Model) -> tuple[object, ...]:
+    """The primary key values ``obj`` holds, in key order (None where it has none)."""
+    data = obj.__dict__
+    return tuple(data.get(name) for name in class_info(type(obj)).pk_names)
+
+
+def _equals(key: str, value: object) -> ast.Comparison:
+    return ast.Comparison(ast.Path.of(key), ast.Operator.EQ, ast.String(str(value)))
+
+
+def _all_of(criteria: Sequence[ast.Criterion]) -> ast.Criterion:
+    return criteria[0] if len(criteria) == 1 else ast.And(tuple(criteria))
+
+
+def by_key(cls: type[Model], values: Sequence[object]) -> ast.Select:
+    """``<Type> where <key> is "<value>" ...``: the row of ``cls`` with that primary key."""
+    keys = class_info(cls).pk_keys
+    criteria = [_equals(key, value) for key, value in zip(keys, values, strict=True)]
+    return ast.Select(cls.__ftorm_entity__ or "", where=_all_of(criteria))
+
+
+def by_keys(
+    cls: type[Model], projections: Iterable[ast.Path], keys: Sequence[Sequence[object]]
+) -> ast.Select:
+    """``select <projections> from <Type> where id in (...)`` for the rows with ``keys``.
+
+    A composite key gives ``(a is x and b is y) or ...`` instead of ``in``.
+    """
+    pk_keys = class_info(cls).pk_keys
+    criterion: ast.Criterion
+    if len(pk_keys) == 1:
+        values = tuple(ast.String(str(key[0])) for key in keys)
+        criterion = ast.Comparison(ast.Path.of(pk_keys[0]), ast.Operator.IN, ast.ValueList(values))
+    else:
+        rows = [_all_of([_equals(k, v) for k, v in zip(pk_keys, key, strict=True)]) for key in keys]
+        criterion = rows[0] if len(rows) == 1 else ast.Or(tuple(rows))
+    paths = tuple(ast.Path.of(key) for key in pk_keys)
+    return ast.Select(
+        cls.__ftorm_entity__ or "",
+        projections=tuple(dict.fromkeys((*paths, *projections))),
+        where=criterion,
+    )
+
+
+def pageable(node: ast.Select, cls: type[Model], defaults: Defaults) -> ast.Select:
+    """``node`` ready to be sent page by page.
+
+    It loads the primary key (beside its own projections, or the defaults when it names
+    none), and it is ordered by the primary key when it has no order (nor ``group by``), so
+    pages are stable.
+    """
+    keys = [ast.Path.of(key) for key in class_info(cls).pk_keys]
+    if node.projections:
+        projections = tuple(dict.fromkeys((*keys, *node.projections)))
+    else:
+        projections = tuple(ast.Path.of(name) for name in defaults(cls))
+    order_by = node.order_by
+    if not order_by and not node.group_by:
+        order_by = tuple(ast.OrderItem(key) for key in keys)
+    return attrs.evolve(node, projections=projections, order_by=order_by)
+
+
+def expand(cls: type[Model], path: object, defaults: Defaults) -> list[ast.Path]:
+    """The projections one `Session.populate` path stands for, relative to ``cls``.
+
+    A path that ends on a relation gives the related type's defaults under it; a path that
+    ends on a value gives itself.
+
+    Raises:
+        InvalidValueError: when ``path`` is not an attribute path.
+    """
+    if isinstance(path, str):
+        node = ast.Path.of(path)
+    else:
+        found = getattr(path, "__ftorm_path__", None)
+        if callable(found):
+            found = found()
+        if not isinstance(found, ast.Path):
+            msg = f"populate() takes attribute paths, not {path!r}"
+            raise InvalidValueError(msg)
+        node = found
+    current: type[Model] = cls
+    relation = False
+    for segment in node.segments:
+        name = current.__ftorm_keys__.get(segment.name, segment.name)
+        field = current.__ftorm_fields__.get(name)
+        if field is None:
+            # The path may be rooted at a base class of cls (``Context.parent``): fine.
+            relation = False
+            break
+        relation = isinstance(field, (Ref, Many))
+        if relation:
+            current = field.target  # type: ignore[attr-defined]
+    if not relation:
+        return [node]
+    return [ast.Path(node.segments + ast.Path.of(name).segments) for name in defaults(current)]
