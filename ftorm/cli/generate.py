@@ -30,6 +30,7 @@ _TIMEOUT = 60.0
 
 
 def register(subparsers: Any) -> None:
+    """Add the ``generate`` command to the ``ftorm`` argument parser's ``subparsers``."""
     parser = subparsers.add_parser(
         "generate",
         help="generate typed model classes from an ftrack schema",
@@ -76,6 +77,7 @@ def _schema(args: argparse.Namespace) -> Schema:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write (or with ``--check`` compare) the model module; 0, 1 when stale, 2 on errors."""
     if args.check and args.output is None:
         print("ftorm generate: --check needs -o FILE to compare with", file=sys.stderr)
         return 2

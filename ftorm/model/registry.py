@@ -30,8 +30,11 @@ class Registry:
 
     __slots__ = ("_classes", "name")
 
-    def __init__(self, name: str = "models", classes: Mapping[str, type[Model]] | None = None):
-        self.name = name
+    def __init__(
+        self, name: str = "models", classes: Mapping[str, type[Model]] | None = None
+    ) -> None:
+        self.name: str = name
+        """Shown in messages: which set of models this is."""
         self._classes: dict[str, type[Model]] = dict(classes or {})
 
     def register(self, entity: str, cls: type[Model]) -> None:
