@@ -18,12 +18,14 @@ from ftorm._typing import JSON
 from ftorm.errors import (
     InvalidValueError,
     NotLoadedError,
+    ServerError,
     SessionClosedError,
 )
 from ftorm.model.base import Model
 from ftorm.model.fields import Many, Ref
 from ftorm.model.state import attach, detach, hook_of, mark_clean, rollback
 from ftorm.protocol.operations import CreateOp, OperationLike, QueryOp, UpdateOp
+from ftorm.protocol.results import QueryResult, read_query
 from ftorm.query.builder import Query
 from ftorm.query.parser import parse
 from ftorm.schema.types import Schema
@@ -244,18 +246,19 @@ class Session:
         while remaining is None or remaining > 0:
             size = page if remaining is None else min(page, remaining)
             request = attrs.evolve(node, offset=offset, limit=size)
-            result = self.call([QueryOp(str(request))])[0]
-            data = result.get("data") or []
-            before = self._hydrator.count
-            objects = self._hydrator.all(data)
-            self.stats.entities += self._hydrator.count - before
-            yield from objects
-            following = (result.get("metadata") or {}).get("next", {}).get("offset")
+            result = read_query(self.call([QueryOp(str(request))])[0])
+            yield from self._hydrate(result)
             if remaining is not None:
-                remaining -= len(data)
-            if following is None or not data:
+                remaining -= len(result.data)
+            if result.next_offset is None or not result.data:
                 break
-            offset = following
+            if result.next_offset <= offset:
+                msg = (
+                    f"the server answered next.offset {result.next_offset} for the page at "
+                    f"offset {offset}: paging stopped instead of reading the same rows again"
+                )
+                raise ServerError(msg)
+            offset = result.next_offset
 
     def get(self, model: type[M] | str, key: object) -> M | None:
         """The entity of ``model`` with primary key ``key``: from the identity map when the
@@ -293,13 +296,14 @@ class Session:
                 keys = [key_of(obj) for obj in group[start : start + _CHUNK]]
                 operations.append(QueryOp(str(by_keys(cls, projections, keys))))
         for result in self.call(operations):
-            self._hydrate(result)
+            self._hydrate(read_query(result))
 
-    def _hydrate(self, result: JSON) -> None:
-        """Merge a query result's entities into the session."""
+    def _hydrate(self, result: QueryResult) -> list[Model]:
+        """Merge a query result's entities into the session; the objects, in order."""
         before = self._hydrator.count
-        self._hydrator.all(result.get("data") or [])
+        objects = self._hydrator.all(result.data)
         self.stats.entities += self._hydrator.count - before
+        return objects
 
     # --- the unit of work ------------------------------------------------------------------
 
@@ -441,7 +445,7 @@ class Session:
                 f"{cls.__name__}.{name})"
             )
         request = by_keys(cls, expand(cls, field.key, self._default_projections), [key_of(obj)])
-        self._hydrate(self.call([QueryOp(str(request))])[0])
+        self._hydrate(read_query(self.call([QueryOp(str(request))])[0]))
         return name in obj.__dict__
 
     def changed(self, obj: Model, name: str, old: object, new: object) -> None:

@@ -49,6 +49,7 @@ _REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
 _FOLLOWED_REDIRECTS = frozenset({307, 308})
 """Redirects that keep the method and body; only these are followed, and only same-origin."""
 _MAX_REDIRECTS = 5
+_CHUNK = 65536
 
 
 def redact_url(url: str) -> str:
@@ -148,19 +149,31 @@ class HttpTransport:
                     self._sleep(self.backoff * 2 ** (attempt - 1))
                     continue
                 raise self._connect_error(error, read_only=read_only) from error
-            if response.status_code in _RETRY_STATUS and read_only and attempt < self.retries:
+            status, content = response
+            if status in _RETRY_STATUS and read_only and attempt < self.retries:
                 attempt += 1
                 self._sleep(self.backoff * 2 ** (attempt - 1))
                 continue
-            return self._decode(response, len(operations))
+            return self._decode(status, content, len(operations))
 
-    def _post(self, body: bytes) -> requests.Response:
-        """POST ``body``, following only same-origin 307/308 redirects (credentials stay home)."""
+    def _total(self) -> float:
+        """Seconds the whole exchange may take: connecting plus reading the full answer."""
+        if isinstance(self.timeout, tuple):
+            return self.timeout[0] + self.timeout[1]
+        return 2 * self.timeout
+
+    def _post(self, body: bytes) -> tuple[int, bytes]:
+        """POST ``body`` and read the whole answer before the deadline; follow only
+        same-origin 307/308 redirects (credentials stay home). Returns (status, body)."""
         url = self.url
+        deadline = time.monotonic() + self._total()
         for _ in range(_MAX_REDIRECTS + 1):
-            response = self._http.post(url, data=body, timeout=self.timeout, allow_redirects=False)
+            response = self._http.post(
+                url, data=body, timeout=self.timeout, allow_redirects=False, stream=True
+            )
             if response.status_code not in _REDIRECT_STATUS:
-                return response
+                with response:
+                    return response.status_code, self._read(response, deadline)
             target = urljoin(url, response.headers.get("Location", ""))
             response.close()
             if response.status_code not in _FOLLOWED_REDIRECTS or _origin(target) != _origin(
@@ -175,6 +188,25 @@ class HttpTransport:
             url = target
         raise TransportError(f"{self.display_url}: more than {_MAX_REDIRECTS} redirects")
 
+    def _read(self, response: requests.Response, deadline: float) -> bytes:
+        """The answer's body, read as it arrives; a server that takes longer than the
+        deadline (dripping its answer, say) raises `requests.exceptions.ReadTimeout`."""
+        raw = response.raw
+        read1 = getattr(raw, "read1", None)  # urllib3 >= 2: returns what has arrived
+        chunks: list[bytes] = []
+        try:
+            while True:
+                if time.monotonic() > deadline:
+                    raise requests.exceptions.ReadTimeout(
+                        f"the answer took longer than {self._total():g} s in all"
+                    )
+                chunk = read1(_CHUNK) if read1 is not None else raw.read(_CHUNK)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise requests.exceptions.ConnectionError(error) from error
+
     def _scrub(self, text: str) -> str:
         """``text`` without the URL's password."""
         return text.replace(self._password, "***") if self._password else text
@@ -188,22 +220,22 @@ class HttpTransport:
             "server may or may not have applied them, so they were not sent again"
         )
 
-    def _decode(self, response: requests.Response, expected: int) -> list[JSON]:
+    def _decode(self, status: int, content: bytes, expected: int) -> list[JSON]:
         try:
-            payload = response.json()
+            payload = json.loads(content)
         except ValueError:
-            if response.status_code in (401, 403):
+            if status in (401, 403):
                 raise AuthenticationError(
-                    f"HTTP {response.status_code}", exception="InvalidCredentialsError"
+                    f"HTTP {status}", exception="InvalidCredentialsError"
                 ) from None
+            text = content[:200].decode("utf-8", "replace")
             raise TransportError(
-                f"Server reported error in unexpected format (HTTP {response.status_code}): "
-                f"{response.text[:200]!r}"
+                f"Server reported error in unexpected format (HTTP {status}): {text!r}"
             ) from None
         if isinstance(payload, dict) and "exception" in payload:
             raise server_error_from_payload(payload)
-        if response.status_code >= 400:
-            raise ServerError(f"HTTP {response.status_code}: {str(payload)[:200]}")
+        if status >= 400:
+            raise ServerError(f"HTTP {status}: {str(payload)[:200]}")
         if not isinstance(payload, list) or len(payload) != expected:
             raise TransportError(
                 f"expected a list of {expected} results from {self.display_url}, "

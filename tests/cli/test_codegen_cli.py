@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -92,16 +93,21 @@ def test_bad_schema_file(
 
 
 class _Response:
+    """What `requests.Session.post` returns with ``stream=True``, as far as ftorm uses it."""
+
     def __init__(self, body: Any, status: int = 200) -> None:
-        self._body = body
         self.status_code = status
-        self.text = body if isinstance(body, str) else json.dumps(body)
+        text = body if isinstance(body, str) else json.dumps(body)
+        self._bytes = text.encode("utf-8")
+        self.raw = io.BytesIO(self._bytes)
         self.headers: dict[str, str] = {}
 
-    def json(self) -> Any:
-        if isinstance(self._body, str):
-            raise ValueError("not json")
-        return self._body
+    def __enter__(self) -> _Response:
+        self.raw = io.BytesIO(self._bytes)  # the same answer may be given to a retry
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.raw.close()
 
 
 def _fake_post(monkeypatch: pytest.MonkeyPatch, answer: Any) -> list[dict[str, Any]]:

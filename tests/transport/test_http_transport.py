@@ -41,6 +41,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             self.connection.close()
             return
+        if behaviour == "drip":  # headers at once, then one byte of the body at a time
+            payload = json.dumps([{"action": op["action"], "data": []} for op in body]).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            for index in range(len(payload)):
+                try:
+                    self.wfile.write(payload[index : index + 1])
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.2)
+            return
         if behaviour == "slow":
             time.sleep(0.6)
         if behaviour == "503":
@@ -240,3 +253,12 @@ def test_a_password_in_the_url_is_never_shown() -> None:
     with pytest.raises(ConfigurationError) as bad:
         HttpTransport("ftp://jane:hunter2@x", "u", "k")
     assert "hunter2" not in str(bad.value)
+
+
+def test_timeout_bounds_the_whole_answer(server: _Server) -> None:
+    # Each byte arrives well within the read timeout, but the whole answer would take ~8 s.
+    server.script = ["drip"]
+    started = time.monotonic()
+    with pytest.raises(ConnectError, match="may or may not"):
+        _transport(server, timeout=(1.0, 0.5), retries=0).call(CREATE)
+    assert time.monotonic() - started < 4
