@@ -78,12 +78,22 @@ class Server:
             from ftorm.schema.standard import standard_schema
 
             schema = standard_schema()
-        self.schema = schema
-        self.layout = Layout(schema)
-        self.api_user = api_user
-        self.api_key = api_key or secrets.token_urlsafe(24)
+        self.schema: Schema = schema
+        """The schema served."""
+        self.layout: Layout = Layout(schema)
+        """Where the schema's types live in the database."""
+        self.api_user: str = api_user
+        """The one user the server knows."""
+        self.api_key: str = api_key or secrets.token_urlsafe(24)
+        """The key every request must carry."""
         self.documents: list[JSONObject] = [dict(d) for d in schema.documents]
-        self.schema_hash = schema.hash
+        """The ``query_schemas`` answer."""
+        self.schema_hash: str = schema.hash
+        """The ``schema_hash`` of ``query_server_information``."""
+        self.user_id: str | None = None
+        """The API user's id (None when the schema has no ``User``)."""
+        self.connection: sqlite3.Connection
+        """The database connection (the server serialises its use)."""
         self._lock = threading.RLock()
         self._closed = False
         self._writes = 0

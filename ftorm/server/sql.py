@@ -92,8 +92,10 @@ class Renderer:
     """Builds SQL for one statement; create one per query (it collects parameters)."""
 
     def __init__(self, layout: Layout) -> None:
-        self.layout = layout
+        self.layout: Layout = layout
+        """Where the schema's types live."""
         self.params: dict[str, Any] = {}
+        """The statement's parameters, by name."""
         self._aliases = 0
 
     # --- helpers --------------------------------------------------------------------------

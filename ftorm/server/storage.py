@@ -154,16 +154,21 @@ class Layout:
     """Where every type, attribute and relation of a schema lives in SQLite."""
 
     def __init__(self, schema: Schema) -> None:
-        self.schema = schema
+        self.schema: Schema = schema
+        """The schema laid out."""
         families: dict[str, list[str]] = {}
         for type_id in sorted(schema.types):
             families.setdefault(family_root(schema, type_id), []).append(type_id)
         self._table_of: dict[str, Table] = {}
         self.tables: dict[str, Table] = {}
+        """Every table, by the root of its type family."""
         self._hidden: dict[str, set[str]] = {root: set() for root in families}
         self.references: dict[tuple[str, str], Reference] = {}
+        """Every stored reference, by (type, name)."""
         self.collections: dict[tuple[str, str], Collection] = {}
+        """Every readable collection, by (type, name)."""
         self.link_tables: dict[str, tuple[str, str]] = {}
+        """Hidden link tables: name -> (owner column, member column)."""
         self._subtypes: dict[str, tuple[str, ...]] = {}
         self._stored: dict[str, frozenset[str]] = {}
         self._ancestors: dict[str, tuple[str, ...]] = {}

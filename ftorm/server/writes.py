@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from ftorm.errors import PermissionDeniedError, ValidationError
 from ftorm.protocol.codec import ENTITY_TYPE
-from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property
+from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property, Schema
 from ftorm.server.fragments import placeholders, positional
 from ftorm.server.rows import StoredRow, find, members_of
 from ftorm.server.rules import Rules, upserts
@@ -34,7 +34,8 @@ class Writer:
     def __init__(self, layout: Layout, connection: sqlite3.Connection, user_id: str | None) -> None:
         self.layout: Layout = layout
         """Where the schema's types live."""
-        self.schema = layout.schema
+        self.schema: Schema = layout.schema
+        """The schema written against."""
         self.connection: sqlite3.Connection = connection
         """The connection written through."""
         self.rules: Rules = Rules(layout, connection, user_id)
