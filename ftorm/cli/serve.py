@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
+import logging
 import os
 import secrets
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from ftorm.errors import FtormError
 
-__all__ = ["register", "run"]
+__all__ = ["LOG_LEVELS", "is_loopback", "register", "run"]
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+"""The values of ``--log-level``."""
 
 
 def register(subparsers: Any) -> None:
+    """Add the ``serve`` command to the CLI's ``subparsers``."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "serve",
         help="run the embedded ftrack-compatible server",
@@ -31,6 +38,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--port", type=int, default=8765, help="port (0: pick a free one)")
     parser.add_argument("--api-user", help="API user name")
     parser.add_argument("--api-key", help="API key")
+    parser.add_argument(
+        "--log-level",
+        type=str.lower,
+        choices=LOG_LEVELS,
+        default="info",
+        help="what the server logs on stderr (default: info, one line per request)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -44,11 +58,24 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def run(args: argparse.Namespace) -> int:
-    from ftorm.schema.load import load_schema_file
-    from ftorm.server.handlers import Server
-    from ftorm.server.wsgi import main_loop, serve
+@contextlib.contextmanager
+def _logging_to_stderr(level: str) -> Iterator[None]:
+    """Within the block, ftorm's log records of ``level`` and above go to stderr."""
+    logger = logging.getLogger("ftorm")
+    previous = logger.level
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.setLevel(level.upper())
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
 
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``ftorm serve`` until interrupted; 2 for bad input."""
     user = args.api_user or os.environ.get("FTRACK_API_USER") or "ftorm"
     if not is_loopback(args.host) and not args.api_key:
         print(
@@ -58,6 +85,15 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     key = args.api_key or os.environ.get("FTRACK_API_KEY") or None  # empty is no key
+    with _logging_to_stderr(args.log_level):
+        return _serve(args, user, key)
+
+
+def _serve(args: argparse.Namespace, user: str, key: str | None) -> int:
+    from ftorm.schema.load import load_schema_file
+    from ftorm.server.handlers import Server
+    from ftorm.server.wsgi import main_loop, serve
+
     generated = key is None
     if key is None:
         key = secrets.token_urlsafe(24)

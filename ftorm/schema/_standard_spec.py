@@ -21,12 +21,9 @@ from typing import Any, Final
 
 import attrs
 
-__all__ = [
-    "DEFAULT_PRIORITY_ID",
-    "OBJECT_TYPE_IDS",
-    "SPECS",
-    "Spec",
-]
+from ftorm.schema.workspace import DEFAULT_PRIORITY_ID, OBJECT_TYPE_IDS
+
+__all__ = ["SPECS", "Spec"]
 
 
 @attrs.frozen
@@ -45,20 +42,6 @@ class Spec:
         str, ...
     ] = ()  # properties holding schema ids (client) / table names (server)
 
-
-DEFAULT_PRIORITY_ID: Final = "9661b320-3a0c-11e2-81c1-0800200c9a66"
-"""The priority every new typed context gets unless told otherwise."""
-
-OBJECT_TYPE_IDS: Final[Mapping[str, str]] = {
-    # ftrack's built-in object types: fixed ids shared by every workspace.
-    "AssetBuild": "4be63b64-5010-42fb-bf1f-428af9d638f0",
-    "Episode": "22139355-61da-4c8f-9db4-3abc870166bc",
-    "Folder": "3c133785-51cb-11e3-980a-20c9d0831e59",
-    "Milestone": "01decdd1-51cb-11e3-9d5b-20c9d0831e59",
-    "Sequence": "e5139355-61da-4c8f-9db4-3abc870166bc",
-    "Shot": "bad911de-3bd6-47b9-8b46-3476e237cb36",
-    "Task": "11c137c0-ee7e-4f9c-91c5-8c77cec22b2c",
-}
 
 # Attributes that freeze once a subtype's entity exists, beyond those of every typed context.
 _SUBTYPE_FROZEN: Final[Mapping[str, str]] = {

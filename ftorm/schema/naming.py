@@ -2,15 +2,17 @@
 
 Shared by the code generator (`ftorm.schema.codegen`) and the runtime model builder
 (`ftorm.model.dynamic`), so generated and dynamic classes name and link fields the same way.
+The pairs themselves are listed once, in `ftorm.schema.pairings`.
 """
 
 from __future__ import annotations
 
 import keyword
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from typing import Final
 
 from ftorm.schema.hierarchy import base_of
+from ftorm.schema.pairings import KNOWN_BACKREFS
 from ftorm.schema.types import Kind, Property, Schema
 
 __all__ = ["KNOWN_BACKREFS", "RESERVED_NAMES", "backref_of", "python_name"]
@@ -18,42 +20,6 @@ __all__ = ["KNOWN_BACKREFS", "RESERVED_NAMES", "backref_of", "python_name"]
 RESERVED_NAMES: Final = frozenset({"where", "select", "has", "any", "as_", "mro", "keys"})
 """Attribute names model classes use for their own API (class-level query methods and the
 mapping-style ``keys``); fields with these names are renamed."""
-
-KNOWN_BACKREFS: Final[Mapping[tuple[str, str], str]] = {
-    # (type, collection) -> the reference on the collection's items pointing back.
-    ("Asset", "versions"): "asset",
-    ("AssetType", "assets"): "type",
-    ("AssetVersion", "components"): "version",
-    ("AssetVersion", "incoming_links"): "to",
-    ("AssetVersion", "outgoing_links"): "from",
-    ("Component", "component_locations"): "component",
-    ("ContainerComponent", "members"): "container",
-    ("Context", "appointments"): "context",
-    ("Context", "assets"): "parent",
-    ("Context", "children"): "parent",
-    ("Context", "managers"): "context",
-    ("Context", "timelogs"): "context",
-    ("CustomAttributeConfiguration", "values"): "configuration",
-    ("CustomAttributeGroup", "custom_attribute_configurations"): "group",
-    ("CustomAttributeType", "custom_attribute_configurations"): "type",
-    ("Disk", "projects"): "disk",
-    ("Group", "children"): "parent",
-    ("Group", "memberships"): "group",
-    ("ListCategory", "lists"): "category",
-    ("Location", "location_components"): "location",
-    ("Note", "replies"): "in_reply_to",
-    ("ObjectType", "tasks"): "object_type",
-    ("Priority", "tasks"): "priority",
-    ("Resource", "appointments"): "resource",
-    ("Status", "tasks"): "status",
-    ("TaskTemplate", "items"): "template",
-    ("Type", "tasks"): "type",
-    ("TypedContext", "incoming_links"): "to",
-    ("TypedContext", "outgoing_links"): "from",
-    ("User", "memberships"): "user",
-    ("User", "timelogs"): "user",
-}
-"""Reverse relations ftrack is known to have; one is used only when the schema has both ends."""
 
 
 def python_name(name: str, taken: Collection[str] = ()) -> str:

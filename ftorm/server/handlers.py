@@ -4,14 +4,20 @@
 ones before them; the first failure rolls everything back and the answer is that failure's
 error object. Nothing raised inside escapes as an exception: unexpected failures become a
 ``ServerError`` object naming the problem, never a traceback.
+
+Every batch is logged at INFO on the ``ftorm.server.handlers`` logger, one line: its
+actions and entity types, the time taken, and the error when it failed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import secrets
 import sqlite3
-import sys
 import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
 from ftorm._typing import JSON, JSONObject
@@ -20,19 +26,36 @@ from ftorm.protocol import operations as ops
 from ftorm.query import ast
 from ftorm.query.parser import parse
 from ftorm.schema.types import Schema
-from ftorm.server.results import Record, Results, build_tree
+from ftorm.server.aggregates import grouped
+from ftorm.server.encode import encode, encode_one
+from ftorm.server.fetch import Fetcher, Record, build_tree
 from ftorm.server.seed import seed_entities
-from ftorm.server.sql import Renderer
-from ftorm.server.storage import Layout, connect, quote
+from ftorm.server.sql import Renderer, check_entity_type
+from ftorm.server.storage import ID_COLUMN, Layout, connect, quote
 from ftorm.server.values import to_wire
 from ftorm.server.writes import Writer
 
 __all__ = ["SERVER_VERSION", "Server"]
 
+logger = logging.getLogger(__name__)
+
 SERVER_VERSION = "dev"
 """Reported as ``version``; the official client skips its version check for ``"dev"``."""
 
 _META = "ftorm_meta"
+
+
+@contextlib.contextmanager
+def _invalid_query(expression: str) -> Iterator[None]:
+    """Failures of a query as one `ValidationError` naming it (server errors pass)."""
+    try:
+        yield
+    except ServerError:
+        raise
+    except FtormError as error:
+        raise ValidationError(f"Invalid query {expression!r}: {error}") from None
+    except RecursionError:
+        raise ValidationError(f"Invalid query {expression[:80]!r}...: nested too deeply") from None
 
 
 class Server:
@@ -55,12 +78,22 @@ class Server:
             from ftorm.schema.standard import standard_schema
 
             schema = standard_schema()
-        self.schema = schema
-        self.layout = Layout(schema)
-        self.api_user = api_user
-        self.api_key = api_key or secrets.token_urlsafe(24)
+        self.schema: Schema = schema
+        """The schema served."""
+        self.layout: Layout = Layout(schema)
+        """Where the schema's types live in the database."""
+        self.api_user: str = api_user
+        """The one user the server knows."""
+        self.api_key: str = api_key or secrets.token_urlsafe(24)
+        """The key every request must carry."""
         self.documents: list[JSONObject] = [dict(d) for d in schema.documents]
-        self.schema_hash = schema.hash
+        """The ``query_schemas`` answer."""
+        self.schema_hash: str = schema.hash
+        """The ``schema_hash`` of ``query_server_information``."""
+        self.user_id: str | None = None
+        """The API user's id (None when the schema has no ``User``)."""
+        self.connection: sqlite3.Connection
+        """The database connection (the server serialises its use)."""
         self._lock = threading.RLock()
         self._closed = False
         self._writes = 0
@@ -109,19 +142,19 @@ class Server:
             if entity is None:
                 continue
             if type_id == "User":
-                writer.user_id = str(data["id"])
+                writer.rules.user_id = str(data["id"])
             payload = {k: v for k, v in data.items() if k in entity.properties}
             try:
                 writer.create(type_id, payload, None)
             except ServerError as error:  # a schema that cannot hold this seed row
-                print(f"ftorm: not seeding {type_id}: {error.content}", file=sys.stderr)
+                logger.warning("not seeding %s: %s", type_id, error.content)
 
     def _ensure_user(self) -> str | None:
         if "User" not in self.schema.types:
             return None
         table = quote(self.layout.table("User").name)
         row = self.connection.execute(
-            f"SELECT id FROM {table} WHERE username = ?", (self.api_user,)
+            f"SELECT {quote(ID_COLUMN)} FROM {table} WHERE username = ?", (self.api_user,)
         ).fetchone()
         if row is not None:
             return str(row[0])
@@ -149,6 +182,22 @@ class Server:
         ``denormalize`` (ftrack's ``ftrack-api-options: denormalize``) repeats entities in
         full instead of answering later occurrences with references.
         """
+        started = time.perf_counter()
+        done: list[str] = []
+        answer = self._handle(operations, denormalize, done)
+        if logger.isEnabledFor(logging.INFO):
+            elapsed = (time.perf_counter() - started) * 1000
+            summary = ", ".join(done) or "nothing"
+            if isinstance(answer, dict):
+                error = f"{answer.get('exception')}: {answer.get('content')}"
+                logger.info("%s: failed in %.1f ms: %s", summary, elapsed, error)
+            else:
+                logger.info("%s: %.1f ms", summary, elapsed)
+        return answer
+
+    def _handle(
+        self, operations: Any, denormalize: bool, done: list[str]
+    ) -> list[JSON] | JSONObject:
         if not isinstance(operations, list):
             return ValidationError(
                 f"the request body must be a JSON array of operations, got "
@@ -164,7 +213,7 @@ class Server:
                 return ServerError(f"the database is not available: {error}").to_payload()
             try:
                 writer = Writer(self.layout, conn, self.user_id)
-                results = [self._one(writer, op, denormalize) for op in operations]
+                results = [self._one(writer, op, denormalize, done) for op in operations]
             except ServerError as error:
                 conn.execute("ROLLBACK")
                 return error.to_payload()
@@ -173,6 +222,7 @@ class Server:
                 return ValidationError(str(error)).to_payload()
             except Exception as error:  # a bug must still answer, not crash the request
                 conn.execute("ROLLBACK")
+                logger.exception("internal error")
                 return ServerError(
                     f"internal error: {type(error).__name__}: {error}", exception="ServerError"
                 ).to_payload()
@@ -197,28 +247,36 @@ class Server:
                 self.connection.execute("PRAGMA analysis_limit=0")
                 self.connection.execute("ANALYZE")
             except sqlite3.Error as error:  # statistics are an optimisation only
-                print(f"ftorm: ANALYZE failed: {error}", file=sys.stderr)
+                logger.warning("ANALYZE failed: %s", error)
 
-    def _one(self, writer: Writer, operation: JSON, denormalize: bool) -> JSON:
+    def _one(self, writer: Writer, operation: JSON, denormalize: bool, done: list[str]) -> JSON:
         valid = ops.validate(operation)
         if isinstance(valid, ops.QueryOp):
-            return self.query(valid.expression, denormalize=denormalize)
+            select = self._parse(valid.expression)
+            done.append(f"query {select.entity_type}")
+            return self._answer(valid.expression, select, denormalize)
         if isinstance(valid, ops.CreateOp):
+            done.append(f"create {valid.entity_type}")
             type_id, key = writer.create(valid.entity_type, valid.data, valid.key)
             return {"action": "create", "data": self._echo(writer, type_id, key, valid.data)}
         if isinstance(valid, ops.UpdateOp):
+            done.append(f"update {valid.entity_type}")
             type_id, key = writer.update(valid.entity_type, valid.key, valid.data)
             return {"action": "update", "data": self._echo(writer, type_id, key, valid.data)}
         if isinstance(valid, ops.DeleteOp):
+            done.append(f"delete {valid.entity_type}")
             writer.delete(valid.entity_type, valid.key)
             return {"action": "delete", "data": True}
         if isinstance(valid, ops.SchemasOp):
+            done.append("query_schemas")
             return self.documents
+        done.append("query_server_information")
         return self.server_information(valid.values)
 
     # --- actions --------------------------------------------------------------------------
 
     def server_information(self, values: tuple[str, ...] | None = None) -> JSONObject:
+        """``query_server_information``: all of it, or ``values`` (``version`` always)."""
         info: JSONObject = {
             "version": SERVER_VERSION,
             "schema_hash": self.schema_hash,
@@ -231,23 +289,22 @@ class Server:
         return {k: v for k, v in info.items() if k in values or k == "version"}
 
     def query(self, expression: str, *, denormalize: bool = False) -> JSONObject:
-        try:
-            query = parse(expression)
+        """Answer query text: ``{"action": "query", "data": [...], "metadata": ...}``;
+        `ValidationError` naming the query when it is not valid."""
+        return self._answer(expression, self._parse(expression), denormalize)
+
+    @staticmethod
+    def _parse(expression: str) -> ast.Select:
+        with _invalid_query(expression):
+            return parse(expression)
+
+    def _answer(self, expression: str, query: ast.Select, denormalize: bool) -> JSONObject:
+        with _invalid_query(expression):
             return self.run_query(query, denormalize=denormalize)
-        except ServerError:
-            raise
-        except FtormError as error:
-            raise ValidationError(f"Invalid query {expression!r}: {error}") from None
-        except RecursionError:
-            raise ValidationError(
-                f"Invalid query {expression[:80]!r}...: nested too deeply"
-            ) from None
 
     def run_query(self, query: ast.Select, *, denormalize: bool = False) -> JSONObject:
         """Answer a parsed query: ``{"action": "query", "data": [...], "metadata": ...}``."""
-        type_id = query.entity_type
-        if type_id not in self.schema.types:
-            raise ValidationError(f"Unknown entity type {type_id!r}")
+        type_id = check_entity_type(self.layout, query.entity_type)
         if query.group_by or any(isinstance(p, ast.Aggregate) for p in query.projections):
             return self._grouped(query)
         if query.projections:
@@ -259,26 +316,26 @@ class Server:
         else:
             paths = [(name,) for name in self.schema.types[type_id].default_projections]
         tree = build_tree(paths)
-        results = Results(self.layout, self.connection)
-        results.validate(type_id, tree)
+        fetcher = Fetcher(self.layout, self.connection)
+        fetcher.validate(type_id, tree)
         table = self.layout.table(type_id)
         compiled = Renderer(self.layout).rows(query, table.columns)
         rows = self.connection.execute(compiled.sql, compiled.params).fetchall()
         more = query.limit is not None and len(rows) > query.limit
         if more:
             rows = rows[: query.limit]
-        records = [results.from_row(row, table.columns) for row in rows]
-        results.load(records, tree)
+        records = [fetcher.from_row(row, table.columns) for row in rows]
+        fetcher.load(records, tree)
         next_offset = (query.offset or 0) + len(records) if more else None
         return {
             "action": "query",
-            "data": results.encode(records, denormalize=denormalize),
+            "data": encode(self.schema, records, denormalize=denormalize),
             "metadata": {"next": {"offset": next_offset}},
         }
 
     def _grouped(self, query: ast.Select) -> JSONObject:
         """Aggregates: plain rows keyed by attribute and ``<function>_<attribute>``."""
-        compiled, names = Renderer(self.layout).grouped(query)
+        compiled, names = grouped(Renderer(self.layout), query)
         rows = self.connection.execute(compiled.sql, compiled.params).fetchall()
         more = query.limit is not None and len(rows) > query.limit
         if more:
@@ -301,8 +358,8 @@ class Server:
         row = writer.find(type_id, key)
         if row is None:  # deleted again later in a batch never reaches here
             raise ValidationError(f"{type_id} {list(key)!r} does not exist")
-        results = Results(self.layout, self.connection)
-        record: Record = results.record(row.type_id, row.columns)
+        fetcher = Fetcher(self.layout, self.connection)
+        record: Record = fetcher.record(row.type_id, row.columns)
         record.fields.update(dict.fromkeys(sorted(self.layout.stored_names(row.type_id))))
         entity = self.schema.types[row.type_id]
         written = [
@@ -311,8 +368,8 @@ class Server:
         if "link" in record.fields:
             written.append(("link",))
         if written:
-            results.load([record], build_tree(written))
-        return results.encode_one(record)
+            fetcher.load([record], build_tree(written))
+        return encode_one(self.schema, record)
 
     def close(self) -> None:
         """Close the database; later batches answer an error."""

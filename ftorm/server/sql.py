@@ -29,10 +29,20 @@ import attrs
 from ftorm.errors import ValidationError
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
-from ftorm.server.storage import TYPE_COLUMN, Collection, Layout, Reference, quote
+from ftorm.server._compat import assert_never
+from ftorm.server.fragments import column, placeholders, type_condition
+from ftorm.server.storage import (
+    ID_COLUMN,
+    PARENT_COLUMN,
+    TYPE_COLUMN,
+    Collection,
+    Layout,
+    Reference,
+    quote,
+)
 from ftorm.server.values import from_literal
 
-__all__ = ["Compiled", "Renderer", "resolve"]
+__all__ = ["Compiled", "Renderer", "check_entity_type", "resolve"]
 
 _SYMBOLS = {
     ast.Operator.EQ: "=",
@@ -58,11 +68,18 @@ class Compiled:
     params: dict[str, Any]
 
 
+def check_entity_type(layout: Layout, name: str) -> str:
+    """``name`` when the schema has that entity type, else `ValidationError`. Run once per
+    query (and per subquery): everything reached from a checked type is a schema type."""
+    if name not in layout.schema.types:
+        raise ValidationError(f"Unknown entity type {name!r}")
+    return name
+
+
 def resolve(layout: Layout, type_id: str, name: str) -> Property:
-    """Attribute ``name`` of ``type_id``; `ValidationError` naming the type when unknown."""
-    entity = layout.schema.types.get(type_id)
-    if entity is None:
-        raise ValidationError(f"Unknown entity type {type_id!r}")
+    """Attribute ``name`` of the (checked) type ``type_id``; `ValidationError` naming the
+    type when it has no such attribute."""
+    entity = layout.schema.types[type_id]
     prop = entity.properties.get(name)
     if prop is None:
         close = sorted(n for n in entity.properties if n.startswith(name[:3]))[:3]
@@ -75,13 +92,16 @@ class Renderer:
     """Builds SQL for one statement; create one per query (it collects parameters)."""
 
     def __init__(self, layout: Layout) -> None:
-        self.layout = layout
+        self.layout: Layout = layout
+        """Where the schema's types live."""
         self.params: dict[str, Any] = {}
+        """The statement's parameters, by name."""
         self._aliases = 0
 
     # --- helpers --------------------------------------------------------------------------
 
     def alias(self) -> str:
+        """A fresh table alias."""
         self._aliases += 1
         return f"a{self._aliases}"
 
@@ -91,17 +111,10 @@ class Renderer:
         self.params[name] = value
         return ":" + name
 
-    def type_condition(self, type_id: str, alias: str) -> str | None:
-        types = self.layout.type_filter(type_id)
-        if types is None:
-            return None
-        marks = ", ".join(self.bind(t) for t in types)
-        return f"{alias}.{quote(TYPE_COLUMN)} IN ({marks})"
-
     def source(self, type_id: str, alias: str, conditions: list[str]) -> str:
         """``FROM table alias WHERE ...`` for rows of ``type_id`` (its subtypes included)."""
         table = self.layout.table(type_id)
-        condition = self.type_condition(type_id, alias)
+        condition = type_condition(self.layout, type_id, alias, self.bind)
         where = [c for c in (condition, *conditions) if c]
         text = f"FROM {quote(table.name)} AS {alias}"
         if where:
@@ -123,6 +136,22 @@ class Renderer:
         if len(key) != 1:
             raise ValidationError(f"{type_id} has a composite key and cannot be traversed")
         return key[0]
+
+    def attribute(
+        self, type_id: str, alias: str, prop: Property, doing: str
+    ) -> tuple[str, Property | None]:
+        """The column holding attribute ``prop`` of ``type_id`` on ``alias``, with the
+        property its values are converted by: a scalar's own column, or a reference's key
+        column (no property: it holds keys). `ValidationError` saying what cannot be done
+        (``doing``) for any other relation."""
+        if prop.kind is Kind.REFERENCE:
+            ref = self.layout.reference(type_id, prop.name)
+            if ref is not None:
+                return column(alias, ref.column), None
+        elif not prop.is_relation:
+            return column(alias, prop.name), prop
+        hint = " (compare its members' attributes or use 'any')" if doing == "compare" else ""
+        raise ValidationError(f"cannot {doing} the relation {type_id}.{prop.name}{hint}")
 
     # --- relation hops --------------------------------------------------------------------
 
@@ -153,14 +182,14 @@ class Renderer:
     def _hop_reference(
         self, ref: Reference, alias: str, target: str, inner: Callable[[str, str], str | None]
     ) -> str:
-        column = f"{alias}.{quote(ref.column)}"
+        key = column(alias, ref.column)
         inner_alias = self.alias()
         body = inner(target, inner_alias)
         if body is None and self.layout.type_filter(target) == self.layout.type_filter(ref.target):
-            return f"{column} IS NOT NULL"
-        pk = quote(self._pk(target))
+            return f"{key} IS NOT NULL"
+        pk = column(inner_alias, self._pk(target))
         sub = self.source(target, inner_alias, [body] if body else [])
-        return f"{column} IN (SELECT {inner_alias}.{pk} {sub})"
+        return f"{key} IN (SELECT {pk} {sub})"
 
     def _hop_collection(
         self,
@@ -170,7 +199,7 @@ class Renderer:
         target: str,
         inner: Callable[[str, str], str | None],
     ) -> str:
-        owner_pk = f"{alias}.{quote(self._pk(owner))}"
+        owner_pk = column(alias, self._pk(owner))
         inner_alias = self.alias()
         conditions: list[str] = []
         body = inner(target, inner_alias)
@@ -178,38 +207,41 @@ class Renderer:
             conditions.append(body)
         if coll.mode == "reverse":
             assert coll.key is not None
-            key = f"{inner_alias}.{quote(coll.key)}"
+            key = column(inner_alias, coll.key)
             if coll.where is not None:
                 conditions.append(
-                    f"{inner_alias}.{quote(coll.where[0])} = {self.bind(coll.where[1])}"
+                    f"{column(inner_alias, coll.where[0])} = {self.bind(coll.where[1])}"
                 )
             conditions.append(f"{key} IS NOT NULL")
             return f"{owner_pk} IN (SELECT {key} {self.source(target, inner_alias, conditions)})"
-        member_pk = f"{inner_alias}.{quote(self._pk(target))}"
+        member_pk = column(inner_alias, self._pk(target))
         if coll.mode == "link":
             link = self.alias()
             members = f"SELECT {member_pk} {self.source(target, inner_alias, conditions)}"
             return (
-                f"{owner_pk} IN (SELECT {link}.{quote(coll.link_owner or '')} "
+                f"{owner_pk} IN (SELECT {column(link, coll.link_owner or '')} "
                 f"FROM {quote(coll.link_table or '')} AS {link} "
-                f"WHERE {link}.{quote(coll.link_member or '')} IN ({members}))"
+                f"WHERE {column(link, coll.link_member or '')} IN ({members}))"
             )
-        # closure over parent_id
+        # closure over the parent column
         table = quote(self.layout.table(target).name)
         matching = f"SELECT {member_pk} {self.source(target, inner_alias, conditions)}"
         step = self.alias()
+        ident, parent = column("c", ID_COLUMN), column("c", PARENT_COLUMN)
         if coll.upward:  # ancestors any (...): descendants of the matching entities
-            return (
-                f"{owner_pk} IN (WITH RECURSIVE {step}(id) AS ("
-                f"SELECT c.id FROM {table} AS c WHERE c.parent_id IN ({matching}) "
-                f"UNION SELECT c.id FROM {table} AS c JOIN {step} ON c.parent_id = {step}.id"
-                f") SELECT id FROM {step})"
+            start, where, walk, found = ident, parent, f"{parent} = {step}.id", ""
+        else:  # descendants any (...): ancestors of the matching entities
+            start, where, walk, found = (
+                parent,
+                ident,
+                f"{ident} = {step}.id",
+                " WHERE id IS NOT NULL",
             )
         return (
             f"{owner_pk} IN (WITH RECURSIVE {step}(id) AS ("
-            f"SELECT c.parent_id FROM {table} AS c WHERE c.id IN ({matching}) "
-            f"UNION SELECT c.parent_id FROM {table} AS c JOIN {step} ON c.id = {step}.id"
-            f") SELECT id FROM {step} WHERE id IS NOT NULL)"
+            f"SELECT {start} FROM {table} AS c WHERE {where} IN ({matching}) "
+            f"UNION SELECT {start} FROM {table} AS c JOIN {step} ON {walk}"
+            f") SELECT id FROM {step}{found})"
         )
 
     def along(
@@ -228,21 +260,25 @@ class Renderer:
     # --- criteria -------------------------------------------------------------------------
 
     def criterion(self, node: ast.Criterion, type_id: str, alias: str) -> str:
-        if isinstance(node, ast.And):
-            return (
-                "(" + " AND ".join(self.criterion(o, type_id, alias) for o in node.operands) + ")"
-            )
-        if isinstance(node, ast.Or):
-            return "(" + " OR ".join(self.criterion(o, type_id, alias) for o in node.operands) + ")"
-        if isinstance(node, ast.Not):
-            return f"(NOT COALESCE({self.criterion(node.operand, type_id, alias)}, 0))"
-        if isinstance(node, ast.Relation):
-            return self.relation(node, type_id, alias)
-        if isinstance(node, ast.Comparison):
-            return self.comparison(node, type_id, alias)
-        raise ValidationError(f"unsupported criterion {node!r}")
+        """A condition on ``alias`` (of ``type_id``) holding where ``node`` does."""
+        match node:
+            case ast.And():
+                parts = [self.criterion(o, type_id, alias) for o in node.operands]
+                return "(" + " AND ".join(parts) + ")"
+            case ast.Or():
+                parts = [self.criterion(o, type_id, alias) for o in node.operands]
+                return "(" + " OR ".join(parts) + ")"
+            case ast.Not():
+                return f"(NOT COALESCE({self.criterion(node.operand, type_id, alias)}, 0))"
+            case ast.Relation():
+                return self.relation(node, type_id, alias)
+            case ast.Comparison():
+                return self.comparison(node, type_id, alias)
+            case _:
+                assert_never(node)
 
     def relation(self, node: ast.Relation, type_id: str, alias: str) -> str:
+        """``has`` / ``any``: the relation at the end of the path leads to a match."""
         segments = node.path.segments
         # check has/any against the relation kind of the last segment
         criteria = node.criteria
@@ -267,6 +303,7 @@ class Renderer:
         return self.along(type_id, alias, segments[:-1], last) or "1"
 
     def comparison(self, node: ast.Comparison, type_id: str, alias: str) -> str:
+        """The attribute at the end of the path compares as ``node`` says."""
         operator = node.operator
         segments = node.path.segments
 
@@ -280,63 +317,80 @@ class Renderer:
             segment = segments[-1]
             prop = resolve(self.layout, owner, segment.name)
             where = f"{owner}.{prop.name}"
-            if prop.kind is Kind.REFERENCE:
-                ref = self.layout.reference(owner, prop.name)
-                if ref is None:
-                    raise ValidationError(f"{where} cannot be compared")
-                column = f"{owner_alias}.{quote(ref.column)}"
-                return self._test(column, None, operator, node.operand, where)
-            if prop.kind in (Kind.COLLECTION, Kind.MAPPED):
-                raise ValidationError(
-                    f"{where} is a collection; compare its members' attributes or use 'any'"
-                )
-            if segment.cast is not None:
+            if segment.cast is not None and not prop.is_relation:
                 raise ValidationError(f"{where} is not a relation and cannot be cast")
-            column = f"{owner_alias}.{quote(prop.name)}"
-            return self._test(column, prop, operator, node.operand, where)
+            key, converter = self.attribute(owner, owner_alias, prop, "compare")
+            return self._test(key, converter, operator, node.operand, where)
 
         return self.along(type_id, alias, segments[:-1], last) or "1"
 
     def _test(
         self,
-        column: str,
+        key: str,
         prop: Property | None,
         operator: ast.Operator,
         operand: ast.Operand,
         where: str,
     ) -> str:
-        if operator is ast.Operator.IN:
-            if isinstance(operand, ast.Subquery):
-                return f"{column} IN ({self.subquery(operand.query)})"
-            values = operand.values if isinstance(operand, ast.ValueList) else (operand,)
-            parts: list[str] = []
-            marks: list[str] = []
-            for value in values:
-                converted = from_literal(prop, value, where)
-                if converted is None:
-                    parts.append(f"{column} IS NULL")
-                else:
-                    marks.append(self.bind(converted))
-            if marks:
-                parts.insert(0, f"{column} IN ({', '.join(marks)})")
-            return "(" + " OR ".join(parts) + ")" if parts else "0"
-        if isinstance(operand, (ast.ValueList, ast.Subquery)):
+        match operand:
+            case ast.Subquery():
+                self._needs_in(operator, where)
+                return f"{key} IN ({self.subquery(operand.query)})"
+            case ast.ValueList():
+                self._needs_in(operator, where)
+                return self._in(key, prop, operand.values, where)
+            case (
+                ast.String()
+                | ast.Integer()
+                | ast.Decimal()
+                | ast.Boolean()
+                | ast.Null()
+                | ast.Bare()
+            ):
+                if operator is ast.Operator.IN:
+                    return self._in(key, prop, (operand,), where)
+                return self._compare(key, prop, operator, operand, where)
+            case _:
+                assert_never(operand)
+
+    @staticmethod
+    def _needs_in(operator: ast.Operator, where: str) -> None:
+        if operator is not ast.Operator.IN:
             raise ValidationError(f"{where}: a list or subquery needs 'in' or 'not_in'")
+
+    def _in(
+        self, key: str, prop: Property | None, values: tuple[ast.Value, ...], where: str
+    ) -> str:
+        converted = [from_literal(prop, value, where) for value in values]
+        present = [value for value in converted if value is not None]
+        parts = [f"{key} IN ({placeholders(present, self.bind)})"] if present else []
+        if len(present) < len(converted):
+            parts.append(f"{key} IS NULL")
+        return "(" + " OR ".join(parts) + ")" if parts else "0"
+
+    def _compare(
+        self,
+        key: str,
+        prop: Property | None,
+        operator: ast.Operator,
+        operand: ast.Value,
+        where: str,
+    ) -> str:
         if operator is ast.Operator.LIKE:
             if isinstance(operand, ast.Null):
                 raise ValidationError(f"{where}: 'like' needs a pattern, got none")
             pattern = str(from_literal(None, operand, where))
             if (len(pattern) - len(pattern.rstrip("\\"))) % 2 == 1:
                 pattern += "\\"
-            return f"{column} LIKE {self.bind(pattern)} ESCAPE '\\'"
+            return f"{key} LIKE {self.bind(pattern)} ESCAPE '\\'"
         value = from_literal(prop, operand, where)
         if operator is ast.Operator.EQ:
             if value is None:
-                return f"{column} IS NULL"
-            return f"{column} = {self.bind(value)}"
+                return f"{key} IS NULL"
+            return f"{key} = {self.bind(value)}"
         if value is None:
             raise ValidationError(f"{where}: '{operator}' cannot compare with none")
-        return f"{column} {_SYMBOLS[operator]} {self.bind(value)}"
+        return f"{key} {_SYMBOLS[operator]} {self.bind(value)}"
 
     # --- queries --------------------------------------------------------------------------
 
@@ -344,33 +398,20 @@ class Renderer:
         """``SELECT column FROM ...`` for ``in (select x from T ...)``."""
         if len(query.projections) != 1 or not isinstance(query.projections[0], ast.Path):
             raise ValidationError("a subquery must select exactly one attribute")
-        type_id = self.entity_type(query.entity_type)
+        type_id = check_entity_type(self.layout, query.entity_type)
         alias = self.alias()
         path = query.projections[0]
         segments = path.segments
         if len(segments) != 1:
             raise ValidationError(f"a subquery must select a plain attribute, got {path}")
         prop = resolve(self.layout, type_id, segments[0].name)
-        if prop.kind is Kind.REFERENCE:
-            ref = self.layout.reference(type_id, prop.name)
-            if ref is None:
-                raise ValidationError(f"{type_id}.{prop.name} cannot be selected here")
-            column = f"{alias}.{quote(ref.column)}"
-        elif prop.is_relation:
-            raise ValidationError(f"a subquery cannot select the collection {prop.name}")
-        else:
-            column = f"{alias}.{quote(prop.name)}"
-        conditions = [f"{column} IS NOT NULL"]
+        selected, _ = self.attribute(type_id, alias, prop, "select in a subquery")
+        conditions = [f"{selected} IS NOT NULL"]
         if query.where is not None:
             conditions.append(self.criterion(query.where, type_id, alias))
-        text = f"SELECT {column} {self.source(type_id, alias, conditions)}"
+        text = f"SELECT {selected} {self.source(type_id, alias, conditions)}"
         text += self.order_and_page(query, type_id, alias)
         return text
-
-    def entity_type(self, name: str) -> str:
-        if name not in self.layout.schema.types:
-            raise ValidationError(f"Unknown entity type {name!r}")
-        return name
 
     def order_key(self, path: ast.Path, type_id: str, alias: str) -> str:
         """A scalar expression for an ``order by`` path (references followed, not
@@ -378,13 +419,7 @@ class Renderer:
         segments = path.segments
         prop = resolve(self.layout, type_id, segments[0].name)
         if len(segments) == 1:
-            if prop.kind is Kind.REFERENCE:
-                ref = self.layout.reference(type_id, prop.name)
-                if ref is not None:
-                    return f"{alias}.{quote(ref.column)}"
-            if prop.is_relation:
-                raise ValidationError(f"cannot order by the relation {type_id}.{prop.name}")
-            return f"{alias}.{quote(prop.name)}"
+            return self.attribute(type_id, alias, prop, "order by")[0]
         if prop.kind is not Kind.REFERENCE:
             raise ValidationError(f"cannot order by a path through {type_id}.{prop.name}")
         ref = self.layout.reference(type_id, prop.name)
@@ -393,20 +428,18 @@ class Renderer:
         target = self._cast(segments[0], ref.target)
         inner = self.alias()
         value = self.order_key(ast.Path(segments[1:]), target, inner)
-        pk = quote(self._pk(target))
+        pk = column(inner, self._pk(target))
         table = quote(self.layout.table(target).name)
-        return (
-            f"(SELECT {value} FROM {table} AS {inner} "
-            f"WHERE {inner}.{pk} = {alias}.{quote(ref.column)})"
-        )
+        return f"(SELECT {value} FROM {table} AS {inner} WHERE {pk} = {column(alias, ref.column)})"
 
     def order_and_page(self, query: ast.Select, type_id: str, alias: str, extra: int = 0) -> str:
+        """``ORDER BY`` (insertion order breaking ties) and the paging of ``query``."""
         keys = [
             self.order_key(item.path, type_id, alias)
             + (" DESC" if item.direction is ast.Direction.DESCENDING else " ASC")
             for item in query.order_by
         ]
-        keys.append(f"{alias}.rowid ASC")
+        keys.append(f"{column(alias, 'rowid')} ASC")
         return " ORDER BY " + ", ".join(keys) + self.page(query, extra)
 
     def page(self, query: ast.Select, extra: int = 0) -> str:
@@ -422,63 +455,14 @@ class Renderer:
 
     def rows(self, query: ast.Select, columns: tuple[str, ...]) -> Compiled:
         """The main statement: ``rowid, __type__, columns...`` of the matching rows, one
-        more than ``limit`` so the caller knows whether more rows follow."""
-        type_id = self.entity_type(query.entity_type)
+        more than ``limit`` so the caller knows whether more rows follow. The query's entity
+        type has been checked (`check_entity_type`)."""
+        type_id = query.entity_type
         alias = self.alias()
         conditions: list[str] = []
         if query.where is not None:
             conditions.append(self.criterion(query.where, type_id, alias))
-        selected = ", ".join(f"{alias}.{quote(c)}" for c in ("rowid", TYPE_COLUMN, *columns))
+        selected = ", ".join(column(alias, c) for c in ("rowid", TYPE_COLUMN, *columns))
         text = f"SELECT {selected} {self.source(type_id, alias, conditions)}"
         text += self.order_and_page(query, type_id, alias, extra=1)
         return Compiled(text, dict(self.params))
-
-    def grouped(self, query: ast.Select) -> tuple[Compiled, list[tuple[str, Property | None]]]:
-        """``select a, count(b) from T [where ...] group by a``: one row per group, with
-        the output name and (for plain attributes) the property of every column. Paths are
-        plain attributes of ``T`` (or its references' key columns); one more row than
-        ``limit`` is fetched, as for `rows`."""
-        type_id = self.entity_type(query.entity_type)
-        alias = self.alias()
-        selected: list[str] = []
-        names: list[tuple[str, Property | None]] = []
-        for projection in query.projections:
-            if isinstance(projection, ast.Aggregate):
-                function = projection.function.lower()
-                if function not in ("count", "sum", "avg", "min", "max"):
-                    raise ValidationError(f"unknown aggregate function {function!r}")
-                column, _ = self._plain(type_id, alias, projection.path)
-                selected.append(f"{function.upper()}({column})")
-                names.append((f"{function}_{projection.path.dotted.replace('.', '_')}", None))
-            else:
-                column, prop = self._plain(type_id, alias, projection)
-                selected.append(column)
-                names.append((projection.dotted, prop))
-        groups = [self._plain(type_id, alias, path)[0] for path in query.group_by]
-        conditions: list[str] = []
-        if query.where is not None:
-            conditions.append(self.criterion(query.where, type_id, alias))
-        text = f"SELECT {', '.join(selected)} {self.source(type_id, alias, conditions)}"
-        if groups:
-            text += " GROUP BY " + ", ".join(groups)
-        keys = [
-            self._plain(type_id, alias, item.path)[0]
-            + (" DESC" if item.direction is ast.Direction.DESCENDING else " ASC")
-            for item in query.order_by
-        ] or groups
-        if keys:
-            text += " ORDER BY " + ", ".join(keys)
-        text += self.page(query, extra=1)
-        return Compiled(text, dict(self.params)), names
-
-    def _plain(self, type_id: str, alias: str, path: ast.Path) -> tuple[str, Property | None]:
-        if len(path.segments) != 1:
-            raise ValidationError(f"aggregates and 'group by' take plain attributes, got {path}")
-        prop = resolve(self.layout, type_id, path.segments[0].name)
-        if prop.kind is Kind.REFERENCE:
-            ref = self.layout.reference(type_id, prop.name)
-            if ref is not None:
-                return f"{alias}.{quote(ref.column)}", None
-        if prop.is_relation:
-            raise ValidationError(f"cannot group or aggregate the relation {type_id}.{prop.name}")
-        return f"{alias}.{quote(prop.name)}", prop

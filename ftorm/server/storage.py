@@ -10,8 +10,8 @@ Columns are the union of the family's scalar attributes. Relations:
 - a reference ``x`` is stored in a key column: an explicit map for the relations ftrack does
   not spell out (`REFERENCE_COLUMNS`), else the type's own ``x_id``, else a hidden
   ``__ref_x`` column;
-- a collection is read through a reverse key on the member type (`COLLECTION_KEYS`, else a
-  reference on the member type pointing back), through a link entity
+- a collection is read through a reverse key on the member type (listed in
+  `ftorm.schema.pairings`, else a reference on the member type pointing back), through a link entity
   (`LINK_ENTITIES`), through the parent closure (``ancestors``/``descendants``), or, when
   nothing fits, through a hidden link table.
 
@@ -30,11 +30,13 @@ from typing import Final, Literal
 import attrs
 
 from ftorm.schema.hierarchy import ancestors, family_root, subtypes
+from ftorm.schema.pairings import reverse_keys
 from ftorm.schema.types import EntityType, Kind, Property, Schema
 
 __all__ = [
-    "COLLECTION_KEYS",
+    "ID_COLUMN",
     "LINK_ENTITIES",
+    "PARENT_COLUMN",
     "REFERENCE_COLUMNS",
     "TYPE_COLUMN",
     "Collection",
@@ -48,6 +50,14 @@ __all__ = [
 TYPE_COLUMN: Final = "__type__"
 """The column holding each row's concrete schema id."""
 
+ID_COLUMN: Final = "id"
+"""The key column of the types in a hierarchy (and of the built-in entities looked up by
+name)."""
+
+PARENT_COLUMN: Final = "parent_id"
+"""The column linking an entity to its parent in a hierarchy: ``ancestors``,
+``descendants`` and ``link`` walk it."""
+
 REFERENCE_COLUMNS: Final[dict[tuple[str, str], str]] = {
     ("Asset", "parent"): "context_id",
     ("Note", "author"): "user_id",
@@ -59,30 +69,6 @@ REFERENCE_COLUMNS: Final[dict[tuple[str, str], str]] = {
     ("Feed", "event"): "social_id",
 }
 """Reference -> key column where the column is not named ``<reference>_id``."""
-
-COLLECTION_KEYS: Final[dict[str, tuple[str, ...]]] = {
-    "children": ("parent_id",),
-    "assets": ("context_id",),
-    "versions": ("asset_id",),
-    "components": ("version_id",),
-    "members": ("container_id",),
-    "notes": ("parent_id",),
-    "metadata": ("parent_id",),
-    "custom_attributes": ("entity_id",),
-    "timelogs": ("context_id", "user_id"),
-    "appointments": ("context_id", "resource_id"),
-    "assignments": ("context_id", "resource_id"),
-    "allocations": ("context_id", "resource_id"),
-    "incoming_links": ("to_id",),
-    "outgoing_links": ("from_id",),
-    "replies": ("in_reply_to_id",),
-    "location_components": ("location_id",),
-    "component_locations": ("component_id",),
-    "memberships": ("user_id", "group_id"),
-    "status_changes": ("parent_id",),
-}
-"""Collection name -> candidate reverse key columns on the member type; the first that the
-member type has and that points at the owner's family is used."""
 
 APPOINTMENT_KINDS: Final[dict[str, str]] = {
     "assignments": "assignment",
@@ -168,16 +154,21 @@ class Layout:
     """Where every type, attribute and relation of a schema lives in SQLite."""
 
     def __init__(self, schema: Schema) -> None:
-        self.schema = schema
+        self.schema: Schema = schema
+        """The schema laid out."""
         families: dict[str, list[str]] = {}
         for type_id in sorted(schema.types):
             families.setdefault(family_root(schema, type_id), []).append(type_id)
         self._table_of: dict[str, Table] = {}
         self.tables: dict[str, Table] = {}
+        """Every table, by the root of its type family."""
         self._hidden: dict[str, set[str]] = {root: set() for root in families}
         self.references: dict[tuple[str, str], Reference] = {}
+        """Every stored reference, by (type, name)."""
         self.collections: dict[tuple[str, str], Collection] = {}
+        """Every readable collection, by (type, name)."""
         self.link_tables: dict[str, tuple[str, str]] = {}
+        """Hidden link tables: name -> (owner column, member column)."""
         self._subtypes: dict[str, tuple[str, ...]] = {}
         self._stored: dict[str, frozenset[str]] = {}
         self._ancestors: dict[str, tuple[str, ...]] = {}
@@ -211,6 +202,7 @@ class Layout:
     # --- lookups --------------------------------------------------------------------------
 
     def table(self, type_id: str) -> Table:
+        """The table holding the rows of ``type_id``."""
         return self._table_of[type_id]
 
     def subtypes(self, type_id: str) -> tuple[str, ...]:
@@ -265,9 +257,11 @@ class Layout:
         return found
 
     def reference(self, type_id: str, name: str) -> Reference | None:
+        """How reference ``name`` of ``type_id`` is stored, or None when it is not."""
         return self.references.get((type_id, name))
 
     def collection(self, type_id: str, name: str) -> Collection | None:
+        """How the members of collection ``name`` of ``type_id`` are found, or None."""
         return self.collections.get((type_id, name))
 
     # --- building -------------------------------------------------------------------------
@@ -313,7 +307,7 @@ class Layout:
         assert target is not None
         name = prop.name
         found: Collection | None = None
-        if name in CLOSURES and "parent_id" in self.schema.types[target].properties:
+        if name in CLOSURES and PARENT_COLUMN in self.schema.types[target].properties:
             found = Collection(type_id, name, target, "closure", upward=name == "ancestors")
         link = LINK_ENTITIES.get((type_id, name))
         if found is None and link is not None and link[0] in self.schema.types:
@@ -358,7 +352,7 @@ class Layout:
         return True  # a plain key column with no declared reference: trust the name
 
     def _reverse_key(self, owner: str, name: str, member: str) -> str | None:
-        for column in COLLECTION_KEYS.get(name, ()):
+        for column in reverse_keys((owner, *ancestors(self.schema, owner)), name):
             if self.stored(member, column) and self._points_at(member, column, owner):
                 return column
         matches = [
@@ -429,7 +423,3 @@ def connect(database: str) -> sqlite3.Connection:
     connection.execute("PRAGMA case_sensitive_like=OFF")
     connection.execute("PRAGMA busy_timeout=10000")
     return connection
-
-
-def entity_of(schema: Schema, type_id: str) -> EntityType:
-    return schema.types[type_id]

@@ -16,8 +16,9 @@ from ftorm.errors import InvalidValueError, ValidationError
 from ftorm.protocol.codec import DATETIME, encode_datetime, format_datetime, parse_datetime
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
+from ftorm.server._compat import assert_never
 
-__all__ = ["from_literal", "from_wire", "to_wire"]
+__all__ = ["from_literal", "from_wire", "now_text", "to_wire"]
 
 _JSON_TYPES = ("variable", "object")
 
@@ -92,17 +93,15 @@ def to_wire(prop: Property, value: Any) -> Any:
 
 
 def _python(node: ast.Value) -> Any:
-    if isinstance(node, ast.String):
-        return node.value
-    if isinstance(node, ast.Bare):
-        return node.text
-    if isinstance(node, ast.Integer):
-        return node.value
-    if isinstance(node, ast.Decimal):
-        return node.value
-    if isinstance(node, ast.Boolean):
-        return node.value
-    return None
+    match node:
+        case ast.String() | ast.Integer() | ast.Decimal() | ast.Boolean():
+            return node.value
+        case ast.Bare():
+            return node.text
+        case ast.Null():
+            return None
+        case _:
+            assert_never(node)
 
 
 def from_literal(prop: Property | None, node: ast.Value, where: str) -> Any:

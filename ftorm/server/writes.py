@@ -1,11 +1,10 @@
-"""Create, update and delete against the storage, with ftrack's server-side rules.
+"""Create, update and delete against the storage: the generic part of every write.
 
-Defaults and derived values on create: generated ``{uid}`` keys, literal schema defaults,
-``context_type``, ``object_type_id``, ``project_id`` from the parent, ``created_at`` /
-``created_by_id``, default status / type / priority on typed contexts, Project ``status``
-"active" and its project schema, AssetVersion ``version`` / ``date`` / ``user_id``,
-Component ``system_type``, Note ``date`` / ``user_id``, and ``False`` / ``0`` for required
-flags and numbers. Computed attributes are refused on write, immutable ones once set.
+Values are checked and converted per the schema, literal schema defaults and generated
+``{uid}`` keys filled, required attributes checked, computed attributes refused and immutable
+ones kept once set; relations are written through their key columns, reverse keys and link
+tables (`ftorm.server.storage`). What ftrack derives, cascades and upserts beyond that is
+decided by `ftorm.server.rules`.
 """
 
 from __future__ import annotations
@@ -17,73 +16,35 @@ from typing import Any, Final
 
 from ftorm.errors import PermissionDeniedError, ValidationError
 from ftorm.protocol.codec import ENTITY_TYPE
-from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property
+from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property, Schema
+from ftorm.server.fragments import placeholders, positional
+from ftorm.server.rows import StoredRow, find, members_of
+from ftorm.server.rules import Rules, upserts
 from ftorm.server.storage import TYPE_COLUMN, Collection, Layout, quote
-from ftorm.server.values import from_wire, now_text
+from ftorm.server.values import from_wire
 
-__all__ = ["CASCADE", "RESTRICT", "StoredRow", "Writer"]
-
-CASCADE: Final = frozenset(
-    {
-        "children",
-        "notes",
-        "metadata",
-        "custom_attributes",
-        "timelogs",
-        "appointments",
-        "assignments",
-        "allocations",
-        "incoming_links",
-        "outgoing_links",
-        "replies",
-        "status_changes",
-        "assets",
-        "versions",
-        "components",
-        "note_components",
-        "recipients",
-        "component_locations",
-        "members",
-    }
-)
-"""Collections whose members are deleted with their owner."""
-
-RESTRICT: Final = frozenset({("AssetVersion", "components"), ("Asset", "versions")})
-"""Collections that must be empty before their owner is deleted directly."""
+__all__ = ["StoredRow", "Writer"]
 
 _CHUNK: Final = 500
-
-_SYSTEM_TYPES: Final = {
-    "FileComponent": "file",
-    "ContainerComponent": "container",
-    "SequenceComponent": "sequence",
-}
-
-
-class StoredRow:
-    """A row as stored: its rowid, concrete type and column values."""
-
-    __slots__ = ("columns", "rowid", "type_id")
-
-    def __init__(self, rowid: int, type_id: str, columns: dict[str, Any]) -> None:
-        self.rowid = rowid
-        self.type_id = type_id
-        self.columns = columns
 
 
 class Writer:
     """Writes inside the caller's transaction."""
 
-    def __init__(self, layout: Layout, connection: sqlite3.Connection, user_id: str | None):
-        self.layout = layout
-        self.schema = layout.schema
-        self.connection = connection
-        self.user_id = user_id
-        self._defaults_cache: dict[tuple[str, tuple[str, ...]], str | None] = {}
+    def __init__(self, layout: Layout, connection: sqlite3.Connection, user_id: str | None) -> None:
+        self.layout: Layout = layout
+        """Where the schema's types live."""
+        self.schema: Schema = layout.schema
+        """The schema written against."""
+        self.connection: sqlite3.Connection = connection
+        """The connection written through."""
+        self.rules: Rules = Rules(layout, connection, user_id)
+        """ftrack's rules applied to these writes."""
 
     # --- lookups --------------------------------------------------------------------------
 
     def entity(self, type_id: str) -> EntityType:
+        """The schema type ``type_id``; `ValidationError` when the schema has none."""
         entity = self.schema.types.get(type_id)
         if entity is None:
             raise ValidationError(f"Unknown entity type {type_id!r}")
@@ -91,26 +52,7 @@ class Writer:
 
     def find(self, type_id: str, key: Sequence[str]) -> StoredRow | None:
         """The stored row of ``type_id`` (or a subtype) with primary key ``key``."""
-        entity = self.entity(type_id)
-        if len(key) != len(entity.primary_key):
-            raise ValidationError(
-                f"{type_id} key needs {len(entity.primary_key)} value(s) "
-                f"({', '.join(entity.primary_key)}), got {list(key)!r}"
-            )
-        table = self.layout.table(type_id)
-        where = " AND ".join(f"t.{quote(k)} = ?" for k in entity.primary_key)
-        params: list[Any] = [str(k) for k in key]
-        types = self.layout.type_filter(type_id)
-        if types is not None:
-            where += f" AND t.{quote(TYPE_COLUMN)} IN ({', '.join('?' for _ in types)})"
-            params.extend(types)
-        cols = self.layout.column_list(type_id, "t")
-        row = self.connection.execute(
-            f"SELECT {cols} FROM {quote(table.name)} AS t WHERE {where}", params
-        ).fetchone()
-        if row is None:
-            return None
-        return StoredRow(int(row[0]), str(row[1]), dict(zip(table.columns, row[2:], strict=True)))
+        return find(self.layout, self.connection, type_id, key)
 
     def _reference_key(self, prop: Property, value: Any, where: str) -> tuple[str, str]:
         """(concrete type, key) of an entity reference sent for ``prop``; checks existence."""
@@ -158,7 +100,7 @@ class Writer:
                     )
                 columns[name] = given
         self._defaults(entity, columns)
-        self._derive(entity, columns)
+        self.rules.derive(entity, columns)
         self._require(entity, columns)
         entity_key = tuple(str(columns[k]) for k in entity.primary_key)
         if self._family_has(type_id, entity_key):
@@ -237,103 +179,6 @@ class Writer:
             if columns.get(name) is None and entity.properties[name].type == "string":
                 columns[name] = str(uuid.uuid4())
 
-    def _lookup(self, type_id: str, names: Sequence[str]) -> str | None:
-        """The id of a seeded entity of ``type_id`` with one of ``names``, else the first
-        (remembered for the rest of the batch; a delete forgets)."""
-        cache_key = (type_id, tuple(names))
-        if cache_key not in self._defaults_cache:
-            self._defaults_cache[cache_key] = self._lookup_uncached(type_id, names)
-        return self._defaults_cache[cache_key]
-
-    def _lookup_uncached(self, type_id: str, names: Sequence[str]) -> str | None:
-        if type_id not in self.schema.types or not self.layout.stored(type_id, "name"):
-            return None
-        table = quote(self.layout.table(type_id).name)
-        for name in names:
-            row = self.connection.execute(
-                f"SELECT id FROM {table} WHERE name = ? ORDER BY rowid LIMIT 1", (name,)
-            ).fetchone()
-            if row is not None:
-                return str(row[0])
-        row = self.connection.execute(f"SELECT id FROM {table} ORDER BY rowid LIMIT 1").fetchone()
-        return None if row is None else str(row[0])
-
-    def _derive(self, entity: EntityType, columns: dict[str, Any]) -> None:
-        props = entity.properties
-        type_id = entity.id
-
-        def missing(name: str) -> bool:
-            return name in props and columns.get(name) is None and self.layout.stored(type_id, name)
-
-        if missing("context_type"):
-            columns["context_type"] = "show" if self.layout.is_a(type_id, "Project") else "task"
-        if missing("object_type_id") and entity.classifiers.get("object_typeid"):
-            columns["object_type_id"] = entity.classifiers["object_typeid"]
-        if missing("created_at"):
-            columns["created_at"] = now_text()
-        if missing("created_by_id") and self.user_id is not None:
-            columns["created_by_id"] = self.user_id
-        if missing("project_id"):
-            columns["project_id"] = self.project_of(type_id, columns)
-        if self.layout.is_a(type_id, "Project"):
-            if missing("status"):
-                columns["status"] = "active"
-            if missing("project_schema_id"):
-                columns["project_schema_id"] = self._lookup("ProjectSchema", ())
-            if missing("full_name"):
-                columns["full_name"] = columns.get("name")
-        if entity.classifiers or type_id == "AssetVersion":
-            if missing("status_id"):
-                columns["status_id"] = self._lookup("Status", ("Not started",))
-            if missing("type_id") and type_id != "AssetVersion":
-                columns["type_id"] = self._lookup("Type", ("Generic",))
-            if missing("priority_id"):
-                columns["priority_id"] = self._lookup("Priority", ("None",))
-        if type_id == "AssetVersion":
-            if missing("version"):
-                columns["version"] = self._next_version(columns.get("asset_id"))
-            if missing("date"):
-                columns["date"] = now_text()
-            if missing("user_id"):
-                columns["user_id"] = self.user_id
-        if type_id in _SYSTEM_TYPES and missing("system_type"):
-            columns["system_type"] = _SYSTEM_TYPES[type_id]
-        if type_id == "Note":
-            if missing("date"):
-                columns["date"] = now_text()
-            if missing("user_id"):
-                columns["user_id"] = self.user_id
-        for name in entity.required:
-            prop = props.get(name)
-            if prop is None or not missing(name):
-                continue
-            if prop.type in ("boolean", "integer", "number"):
-                columns[name] = 0
-
-    def project_of(self, type_id: str, columns: Mapping[str, Any]) -> str | None:
-        """The project of an entity whose parent key column is set in ``columns``."""
-        ref = self.layout.reference(type_id, "parent")
-        if ref is None or columns.get(ref.column) is None:
-            return None
-        parent = self.find(self.layout.table(type_id).root, (str(columns[ref.column]),))
-        if parent is None and ref.target in self.schema.types:
-            parent = self.find(ref.target, (str(columns[ref.column]),))
-        if parent is None:
-            return None
-        if self.layout.is_a(parent.type_id, "Project"):
-            return str(columns[ref.column])
-        value = parent.columns.get("project_id")
-        return None if value is None else str(value)
-
-    def _next_version(self, asset_id: Any) -> int:
-        if asset_id is None:
-            return 1
-        table = quote(self.layout.table("AssetVersion").name)
-        row = self.connection.execute(
-            f"SELECT MAX(version) FROM {table} WHERE asset_id = ?", (asset_id,)
-        ).fetchone()
-        return int(row[0] or 0) + 1
-
     def _require(self, entity: EntityType, columns: Mapping[str, Any]) -> None:
         for name in entity.required:
             prop = entity.properties.get(name)
@@ -347,10 +192,11 @@ class Writer:
     def update(
         self, type_id: str, key: Sequence[str], data: Mapping[str, Any]
     ) -> tuple[str, tuple[str, ...]]:
+        """Change one entity; returns its concrete type and key."""
         entity = self.entity(type_id)
         row = self.find(type_id, key)
         if row is None:
-            if type_id.endswith("CustomAttributeValue"):
+            if upserts(type_id):
                 payload = dict(zip(entity.primary_key, key, strict=True))
                 payload.update({k: v for k, v in data.items() if k != ENTITY_TYPE})
                 return self.create(type_id, payload, key)
@@ -368,9 +214,7 @@ class Writer:
             self._assign(concrete, name, value, columns, collections, creating=False)
             self._check_immutable(concrete, name, row, columns)
         table = self.layout.table(type_id)
-        parent = self.layout.reference(row.type_id, "parent")
-        if parent is not None and parent.column in columns and "project_id" in table.columns:
-            columns.setdefault("project_id", self.project_of(row.type_id, columns))
+        self.rules.follow_parent(row.type_id, columns)
         if columns:
             merged = {**row.columns, **columns}
             self._require(concrete, merged)
@@ -421,11 +265,7 @@ class Writer:
                 changes: dict[str, Any] = {coll.key: owner_key}
                 if coll.where is not None:
                     changes[coll.where[0]] = coll.where[1]
-                if (
-                    coll.key == "parent_id"
-                    and "project_id" in self.layout.table(coll.target).columns
-                ):
-                    changes["project_id"] = self.project_of(coll.target, {"parent_id": owner_key})
+                self.rules.follow_parent(coll.target, changes)
                 sets = ", ".join(f"{quote(c)} = ?" for c in changes)
                 self.connection.execute(
                     f"UPDATE {member_table} SET {sets} WHERE {pk} = ?", [*changes.values(), member]
@@ -451,11 +291,12 @@ class Writer:
 
     def delete(self, type_id: str, key: Sequence[str]) -> None:
         """Delete one entity and, level by level in batched statements, what cascades
-        from it (`CASCADE`); `RESTRICT` collections of the entity itself must be empty."""
+        from it (`Rules.cascades`); restricted collections of the entity itself must be empty
+        (`Rules.restricts`)."""
         row = self.find(type_id, key)
         if row is None:
             raise ValidationError(f"{type_id} {list(key)!r} does not exist")
-        self._defaults_cache.clear()
+        self.rules.forget()
         doomed: dict[str, set[int]] = {}
         keys: list[str] = []
         level = [row]
@@ -480,19 +321,21 @@ class Writer:
         for table_name, rowids in doomed.items():
             ordered = sorted(rowids)
             for start in range(0, len(ordered), _CHUNK):
-                chunk = ordered[start : start + _CHUNK]
-                marks = ", ".join("?" for _ in chunk)
+                params: list[Any] = []
+                marks = placeholders(ordered[start : start + _CHUNK], positional(params))
                 self.connection.execute(
-                    f"DELETE FROM {quote(table_name)} WHERE rowid IN ({marks})", chunk
+                    f"DELETE FROM {quote(table_name)} WHERE rowid IN ({marks})", params
                 )
         for name, (owner_col, member_col) in self.layout.link_tables.items():
             for start in range(0, len(keys), _CHUNK):
                 batch = keys[start : start + _CHUNK]
-                marks = ", ".join("?" for _ in batch)
+                params = []
+                bind = positional(params)
                 self.connection.execute(
-                    f"DELETE FROM {quote(name)} WHERE {quote(owner_col)} IN ({marks}) "
-                    f"OR {quote(member_col)} IN ({marks})",
-                    [*batch, *batch],
+                    f"DELETE FROM {quote(name)} "
+                    f"WHERE {quote(owner_col)} IN ({placeholders(batch, bind)}) "
+                    f"OR {quote(member_col)} IN ({placeholders(batch, bind)})",
+                    params,
                 )
 
     def _cascade(self, type_id: str, owners: Sequence[str], *, top: bool) -> list[StoredRow]:
@@ -505,34 +348,21 @@ class Writer:
                 continue
             for start in range(0, len(owners), _CHUNK):
                 chunk = owners[start : start + _CHUNK]
-                members = self._members(coll, chunk)
+                members = members_of(self.layout, self.connection, coll.target, coll.key, chunk)
                 if not members:
                     continue
-                if top and (type_id, prop.name) in RESTRICT:
+                if top and self.rules.restricts(type_id, prop.name):
                     raise ValidationError(
                         f"cannot delete {type_id} {chunk[0]!r}: delete its {prop.name} first"
                     )
-                if prop.name in CASCADE:
+                if self.rules.cascades(prop.name):
                     doomed.extend(members)
                     continue
-                marks = ", ".join("?" for _ in chunk)
+                params: list[Any] = []
+                marks = placeholders(chunk, positional(params))
                 self.connection.execute(
                     f"UPDATE {quote(self.layout.table(coll.target).name)} "
                     f"SET {quote(coll.key)} = NULL WHERE {quote(coll.key)} IN ({marks})",
-                    list(chunk),
+                    params,
                 )
         return doomed
-
-    def _members(self, coll: Collection, owners: Sequence[str]) -> list[StoredRow]:
-        assert coll.key is not None
-        table = self.layout.table(coll.target)
-        marks = ", ".join("?" for _ in owners)
-        rows = self.connection.execute(
-            f"SELECT {self.layout.column_list(coll.target, 't')} FROM {quote(table.name)} AS t "
-            f"WHERE t.{quote(coll.key)} IN ({marks})",
-            list(owners),
-        ).fetchall()
-        return [
-            StoredRow(int(r[0]), str(r[1]), dict(zip(table.columns, r[2:], strict=True)))
-            for r in rows
-        ]

@@ -9,7 +9,7 @@ client sends produces an HTTP 500 or a traceback.
 from __future__ import annotations
 
 import json
-import sys
+import logging
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -18,7 +18,9 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from ftorm.errors import AuthenticationError, ServerError, ValidationError
 from ftorm.server.handlers import Server
 
-__all__ = ["MAX_BODY", "ThreadingWSGIServer", "make_app", "serve"]
+__all__ = ["MAX_BODY", "ThreadingWSGIServer", "main_loop", "make_app", "serve"]
+
+logger = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024 * 1024
 """Largest request body accepted, in bytes."""
@@ -64,6 +66,7 @@ def make_app(server: Server) -> Callable[[dict[str, Any], StartResponse], Iterab
         try:
             return _handle(server, environ, start_response)
         except Exception as error:  # last resort: still a well-formed API answer
+            logger.exception("internal error")
             payload = ServerError(f"internal error: {type(error).__name__}: {error}")
             return _json(start_response, "200 OK", payload.to_payload())
 
@@ -135,9 +138,10 @@ def serve(server: Server, host: str = "127.0.0.1", port: int = 8765) -> Threadin
 
 
 def main_loop(httpd: ThreadingWSGIServer) -> None:
+    """Serve until interrupted (Ctrl-C), then release the socket."""
     try:
         httpd.serve_forever()
     except KeyboardInterrupt:
-        print("ftorm: stopped", file=sys.stderr)
+        logger.info("stopped")
     finally:
         httpd.server_close()

@@ -171,27 +171,18 @@ def test_projection_loading_is_batched(server: Server, call: Call) -> None:
         sequence = create(call, "Sequence", name=f"sq{index:03}", parent=ref(project))
         for shot in range(3):
             create(call, "Shot", name=f"sh{index:03}{shot}", parent=ref(sequence))
-    from ftorm.query.parser import parse
-    from ftorm.server.results import Results
-
-    original = Results.__init__
-    seen: list[Results] = []
-
-    def spy(self: Results, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        seen.append(self)
-
+    statements: list[str] = []
+    server.connection.set_trace_callback(statements.append)
     counts = []
     paths = "name, parent.name, parent.children.name, status.state.short"
-    for limit in (5, 120):
-        seen.clear()
-        Results.__init__ = spy  # type: ignore[method-assign]
-        try:
-            server.run_query(parse(f"select {paths} from Shot limit {limit}"))
-        finally:
-            Results.__init__ = original  # type: ignore[method-assign]
-        counts.append(seen[0].statements)
-    assert counts[0] == counts[1] <= 5
+    try:
+        for limit in (5, 120):
+            statements.clear()
+            server.query(f"select {paths} from Shot limit {limit}")
+            counts.append(len(statements))
+    finally:
+        server.connection.set_trace_callback(None)
+    assert counts[0] == counts[1] <= 6  # the query itself, then one per relation level
 
 
 def test_unknown_things_are_validation_errors(server: Server, tree: dict[str, Any]) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ftorm.schema.workspace import LOCATIONS
 from ftorm.server.handlers import Server
-from ftorm.server.seed import LOCATIONS
 from tests.server.server_helpers import Call, create, query, ref
 
 
@@ -288,3 +288,14 @@ def test_any_schema_works(tmp_path: Any) -> None:
     missing = server.handle([{"action": "create", "entity_type": "Box", "entity_data": {}}])
     assert isinstance(missing, dict) and "label" in missing["content"]
     server.close()
+
+
+def test_memberships_pair_with_their_own_end(call: Call) -> None:
+    """A group's memberships are those naming the group; a user's, those naming the user."""
+    group = create(call, "Group", name="lighting", local=False)
+    (user,) = query(call, 'select id from User where username is "ftorm"')
+    create(call, "Membership", user=ref(user), group=ref(group))
+    (found,) = query(call, f"select memberships.user.username from Group where id is {group['id']}")
+    assert [m["user"]["username"] for m in found["memberships"]] == ["ftorm"]
+    (mine,) = query(call, f"select memberships.group.name from User where id is {user['id']}")
+    assert [m["group"]["name"] for m in mine["memberships"]] == ["lighting"]

@@ -1,26 +1,26 @@
-"""Entity records of one response: batched loading of projections, and normalised encoding.
+"""Entity records of one response, and the batched loading of their projections.
 
 Rows become `Record` values kept in a per-response registry keyed by identity (family and
 primary key), so an entity reached twice is one record. Projections through references and
 collections are loaded one relation at a time for all records at once (``IN (...)`` chunks),
 so the number of statements depends on the projection, not on the number of rows.
-`Results.encode` writes each entity in full the first time it appears and as a reference
-afterwards.
+`ftorm.server.encode` then writes the records as the response's JSON.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ftorm._typing import JSON, JSONObject
+from ftorm._typing import JSON
 from ftorm.errors import ValidationError
 from ftorm.schema.types import EntityType, Kind
-from ftorm.server.storage import TYPE_COLUMN, Collection, Layout, Reference, quote
-from ftorm.server.values import to_wire
+from ftorm.server.fragments import column, placeholders, positional, type_condition
+from ftorm.server.storage import PARENT_COLUMN, Collection, Layout, Reference, quote
 
-__all__ = ["CHUNK", "Record", "Results", "Tree", "always_fields", "build_tree"]
+__all__ = ["CHUNK", "Fetcher", "Record", "RowView", "Tree", "always_fields", "build_tree"]
 
 CHUNK = 500
 """Keys per ``IN (...)`` list."""
@@ -30,6 +30,7 @@ Tree = dict[str, "Tree"]
 
 
 def build_tree(paths: Iterable[Sequence[str]]) -> Tree:
+    """The `Tree` of attribute paths given as sequences of names."""
     tree: Tree = {}
     for path in paths:
         node = tree
@@ -55,6 +56,7 @@ class RowView(Mapping[str, Any]):
         return self._row[self._index[name]]
 
     def get(self, name: str, default: Any = None) -> Any:
+        """The value of column ``name``, or ``default`` when the row has no such column."""
         position = self._index.get(name)
         return default if position is None else self._row[position]
 
@@ -68,24 +70,34 @@ class RowView(Mapping[str, Any]):
 class Record:
     """One entity of a response."""
 
-    __slots__ = ("columns", "computed", "fields", "key", "relations", "type_id")
+    __slots__ = ("columns", "computed", "fields", "ident", "key", "relations", "type_id")
 
-    def __init__(self, type_id: str, key: tuple[str, ...], columns: Mapping[str, Any]) -> None:
-        self.type_id = type_id
-        self.key = key
-        self.columns = columns
+    def __init__(
+        self, type_id: str, key: tuple[str, ...], columns: Mapping[str, Any], *, root: str
+    ) -> None:
+        self.type_id: str = type_id
+        """The entity's concrete type."""
+        self.key: tuple[str, ...] = key
+        """Its primary key values, as text."""
+        self.ident: tuple[str, tuple[str, ...]] = (root, key)
+        """Its identity within a response: the root of its type family and its key."""
+        self.columns: Mapping[str, Any] = columns
+        """Its stored row, by column name."""
         self.fields: dict[str, None] = {}
+        """The scalar attributes to answer (an ordered set)."""
         self.relations: dict[str, Record | list[Record] | None] = {}
+        """The loaded relations to answer."""
         self.computed: dict[str, JSON] = {}
+        """Answered attributes computed rather than stored (``link``)."""
 
 
-_ALWAYS: dict[int, dict[str, tuple[str, ...]]] = {}
+_ALWAYS: weakref.WeakKeyDictionary[Layout, dict[str, tuple[str, ...]]] = weakref.WeakKeyDictionary()
 
 
 def always_fields(layout: Layout, entity: EntityType) -> tuple[str, ...]:
     """Attributes every encoded entity carries: its primary key, its system projections
     (mapped to attribute names through ``alias_for``) and the typed-context discriminator."""
-    cache = _ALWAYS.setdefault(id(layout), {})
+    cache = _ALWAYS.setdefault(layout, {})
     found = cache.get(entity.id)
     if found is not None:
         return found
@@ -102,14 +114,16 @@ def always_fields(layout: Layout, entity: EntityType) -> tuple[str, ...]:
     return found
 
 
-class Results:
-    """The registry of records for one response."""
+class Fetcher:
+    """The registry of records for one response, and the statements that fill it."""
 
     def __init__(self, layout: Layout, connection: sqlite3.Connection) -> None:
-        self.layout = layout
-        self.connection = connection
+        self.layout: Layout = layout
+        """Where the schema's types live."""
+        self.connection: sqlite3.Connection = connection
+        """The connection read from (inside the caller's transaction)."""
         self.records: dict[tuple[str, tuple[str, ...]], Record] = {}
-        self.statements = 0
+        """Every record of the response by identity (`Record.ident`)."""
         self._indexes: dict[int, dict[str, int]] = {}
         self._always_cache: dict[str, dict[str, None]] = {}
 
@@ -123,7 +137,7 @@ class Results:
         ident = (table.root, key)
         found = self.records.get(ident)
         if found is None:
-            found = Record(type_id, key, columns)
+            found = Record(type_id, key, columns, root=table.root)
             found.fields.update(self._always(type_id))
             self.records[ident] = found
         return found
@@ -143,18 +157,14 @@ class Results:
             self._indexes[id(columns)] = index
         return self.record(str(row[1]), RowView(row, index))
 
-    def select(self, type_id: str, alias: str = "t") -> tuple[str, tuple[str, ...]]:
+    def _select(self, type_id: str, alias: str = "t") -> tuple[str, tuple[str, ...]]:
         return self.layout.column_list(type_id, alias), self.layout.table(type_id).columns
 
-    def _type_filter(self, type_id: str, alias: str) -> tuple[str, list[Any]]:
-        types = self.layout.type_filter(type_id)
-        if types is None:
-            return "", []
-        marks = ", ".join("?" for _ in types)
-        return f" AND {alias}.{quote(TYPE_COLUMN)} IN ({marks})", list(types)
+    def _type_filter(self, type_id: str, alias: str, params: list[Any]) -> str:
+        condition = type_condition(self.layout, type_id, alias, positional(params))
+        return "" if condition is None else f" AND {condition}"
 
     def _run(self, sql: str, params: Sequence[Any]) -> list[Any]:
-        self.statements += 1
         return self.connection.execute(sql, tuple(params)).fetchall()
 
     # --- projections ----------------------------------------------------------------------
@@ -232,18 +242,17 @@ class Results:
 
     def fetch(self, type_id: str, keys: Sequence[str]) -> dict[str, Record]:
         """Records of ``type_id`` by single primary key value, in chunks."""
-        pk = self.layout.schema.types[type_id].primary_key[0]
-        cols, names = self.select(type_id)
+        pk = column("t", self.layout.schema.types[type_id].primary_key[0])
+        cols, names = self._select(type_id)
         table = quote(self.layout.table(type_id).name)
         found: dict[str, Record] = {}
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), CHUNK):
-            chunk = unique[start : start + CHUNK]
-            marks = ", ".join("?" for _ in chunk)
-            extra, params = self._type_filter(type_id, "t")
+            params: list[Any] = []
+            marks = placeholders(unique[start : start + CHUNK], positional(params))
+            extra = self._type_filter(type_id, "t", params)
             rows = self._run(
-                f"SELECT {cols} FROM {table} AS t WHERE t.{quote(pk)} IN ({marks}){extra}",
-                [*chunk, *params],
+                f"SELECT {cols} FROM {table} AS t WHERE {pk} IN ({marks}){extra}", params
             )
             for row in rows:
                 record = self.from_row(row, names)
@@ -270,33 +279,32 @@ class Results:
         if coll.mode == "closure":
             members = self._closure(owners, coll)
         else:
-            cols, names = self.select(coll.target, "m")
+            cols, names = self._select(coll.target, "m")
             table = quote(self.layout.table(coll.target).name)
             keys = self._owner_keys(owners)
             for start in range(0, len(keys), CHUNK):
-                chunk = keys[start : start + CHUNK]
-                marks = ", ".join("?" for _ in chunk)
-                extra, params = self._type_filter(coll.target, "m")
+                params: list[Any] = []
+                marks = placeholders(keys[start : start + CHUNK], positional(params))
+                extra = self._type_filter(coll.target, "m", params)
                 if coll.mode == "reverse":
                     assert coll.key is not None
                     if coll.where is not None:
-                        extra += f" AND m.{quote(coll.where[0])} = ?"
+                        extra += f" AND {column('m', coll.where[0])} = ?"
                         params.append(coll.where[1])
-                    sql = (
-                        f"SELECT m.{quote(coll.key)}, {cols} FROM {table} AS m "
-                        f"WHERE m.{quote(coll.key)} IN ({marks}){extra}"
-                    )
+                    key = column("m", coll.key)
+                    sql = f"SELECT {key}, {cols} FROM {table} AS m WHERE {key} IN ({marks}){extra}"
                 else:
-                    pk = quote(self.layout.schema.types[coll.target].primary_key[0])
+                    pk = column("m", self.layout.schema.types[coll.target].primary_key[0])
+                    owner = column("l", coll.link_owner or "")
                     sql = (
-                        f"SELECT l.{quote(coll.link_owner or '')}, {cols} "
+                        f"SELECT {owner}, {cols} "
                         f"FROM {quote(coll.link_table or '')} AS l JOIN {table} AS m "
-                        f"ON m.{pk} = l.{quote(coll.link_member or '')} "
-                        f"WHERE l.{quote(coll.link_owner or '')} IN ({marks}){extra}"
+                        f"ON {pk} = {column('l', coll.link_member or '')} "
+                        f"WHERE {owner} IN ({marks}){extra}"
                     )
                 # sorted here, by the member's insertion order: an ORDER BY would tempt
                 # SQLite into scanning the table in rowid order instead of using the index
-                for row in sorted(self._run(sql, [*chunk, *params]), key=_rowid):
+                for row in sorted(self._run(sql, params), key=_rowid):
                     record = self.from_row(row[1:], names)
                     members.setdefault(str(row[0]), []).append(record)
         loaded: list[Record] = []
@@ -315,7 +323,7 @@ class Results:
         if coll.upward:
             for owner in owners:
                 result[owner.key[0]] = []
-            frontier = {o.key[0]: o.columns.get("parent_id") for o in owners}
+            frontier = {o.key[0]: o.columns.get(PARENT_COLUMN) for o in owners}
             chains: dict[str, list[Record]] = {k: [] for k in frontier}
             seen: dict[str, set[str]] = {k: set() for k in frontier}
             while any(v is not None for v in frontier.values()):
@@ -330,13 +338,14 @@ class Results:
                     if record is None:
                         continue
                     chains[owner_id].append(record)
-                    next_frontier[owner_id] = record.columns.get("parent_id")
+                    next_frontier[owner_id] = record.columns.get(PARENT_COLUMN)
                 frontier = next_frontier
             for owner_id, chain in chains.items():
                 result[owner_id] = [r for r in reversed(chain) if r.type_id in allowed]
             return result
         table = quote(self.layout.table(family).name)
-        cols, names = self.select(family)
+        cols, names = self._select(family)
+        parent = column("t", PARENT_COLUMN)
         for owner in owners:
             level = [owner.key[0]]
             visited: set[str] = set(level)
@@ -344,11 +353,10 @@ class Results:
             while level:
                 next_level: list[str] = []
                 for start in range(0, len(level), CHUNK):
-                    chunk = level[start : start + CHUNK]
-                    marks = ", ".join("?" for _ in chunk)
+                    params: list[Any] = []
+                    marks = placeholders(level[start : start + CHUNK], positional(params))
                     rows = self._run(
-                        f"SELECT {cols} FROM {table} AS t WHERE t.parent_id IN ({marks})",
-                        chunk,
+                        f"SELECT {cols} FROM {table} AS t WHERE {parent} IN ({marks})", params
                     )
                     for row in sorted(rows, key=lambda r: int(r[0])):
                         record = self.from_row(row, names)
@@ -365,11 +373,11 @@ class Results:
     def _links(self, records: Sequence[Record]) -> None:
         """``link`` of contexts: ``[{"id", "name", "type"}, ...]`` from the project down to
         the entity itself, one batched statement per level of the hierarchy."""
-        walkers = [r for r in records if "parent_id" in self.layout.table(r.type_id).columns]
+        walkers = [r for r in records if PARENT_COLUMN in self.layout.table(r.type_id).columns]
         if not walkers:
             return
         chains: dict[int, list[Record]] = {id(r): [r] for r in walkers}
-        frontier: dict[int, Any] = {id(r): r.columns.get("parent_id") for r in walkers}
+        frontier: dict[int, Any] = {id(r): r.columns.get(PARENT_COLUMN) for r in walkers}
         root = self.layout.table(walkers[0].type_id).root
         for _ in range(64):  # deeper than any real hierarchy; also ends cycles
             wanted = [str(v) for v in frontier.values() if v is not None]
@@ -381,7 +389,7 @@ class Results:
                 record = found.get(str(parent)) if parent is not None else None
                 if record is not None:
                     chains[ident].append(record)
-                    next_frontier[ident] = record.columns.get("parent_id")
+                    next_frontier[ident] = record.columns.get(PARENT_COLUMN)
             frontier = next_frontier
         for record in walkers:
             record.computed["link"] = [
@@ -392,60 +400,3 @@ class Results:
     def _fetch_family(self, type_id: str, keys: Sequence[str]) -> dict[str, Record]:
         root = self.layout.table(type_id).root
         return self.fetch(root, keys)
-
-    # --- encoding -------------------------------------------------------------------------
-
-    def encode(self, records: Iterable[Record], *, denormalize: bool = False) -> list[JSON]:
-        """Every record in full on its first appearance in this call, later as a reference;
-        with ``denormalize`` in full every time (a reference only where an entity would
-        contain itself)."""
-        seen: set[tuple[str, tuple[str, ...]]] = set()
-        return [self._encode(r, seen, denormalize) for r in records]
-
-    def encode_one(self, record: Record) -> JSONObject:
-        result = self._encode(record, set())
-        assert isinstance(result, dict)
-        return result
-
-    def _reference(self, record: Record) -> JSONObject:
-        entity = self.layout.schema.types[record.type_id]
-        out: JSONObject = {"__entity_type__": record.type_id}
-        for name, value in zip(entity.primary_key, record.key, strict=True):
-            out[name] = to_wire(entity.properties[name], value) if name in entity else value
-        return out
-
-    def _encode(
-        self, record: Record, seen: set[tuple[str, tuple[str, ...]]], denormalize: bool = False
-    ) -> JSONObject:
-        ident = (self.layout.table(record.type_id).root, record.key)
-        if ident in seen:
-            return self._reference(record)
-        seen.add(ident)
-        out = self._encode_body(record, seen, denormalize)
-        if denormalize:
-            seen.discard(ident)  # only the path from the root is remembered
-        return out
-
-    def _encode_body(
-        self, record: Record, seen: set[tuple[str, tuple[str, ...]]], denormalize: bool
-    ) -> JSONObject:
-        entity = self.layout.schema.types[record.type_id]
-        out: JSONObject = {"__entity_type__": record.type_id}
-        properties = entity.properties
-        columns = record.columns
-        computed = record.computed
-        for name in record.fields:
-            if name in computed:
-                out[name] = computed[name]
-                continue
-            prop = properties.get(name)
-            if prop is not None:
-                out[name] = to_wire(prop, columns.get(name))
-        for name, value in record.relations.items():
-            if value is None:
-                out[name] = None
-            elif isinstance(value, list):
-                out[name] = [self._encode(v, seen, denormalize) for v in value]
-            else:
-                out[name] = self._encode(value, seen, denormalize)
-        return out

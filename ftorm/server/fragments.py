@@ -1,0 +1,48 @@
+"""SQL fragments every statement of the embedded server is built from.
+
+Each fragment is written here once: a placeholder list, the restriction of a family table to
+the rows of one type (the ``__type__`` filter), and a column of an aliased table. Values are
+always bound: a `Bind` turns a value into a placeholder, named (`ftorm.server.sql`, where
+text order does not matter) or positional (`positional`, everywhere else).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ftorm.server.storage import TYPE_COLUMN, Layout, quote
+
+__all__ = ["Bind", "column", "placeholders", "positional", "type_condition"]
+
+Bind = Callable[[Any], str]
+"""Records a value as a statement parameter and returns its placeholder."""
+
+
+def positional(params: list[Any]) -> Bind:
+    """A `Bind` appending to ``params`` and answering ``?``."""
+
+    def bind(value: Any) -> str:
+        params.append(value)
+        return "?"
+
+    return bind
+
+
+def placeholders(values: Iterable[Any], bind: Bind) -> str:
+    """``?, ?, ?``: one bound placeholder per value, comma-separated."""
+    return ", ".join(bind(value) for value in values)
+
+
+def column(alias: str, name: str) -> str:
+    """``alias."name"``."""
+    return f"{alias}.{quote(name)}"
+
+
+def type_condition(layout: Layout, type_id: str, alias: str, bind: Bind) -> str | None:
+    """The condition restricting ``alias`` (a row of ``type_id``'s table) to ``type_id`` and
+    its subtypes, or None when they fill the whole table."""
+    types = layout.type_filter(type_id)
+    if types is None:
+        return None
+    return f"{column(alias, TYPE_COLUMN)} IN ({placeholders(types, bind)})"

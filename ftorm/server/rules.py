@@ -1,0 +1,186 @@
+"""ftrack's server-side business rules: derived values, delete rules and upserts.
+
+What a generic store would not know, kept apart from the writes that apply it
+(`ftorm.server.writes`):
+
+- derived values on create: ``context_type``, ``object_type_id``, ``project_id`` from the
+  parent, ``created_at`` / ``created_by_id``, the default status / type / priority of typed
+  contexts (`ftorm.schema.workspace`), Project ``status`` "active", its project schema and
+  ``full_name``, AssetVersion ``version`` / ``date`` / ``user_id``, Component
+  ``system_type``, Note ``date`` / ``user_id``, and ``0`` for required flags and numbers;
+- a changed parent brings its project along;
+- the delete rules, `CASCADE` and `RESTRICT` (from `ftorm.schema.pairings`);
+- custom attribute values are upserted: updating one that does not exist creates it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from ftorm.schema.pairings import CASCADE, RESTRICT
+from ftorm.schema.types import EntityType
+from ftorm.schema.workspace import DEFAULT_PRIORITY, DEFAULT_STATUS, DEFAULT_TASK_TYPE
+from ftorm.server.rows import find
+from ftorm.server.storage import ID_COLUMN, Layout, quote
+from ftorm.server.values import now_text
+
+__all__ = ["CASCADE", "PROJECT_COLUMN", "RESTRICT", "Rules", "upserts"]
+
+PROJECT_COLUMN: Final = "project_id"
+"""The column holding the project an entity belongs to."""
+
+_SYSTEM_TYPES: Final = {
+    "FileComponent": "file",
+    "ContainerComponent": "container",
+    "SequenceComponent": "sequence",
+}
+
+
+def upserts(type_id: str) -> bool:
+    """Whether updating a missing entity of ``type_id`` creates it (custom attribute values,
+    which the official client updates whether or not the value was ever set)."""
+    return type_id.endswith("CustomAttributeValue")
+
+
+class Rules:
+    """The rules applied to the writes of one batch (inside its transaction)."""
+
+    def __init__(self, layout: Layout, connection: sqlite3.Connection, user_id: str | None) -> None:
+        self.layout: Layout = layout
+        """Where the schema's types live."""
+        self.connection: sqlite3.Connection = connection
+        """The connection written through."""
+        self.user_id: str | None = user_id
+        """The id of the user writing (``created_by_id``, a version's or note's user)."""
+        self._lookups: dict[tuple[str, tuple[str, ...]], str | None] = {}
+
+    def forget(self) -> None:
+        """Forget the built-in entities looked up so far (after a delete)."""
+        self._lookups.clear()
+
+    def _lookup(self, type_id: str, names: Sequence[str]) -> str | None:
+        """The id of a built-in entity of ``type_id`` with one of ``names``, else the first
+        (remembered for the rest of the batch; a delete forgets)."""
+        cache_key = (type_id, tuple(names))
+        if cache_key not in self._lookups:
+            self._lookups[cache_key] = self._lookup_uncached(type_id, names)
+        return self._lookups[cache_key]
+
+    def _lookup_uncached(self, type_id: str, names: Sequence[str]) -> str | None:
+        if type_id not in self.layout.schema.types or not self.layout.stored(type_id, "name"):
+            return None
+        table = quote(self.layout.table(type_id).name)
+        ident = quote(ID_COLUMN)
+        for name in names:
+            row = self.connection.execute(
+                f"SELECT {ident} FROM {table} WHERE name = ? ORDER BY rowid LIMIT 1", (name,)
+            ).fetchone()
+            if row is not None:
+                return str(row[0])
+        row = self.connection.execute(
+            f"SELECT {ident} FROM {table} ORDER BY rowid LIMIT 1"
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def derive(self, entity: EntityType, columns: dict[str, Any]) -> None:
+        """Fill the values ftrack derives for a new ``entity`` and ``columns`` leave unset."""
+        props = entity.properties
+        type_id = entity.id
+        layout = self.layout
+
+        def missing(name: str) -> bool:
+            return name in props and columns.get(name) is None and layout.stored(type_id, name)
+
+        if missing("context_type"):
+            columns["context_type"] = "show" if layout.is_a(type_id, "Project") else "task"
+        if missing("object_type_id") and entity.classifiers.get("object_typeid"):
+            columns["object_type_id"] = entity.classifiers["object_typeid"]
+        if missing("created_at"):
+            columns["created_at"] = now_text()
+        if missing("created_by_id") and self.user_id is not None:
+            columns["created_by_id"] = self.user_id
+        if missing(PROJECT_COLUMN):
+            columns[PROJECT_COLUMN] = self.project_of(type_id, columns)
+        if layout.is_a(type_id, "Project"):
+            if missing("status"):
+                columns["status"] = "active"
+            if missing("project_schema_id"):
+                columns["project_schema_id"] = self._lookup("ProjectSchema", ())
+            if missing("full_name"):
+                columns["full_name"] = columns.get("name")
+        if entity.classifiers or type_id == "AssetVersion":
+            if missing("status_id"):
+                columns["status_id"] = self._lookup("Status", (DEFAULT_STATUS,))
+            if missing("type_id") and type_id != "AssetVersion":
+                columns["type_id"] = self._lookup("Type", (DEFAULT_TASK_TYPE,))
+            if missing("priority_id"):
+                columns["priority_id"] = self._lookup("Priority", (DEFAULT_PRIORITY,))
+        if type_id == "AssetVersion":
+            if missing("version"):
+                columns["version"] = self._next_version(columns.get("asset_id"))
+            if missing("date"):
+                columns["date"] = now_text()
+            if missing("user_id"):
+                columns["user_id"] = self.user_id
+        if type_id in _SYSTEM_TYPES and missing("system_type"):
+            columns["system_type"] = _SYSTEM_TYPES[type_id]
+        if type_id == "Note":
+            if missing("date"):
+                columns["date"] = now_text()
+            if missing("user_id"):
+                columns["user_id"] = self.user_id
+        for name in entity.required:
+            prop = props.get(name)
+            if prop is None or not missing(name):
+                continue
+            if prop.type in ("boolean", "integer", "number"):
+                columns[name] = 0
+
+    def follow_parent(self, type_id: str, columns: dict[str, Any]) -> None:
+        """When ``columns`` move an entity of ``type_id`` to another parent, its project
+        follows (unless ``columns`` set it too)."""
+        ref = self.layout.reference(type_id, "parent")
+        if (
+            ref is not None
+            and ref.column in columns
+            and PROJECT_COLUMN in self.layout.table(type_id).columns
+        ):
+            columns.setdefault(PROJECT_COLUMN, self.project_of(type_id, columns))
+
+    def project_of(self, type_id: str, columns: Mapping[str, Any]) -> str | None:
+        """The project of an entity whose parent key column is set in ``columns``."""
+        layout = self.layout
+        ref = layout.reference(type_id, "parent")
+        if ref is None or columns.get(ref.column) is None:
+            return None
+        parent_key = (str(columns[ref.column]),)
+        parent = find(layout, self.connection, layout.table(type_id).root, parent_key)
+        if parent is None and ref.target in layout.schema.types:
+            parent = find(layout, self.connection, ref.target, parent_key)
+        if parent is None:
+            return None
+        if layout.is_a(parent.type_id, "Project"):
+            return str(columns[ref.column])
+        value = parent.columns.get(PROJECT_COLUMN)
+        return None if value is None else str(value)
+
+    def _next_version(self, asset_id: Any) -> int:
+        if asset_id is None:
+            return 1
+        table = quote(self.layout.table("AssetVersion").name)
+        row = self.connection.execute(
+            f"SELECT MAX(version) FROM {table} WHERE asset_id = ?", (asset_id,)
+        ).fetchone()
+        return int(row[0] or 0) + 1
+
+    @staticmethod
+    def cascades(collection: str) -> bool:
+        """Whether the members of ``collection`` are deleted with their owner."""
+        return collection in CASCADE
+
+    @staticmethod
+    def restricts(type_id: str, collection: str) -> bool:
+        """Whether ``collection`` of ``type_id`` must be empty before a direct delete."""
+        return (type_id, collection) in RESTRICT
