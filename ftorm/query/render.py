@@ -14,21 +14,9 @@ type checking here until it is rendered. Cases come in the order queries use the
 
 from __future__ import annotations
 
-import sys
-
+from ftorm._typing import assert_never
 from ftorm.errors import QueryCompileError
 from ftorm.query import ast
-
-if sys.version_info >= (3, 11):
-    from typing import assert_never
-else:  # pragma: no cover - Python 3.10
-    from typing import NoReturn
-
-    def assert_never(value: NoReturn, /) -> NoReturn:
-        """Fail for a value the type checker proved impossible."""
-        msg = f"unhandled node: {value!r}"
-        raise AssertionError(msg)
-
 
 __all__ = ["quote", "render"]
 

@@ -8,10 +8,10 @@ references' key columns); criteria, paging and parameters are rendered by
 
 from __future__ import annotations
 
+from ftorm._typing import assert_never
 from ftorm.errors import ValidationError
 from ftorm.query import ast
 from ftorm.schema.types import Property
-from ftorm.server._compat import assert_never
 from ftorm.server.sql import Compiled, Renderer, resolve
 
 __all__ = ["FUNCTIONS", "grouped"]

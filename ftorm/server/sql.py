@@ -26,10 +26,10 @@ from typing import Any
 
 import attrs
 
+from ftorm._typing import assert_never
 from ftorm.errors import ValidationError
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
-from ftorm.server._compat import assert_never
 from ftorm.server.fragments import column, placeholders, type_condition
 from ftorm.server.storage import (
     ID_COLUMN,

@@ -12,11 +12,11 @@ import json
 import math
 from typing import Any
 
+from ftorm._typing import assert_never
 from ftorm.errors import InvalidValueError, ValidationError
 from ftorm.protocol.codec import DATETIME, encode_datetime, format_datetime, parse_datetime
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
-from ftorm.server._compat import assert_never
 
 __all__ = ["from_literal", "from_wire", "now_text", "to_wire"]
 
