@@ -58,6 +58,5 @@ def assert_max_requests(session: Session, limit: int) -> Iterator[RequestBudget]
     finally:
         budget.used = session.stats.requests - start
     if budget.used > limit:
-        raise AssertionError(
-            f"expected at most {limit} request(s) to the server, the block made {budget.used}"
-        )
+        msg = f"expected at most {limit} request(s) to the server, the block made {budget.used}"
+        raise AssertionError(msg)

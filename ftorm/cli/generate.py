@@ -71,7 +71,8 @@ def _schema(args: argparse.Namespace) -> Schema:
         api_user = os.environ.get("FTRACK_API_USER", "")
         api_key = os.environ.get("FTRACK_API_KEY", "")
         if not api_user or not api_key:
-            raise TransportError("--server needs FTRACK_API_USER and FTRACK_API_KEY to be set")
+            msg = "--server needs FTRACK_API_USER and FTRACK_API_KEY to be set"
+            raise TransportError(msg)
         return load_schema(fetch_schemas(args.server, api_user, api_key))
     return standard_schema()
 

@@ -181,7 +181,8 @@ class Field(Generic[T]):
             return check(value)
         except InvalidValueError as error:
             owner = model.__name__ if model is not None else self.label.partition(".")[0]
-            raise InvalidValueError(f"{owner}.{self.name} {error}") from None
+            msg = f"{owner}.{self.name} {error}"
+            raise InvalidValueError(msg) from None
 
     @property
     def validator(self) -> ValueCheck | None:
@@ -302,10 +303,11 @@ class Ref(Field[T]):
         elif len(classes) == 1 and isinstance(classes[0], type):
             self._target = classes[0]
         else:
-            raise TypeError(
+            msg = (
                 f"cannot tell the target of {self.label}: give it as ref('EntityName'), "
                 "or make the annotation resolvable at runtime"
             )
+            raise TypeError(msg)
         if members:
             self.nullable = len(classes) < len(members) or self.default is None
         target = self._target
@@ -316,10 +318,11 @@ class Ref(Field[T]):
                     return None
             elif isinstance(value, target):
                 return value
-            raise InvalidValueError(
+            msg = (
                 f"expects {target.__name__}{' or None' if self.nullable else ''}, "
                 f"got {type(value).__name__}: {value!r}"
             )
+            raise InvalidValueError(msg)
 
         self._check = check
 
@@ -396,19 +399,19 @@ class Many(Field[M]):
         else:
             tp = self.annotated_type()
             if not isinstance(tp, type):
-                raise TypeError(
+                msg = (
                     f"cannot tell the target of {self.label}: give it as many('EntityName'), "
                     "or make the annotation resolvable at runtime"
                 )
+                raise TypeError(msg)
             self._target = tp
         target = self._target
 
         def check(value: object) -> object:
             if isinstance(value, target):
                 return value
-            raise InvalidValueError(
-                f"holds {target.__name__} entities, got {type(value).__name__}: {value!r}"
-            )
+            msg = f"holds {target.__name__} entities, got {type(value).__name__}: {value!r}"
+            raise InvalidValueError(msg)
 
         self._check = check
 
@@ -418,10 +421,11 @@ class Many(Field[M]):
             return None
         field = self.target.__ftorm_fields__.get(self.backref)
         if not isinstance(field, Ref):
-            raise TypeError(
+            msg = (
                 f"{self.label}: backref {self.backref!r} is not a ref() field of "
                 f"{self.target.__name__}"
             )
+            raise TypeError(msg)
         return field
 
     if TYPE_CHECKING:
@@ -437,8 +441,10 @@ class Many(Field[M]):
 def _lookup(field: Field[Any], target: str) -> type[Model]:
     owner = field.owner
     if owner is None:
-        raise TypeError(f"{field!r} is not part of a model")
+        msg = f"{field!r} is not part of a model"
+        raise TypeError(msg)
     try:
         return owner.__ftorm_registry__.lookup(target)
     except UnknownTypeError as error:
-        raise UnknownTypeError(f"{field.label} refers to {error}") from None
+        msg = f"{field.label} refers to {error}"
+        raise UnknownTypeError(msg) from None

@@ -74,24 +74,27 @@ class ModelMeta(type):
 
     def has(cls, *criteria: Expr) -> Expr:
         """``Shot.status.has(...)``: only meaningful on a reference path."""
-        raise TypeError(
+        msg = (
             f"has() applies to a reference path such as {cls.__name__}.<reference>.has(...), "
             f"not to the model {cls.__name__}; use {cls.__name__}.where(...)"
         )
+        raise TypeError(msg)
 
     def any(cls, *criteria: Expr) -> Expr:
         """``Project.children.any(...)``: only meaningful on a collection path."""
-        raise TypeError(
+        msg = (
             f"any() applies to a collection path such as {cls.__name__}.<collection>.any(...), "
             f"not to the model {cls.__name__}; use {cls.__name__}.where(...)"
         )
+        raise TypeError(msg)
 
     def as_(cls, subtype: type[S]) -> type[S]:
         """``Shot.parent.as_(Sequence)``: only meaningful on a relationship path."""
-        raise TypeError(
+        msg = (
             f"as_() casts a relationship path such as Shot.parent.as_(Sequence), "
             f"not the model {cls.__name__}"
         )
+        raise TypeError(msg)
 
 
 @dataclass_transform(kw_only_default=True, eq_default=False, field_specifiers=(attr, ref, many))
@@ -128,10 +131,11 @@ class Model(metaclass=ModelMeta):
         for name, value in list(cls.__dict__.items()):
             if isinstance(value, Field):
                 if name in RESERVED_NAMES:
-                    raise TypeError(
+                    msg = (
                         f"{cls.__name__}.{name}: {name!r} is reserved by the model API; "
                         f"declare it as {name}_ = ...(name={name!r})"
                     )
+                    raise TypeError(msg)
                 value.bind(cls, name, annotations.get(name))
                 delattr(cls, name)
                 fields[name] = value
@@ -141,10 +145,11 @@ class Model(metaclass=ModelMeta):
                 and isinstance(annotation, str)
                 and annotation.startswith(("Attr[", "Ref[", "Many["))
             ):
-                raise TypeError(
+                msg = (
                     f"{cls.__name__}.{name} is annotated {annotation} but has no attr()/ref()/"
                     "many() specifier"
                 )
+                raise TypeError(msg)
         cls.__ftorm_fields__ = fields
         cls.__ftorm_keys__ = {field.key: name for name, field in fields.items()}
         cls.__ftorm_primary_key__ = tuple(n for n, f in fields.items() if f.primary_key)
@@ -165,10 +170,11 @@ class Model(metaclass=ModelMeta):
             for name, field in cls.__ftorm_fields__.items():
                 if isinstance(field, Many):
                     if name in values:
-                        raise InvalidValueError(
+                        msg = (
                             f"{cls.__name__}.{name} is a collection: add to "
                             f"obj.{name} after creating the object"
                         )
+                        raise InvalidValueError(msg)
                     data[name] = Related((), self, field)
                     continue
                 if name in values:
@@ -239,13 +245,15 @@ class Model(metaclass=ModelMeta):
         cls = type(self)
         names = cls.__ftorm_primary_key__
         if len(names) != 1:
-            raise InvalidValueError(
+            msg = (
                 f"{cls.__name__} has a {len(names)}-attribute key; compare its key attributes "
                 "explicitly"
             )
+            raise InvalidValueError(msg)
         value = self.__dict__.get(names[0])
         if value is None:
-            raise InvalidValueError(f"this {cls.__name__} has no {names[0]} yet")
+            msg = f"this {cls.__name__} has no {names[0]} yet"
+            raise InvalidValueError(msg)
         return value
 
     def __repr__(self) -> str:

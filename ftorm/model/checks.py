@@ -81,6 +81,7 @@ def make_scalar_check(tp: Any) -> ValueCheck | None:
             return arrow.get(value)
         elif wants_float and isinstance(value, int) and not isinstance(value, bool):
             return value
-        raise InvalidValueError(f"expects {expected}, got {type(value).__name__}: {value!r}")
+        msg = f"expects {expected}, got {type(value).__name__}: {value!r}"
+        raise InvalidValueError(msg)
 
     return check

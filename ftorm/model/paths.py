@@ -47,13 +47,15 @@ def _key_criteria(path: ast.Path, root: type[Model], value: Model) -> Expr:
     cls = type(value)
     names = cls.__ftorm_primary_key__
     if not names:
-        raise InvalidValueError(f"{cls.__name__} declares no primary key to compare with")
+        msg = f"{cls.__name__} declares no primary key to compare with"
+        raise InvalidValueError(msg)
     exprs = []
     for name in names:
         field = cls.__ftorm_fields__[name]
         key = value.__dict__.get(name)
         if key is None:
-            raise InvalidValueError(f"{cls.__name__}.{name} has no value: cannot compare with it")
+            msg = f"{cls.__name__}.{name} has no value: cannot compare with it"
+            raise InvalidValueError(msg)
         segment_path = ast.Path((*path.segments, ast.Segment(field.key)))
         exprs.append(Column(segment_path, root).__ftorm_equals__(key))
     return and_(*exprs)
@@ -91,34 +93,36 @@ class RelationPath:
         target = self._ftorm_target
         for criterion in criteria:
             if not isinstance(criterion, Expr):
-                raise TypeError(
+                msg = (  # type: ignore[unreachable]  # untyped callers
                     f"{method}() takes criteria such as {target.__name__}.name == 'x', "
                     f"got {type(criterion).__name__}: {criterion!r}"
                 )
+                raise TypeError(msg)
             for root in criterion.roots:
                 if not (issubclass(target, root) or issubclass(root, target)):
-                    raise TypeError(
+                    msg = (
                         f"{self._ftorm_path.dotted}.{method}(...) holds {target.__name__} "
                         f"entities; a criterion built on {root.__name__} does not apply"
                     )
+                    raise TypeError(msg)
         return and_(*criteria).node
 
     def has(self, *criteria: Expr) -> Expr:
         """``path has (criteria)``: the related entity satisfies all criteria."""
         if self._ftorm_many:
-            raise TypeError(
-                f"{self._ftorm_path.dotted} is a collection: use .any(...) instead of .has(...)"
-            )
+            msg = f"{self._ftorm_path.dotted} is a collection: use .any(...) instead of .has(...)"
+            raise TypeError(msg)
         node = ast.Relation(self._ftorm_path, ast.RelationKind.HAS, self._criteria("has", criteria))
         return Expr(node, (self._ftorm_root,))
 
     def any(self, *criteria: Expr) -> Expr:
         """``path any (criteria)``: at least one element satisfies all criteria together."""
         if not self._ftorm_many:
-            raise TypeError(
+            msg = (
                 f"{self._ftorm_path.dotted} is a single reference: use .has(...) instead of "
                 ".any(...)"
             )
+            raise TypeError(msg)
         node = ast.Relation(self._ftorm_path, ast.RelationKind.ANY, self._criteria("any", criteria))
         return Expr(node, (self._ftorm_root,))
 
@@ -127,10 +131,11 @@ class RelationPath:
         target = self._ftorm_target
         entity = getattr(subtype, "__ftorm_entity__", None)
         if not isinstance(subtype, type) or not issubclass(subtype, target) or entity is None:
-            raise TypeError(
+            msg = (
                 f"{self._ftorm_path.dotted}.as_() takes an entity model derived from "
                 f"{target.__name__}, got {subtype!r}"
             )
+            raise TypeError(msg)
         *head, last = self._ftorm_path.segments
         path = ast.Path((*head, ast.Segment(last.name, entity)))
         return RelationPath(path, self._ftorm_root, subtype, self._ftorm_many)
@@ -140,17 +145,19 @@ class RelationPath:
             node = ast.Comparison(self._ftorm_path, ast.Operator.EQ, ast.Null())
             return Expr(node, (self._ftorm_root,))
         if not isinstance(value, self._ftorm_target):
-            raise InvalidValueError(
+            msg = (
                 f"{self._ftorm_root.__name__}.{self._ftorm_path.dotted} compares with a "
                 f"{self._ftorm_target.__name__} entity, got {type(value).__name__}: {value!r}"
             )
+            raise InvalidValueError(msg)
         return _key_criteria(self._ftorm_path, self._ftorm_root, value)
 
     def _misuse(self, what: str) -> NoReturn:
-        raise TypeError(
+        msg = (
             f"{self._ftorm_root.__name__}.{self._ftorm_path.dotted} is a relationship path; "
             f"{what} only works on a model class such as {self._ftorm_root.__name__}"
         )
+        raise TypeError(msg)
 
     def where(self, *args: Any, **kwargs: Any) -> NoReturn:
         """Always a `TypeError`: queries start from a model class (``Shot.where(...)``)."""

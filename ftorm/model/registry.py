@@ -52,9 +52,8 @@ class Registry:
         except KeyError:
             close = difflib.get_close_matches(entity, list(self._classes), n=3)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise UnknownTypeError(
-                f"unknown entity type {entity!r} in registry {self.name!r}{hint}"
-            ) from None
+            msg = f"unknown entity type {entity!r} in registry {self.name!r}{hint}"
+            raise UnknownTypeError(msg) from None
 
     def classes(self) -> dict[str, type[Model]]:
         """A copy of the whole mapping."""

@@ -16,7 +16,7 @@ from ftorm.model.fields import MISSING, Attr, Field, Many, Ref
 from ftorm.model.state import record, record_write, report_collection, report_write
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
     from ftorm.model.base import Model
 
@@ -32,9 +32,8 @@ def _guard_immutable(obj: Model, field: Field[Any], old: object, value: object) 
         if field.kind == "attr" and type(old) is type(value) and old == value:
             return
         what = "computed by the server" if field.computed else "immutable"
-        raise ImmutableAttributeError(
-            f"{type(obj).__name__}.{field.name} is {what} and already has a value ({old!r})"
-        )
+        msg = f"{type(obj).__name__}.{field.name} is {what} and already has a value ({old!r})"
+        raise ImmutableAttributeError(msg)
 
 
 def set_scalar(obj: Model, field: Attr[Any], value: object) -> None:
@@ -46,7 +45,8 @@ def set_scalar(obj: Model, field: Attr[Any], value: object) -> None:
         try:
             value = check(value)
         except InvalidValueError as error:
-            raise InvalidValueError(f"{type(obj).__name__}.{field.name} {error}") from None
+            msg = f"{type(obj).__name__}.{field.name} {error}"
+            raise InvalidValueError(msg) from None
     data: dict[str, Any] = obj.__dict__  # pyright: ignore[reportAssignmentType]
     name = field.name
     old = data.get(name, MISSING)
@@ -95,10 +95,11 @@ def set_ref(
 def set_collection(obj: Model, field: Many[Any], values: object) -> None:
     """``obj.<field> = values``: replace a collection's elements."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise InvalidValueError(
+        msg = (
             f"{type(obj).__name__}.{field.name} takes an iterable of "
             f"{field.target.__name__}, got {type(values).__name__}: {values!r}"
         )
+        raise InvalidValueError(msg)
     items = [field.check(value, type(obj)) for value in values]
     current = _loaded_collection(obj, field)
     if current is not None:
@@ -248,7 +249,8 @@ class Related(list[M]):
     def remove(self, item: M) -> None:
         """Remove ``item`` (`ValueError` when absent)."""
         if item not in self:
-            raise ValueError(f"{item!r} is not in the collection")
+            msg = f"{item!r} is not in the collection"
+            raise ValueError(msg)
         self._ftorm_changing()
         list.remove(self, item)
         self._ftorm_changed((), (item,))
@@ -256,7 +258,8 @@ class Related(list[M]):
     def pop(self, index: SupportsIndex = -1) -> M:
         """Remove and return the element at ``index``."""
         if not self:
-            raise IndexError("pop from an empty collection")
+            msg = "pop from an empty collection"
+            raise IndexError(msg)
         self._ftorm_changing()
         item = list.pop(self, index)
         self._ftorm_changed((), (item,))
@@ -306,7 +309,8 @@ class Related(list[M]):
         """For mapped arrays (``key_value=``): ``{key: value}`` of the loaded elements."""
         field = self._ftorm_field
         if field is None or field.key_value is None:
-            raise TypeError("keyed() is for key/value collections such as metadata")
+            msg = "keyed() is for key/value collections such as metadata"
+            raise TypeError(msg)
         key, value = field.key_value
         target = field.target
         fields = target.__ftorm_fields__

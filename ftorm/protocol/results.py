@@ -37,15 +37,18 @@ def _malformed(what: str, result: object) -> ServerError:
 def read_query(result: JSON) -> QueryResult:
     """The checked rows and next offset of one ``query`` result."""
     if not isinstance(result, dict):
-        raise _malformed("not an object", result)
+        msg = "not an object"
+        raise _malformed(msg, result)
     data: Any = result.get("data")
     if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
-        raise _malformed("data is not a list of objects", result)
+        msg = "data is not a list of objects"
+        raise _malformed(msg, result)
     metadata: Any = result.get("metadata") or {}
     following: Any = metadata.get("next") if isinstance(metadata, dict) else None
     offset: Any = following.get("offset") if isinstance(following, dict) else None
     if offset is not None and (
         not isinstance(offset, int) or isinstance(offset, bool) or offset < 0
     ):
-        raise _malformed("next.offset is not a non-negative integer", result)
+        msg = "next.offset is not a non-negative integer"
+        raise _malformed(msg, result)
     return QueryResult(data, offset)

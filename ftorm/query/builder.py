@@ -33,7 +33,7 @@ from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn
 from ftorm.query.render import render
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
 __all__ = ["Executor", "Query"]
 
@@ -52,7 +52,8 @@ class Executor(Protocol):
 def _entity_of(model: object) -> str:
     entity = getattr(model, "__ftorm_entity__", None)
     if not isinstance(entity, str):
-        raise TypeError(f"{model!r} is not an entity model (it declares no entity=...)")
+        msg = f"{model!r} is not an entity model (it declares no entity=...)"
+        raise TypeError(msg)
     return entity
 
 
@@ -63,10 +64,11 @@ def _name(model: object) -> str:
 def _check_roots(model: object, roots: tuple[type, ...], what: str) -> None:
     for root in roots:
         if root is not model and isinstance(model, type) and not issubclass(model, root):
-            raise TypeError(
+            msg = (
                 f"{what} is built on {root.__name__}, which is not {model.__name__} or one of "
                 f"its bases; build it from {model.__name__} (e.g. {model.__name__}.name)"
             )
+            raise TypeError(msg)
 
 
 def _roots(model: object) -> tuple[type, ...]:
@@ -77,7 +79,8 @@ def _count(method: str, value: int | None) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidValueError(f"{method}() takes a non-negative int, got {value!r}")
+        msg = f"{method}() takes a non-negative int, got {value!r}"
+        raise InvalidValueError(msg)
     return value
 
 
@@ -240,11 +243,12 @@ class Query(Generic[M]):
 
     def _subquery_ast(self) -> nodes.Select:
         if len(self._projections) != 1:
-            raise InvalidValueError(
+            msg = (
                 f"a subquery must select exactly one attribute, e.g. "
                 f"{_name(self._model)}.where(...).select({_name(self._model)}.id); "
                 f"this one selects {len(self._projections)}"
             )
+            raise InvalidValueError(msg)
         return self.ast
 
     # --- building -----------------------------------------------------------------------
@@ -269,10 +273,11 @@ class Query(Generic[M]):
         exprs: list[Expr] = [] if self._where is None else [self._where]
         for criterion in criteria:
             if type(criterion) is not Expr and not isinstance(criterion, Expr):
-                raise TypeError(
+                msg = (  # type: ignore[unreachable]  # untyped callers
                     "where() takes criteria such as Project.name == 'x' (or keywords), "
                     f"got {type(criterion).__name__}: {criterion!r}"
                 )
+                raise TypeError(msg)
             roots = criterion.roots
             if len(roots) != 1 or roots[0] is not model:
                 _check_roots(model, roots, "a where() criterion")
@@ -300,10 +305,11 @@ class Query(Generic[M]):
         for name, when in dates.items():
             column = self._column(name)
             if not isinstance(column, TimeColumn):
-                raise InvalidValueError(
+                msg = (
                     f"{_name(self._model)}.{name} is not a date-time attribute; "
                     f"{method}() only takes date-time attributes"
                 )
+                raise InvalidValueError(msg)
             exprs.append(column.before(when) if method == "before" else column.after(when))
         return self.where(*exprs)
 
@@ -325,10 +331,11 @@ class Query(Generic[M]):
         for field in fields:
             path = getattr(field, "__ftorm_path__", None)
             if not isinstance(path, nodes.Path):
-                raise TypeError(
+                msg = (
                     "select() takes attribute paths such as Shot.name or Shot.status, "
                     f"got {field!r}"
                 )
+                raise TypeError(msg)
             root = getattr(field, "_ftorm_root", None)
             if isinstance(root, type):
                 _check_roots(self._model, (root,), "a select() path")
@@ -349,10 +356,11 @@ class Query(Generic[M]):
                 _check_roots(self._model, (key._ftorm_root,), "an order_by() key")
                 items.append(nodes.OrderItem(key.__ftorm_path__))
             else:
-                raise TypeError(
+                msg = (  # type: ignore[unreachable]  # untyped callers
                     "order_by() takes columns such as Project.name or Project.name.desc(), "
                     f"got {type(key).__name__}: {key!r}"
                 )
+                raise TypeError(msg)
         new = self._copy()
         new._order = tuple(items)
         return new
@@ -373,7 +381,8 @@ class Query(Generic[M]):
         """Ask the session to fetch this many rows per request when iterating."""
         size = _count("page_size", count)
         if not size:
-            raise InvalidValueError("page_size() must be at least 1")
+            msg = "page_size() must be at least 1"
+            raise InvalidValueError(msg)
         new = self._copy()
         new._page_size = size
         return new
@@ -413,7 +422,9 @@ class Query(Generic[M]):
         """Exactly one matching entity; `NotFoundError` or `MultipleResultsError` otherwise."""
         found = list(self.limit(2)._run())
         if not found:
-            raise NotFoundError(f"no {self._entity} matches {self}")
+            msg = f"no {self._entity} matches {self}"
+            raise NotFoundError(msg)
         if len(found) > 1:
-            raise MultipleResultsError(f"more than one {self._entity} matches {self}")
+            msg = f"more than one {self._entity} matches {self}"
+            raise MultipleResultsError(msg)
         return found[0]

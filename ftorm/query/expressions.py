@@ -88,21 +88,24 @@ def to_value(value: object) -> ast.Value:
         return ast.Integer(int(value))
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise InvalidValueError(f"cannot use {value!r} in a query")
+            msg = f"cannot use {value!r} in a query"
+            raise InvalidValueError(msg)
         return ast.Decimal(decimal.Decimal(repr(value)))
     if isinstance(value, decimal.Decimal):
         if not value.is_finite():
-            raise InvalidValueError(f"cannot use {value!r} in a query")
+            msg = f"cannot use {value!r} in a query"
+            raise InvalidValueError(msg)
         return ast.Decimal(value)
     if isinstance(value, _DATES):
         return ast.String(format_datetime(value))
     key = _entity_key(value)
     if key is not None:
         return to_value(key)
-    raise InvalidValueError(
+    msg = (
         f"cannot use a {type(value).__name__} value ({value!r}) in a query; "
         "use str, int, float, Decimal, bool, None, a date or datetime, or an entity"
     )
+    raise InvalidValueError(msg)
 
 
 # Enum member access through the class costs a descriptor call on 3.11; look them up once.
@@ -152,11 +155,12 @@ class Expr:
         return not_(self)
 
     def __bool__(self) -> bool:
-        raise TypeError(
+        msg = (
             "a query criterion has no truth value: combine criteria with & | ~ "
             "(or and_(), or_(), not_()) instead of and / or / not, and compare with == "
             "inside where(...) rather than in an if statement"
         )
+        raise TypeError(msg)
 
     def __str__(self) -> str:
         return str(self.node)
@@ -176,13 +180,15 @@ def _merge_roots(exprs: Iterable[Expr]) -> tuple[type, ...]:
 
 def _criteria(name: str, exprs: tuple[Expr, ...]) -> tuple[Expr, ...]:
     if not exprs:
-        raise TypeError(f"{name}() needs at least one criterion")
+        msg = f"{name}() needs at least one criterion"
+        raise TypeError(msg)
     for expr in exprs:
         if not isinstance(expr, Expr):
-            raise TypeError(
+            msg = (  # type: ignore[unreachable]  # untyped callers
                 f"{name}() takes criteria such as Project.name == 'x', "
                 f"got {type(expr).__name__}: {expr!r}"
             )
+            raise TypeError(msg)
     return exprs
 
 
@@ -271,7 +277,8 @@ class Column(Generic[T]):
                 value = check(value)
             except InvalidValueError as error:
                 label = f"{self._ftorm_root.__name__}.{self._ftorm_path.dotted}"
-                raise InvalidValueError(f"{label} {error}") from None
+                msg = f"{label} {error}"
+                raise InvalidValueError(msg) from None
         return to_value(value)
 
     def _compare(self, operator: ast.Operator, operand: ast.Operand) -> Expr:
@@ -309,10 +316,11 @@ class Column(Generic[T]):
         if isinstance(values, Query):
             return self._compare(operator, ast.Subquery(values._subquery_ast()))
         if isinstance(values, _TEXT) or not isinstance(values, Iterable):
-            raise InvalidValueError(
+            msg = (
                 f"{self._ftorm_path.dotted}.{operator.value}() takes an iterable of values "
                 f"or a query, got {type(values).__name__}: {values!r}"
             )
+            raise InvalidValueError(msg)
         items = tuple(self._value(value) for value in values)
         if not items:
             # ftrack rejects ``in ()``; ftrack-query sends ``in ("")`` for an empty list.
@@ -350,10 +358,11 @@ class Column(Generic[T]):
 
 def _pattern(column: Column[Any], pattern: str) -> ast.String:
     if not isinstance(pattern, str):
-        raise InvalidValueError(
+        msg = (  # type: ignore[unreachable]  # untyped callers
             f"{column._ftorm_path.dotted}: like patterns are strings, "
             f"got {type(pattern).__name__}: {pattern!r}"
         )
+        raise InvalidValueError(msg)
     return ast.String(str.__str__(pattern))
 
 
@@ -377,10 +386,11 @@ def _date(column: Column[Any], value: object) -> ast.String:
         return ast.String(format_datetime(value))
     if isinstance(value, str):
         return ast.String(str.__str__(value))
-    raise InvalidValueError(
+    msg = (
         f"{column._ftorm_path.dotted}: before/after take an arrow.Arrow, datetime or date, "
         f"got {type(value).__name__}: {value!r}"
     )
+    raise InvalidValueError(msg)
 
 
 class TimeColumn(Column[T]):

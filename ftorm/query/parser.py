@@ -182,7 +182,8 @@ def _join(labels: list[str]) -> str:
 
 def _match(rule: str, text: str) -> PNode:
     if not isinstance(text, str):
-        raise InvalidValueError(f"query text must be a str, not {type(text).__name__}")
+        msg = f"query text must be a str, not {type(text).__name__}"  # type: ignore[unreachable]  # untyped callers
+        raise InvalidValueError(msg)
     expression = grammar()[rule]
     try:
         node = expression.match_core(text, 0, _new_cache(), ParseError(text))

@@ -56,14 +56,16 @@ def _names(value: Any, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SchemaError(f"{where}: expected a list of attribute names, got {value!r}")
+        msg = f"{where}: expected a list of attribute names, got {value!r}"
+        raise SchemaError(msg)
     return tuple(value)
 
 
 def _target(fragment: Mapping[str, Any], where: str) -> str:
     ref = fragment.get("$ref")
     if not isinstance(ref, str) or not ref:
-        raise SchemaError(f"{where}: expected {{'$ref': '<schema id>'}}, got {fragment!r}")
+        msg = f"{where}: expected {{'$ref': '<schema id>'}}, got {fragment!r}"
+        raise SchemaError(msg)
     return ref
 
 
@@ -80,10 +82,12 @@ def parse_property(
     """Classify one property fragment."""
     where = f"{entity}.{name}"
     if not isinstance(fragment, Mapping):
-        raise SchemaError(f"{where}: expected an object, got {fragment!r}")
+        msg = f"{where}: expected an object, got {fragment!r}"  # type: ignore[unreachable]  # untyped callers
+        raise SchemaError(msg)
     unknown = set(fragment) - _PROPERTY_KEYS
     if unknown:
-        raise SchemaError(f"{where}: unknown keys {sorted(unknown)}")
+        msg = f"{where}: unknown keys {sorted(unknown)}"
+        raise SchemaError(msg)
     json_type = fragment.get("type")
     fmt = fragment.get("format")
     target: str | None = None
@@ -94,13 +98,15 @@ def parse_property(
     elif json_type in ("array", "mapped_array"):
         items = fragment.get("items")
         if not isinstance(items, Mapping):
-            raise SchemaError(f"{where}: {json_type} without items")
+            msg = f"{where}: {json_type} without items"
+            raise SchemaError(msg)
         target = _target(items, where + ".items")
         kind = Kind.COLLECTION if json_type == "array" else Kind.MAPPED
         kva = fragment.get("key_value_attributes")
         if kva is not None:
             if not (isinstance(kva, Mapping) and isinstance(kva.get("key"), str)):
-                raise SchemaError(f"{where}: bad key_value_attributes {kva!r}")
+                msg = f"{where}: bad key_value_attributes {kva!r}"
+                raise SchemaError(msg)
             key_value = (str(kva["key"]), str(kva.get("value", "value")))
         elif kind is Kind.MAPPED:
             key_value = ("key", "value")
@@ -111,16 +117,20 @@ def parse_property(
         kind = Kind.SCALAR
         json_type = "string"
     else:
-        raise SchemaError(f"{where}: cannot classify property {dict(fragment)!r}")
+        msg = f"{where}: cannot classify property {dict(fragment)!r}"
+        raise SchemaError(msg)
     enum_values = fragment.get("enum")
     if enum_values is not None and not isinstance(enum_values, list):
-        raise SchemaError(f"{where}: enum must be a list")
+        msg = f"{where}: enum must be a list"
+        raise SchemaError(msg)
     transform = fragment.get("transform")
     if transform is not None and not isinstance(transform, Mapping):
-        raise SchemaError(f"{where}: transform must be an object")
+        msg = f"{where}: transform must be an object"
+        raise SchemaError(msg)
     alias = fragment.get("alias_for")
     if alias is not None and not isinstance(alias, str):
-        raise SchemaError(f"{where}: alias_for must be a string")
+        msg = f"{where}: alias_for must be a string"
+        raise SchemaError(msg)
     description = fragment.get("description")
     return Property(
         name=name,
@@ -145,23 +155,28 @@ def parse_property(
 def parse_entity_type(document: Mapping[str, Any]) -> EntityType:
     """Read one schema object."""
     if not isinstance(document, Mapping):
-        raise SchemaError(f"expected a schema object, got {type(document).__name__}")
+        msg = f"expected a schema object, got {type(document).__name__}"  # type: ignore[unreachable]  # untyped callers
+        raise SchemaError(msg)
     type_id = document.get("id")
     if not isinstance(type_id, str) or not type_id:
-        raise SchemaError(f"schema without an id: {str(document)[:80]}")
+        msg = f"schema without an id: {str(document)[:80]}"
+        raise SchemaError(msg)
     unknown = set(document) - _SCHEMA_KEYS
     if unknown:
-        raise SchemaError(f"{type_id}: unknown keys {sorted(unknown)}")
+        msg = f"{type_id}: unknown keys {sorted(unknown)}"
+        raise SchemaError(msg)
     properties = document.get("properties")
     if not isinstance(properties, Mapping):
-        raise SchemaError(f"{type_id}: properties must be an object")
+        msg = f"{type_id}: properties must be an object"
+        raise SchemaError(msg)
     primary_key = _names(document.get("primary_key", ["id"]), f"{type_id}.primary_key")
     required = _names(document.get("required"), f"{type_id}.required")
     immutable = _names(document.get("immutable"), f"{type_id}.immutable")
     computed = _names(document.get("computed"), f"{type_id}.computed")
     for key in primary_key:
         if key not in properties:
-            raise SchemaError(f"{type_id}: primary key {key!r} is not a property")
+            msg = f"{type_id}: primary key {key!r} is not a property"
+            raise SchemaError(msg)
     props = {
         name: parse_property(
             name,
@@ -176,7 +191,8 @@ def parse_entity_type(document: Mapping[str, Any]) -> EntityType:
     }
     alias = document.get("alias_for")
     if alias is not None and not isinstance(alias, (str, Mapping)):
-        raise SchemaError(f"{type_id}: alias_for must be a string or an object")
+        msg = f"{type_id}: alias_for must be a string or an object"
+        raise SchemaError(msg)
     return EntityType(
         id=type_id,
         properties=props,
@@ -197,19 +213,20 @@ def parse_entity_type(document: Mapping[str, Any]) -> EntityType:
 def load_schema(documents: Any) -> Schema:
     """Build a `Schema` from the decoded ``query_schemas`` result (a list of schema objects)."""
     if not isinstance(documents, list):
-        raise SchemaError(f"expected a list of schemas, got {type(documents).__name__}")
+        msg = f"expected a list of schemas, got {type(documents).__name__}"
+        raise SchemaError(msg)
     types: dict[str, EntityType] = {}
     for document in documents:
         entity = parse_entity_type(document)
         if entity.id in types:
-            raise SchemaError(f"schema {entity.id!r} appears twice")
+            msg = f"schema {entity.id!r} appears twice"
+            raise SchemaError(msg)
         types[entity.id] = entity
     for entity in types.values():
         for prop in entity.relations():
             if prop.target not in types:
-                raise SchemaError(
-                    f"{entity.id}.{prop.name}: refers to unknown schema {prop.target!r}"
-                )
+                msg = f"{entity.id}.{prop.name}: refers to unknown schema {prop.target!r}"
+                raise SchemaError(msg)
     return Schema(types=types, documents=tuple(documents))
 
 
@@ -218,9 +235,11 @@ def load_schema_file(path: str | Path) -> Schema:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
-        raise SchemaError(f"cannot read schema file {path}: {error}") from error
+        msg = f"cannot read schema file {path}: {error}"
+        raise SchemaError(msg) from error
     try:
         documents = json.loads(text)
     except json.JSONDecodeError as error:
-        raise SchemaError(f"{path} is not JSON: {error}") from error
+        msg = f"{path} is not JSON: {error}"
+        raise SchemaError(msg) from error
     return load_schema(documents)

@@ -63,23 +63,27 @@ def _expand(spec: Spec) -> dict[str, Any]:
     for token in spec.attributes.split():
         match = _TOKEN.fullmatch(token)
         if match is None:
-            raise SchemaError(f"standard schema {spec.id}: bad attribute token {token!r}")
+            msg = f"standard schema {spec.id}: bad attribute token {token!r}"
+            raise SchemaError(msg)
         name, kind, alias, flags = match.group("name", "kind", "alias", "flags")
         if kind is not None:
             if name in properties:
-                raise SchemaError(f"standard schema {spec.id}: {name!r} declared twice")
+                msg = f"standard schema {spec.id}: {name!r} declared twice"
+                raise SchemaError(msg)
             fragment = _fragment(kind)
             if alias is not None:
                 fragment["alias_for"] = alias
             properties[name] = fragment
         elif name not in properties:
-            raise SchemaError(f"standard schema {spec.id}: flags for undeclared {name!r}")
+            msg = f"standard schema {spec.id}: flags for undeclared {name!r}"
+            raise SchemaError(msg)
         for flag, names in (("!", required), ("^", immutable), ("~", computed)):
             if flag in flags and name not in names:
                 names.append(name)
     for name, value in spec.defaults.items():
         if name not in properties:
-            raise SchemaError(f"standard schema {spec.id}: default for undeclared {name!r}")
+            msg = f"standard schema {spec.id}: default for undeclared {name!r}"
+            raise SchemaError(msg)
         properties[name]["default"] = value
     for name, values in spec.enums.items():
         properties[name]["enum"] = list(values)

@@ -160,7 +160,8 @@ class Schema:
         try:
             return self.types[type_id]
         except KeyError:
-            raise UnknownTypeError(f"unknown entity type {type_id!r}") from None
+            msg = f"unknown entity type {type_id!r}"
+            raise UnknownTypeError(msg) from None
 
     def __contains__(self, type_id: object) -> bool:
         return type_id in self.types

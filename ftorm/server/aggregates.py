@@ -31,7 +31,8 @@ def grouped(
 
     def plain(path: ast.Path) -> tuple[str, Property | None]:
         if len(path.segments) != 1:
-            raise ValidationError(f"aggregates and 'group by' take plain attributes, got {path}")
+            msg = f"aggregates and 'group by' take plain attributes, got {path}"
+            raise ValidationError(msg)
         prop = resolve(renderer.layout, type_id, path.segments[0].name)
         return renderer.attribute(type_id, alias, prop, "group or aggregate")
 
@@ -42,7 +43,8 @@ def grouped(
             case ast.Aggregate():
                 function = projection.function.lower()
                 if function not in FUNCTIONS:
-                    raise ValidationError(f"unknown aggregate function {function!r}")
+                    msg = f"unknown aggregate function {function!r}"
+                    raise ValidationError(msg)
                 selected.append(f"{function.upper()}({plain(projection.path)[0]})")
                 names.append((f"{function}_{projection.path.dotted.replace('.', '_')}", None))
             case ast.Path():

@@ -180,13 +180,16 @@ class Fetcher:
                 if name in self.layout.schema.types[t].properties
             ]
             if not props:
-                raise ValidationError(f"{type_id} has no attribute {name!r} (in {where!r})")
+                msg = f"{type_id} has no attribute {name!r} (in {where!r})"
+                raise ValidationError(msg)
             prop = props[0]
             if prop.restricted_projection:
-                raise ValidationError(f"{type_id}.{name} cannot be projected")
+                msg = f"{type_id}.{name} cannot be projected"
+                raise ValidationError(msg)
             if sub:
                 if not prop.is_relation or prop.target is None:
-                    raise ValidationError(f"{type_id}.{name} is not a relation (in {where!r})")
+                    msg = f"{type_id}.{name} is not a relation (in {where!r})"
+                    raise ValidationError(msg)
                 self.validate(prop.target, sub, where + ".")
 
     def load(self, records: Sequence[Record], tree: Tree) -> None:

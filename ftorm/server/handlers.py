@@ -53,9 +53,11 @@ def _invalid_query(expression: str) -> Iterator[None]:
     except ServerError:
         raise
     except FtormError as error:
-        raise ValidationError(f"Invalid query {expression!r}: {error}") from None
+        msg = f"Invalid query {expression!r}: {error}"
+        raise ValidationError(msg) from None
     except RecursionError:
-        raise ValidationError(f"Invalid query {expression[:80]!r}...: nested too deeply") from None
+        msg = f"Invalid query {expression[:80]!r}...: nested too deeply"
+        raise ValidationError(msg) from None
 
 
 class Server:
@@ -103,7 +105,8 @@ class Server:
             self._setup()
             self.analyze()
         except sqlite3.Error as error:
-            raise StorageError(f"cannot use the database {database!r}: {error}") from None
+            msg = f"cannot use the database {database!r}: {error}"
+            raise StorageError(msg) from None
 
     # --- setup ----------------------------------------------------------------------------
 
@@ -357,7 +360,8 @@ class Server:
         written (so a client merging the answer sees their new members)."""
         row = writer.find(type_id, key)
         if row is None:  # deleted again later in a batch never reaches here
-            raise ValidationError(f"{type_id} {list(key)!r} does not exist")
+            msg = f"{type_id} {list(key)!r} does not exist"
+            raise ValidationError(msg)
         fetcher = Fetcher(self.layout, self.connection)
         record: Record = fetcher.record(row.type_id, row.columns)
         record.fields.update(dict.fromkeys(sorted(self.layout.stored_names(row.type_id))))

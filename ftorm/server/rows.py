@@ -53,12 +53,14 @@ def find(
     `ValidationError` for an unknown type or a key of the wrong length."""
     entity = layout.schema.types.get(type_id)
     if entity is None:
-        raise ValidationError(f"Unknown entity type {type_id!r}")
+        msg = f"Unknown entity type {type_id!r}"
+        raise ValidationError(msg)
     if len(key) != len(entity.primary_key):
-        raise ValidationError(
+        msg = (
             f"{type_id} key needs {len(entity.primary_key)} value(s) "
             f"({', '.join(entity.primary_key)}), got {list(key)!r}"
         )
+        raise ValidationError(msg)
     params: list[Any] = []
     bind = positional(params)
     conditions = [

@@ -72,7 +72,8 @@ def check_entity_type(layout: Layout, name: str) -> str:
     """``name`` when the schema has that entity type, else `ValidationError`. Run once per
     query (and per subquery): everything reached from a checked type is a schema type."""
     if name not in layout.schema.types:
-        raise ValidationError(f"Unknown entity type {name!r}")
+        msg = f"Unknown entity type {name!r}"
+        raise ValidationError(msg)
     return name
 
 
@@ -84,7 +85,8 @@ def resolve(layout: Layout, type_id: str, name: str) -> Property:
     if prop is None:
         close = sorted(n for n in entity.properties if n.startswith(name[:3]))[:3]
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise ValidationError(f"{type_id} has no attribute {name!r}{hint}")
+        msg = f"{type_id} has no attribute {name!r}{hint}"
+        raise ValidationError(msg)
     return prop
 
 
@@ -126,15 +128,18 @@ class Renderer:
             return target
         cast = segment.cast
         if cast not in self.layout.schema.types:
-            raise ValidationError(f"Unknown entity type {cast!r} in cast {segment}")
+            msg = f"Unknown entity type {cast!r} in cast {segment}"
+            raise ValidationError(msg)
         if not (self.layout.is_a(cast, target) or self.layout.is_a(target, cast)):
-            raise ValidationError(f"{cast} is not a kind of {target} in cast {segment}")
+            msg = f"{cast} is not a kind of {target} in cast {segment}"
+            raise ValidationError(msg)
         return cast
 
     def _pk(self, type_id: str) -> str:
         key = self.layout.schema.types[type_id].primary_key
         if len(key) != 1:
-            raise ValidationError(f"{type_id} has a composite key and cannot be traversed")
+            msg = f"{type_id} has a composite key and cannot be traversed"
+            raise ValidationError(msg)
         return key[0]
 
     def attribute(
@@ -151,7 +156,8 @@ class Renderer:
         elif not prop.is_relation:
             return column(alias, prop.name), prop
         hint = " (compare its members' attributes or use 'any')" if doing == "compare" else ""
-        raise ValidationError(f"cannot {doing} the relation {type_id}.{prop.name}{hint}")
+        msg = f"cannot {doing} the relation {type_id}.{prop.name}{hint}"
+        raise ValidationError(msg)
 
     # --- relation hops --------------------------------------------------------------------
 
@@ -168,16 +174,19 @@ class Renderer:
         if prop.kind is Kind.REFERENCE:
             ref = self.layout.reference(type_id, prop.name)
             if ref is None:
-                raise ValidationError(f"{type_id}.{prop.name} cannot be traversed")
+                msg = f"{type_id}.{prop.name} cannot be traversed"
+                raise ValidationError(msg)
             return self._hop_reference(ref, alias, self._cast(segment, ref.target), inner)
         if prop.kind in (Kind.COLLECTION, Kind.MAPPED):
             coll = self.layout.collection(type_id, prop.name)
             if coll is None:
-                raise ValidationError(f"{type_id}.{prop.name} cannot be traversed")
+                msg = f"{type_id}.{prop.name} cannot be traversed"
+                raise ValidationError(msg)
             return self._hop_collection(
                 coll, type_id, alias, self._cast(segment, coll.target), inner
             )
-        raise ValidationError(f"{type_id}.{prop.name} is not a relation")
+        msg = f"{type_id}.{prop.name} is not a relation"
+        raise ValidationError(msg)
 
     def _hop_reference(
         self, ref: Reference, alias: str, target: str, inner: Callable[[str, str], str | None]
@@ -289,15 +298,17 @@ class Renderer:
         def last(owner: str, owner_alias: str) -> str | None:
             prop = resolve(self.layout, owner, segments[-1].name)
             if node.kind is ast.RelationKind.HAS and prop.kind is not Kind.REFERENCE:
-                raise ValidationError(
+                msg = (
                     f"'has' needs a scalar relation; {owner}.{prop.name} is a collection "
                     "(use 'any')"
                 )
+                raise ValidationError(msg)
             if node.kind is ast.RelationKind.ANY and prop.kind is Kind.REFERENCE:
-                raise ValidationError(
+                msg = (
                     f"'any' needs a collection; {owner}.{prop.name} is a scalar relation "
                     "(use 'has')"
                 )
+                raise ValidationError(msg)
             return self.hop(owner, owner_alias, segments[-1], body)
 
         return self.along(type_id, alias, segments[:-1], last) or "1"
@@ -318,7 +329,8 @@ class Renderer:
             prop = resolve(self.layout, owner, segment.name)
             where = f"{owner}.{prop.name}"
             if segment.cast is not None and not prop.is_relation:
-                raise ValidationError(f"{where} is not a relation and cannot be cast")
+                msg = f"{where} is not a relation and cannot be cast"
+                raise ValidationError(msg)
             key, converter = self.attribute(owner, owner_alias, prop, "compare")
             return self._test(key, converter, operator, node.operand, where)
 
@@ -356,7 +368,8 @@ class Renderer:
     @staticmethod
     def _needs_in(operator: ast.Operator, where: str) -> None:
         if operator is not ast.Operator.IN:
-            raise ValidationError(f"{where}: a list or subquery needs 'in' or 'not_in'")
+            msg = f"{where}: a list or subquery needs 'in' or 'not_in'"
+            raise ValidationError(msg)
 
     def _in(
         self, key: str, prop: Property | None, values: tuple[ast.Value, ...], where: str
@@ -378,7 +391,8 @@ class Renderer:
     ) -> str:
         if operator is ast.Operator.LIKE:
             if isinstance(operand, ast.Null):
-                raise ValidationError(f"{where}: 'like' needs a pattern, got none")
+                msg = f"{where}: 'like' needs a pattern, got none"
+                raise ValidationError(msg)
             pattern = str(from_literal(None, operand, where))
             if (len(pattern) - len(pattern.rstrip("\\"))) % 2 == 1:
                 pattern += "\\"
@@ -389,7 +403,8 @@ class Renderer:
                 return f"{key} IS NULL"
             return f"{key} = {self.bind(value)}"
         if value is None:
-            raise ValidationError(f"{where}: '{operator}' cannot compare with none")
+            msg = f"{where}: '{operator}' cannot compare with none"
+            raise ValidationError(msg)
         return f"{key} {_SYMBOLS[operator]} {self.bind(value)}"
 
     # --- queries --------------------------------------------------------------------------
@@ -397,13 +412,15 @@ class Renderer:
     def subquery(self, query: ast.Select) -> str:
         """``SELECT column FROM ...`` for ``in (select x from T ...)``."""
         if len(query.projections) != 1 or not isinstance(query.projections[0], ast.Path):
-            raise ValidationError("a subquery must select exactly one attribute")
+            msg = "a subquery must select exactly one attribute"
+            raise ValidationError(msg)
         type_id = check_entity_type(self.layout, query.entity_type)
         alias = self.alias()
         path = query.projections[0]
         segments = path.segments
         if len(segments) != 1:
-            raise ValidationError(f"a subquery must select a plain attribute, got {path}")
+            msg = f"a subquery must select a plain attribute, got {path}"
+            raise ValidationError(msg)
         prop = resolve(self.layout, type_id, segments[0].name)
         selected, _ = self.attribute(type_id, alias, prop, "select in a subquery")
         conditions = [f"{selected} IS NOT NULL"]
@@ -421,10 +438,12 @@ class Renderer:
         if len(segments) == 1:
             return self.attribute(type_id, alias, prop, "order by")[0]
         if prop.kind is not Kind.REFERENCE:
-            raise ValidationError(f"cannot order by a path through {type_id}.{prop.name}")
+            msg = f"cannot order by a path through {type_id}.{prop.name}"
+            raise ValidationError(msg)
         ref = self.layout.reference(type_id, prop.name)
         if ref is None:
-            raise ValidationError(f"{type_id}.{prop.name} cannot be traversed")
+            msg = f"{type_id}.{prop.name} cannot be traversed"
+            raise ValidationError(msg)
         target = self._cast(segments[0], ref.target)
         inner = self.alias()
         value = self.order_key(ast.Path(segments[1:]), target, inner)

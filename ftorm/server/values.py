@@ -27,7 +27,8 @@ def _datetime_text(value: str, where: str) -> str:
     try:
         return format_datetime(parse_datetime(value))
     except InvalidValueError as error:
-        raise ValidationError(f"{where}: {error}") from None
+        msg = f"{where}: {error}"
+        raise ValidationError(msg) from None
 
 
 def from_wire(prop: Property, value: Any, where: str) -> Any:
@@ -40,37 +41,45 @@ def from_wire(prop: Property, value: Any, where: str) -> Any:
             value = value.get("value")
         if isinstance(value, str):
             return _datetime_text(value, where)
-        raise ValidationError(f"{where}: expected a datetime, got {value!r}")
+        msg = f"{where}: expected a datetime, got {value!r}"
+        raise ValidationError(msg)
     kind = prop.type
     if kind in _JSON_TYPES:
         try:
             return json.dumps(value, sort_keys=True, allow_nan=False)
         except (TypeError, ValueError):
-            raise ValidationError(f"{where}: not a JSON value: {value!r}") from None
+            msg = f"{where}: not a JSON value: {value!r}"
+            raise ValidationError(msg) from None
     if kind == "boolean":
         if isinstance(value, bool):
             return int(value)
-        raise ValidationError(f"{where}: expected a boolean, got {value!r}")
+        msg = f"{where}: expected a boolean, got {value!r}"
+        raise ValidationError(msg)
     if kind == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         if isinstance(value, float) and value.is_integer():
             return int(value)
-        raise ValidationError(f"{where}: expected an integer, got {value!r}")
+        msg = f"{where}: expected an integer, got {value!r}"
+        raise ValidationError(msg)
     if kind == "number":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             if isinstance(value, float) and not math.isfinite(value):
-                raise ValidationError(f"{where}: expected a finite number, got {value!r}")
+                msg = f"{where}: expected a finite number, got {value!r}"
+                raise ValidationError(msg)
             return value
-        raise ValidationError(f"{where}: expected a number, got {value!r}")
+        msg = f"{where}: expected a number, got {value!r}"
+        raise ValidationError(msg)
     # strings and untyped key columns
     if isinstance(value, str):
         if prop.enum is not None and value not in prop.enum:
-            raise ValidationError(f"{where}: {value!r} is not one of {list(prop.enum)!r}")
+            msg = f"{where}: {value!r} is not one of {list(prop.enum)!r}"
+            raise ValidationError(msg)
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool) and prop.is_foreign_key:
         return str(value)
-    raise ValidationError(f"{where}: expected a string, got {value!r}")
+    msg = f"{where}: expected a string, got {value!r}"
+    raise ValidationError(msg)
 
 
 def to_wire(prop: Property, value: Any) -> Any:
@@ -114,7 +123,8 @@ def from_literal(prop: Property | None, node: ast.Value, where: str) -> Any:
     if prop.kind is Kind.DATETIME:
         if isinstance(raw, str):
             return _datetime_text(raw, where)
-        raise ValidationError(f"{where}: expected a date or datetime string, got {node}")
+        msg = f"{where}: expected a date or datetime string, got {node}"
+        raise ValidationError(msg)
     kind = prop.type
     if kind in _JSON_TYPES:
         if isinstance(raw, decimal.Decimal):
@@ -128,16 +138,20 @@ def from_literal(prop: Property | None, node: ast.Value, where: str) -> Any:
             return 1
         if text in ("false", "0"):
             return 0
-        raise ValidationError(f"{where}: expected a boolean, got {node}")
+        msg = f"{where}: expected a boolean, got {node}"
+        raise ValidationError(msg)
     if kind in ("integer", "number"):
         if isinstance(raw, bool):
-            raise ValidationError(f"{where}: expected a number, got {node}")
+            msg = f"{where}: expected a number, got {node}"
+            raise ValidationError(msg)
         try:
             number = decimal.Decimal(str(raw).strip())
         except decimal.InvalidOperation:
-            raise ValidationError(f"{where}: expected a number, got {node}") from None
+            msg = f"{where}: expected a number, got {node}"
+            raise ValidationError(msg) from None
         if not number.is_finite():
-            raise ValidationError(f"{where}: expected a finite number, got {node}")
+            msg = f"{where}: expected a finite number, got {node}"
+            raise ValidationError(msg)
         if number == number.to_integral_value():
             return int(number)
         return float(number)

@@ -47,7 +47,8 @@ class Writer:
         """The schema type ``type_id``; `ValidationError` when the schema has none."""
         entity = self.schema.types.get(type_id)
         if entity is None:
-            raise ValidationError(f"Unknown entity type {type_id!r}")
+            msg = f"Unknown entity type {type_id!r}"
+            raise ValidationError(msg)
         return entity
 
     def find(self, type_id: str, key: Sequence[str]) -> StoredRow | None:
@@ -58,21 +59,27 @@ class Writer:
         """(concrete type, key) of an entity reference sent for ``prop``; checks existence."""
         target = prop.target or ""
         if not isinstance(value, dict):
-            raise ValidationError(f"{where}: expected an entity reference, got {value!r}")
+            msg = f"{where}: expected an entity reference, got {value!r}"
+            raise ValidationError(msg)
         named = value.get(ENTITY_TYPE, target)
         if not isinstance(named, str) or named not in self.schema.types:
-            raise ValidationError(f"{where}: unknown entity type {named!r} in reference")
+            msg = f"{where}: unknown entity type {named!r} in reference"
+            raise ValidationError(msg)
         if not (self.layout.is_a(named, target) or self.layout.is_a(target, named)):
-            raise ValidationError(f"{where}: a {named} cannot be a {target}")
+            msg = f"{where}: a {named} cannot be a {target}"
+            raise ValidationError(msg)
         pk = self.schema.types[target].primary_key
         if len(pk) != 1:
-            raise ValidationError(f"{where}: references to {target} are not supported")
+            msg = f"{where}: references to {target} are not supported"
+            raise ValidationError(msg)
         key = value.get(pk[0])
         if not isinstance(key, str) or not key:
-            raise ValidationError(f"{where}: reference {value!r} has no {pk[0]!r}")
+            msg = f"{where}: reference {value!r} has no {pk[0]!r}"
+            raise ValidationError(msg)
         found = self.find(named if self.layout.is_a(named, target) else target, (key,))
         if found is None:
-            raise ValidationError(f"{where}: {named} {key!r} does not exist")
+            msg = f"{where}: {named} {key!r} does not exist"
+            raise ValidationError(msg)
         return found.type_id, key
 
     # --- create ---------------------------------------------------------------------------
@@ -88,23 +95,24 @@ class Writer:
         for name, value in data.items():
             if name == ENTITY_TYPE:
                 if value != type_id:
-                    raise ValidationError(f"create {type_id}: entity_data says it is a {value!r}")
+                    msg = f"create {type_id}: entity_data says it is a {value!r}"
+                    raise ValidationError(msg)
                 continue
             self._assign(entity, name, value, columns, collections, creating=True)
         for index, name in enumerate(entity.primary_key):
             if key is not None and index < len(key):
                 given = str(key[index])
                 if columns.get(name) not in (None, given):
-                    raise ValidationError(
-                        f"create {type_id}: entity_key {list(key)!r} does not match entity_data"
-                    )
+                    msg = f"create {type_id}: entity_key {list(key)!r} does not match entity_data"
+                    raise ValidationError(msg)
                 columns[name] = given
         self._defaults(entity, columns)
         self.rules.derive(entity, columns)
         self._require(entity, columns)
         entity_key = tuple(str(columns[k]) for k in entity.primary_key)
         if self._family_has(type_id, entity_key):
-            raise ValidationError(f"{type_id} {list(entity_key)!r} already exists")
+            msg = f"{type_id} {list(entity_key)!r} already exists"
+            raise ValidationError(msg)
         names = [c for c in columns if c in table.columns]
         cols = ", ".join(quote(c) for c in (TYPE_COLUMN, *names))
         marks = ", ".join("?" for _ in range(len(names) + 1))
@@ -133,13 +141,16 @@ class Writer:
         where = f"{entity.id}.{name}"
         prop = entity.properties.get(name)
         if prop is None:
-            raise ValidationError(f"{entity.id} has no attribute {name!r}")
+            msg = f"{entity.id} has no attribute {name!r}"
+            raise ValidationError(msg)
         if prop.computed or name in entity.computed:
-            raise PermissionDeniedError(f"{where} is computed by the server and cannot be set")
+            msg = f"{where} is computed by the server and cannot be set"
+            raise PermissionDeniedError(msg)
         if prop.kind is Kind.REFERENCE:
             ref = self.layout.reference(entity.id, name)
             if ref is None:
-                raise ValidationError(f"{where} cannot be set")
+                msg = f"{where} cannot be set"
+                raise ValidationError(msg)
             if value is None:
                 columns[ref.column] = None
             else:
@@ -151,18 +162,19 @@ class Writer:
             # collection as references; the members already belong to the owner.
             coll = self.layout.collection(entity.id, name)
             if coll is None or coll.mode != "reverse" or not isinstance(value, list):
-                raise ValidationError(
-                    f"{where} is a keyed collection; write its {prop.target} entities instead"
-                )
+                msg = f"{where} is a keyed collection; write its {prop.target} entities instead"
+                raise ValidationError(msg)
             return
         if prop.kind is Kind.COLLECTION:
             coll = self.layout.collection(entity.id, name)
             if coll is None or coll.mode == "closure":
-                raise PermissionDeniedError(f"{where} cannot be set")
+                msg = f"{where} cannot be set"
+                raise PermissionDeniedError(msg)
             collections.append((coll, value, where))
             return
         if not self.layout.stored(entity.id, name):
-            raise ValidationError(f"{where} cannot be set")
+            msg = f"{where} cannot be set"
+            raise ValidationError(msg)
         columns[name] = from_wire(prop, value, where)
 
     def _defaults(self, entity: EntityType, columns: dict[str, Any]) -> None:
@@ -185,7 +197,8 @@ class Writer:
             if prop is None or not self.layout.stored(entity.id, name):
                 continue
             if columns.get(name) is None:
-                raise ValidationError(f"{entity.id}.{name} is required and has no value")
+                msg = f"{entity.id}.{name} is required and has no value"
+                raise ValidationError(msg)
 
     # --- update ---------------------------------------------------------------------------
 
@@ -200,7 +213,8 @@ class Writer:
                 payload = dict(zip(entity.primary_key, key, strict=True))
                 payload.update({k: v for k, v in data.items() if k != ENTITY_TYPE})
                 return self.create(type_id, payload, key)
-            raise ValidationError(f"{type_id} {list(key)!r} does not exist")
+            msg = f"{type_id} {list(key)!r} does not exist"
+            raise ValidationError(msg)
         concrete = self.schema.types[row.type_id]
         columns: dict[str, Any] = {}
         collections: list[tuple[Collection, Any, str]] = []
@@ -210,7 +224,8 @@ class Writer:
             if name in concrete.primary_key:
                 if value is not None and str(value) == str(row.columns.get(name)):
                     continue
-                raise PermissionDeniedError(f"{row.type_id}.{name} is immutable")
+                msg = f"{row.type_id}.{name} is immutable"
+                raise PermissionDeniedError(msg)
             self._assign(concrete, name, value, columns, collections, creating=False)
             self._check_immutable(concrete, name, row, columns)
         table = self.layout.table(type_id)
@@ -241,7 +256,8 @@ class Writer:
             column = name
         old = row.columns.get(column)
         if old is not None and columns.get(column) != old:
-            raise PermissionDeniedError(f"{entity.id}.{name} is immutable once set")
+            msg = f"{entity.id}.{name} is immutable once set"
+            raise PermissionDeniedError(msg)
 
     # --- collections ----------------------------------------------------------------------
 
@@ -254,7 +270,8 @@ class Writer:
         Many-to-many collections become exactly the listed members.
         """
         if not isinstance(value, list):
-            raise ValidationError(f"{where}: expected a list of entity references")
+            msg = f"{where}: expected a list of entity references"
+            raise ValidationError(msg)
         target_prop = Property(name=coll.name, kind=Kind.REFERENCE, target=coll.target)
         keys = [self._reference_key(target_prop, item, where)[1] for item in value]
         member_table = quote(self.layout.table(coll.target).name)
@@ -271,7 +288,9 @@ class Writer:
                     f"UPDATE {member_table} SET {sets} WHERE {pk} = ?", [*changes.values(), member]
                 )
             return
-        assert coll.link_table is not None and coll.link_owner and coll.link_member
+        assert coll.link_table is not None
+        assert coll.link_owner
+        assert coll.link_member
         link = quote(coll.link_table)
         owner_col, member_col = quote(coll.link_owner), quote(coll.link_member)
         self.connection.execute(f"DELETE FROM {link} WHERE {owner_col} = ?", [owner_key])
@@ -295,7 +314,8 @@ class Writer:
         (`Rules.restricts`)."""
         row = self.find(type_id, key)
         if row is None:
-            raise ValidationError(f"{type_id} {list(key)!r} does not exist")
+            msg = f"{type_id} {list(key)!r} does not exist"
+            raise ValidationError(msg)
         self.rules.forget()
         doomed: dict[str, set[int]] = {}
         keys: list[str] = []
@@ -352,9 +372,8 @@ class Writer:
                 if not members:
                     continue
                 if top and self.rules.restricts(type_id, prop.name):
-                    raise ValidationError(
-                        f"cannot delete {type_id} {chunk[0]!r}: delete its {prop.name} first"
-                    )
+                    msg = f"cannot delete {type_id} {chunk[0]!r}: delete its {prop.name} first"
+                    raise ValidationError(msg)
                 if self.rules.cascades(prop.name):
                     doomed.extend(members)
                     continue

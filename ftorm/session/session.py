@@ -83,9 +83,11 @@ class Session:
         models: Mapping[str, type[Model]] | None = None,
     ) -> None:
         if lazy not in ("select", "raise"):
-            raise InvalidValueError(f"lazy must be 'select' or 'raise', not {lazy!r}")
+            msg = f"lazy must be 'select' or 'raise', not {lazy!r}"
+            raise InvalidValueError(msg)
         if not isinstance(page_size, int) or page_size < 1:
-            raise InvalidValueError(f"page_size must be a positive int, not {page_size!r}")
+            msg = f"page_size must be a positive int, not {page_size!r}"
+            raise InvalidValueError(msg)
         if transport is None:
             from ftorm.session.connect import http_transport
 
@@ -231,9 +233,8 @@ class Session:
             return Query.from_ast(model, node, executor=self)
         if isinstance(target, type) and issubclass(target, Model):
             return Query(target, executor=self)
-        raise InvalidValueError(
-            f"session.query() takes a model class, a query or query text, not {target!r}"
-        )
+        msg = f"session.query() takes a model class, a query or query text, not {target!r}"
+        raise InvalidValueError(msg)
 
     def iterate(self, query: Query[Any]) -> Iterator[Any]:
         """Run ``query`` page by page (the `ftorm.query.builder.Executor` protocol)."""
@@ -322,21 +323,23 @@ class Session:
         """Add a new entity (and new entities it references) to the session."""
         self._check_open()
         if not isinstance(obj, Model):
-            raise InvalidValueError(f"session.add() takes an entity, not {obj!r}")
+            msg = f"session.add() takes an entity, not {obj!r}"  # type: ignore[unreachable]  # untyped callers
+            raise InvalidValueError(msg)
         owner = hook_of(obj)
         if owner is self:
             return
         if owner is not None:
-            raise InvalidValueError(f"{obj!r} belongs to another session")
+            msg = f"{obj!r} belongs to another session"
+            raise InvalidValueError(msg)
         info = class_info(type(obj))
         values = key_of(obj)
         if any(value is None for value in values):
-            raise InvalidValueError(
-                f"{obj!r} has no primary key value ({', '.join(info.pk_names)}): set it first"
-            )
+            msg = f"{obj!r} has no primary key value ({', '.join(info.pk_names)}): set it first"
+            raise InvalidValueError(msg)
         key = identity_key(type(obj), values)
         if self._identity.get(key) is not None:
-            raise InvalidValueError(f"the session already holds an entity with the key of {obj!r}")
+            msg = f"the session already holds an entity with the key of {obj!r}"
+            raise InvalidValueError(msg)
         attach(obj, self)
         self._identity.add(key, obj)
         self._work.new[obj] = None
@@ -360,7 +363,8 @@ class Session:
         """Delete ``obj`` on the next `commit` (a new object is simply dropped)."""
         self._check_open()
         if hook_of(obj) is not self:
-            raise InvalidValueError(f"{obj!r} does not belong to this session")
+            msg = f"{obj!r} does not belong to this session"
+            raise InvalidValueError(msg)
         if obj in self._work.new:
             del self._work.new[obj]
             self._forget(obj)
@@ -428,7 +432,8 @@ class Session:
 
     def _check_open(self) -> None:
         if self._closed:
-            raise SessionClosedError("the session is closed")
+            msg = "the session is closed"
+            raise SessionClosedError(msg)
 
     # --- the model layer's Tracker protocol ------------------------------------------------
 
@@ -439,11 +444,12 @@ class Session:
         cls = type(obj)
         field = cls.__ftorm_fields__[name]
         if self.lazy == "raise":
-            raise NotLoadedError(
+            msg = (
                 f"{cls.__name__}.{name} is not loaded and this session has lazy='raise': "
                 f"select it in the query or call session.populate(objects, "
                 f"{cls.__name__}.{name})"
             )
+            raise NotLoadedError(msg)
         request = by_keys(cls, expand(cls, field.key, self._default_projections), [key_of(obj)])
         self._hydrate(read_query(self.call([QueryOp(str(request))])[0]))
         return name in obj.__dict__

@@ -99,9 +99,8 @@ class HttpTransport:
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         if not server_url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"server_url must start with http:// or https://, got {redact_url(server_url)!r}"
-            )
+            msg = f"server_url must start with http:// or https://, got {redact_url(server_url)!r}"
+            raise ConfigurationError(msg)
         self.url: str = server_url.rstrip("/") + "/api"
         """The API endpoint, ``<server>/api``."""
         self.display_url: str = redact_url(self.url)
@@ -179,14 +178,16 @@ class HttpTransport:
             if response.status_code not in _FOLLOWED_REDIRECTS or _origin(target) != _origin(
                 self.url
             ):
-                raise TransportError(
+                msg = (
                     f"{self.display_url} answered HTTP {response.status_code}, a redirect to "
                     f"{redact_url(target)!r}; ftorm follows only 307/308 redirects to the same "
                     "origin, because each request carries your API key. Set the server URL to "
                     "the address the server really answers on."
                 )
+                raise TransportError(msg)
             url = target
-        raise TransportError(f"{self.display_url}: more than {_MAX_REDIRECTS} redirects")
+        msg = f"{self.display_url}: more than {_MAX_REDIRECTS} redirects"
+        raise TransportError(msg)
 
     def _read(self, response: requests.Response, deadline: float) -> bytes:
         """The answer's body, read as it arrives; a server that takes longer than the
@@ -197,9 +198,8 @@ class HttpTransport:
         try:
             while True:
                 if time.monotonic() > deadline:
-                    raise requests.exceptions.ReadTimeout(
-                        f"the answer took longer than {self._total():g} s in all"
-                    )
+                    msg = f"the answer took longer than {self._total():g} s in all"
+                    raise requests.exceptions.ReadTimeout(msg)
                 chunk = read1(_CHUNK) if read1 is not None else raw.read(_CHUNK)
                 if not chunk:
                     return b"".join(chunks)
@@ -225,22 +225,22 @@ class HttpTransport:
             payload = json.loads(content)
         except ValueError:
             if status in (401, 403):
-                raise AuthenticationError(
-                    f"HTTP {status}", exception="InvalidCredentialsError"
-                ) from None
+                msg = f"HTTP {status}"
+                raise AuthenticationError(msg, exception="InvalidCredentialsError") from None
             text = content[:200].decode("utf-8", "replace")
-            raise TransportError(
-                f"Server reported error in unexpected format (HTTP {status}): {text!r}"
-            ) from None
+            msg = f"Server reported error in unexpected format (HTTP {status}): {text!r}"
+            raise TransportError(msg) from None
         if isinstance(payload, dict) and "exception" in payload:
             raise server_error_from_payload(payload)
         if status >= 400:
-            raise ServerError(f"HTTP {status}: {str(payload)[:200]}")
+            msg = f"HTTP {status}: {str(payload)[:200]}"
+            raise ServerError(msg)
         if not isinstance(payload, list) or len(payload) != expected:
-            raise TransportError(
+            msg = (
                 f"expected a list of {expected} results from {self.display_url}, "
                 f"got {str(payload)[:200]}"
             )
+            raise TransportError(msg)
         return payload
 
     def close(self) -> None:

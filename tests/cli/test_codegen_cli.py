@@ -58,7 +58,9 @@ def test_check_current_stale_and_missing(
     before = target.read_text(encoding="utf-8")
     assert main(["generate", "-o", str(target), "--check"]) == 1
     captured = capsys.readouterr()
-    assert captured.out.startswith("---") and "+++" in captured.out and "-" in captured.out
+    assert captured.out.startswith("---")
+    assert "+++" in captured.out
+    assert "-" in captured.out
     assert "stale" in captured.err
     assert target.read_text(encoding="utf-8") == before  # --check never writes
 
@@ -88,7 +90,8 @@ def test_bad_schema_file(
         source.write_text(content, encoding="utf-8")
     assert main(["generate", "--schema", str(source)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("ftorm generate: ") and message in err
+    assert err.startswith("ftorm generate: ")
+    assert message in err
     assert "Traceback" not in err
 
 
@@ -162,7 +165,8 @@ def test_server_failures(
     _fake_post(monkeypatch, answer)
     assert main(["generate", "--server", "https://studio.example"]) == 2
     err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err
+    assert message in err
+    assert "Traceback" not in err
 
 
 def test_server_needs_credentials(

@@ -194,7 +194,8 @@ def test_dates_and_before(server_url: str, session: Any) -> None:
         f'Project where name is "{name}" and start_date before "2026-02-28"'
     ).all()
     loaded = fresh.query(f'select start_date from Project where name is "{name}"').one()
-    assert loaded["start_date"].year == 2026 and loaded["start_date"].month == 3
+    assert loaded["start_date"].year == 2026
+    assert loaded["start_date"].month == 3
     fresh.close()
 
 

@@ -62,10 +62,13 @@ class RecordingTracker:
 def test_constructor_defaults_and_factory() -> None:
     shot = Shot(name="sh010")
     assert shot.name == "sh010"
-    assert isinstance(shot.id, str) and len(shot.id) == 36
+    assert isinstance(shot.id, str)
+    assert len(shot.id) == 36
     assert shot.id != Shot(name="x").id
-    assert shot.description is None and shot.status is None
-    assert shot.tasks == [] and isinstance(shot.tasks, Related)
+    assert shot.description is None
+    assert shot.status is None
+    assert shot.tasks == []
+    assert isinstance(shot.tasks, Related)
     assert state.loaded(shot) == (
         "id",
         "name",
@@ -97,7 +100,8 @@ def test_constructor_errors() -> None:
 
 def test_instances_compare_by_identity() -> None:
     a, b = Status(name="x", id="1"), Status(name="x", id="1")
-    assert a != b and a == a
+    assert a != b
+    assert a == a
     assert len({a, b}) == 2
 
 
@@ -110,7 +114,8 @@ def test_missing_attribute_asks_the_tracker() -> None:
     assert shot.id == "s1"
     assert shot.name == "loaded"
     assert tracker.loads == ["name"]
-    assert shot.name == "loaded" and tracker.loads == ["name"]
+    assert shot.name == "loaded"
+    assert tracker.loads == ["name"]
     with pytest.raises(NotLoadedError, match=r"Shot\.description .*did not load"):
         shot.description  # noqa: B018
     refusing = state.hydrate(Shot, {"id": "s2"}, RecordingTracker({"name": "x"}, refuse=True))
@@ -122,7 +127,8 @@ def test_missing_attribute_asks_the_tracker() -> None:
 def test_tracker_may_raise_its_own_error() -> None:
     class Strict(RecordingTracker):
         def load(self, obj: Model, name: str) -> bool:
-            raise NotLoadedError(f"lazy loading is off: {type(obj).__name__}.{name}")
+            msg = f"lazy loading is off: {type(obj).__name__}.{name}"
+            raise NotLoadedError(msg)
 
     shot = state.hydrate(Shot, {"id": "s"}, Strict())
     with pytest.raises(NotLoadedError, match=r"lazy loading is off: Shot.name"):
@@ -148,7 +154,8 @@ def test_hydrate_fills_in_one_update() -> None:
     assert state.hook_of(shot) is None
     state.attach(shot, tracker)
     assert state.hook_of(shot) is tracker
-    assert state.is_loaded(shot, "name") and not state.is_loaded(shot, "bid")
+    assert state.is_loaded(shot, "name")
+    assert not state.is_loaded(shot, "bid")
 
 
 # --- writes, validation, dirty tracking -----------------------------------------------------
@@ -211,14 +218,18 @@ def test_dirty_tracking_and_rollback() -> None:
     shot.frame_start = 1  # back to the original: not a change any more
     assert "frame_start" not in state.changes(shot)
     state.rollback(shot)
-    assert shot.name == "a" and shot.frame_start == 1
+    assert shot.name == "a"
+    assert shot.frame_start == 1
     assert not state.is_loaded(shot, "description")
     assert not state.is_dirty(shot)
     shot.name = "z"
     state.mark_clean(shot)
-    assert not state.is_dirty(shot) and shot.name == "z"
+    assert not state.is_dirty(shot)
+    assert shot.name == "z"
     state.merge(shot, {"bid": 2.5, "tasks": []})
-    assert shot.bid == 2.5 and isinstance(shot.tasks, Related) and not state.is_dirty(shot)
+    assert shot.bid == 2.5
+    assert isinstance(shot.tasks, Related)
+    assert not state.is_dirty(shot)
 
 
 # --- relationships --------------------------------------------------------------------------
@@ -229,7 +240,8 @@ def test_setting_a_reference_updates_loaded_collections() -> None:
     seq = Sequence(name="sq", parent=old)
     assert seq in old.children
     seq.parent = new
-    assert seq not in old.children and seq in new.children
+    assert seq not in old.children
+    assert seq in new.children
     seq.parent = None
     assert new.children == []
     unloaded = state.hydrate(Project, {"id": "p"})
@@ -248,18 +260,25 @@ def test_collection_changes_set_the_reference() -> None:
     project.children.append(a)  # already there: no-op
     assert project.children == [a]
     project.children.extend([b, c])
-    assert b.parent is project and c.parent is project
+    assert b.parent is project
+    assert c.parent is project
     project.children.remove(b)
     assert b.parent is None
-    assert project.children.pop() is c and c.parent is None
+    assert project.children.pop() is c
+    assert c.parent is None
     project.children.insert(0, c)
-    assert project.children == [c, a] and c.parent is project
+    assert project.children == [c, a]
+    assert c.parent is project
     project.children[0] = b
-    assert b.parent is project and c.parent is None
+    assert b.parent is project
+    assert c.parent is None
     del project.children[0]
-    assert b.parent is None and project.children == [a]
+    assert b.parent is None
+    assert project.children == [a]
     project.children[:] = [b, c]
-    assert a.parent is None and b.parent is project and c.parent is project
+    assert a.parent is None
+    assert b.parent is project
+    assert c.parent is project
     project.children += [a]
     assert a.parent is project
     project.children.clear()
@@ -278,17 +297,21 @@ def test_moving_a_child_between_parents() -> None:
     p1, p2 = Project(name="1"), Project(name="2")
     seq = Sequence(name="s", parent=p1)
     p2.children.append(seq)
-    assert seq.parent is p2 and seq not in p1.children and seq in p2.children
+    assert seq.parent is p2
+    assert seq not in p1.children
+    assert seq in p2.children
 
 
 def test_assigning_a_whole_collection() -> None:
     project = state.hydrate(Project, {"id": "p"})
     a, b = Sequence(name="a", parent=None), Sequence(name="b", parent=None)
     project.children = [a, b]
-    assert a.parent is project and b.parent is project
+    assert a.parent is project
+    assert b.parent is project
     assert state.changes(project) == {"children": MISSING}
     project.children = [b]
-    assert a.parent is None and project.children == [b]
+    assert a.parent is None
+    assert project.children == [b]
 
 
 def test_rollback_restores_both_sides() -> None:
@@ -299,7 +322,8 @@ def test_rollback_restores_both_sides() -> None:
     assert seq.parent is project
     for obj in (project, seq):
         state.rollback(obj)
-    assert seq.parent is None and project.children == []
+    assert seq.parent is None
+    assert project.children == []
 
 
 def test_keyed_collections() -> None:
@@ -321,12 +345,15 @@ def test_mapping_access() -> None:
     task["from"] = "b"
     assert task.from_ == "b"
     keys = task.keys()
-    assert "from" in keys and "from_" not in keys
-    assert "name" in task and "nope" not in task
+    assert "from" in keys
+    assert "from_" not in keys
+    assert "name" in task
+    assert "nope" not in task
     assert list(task) == task.keys()
     with pytest.raises(KeyError, match=r"did you mean 'name'"):
         task["nmae"]
-    assert repr(task).startswith("<Task id=") and "name='comp'" in repr(task)
+    assert repr(task).startswith("<Task id=")
+    assert "name='comp'" in repr(task)
 
 
 # --- declaration and registry ---------------------------------------------------------------
@@ -334,7 +361,8 @@ def test_mapping_access() -> None:
 
 def test_registry() -> None:
     assert TEST_REGISTRY.lookup("Shot") is Shot
-    assert "Shot" in TEST_REGISTRY and len(TEST_REGISTRY) >= 8
+    assert "Shot" in TEST_REGISTRY
+    assert len(TEST_REGISTRY) >= 8
     with pytest.raises(UnknownTypeError, match=r"did you mean 'Shot'"):
         TEST_REGISTRY.lookup("Shoot")
     assert Shot.__ftorm_entity__ == "Shot"
@@ -380,4 +408,5 @@ def test_redeclared_field_and_annotation_target() -> None:
     child = Child(owner=Base())
     assert isinstance(child.owner, Base)
     assert str(Child.where(Child.owner.size == 2)) == "Child where owner.size is 2"
-    assert UNSET is not None and not UNSET
+    assert UNSET is not None
+    assert not UNSET

@@ -91,13 +91,17 @@ def test_small_schema() -> None:
         classes["Shot"],
         classes["TypedContext"],
     )
-    assert issubclass(project, context) and issubclass(shot, typed) and issubclass(typed, context)
+    assert issubclass(project, context)
+    assert issubclass(shot, typed)
+    assert issubclass(typed, context)
     assert not issubclass(classes["Metadata"], context)
     assert shot.__ftorm_entity__ == "Shot"
     assert classes["Metadata"].__ftorm_primary_key__ == ("parent_id", "key")
     fields = shot.__ftorm_fields__
-    assert isinstance(fields["parent"], Ref) and isinstance(fields["children"], Many)
-    assert fields["from_"].key == "from" and fields["where_"].key == "where"
+    assert isinstance(fields["parent"], Ref)
+    assert isinstance(fields["children"], Many)
+    assert fields["from_"].key == "from"
+    assert fields["where_"].key == "where"
 
     q: Any = shot.where(shot.parent.name.like("sq%"), shot.frame_start > 3, from_="x")
     assert str(q) == 'Shot where parent.name like "sq%" and frame_start > 3 and from is "x"'
@@ -106,7 +110,8 @@ def test_small_schema() -> None:
         shot.frame_strat  # noqa: B018
 
     p = project(name="p", status="active", end_date=arrow.get("2026-01-01"))
-    assert p["name"] == "p" and p.status == "active"
+    assert p["name"] == "p"
+    assert p.status == "active"
     with pytest.raises(InvalidValueError, match=r"Project\.status"):
         p.status = "actve"
     with pytest.raises(InvalidValueError, match=r"Project\.end_date"):
@@ -114,7 +119,8 @@ def test_small_schema() -> None:
     with pytest.raises(ImmutableAttributeError):
         p.id = "other"
     s = shot(name="sh", parent=p, bid=2)
-    assert s.parent is p and s in p.children
+    assert s.parent is p
+    assert s in p.children
     assert s["from"] is None  # optional scalars default to None, as in generated models
     loaded = state.hydrate(shot, {"id": "s1", "name": "sh"})
     with pytest.raises(NotLoadedError, match=r"Shot\.from_"):
@@ -153,7 +159,8 @@ def test_recorded_schema() -> None:
     classes = build_models(schema)
     assert len(classes) == len(schema) == 116
     for name, cls in classes.items():
-        assert issubclass(cls, Model) and cls.__ftorm_entity__ == name
+        assert issubclass(cls, Model)
+        assert cls.__ftorm_entity__ == name
         keys = {field.key for field in cls.__ftorm_fields__.values()}
         selectable = {
             p.name for p in schema[name].properties.values() if not p.restricted_projection
@@ -180,7 +187,8 @@ def test_recorded_schema_over_generated_models() -> None:
     classes = build_models(schema, existing=existing)
     assert classes["Shot"] is generated.Shot
     extra = [name for name, cls in classes.items() if cls.__module__ != "ftorm.models"]
-    assert extra and all(name not in existing for name in extra)
+    assert extra
+    assert all(name not in existing for name in extra)
     for name in extra:
         base = classes[name].__mro__[1]
         assert base is Model or base.__ftorm_entity__ in classes

@@ -63,8 +63,10 @@ def test_refresh_keeps_pending_changes() -> None:
     project.name = "mine"
     child = state.hydrate(Sequence, {"id": "s"})
     state.refresh(project, {"name": "server", "full_name": "B"}, {"children": [child]})
-    assert project.name == "mine" and project.full_name == "B"
-    assert isinstance(project.children, Related) and list(project.children) == [child]
+    assert project.name == "mine"
+    assert project.full_name == "B"
+    assert isinstance(project.children, Related)
+    assert list(project.children) == [child]
     assert state.changes(project) == {"name": "a"}
 
 

@@ -244,7 +244,8 @@ def test_where_adds_criteria_and_is_immutable() -> None:
     assert text(base) == 'Shot where name is "a"'
     assert text(more) == 'Shot where name is "a" and frame_start is 1'
     limited = more.limit(5)
-    assert more.ast.limit is None and limited.ast.limit == 5
+    assert more.ast.limit is None
+    assert limited.ast.limit == 5
     assert limited.limit(None).ast == more.ast
     assert base == Shot.where(Shot.name == "a")
     assert hash(base) == hash(Shot.where(Shot.name == "a"))
@@ -364,7 +365,8 @@ def test_running_needs_an_executor() -> None:
     one, two = Project(name="a"), Project(name="b")
     executor = FakeExecutor([one, two])
     bound = q.bind(executor)
-    assert bound.executor is executor and q.executor is None
+    assert bound.executor is executor
+    assert q.executor is None
     assert bound.all() == [one, two]
     assert list(bound) == [one, two]
     assert bound.first() is one

@@ -183,7 +183,7 @@ def test_render_escapes_and_decimals() -> None:
     assert str(where) == 'a is "say \\"hi\\" \\\\o/"'
     assert str(ast.Decimal(decimal.Decimal("1E+2"))) == "100.0"
     assert str(ast.ValueList(())) == '("")'
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="non-finite"):
         str(ast.Decimal(decimal.Decimal("NaN")))
     with pytest.raises(ftorm.QueryCompileError):
         str(ast.Comparison(ast.Path.of("a"), ast.Operator.GT, ast.Decimal(decimal.Decimal("inf"))))

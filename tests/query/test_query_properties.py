@@ -29,10 +29,13 @@ def test_any_text_parses_or_raises_query_syntax_error(text: str) -> None:
     try:
         tree = ftorm.parse(text)
     except ftorm.QuerySyntaxError as error:
-        assert error.column >= 1 and error.line >= 1
-        str(error)
+        failure = error
     else:
         assert ftorm.parse(str(tree)) == tree
+        return
+    assert failure.column >= 1
+    assert failure.line >= 1
+    assert str(failure)
 
 
 _ALPHABET = st.sampled_from(

@@ -79,7 +79,8 @@ def test_header_names_hash_and_version() -> None:
     schema = standard_schema()
     text = generate_module(schema, version="9.9.9")
     head = text[:400]
-    assert schema.hash in head and "ftorm 9.9.9" in head
+    assert schema.hash in head
+    assert "ftorm 9.9.9" in head
     assert "from __future__ import annotations" in text
 
 
@@ -106,7 +107,8 @@ def test_standard_classes() -> None:
     )
     # Shot declares only what differs from TypedContext, keeping the base's annotation.
     shot_fields = _fields(shot)
-    assert "name" not in shot_fields and "children" not in shot_fields
+    assert "name" not in shot_fields
+    assert "children" not in shot_fields
     assert shot_fields["object_type_id"].startswith("object_type_id: Attr[str | None] = attr(")
     assert "bad911de-3bd6-47b9-8b46-3476e237cb36" in shot_fields["object_type_id"]
     link = _fields(classes["TypedContextLink"])
@@ -156,7 +158,8 @@ def test_keywords_and_reserved_names_are_renamed() -> None:
     assert fields["select_"] == "select_: Attr[int | None] = attr(default=None, name='select')"
     assert fields["mro_"] == "mro_: Attr[bool] = attr(default=False, name='mro')"
     assert fields["keys_"] == "keys_: Attr[str | None] = attr(default=None, name='keys')"
-    assert "name='as'" in fields["as__"] and "name='as_'" in fields["as___"]
+    assert "name='as'" in fields["as__"]
+    assert "name='as_'" in fields["as___"]
     assert (
         fields["class_"] == "class_: Ref[Thing | None] = ref('Thing', default=None, name='class')"
     )
@@ -194,7 +197,8 @@ def test_enum_datetime_variable_and_restricted() -> None:
     assert fields["data"] == "data: Attr[Any] = attr(default=None)"
     assert fields["ratio"] == "ratio: Attr[float] = attr(default=0)"
     assert "hidden" not in fields
-    assert "from typing import Any, Literal" in text and "import arrow" in text
+    assert "from typing import Any, Literal" in text
+    assert "import arrow" in text
 
 
 def test_custom_object_type_becomes_a_subclass() -> None:

@@ -31,7 +31,8 @@ def session(monkeypatch: pytest.MonkeyPatch) -> Any:
             elif action == "query":
                 answers.append({"action": "query", "data": [], "metadata": {"next": {}}})
             else:
-                raise AssertionError(f"unexpected action {action}")
+                msg = f"unexpected action {action}"
+                raise AssertionError(msg)
         return answers
 
     monkeypatch.setattr(ftrack_api.session.Session, "call", call)
@@ -50,7 +51,8 @@ def session(monkeypatch: pytest.MonkeyPatch) -> Any:
 def test_classes_and_mixins(session: Any) -> None:
     assert set(session.types) == set(standard_schema().types)
     mro = {name: [c.__name__ for c in cls.__mro__] for name, cls in session.types.items()}
-    assert "CreateNoteMixin" in mro["Shot"] and "CreateThumbnailMixin" in mro["Shot"]
+    assert "CreateNoteMixin" in mro["Shot"]
+    assert "CreateThumbnailMixin" in mro["Shot"]
     assert "Component" in mro["FileComponent"][1:]
     for special in ("AssetVersion", "Location", "Note", "ProjectSchema", "User"):
         assert mro[special][1] == special  # the client's own class for that type
@@ -64,4 +66,5 @@ def test_create_with_defaults(session: Any) -> None:
     shot["metadata"]["colour"] = "red"
     assert dict(shot["metadata"]) == {"colour": "red"}
     version = session.create("AssetVersion", {})
-    assert version["is_published"] is True and version["comment"] == ""
+    assert version["is_published"] is True
+    assert version["comment"] == ""

@@ -80,7 +80,8 @@ def test_primary_keys(schema: Schema) -> None:
             assert schema[type_id].primary_key == ("configuration_id", "entity_id")
     for entity in schema.types.values():
         for key in entity.primary_key:
-            assert key in entity.required and key in entity.immutable, (entity.id, key)
+            assert key in entity.required, (entity.id, key)
+            assert key in entity.immutable, (entity.id, key)
         if entity.primary_key == ("id",) and entity.id != "StatusChange":
             assert entity["id"].generates_id, entity.id
 
@@ -105,7 +106,8 @@ def test_typed_context_subtypes(schema: Schema) -> None:
 def test_kinds(schema: Schema) -> None:
     task = schema["Task"]
     assert task["start_date"].kind is Kind.DATETIME
-    assert task["status"].kind is Kind.REFERENCE and task["status"].target == "Status"
+    assert task["status"].kind is Kind.REFERENCE
+    assert task["status"].target == "Status"
     assert task["children"].kind is Kind.COLLECTION
     assert task["metadata"].kind is Kind.MAPPED
     assert task["metadata"].key_value == ("key", "value")
@@ -118,7 +120,8 @@ def test_kinds(schema: Schema) -> None:
 
 def test_official_client_needs(schema: Schema) -> None:
     # ftrack_api picks entity classes and mixins by type id and by attribute presence.
-    assert "notes" in schema["Shot"] and "thumbnail_id" in schema["AssetVersion"]
+    assert "notes" in schema["Shot"]
+    assert "thumbnail_id" in schema["AssetVersion"]
     for name in ("_task_workflow", "_version_workflow", "_overrides", "_schemas"):
         assert name in schema["ProjectSchema"]
     assert "_task_type_schema" in schema["ProjectSchema"]

@@ -228,7 +228,8 @@ def _attr(type_id: str, name: str) -> Attr:
     try:
         attributes = MODEL[type_id]
     except KeyError:
-        raise UnknownTypeError(f"unknown entity type {type_id!r}") from None
+        msg = f"unknown entity type {type_id!r}"
+        raise UnknownTypeError(msg) from None
     try:
         return attributes[name]
     except KeyError:
@@ -261,17 +262,20 @@ class World:
     def add(self, type_id: str, values: Mapping[str, Any]) -> Entity:
         """Store an entity of concrete type ``type_id``; ``values`` must hold its ``id``."""
         if type_id not in MODEL:
-            raise UnknownTypeError(f"unknown entity type {type_id!r}")
+            msg = f"unknown entity type {type_id!r}"
+            raise UnknownTypeError(msg)
         entity = Entity(type_id, dict(values))
         if entity.id in self.by_id:
-            raise ValueError(f"duplicate id {entity.id!r}")
+            msg = f"duplicate id {entity.id!r}"
+            raise ValueError(msg)
         self.by_id[entity.id] = entity
         return entity
 
     def of_type(self, type_id: str) -> Iterator[Entity]:
         """Every entity of ``type_id`` or a subtype, in insertion order."""
         if type_id not in MODEL:
-            raise UnknownTypeError(f"unknown entity type {type_id!r}")
+            msg = f"unknown entity type {type_id!r}"
+            raise UnknownTypeError(msg)
         return (entity for entity in self.by_id.values() if is_subtype(entity.type, type_id))
 
     def get(self, entity_id: Any, type_id: str) -> Entity | None:
@@ -311,7 +315,8 @@ class World:
                         found_all.append(child)
                         frontier.append(child)
             return [other for other in found_all if is_subtype(other.type, attr.target)]
-        raise AssertionError(f"unknown relation rule {attr.rule!r}")
+        msg = f"unknown relation rule {attr.rule!r}"
+        raise AssertionError(msg)
 
     def derive_context_fields(self) -> None:
         """Fill what the server derives on create (reference section g): ``context_type``
@@ -357,14 +362,16 @@ def parse_datetime(text: str) -> dt.datetime:
     """
     match = _DATETIME.fullmatch(text.strip())
     if match is None:
-        raise InvalidValueError(f"not an ISO date or datetime: {text!r}")
+        msg = f"not an ISO date or datetime: {text!r}"
+        raise InvalidValueError(msg)
     year, month, day, hour, minute, second, _fraction, zone = match.groups()
     try:
         value = dt.datetime(
             int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
         )
     except ValueError as error:
-        raise InvalidValueError(f"not a valid date: {text!r} ({error})") from None
+        msg = f"not a valid date: {text!r} ({error})"
+        raise InvalidValueError(msg) from None
     if zone and zone != "Z":
         sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace(":", "")
@@ -391,15 +398,18 @@ def _coerce(value: ast.Value, attr: Attr) -> Any:
     kind = "id" if attr.kind == "ref" else attr.kind
     if kind in ("string", "id"):
         if isinstance(raw, bool):
-            raise InvalidValueError(f"a boolean is not a string: {raw!r}")
+            msg = f"a boolean is not a string: {raw!r}"
+            raise InvalidValueError(msg)
         return raw if isinstance(raw, str) else str(raw)
     if kind == "number":
         if isinstance(raw, bool):
-            raise InvalidValueError(f"a boolean is not a number: {raw!r}")
+            msg = f"a boolean is not a number: {raw!r}"
+            raise InvalidValueError(msg)
         try:
             return float(decimal.Decimal(str(raw).strip()))
         except decimal.InvalidOperation:
-            raise InvalidValueError(f"not a number: {raw!r}") from None
+            msg = f"not a number: {raw!r}"
+            raise InvalidValueError(msg) from None
     if kind == "boolean":
         if isinstance(raw, bool):
             return raw
@@ -407,12 +417,15 @@ def _coerce(value: ast.Value, attr: Attr) -> Any:
             return bool(raw)
         if isinstance(raw, str) and raw.lower() in ("true", "false"):
             return raw.lower() == "true"
-        raise InvalidValueError(f"not a boolean: {raw!r}")
+        msg = f"not a boolean: {raw!r}"
+        raise InvalidValueError(msg)
     if kind == "datetime":
         if not isinstance(raw, str):
-            raise InvalidValueError(f"not a datetime: {raw!r}")
+            msg = f"not a datetime: {raw!r}"
+            raise InvalidValueError(msg)
         return parse_datetime(raw)
-    raise InvalidValueError(f"cannot compare a {attr.kind} attribute")
+    msg = f"cannot compare a {attr.kind} attribute"
+    raise InvalidValueError(msg)
 
 
 def _ascii_lower(text: str) -> str:
@@ -462,7 +475,8 @@ def _compare(value: Any, operator: ast.Operator, operand: Any) -> bool:
         return False
     if operator is op.LIKE:
         if not isinstance(value, str) or not isinstance(operand, str):
-            raise InvalidValueError("like needs a string attribute and a string pattern")
+            msg = "like needs a string attribute and a string pattern"
+            raise InvalidValueError(msg)
         return like_match(value, operand)
     if operator in (op.LT, op.BEFORE):
         return bool(value < operand)
@@ -472,7 +486,8 @@ def _compare(value: Any, operator: ast.Operator, operand: Any) -> bool:
         return bool(value <= operand)
     if operator is op.GE:
         return bool(value >= operand)
-    raise AssertionError(f"unknown operator {operator!r}")
+    msg = f"unknown operator {operator!r}"
+    raise AssertionError(msg)
 
 
 # --- evaluation --------------------------------------------------------------------------
@@ -483,13 +498,16 @@ def _step(static_type: str, segment: ast.Segment) -> tuple[Attr, str]:
     attr = _attr(static_type, segment.name)
     if attr.is_scalar or attr.target is None:
         # Walking on from a scalar: ``name.first`` asks ``name`` for an attribute.
-        raise UnknownAttributeError(f"{static_type}.{segment.name}", "(any)")
+        msg = f"{static_type}.{segment.name}"
+        raise UnknownAttributeError(msg, "(any)")
     if segment.cast is None:
         return attr, attr.target
     if segment.cast not in MODEL:
-        raise UnknownTypeError(f"unknown entity type {segment.cast!r}")
+        msg = f"unknown entity type {segment.cast!r}"
+        raise UnknownTypeError(msg)
     if not is_subtype(segment.cast, attr.target):
-        raise UnknownTypeError(f"{segment.cast} is not a kind of {attr.target}")
+        msg = f"{segment.cast} is not a kind of {attr.target}"
+        raise UnknownTypeError(msg)
     return attr, segment.cast
 
 
@@ -528,26 +546,31 @@ def _operand_values(world: World, comparison: ast.Comparison, attr: Attr) -> Any
 
 def _subquery_values(world: World, query: ast.Select) -> list[Any]:
     if len(query.projections) != 1 or not isinstance(query.projections[0], ast.Path):
-        raise InvalidValueError("a subquery must project exactly one attribute")
+        msg = "a subquery must project exactly one attribute"
+        raise InvalidValueError(msg)
     path = query.projections[0]
     if len(path.segments) != 1 or path.segments[0].cast is not None:
-        raise InvalidValueError("a subquery must project a direct attribute")
+        msg = "a subquery must project a direct attribute"
+        raise InvalidValueError(msg)
     name = path.segments[0].name
     attr = _attr(query.entity_type, name)
     if not attr.is_scalar:
-        raise InvalidValueError(f"a subquery must project a scalar attribute, not {name!r}")
+        msg = f"a subquery must project a scalar attribute, not {name!r}"
+        raise InvalidValueError(msg)
     return [entity.values.get(name) for entity in select(world, query)]
 
 
 def _comparison(world: World, entity: Entity, static_type: str, comparison: ast.Comparison) -> bool:
     *hops, leaf = comparison.path.segments
     if leaf.cast is not None:
-        raise InvalidValueError(f"a cast cannot end a comparison: {leaf.name}[{leaf.cast}]")
+        msg = f"a cast cannot end a comparison: {leaf.name}[{leaf.cast}]"
+        raise InvalidValueError(msg)
 
     reached, end_type = _walk(world, entity, static_type, hops)
     attr = _attr(end_type, leaf.name)
     if attr.kind == "collection":
-        raise InvalidValueError(f"{end_type}.{leaf.name} is a collection")
+        msg = f"{end_type}.{leaf.name} is a collection"
+        raise InvalidValueError(msg)
     key = attr.key if attr.kind == "ref" else leaf.name
     assert key is not None
     operand = _operand_values(world, comparison, attr)
@@ -568,7 +591,8 @@ def matches(world: World, entity: Entity, static_type: str, criterion: ast.Crite
         wanted = "ref" if criterion.kind is ast.RelationKind.HAS else "collection"
         if kind != wanted:
             noun = "reference" if wanted == "ref" else "collection"
-            raise InvalidValueError(f"{criterion.kind.value!r} needs a {noun}: {owner}.{last.name}")
+            msg = f"{criterion.kind.value!r} needs a {noun}: {owner}.{last.name}"
+            raise InvalidValueError(msg)
         reached, end_type = _walk(world, entity, static_type, criterion.path.segments)
         body = criterion.criteria
         if body is None:
@@ -580,7 +604,8 @@ def matches(world: World, entity: Entity, static_type: str, criterion: ast.Crite
         return any(matches(world, entity, static_type, part) for part in criterion.operands)
     if isinstance(criterion, ast.Not):
         return not matches(world, entity, static_type, criterion.operand)
-    raise TypeError(f"not a criterion: {criterion!r}")
+    msg = f"not a criterion: {criterion!r}"
+    raise TypeError(msg)
 
 
 def select(world: World, query: ast.Select) -> list[Entity]:

@@ -558,7 +558,8 @@ def _build_subqueries(vocab: Vocabulary, attr: Attr, name: str) -> st.SearchStra
     for type_id in sorted(MODEL):
         for other_name, other in sorted(MODEL[type_id].items()):
             if attr.kind == "id" and other.kind == "id":
-                assert attr.target is not None and other.target is not None
+                assert attr.target is not None
+                assert other.target is not None
                 if is_subtype(other.target, attr.target) or is_subtype(attr.target, other.target):
                     choices.append((type_id, other_name))
             elif attr.kind == "string" and other.kind == "string" and other_name == name:

@@ -51,7 +51,8 @@ def post(
 def test_a_batch(address: tuple[str, int]) -> None:
     status, body = post(address, b'[{"action": "query_server_information"}]')
     assert status == 200
-    assert body[0]["version"] and len(body[0]["schema_hash"]) == 32
+    assert body[0]["version"]
+    assert len(body[0]["schema_hash"]) == 32
     status, body = post(address, b"[]")
     assert (status, body) == (200, [])
 
@@ -70,7 +71,8 @@ def test_credentials_are_checked(address: tuple[str, int], headers: dict[str, st
     assert status == 200
     assert body["exception"] == "InvalidCredentialsError"
     status, body = post(address, b"[]", {**headers, "ftrack-strict-api": "true"})
-    assert status == 401 and body["exception"] == "InvalidCredentialsError"
+    assert status == 401
+    assert body["exception"] == "InvalidCredentialsError"
 
 
 @pytest.mark.parametrize(
@@ -87,16 +89,19 @@ def test_credentials_are_checked(address: tuple[str, int], headers: dict[str, st
 def test_malformed_bodies(address: tuple[str, int], body: bytes) -> None:
     status, answer = post(address, body)
     assert status == 200
-    assert answer["exception"] == "ValidationError" and answer["content"]
+    assert answer["exception"] == "ValidationError"
+    assert answer["content"]
     status, answer = post(address, body, {"ftrack-strict-api": "true"})
-    assert status == 400 and answer["exception"] == "ValidationError"
+    assert status == 400
+    assert answer["exception"] == "ValidationError"
 
 
 def test_other_methods_and_paths(address: tuple[str, int]) -> None:
     status, _ = post(address, b"", method="GET")
     assert status == 405
     status, body = post(address, b"[]", path="/elsewhere")
-    assert status == 404 and "POST /api" in body["content"]
+    assert status == 404
+    assert "POST /api" in body["content"]
 
 
 def test_concurrent_clients_lose_no_updates(address: tuple[str, int]) -> None:

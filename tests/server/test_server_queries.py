@@ -28,7 +28,8 @@ def test_polymorphic_queries_return_concrete_types(call: Call, tree: dict[str, A
         "animation": "Task",
     }
     typed = query(call, "select name from TypedContext")
-    assert "alpha" not in names(typed) and len(typed) == 7
+    assert "alpha" not in names(typed)
+    assert len(typed) == 7
     assert names(query(call, "select name from Shot")) == ["sh010", "sh020", "SH030"]
 
 
@@ -48,7 +49,8 @@ def test_system_projections_always_come(call: Call, tree: dict[str, Any]) -> Non
 
 def test_short_form_uses_default_projections(call: Call, tree: dict[str, Any]) -> None:
     rows = query(call, "Project")
-    assert rows[0]["name"] == "alpha" and rows[0]["context_type"] == "show"
+    assert rows[0]["name"] == "alpha"
+    assert rows[0]["context_type"] == "show"
 
 
 @pytest.mark.parametrize(
@@ -214,7 +216,8 @@ def test_recorded_schema_queries(recorded_server: Server) -> None:
     shot = create(call, "Shot", name="sh", parent=ref(project))
     task = create(call, "Task", name="t", parent=ref(shot))
     (row,) = query(call, 'select name, parent.name from Task where parent.name like "s%"')
-    assert row["id"] == task["id"] and row["parent"]["name"] == "sh"
+    assert row["id"] == task["id"]
+    assert row["parent"]["name"] == "sh"
     assert set(row) >= {"context_type", "object_type_id", "project_id"}
     statuses = query(call, "select name, state.short from Status")
     assert statuses[0]["state"]["short"] == "NOT_STARTED"

@@ -38,7 +38,9 @@ def test_create_fills_server_defaults(call: Call) -> None:
     assert shot["context_type"] == "task"
     assert shot["object_type_id"] == "bad911de-3bd6-47b9-8b46-3476e237cb36"
     assert shot["project_id"] == project["id"]
-    assert shot["status_id"] and shot["type_id"] and shot["priority_id"]
+    assert shot["status_id"]
+    assert shot["type_id"]
+    assert shot["priority_id"]
     task = create(call, "Task", name="t", parent=ref(shot))
     assert task["project_id"] == project["id"]
 
@@ -59,7 +61,8 @@ def test_create_with_given_key_and_echo(call: Call) -> None:
     assert result["action"] == "create"
     user = result["data"]
     assert user["id"] == "5c6060d1-2dc7-11ec-b3b6-1e00da110726"
-    assert user["resource_type"] == "user" and user["is_active"] is False
+    assert user["resource_type"] == "user"
+    assert user["is_active"] is False
 
 
 def test_batch_sees_earlier_operations_and_rolls_back_on_error(server: Server, call: Call) -> None:
@@ -184,7 +187,8 @@ def test_delete_cascades_and_restricts(server: Server, call: Call) -> None:
     error = error_of(
         server, {"action": "delete", "entity_type": "Asset", "entity_key": [asset["id"]]}
     )
-    assert error["exception"] == "ValidationError" and "versions" in error["content"]
+    assert error["exception"] == "ValidationError"
+    assert "versions" in error["content"]
     result = call({"action": "delete", "entity_type": "Project", "entity_key": [project["id"]]})
     assert result == [{"action": "delete", "data": True}]
     assert query(call, "select id from Context") == []
@@ -286,7 +290,8 @@ def test_any_schema_works(tmp_path: Any) -> None:
     # b was written in full inside a's boxes: the second row is only a reference
     assert rows[1] == {"__entity_type__": "Box", "id": rows[0]["boxes"][0]["id"]}
     missing = server.handle([{"action": "create", "entity_type": "Box", "entity_data": {}}])
-    assert isinstance(missing, dict) and "label" in missing["content"]
+    assert isinstance(missing, dict)
+    assert "label" in missing["content"]
     server.close()
 
 

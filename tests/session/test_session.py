@@ -51,7 +51,8 @@ def test_create_commit_and_read_back_in_one_request(session: Session) -> None:
     assert project.status == "active"  # server default merged into the same object
     other = _fresh(session)
     [loaded] = other.query(Project).all()
-    assert loaded.name == "demo" and loaded is not project
+    assert loaded.name == "demo"
+    assert loaded is not project
     names = sorted(child.name for child in loaded.children)
     assert names == ["sq00", "sq01"]
     assert all(child.parent is loaded for child in loaded.children)
@@ -95,7 +96,8 @@ def test_lazy_raise_names_the_attribute(session: Session) -> None:
     with pytest.raises(ftorm.NotLoadedError, match=r"Shot\.status"):
         _ = shot.status
     strict.populate([shot], Shot.status.name)
-    assert shot.status is not None and shot.status.name
+    assert shot.status is not None
+    assert shot.status.name
 
 
 def test_populate_loads_many_objects_in_one_request(session: Session) -> None:
@@ -142,7 +144,8 @@ def test_relink_both_ways(session: Session) -> None:
     first, second = sorted(project.children, key=lambda c: c.name)
     shot = first.children[0]
     shot.parent = second
-    assert shot in second.children and shot not in first.children
+    assert shot in second.children
+    assert shot not in first.children
     moved = session.create(Sequence, name="sq99", parent=project)
     other_shot = second.children[0]
     project.children.remove(moved)
@@ -196,7 +199,9 @@ def test_rollback_restores_the_committed_state(session: Session) -> None:
     new = session.create(Sequence, name="new", parent=project)
     session.rollback()
     assert project.full_name == "Demo"
-    assert shot.parent is first and shot in first.children and shot not in second.children
+    assert shot.parent is first
+    assert shot in first.children
+    assert shot not in second.children
     assert new not in project.children
     assert not session.dirty
     session.commit()  # nothing to send
@@ -219,7 +224,8 @@ def test_thousand_shots_eagerly_in_two_requests_or_an_error_under_lazy_raise(
     with assert_max_requests(eager, 2) as budget:
         shots = eager.query(query).all()
         names = {(s.status.name, tuple(c.name for c in s.children)) for s in shots}
-    assert len(shots) == 1000 and budget.used == 2
+    assert len(shots) == 1000
+    assert budget.used == 2
     assert names == {("Not started", ("comp",))}
 
     strict = _fresh(session, lazy="raise")

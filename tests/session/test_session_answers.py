@@ -23,7 +23,8 @@ class Scripted:
     def call(self, operations: Batch[OperationLike]) -> list[Any]:
         self.calls += 1
         if self.calls > 50:  # a bound for the test itself: the session must stop far sooner
-            raise AssertionError("the session kept paging")
+            msg = "the session kept paging"
+            raise AssertionError(msg)
         results = []
         for op in operations:
             if isinstance(op, QueryOp):

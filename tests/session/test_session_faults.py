@@ -26,13 +26,15 @@ class Flaky:
         writes = any(isinstance(op, (CreateOp, UpdateOp, DeleteOp)) for op in operations)
         if writes and self.fail == "before":
             self.fail = None
-            raise ftorm.ConnectError("connection refused")
+            msg = "connection refused"
+            raise ftorm.ConnectError(msg)
         result = self.inner.call(operations)
         if writes:
             self.writes += 1
         if writes and self.fail == "after":
             self.fail = None
-            raise ftorm.ConnectError("connection dropped while reading the answer")
+            msg = "connection dropped while reading the answer"
+            raise ftorm.ConnectError(msg)
         return result
 
     def close(self) -> None:
@@ -53,9 +55,11 @@ def test_connection_lost_before_the_batch_keeps_everything_pending() -> None:
     flaky.fail = "before"
     with pytest.raises(ftorm.ConnectError):
         session.commit()
-    assert session.dirty and flaky.writes == 0
+    assert session.dirty
+    assert flaky.writes == 0
     session.commit()
-    assert not session.dirty and flaky.writes == 1
+    assert not session.dirty
+    assert flaky.writes == 1
     assert [s.name for s in Session(transport=flaky.inner).query(Sequence)] == ["sq01"]
 
 
@@ -88,4 +92,5 @@ def test_one_refused_operation_rolls_back_the_whole_batch() -> None:
     fresh = Session(transport=flaky.inner)
     assert [s.name for s in fresh.query(Sequence)] == ["sq01"]  # the update was not applied
     assert [p.name for p in fresh.query(Project)] == ["p"]
-    assert other.dirty and sequence.name == "renamed"  # and nothing was lost locally
+    assert other.dirty
+    assert sequence.name == "renamed"

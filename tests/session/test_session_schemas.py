@@ -19,7 +19,8 @@ def test_recorded_schema_gives_a_class_for_every_type(reference_dir: Path) -> No
         assert len(session.types) == 116
         assert session.types["Project"] is Project  # generated classes are reused
         review = session.types["ReviewSession"]  # not in the standard schema: built
-        assert issubclass(review, Model) and review.__ftorm_entity__ == "ReviewSession"
+        assert issubclass(review, Model)
+        assert review.__ftorm_entity__ == "ReviewSession"
         project = session.create(Project, name="p", full_name="P")
         session.create(Sequence, name="sq", parent=project)
         session.commit()

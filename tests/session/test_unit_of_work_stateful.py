@@ -110,7 +110,8 @@ class UnitOfWorkMachine(RuleBasedStateMachine):
         except ftorm.ValidationError:
             pass
         else:  # pragma: no cover - the server must refuse
-            raise AssertionError("a commit referencing a deleted status succeeded")
+            msg = "a commit referencing a deleted status succeeded"
+            raise AssertionError(msg)
         self._check_server()  # nothing of the batch was applied
         self.session.delete(bad)  # a new object: simply dropped
 
