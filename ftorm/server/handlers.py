@@ -37,7 +37,7 @@ from ftorm.server.writes import Writer
 
 __all__ = ["SERVER_VERSION", "Server"]
 
-logger = logging.getLogger(__name__)
+logger: logging.Logger = logging.getLogger(__name__)
 
 SERVER_VERSION = "dev"
 """Reported as ``version``; the official client skips its version check for ``"dev"``."""

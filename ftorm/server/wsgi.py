@@ -20,7 +20,7 @@ from ftorm.server.handlers import Server
 
 __all__ = ["MAX_BODY", "ThreadingWSGIServer", "main_loop", "make_app", "serve"]
 
-logger = logging.getLogger(__name__)
+logger: logging.Logger = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024 * 1024
 """Largest request body accepted, in bytes."""

@@ -79,7 +79,7 @@ def _start(schema: Path | None) -> tuple[subprocess.Popen[str], str]:
         timer.cancel()
     if url is None:
         process.kill()
-        process.wait(timeout=10)
+        process.communicate(timeout=10)
         raise RuntimeError("ftorm serve did not start:\n" + "".join(seen))
     return process, url
 
@@ -95,10 +95,10 @@ def server_url(request: pytest.FixtureRequest) -> Iterator[str]:
     yield url
     process.terminate()
     try:
-        process.wait(timeout=10)
+        process.communicate(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
-        process.wait(timeout=10)
+        process.communicate(timeout=10)
 
 
 def new_session(url: str) -> Any:

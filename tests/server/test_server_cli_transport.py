@@ -85,7 +85,7 @@ def test_ftorm_serve_process(tmp_path: Path) -> None:
     finally:
         timer.cancel()
         process.terminate()
-        process.wait(timeout=10)
+        process.communicate(timeout=10)  # also closes the pipes
     assert database.exists()
 
 

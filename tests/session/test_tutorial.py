@@ -63,7 +63,7 @@ def served(tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.communicate(timeout=10)  # also closes the pipes
 
 
 @pytest.mark.http
