@@ -68,7 +68,8 @@ class Served:
                 self.url = line.split("=", 1)[1].strip() + "/api"
         if not self.url:
             self.close()
-            raise RuntimeError("ftorm serve did not start")
+            msg = "ftorm serve did not start"
+            raise RuntimeError(msg)
 
     def close(self) -> None:
         self.process.terminate()

@@ -44,7 +44,8 @@ def _create(entity_type: str, **data: Any) -> dict[str, Any]:
 def _run(server: Server, batch: list[dict[str, Any]]) -> list[Any]:
     result = server.handle(batch)
     if not isinstance(result, list):
-        raise SystemExit(f"server error: {result}")
+        msg = f"server error: {result}"
+        raise SystemExit(msg)
     return result
 
 

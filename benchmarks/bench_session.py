@@ -109,7 +109,8 @@ def _answer(operation: Row, body: str | None) -> Any:
         data = dict(operation["entity_data"])
         data["id"] = operation["entity_key"][0]
         return {"action": "update", "data": data}
-    raise SystemExit(f"the fake server does not expect {action!r}")
+    msg = f"the fake server does not expect {action!r}"
+    raise SystemExit(msg)
 
 
 def answer_text(operations: list[Row], body: str | None) -> str:

@@ -64,6 +64,10 @@ class FtormError(Exception):
     """Root of every exception ftorm raises."""
 
 
+_WINDOW = 60
+"""Characters of the query shown on each side of a syntax error's caret."""
+
+
 class QuerySyntaxError(FtormError, ValueError):
     """Query text that is not ftrack's query language.
 
@@ -100,10 +104,16 @@ class QuerySyntaxError(FtormError, ValueError):
         found = self.text[self.position : self.position + 1]
         where = f"found {found!r}" if found else "found end of query"
         head = self.reason or f"expected {self.expected}, {where}"
+        # A window of the line around the fault: a huge query is never quoted whole.
+        start = max(0, self.column - 1 - _WINDOW)
+        end = self.column - 1 + _WINDOW
+        prefix = "..." if start else ""
+        suffix = "..." if end < len(source) else ""
+        caret = " " * (len(prefix) + self.column - 1 - start)
         return (
             f"{head} at line {self.line}, column {self.column}\n"
-            f"  {source}\n"
-            f"  {' ' * (self.column - 1)}^"
+            f"  {prefix}{source[start:end]}{suffix}\n"
+            f"  {caret}^"
         )
 
 
@@ -248,6 +258,20 @@ _BY_EXCEPTION: dict[str, type[ServerError]] = {
     "FTAuthenticationError": AuthenticationError,
     "InvalidCredentialsError": AuthenticationError,
 }
+
+
+EXCERPT = 200
+"""Characters of a user's input that an error message quotes at most."""
+
+
+def excerpt(value: object, limit: int = EXCERPT) -> str:
+    """``repr(value)``, cut to ``limit`` characters: what error messages quote of input."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return f"<an integer of {value.bit_length()} bits>"
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
 
 
 def server_error_from_payload(payload: dict[str, object]) -> ServerError:

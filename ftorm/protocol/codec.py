@@ -21,7 +21,7 @@ from typing import Any, Final
 import arrow
 
 from ftorm._typing import JSON, JSONObject
-from ftorm.errors import InvalidValueError
+from ftorm.errors import InvalidValueError, excerpt
 
 __all__ = [
     "DATE",
@@ -58,7 +58,7 @@ def parse_datetime(text: str) -> _dt.datetime:
     """
     match = _ISO.match(text.strip()) if isinstance(text, str) else None
     if match is None:
-        msg = f"not an ISO 8601 date or datetime: {text!r}"
+        msg = f"not an ISO 8601 date or datetime: {excerpt(text)}"
         raise InvalidValueError(msg)
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     tz: _dt.tzinfo = _dt.timezone.utc
@@ -67,7 +67,7 @@ def parse_datetime(text: str) -> _dt.datetime:
         digits = zone[1:].replace(":", "")
         hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
         if hours > 23 or minutes > 59:
-            msg = f"bad UTC offset in {text!r}"
+            msg = f"bad UTC offset in {excerpt(text)}"
             raise InvalidValueError(msg)
         tz = _dt.timezone(sign * _dt.timedelta(hours=hours, minutes=minutes))
     micro = int((fraction or "0")[:6].ljust(6, "0"))
@@ -82,10 +82,10 @@ def parse_datetime(text: str) -> _dt.datetime:
             micro,
             tzinfo=tz,
         )
-    except ValueError as error:
-        msg = f"not a valid date or datetime: {text!r} ({error})"
+        return value.astimezone(_dt.timezone.utc)
+    except (ValueError, OverflowError) as error:
+        msg = f"not a valid date or datetime: {excerpt(text)} ({error})"
         raise InvalidValueError(msg) from None
-    return value.astimezone(_dt.timezone.utc)
 
 
 def parse_date(text: str) -> _dt.date:

@@ -13,13 +13,14 @@ A batch may also hold raw JSON objects (`RawOperation`) for actions ftorm does n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, TypeAlias
 
 import attrs
 
 from ftorm._typing import JSON, JSONObject
-from ftorm.errors import ServerCompatibilityError, ValidationError
+from ftorm.errors import ServerCompatibilityError, ValidationError, excerpt
 
 __all__ = [
     "CreateOp",
@@ -31,6 +32,7 @@ __all__ = [
     "SchemasOp",
     "ServerInformationOp",
     "UpdateOp",
+    "check_values",
     "encode_batch",
     "validate",
 ]
@@ -209,9 +211,62 @@ def _values(operation: Mapping[str, Any]) -> tuple[str, ...] | None:
     if values is None:
         return None
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        msg = f"'values' must be a list of strings, got {values!r}"
+        msg = f"'values' must be a list of strings, got {excerpt(values)}"
         raise ValidationError(msg)
     return tuple(values)
+
+
+INT64_MIN: int = -(2**63)
+"""The smallest integer a value may be (ftrack's integers are 64-bit)."""
+INT64_MAX: int = 2**63 - 1
+"""The largest integer a value may be."""
+
+
+def _check_text(text: str, where: str) -> None:
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        msg = (
+            f"{where} holds a lone surrogate ({text[error.start]!r} at position {error.start}), "
+            f"which is not valid Unicode: {excerpt(text)}"
+        )
+        raise ValidationError(msg) from None
+
+
+def check_values(value: JSON) -> None:
+    """Refuse what no ftrack value can be, anywhere in ``value``: integers beyond 64 bits,
+    NaN and infinities, and text (values or keys) holding lone surrogates.
+
+    Raises:
+        ValidationError: naming the first such value.
+    """
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            _check_text(item, "a text")
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int):
+            if not INT64_MIN <= item <= INT64_MAX:
+                msg = (
+                    f"the integer {excerpt(item)} is out of range: integers must lie between "
+                    f"{INT64_MIN} and {INT64_MAX}"
+                )
+                raise ValidationError(msg)
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                msg = f"{item!r} is not a number a value can hold"
+                raise ValidationError(msg)
+        elif isinstance(item, dict):
+            for key, member in item.items():
+                if isinstance(key, str):
+                    _check_text(key, "an attribute name")
+                stack.append(member)
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def validate(operation: JSON) -> Operation:
@@ -222,12 +277,13 @@ def validate(operation: JSON) -> Operation:
         ServerCompatibilityError: for an action ftorm's server does not implement.
     """
     if not isinstance(operation, dict):
-        msg = f"an operation must be a JSON object, got {operation!r}"
+        msg = f"an operation must be a JSON object, got {excerpt(operation)}"
         raise ValidationError(msg)
     action = operation.get("action")
     if not isinstance(action, str):
-        msg = f"an operation needs an 'action' string, got {action!r}"
+        msg = f"an operation needs an 'action' string, got {excerpt(action)}"
         raise ValidationError(msg)
+    check_values(operation)
     if action == "query":
         return QueryOp(_string(operation, "expression"))
     if action == "create":

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from ftorm.schema.types import EntityType, Schema
 
-__all__ = ["KNOWN_BASES", "ancestors", "base_of", "family_root", "subtypes"]
+__all__ = ["ABSTRACT", "KNOWN_BASES", "ancestors", "base_of", "family_root", "subtypes"]
+
+ABSTRACT: frozenset[str] = frozenset({"Context", "TypedContext"})
+"""Types ftrack never creates as such: every row of theirs is one of their subtypes (a
+``Project``, a ``Shot`` ...). They can be queried, not created."""
 
 KNOWN_BASES: dict[str, str] = {
     "Project": "Context",

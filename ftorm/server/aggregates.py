@@ -9,7 +9,7 @@ references' key columns); criteria, paging and parameters are rendered by
 from __future__ import annotations
 
 from ftorm._typing import assert_never
-from ftorm.errors import ValidationError
+from ftorm.errors import ValidationError, excerpt
 from ftorm.query import ast
 from ftorm.schema.types import Property
 from ftorm.server.sql import Compiled, Renderer, resolve
@@ -43,7 +43,7 @@ def grouped(
             case ast.Aggregate():
                 function = projection.function.lower()
                 if function not in FUNCTIONS:
-                    msg = f"unknown aggregate function {function!r}"
+                    msg = f"unknown aggregate function {excerpt(function)}"
                     raise ValidationError(msg)
                 selected.append(f"{function.upper()}({plain(projection.path)[0]})")
                 names.append((f"{function}_{projection.path.dotted.replace('.', '_')}", None))

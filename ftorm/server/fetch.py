@@ -15,10 +15,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ftorm._typing import JSON
-from ftorm.errors import ValidationError
+from ftorm.errors import ValidationError, excerpt
 from ftorm.schema.types import EntityType, Kind
 from ftorm.server.fragments import column, placeholders, positional, type_condition
-from ftorm.server.storage import PARENT_COLUMN, Collection, Layout, Reference, quote
+from ftorm.server.storage import LINK, PARENT_COLUMN, Collection, Layout, Reference, quote
 
 __all__ = ["CHUNK", "Fetcher", "Record", "RowView", "Tree", "always_fields", "build_tree"]
 
@@ -180,7 +180,7 @@ class Fetcher:
                 if name in self.layout.schema.types[t].properties
             ]
             if not props:
-                msg = f"{type_id} has no attribute {name!r} (in {where!r})"
+                msg = f"{type_id} has no attribute {excerpt(name)} (in {excerpt(where)})"
                 raise ValidationError(msg)
             prop = props[0]
             if prop.restricted_projection:
@@ -188,7 +188,7 @@ class Fetcher:
                 raise ValidationError(msg)
             if sub:
                 if not prop.is_relation or prop.target is None:
-                    msg = f"{type_id}.{name} is not a relation (in {where!r})"
+                    msg = f"{type_id}.{name} is not a relation (in {excerpt(where)})"
                     raise ValidationError(msg)
                 self.validate(prop.target, sub, where + ".")
 
@@ -205,7 +205,7 @@ class Fetcher:
                 for record in owners:
                     if self.layout.stored(record.type_id, name):
                         record.fields[name] = None
-                if name == "link":
+                if name == LINK:
                     self._links(owners)
                 continue
             targets = self._load_relation(owners, name)
@@ -395,7 +395,7 @@ class Fetcher:
                     next_frontier[ident] = record.columns.get(PARENT_COLUMN)
             frontier = next_frontier
         for record in walkers:
-            record.computed["link"] = [
+            record.computed[LINK] = [
                 {"id": item.key[0], "name": item.columns.get("name"), "type": item.type_id}
                 for item in reversed(chains[id(record)])
             ]

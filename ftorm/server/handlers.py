@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ftorm._typing import JSON, JSONObject
-from ftorm.errors import FtormError, ServerError, StorageError, ValidationError
+from ftorm.errors import FtormError, ServerError, StorageError, ValidationError, excerpt
 from ftorm.protocol import operations as ops
+from ftorm.protocol.operations import INT64_MAX, INT64_MIN
 from ftorm.query import ast
 from ftorm.query.parser import parse
 from ftorm.schema.types import Schema
@@ -31,7 +32,7 @@ from ftorm.server.encode import encode, encode_one
 from ftorm.server.fetch import Fetcher, Record, build_tree
 from ftorm.server.seed import seed_entities
 from ftorm.server.sql import Renderer, check_entity_type
-from ftorm.server.storage import ID_COLUMN, Layout, connect, quote
+from ftorm.server.storage import ID_COLUMN, LINK, Layout, connect, quote
 from ftorm.server.values import to_wire
 from ftorm.server.writes import Writer
 
@@ -45,18 +46,61 @@ SERVER_VERSION = "dev"
 _META = "ftorm_meta"
 
 
+_TOO_COMPLEX = (
+    "parser stack overflow",
+    "Expression tree is too large",
+    "too many terms in compound SELECT",
+    "too many SQL variables",
+    "at most 64 tables in a join",
+    "too many FROM clause terms",
+)
+"""SQLite's words for a statement beyond its limits (nesting, terms, joins, variables)."""
+
+MAX_QUERY_TEXT = 8_000_000
+"""The longest query text the server reads, in characters (a 60,000-id ``in`` list is
+about 2.5 million; the parser's token matching fails on literals past about 8 million)."""
+
+
+MAX_ERROR = 4000
+"""The longest error message the server answers, in characters: messages quote excerpts of
+the input, and this bounds whatever they add up to."""
+
+
+def _bounded(payload: JSONObject) -> JSONObject:
+    content = payload.get("content")
+    if isinstance(content, str) and len(content) > MAX_ERROR:
+        payload["content"] = f"{content[:MAX_ERROR]}... ({len(content) - MAX_ERROR:,} more)"
+    return payload
+
+
 @contextlib.contextmanager
 def _invalid_query(expression: str) -> Iterator[None]:
-    """Failures of a query as one `ValidationError` naming it (server errors pass)."""
+    """Failures of a query as one `ValidationError` quoting an excerpt of it (server errors
+    pass): bad text, unknown names, values out of range, and queries beyond SQLite's limits."""
     try:
         yield
     except ServerError:
         raise
     except FtormError as error:
-        msg = f"Invalid query {expression!r}: {error}"
+        msg = f"Invalid query {excerpt(expression)}: {error}"
         raise ValidationError(msg) from None
     except RecursionError:
-        msg = f"Invalid query {expression[:80]!r}...: nested too deeply"
+        msg = f"Invalid query {excerpt(expression)}: nested too deeply"
+        raise ValidationError(msg) from None
+    except OverflowError:
+        msg = (
+            f"Invalid query {excerpt(expression)}: a number is out of range (integers must "
+            f"lie between {INT64_MIN} and {INT64_MAX})"
+        )
+        raise ValidationError(msg) from None
+    except sqlite3.OperationalError as error:
+        if not str(error).startswith(_TOO_COMPLEX):
+            raise
+        msg = (
+            f"Invalid query {excerpt(expression)}: too complex for the embedded server "
+            f"(SQLite: {error}); nest fewer has/any/not, subqueries or ancestors/descendants "
+            "levels, or split it"
+        )
         raise ValidationError(msg) from None
 
 
@@ -219,10 +263,10 @@ class Server:
                 results = [self._one(writer, op, denormalize, done) for op in operations]
             except ServerError as error:
                 conn.execute("ROLLBACK")
-                return error.to_payload()
+                return _bounded(error.to_payload())
             except FtormError as error:
                 conn.execute("ROLLBACK")
-                return ValidationError(str(error)).to_payload()
+                return _bounded(ValidationError(str(error)).to_payload())
             except Exception as error:  # a bug must still answer, not crash the request
                 conn.execute("ROLLBACK")
                 logger.exception("internal error")
@@ -298,6 +342,12 @@ class Server:
 
     @staticmethod
     def _parse(expression: str) -> ast.Select:
+        if len(expression) > MAX_QUERY_TEXT:
+            msg = (
+                f"Invalid query {excerpt(expression)}: {len(expression):,} characters, more "
+                f"than the {MAX_QUERY_TEXT:,} the server reads"
+            )
+            raise ValidationError(msg)
         with _invalid_query(expression):
             return parse(expression)
 
@@ -369,8 +419,8 @@ class Server:
         written = [
             (name,) for name in sent if name in entity.properties and entity[name].is_relation
         ]
-        if "link" in record.fields:
-            written.append(("link",))
+        if LINK in record.fields:
+            written.append((LINK,))
         if written:
             fetcher.load([record], build_tree(written))
         return encode_one(self.schema, record)

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from ftorm.errors import ValidationError
+from ftorm.errors import ValidationError, excerpt
 from ftorm.server.fragments import column, placeholders, positional, type_condition
 from ftorm.server.storage import Layout, quote
 
@@ -53,12 +53,12 @@ def find(
     `ValidationError` for an unknown type or a key of the wrong length."""
     entity = layout.schema.types.get(type_id)
     if entity is None:
-        msg = f"Unknown entity type {type_id!r}"
+        msg = f"Unknown entity type {excerpt(type_id)}"
         raise ValidationError(msg)
     if len(key) != len(entity.primary_key):
         msg = (
             f"{type_id} key needs {len(entity.primary_key)} value(s) "
-            f"({', '.join(entity.primary_key)}), got {list(key)!r}"
+            f"({', '.join(entity.primary_key)}), got {excerpt(list(key))}"
         )
         raise ValidationError(msg)
     params: list[Any] = []

@@ -27,7 +27,8 @@ from typing import Any
 import attrs
 
 from ftorm._typing import assert_never
-from ftorm.errors import ValidationError
+from ftorm.errors import ValidationError, excerpt
+from ftorm.protocol.operations import INT64_MAX
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
 from ftorm.server.fragments import column, placeholders, type_condition
@@ -72,7 +73,7 @@ def check_entity_type(layout: Layout, name: str) -> str:
     """``name`` when the schema has that entity type, else `ValidationError`. Run once per
     query (and per subquery): everything reached from a checked type is a schema type."""
     if name not in layout.schema.types:
-        msg = f"Unknown entity type {name!r}"
+        msg = f"Unknown entity type {excerpt(name)}"
         raise ValidationError(msg)
     return name
 
@@ -85,7 +86,7 @@ def resolve(layout: Layout, type_id: str, name: str) -> Property:
     if prop is None:
         close = sorted(n for n in entity.properties if n.startswith(name[:3]))[:3]
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        msg = f"{type_id} has no attribute {name!r}{hint}"
+        msg = f"{type_id} has no attribute {excerpt(name)}{hint}"
         raise ValidationError(msg)
     return prop
 
@@ -128,7 +129,7 @@ class Renderer:
             return target
         cast = segment.cast
         if cast not in self.layout.schema.types:
-            msg = f"Unknown entity type {cast!r} in cast {segment}"
+            msg = f"Unknown entity type {excerpt(cast)} in cast {segment}"
             raise ValidationError(msg)
         if not (self.layout.is_a(cast, target) or self.layout.is_a(target, cast)):
             msg = f"{cast} is not a kind of {target} in cast {segment}"
@@ -464,7 +465,7 @@ class Renderer:
     def page(self, query: ast.Select, extra: int = 0) -> str:
         """``LIMIT``/``OFFSET`` for the query's paging (``extra`` more rows than the limit)."""
         text = ""
-        if query.limit is not None:
+        if query.limit is not None and query.limit + extra <= INT64_MAX:
             text += f" LIMIT {self.bind(query.limit + extra)}"
         elif query.offset:
             text += " LIMIT -1"

@@ -35,6 +35,7 @@ from ftorm.schema.types import EntityType, Kind, Property, Schema
 
 __all__ = [
     "ID_COLUMN",
+    "LINK",
     "LINK_ENTITIES",
     "PARENT_COLUMN",
     "REFERENCE_COLUMNS",
@@ -53,6 +54,10 @@ TYPE_COLUMN: Final = "__type__"
 ID_COLUMN: Final = "id"
 """The key column of the types in a hierarchy (and of the built-in entities looked up by
 name)."""
+
+LINK: Final = "link"
+"""The attribute the server derives when it is read (the path from the project down); it is
+never stored, so it can never be written."""
 
 PARENT_COLUMN: Final = "parent_id"
 """The column linking an entity to its parent in a hierarchy: ``ancestors``,

@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 from ftorm._typing import assert_never
-from ftorm.errors import InvalidValueError, ValidationError
+from ftorm.errors import InvalidValueError, ValidationError, excerpt
 from ftorm.protocol.codec import DATETIME, encode_datetime, format_datetime, parse_datetime
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
@@ -41,44 +41,44 @@ def from_wire(prop: Property, value: Any, where: str) -> Any:
             value = value.get("value")
         if isinstance(value, str):
             return _datetime_text(value, where)
-        msg = f"{where}: expected a datetime, got {value!r}"
+        msg = f"{where}: expected a datetime, got {excerpt(value)}"
         raise ValidationError(msg)
     kind = prop.type
     if kind in _JSON_TYPES:
         try:
             return json.dumps(value, sort_keys=True, allow_nan=False)
         except (TypeError, ValueError):
-            msg = f"{where}: not a JSON value: {value!r}"
+            msg = f"{where}: not a JSON value: {excerpt(value)}"
             raise ValidationError(msg) from None
     if kind == "boolean":
         if isinstance(value, bool):
             return int(value)
-        msg = f"{where}: expected a boolean, got {value!r}"
+        msg = f"{where}: expected a boolean, got {excerpt(value)}"
         raise ValidationError(msg)
     if kind == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         if isinstance(value, float) and value.is_integer():
             return int(value)
-        msg = f"{where}: expected an integer, got {value!r}"
+        msg = f"{where}: expected an integer, got {excerpt(value)}"
         raise ValidationError(msg)
     if kind == "number":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             if isinstance(value, float) and not math.isfinite(value):
-                msg = f"{where}: expected a finite number, got {value!r}"
+                msg = f"{where}: expected a finite number, got {excerpt(value)}"
                 raise ValidationError(msg)
             return value
-        msg = f"{where}: expected a number, got {value!r}"
+        msg = f"{where}: expected a number, got {excerpt(value)}"
         raise ValidationError(msg)
     # strings and untyped key columns
     if isinstance(value, str):
         if prop.enum is not None and value not in prop.enum:
-            msg = f"{where}: {value!r} is not one of {list(prop.enum)!r}"
+            msg = f"{where}: {excerpt(value)} is not one of {excerpt(list(prop.enum))}"
             raise ValidationError(msg)
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool) and prop.is_foreign_key:
         return str(value)
-    msg = f"{where}: expected a string, got {value!r}"
+    msg = f"{where}: expected a string, got {excerpt(value)}"
     raise ValidationError(msg)
 
 

@@ -14,13 +14,14 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from ftorm.errors import PermissionDeniedError, ValidationError
+from ftorm.errors import PermissionDeniedError, ValidationError, excerpt
 from ftorm.protocol.codec import ENTITY_TYPE
+from ftorm.schema.hierarchy import ABSTRACT, subtypes
 from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property, Schema
 from ftorm.server.fragments import placeholders, positional
 from ftorm.server.rows import StoredRow, find, members_of
 from ftorm.server.rules import Rules, upserts
-from ftorm.server.storage import TYPE_COLUMN, Collection, Layout, quote
+from ftorm.server.storage import LINK, TYPE_COLUMN, Collection, Layout, quote
 from ftorm.server.values import from_wire
 
 __all__ = ["StoredRow", "Writer"]
@@ -47,7 +48,7 @@ class Writer:
         """The schema type ``type_id``; `ValidationError` when the schema has none."""
         entity = self.schema.types.get(type_id)
         if entity is None:
-            msg = f"Unknown entity type {type_id!r}"
+            msg = f"Unknown entity type {excerpt(type_id)}"
             raise ValidationError(msg)
         return entity
 
@@ -59,11 +60,11 @@ class Writer:
         """(concrete type, key) of an entity reference sent for ``prop``; checks existence."""
         target = prop.target or ""
         if not isinstance(value, dict):
-            msg = f"{where}: expected an entity reference, got {value!r}"
+            msg = f"{where}: expected an entity reference, got {excerpt(value)}"
             raise ValidationError(msg)
         named = value.get(ENTITY_TYPE, target)
         if not isinstance(named, str) or named not in self.schema.types:
-            msg = f"{where}: unknown entity type {named!r} in reference"
+            msg = f"{where}: unknown entity type {excerpt(named)} in reference"
             raise ValidationError(msg)
         if not (self.layout.is_a(named, target) or self.layout.is_a(target, named)):
             msg = f"{where}: a {named} cannot be a {target}"
@@ -74,11 +75,11 @@ class Writer:
             raise ValidationError(msg)
         key = value.get(pk[0])
         if not isinstance(key, str) or not key:
-            msg = f"{where}: reference {value!r} has no {pk[0]!r}"
+            msg = f"{where}: reference {excerpt(value)} has no {excerpt(pk[0])}"
             raise ValidationError(msg)
         found = self.find(named if self.layout.is_a(named, target) else target, (key,))
         if found is None:
-            msg = f"{where}: {named} {key!r} does not exist"
+            msg = f"{where}: {named} {excerpt(key)} does not exist"
             raise ValidationError(msg)
         return found.type_id, key
 
@@ -89,13 +90,20 @@ class Writer:
     ) -> tuple[str, tuple[str, ...]]:
         """Insert one entity; returns its concrete type and key."""
         entity = self.entity(type_id)
+        if type_id in ABSTRACT:
+            names = [name for name in subtypes(self.schema, type_id) if name not in ABSTRACT]
+            msg = (
+                f"{type_id} is abstract and cannot be created: create one of its types "
+                f"({', '.join(names[:5])} ...)"
+            )
+            raise ValidationError(msg)
         table = self.layout.table(type_id)
         columns: dict[str, Any] = {}
         collections: list[tuple[Collection, Any, str]] = []
         for name, value in data.items():
             if name == ENTITY_TYPE:
                 if value != type_id:
-                    msg = f"create {type_id}: entity_data says it is a {value!r}"
+                    msg = f"create {type_id}: entity_data says it is a {excerpt(value)}"
                     raise ValidationError(msg)
                 continue
             self._assign(entity, name, value, columns, collections, creating=True)
@@ -103,7 +111,10 @@ class Writer:
             if key is not None and index < len(key):
                 given = str(key[index])
                 if columns.get(name) not in (None, given):
-                    msg = f"create {type_id}: entity_key {list(key)!r} does not match entity_data"
+                    msg = (
+                        f"create {type_id}: entity_key {excerpt(list(key))} does not match "
+                        "entity_data"
+                    )
                     raise ValidationError(msg)
                 columns[name] = given
         self._defaults(entity, columns)
@@ -111,7 +122,7 @@ class Writer:
         self._require(entity, columns)
         entity_key = tuple(str(columns[k]) for k in entity.primary_key)
         if self._family_has(type_id, entity_key):
-            msg = f"{type_id} {list(entity_key)!r} already exists"
+            msg = f"{type_id} {excerpt(list(entity_key))} already exists"
             raise ValidationError(msg)
         names = [c for c in columns if c in table.columns]
         cols = ", ".join(quote(c) for c in (TYPE_COLUMN, *names))
@@ -141,9 +152,9 @@ class Writer:
         where = f"{entity.id}.{name}"
         prop = entity.properties.get(name)
         if prop is None:
-            msg = f"{entity.id} has no attribute {name!r}"
+            msg = f"{entity.id} has no attribute {excerpt(name)}"
             raise ValidationError(msg)
-        if prop.computed or name in entity.computed:
+        if prop.computed or name in entity.computed or name == LINK:
             msg = f"{where} is computed by the server and cannot be set"
             raise PermissionDeniedError(msg)
         if prop.kind is Kind.REFERENCE:
@@ -213,7 +224,7 @@ class Writer:
                 payload = dict(zip(entity.primary_key, key, strict=True))
                 payload.update({k: v for k, v in data.items() if k != ENTITY_TYPE})
                 return self.create(type_id, payload, key)
-            msg = f"{type_id} {list(key)!r} does not exist"
+            msg = f"{type_id} {excerpt(list(key))} does not exist"
             raise ValidationError(msg)
         concrete = self.schema.types[row.type_id]
         columns: dict[str, Any] = {}
@@ -314,7 +325,7 @@ class Writer:
         (`Rules.restricts`)."""
         row = self.find(type_id, key)
         if row is None:
-            msg = f"{type_id} {list(key)!r} does not exist"
+            msg = f"{type_id} {excerpt(list(key))} does not exist"
             raise ValidationError(msg)
         self.rules.forget()
         doomed: dict[str, set[int]] = {}
@@ -372,7 +383,9 @@ class Writer:
                 if not members:
                     continue
                 if top and self.rules.restricts(type_id, prop.name):
-                    msg = f"cannot delete {type_id} {chunk[0]!r}: delete its {prop.name} first"
+                    msg = (
+                        f"cannot delete {type_id} {excerpt(chunk[0])}: delete its {prop.name} first"
+                    )
                     raise ValidationError(msg)
                 if self.rules.cascades(prop.name):
                     doomed.extend(members)

@@ -19,9 +19,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from ftorm.errors import ValidationError
 from ftorm.query import ast
 from ftorm.query.parser import parse
 from ftorm.schema.load import load_schema_file
@@ -182,7 +183,15 @@ def test_sql_rows_equal_naive_rows(
             text = str(query)
             assert parse(text) == query, f"renderer/parser round trip lost something: {text}"
             expected = {(e.type, e.id) for e in naive_eval.select(world, query)}
-            got = _server_ids(server, query)
+            try:
+                got = _server_ids(server, query)
+            except ValidationError as error:
+                # SQLite's parser has a fixed stack: deep relation nesting (ancestors inside
+                # subqueries, several levels down) is refused with this one message.
+                if "too complex for the embedded server" not in str(error):
+                    raise
+                event("refused as too complex for SQLite")
+                continue
             assert got == expected, (
                 f"{text}\n  only server: {sorted(got - expected)}"
                 f"\n  only naive:  {sorted(expected - got)}"
