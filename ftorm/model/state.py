@@ -72,6 +72,7 @@ __all__ = [
     "report_write",
     "rollback",
     "set_committed",
+    "settle",
 ]
 
 _HOOK = "_ftorm_hook"
@@ -227,6 +228,15 @@ def changes(obj: Model) -> dict[str, object]:
 def is_dirty(obj: Model) -> bool:
     """True when ``obj`` has changes not yet marked clean."""
     return bool(vars(obj).get(_CHANGES))
+
+
+def settle(obj: Model, name: str) -> None:
+    """Forget the recorded change of ``name`` alone: its current value is the committed one."""
+    found: dict[str, object] | None = vars(obj).get(_CHANGES)
+    if found is not None:
+        found.pop(name, None)
+        if not found:
+            del vars(obj)[_CHANGES]
 
 
 def mark_clean(obj: Model) -> None:

@@ -20,6 +20,7 @@ from ftorm.errors import (
     NotLoadedError,
     ServerError,
     SessionClosedError,
+    TransportError,
 )
 from ftorm.model.base import Model
 from ftorm.model.fields import Many, Ref
@@ -33,6 +34,7 @@ from ftorm.session.catalog import Catalog
 from ftorm.session.identity import IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
 from ftorm.session.queries import by_key, by_keys, expand, key_of, pageable
+from ftorm.session.reconcile import reconcile
 from ftorm.session.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -113,6 +115,7 @@ class Session:
         self._hydrator = Hydrator(self._catalog.class_or_none, self._identity, self)
         self._work = UnitOfWork()
         self._closed = False
+        self._uncertain = False  # the last commit's batch may or may not have been applied
         self._local_server: Server | None = None
 
     @classmethod
@@ -398,15 +401,28 @@ class Session:
 
         On failure nothing changes locally: the pending changes stay pending and the error
         (a `ftorm.ServerError` subclass or `ftorm.ConnectError`) says what went wrong; call
-        `commit` again after fixing the data.
+        `commit` again after fixing the data. When the connection failed, the server may or
+        may not have applied the batch: the next `commit` first asks which changes took
+        effect (one request) and sends only the rest, so each is applied exactly once.
         """
         self._check_open()
         work = self._work
         if not work:
             return
+        if self._uncertain:
+            reconcile(work, self.call, self._forget)
+            self._uncertain = False
+            if not work:
+                return
         plan = work.plan()
         steps = plan.steps
-        results = self.call([operation for operation, _ in steps]) if steps else []
+        try:
+            results = self.call([operation for operation, _ in steps]) if steps else []
+        except TransportError as error:
+            # Connection lost or an answer that is not the API: the server may have applied
+            # the batch. A ServerError is a refusal: nothing was applied.
+            self._uncertain = not isinstance(error, ServerError)
+            raise
         for obj in (*work.new, *work.dirty, *work.touched):
             mark_clean(obj)
         for (operation, obj), result in zip(steps, results, strict=True):
@@ -429,6 +445,7 @@ class Session:
         for obj in (*work.dirty, *work.touched):
             rollback(obj)
         work.clear()
+        self._uncertain = False
 
     def _check_open(self) -> None:
         if self._closed:

@@ -28,7 +28,7 @@ from ftorm.session.loading import class_info, encode_entity
 if TYPE_CHECKING:
     from ftorm.model.base import Model
 
-__all__ = ["Plan", "Step", "UnitOfWork"]
+__all__ = ["Plan", "Step", "UnitOfWork", "create_names", "update_names"]
 
 
 Step = tuple[CreateOp | UpdateOp | DeleteOp, "Model"]
@@ -103,28 +103,13 @@ class UnitOfWork:
         plan = Plan()
         steps = plan.steps
         for obj in _parents_first(self.new):
-            cls = type(obj)
-            names = [
-                name
-                for name, field in cls.__ftorm_fields__.items()
-                if not field.computed
-                and _sent_with_the_object(field)
-                and obj.__dict__.get(name) not in (None, [])
-            ]
-            payload = encode_entity(obj, names)
+            payload = encode_entity(obj, create_names(obj))
             _drop_shadowed_keys(obj, payload)
             steps.append((CreateOp(_entity_type(obj), payload, _entity_key(obj)), obj))
         for obj in self.dirty:
             if obj in self.deleted or obj in self.new:
                 continue
-            fields = type(obj).__ftorm_fields__
-            names = [
-                name
-                for name in changes(obj)
-                if name in fields
-                and not fields[name].computed
-                and _sent_with_the_object(fields[name])
-            ]
+            names = update_names(obj)
             if not names:
                 continue
             payload = encode_entity(obj, names)
@@ -132,6 +117,27 @@ class UnitOfWork:
         for obj in _children_first(self.deleted):
             steps.append((DeleteOp(_entity_type(obj), _entity_key(obj)), obj))
         return plan
+
+
+def create_names(obj: Model) -> list[str]:
+    """The attributes a create of ``obj`` sends: every one it holds a value for."""
+    return [
+        name
+        for name, field in type(obj).__ftorm_fields__.items()
+        if not field.computed
+        and _sent_with_the_object(field)
+        and obj.__dict__.get(name) not in (None, [])
+    ]
+
+
+def update_names(obj: Model) -> list[str]:
+    """The attributes an update of ``obj`` sends: the ones changed since the last commit."""
+    fields = type(obj).__ftorm_fields__
+    return [
+        name
+        for name in changes(obj)
+        if name in fields and not fields[name].computed and _sent_with_the_object(fields[name])
+    ]
 
 
 def _entity_type(obj: Model) -> str:
