@@ -31,8 +31,10 @@ __all__ = [
     "RawOperation",
     "SchemasOp",
     "ServerInformationOp",
+    "READ_ACTIONS",
     "UpdateOp",
     "check_values",
+    "is_read_only",
     "encode_batch",
     "validate",
 ]
@@ -214,6 +216,18 @@ def _values(operation: Mapping[str, Any]) -> tuple[str, ...] | None:
         msg = f"'values' must be a list of strings, got {excerpt(values)}"
         raise ValidationError(msg)
     return tuple(values)
+
+
+READ_ACTIONS: frozenset[str] = frozenset(
+    {"query", "query_schemas", "query_server_information", "search"}
+)
+"""Actions that change nothing on the server: a batch of only these may be retried by a
+client, and is answered beside writers by a server."""
+
+
+def is_read_only(batch: Sequence[Any]) -> bool:
+    """True when every operation of a JSON batch is one of `READ_ACTIONS`."""
+    return all(isinstance(op, dict) and op.get("action") in READ_ACTIONS for op in batch)
 
 
 INT64_MIN: int = -(2**63)

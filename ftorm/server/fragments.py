@@ -8,12 +8,13 @@ text order does not matter) or positional (`positional`, everywhere else).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ftorm.server.storage import TYPE_COLUMN, Layout, quote
 
-__all__ = ["Bind", "column", "placeholders", "positional", "type_condition"]
+__all__ = ["Bind", "column", "members", "placeholders", "positional", "type_condition"]
 
 Bind = Callable[[Any], str]
 """Records a value as a statement parameter and returns its placeholder."""
@@ -32,6 +33,19 @@ def positional(params: list[Any]) -> Bind:
 def placeholders(values: Iterable[Any], bind: Bind) -> str:
     """``?, ?, ?``: one bound placeholder per value, comma-separated."""
     return ", ".join(bind(value) for value in values)
+
+
+FEW = 32
+"""Up to this many values, an ``IN`` list binds one placeholder each."""
+
+
+def members(values: Sequence[Any], bind: Bind) -> str:
+    """The inside of ``IN (...)`` for ``values``: a placeholder each for a few, else one bound
+    JSON array read with ``json_each``. SQLite resolves each named placeholder by a linear
+    search, so thousands of them cost quadratic time; one array costs linear time."""
+    if len(values) <= FEW:
+        return placeholders(values, bind)
+    return f"SELECT value FROM json_each({bind(json.dumps(list(values)))})"
 
 
 def column(alias: str, name: str) -> str:

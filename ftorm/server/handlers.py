@@ -142,6 +142,9 @@ class Server:
         """The database connection (the server serialises its use)."""
         self._lock = threading.RLock()
         self._closed = False
+        self._database = database
+        self._readers: list[sqlite3.Connection] = []  # idle read-only connections
+        self._separate_reads = database != ":memory:"  # one in-memory database per connection
         self._writes = 0
         self._next_analyze = 1000
         try:
@@ -250,32 +253,77 @@ class Server:
                 f"the request body must be a JSON array of operations, got "
                 f"{type(operations).__name__}"
             ).to_payload()
+        if self._separate_reads and ops.is_read_only(operations):
+            # Reads run on a connection of their own, beside the writer (SQLite's WAL gives
+            # each a consistent snapshot): a long query never holds up the others.
+            reader = self._acquire_reader()
+            if reader is None:
+                return ServerError("the server is closed").to_payload()
+            try:
+                return self._transaction(reader, "BEGIN", operations, denormalize, done)
+            finally:
+                self._release_reader(reader)
         with self._lock:
             if self._closed:
                 return ServerError("the server is closed").to_payload()
-            conn = self.connection
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as error:
-                return ServerError(f"the database is not available: {error}").to_payload()
-            try:
-                writer = Writer(self.layout, conn, self.user_id)
-                results = [self._one(writer, op, denormalize, done) for op in operations]
-            except ServerError as error:
-                conn.execute("ROLLBACK")
-                return _bounded(error.to_payload())
-            except FtormError as error:
-                conn.execute("ROLLBACK")
-                return _bounded(ValidationError(str(error)).to_payload())
-            except Exception as error:  # a bug must still answer, not crash the request
-                conn.execute("ROLLBACK")
-                logger.exception("internal error")
-                return ServerError(
-                    f"internal error: {type(error).__name__}: {error}", exception="ServerError"
-                ).to_payload()
-            conn.execute("COMMIT")
-            self._count_writes(operations)
-            return results
+            answer = self._transaction(
+                self.connection, "BEGIN IMMEDIATE", operations, denormalize, done
+            )
+            if isinstance(answer, list):
+                self._count_writes(operations)
+            return answer
+
+    def _transaction(
+        self,
+        conn: sqlite3.Connection,
+        begin: str,
+        operations: list[Any],
+        denormalize: bool,
+        done: list[str],
+    ) -> list[JSON] | JSONObject:
+        """Run a batch in one transaction on ``conn``: its results, or one error object."""
+        try:
+            conn.execute(begin)
+        except sqlite3.Error as error:
+            return ServerError(f"the database is not available: {error}").to_payload()
+        try:
+            writer = Writer(self.layout, conn, self.user_id)
+            results = [self._one(writer, op, denormalize, done) for op in operations]
+        except ServerError as error:
+            conn.execute("ROLLBACK")
+            return _bounded(error.to_payload())
+        except FtormError as error:
+            conn.execute("ROLLBACK")
+            return _bounded(ValidationError(str(error)).to_payload())
+        except Exception as error:  # a bug must still answer, not crash the request
+            conn.execute("ROLLBACK")
+            logger.exception("internal error")
+            return ServerError(
+                f"internal error: {type(error).__name__}: {error}", exception="ServerError"
+            ).to_payload()
+        conn.execute("COMMIT")
+        return results
+
+    _IDLE_READERS = 8
+    """Read-only connections kept open between batches."""
+
+    def _acquire_reader(self) -> sqlite3.Connection | None:
+        """An idle read-only connection, or a new one; None once the server is closed."""
+        with self._lock:
+            if self._closed:
+                return None
+            if self._readers:
+                return self._readers.pop()
+        reader = connect(self._database)
+        reader.execute("PRAGMA query_only=ON")
+        return reader
+
+    def _release_reader(self, reader: sqlite3.Connection) -> None:
+        with self._lock:
+            if not self._closed and len(self._readers) < self._IDLE_READERS:
+                self._readers.append(reader)
+                return
+        reader.close()
 
     def _count_writes(self, operations: list[Any]) -> None:
         """Refresh the planner's statistics as the database grows (1k, 2k, 4k ... writes)."""
@@ -301,7 +349,7 @@ class Server:
         if isinstance(valid, ops.QueryOp):
             select = self._parse(valid.expression)
             done.append(f"query {select.entity_type}")
-            return self._answer(valid.expression, select, denormalize)
+            return self._answer(valid.expression, select, denormalize, writer.connection)
         if isinstance(valid, ops.CreateOp):
             done.append(f"create {valid.entity_type}")
             type_id, key = writer.create(valid.entity_type, valid.data, valid.key)
@@ -338,7 +386,7 @@ class Server:
     def query(self, expression: str, *, denormalize: bool = False) -> JSONObject:
         """Answer query text: ``{"action": "query", "data": [...], "metadata": ...}``;
         `ValidationError` naming the query when it is not valid."""
-        return self._answer(expression, self._parse(expression), denormalize)
+        return self._answer(expression, self._parse(expression), denormalize, self.connection)
 
     @staticmethod
     def _parse(expression: str) -> ast.Select:
@@ -351,15 +399,25 @@ class Server:
         with _invalid_query(expression):
             return parse(expression)
 
-    def _answer(self, expression: str, query: ast.Select, denormalize: bool) -> JSONObject:
+    def _answer(
+        self, expression: str, query: ast.Select, denormalize: bool, conn: sqlite3.Connection
+    ) -> JSONObject:
         with _invalid_query(expression):
-            return self.run_query(query, denormalize=denormalize)
+            return self.run_query(query, denormalize=denormalize, connection=conn)
 
-    def run_query(self, query: ast.Select, *, denormalize: bool = False) -> JSONObject:
-        """Answer a parsed query: ``{"action": "query", "data": [...], "metadata": ...}``."""
+    def run_query(
+        self,
+        query: ast.Select,
+        *,
+        denormalize: bool = False,
+        connection: sqlite3.Connection | None = None,
+    ) -> JSONObject:
+        """Answer a parsed query: ``{"action": "query", "data": [...], "metadata": ...}``
+        (through ``connection``, by default the server's own)."""
+        conn = connection or self.connection
         type_id = check_entity_type(self.layout, query.entity_type)
         if query.group_by or any(isinstance(p, ast.Aggregate) for p in query.projections):
-            return self._grouped(query)
+            return self._grouped(query, conn)
         if query.projections:
             paths = [
                 tuple(s.name for s in p.segments)
@@ -369,11 +427,11 @@ class Server:
         else:
             paths = [(name,) for name in self.schema.types[type_id].default_projections]
         tree = build_tree(paths)
-        fetcher = Fetcher(self.layout, self.connection)
+        fetcher = Fetcher(self.layout, conn)
         fetcher.validate(type_id, tree)
         table = self.layout.table(type_id)
         compiled = Renderer(self.layout).rows(query, table.columns)
-        rows = self.connection.execute(compiled.sql, compiled.params).fetchall()
+        rows = conn.execute(compiled.sql, compiled.params).fetchall()
         more = query.limit is not None and len(rows) > query.limit
         if more:
             rows = rows[: query.limit]
@@ -386,10 +444,10 @@ class Server:
             "metadata": {"next": {"offset": next_offset}},
         }
 
-    def _grouped(self, query: ast.Select) -> JSONObject:
+    def _grouped(self, query: ast.Select, conn: sqlite3.Connection) -> JSONObject:
         """Aggregates: plain rows keyed by attribute and ``<function>_<attribute>``."""
         compiled, names = grouped(Renderer(self.layout), query)
-        rows = self.connection.execute(compiled.sql, compiled.params).fetchall()
+        rows = conn.execute(compiled.sql, compiled.params).fetchall()
         more = query.limit is not None and len(rows) > query.limit
         if more:
             rows = rows[: query.limit]
@@ -431,3 +489,6 @@ class Server:
             if not self._closed:
                 self._closed = True
                 self.connection.close()
+                for reader in self._readers:
+                    reader.close()
+                self._readers.clear()

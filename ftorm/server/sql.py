@@ -31,7 +31,7 @@ from ftorm.errors import ValidationError, excerpt
 from ftorm.protocol.operations import INT64_MAX
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
-from ftorm.server.fragments import column, placeholders, type_condition
+from ftorm.server.fragments import column, members, type_condition
 from ftorm.server.storage import (
     ID_COLUMN,
     PARENT_COLUMN,
@@ -377,7 +377,7 @@ class Renderer:
     ) -> str:
         converted = [from_literal(prop, value, where) for value in values]
         present = [value for value in converted if value is not None]
-        parts = [f"{key} IN ({placeholders(present, self.bind)})"] if present else []
+        parts = [f"{key} IN ({members(present, self.bind)})"] if present else []
         if len(present) < len(converted):
             parts.append(f"{key} IS NULL")
         return "(" + " OR ".join(parts) + ")" if parts else "0"

@@ -41,7 +41,14 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 
+SOCKET_TIMEOUT = 30.0
+"""Seconds a connection may stay silent (a half-open client, a body shorter than its
+``Content-Length``) before the server drops it."""
+
+
 class _QuietHandler(WSGIRequestHandler):
+    timeout = SOCKET_TIMEOUT  # the socket timeout of each connection
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
@@ -99,7 +106,11 @@ def _handle(server: Server, environ: dict[str, Any], start_response: StartRespon
         length = -1
     if length < 0 or length > MAX_BODY:
         return _error(start_response, ValidationError("bad or too large Content-Length"), strict)
-    body = environ["wsgi.input"].read(length) if length else b""
+    try:
+        body = environ["wsgi.input"].read(length) if length else b""
+    except OSError:  # the client went silent before sending Content-Length bytes
+        short = ValidationError(f"the request body ended before its {length} bytes arrived")
+        return _error(start_response, short, strict)
     try:
         operations = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
@@ -125,14 +136,20 @@ def _api_options(header: str) -> dict[str, bool]:
     return options
 
 
-def serve(server: Server, host: str = "127.0.0.1", port: int = 8765) -> ThreadingWSGIServer:
-    """A threaded HTTP server for ``server`` bound to ``host:port`` (call ``serve_forever``)."""
+def serve(
+    server: Server, host: str = "127.0.0.1", port: int = 8765, *, timeout: float = SOCKET_TIMEOUT
+) -> ThreadingWSGIServer:
+    """A threaded HTTP server for ``server`` bound to ``host:port`` (call ``serve_forever``).
+
+    A connection silent for ``timeout`` seconds is dropped.
+    """
+    handler = type("Handler", (_QuietHandler,), {"timeout": timeout})
     httpd = make_server(
         host,
         port,
         make_app(server),
         server_class=ThreadingWSGIServer,
-        handler_class=_QuietHandler,
+        handler_class=handler,
     )
     return httpd
 

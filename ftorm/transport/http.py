@@ -37,12 +37,10 @@ from ftorm.errors import (
     TransportError,
     server_error_from_payload,
 )
-from ftorm.protocol.operations import OperationLike, encode_batch
+from ftorm.protocol.operations import OperationLike, encode_batch, is_read_only
 
-__all__ = ["READ_ACTIONS", "HttpTransport", "redact_url"]
+__all__ = ["HttpTransport", "redact_url"]
 
-READ_ACTIONS = frozenset({"query", "query_schemas", "query_server_information", "search"})
-"""Actions that change nothing on the server, so a batch of only these may be retried."""
 
 _RETRY_STATUS = frozenset({502, 503, 504})
 _REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
@@ -136,7 +134,7 @@ class HttpTransport:
         """
         batch = encode_batch(operations)
         body = json.dumps(batch, sort_keys=True).encode("utf-8")
-        read_only = all(op.get("action") in READ_ACTIONS for op in batch)
+        read_only = is_read_only(batch)
         attempt = 0
         while True:
             try:

@@ -1,0 +1,123 @@
+"""One client cannot stall the others: reads beside a writer, long ``in`` lists, silent
+connections dropped after a bounded wait."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ftorm.server.handlers import Server
+from ftorm.server.wsgi import serve
+from tests.server.server_helpers import create, make_call, query, ref
+
+
+@pytest.fixture
+def filed(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
+    path = tmp_path / "contention.db"
+    server = Server(database=str(path), api_key="k")
+    yield server, path
+    server.close()
+
+
+def test_reads_do_not_wait_for_a_writer(filed: tuple[Server, Path]) -> None:
+    server, path = filed
+    call = make_call(server)
+    create(call, "Project", name="p", full_name="P")
+    # Another process (here: another connection) holds the write lock, mid-transaction.
+    other = sqlite3.connect(str(path), isolation_level=None, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE t_Context SET name = 'changed' WHERE name = 'p'")
+        started = time.monotonic()
+        rows = query(call, "select name from Project")
+        assert time.monotonic() - started < 5  # the busy timeout is 10 s: it did not wait
+        assert [row["name"] for row in rows] == ["p"]  # the last committed state
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_a_second_server_on_the_same_file_reads_while_the_first_writes(
+    filed: tuple[Server, Path],
+) -> None:
+    first, path = filed
+    create(make_call(first), "Project", name="p", full_name="P")
+    second = Server(database=str(path), api_key="k")
+    try:
+        writer = sqlite3.connect(str(path), isolation_level=None, timeout=0)
+        writer.execute("BEGIN IMMEDIATE")  # as the first server does for a write batch
+        try:
+            assert [r["name"] for r in query(make_call(second), "select name from Project")] == [
+                "p"
+            ]
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+    finally:
+        second.close()
+
+
+def test_a_long_in_list_answers_exactly_its_rows(filed: tuple[Server, Path]) -> None:
+    server, _ = filed
+    call = make_call(server)
+    project = create(call, "Project", name="p", full_name="P")
+    made = [create(call, "Folder", name=f"f{n}", parent=ref(project))["id"] for n in range(20)]
+    ids = [*made[::2], *(str(uuid.uuid4()) for _ in range(5000))]
+    listed = ", ".join(f'"{i}"' for i in ids)
+    rows = query(call, f"select id from Folder where id in ({listed})")
+    assert sorted(row["id"] for row in rows) == sorted(made[::2])
+    rows = query(call, f"select id from Folder where id not_in ({listed})")
+    assert sorted(row["id"] for row in rows) == sorted(made[1::2])
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[str, int]]:
+    server = Server(api_user="u", api_key="k")
+    httpd = serve(server, "127.0.0.1", 0, timeout=1.0)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    host, port = httpd.server_address[:2]
+    yield str(host), int(port)
+    httpd.shutdown()
+    httpd.server_close()
+    server.close()
+
+
+def _closed_within(connection: socket.socket, seconds: float) -> bytes:
+    """What the server sends before it closes ``connection``; fails after ``seconds``."""
+    connection.settimeout(seconds)
+    chunks = []
+    while True:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+@pytest.mark.http
+def test_a_body_shorter_than_its_length_is_dropped(served: tuple[str, int]) -> None:
+    with socket.create_connection(served, timeout=10) as connection:
+        connection.sendall(
+            b"POST /api HTTP/1.1\r\nHost: x\r\nftrack-user: u\r\nftrack-api-key: k\r\n"
+            b"Content-Length: 1000\r\n\r\n[{"
+        )
+        started = time.monotonic()
+        answer = _closed_within(connection, 10)
+        assert time.monotonic() - started < 5
+    assert b"ValidationError" in answer
+    assert b" 500 " not in answer.split(b"\r\n", 1)[0]
+
+
+@pytest.mark.http
+def test_a_silent_connection_is_dropped(served: tuple[str, int]) -> None:
+    with socket.create_connection(served, timeout=10) as connection:
+        started = time.monotonic()
+        _closed_within(connection, 10)
+        assert time.monotonic() - started < 5
