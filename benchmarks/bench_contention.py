@@ -161,6 +161,13 @@ def mixed_load(url: str, writers: int, readers: int, seconds: float) -> dict[str
     acknowledged: list[str] = []
     lock = threading.Lock()
     counts = {"writes": 0, "reads": 0, "errors": 0}
+    messages: list[str] = []
+
+    def failed(what: object) -> None:
+        with lock:
+            counts["errors"] += 1
+            if len(messages) < 3:
+                messages.append(str(what)[:300])
 
     def writer(number: int) -> None:
         http = requests.Session()
@@ -172,16 +179,15 @@ def mixed_load(url: str, writers: int, readers: int, seconds: float) -> dict[str
                       "entity_data": {"content": name}} for name in names]  # fmt: skip
             try:
                 answer = post(http, url, batch, timeout=60)
-            except requests.RequestException:
-                with lock:
-                    counts["errors"] += 1
+            except requests.RequestException as error:
+                failed(error)
+                continue
+            if not isinstance(answer, list):
+                failed(answer)
                 continue
             with lock:
-                if isinstance(answer, list):
-                    counts["writes"] += 1
-                    acknowledged.extend(names)
-                else:
-                    counts["errors"] += 1
+                counts["writes"] += 1
+                acknowledged.extend(names)
 
     def reader() -> None:
         http = requests.Session()
@@ -191,15 +197,14 @@ def mixed_load(url: str, writers: int, readers: int, seconds: float) -> dict[str
             batch = [{"action": "query", "expression": text}]
             try:
                 answer = post(http, url, batch, timeout=60)
-            except requests.RequestException:
-                with lock:
-                    counts["errors"] += 1
+            except requests.RequestException as error:
+                failed(error)
+                continue
+            if not isinstance(answer, list):
+                failed(answer)
                 continue
             with lock:
-                if isinstance(answer, list):
-                    counts["reads"] += 1
-                else:
-                    counts["errors"] += 1
+                counts["reads"] += 1
             offset = (offset + 200) % 5000
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
@@ -220,7 +225,7 @@ def mixed_load(url: str, writers: int, readers: int, seconds: float) -> dict[str
         offset = answer[0]["metadata"]["next"]["offset"]
     lost = len(set(acknowledged) - set(found))
     doubled = len(found) - len(set(found))
-    return {**counts, "elapsed": elapsed, "lost": lost, "doubled": doubled,
+    return {**counts, "elapsed": elapsed, "lost": lost, "doubled": doubled, "messages": messages,
             "acknowledged": len(acknowledged), "found": len(found)}  # fmt: skip
 
 
@@ -255,6 +260,8 @@ def markdown(command: str, first: dict[str, Any], second: dict[str, Any], args: 
     ]
     if first["errors"]:
         lines += ["", f"- the huge query answered an error: {first['errors'][0]}"]
+    for message in second["messages"]:
+        lines += ["", f"- an error under load: {message}"]
     return "\n".join(lines) + "\n"
 
 

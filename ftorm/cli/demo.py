@@ -16,7 +16,7 @@ from typing import Any
 
 import arrow
 
-from ftorm.errors import FtormError
+from ftorm.errors import FtormError, StorageError
 
 __all__ = ["register", "run", "run_demo", "run_tutorial"]
 
@@ -152,13 +152,17 @@ def run_tutorial(connect: Callable[[], Any], how: str, out: Callable[[str], None
     out(f"requests used: {session.stats.requests - before}; new id {sequence.id}")
     out(f"server-filled values merged in place: status_id={sequence.status_id}")
     out(f"session.stats == {session.stats}")
+    sequence_id = sequence.id
     session.close()
 
     step("Read it back in a fresh session")
     code(f"fresh = {how}")
     with connect() as fresh:
-        again = fresh.query(Sequence.where(name="Starlord Reveal")).one()
-        code('again = fresh.query(Sequence.where(name="Starlord Reveal")).one()')
+        code("again = fresh.get(Sequence, sequence.id)")
+        again = fresh.get(Sequence, sequence_id)
+        if again is None:
+            msg = f"the sequence {sequence_id} just committed is not there"
+            raise StorageError(msg)
         out(f"{again!r} parent={again.parent.name!r} description={again.description!r}")
         out(f"children of {again.parent.name!r}: {sorted(c.name for c in again.parent.children)}")
     out("")

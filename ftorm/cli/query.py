@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
                 node.offset,
                 _LIMIT,
             )
-        session = Session.local(args.local) if args.local else Session(args.server)
+        session = Session.local(args.local, read_only=True) if args.local else Session(args.server)
         with session:
             if node.projections:
                 columns = [str(p) for p in node.projections]

@@ -77,6 +77,9 @@ def _logging_to_stderr(level: str) -> Iterator[None]:
 def run(args: argparse.Namespace) -> int:
     """Run ``ftorm serve`` until interrupted; 2 for bad input."""
     user = args.api_user or os.environ.get("FTRACK_API_USER") or "ftorm"
+    if not 0 <= args.port <= 65535:
+        print(f"ftorm serve: --port must be 0 to 65535, not {args.port}", file=sys.stderr)
+        return 2
     if not is_loopback(args.host) and not args.api_key:
         print(
             f"ftorm serve: refusing to listen on {args.host}, which is not loopback, without an "
@@ -105,7 +108,7 @@ def _serve(args: argparse.Namespace, user: str, key: str | None) -> int:
         return 2
     try:
         httpd = serve(server, args.host, args.port)
-    except OSError as error:
+    except (OSError, OverflowError) as error:
         print(f"ftorm serve: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         server.close()
         return 2

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from ftorm.model.base import Model
 
-__all__ = ["Related", "assign", "link_new", "set_collection", "set_ref", "set_scalar"]
+__all__ = ["Related", "assign", "link_new", "set_collection", "set_ref", "set_scalar", "unlink"]
 
 M = TypeVar("M")
 
@@ -318,3 +318,16 @@ class Related(list[M]):
         key_name = by_key.get(key, key) if key not in fields else key
         value_name = by_key.get(value, value) if value not in fields else value
         return {getattr(item, key_name): getattr(item, value_name) for item in self}
+
+
+def unlink(obj: Model) -> None:
+    """Take ``obj`` out of the loaded collections that list it, recording no change (for an
+    object a session forgets: deleted, or created and dropped)."""
+    for name, field in type(obj).__ftorm_fields__.items():
+        if isinstance(field, Ref):
+            target = obj.__dict__.get(name)
+            inverse = field.inverse()
+            if target is not None and inverse is not None:
+                current = target.__dict__.get(inverse.name)
+                if isinstance(current, list) and obj in current:
+                    list.remove(current, obj)

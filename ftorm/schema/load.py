@@ -237,9 +237,15 @@ def load_schema_file(path: str | Path) -> Schema:
     except OSError as error:
         msg = f"cannot read schema file {path}: {error}"
         raise SchemaError(msg) from error
+    except UnicodeDecodeError as error:
+        msg = f"{path} is not JSON: it is not UTF-8 text ({error.reason} at byte {error.start})"
+        raise SchemaError(msg) from None
     try:
         documents = json.loads(text)
     except json.JSONDecodeError as error:
         msg = f"{path} is not JSON: {error}"
         raise SchemaError(msg) from error
+    except RecursionError:
+        msg = f"{path} is not a schema: its JSON is nested too deeply"
+        raise SchemaError(msg) from None
     return load_schema(documents)

@@ -11,29 +11,30 @@ actions and entity types, the time taken, and the error when it failed.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from ftorm._typing import JSON, JSONObject
-from ftorm.errors import FtormError, ServerError, StorageError, ValidationError, excerpt
+from ftorm.errors import (
+    FtormError,
+    PermissionDeniedError,
+    ServerError,
+    StorageError,
+    ValidationError,
+)
 from ftorm.protocol import operations as ops
-from ftorm.protocol.operations import INT64_MAX, INT64_MIN
 from ftorm.query import ast
-from ftorm.query.parser import parse
 from ftorm.schema.types import Schema
-from ftorm.server.aggregates import grouped
-from ftorm.server.encode import encode, encode_one
+from ftorm.server.answers import answer, answer_parsed, answer_text, parse_query
+from ftorm.server.encode import encode_one
 from ftorm.server.fetch import Fetcher, Record, build_tree
 from ftorm.server.seed import seed_entities
-from ftorm.server.sql import Renderer, check_entity_type
 from ftorm.server.storage import ID_COLUMN, LINK, Layout, connect, quote
-from ftorm.server.values import to_wire
 from ftorm.server.writes import Writer
 
 __all__ = ["SERVER_VERSION", "Server"]
@@ -46,21 +47,6 @@ SERVER_VERSION = "dev"
 _META = "ftorm_meta"
 
 
-_TOO_COMPLEX = (
-    "parser stack overflow",
-    "Expression tree is too large",
-    "too many terms in compound SELECT",
-    "too many SQL variables",
-    "at most 64 tables in a join",
-    "too many FROM clause terms",
-)
-"""SQLite's words for a statement beyond its limits (nesting, terms, joins, variables)."""
-
-MAX_QUERY_TEXT = 8_000_000
-"""The longest query text the server reads, in characters (a 60,000-id ``in`` list is
-about 2.5 million; the parser's token matching fails on literals past about 8 million)."""
-
-
 MAX_ERROR = 4000
 """The longest error message the server answers, in characters: messages quote excerpts of
 the input, and this bounds whatever they add up to."""
@@ -71,37 +57,6 @@ def _bounded(payload: JSONObject) -> JSONObject:
     if isinstance(content, str) and len(content) > MAX_ERROR:
         payload["content"] = f"{content[:MAX_ERROR]}... ({len(content) - MAX_ERROR:,} more)"
     return payload
-
-
-@contextlib.contextmanager
-def _invalid_query(expression: str) -> Iterator[None]:
-    """Failures of a query as one `ValidationError` quoting an excerpt of it (server errors
-    pass): bad text, unknown names, values out of range, and queries beyond SQLite's limits."""
-    try:
-        yield
-    except ServerError:
-        raise
-    except FtormError as error:
-        msg = f"Invalid query {excerpt(expression)}: {error}"
-        raise ValidationError(msg) from None
-    except RecursionError:
-        msg = f"Invalid query {excerpt(expression)}: nested too deeply"
-        raise ValidationError(msg) from None
-    except OverflowError:
-        msg = (
-            f"Invalid query {excerpt(expression)}: a number is out of range (integers must "
-            f"lie between {INT64_MIN} and {INT64_MAX})"
-        )
-        raise ValidationError(msg) from None
-    except sqlite3.OperationalError as error:
-        if not str(error).startswith(_TOO_COMPLEX):
-            raise
-        msg = (
-            f"Invalid query {excerpt(expression)}: too complex for the embedded server "
-            f"(SQLite: {error}); nest fewer has/any/not, subqueries or ancestors/descendants "
-            "levels, or split it"
-        )
-        raise ValidationError(msg) from None
 
 
 class Server:
@@ -119,6 +74,7 @@ class Server:
         database: str = ":memory:",
         api_user: str = "ftorm",
         api_key: str | None = None,
+        read_only: bool = False,
     ) -> None:
         if schema is None:
             from ftorm.schema.standard import standard_schema
@@ -144,18 +100,43 @@ class Server:
         self._closed = False
         self._database = database
         self._readers: list[sqlite3.Connection] = []  # idle read-only connections
-        self._separate_reads = database != ":memory:"  # one in-memory database per connection
+        self.read_only: bool = read_only
+        """The database is opened read-only: an existing workspace, never changed."""
+        # One in-memory database per connection: reads apart only for files.
+        self._separate_reads = database != ":memory:" and not read_only
         self._writes = 0
         self._next_analyze = 1000
         try:
-            self.connection = connect(database)
-            self._setup()
-            self.analyze()
+            if read_only:
+                self.connection = self._open_workspace(database)
+            else:
+                self.connection = connect(database)
+                self._setup()
+                self.analyze()
         except sqlite3.Error as error:
             msg = f"cannot use the database {database!r}: {error}"
             raise StorageError(msg) from None
 
     # --- setup ----------------------------------------------------------------------------
+
+    def _open_workspace(self, database: str) -> sqlite3.Connection:
+        """Open an existing workspace read-only; `StorageError` for anything else."""
+        if database == ":memory:" or not Path(database).is_file():
+            msg = f"{database} does not exist: a read-only workspace must be an existing file"
+            raise StorageError(msg)
+        conn = connect(database, read_only=True)
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        missing = [t.name for t in self.layout.tables.values() if t.name not in tables]
+        if _META not in tables:
+            conn.close()
+            msg = f"{database} is not an ftorm workspace (it has no {_META} table)"
+            raise StorageError(msg)
+        if missing:
+            conn.close()
+            msg = f"{database} holds another schema's workspace (no table {missing[0]!r})"
+            raise StorageError(msg)
+        self.user_id = self._find_user(conn)
+        return conn
 
     def _setup(self) -> None:
         conn = self.connection
@@ -199,15 +180,21 @@ class Server:
             except ServerError as error:  # a schema that cannot hold this seed row
                 logger.warning("not seeding %s: %s", type_id, error.content)
 
-    def _ensure_user(self) -> str | None:
+    def _find_user(self, conn: sqlite3.Connection) -> str | None:
         if "User" not in self.schema.types:
             return None
         table = quote(self.layout.table("User").name)
-        row = self.connection.execute(
+        row = conn.execute(
             f"SELECT {quote(ID_COLUMN)} FROM {table} WHERE username = ?", (self.api_user,)
         ).fetchone()
-        if row is not None:
-            return str(row[0])
+        return None if row is None else str(row[0])
+
+    def _ensure_user(self) -> str | None:
+        if "User" not in self.schema.types:
+            return None
+        found = self._find_user(self.connection)
+        if found is not None:
+            return found
         writer = Writer(self.layout, self.connection, None)
         _, key = writer.create(
             "User", {"username": self.api_user, "is_active": True, "resource_type": "user"}, None
@@ -253,6 +240,9 @@ class Server:
                 f"the request body must be a JSON array of operations, got "
                 f"{type(operations).__name__}"
             ).to_payload()
+        if self.read_only and not ops.is_read_only(operations):
+            msg = "the database is open read-only: this server answers queries only"
+            return PermissionDeniedError(msg).to_payload()
         if self._separate_reads and ops.is_read_only(operations):
             # Reads run on a connection of their own, beside the writer (SQLite's WAL gives
             # each a consistent snapshot): a long query never holds up the others.
@@ -347,9 +337,11 @@ class Server:
     def _one(self, writer: Writer, operation: JSON, denormalize: bool, done: list[str]) -> JSON:
         valid = ops.validate(operation)
         if isinstance(valid, ops.QueryOp):
-            select = self._parse(valid.expression)
+            select = parse_query(valid.expression)
             done.append(f"query {select.entity_type}")
-            return self._answer(valid.expression, select, denormalize, writer.connection)
+            return answer_parsed(
+                self.layout, writer.connection, valid.expression, select, denormalize
+            )
         if isinstance(valid, ops.CreateOp):
             done.append(f"create {valid.entity_type}")
             type_id, key = writer.create(valid.entity_type, valid.data, valid.key)
@@ -386,24 +378,7 @@ class Server:
     def query(self, expression: str, *, denormalize: bool = False) -> JSONObject:
         """Answer query text: ``{"action": "query", "data": [...], "metadata": ...}``;
         `ValidationError` naming the query when it is not valid."""
-        return self._answer(expression, self._parse(expression), denormalize, self.connection)
-
-    @staticmethod
-    def _parse(expression: str) -> ast.Select:
-        if len(expression) > MAX_QUERY_TEXT:
-            msg = (
-                f"Invalid query {excerpt(expression)}: {len(expression):,} characters, more "
-                f"than the {MAX_QUERY_TEXT:,} the server reads"
-            )
-            raise ValidationError(msg)
-        with _invalid_query(expression):
-            return parse(expression)
-
-    def _answer(
-        self, expression: str, query: ast.Select, denormalize: bool, conn: sqlite3.Connection
-    ) -> JSONObject:
-        with _invalid_query(expression):
-            return self.run_query(query, denormalize=denormalize, connection=conn)
+        return answer_text(self.layout, self.connection, expression, denormalize)
 
     def run_query(
         self,
@@ -414,52 +389,7 @@ class Server:
     ) -> JSONObject:
         """Answer a parsed query: ``{"action": "query", "data": [...], "metadata": ...}``
         (through ``connection``, by default the server's own)."""
-        conn = connection or self.connection
-        type_id = check_entity_type(self.layout, query.entity_type)
-        if query.group_by or any(isinstance(p, ast.Aggregate) for p in query.projections):
-            return self._grouped(query, conn)
-        if query.projections:
-            paths = [
-                tuple(s.name for s in p.segments)
-                for p in query.projections
-                if isinstance(p, ast.Path)
-            ]
-        else:
-            paths = [(name,) for name in self.schema.types[type_id].default_projections]
-        tree = build_tree(paths)
-        fetcher = Fetcher(self.layout, conn)
-        fetcher.validate(type_id, tree)
-        table = self.layout.table(type_id)
-        compiled = Renderer(self.layout).rows(query, table.columns)
-        rows = conn.execute(compiled.sql, compiled.params).fetchall()
-        more = query.limit is not None and len(rows) > query.limit
-        if more:
-            rows = rows[: query.limit]
-        records = [fetcher.from_row(row, table.columns) for row in rows]
-        fetcher.load(records, tree)
-        next_offset = (query.offset or 0) + len(records) if more else None
-        return {
-            "action": "query",
-            "data": encode(self.schema, records, denormalize=denormalize),
-            "metadata": {"next": {"offset": next_offset}},
-        }
-
-    def _grouped(self, query: ast.Select, conn: sqlite3.Connection) -> JSONObject:
-        """Aggregates: plain rows keyed by attribute and ``<function>_<attribute>``."""
-        compiled, names = grouped(Renderer(self.layout), query)
-        rows = conn.execute(compiled.sql, compiled.params).fetchall()
-        more = query.limit is not None and len(rows) > query.limit
-        if more:
-            rows = rows[: query.limit]
-        data: list[JSON] = [
-            {
-                name: (to_wire(prop, value) if prop is not None else value)
-                for (name, prop), value in zip(names, row, strict=True)
-            }
-            for row in rows
-        ]
-        next_offset = (query.offset or 0) + len(rows) if more else None
-        return {"action": "query", "data": data, "metadata": {"next": {"offset": next_offset}}}
+        return answer(self.layout, connection or self.connection, query, denormalize)
 
     def _echo(
         self, writer: Writer, type_id: str, key: tuple[str, ...], sent: JSONObject

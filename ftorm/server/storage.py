@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Final, Literal
 
 import attrs
@@ -418,11 +419,16 @@ class Layout:
             )
 
 
-def connect(database: str) -> sqlite3.Connection:
+def connect(database: str, *, read_only: bool = False) -> sqlite3.Connection:
     """Open ``database`` (a path or ``":memory:"``) for the server: WAL, foreign to threads
-    (the server serialises access), transactions managed explicitly."""
-    connection = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
-    if database != ":memory:":
+    (the server serialises access), transactions managed explicitly. ``read_only`` opens an
+    existing file that nothing through this connection can change."""
+    if read_only:
+        uri = Path(database).resolve().as_uri() + "?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+    else:
+        connection = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
+    if database != ":memory:" and not read_only:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA case_sensitive_like=OFF")

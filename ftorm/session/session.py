@@ -24,6 +24,7 @@ from ftorm.errors import (
 )
 from ftorm.model.base import Model
 from ftorm.model.fields import Many, Ref
+from ftorm.model.relations import unlink
 from ftorm.model.state import attach, detach, hook_of, mark_clean, rollback
 from ftorm.protocol.operations import CreateOp, OperationLike, QueryOp, UpdateOp
 from ftorm.protocol.results import QueryResult, read_query
@@ -125,13 +126,18 @@ class Session:
         *,
         schema: Schema | None = None,
         api_user: str = "ftorm",
+        read_only: bool = False,
         **options: Any,
     ) -> Session:
-        """A session on an embedded server in this process (SQLite at ``path``)."""
+        """A session on an embedded server in this process (SQLite at ``path``).
+
+        ``read_only`` opens an existing workspace without changing it (a missing file, or
+        one that is not an ftorm workspace, raises `ftorm.StorageError`); commits are refused.
+        """
         from ftorm.server.handlers import Server
         from ftorm.transport.inprocess import InProcessTransport
 
-        server = Server(schema, database=path, api_user=api_user)
+        server = Server(schema, database=path, api_user=api_user, read_only=read_only)
         session = cls(transport=InProcessTransport(server), **options)
         session._local_server = server
         return session
@@ -376,20 +382,8 @@ class Session:
 
     def _forget(self, obj: Model) -> None:
         self._identity.discard(identity_key(type(obj), key_of(obj)))
-        self._unlink(obj)
+        unlink(obj)
         detach(obj)
-
-    @staticmethod
-    def _unlink(obj: Model) -> None:
-        """Take ``obj`` out of the loaded collections that list it (no change recorded)."""
-        for name, field in type(obj).__ftorm_fields__.items():
-            if isinstance(field, Ref):
-                target = obj.__dict__.get(name)
-                inverse = field.inverse()
-                if isinstance(target, Model) and inverse is not None:
-                    current = target.__dict__.get(inverse.name)
-                    if isinstance(current, list) and obj in current:
-                        list.remove(current, obj)
 
     @property
     def dirty(self) -> bool:
