@@ -169,14 +169,11 @@ def mixed_load(url: str, writers: int, readers: int, seconds: float) -> dict[str
             if len(messages) < 3:
                 messages.append(str(what)[:300])
 
-    def writer(number: int) -> None:
+    def client(make: Any, done: Any) -> None:
+        """Send ``make()`` batches until time is up; ``done(batch)`` after each success."""
         http = requests.Session()
-        serial = 0
         while time.monotonic() < stop:
-            names = [f"w{number}-{serial + i}" for i in range(5)]
-            serial += 5
-            batch = [{"action": "create", "entity_type": "Note",
-                      "entity_data": {"content": name}} for name in names]  # fmt: skip
+            batch = make()
             try:
                 answer = post(http, url, batch, timeout=60)
             except requests.RequestException as error:
@@ -186,26 +183,34 @@ def mixed_load(url: str, writers: int, readers: int, seconds: float) -> dict[str
                 failed(answer)
                 continue
             with lock:
-                counts["writes"] += 1
-                acknowledged.extend(names)
+                done(batch)
+
+    def writer(number: int) -> None:
+        serial = iter(range(10**9))
+
+        def make() -> list[Any]:
+            return [{"action": "create", "entity_type": "Note",
+                     "entity_data": {"content": f"w{number}-{next(serial)}"}}
+                    for _ in range(5)]  # fmt: skip
+
+        def done(batch: list[Any]) -> None:
+            counts["writes"] += 1
+            acknowledged.extend(op["entity_data"]["content"] for op in batch)
+
+        client(make, done)
 
     def reader() -> None:
-        http = requests.Session()
-        offset = 0
-        while time.monotonic() < stop:
+        offsets = iter(range(10**9))
+
+        def make() -> list[Any]:
+            offset = next(offsets) * 200 % 5000
             text = f"select name from Task offset {offset} limit 200"
-            batch = [{"action": "query", "expression": text}]
-            try:
-                answer = post(http, url, batch, timeout=60)
-            except requests.RequestException as error:
-                failed(error)
-                continue
-            if not isinstance(answer, list):
-                failed(answer)
-                continue
-            with lock:
-                counts["reads"] += 1
-            offset = (offset + 200) % 5000
+            return [{"action": "query", "expression": text}]
+
+        def done(batch: list[Any]) -> None:
+            counts["reads"] += 1
+
+        client(make, done)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
     threads += [threading.Thread(target=reader) for _ in range(readers)]

@@ -36,9 +36,10 @@ _STRICT_STATUS = {
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    """One thread per connection; the `Server` serialises the batches."""
+    """One thread per connection; the `Server` serialises the writes."""
 
     daemon_threads = True
+    request_queue_size = 128  # connections waiting to be accepted (the default 5 resets clients)
 
 
 SOCKET_TIMEOUT = 30.0

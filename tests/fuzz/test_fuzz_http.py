@@ -9,15 +9,14 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from ftorm.server.handlers import Server
-from ftorm.server.wsgi import ThreadingWSGIServer, serve
 from tests.fuzz.strategies import MAX_ERROR, raw_requests
+from tests.server.server_helpers import serving
 
 pytestmark = pytest.mark.http
 
@@ -26,15 +25,8 @@ USER, KEY = "fuzz", "fuzz-key"
 
 @pytest.fixture(scope="module")
 def address() -> Iterator[tuple[str, int]]:
-    server = Server(api_user=USER, api_key=KEY)
-    httpd: ThreadingWSGIServer = serve(server, "127.0.0.1", 0)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    host, port = httpd.server_address[:2]
-    yield str(host), int(port)
-    httpd.shutdown()
-    httpd.server_close()
-    server.close()
+    with serving(Server(api_user=USER, api_key=KEY)) as address:
+        yield address
 
 
 def send_raw(address: tuple[str, int], request: bytes, timeout: float = 10.0) -> bytes:

@@ -3,10 +3,13 @@ directory is not a package)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ftorm.server.handlers import Server
+from ftorm.server.wsgi import SOCKET_TIMEOUT, serve
 from tests.paths import SHARED
 
 FIXTURES = SHARED / "reference" / "fixtures"
@@ -44,3 +47,21 @@ def create(call: Call, entity_type: str, **data: Any) -> dict[str, Any]:
 def ref(entity: dict[str, Any]) -> dict[str, Any]:
     """The wire reference of an echoed entity."""
     return {"__entity_type__": entity["__entity_type__"], "id": entity["id"]}
+
+
+@contextlib.contextmanager
+def serving(
+    server: Server, *, timeout: float = SOCKET_TIMEOUT, close: bool = True
+) -> Iterator[tuple[str, int]]:
+    """``server`` over HTTP on a free loopback port, in a thread: its (host, port)."""
+    httpd = serve(server, "127.0.0.1", 0, timeout=timeout)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    host, port = httpd.server_address[:2]
+    try:
+        yield str(host), int(port)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        if close:
+            server.close()

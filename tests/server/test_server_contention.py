@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import sqlite3
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -14,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from ftorm.server.handlers import Server
-from ftorm.server.wsgi import serve
-from tests.server.server_helpers import create, make_call, query, ref
+from tests.server.server_helpers import create, make_call, query, ref, serving
 
 
 @pytest.fixture
@@ -79,15 +77,8 @@ def test_a_long_in_list_answers_exactly_its_rows(filed: tuple[Server, Path]) -> 
 
 @pytest.fixture
 def served() -> Iterator[tuple[str, int]]:
-    server = Server(api_user="u", api_key="k")
-    httpd = serve(server, "127.0.0.1", 0, timeout=1.0)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    host, port = httpd.server_address[:2]
-    yield str(host), int(port)
-    httpd.shutdown()
-    httpd.server_close()
-    server.close()
+    with serving(Server(api_user="u", api_key="k"), timeout=1.0) as address:
+        yield address
 
 
 def _closed_within(connection: socket.socket, seconds: float) -> bytes:
