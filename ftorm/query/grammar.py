@@ -61,8 +61,11 @@ GRAMMAR_TEXT = r"""
     comparison      = path operator operand
 
     # --- operands ------------------------------------------------------------------------
-    operand         = subquery / value_list / value
+    operand         = subquery / string_list / value_list / value
     subquery        = LPAR select_query RPAR
+    # A list of double-quoted strings only (thousands of ids, say), read as one token:
+    # the same tree as value_list gives, at a small fraction of the cost.
+    string_list     = ~r'\(\s*"(?:[^"\\]|\\.)*"\s*(?:,\s*"(?:[^"\\]|\\.)*"\s*)*\)\s*'s
     value_list      = LPAR value (COMMA value)* RPAR
     # One token, tried in this order: "string", 'string', number, boolean, none, bare word.
     value           = ~r'"((?:[^"\\]|\\.)*)"\s*|\'((?:[^\'\\]|\\.)*)\'\s*|(-?\d+(?:\.\d+)?)(?![^\s(),])\s*|(true|false)(?![^\s(),])\s*|(none|null)(?![^\s(),])\s*|([^\s()"\',]+)\s*'is

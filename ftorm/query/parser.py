@@ -333,6 +333,8 @@ class _Walker:
         name = choice.expr_name
         if name == "subquery":
             return ast.Subquery(self.select_query(choice.children[1]))
+        if name == "string_list":
+            return ast.ValueList(tuple(_string(text) for text in _STRINGS.findall(choice.text)))
         if name == "value_list":
             _, first, rest, _ = choice.children
             return ast.ValueList(
@@ -345,7 +347,7 @@ class _Walker:
         group = match.lastindex or 0
         text: str = match.group(group)
         if group <= 2:  # a double- or single-quoted string
-            return ast.String(_ESCAPE.sub(r"\1", text) if "\\" in text else text)
+            return _string(text)
         if group == 3:
             if "." in text:
                 return ast.Decimal(decimal.Decimal(text))
@@ -376,3 +378,10 @@ def _path(text: str) -> ast.Path:
 
 # In a quoted string a backslash escapes the character after it (\", \', \\).
 _ESCAPE = re.compile(r"\\(.)", re.S)
+_STRINGS = re.compile(r'"((?:[^"\\]|\\.)*)"', re.S)
+"""The double-quoted strings of a `string_list` token, without their quotes."""
+
+
+def _string(text: str) -> ast.String:
+    """A string literal's text (quotes removed) with its backslash escapes undone."""
+    return ast.String(_ESCAPE.sub(r"\1", text) if "\\" in text else text)
