@@ -9,6 +9,8 @@
     ├── SchemaError (ValueError)               a schema document ftorm cannot read
     ├── UnknownTypeError (KeyError)            an entity type the schema does not know
     ├── UnknownAttributeError (AttributeError) an attribute the model/type does not have
+    │   └── UnknownKeyError (KeyError)          the same, asked as entity["key"]
+    ├── NotInCollectionError (ValueError)      removing what a collection does not hold
     ├── NotLoadedError (AttributeError)        an attribute that was not loaded (lazy="raise")
     ├── ImmutableAttributeError (AttributeError)  writing an immutable or computed attribute
     ├── InvalidValueError (TypeError)          a value of the wrong type for an attribute
@@ -43,6 +45,7 @@ __all__ = [
     "InvalidValueError",
     "MultipleResultsError",
     "NotFoundError",
+    "NotInCollectionError",
     "NotLoadedError",
     "PermissionDeniedError",
     "QueryCompileError",
@@ -55,6 +58,7 @@ __all__ = [
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",
+    "UnknownKeyError",
     "UnknownTypeError",
     "ValidationError",
 ]
@@ -152,6 +156,17 @@ class UnknownAttributeError(FtormError, AttributeError):
         self.candidates = candidates
         hint = f"; did you mean {', '.join(repr(c) for c in candidates)}?" if candidates else ""
         super().__init__(f"{model} has no attribute {name!r}{hint}")
+
+
+class UnknownKeyError(UnknownAttributeError, KeyError):
+    """An unknown attribute asked for with mapping access (``entity["nmae"]``)."""
+
+    def __str__(self) -> str:  # KeyError's own would show the message quoted
+        return str(self.args[0]) if self.args else ""
+
+
+class NotInCollectionError(FtormError, ValueError):
+    """Removing an entity that a collection does not hold (as `list.remove` does)."""
 
 
 class NotLoadedError(FtormError, AttributeError):

@@ -99,7 +99,7 @@ class Field(Generic[T]):
     ) -> None:
         if default is not MISSING and factory is not None:
             msg = "give a field default= or factory=, not both"
-            raise TypeError(msg)
+            raise InvalidValueError(msg)
         self.primary_key: bool = primary_key
         self.default: Any = default
         self.factory: Callable[[], Any] | None = factory
@@ -307,7 +307,7 @@ class Ref(Field[T]):
                 f"cannot tell the target of {self.label}: give it as ref('EntityName'), "
                 "or make the annotation resolvable at runtime"
             )
-            raise TypeError(msg)
+            raise InvalidValueError(msg)
         if members:
             self.nullable = len(classes) < len(members) or self.default is None
         target = self._target
@@ -403,7 +403,7 @@ class Many(Field[M]):
                     f"cannot tell the target of {self.label}: give it as many('EntityName'), "
                     "or make the annotation resolvable at runtime"
                 )
-                raise TypeError(msg)
+                raise InvalidValueError(msg)
             self._target = tp
         target = self._target
 
@@ -425,7 +425,7 @@ class Many(Field[M]):
                 f"{self.label}: backref {self.backref!r} is not a ref() field of "
                 f"{self.target.__name__}"
             )
-            raise TypeError(msg)
+            raise InvalidValueError(msg)
         return field
 
     if TYPE_CHECKING:
@@ -442,7 +442,7 @@ def _lookup(field: Field[Any], target: str) -> type[Model]:
     owner = field.owner
     if owner is None:
         msg = f"{field!r} is not part of a model"
-        raise TypeError(msg)
+        raise InvalidValueError(msg)
     try:
         return owner.__ftorm_registry__.lookup(target)
     except UnknownTypeError as error:

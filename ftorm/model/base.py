@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar, overload
 
 from ftorm._typing import dataclass_transform
-from ftorm.errors import InvalidValueError
+from ftorm.errors import InvalidValueError, UnknownKeyError
 from ftorm.model.fields import MISSING, UNSET, Attr, Field, Many, attr, many, ref
 from ftorm.model.paths import column_for, unknown_attribute
 from ftorm.model.registry import REGISTRY, Registry
@@ -78,7 +78,7 @@ class ModelMeta(type):
             f"has() applies to a reference path such as {cls.__name__}.<reference>.has(...), "
             f"not to the model {cls.__name__}; use {cls.__name__}.where(...)"
         )
-        raise TypeError(msg)
+        raise InvalidValueError(msg)
 
     def any(cls, *criteria: Expr) -> Expr:
         """``Project.children.any(...)``: only meaningful on a collection path."""
@@ -86,7 +86,7 @@ class ModelMeta(type):
             f"any() applies to a collection path such as {cls.__name__}.<collection>.any(...), "
             f"not to the model {cls.__name__}; use {cls.__name__}.where(...)"
         )
-        raise TypeError(msg)
+        raise InvalidValueError(msg)
 
     def as_(cls, subtype: type[S]) -> type[S]:
         """``Shot.parent.as_(Sequence)``: only meaningful on a relationship path."""
@@ -94,7 +94,7 @@ class ModelMeta(type):
             f"as_() casts a relationship path such as Shot.parent.as_(Sequence), "
             f"not the model {cls.__name__}"
         )
-        raise TypeError(msg)
+        raise InvalidValueError(msg)
 
 
 @dataclass_transform(kw_only_default=True, eq_default=False, field_specifiers=(attr, ref, many))
@@ -135,7 +135,7 @@ class Model(metaclass=ModelMeta):
                         f"{cls.__name__}.{name}: {name!r} is reserved by the model API; "
                         f"declare it as {name}_ = ...(name={name!r})"
                     )
-                    raise TypeError(msg)
+                    raise InvalidValueError(msg)
                 value.bind(cls, name, annotations.get(name))
                 delattr(cls, name)
                 fields[name] = value
@@ -149,7 +149,7 @@ class Model(metaclass=ModelMeta):
                     f"{cls.__name__}.{name} is annotated {annotation} but has no attr()/ref()/"
                     "many() specifier"
                 )
-                raise TypeError(msg)
+                raise InvalidValueError(msg)
         cls.__ftorm_fields__ = fields
         cls.__ftorm_keys__ = {field.key: name for name, field in fields.items()}
         cls.__ftorm_primary_key__ = tuple(n for n, f in fields.items() if f.primary_key)
@@ -188,9 +188,10 @@ class Model(metaclass=ModelMeta):
             if values:
                 raise unknown_attribute(cls, next(iter(values)))
             if missing:
-                raise TypeError(
-                    f"{cls.__name__}() missing required keyword argument(s): " + ", ".join(missing)
+                msg = f"{cls.__name__}() missing required keyword argument(s): " + ", ".join(
+                    missing
                 )
+                raise InvalidValueError(msg)
             self.__dict__.update(data)
             link_new(self)
 
@@ -219,7 +220,8 @@ class Model(metaclass=ModelMeta):
         if name is None:
             if key in cls.__ftorm_fields__:
                 return key
-            raise KeyError(str(unknown_attribute(cls, key)))
+            found = unknown_attribute(cls, key)
+            raise UnknownKeyError(found.model, found.attribute, found.candidates)
         return name
 
     def keys(self) -> list[str]:

@@ -97,21 +97,21 @@ class RelationPath:
                     f"{method}() takes criteria such as {target.__name__}.name == 'x', "
                     f"got {type(criterion).__name__}: {criterion!r}"
                 )
-                raise TypeError(msg)
+                raise InvalidValueError(msg)
             for root in criterion.roots:
                 if not (issubclass(target, root) or issubclass(root, target)):
                     msg = (
                         f"{self._ftorm_path.dotted}.{method}(...) holds {target.__name__} "
                         f"entities; a criterion built on {root.__name__} does not apply"
                     )
-                    raise TypeError(msg)
+                    raise InvalidValueError(msg)
         return and_(*criteria).node
 
     def has(self, *criteria: Expr) -> Expr:
         """``path has (criteria)``: the related entity satisfies all criteria."""
         if self._ftorm_many:
             msg = f"{self._ftorm_path.dotted} is a collection: use .any(...) instead of .has(...)"
-            raise TypeError(msg)
+            raise InvalidValueError(msg)
         node = ast.Relation(self._ftorm_path, ast.RelationKind.HAS, self._criteria("has", criteria))
         return Expr(node, (self._ftorm_root,))
 
@@ -122,7 +122,7 @@ class RelationPath:
                 f"{self._ftorm_path.dotted} is a single reference: use .has(...) instead of "
                 ".any(...)"
             )
-            raise TypeError(msg)
+            raise InvalidValueError(msg)
         node = ast.Relation(self._ftorm_path, ast.RelationKind.ANY, self._criteria("any", criteria))
         return Expr(node, (self._ftorm_root,))
 
@@ -135,7 +135,7 @@ class RelationPath:
                 f"{self._ftorm_path.dotted}.as_() takes an entity model derived from "
                 f"{target.__name__}, got {subtype!r}"
             )
-            raise TypeError(msg)
+            raise InvalidValueError(msg)
         *head, last = self._ftorm_path.segments
         path = ast.Path((*head, ast.Segment(last.name, entity)))
         return RelationPath(path, self._ftorm_root, subtype, self._ftorm_many)
@@ -157,7 +157,7 @@ class RelationPath:
             f"{self._ftorm_root.__name__}.{self._ftorm_path.dotted} is a relationship path; "
             f"{what} only works on a model class such as {self._ftorm_root.__name__}"
         )
-        raise TypeError(msg)
+        raise InvalidValueError(msg)
 
     def where(self, *args: Any, **kwargs: Any) -> NoReturn:
         """Always a `TypeError`: queries start from a model class (``Shot.where(...)``)."""

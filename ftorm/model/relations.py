@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, SupportsIndex, TypeVar, overload
 
-from ftorm.errors import ImmutableAttributeError, InvalidValueError
+from ftorm.errors import ImmutableAttributeError, InvalidValueError, NotInCollectionError
 from ftorm.model.fields import MISSING, Attr, Field, Many, Ref
 from ftorm.model.state import record, record_write, report_collection, report_write
 
@@ -250,7 +250,7 @@ class Related(list[M]):
         """Remove ``item`` (`ValueError` when absent)."""
         if item not in self:
             msg = f"{item!r} is not in the collection"
-            raise ValueError(msg)
+            raise NotInCollectionError(msg)
         self._ftorm_changing()
         list.remove(self, item)
         self._ftorm_changed((), (item,))
@@ -310,7 +310,7 @@ class Related(list[M]):
         field = self._ftorm_field
         if field is None or field.key_value is None:
             msg = "keyed() is for key/value collections such as metadata"
-            raise TypeError(msg)
+            raise InvalidValueError(msg)
         key, value = field.key_value
         target = field.target
         fields = target.__ftorm_fields__

@@ -53,7 +53,7 @@ def _entity_of(model: object) -> str:
     entity = getattr(model, "__ftorm_entity__", None)
     if not isinstance(entity, str):
         msg = f"{model!r} is not an entity model (it declares no entity=...)"
-        raise TypeError(msg)
+        raise InvalidValueError(msg)
     return entity
 
 
@@ -68,7 +68,7 @@ def _check_roots(model: object, roots: tuple[type, ...], what: str) -> None:
                 f"{what} is built on {root.__name__}, which is not {model.__name__} or one of "
                 f"its bases; build it from {model.__name__} (e.g. {model.__name__}.name)"
             )
-            raise TypeError(msg)
+            raise InvalidValueError(msg)
 
 
 def _roots(model: object) -> tuple[type, ...]:
@@ -277,7 +277,7 @@ class Query(Generic[M]):
                     "where() takes criteria such as Project.name == 'x' (or keywords), "
                     f"got {type(criterion).__name__}: {criterion!r}"
                 )
-                raise TypeError(msg)
+                raise InvalidValueError(msg)
             roots = criterion.roots
             if len(roots) != 1 or roots[0] is not model:
                 _check_roots(model, roots, "a where() criterion")
@@ -335,7 +335,7 @@ class Query(Generic[M]):
                     "select() takes attribute paths such as Shot.name or Shot.status, "
                     f"got {field!r}"
                 )
-                raise TypeError(msg)
+                raise InvalidValueError(msg)
             root = getattr(field, "_ftorm_root", None)
             if isinstance(root, type):
                 _check_roots(self._model, (root,), "a select() path")
@@ -360,7 +360,7 @@ class Query(Generic[M]):
                     "order_by() takes columns such as Project.name or Project.name.desc(), "
                     f"got {type(key).__name__}: {key!r}"
                 )
-                raise TypeError(msg)
+                raise InvalidValueError(msg)
         new = self._copy()
         new._order = tuple(items)
         return new

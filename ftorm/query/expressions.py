@@ -160,7 +160,7 @@ class Expr:
             "(or and_(), or_(), not_()) instead of and / or / not, and compare with == "
             "inside where(...) rather than in an if statement"
         )
-        raise TypeError(msg)
+        raise InvalidValueError(msg)
 
     def __str__(self) -> str:
         return str(self.node)
@@ -181,14 +181,14 @@ def _merge_roots(exprs: Iterable[Expr]) -> tuple[type, ...]:
 def _criteria(name: str, exprs: tuple[Expr, ...]) -> tuple[Expr, ...]:
     if not exprs:
         msg = f"{name}() needs at least one criterion"
-        raise TypeError(msg)
+        raise InvalidValueError(msg)
     for expr in exprs:
         if not isinstance(expr, Expr):
             msg = (  # type: ignore[unreachable]  # untyped callers
                 f"{name}() takes criteria such as Project.name == 'x', "
                 f"got {type(expr).__name__}: {expr!r}"
             )
-            raise TypeError(msg)
+            raise InvalidValueError(msg)
     return exprs
 
 

@@ -15,7 +15,7 @@ type checking here until it is rendered. Cases come in the order queries use the
 from __future__ import annotations
 
 from ftorm._typing import assert_never
-from ftorm.errors import QueryCompileError
+from ftorm.errors import InvalidValueError, QueryCompileError
 from ftorm.query import ast
 
 __all__ = ["quote", "render"]
@@ -192,4 +192,4 @@ def render(node: ast.Node) -> str:
             return _order_item(node)
         case _:
             msg = f"not a query AST node: {node!r}"
-            raise TypeError(msg)
+            raise InvalidValueError(msg)
