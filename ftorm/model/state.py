@@ -10,8 +10,12 @@ Layout (chosen so that reading an attribute is an ordinary instance-dict load):
   written since the last `mark_clean` to its value before that first write (`MISSING` when it
   had none). That is the whole dirty state: `changes` lists it, `rollback` restores it, and a
   write that puts the original value back removes the entry.
+- **``__dict__["_ftorm_cohort"]``** (absent for objects not read from a server) is the cohort
+  the object was last loaded with: an object of the session's own making
+  (`ftorm.session.cohort.Cohort`), opaque here. It points from member to cohort only, so a
+  cohort never keeps its members alive.
 
-Only this module reads or writes those two keys: `ftorm.model.relations` records writes with
+Only this module reads or writes those keys: `ftorm.model.relations` records writes with
 `record`, `record_write` and `report_write`, and the session builds and merges instances with
 `hydrate`, `refresh` and `set_committed`. Collections are wrapped in the model's
 ``__ftorm_collection__`` type (`ftorm.model.relations.Related`), so this module never imports
@@ -56,11 +60,13 @@ __all__ = [
     "Tracker",
     "attach",
     "changes",
+    "cohort_of",
     "detach",
     "hook_of",
     "hydrate",
     "is_dirty",
     "is_loaded",
+    "join",
     "loaded",
     "mark_clean",
     "merge",
@@ -80,6 +86,9 @@ _HOOK = "_ftorm_hook"
 
 _CHANGES = "_ftorm_changes"
 """Instance ``__dict__`` key of the ``{name: original value}`` dirty record."""
+
+_COHORT = "_ftorm_cohort"
+"""Instance ``__dict__`` key of the cohort the object was last loaded with."""
 
 M = TypeVar("M", bound="Model")
 
@@ -116,19 +125,41 @@ class CollectionType(Protocol):
 # --- building instances -------------------------------------------------------------------
 
 
-def hydrate(cls: type[M], values: Mapping[str, object], hook: Tracker | None = None) -> M:
+def hydrate(
+    cls: type[M],
+    values: Mapping[str, object],
+    hook: Tracker | None = None,
+    cohort: object = None,
+) -> M:
     """A new instance of ``cls`` holding ``values`` (Python names), loaded and clean.
 
     No validation and no constructor: this is how a session builds entities from rows. The
     values go in with one ``__dict__.update``. Collection values must already be collections
     of the model (``__ftorm_collection__``); or set them afterwards with `set_committed`.
+    ``cohort`` (when not None) is remembered as the cohort the instance was loaded with.
     """
     obj = cls.__new__(cls)
     data = obj.__dict__
     data.update(values)
     if hook is not None:
         data[_HOOK] = hook
+    if cohort is not None:
+        data[_COHORT] = cohort
     return obj
+
+
+def join(obj: Model, cohort: object) -> bool:
+    """Remember ``cohort`` as the one ``obj`` was loaded with; False if it already was."""
+    data = vars(obj)
+    if data.get(_COHORT) is cohort:
+        return False
+    data[_COHORT] = cohort
+    return True
+
+
+def cohort_of(obj: Model) -> object:
+    """The cohort ``obj`` was last loaded with (None when it was never loaded)."""
+    return vars(obj).get(_COHORT)
 
 
 def attach(obj: Model, hook: Tracker | None) -> None:

@@ -26,7 +26,7 @@ __all__ = ["Catalog"]
 class Catalog:
     """A server's schema and model classes, fetched through ``call`` on first use."""
 
-    __slots__ = ("_call", "_information", "_models", "_schema", "_types")
+    __slots__ = ("_call", "_information", "_models", "_scalars", "_schema", "_types")
 
     def __init__(
         self,
@@ -38,6 +38,7 @@ class Catalog:
         self._schema: Schema | None = None
         self._information: dict[str, Any] = {}
         self._types: dict[str, type[Model]] | None = None
+        self._scalars: dict[type[Model], tuple[str, ...]] = {}
 
     @property
     def schema(self) -> Schema:
@@ -91,3 +92,22 @@ class Catalog:
         if found is None:
             return keys
         return tuple(dict.fromkeys((*keys, *found.default_projections)))
+
+    def scalar_projections(self, cls: type[Model]) -> tuple[str, ...]:
+        """What loading a ``cls`` through a relation reads: key, then every scalar attribute.
+
+        Scalars the server will not project (``restricted_projection``) are left out; so are
+        attributes of the class that the server's type does not have.
+        """
+        found = self._scalars.get(cls)
+        if found is not None:
+            return found
+        entity = self.schema.types.get(cls.__ftorm_entity__ or "")
+        info = class_info(cls)
+        if entity is None:
+            found = info.pk_keys
+        else:
+            served = (p.name for p in entity.scalars() if not p.restricted_projection)
+            found = tuple(dict.fromkeys((*info.pk_keys, *(k for k in served if k in info.scalars))))
+        self._scalars[cls] = found
+        return found

@@ -7,6 +7,10 @@ response (later occurrences sent as bare references) resolves to the same object
 
 Merging never overwrites an attribute the user changed and has not committed yet.
 
+Given a `ftorm.session.cohort.Cohort`, the top-level entities join it (unless ``member`` is
+false: a lazy load or a populate re-reads objects that keep their own cohort) and the
+entities under a reference or collection join the cohort's child for that attribute.
+
 `encode_entity` and `reference` go the other way, for create and update payloads.
 
 What hydration needs to know about a model class (`ClassInfo`) is computed once and kept on
@@ -22,12 +26,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from ftorm._typing import JSONObject
 from ftorm.errors import UnknownTypeError
 from ftorm.model.fields import MISSING, Many, Ref
-from ftorm.model.state import Tracker, hydrate, refresh, set_committed
+from ftorm.model.state import Tracker, hydrate, join, refresh, set_committed
 from ftorm.protocol.codec import ENTITY_TYPE, decode_value, encode, entity_reference
 from ftorm.session.identity import IdentityMap, family_of
 
 if TYPE_CHECKING:
     from ftorm.model.base import Model
+    from ftorm.session.cohort import Cohort
 
 __all__ = ["ClassInfo", "Hydrator", "class_info", "encode_entity", "reference"]
 
@@ -140,10 +145,14 @@ class Hydrator:
         self._pool: dict[str, str] = {}
         self._objects = identity.objects
 
-    def all(self, items: Iterable[Any]) -> list[Model]:
-        """The instances for a list of wire entities."""
+    def all(
+        self, items: Iterable[Any], cohort: Cohort | None = None, *, member: bool = True
+    ) -> list[Model]:
+        """The instances for a list of wire entities (joining ``cohort``, see the module)."""
         entity = self.entity
-        return [entity(item) for item in items]
+        if cohort is None:
+            return [entity(item) for item in items]
+        return [entity(item, None, cohort, member) for item in items]
 
     def _class(self, type_name: object) -> tuple[type[Model], ClassInfo]:
         cls = self.types(type_name) if isinstance(type_name, str) else None
@@ -153,11 +162,18 @@ class Hydrator:
         found = self._classes[type_name] = (cls, class_info(cls))
         return found
 
-    def entity(self, data: dict[str, Any], into: Model | None = None) -> Model:
+    def entity(
+        self,
+        data: dict[str, Any],
+        into: Model | None = None,
+        cohort: Cohort | None = None,
+        member: bool = True,
+    ) -> Model:
         """The instance for one wire entity (created, or merged into the existing one).
 
         ``into`` names the instance to merge into (a commit's echo, paired with the object
-        it was sent for) instead of looking it up by key.
+        it was sent for) instead of looking it up by key. With a ``cohort`` the instance
+        joins it when ``member`` is true, and related instances join its children.
         """
         self.count += 1
         type_name = data.get(ENTITY_TYPE)
@@ -186,7 +202,11 @@ class Hydrator:
                 if type(value) is str:
                     data[pooled] = share(value, value)
             del data[ENTITY_TYPE]
-            obj = objects[identity_key] = hydrate(cls, data, self.hook)
+            if cohort is None or not member:
+                obj = objects[identity_key] = hydrate(cls, data, self.hook)
+                return obj
+            obj = objects[identity_key] = hydrate(cls, data, self.hook, cohort)
+            cohort.keys.append(identity_key)
             return obj
         values: dict[str, Any] = {}
         collections: dict[str, list[Model]] = {}
@@ -198,18 +218,27 @@ class Hydrator:
                 continue
             name = refs.get(wire_key)
             if name is not None:
-                values[name] = None if value is None else self.entity(value)
+                if value is None:
+                    values[name] = None
+                else:
+                    inner = None if cohort is None else cohort.child(name)
+                    values[name] = self.entity(value, None, inner)
                 continue
             name = manys.get(wire_key)
             if name is not None:
-                collections[name] = [self.entity(item) for item in value or ()]
+                inner = None if cohort is None else cohort.child(name)
+                collections[name] = [self.entity(item, None, inner) for item in value or ()]
         if obj is None:
-            obj = hydrate(cls, values, self.hook)
+            obj = hydrate(cls, values, self.hook, cohort if member else None)
             self.identity.add(identity_key, obj)
             for name, items in collections.items():
                 set_committed(obj, name, items)
+            if cohort is not None and member:
+                cohort.keys.append(identity_key)
         else:
             refresh(obj, values, collections)
+            if cohort is not None and member and join(obj, cohort):
+                cohort.keys.append(identity_key)
         return obj
 
 

@@ -71,16 +71,26 @@ def by_keys(
     )
 
 
-def pageable(node: ast.Select, cls: type[Model], defaults: Defaults) -> ast.Select:
+def pageable(
+    node: ast.Select, cls: type[Model], defaults: Defaults, related: Defaults
+) -> ast.Select:
     """``node`` ready to be sent page by page.
 
     It loads the primary key (beside its own projections, or the defaults when it names
     none), and it is ordered by the primary key when it has no order (nor ``group by``), so
-    pages are stable.
+    pages are stable. A projection that ends on a relation (``select status from Task``)
+    loads the related entities with the attributes ``related`` names for their type, as
+    `Session.populate` does (see `expand`).
     """
     keys = [ast.Path.of(key) for key in class_info(cls).pk_keys]
     if node.projections:
-        projections = tuple(dict.fromkeys((*keys, *node.projections)))
+        named: list[ast.Projection] = []
+        for projection in node.projections:
+            if isinstance(projection, ast.Path) and not node.group_by:
+                named.extend(expand(cls, projection, related))
+            else:
+                named.append(projection)
+        projections = tuple(dict.fromkeys((*keys, *named)))
     else:
         projections = tuple(ast.Path.of(name) for name in defaults(cls))
     order_by = node.order_by
@@ -89,16 +99,18 @@ def pageable(node: ast.Select, cls: type[Model], defaults: Defaults) -> ast.Sele
     return attrs.evolve(node, projections=projections, order_by=order_by)
 
 
-def expand(cls: type[Model], path: object, defaults: Defaults) -> list[ast.Path]:
+def expand(cls: type[Model], path: object, related: Defaults) -> list[ast.Path]:
     """The projections one `Session.populate` path stands for, relative to ``cls``.
 
-    A path that ends on a relation gives the related type's defaults under it; a path that
-    ends on a value gives itself.
+    A path that ends on a relation gives, under it, the attributes ``related`` names for the
+    related type; a path that ends on a value gives itself.
 
     Raises:
         InvalidValueError: when ``path`` is not an attribute path.
     """
-    if isinstance(path, str):
+    if isinstance(path, ast.Path):
+        node = path
+    elif isinstance(path, str):
         node = ast.Path.of(path)
     else:
         found = getattr(path, "__ftorm_path__", None)
@@ -122,4 +134,4 @@ def expand(cls: type[Model], path: object, defaults: Defaults) -> list[ast.Path]
             current = field.target  # type: ignore[attr-defined]
     if not relation:
         return [node]
-    return [ast.Path(node.segments + ast.Path.of(name).segments) for name in defaults(current)]
+    return [ast.Path(node.segments + ast.Path.of(name).segments) for name in related(current)]

@@ -2,17 +2,18 @@
 
 A session talks to one server through a transport (HTTP, or in-process for the embedded
 server). It learns the server's schema on first use, hands out one object per row, loads
-attributes lazily (or refuses to, with ``lazy="raise"``) or eagerly (``select``,
-`Session.populate`), tracks every change, and sends all of them in one request on `commit`.
+attributes lazily (for the whole cohort of objects loaded together, with ``lazy="batch"``;
+one object at a time with ``lazy="select"``; or refuses to, with ``lazy="raise"``) or eagerly
+(``select``, `Session.populate`), tracks every change, and sends all of them in one request
+on `commit`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
-
-import attrs
 
 from ftorm._typing import JSON
 from ftorm.errors import (
@@ -25,17 +26,21 @@ from ftorm.errors import (
 from ftorm.model.base import Model
 from ftorm.model.fields import Many, Ref
 from ftorm.model.relations import unlink
-from ftorm.model.state import attach, detach, hook_of, mark_clean, rollback
-from ftorm.protocol.operations import CreateOp, OperationLike, QueryOp, UpdateOp
+from ftorm.model.state import attach, cohort_of, detach, hook_of, mark_clean, rollback
+from ftorm.protocol.operations import CreateOp, OperationLike, UpdateOp
 from ftorm.protocol.results import QueryResult, read_query
 from ftorm.query.builder import Query
 from ftorm.query.parser import parse
 from ftorm.schema.types import Schema
+from ftorm.session.batches import load_queries
 from ftorm.session.catalog import Catalog
+from ftorm.session.cohort import Cohort
 from ftorm.session.identity import IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
-from ftorm.session.queries import by_key, by_keys, expand, key_of, pageable
+from ftorm.session.paging import pages
+from ftorm.session.queries import by_key, key_of, pageable
 from ftorm.session.reconcile import reconcile
+from ftorm.session.stats import Stats
 from ftorm.session.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -46,19 +51,7 @@ __all__ = ["Session", "Stats"]
 
 M = TypeVar("M", bound=Model)
 
-_CHUNK = 500  # ids per "id in (...)" query when populating
-
-
-@attrs.define
-class Stats:
-    """Running totals of one session."""
-
-    requests: int = 0
-    """Batches sent to the server (HTTP requests, or in-process calls)."""
-    operations: int = 0
-    """Operations in those batches."""
-    entities: int = 0
-    """Entity objects received from the server (full ones and references)."""
+Lazy = Literal["batch", "select", "raise"]  # how an attribute an object lacks is loaded
 
 
 class Session:
@@ -66,9 +59,11 @@ class Session:
 
     ``Session()`` reads ``FTRACK_SERVER``, ``FTRACK_API_USER`` and ``FTRACK_API_KEY``;
     ``Session.local(path)`` runs the embedded server in-process. Nothing is sent until the
-    first use. Options: ``lazy="select"`` (load missing attributes one query at a time, as
-    ftrack_api does) or ``lazy="raise"`` (any implicit load raises `NotLoadedError`),
-    ``page_size`` (rows per query request when iterating).
+    first use. Options: ``lazy`` says what reading an attribute an object does not hold does:
+    ``"batch"`` (the default) loads it, in one request, for every object of the object's
+    cohort (the result of the query or populate that loaded it) still missing it;
+    ``"select"`` loads it for that one object, as ftrack_api does; ``"raise"`` raises
+    `NotLoadedError`. ``page_size``: rows per query request when iterating.
     """
 
     def __init__(
@@ -78,15 +73,15 @@ class Session:
         api_key: str | None = None,
         *,
         transport: Transport | None = None,
-        lazy: Literal["select", "raise"] = "select",
+        lazy: Lazy = "batch",
         page_size: int = 500,
         strict_api: bool = False,
         timeout: float | tuple[float, float] = (10.0, 60.0),
         retries: int = 3,
         models: Mapping[str, type[Model]] | None = None,
     ) -> None:
-        if lazy not in ("select", "raise"):
-            msg = f"lazy must be 'select' or 'raise', not {lazy!r}"
+        if lazy not in ("batch", "select", "raise"):
+            msg = f"lazy must be 'batch', 'select' or 'raise', not {lazy!r}"
             raise InvalidValueError(msg)
         if not isinstance(page_size, int) or page_size < 1:
             msg = f"page_size must be a positive int, not {page_size!r}"
@@ -103,12 +98,14 @@ class Session:
                 retries=retries,
             )
         self._transport = transport
-        self.lazy: Literal["select", "raise"] = lazy
-        """``"select"`` loads a missing attribute with one query; ``"raise"`` refuses."""
+        self.lazy: Lazy = lazy
+        """``"batch"`` loads a missing attribute for the object's whole cohort in one
+        request, ``"select"`` for the one object, ``"raise"`` refuses."""
         self.page_size: int = page_size
         """Rows per query request when iterating (unless a query asks for its own)."""
         self.stats: Stats = Stats()
-        """Running totals: requests, operations and entities received."""
+        """Running totals: requests, operations, entities received and batch loads."""
+        self._counting = threading.Lock()  # pages may be fetched on another thread
         self._catalog = Catalog(self.call, models)
         self._type = self._catalog.class_of
         self._default_projections = self._catalog.default_projections
@@ -199,8 +196,9 @@ class Session:
             ConnectError: when the server cannot be reached.
         """
         self._check_open()
-        self.stats.requests += 1
-        self.stats.operations += len(operations)
+        with self._counting:
+            self.stats.requests += 1
+            self.stats.operations += len(operations)
         return self._transport.call(operations)
 
     # --- schema and types ------------------------------------------------------------------
@@ -246,29 +244,19 @@ class Session:
         raise InvalidValueError(msg)
 
     def iterate(self, query: Query[Any]) -> Iterator[Any]:
-        """Run ``query`` page by page (the `ftorm.query.builder.Executor` protocol)."""
+        """Run ``query`` page by page (the `ftorm.query.builder.Executor` protocol).
+
+        Over a network transport the next page is fetched while this one is read
+        (`ftorm.session.paging`); every object read joins one cohort.
+        """
         node = query.ast
         cls = self._type(node.entity_type)
-        node = pageable(node, cls, self._default_projections)
-        page = query.page_size_hint or self.page_size
-        offset = node.offset or 0
-        remaining = node.limit
-        while remaining is None or remaining > 0:
-            size = page if remaining is None else min(page, remaining)
-            request = attrs.evolve(node, offset=offset, limit=size)
-            result = read_query(self.call([QueryOp(str(request))])[0])
-            yield from self._hydrate(result)
-            if remaining is not None:
-                remaining -= len(result.data)
-            if result.next_offset is None or not result.data:
-                break
-            if result.next_offset <= offset:
-                msg = (
-                    f"the server answered next.offset {result.next_offset} for the page at "
-                    f"offset {offset}: paging stopped instead of reading the same rows again"
-                )
-                raise ServerError(msg)
-            offset = result.next_offset
+        node = pageable(node, cls, self._default_projections, self._catalog.scalar_projections)
+        size = query.page_size_hint or self.page_size
+        cohort, threaded = Cohort(), bool(getattr(self._transport, "threaded", True))
+        with closing(pages(self.call, node, size, threaded=threaded)) as stream:
+            for result in stream:
+                yield from self._hydrate(result, cohort)
 
     def get(self, model: type[M] | str, key: object) -> M | None:
         """The entity of ``model`` with primary key ``key``: from the identity map when the
@@ -289,29 +277,38 @@ class Session:
         """Load ``paths`` (``Task.status``, ``Task.status.name``, ``"parent.name"``) for every
         object, with chunked ``id in (...)`` queries sent together in one request.
 
-        A path that ends on a relation loads the related entities with their default
-        projections; a path that ends on a value loads exactly that value.
+        A path that ends on a relation loads the related entities with all their scalar
+        attributes (so reading them afterwards costs nothing); a path that ends on a value
+        loads exactly that value. The related entities form a cohort of their own.
+
+        Raises:
+            InvalidValueError: when a path is not an attribute path.
         """
         items = [obj for obj in dict.fromkeys(objects) if hook_of(obj) is self]
         if not items or not paths:
             return
-        by_type: dict[type[Model], list[Model]] = defaultdict(list)
-        for obj in items:
-            by_type[type(obj)].append(obj)
-        operations: list[QueryOp] = []
-        for cls, group in by_type.items():
-            defaults = self._default_projections
-            projections = [p for path in paths for p in expand(cls, path, defaults)]
-            for start in range(0, len(group), _CHUNK):
-                keys = [key_of(obj) for obj in group[start : start + _CHUNK]]
-                operations.append(QueryOp(str(by_keys(cls, projections, keys))))
-        for result in self.call(operations):
-            self._hydrate(read_query(result))
+        self._load_many(items, lambda cls: paths, Cohort())
 
-    def _hydrate(self, result: QueryResult) -> list[Model]:
+    def _load_many(
+        self,
+        objects: Iterable[Model],
+        paths: Callable[[type[Model]], Sequence[object]],
+        cohort: Cohort | None,
+        defaults: bool = False,
+    ) -> None:
+        """Load ``paths`` for ``objects`` in one request; related entities come with their
+        scalars (or ``defaults``) and join ``cohort``'s children; ``objects`` keep theirs."""
+        related = self._default_projections if defaults else self._catalog.scalar_projections
+        operations = load_queries(objects, paths, related)
+        for result in self.call(operations):
+            self._hydrate(read_query(result), cohort, member=False)
+
+    def _hydrate(
+        self, result: QueryResult, cohort: Cohort | None = None, *, member: bool = True
+    ) -> list[Model]:
         """Merge a query result's entities into the session; the objects, in order."""
         before = self._hydrator.count
-        objects = self._hydrator.all(result.data)
+        objects = self._hydrator.all(result.data, cohort, member=member)
         self.stats.entities += self._hydrator.count - before
         return objects
 
@@ -449,7 +446,11 @@ class Session:
     # --- the model layer's Tracker protocol ------------------------------------------------
 
     def load(self, obj: Model, name: str) -> bool:
-        """Load ``obj.name`` (lazy loading); refuses for new objects and closed sessions."""
+        """Load ``obj.name`` (lazy loading); refuses for new objects and closed sessions.
+
+        With ``lazy="batch"`` every member of ``obj``'s cohort still missing ``name`` gets
+        it in the same request; values already held (changed or not) are never replaced.
+        """
         if self._closed or obj in self._work.new:
             return False
         cls = type(obj)
@@ -461,8 +462,15 @@ class Session:
                 f"{cls.__name__}.{name})"
             )
             raise NotLoadedError(msg)
-        request = by_keys(cls, expand(cls, field.key, self._default_projections), [key_of(obj)])
-        self._hydrate(read_query(self.call([QueryOp(str(request))])[0]))
+        cohort = cohort_of(obj)
+        if self.lazy == "select" or not isinstance(cohort, Cohort):
+            single = self.lazy == "select"  # as ftrack_api: related entities' defaults only
+            self._load_many([obj], lambda _: (field.key,), None if single else Cohort(), single)
+            return name in obj.__dict__
+        others = cohort.missing(self._identity, name, self)
+        self.stats.batch_loads += 1
+        members = [obj, *(member for member in others if member is not obj)]
+        self._load_many(members, lambda kind: (kind.__ftorm_fields__[name].key,), cohort)
         return name in obj.__dict__
 
     def changed(self, obj: Model, name: str, old: object, new: object) -> None:

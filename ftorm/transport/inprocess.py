@@ -3,13 +3,16 @@
 No sockets: the batch is encoded to JSON text and decoded again on the way in, and so is the
 answer on the way out, so the client and the server never share a mutable object. An error
 object is raised as the matching `ftorm.errors.ServerError` subclass, exactly as over HTTP.
+
+The server runs on the caller's thread, so a session reads the pages of a query one after
+another here (``threaded`` is false) instead of fetching the next one on another thread.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ftorm._typing import JSON
 from ftorm.errors import SessionClosedError, ValidationError, server_error_from_payload
@@ -36,6 +39,10 @@ class InProcessTransport:
     ``copy=False`` skips both JSON round trips; the caller then must not change what it sent
     or received.
     """
+
+    threaded: ClassVar[bool] = False
+    """Whether a session may fetch pages ahead on another thread: no, the server works on
+    the calling thread, so there is nothing to wait for in parallel."""
 
     def __init__(self, server: Server, *, copy: bool = True) -> None:
         self.server: Server = server

@@ -4,6 +4,11 @@ Rules create, rename, relink and delete sequences under two projects, commit, ro
 attempt a commit the server refuses. After every step the session's objects must agree with
 the model of pending state; after every commit (and every refused commit) a fresh session
 must see exactly the model of committed state; and identity must hold throughout.
+
+Beside it, a reader session (``lazy="batch"``) queries sequences by id alone, so reading
+their parents and names makes batch loads; it renames projects without committing and rolls
+back. Its batch loads must keep identity, never overwrite a pending rename, and after a
+rollback must see the server's values again.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import ftorm
+from ftorm.model.state import is_loaded
 from ftorm.models import Project, Sequence, Status, Task
 from ftorm.session import Session
 from ftorm.testing import local_session
@@ -43,6 +49,12 @@ class UnitOfWorkMachine(RuleBasedStateMachine):
         self.committed: State = {}
         # Deleted since the last commit: still listed by their parent until the commit.
         self.deleting: State = {}
+        self.reader = self._fresh()
+        self.reader_projects = self.reader.query(
+            Project.select(Project.id).order_by(Project.name)
+        ).all()
+        self.reader_seen: dict[str, Sequence] = {}
+        self.renamed: dict[int, str] = {}  # project index -> the reader's pending name
 
     def _fresh(self) -> Session:
         server = self.session.local_server
@@ -115,6 +127,33 @@ class UnitOfWorkMachine(RuleBasedStateMachine):
         self._check_server()  # nothing of the batch was applied
         self.session.delete(bad)  # a new object: simply dropped
 
+    @rule(where=st.integers(0, 1), name=names)
+    def reader_renames_project(self, where: int, name: str) -> None:
+        self.reader_projects[where].name = name
+        self.renamed[where] = name
+
+    @rule()
+    def reader_rolls_back(self) -> None:
+        self.reader.rollback()
+        self.renamed.clear()
+
+    @rule()
+    def reader_batch_loads(self) -> None:
+        rows = self.reader.query(Sequence.select(Sequence.id)).all()
+        for row in rows:
+            assert self.reader_seen.setdefault(row.id, row) is row
+        projects = self.reader_projects
+        fresh = [row for row in rows if not is_loaded(row, "parent")]
+        if fresh:
+            before = self.reader.stats.batch_loads
+            _ = fresh[0].parent  # one batch load: every fresh row, and their projects
+            assert self.reader.stats.batch_loads == before + 1
+            for row in fresh:
+                assert is_loaded(row, "parent")
+                assert any(row.parent is project for project in projects)
+        for index, project in enumerate(projects):
+            assert project.name == self.renamed.get(index, f"p{index}")
+
     def _check_server(self) -> None:
         fresh = self._fresh()
         rows = fresh.query(Sequence.select(Sequence.name, Sequence.parent.name)).all()
@@ -147,6 +186,8 @@ class UnitOfWorkMachine(RuleBasedStateMachine):
                 assert self.session.get(Sequence, key) is self.objects[key]
 
     def teardown(self) -> None:
+        if hasattr(self, "reader"):
+            self.reader.close()
         if hasattr(self, "session"):
             self.session.close()
 

@@ -1,0 +1,184 @@
+"""Reading one query page by page, with the next page on its way while this one is read.
+
+`pages` yields the answer of each page request in order. The paging arithmetic (`Pager`) is
+the same on every transport: the next request starts at the server's ``next.offset``, asks
+for no more rows than the query's ``limit`` leaves, and asks for as many rows as the server
+answered when the server answered fewer than asked (its own page limit) and said more follow.
+
+With ``threaded`` (transports that wait on the network), the second and later pages are
+fetched by one background thread, one page ahead of the reader: while the reader turns page
+n into objects, page n+1 is on its way. The thread stops when the reader stops, whether the
+iteration ends, fails, or is abandoned (``close()``, or garbage collection of the generator):
+it finishes at most the request it has in flight and then exits. A failure belongs to the
+page whose request failed: the pages before it are read first, then it is raised.
+Without ``threaded`` (the in-process transport, whose server runs on the caller's thread
+anyway) the same requests are made one after another on the caller's thread.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Generator, Sequence
+
+import attrs
+
+from ftorm._typing import JSON
+from ftorm.errors import ServerError
+from ftorm.protocol.operations import OperationLike, QueryOp
+from ftorm.protocol.results import QueryResult, read_query
+from ftorm.query import ast
+
+__all__ = ["Call", "Pager", "pages"]
+
+Call = Callable[[Sequence[OperationLike]], list[JSON]]
+"""Sends one batch (one request); one result per operation (`ftorm.Session.call`)."""
+
+Fetch = Callable[[ast.Select], QueryResult]
+
+
+class Pager:
+    """The page requests of one query, each made from the answer to the one before."""
+
+    __slots__ = ("node", "remaining", "size")
+
+    def __init__(self, node: ast.Select, size: int) -> None:
+        self.node: ast.Select = node
+        """The whole query (its ``offset`` and ``limit`` bound the pages)."""
+        self.size: int = size
+        """Rows asked for per page (lowered to the server's own limit when it has one)."""
+        self.remaining: int | None = node.limit
+        """Rows the query's ``limit`` still allows (None: no limit)."""
+
+    def first(self) -> ast.Select | None:
+        """The first page request (None when the query's ``limit`` is 0)."""
+        return self._request(self.node.offset or 0)
+
+    def after(self, request: ast.Select, result: QueryResult) -> ast.Select | None:
+        """The request for the page after ``request``, whose answer was ``result``.
+
+        Raises:
+            ServerError: when the server's ``next.offset`` does not move forward.
+        """
+        count = len(result.data)
+        if self.remaining is not None:
+            self.remaining -= count
+        following = result.next_offset
+        if following is None or not count:
+            return None
+        offset = request.offset or 0
+        if following <= offset:
+            msg = (
+                f"the server answered next.offset {following} for the page at "
+                f"offset {offset}: paging stopped instead of reading the same rows again"
+            )
+            raise ServerError(msg)
+        if request.limit is not None and count < request.limit:
+            self.size = count  # the server pages by fewer rows than asked: ask for that
+        return self._request(following)
+
+    def _request(self, offset: int) -> ast.Select | None:
+        remaining = self.remaining
+        if remaining is not None and remaining <= 0:
+            return None
+        size = self.size if remaining is None else min(self.size, remaining)
+        return attrs.evolve(self.node, offset=offset, limit=size)
+
+
+def pages(
+    call: Call, node: ast.Select, size: int, *, threaded: bool
+) -> Generator[QueryResult, None, None]:
+    """The answers to ``node``'s page requests, ``size`` rows each, in order (see module).
+
+    Each request is sent through ``call`` on its own.
+    """
+
+    def fetch(request: ast.Select) -> QueryResult:
+        return read_query(call([QueryOp(str(request))])[0])
+
+    pager = Pager(node, size)
+    request = pager.first()
+    while request is not None:
+        result = fetch(request)
+        try:
+            request = pager.after(request, result)
+        except ServerError:
+            yield result
+            raise
+        if request is not None and threaded:
+            break
+        yield result
+    else:
+        return
+    # A second page exists: fetch it, and each one after it, on a thread one page ahead.
+    ahead = _Ahead(fetch, pager, request)
+    try:
+        yield result
+        while True:
+            item = ahead.take()
+            if item is None:
+                return
+            yield item
+    finally:
+        ahead.stop()
+
+
+class _Ahead:
+    """One background thread fetching pages for one reader, one page ahead of it."""
+
+    __slots__ = ("_pages", "_stopped", "_wanted")
+
+    def __init__(self, fetch: Fetch, pager: Pager, request: ast.Select) -> None:
+        self._pages: queue.SimpleQueue[QueryResult | Exception | None] = queue.SimpleQueue()
+        self._wanted = threading.Semaphore(1)  # the first page is wanted at once
+        self._stopped = threading.Event()
+        thread = threading.Thread(
+            target=_fetch_ahead,
+            args=(fetch, pager, request, self._pages, self._wanted, self._stopped),
+            name="ftorm-pages",
+            daemon=True,
+        )
+        thread.start()
+
+    def take(self) -> QueryResult | None:
+        """The next page (None after the last); its failure is raised here, in order."""
+        item = self._pages.get()
+        if isinstance(item, Exception):
+            raise item
+        if item is not None:
+            self._wanted.release()  # fetch the next page while this one is read
+        return item
+
+    def stop(self) -> None:
+        """Tell the thread to stop (after the request it has in flight, if any)."""
+        self._stopped.set()
+        self._wanted.release()
+
+
+def _fetch_ahead(
+    fetch: Fetch,
+    pager: Pager,
+    request: ast.Select | None,
+    out: queue.SimpleQueue[QueryResult | Exception | None],
+    wanted: threading.Semaphore,
+    stopped: threading.Event,
+) -> None:
+    # Holds no reference to the reader's generator, so the reader can be collected (and
+    # its close() stops this thread) while the thread waits.
+    while request is not None:
+        wanted.acquire()
+        if stopped.is_set():
+            return
+        try:
+            result = fetch(request)
+        except Exception as error:  # the reader raises it, after the pages before it
+            out.put(error)
+            return
+        try:
+            request = pager.after(request, result)
+        except Exception as error:
+            out.put(result)
+            out.put(error)
+            return
+        out.put(result)
+    out.put(None)  # the end
