@@ -6,8 +6,10 @@ canonical ftrack text of `Query.ast`; nothing here does I/O.
 
 Running a query needs an `Executor` (a session): ``q.bind(executor)`` returns the same query
 bound to it, and then `Query.all`, `Query.first`, `Query.one` and iteration ask the executor
-for rows. An unbound query raises `ftorm.UnboundQueryError` when run. The session implements only
-`Executor.iterate` (streaming pages); ``first``/``one`` are expressed here with ``limit``.
+for rows. An unbound query raises `ftorm.UnboundQueryError` when run. The session implements
+`Executor.iterate` (streaming pages) and `Executor.call` (a raw batch); ``first``/``one``,
+indexing and slicing are expressed here with ``offset`` and ``limit``, and `Query.count` (and
+``len``) with one ``select count(<key>)`` query.
 
 The builder relies on three things from the model layer, all duck-typed so this module stays
 below ``ftorm.model``: ``model.__ftorm_entity__`` (the entity type name), ``getattr(model,
@@ -17,17 +19,21 @@ name)`` giving a column or relationship path (or raising `ftorm.UnknownAttribute
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
+from ftorm._typing import JSON
 from ftorm.errors import (
     InvalidValueError,
     MultipleResultsError,
     NotFoundError,
     QueryCompileError,
+    ServerError,
     UnboundQueryError,
     UnknownAttributeError,
 )
+from ftorm.protocol.operations import OperationLike, QueryOp
+from ftorm.protocol.results import read_query
 from ftorm.query import ast as nodes
 from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn
 from ftorm.query.render import render
@@ -42,10 +48,15 @@ R = TypeVar("R")
 
 
 class Executor(Protocol):
-    """What a session provides to run a bound query: rows of the query's model, streamed."""
+    """What a session provides to run a bound query: rows of the query's model, streamed,
+    and raw batches (for `Query.count`)."""
 
     def iterate(self, query: Query[R]) -> Iterator[R]:
         """Yield the entities ``query`` matches, fetching page by page as needed."""
+        ...
+
+    def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
+        """Send ``operations`` in one request; one result per operation."""
         ...
 
 
@@ -395,7 +406,7 @@ class Query(Generic[M]):
 
     # --- running ------------------------------------------------------------------------
 
-    def _run(self) -> Iterator[M]:
+    def _bound(self) -> Executor:
         executor = self._executor
         if executor is None:
             msg = (
@@ -403,7 +414,10 @@ class Query(Generic[M]):
                 f"(or bind it with q.bind(session)) — {self}"
             )
             raise UnboundQueryError(msg)
-        return executor.iterate(self)
+        return executor
+
+    def _run(self) -> Iterator[M]:
+        return self._bound().iterate(self)
 
     def __iter__(self) -> Iterator[M]:
         return self._run()
@@ -427,4 +441,78 @@ class Query(Generic[M]):
         if len(found) > 1:
             msg = f"more than one {self._entity} matches {self}"
             raise MultipleResultsError(msg)
+        return found[0]
+
+    def count(self) -> int:
+        """How many entities the query matches, with one request and no entity loaded.
+
+        Sends ``select count(<key>) from <Type> [where ...]`` (an aggregate; ftrack serves
+        aggregates on a strict-API connection) and applies the query's own ``offset`` and
+        ``limit`` to the total, so ``q.count() == len(q.all())``.
+
+        Raises:
+            UnboundQueryError: the query is not bound to a session.
+            ServerError: the server refuses the aggregate or answers no count.
+        """
+        executor = self._bound()
+        names = getattr(self._model, "__ftorm_primary_key__", None) or ("id",)
+        key = getattr(self._column(names[0]), "__ftorm_path__", None)
+        if not isinstance(key, nodes.Path):
+            key = nodes.Path.of(names[0])
+        node = nodes.Select(
+            entity_type=self._entity,
+            projections=(nodes.Aggregate("count", key),),
+            where=None if self._where is None else self._where.node,
+        )
+        rows = read_query(executor.call([QueryOp(render(node))])[0]).data
+        values = list(rows[0].values()) if len(rows) == 1 else []
+        total = values[0] if len(values) == 1 else None
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            msg = f"the server answered no count for {render(node)}: {str(rows)[:200]}"
+            raise ServerError(msg)
+        found = max(0, total - (self._offset or 0))
+        return found if self._limit is None else min(found, self._limit)
+
+    def __len__(self) -> int:
+        """``len(q)``: `count`, one request (as ftrack_api's ``len(session.query(...))``).
+
+        ``list(q)`` asks ``len`` first: `all` reads the rows without counting them.
+        """
+        return self.count()
+
+    @overload
+    def __getitem__(self, index: int) -> M: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[M]: ...
+    def __getitem__(self, index: int | slice) -> M | list[M]:
+        """``q[0]``, ``q[10:20]``: the entities at those positions, as in ftrack_api.
+
+        An index or a slice with non-negative bounds and no step is one request (``offset``
+        and ``limit``); negative positions and steps read every row first.
+
+        Raises:
+            NotFoundError: no entity at ``index`` (also a `LookupError`).
+            InvalidValueError: an index that is not an int or a slice.
+            UnboundQueryError: the query is not bound to a session.
+        """
+        if isinstance(index, slice):
+            start, stop, step = index.start, index.stop, index.step
+            plain = all(
+                bound is None or (isinstance(bound, int) and bound >= 0) for bound in (start, stop)
+            )
+            if not plain or step not in (None, 1):
+                return self.all()[index]
+            start = start or 0
+            window = self.offset((self._offset or 0) + start)
+            ends = [end - start for end in (stop, self._limit) if end is not None]
+            if ends:
+                window = window.limit(max(0, min(ends)))
+            return window.all()
+        if isinstance(index, bool) or not isinstance(index, int):
+            msg = f"query indices are ints or slices, not {type(index).__name__}"
+            raise InvalidValueError(msg)
+        found = self[index : index + 1] if index >= 0 else self.all()[index : index + 1 or None]
+        if not found:
+            msg = f"query index {index} out of range: {self}"
+            raise NotFoundError(msg)
         return found[0]

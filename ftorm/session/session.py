@@ -31,7 +31,7 @@ from ftorm.protocol.results import QueryResult, read_query
 from ftorm.query.builder import Query
 from ftorm.query.parser import parse
 from ftorm.schema.types import Schema
-from ftorm.session.catalog import Catalog
+from ftorm.session.catalog import Catalog, ModelSource
 from ftorm.session.identity import IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
 from ftorm.session.queries import by_key, by_keys, expand, key_of, pageable
@@ -68,7 +68,10 @@ class Session:
     ``Session.local(path)`` runs the embedded server in-process. Nothing is sent until the
     first use. Options: ``lazy="select"`` (load missing attributes one query at a time, as
     ftrack_api does) or ``lazy="raise"`` (any implicit load raises `NotLoadedError`),
-    ``page_size`` (rows per query request when iterating).
+    ``page_size`` (rows per query request when iterating), ``models`` (the set of model
+    classes to hydrate: a module written by ``ftorm generate``, or a mapping of entity names
+    to classes; by default the set of the first model class the session is used with, else
+    ``ftorm.models``). Classes of another set raise `ftorm.ModelSetError`.
     """
 
     def __init__(
@@ -83,7 +86,7 @@ class Session:
         strict_api: bool = False,
         timeout: float | tuple[float, float] = (10.0, 60.0),
         retries: int = 3,
-        models: Mapping[str, type[Model]] | None = None,
+        models: ModelSource | None = None,
     ) -> None:
         if lazy not in ("select", "raise"):
             msg = f"lazy must be 'select' or 'raise', not {lazy!r}"
@@ -233,15 +236,27 @@ class Session:
     @overload
     def query(self, target: str) -> Query[Model]: ...
     def query(self, target: Any) -> Any:
-        """A query bound to this session: a model class, a built query, or query text."""
+        """A query bound to this session: a model class, a built query, or query text.
+
+        A class (or a query built from one) hydrates that class's set of models; text
+        hydrates the session's.
+
+        Raises:
+            ModelSetError: the class belongs to another set of models than the session's.
+            QuerySyntaxError: text that is not a query.
+            UnknownTypeError: text naming a type the server does not have.
+        """
         if isinstance(target, Query):
+            model = target.model
+            if isinstance(model, type) and issubclass(model, Model):
+                self._catalog.adopt(model)
             return target.bind(self)
         if isinstance(target, str):
             node = parse(target)
             model = self._type(node.entity_type)
             return Query.from_ast(model, node, executor=self)
         if isinstance(target, type) and issubclass(target, Model):
-            return Query(target, executor=self)
+            return Query(self._catalog.adopt(target), executor=self)
         msg = f"session.query() takes a model class, a query or query text, not {target!r}"
         raise InvalidValueError(msg)
 
@@ -273,7 +288,7 @@ class Session:
     def get(self, model: type[M] | str, key: object) -> M | None:
         """The entity of ``model`` with primary key ``key``: from the identity map when the
         session holds it, else with one query; None when there is none."""
-        cls: type[Any] = self._type(model) if isinstance(model, str) else model
+        cls: type[Any] = self._type(model) if isinstance(model, str) else self._catalog.adopt(model)
         values = key if isinstance(key, tuple) else (key,)
         found = self._identity.get(identity_key(cls, values))
         if found is not None and isinstance(found, cls):
@@ -323,7 +338,7 @@ class Session:
     def create(self, model: str, **values: Any) -> Model: ...
     def create(self, model: Any, **values: Any) -> Any:
         """A new entity, added to the session (sent on the next `commit`)."""
-        cls = self._type(model) if isinstance(model, str) else model
+        cls = self._type(model) if isinstance(model, str) else self._catalog.adopt(model)
         obj = cls(**values)
         self.add(obj)
         return obj
@@ -337,6 +352,7 @@ class Session:
         owner = hook_of(obj)
         if owner is self:
             return
+        self._catalog.adopt(type(obj))
         if owner is not None:
             msg = f"{obj!r} belongs to another session"
             raise InvalidValueError(msg)
