@@ -35,6 +35,7 @@ from ftorm.errors import (
 from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast as nodes
+from ftorm.query.checks import check_roots, count_arg, entity_of, name_of, roots_of
 from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn
 from ftorm.query.render import render
 
@@ -58,41 +59,6 @@ class Executor(Protocol):
     def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
         """Send ``operations`` in one request; one result per operation."""
         ...
-
-
-def _entity_of(model: object) -> str:
-    entity = getattr(model, "__ftorm_entity__", None)
-    if not isinstance(entity, str):
-        msg = f"{model!r} is not an entity model (it declares no entity=...)"
-        raise TypeError(msg)
-    return entity
-
-
-def _name(model: object) -> str:
-    return getattr(model, "__name__", None) or repr(model)
-
-
-def _check_roots(model: object, roots: tuple[type, ...], what: str) -> None:
-    for root in roots:
-        if root is not model and isinstance(model, type) and not issubclass(model, root):
-            msg = (
-                f"{what} is built on {root.__name__}, which is not {model.__name__} or one of "
-                f"its bases; build it from {model.__name__} (e.g. {model.__name__}.name)"
-            )
-            raise TypeError(msg)
-
-
-def _roots(model: object) -> tuple[type, ...]:
-    return (model,) if isinstance(model, type) else ()
-
-
-def _count(method: str, value: int | None) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        msg = f"{method}() takes a non-negative int, got {value!r}"
-        raise InvalidValueError(msg)
-    return value
 
 
 class Query(Generic[M]):
@@ -128,7 +94,7 @@ class Query(Generic[M]):
 
     def __init__(self, model: Callable[..., M], *, executor: Executor | None = None) -> None:
         self._model = model
-        self._entity = _entity_of(model)
+        self._entity = entity_of(model)
         self._where = None
         self._projections = ()
         self._order = ()
@@ -242,7 +208,7 @@ class Query(Generic[M]):
         return render(self.ast)
 
     def __repr__(self) -> str:
-        return f"<Query[{_name(self._model)}] {self.ast!r}>"
+        return f"<Query[{name_of(self._model)}] {self.ast!r}>"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Query):
@@ -256,7 +222,7 @@ class Query(Generic[M]):
         if len(self._projections) != 1:
             msg = (
                 f"a subquery must select exactly one attribute, e.g. "
-                f"{_name(self._model)}.where(...).select({_name(self._model)}.id); "
+                f"{name_of(self._model)}.where(...).select({name_of(self._model)}.id); "
                 f"this one selects {len(self._projections)}"
             )
             raise InvalidValueError(msg)
@@ -291,13 +257,13 @@ class Query(Generic[M]):
                 raise TypeError(msg)
             roots = criterion.roots
             if len(roots) != 1 or roots[0] is not model:
-                _check_roots(model, roots, "a where() criterion")
+                check_roots(model, roots, "a where() criterion")
             exprs.append(criterion)
         for name, value in equals.items():
             target = self._column(name)
             equals_ = getattr(target, "__ftorm_equals__", None)
             if equals_ is None:
-                raise UnknownAttributeError(_name(model), name)
+                raise UnknownAttributeError(name_of(model), name)
             exprs.append(equals_(value))
         if len(exprs) == 1:
             self._where = exprs[0]
@@ -309,7 +275,7 @@ class Query(Generic[M]):
                     operands.extend(node.operands)
                 else:
                     operands.append(node)
-            self._where = Expr(nodes.And(tuple(operands)), _roots(model))
+            self._where = Expr(nodes.And(tuple(operands)), roots_of(model))
 
     def _dates(self, method: str, dates: dict[str, DateLike]) -> Self:
         exprs: list[Expr] = []
@@ -317,7 +283,7 @@ class Query(Generic[M]):
             column = self._column(name)
             if not isinstance(column, TimeColumn):
                 msg = (
-                    f"{_name(self._model)}.{name} is not a date-time attribute; "
+                    f"{name_of(self._model)}.{name} is not a date-time attribute; "
                     f"{method}() only takes date-time attributes"
                 )
                 raise InvalidValueError(msg)
@@ -349,7 +315,7 @@ class Query(Generic[M]):
                 raise TypeError(msg)
             root = getattr(field, "_ftorm_root", None)
             if isinstance(root, type):
-                _check_roots(self._model, (root,), "a select() path")
+                check_roots(self._model, (root,), "a select() path")
             if path not in paths:
                 paths.append(path)
         new = self._copy()
@@ -361,10 +327,10 @@ class Query(Generic[M]):
         items = list(self._order)
         for key in keys:
             if isinstance(key, Ordering):
-                _check_roots(self._model, key.roots, "an order_by() key")
+                check_roots(self._model, key.roots, "an order_by() key")
                 items.append(key.item)
             elif isinstance(key, Column):
-                _check_roots(self._model, (key._ftorm_root,), "an order_by() key")
+                check_roots(self._model, (key._ftorm_root,), "an order_by() key")
                 items.append(nodes.OrderItem(key.__ftorm_path__))
             else:
                 msg = (  # type: ignore[unreachable]  # untyped callers
@@ -379,18 +345,18 @@ class Query(Generic[M]):
     def limit(self, count: int | None) -> Self:
         """At most ``count`` results (None removes the limit)."""
         new = self._copy()
-        new._limit = _count("limit", count)
+        new._limit = count_arg("limit", count)
         return new
 
     def offset(self, count: int | None) -> Self:
         """Skip the first ``count`` results (None removes the offset)."""
         new = self._copy()
-        new._offset = _count("offset", count)
+        new._offset = count_arg("offset", count)
         return new
 
     def page_size(self, count: int) -> Self:
         """Ask the session to fetch this many rows per request when iterating."""
-        size = _count("page_size", count)
+        size = count_arg("page_size", count)
         if not size:
             msg = "page_size() must be at least 1"
             raise InvalidValueError(msg)
