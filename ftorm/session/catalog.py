@@ -21,6 +21,7 @@ from ftorm.model.base import Model
 from ftorm.model.dynamic import build_models
 from ftorm.model.registry import Registry, models_of
 from ftorm.protocol.operations import OperationLike, SchemasOp, ServerInformationOp
+from ftorm.query.builder import Query
 from ftorm.schema.load import load_schema
 from ftorm.schema.types import Schema
 from ftorm.session.loading import class_info
@@ -94,6 +95,12 @@ class Catalog:
             )
             raise ModelSetError(msg)
         return cls
+
+    def adopt_model_of(self, query: Query[Any]) -> None:
+        """`adopt` the model class ``query`` was built from (when it is one)."""
+        model = query.model
+        if isinstance(model, type) and issubclass(model, Model):
+            self.adopt(model)
 
     @property
     def schema(self) -> Schema:

@@ -238,18 +238,11 @@ class Session:
     def query(self, target: Any) -> Any:
         """A query bound to this session: a model class, a built query, or query text.
 
-        A class (or a query built from one) hydrates that class's set of models; text
-        hydrates the session's.
-
-        Raises:
-            ModelSetError: the class belongs to another set of models than the session's.
-            QuerySyntaxError: text that is not a query.
-            UnknownTypeError: text naming a type the server does not have.
+        A class (or a query built from one) hydrates its set of models, text the session's;
+        a class of another set than the session's raises `ftorm.ModelSetError`.
         """
         if isinstance(target, Query):
-            model = target.model
-            if isinstance(model, type) and issubclass(model, Model):
-                self._catalog.adopt(model)
+            self._catalog.adopt_model_of(target)
             return target.bind(self)
         if isinstance(target, str):
             node = parse(target)
