@@ -19,6 +19,7 @@
     ├── SessionClosedError                     using a closed session
     ├── ConfigurationError (ValueError)        a bad option: server URL, credentials, bind address
     ├── StorageError                           the embedded server's database cannot be used
+    ├── ModelSetError (TypeError)              a model class of another set than the session's
     └── TransportError                         the server could not be reached or answered badly
         ├── ConnectError (ConnectionError)     connection refused, dropped or timed out
         └── ServerError                        the server answered with an error object
@@ -43,6 +44,7 @@ __all__ = [
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
+    "ModelSetError",
     "MultipleResultsError",
     "NotFoundError",
     "NotInCollectionError",
@@ -304,3 +306,12 @@ def server_error_from_payload(payload: dict[str, object]) -> ServerError:
     if error_code == "api_credentials_invalid":
         cls = AuthenticationError
     return cls(content, exception=exception, error_code=error_code)
+
+
+class ModelSetError(FtormError, TypeError):
+    """A model class (or an object of one) from another set of models than the session's.
+
+    A session works with one set: the ``models=`` it was given, else the set of the first
+    model class it is used with, else ``ftorm.models``. Classes of two generated modules
+    (or of a generated module and ``ftorm.models``) cannot be mixed in one session.
+    """

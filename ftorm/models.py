@@ -10,7 +10,7 @@ from typing import Any
 
 import arrow
 
-from ftorm.model import Attr, Many, Model, Ref, attr, many, new_id, ref
+from ftorm.model import Attr, Many, Model, Ref, Registry, attr, many, new_id, ref
 
 __all__ = [
     "Appointment",
@@ -89,8 +89,11 @@ __all__ = [
     "WorkflowSchemaStatus",
 ]
 
+REGISTRY: Registry = Registry(__name__)
+"""The set of models this module declares: ``Session(models=<module>)`` uses it."""
 
-class Appointment(Model, entity="Appointment"):
+
+class Appointment(Model, entity="Appointment", registry=REGISTRY):
     """ftrack ``Appointment``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -101,7 +104,7 @@ class Appointment(Model, entity="Appointment"):
     type: Attr[str | None] = attr(default=None)
 
 
-class Asset(Model, entity="Asset"):
+class Asset(Model, entity="Asset", registry=REGISTRY):
     """ftrack ``Asset``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -118,7 +121,7 @@ class Asset(Model, entity="Asset"):
     versions: Many[AssetVersion] = many("AssetVersion", backref="asset")
 
 
-class AssetCustomAttributeValue(Model, entity="AssetCustomAttributeValue"):
+class AssetCustomAttributeValue(Model, entity="AssetCustomAttributeValue", registry=REGISTRY):
     """ftrack ``AssetCustomAttributeValue``.
 
     Keyed by ``configuration_id``, ``entity_id``.
@@ -133,7 +136,7 @@ class AssetCustomAttributeValue(Model, entity="AssetCustomAttributeValue"):
     value: Attr[Any] = attr(default=None)
 
 
-class AssetType(Model, entity="AssetType"):
+class AssetType(Model, entity="AssetType", registry=REGISTRY):
     """ftrack ``AssetType``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -143,7 +146,7 @@ class AssetType(Model, entity="AssetType"):
     short: Attr[str | None] = attr(default=None)
 
 
-class AssetVersion(Model, entity="AssetVersion"):
+class AssetVersion(Model, entity="AssetVersion", registry=REGISTRY):
     """ftrack ``AssetVersion``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -178,7 +181,9 @@ class AssetVersion(Model, entity="AssetVersion"):
     version: Attr[int | None] = attr(default=None)
 
 
-class AssetVersionCustomAttributeValue(Model, entity="AssetVersionCustomAttributeValue"):
+class AssetVersionCustomAttributeValue(
+    Model, entity="AssetVersionCustomAttributeValue", registry=REGISTRY
+):
     """ftrack ``AssetVersionCustomAttributeValue``.
 
     Keyed by ``configuration_id``, ``entity_id``.
@@ -193,7 +198,7 @@ class AssetVersionCustomAttributeValue(Model, entity="AssetVersionCustomAttribut
     value: Attr[Any] = attr(default=None)
 
 
-class AssetVersionLink(Model, entity="AssetVersionLink"):
+class AssetVersionLink(Model, entity="AssetVersionLink", registry=REGISTRY):
     """ftrack ``AssetVersionLink``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -204,7 +209,7 @@ class AssetVersionLink(Model, entity="AssetVersionLink"):
     to_id: Attr[str | None] = attr(default=None)
 
 
-class Component(Model, entity="Component"):
+class Component(Model, entity="Component", registry=REGISTRY):
     """ftrack ``Component``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -237,7 +242,7 @@ class SequenceComponent(Component, entity="SequenceComponent"):
     padding: Attr[int] = attr(default=0)
 
 
-class ComponentLocation(Model, entity="ComponentLocation"):
+class ComponentLocation(Model, entity="ComponentLocation", registry=REGISTRY):
     """ftrack ``ComponentLocation``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -249,7 +254,7 @@ class ComponentLocation(Model, entity="ComponentLocation"):
     url: Attr[Any] = attr(default=None, computed=True)
 
 
-class Context(Model, entity="Context"):
+class Context(Model, entity="Context", registry=REGISTRY):
     """ftrack ``Context``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -428,7 +433,7 @@ class Task(TypedContext, entity="Task"):
     priority_id: Attr[str | None] = attr(default="9661b320-3a0c-11e2-81c1-0800200c9a66")
 
 
-class ContextCustomAttributeValue(Model, entity="ContextCustomAttributeValue"):
+class ContextCustomAttributeValue(Model, entity="ContextCustomAttributeValue", registry=REGISTRY):
     """ftrack ``ContextCustomAttributeValue``.
 
     Keyed by ``configuration_id``, ``entity_id``.
@@ -443,14 +448,14 @@ class ContextCustomAttributeValue(Model, entity="ContextCustomAttributeValue"):
     value: Attr[Any] = attr(default=None)
 
 
-class CustomAttributeConfiguration(Model, entity="CustomAttributeConfiguration"):
+class CustomAttributeConfiguration(Model, entity="CustomAttributeConfiguration", registry=REGISTRY):
     """ftrack ``CustomAttributeConfiguration`` (stored as ``Variable_Register``)."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
     config: Attr[str | None] = attr(default=None)
     core: Attr[bool] = attr(default=False)
     default: Attr[Any] = attr(default="")
-    entity_type: Attr[str | None] = attr(default=None)
+    entity_type: Attr[str | None] = attr(default=None)  # type: ignore[assignment]
     group: Ref[CustomAttributeGroup | None] = ref("CustomAttributeGroup", default=None)
     group_id: Attr[str | None] = attr(default=None)
     is_hierarchical: Attr[bool] = attr(default=False)
@@ -467,7 +472,7 @@ class CustomAttributeConfiguration(Model, entity="CustomAttributeConfiguration")
     write_security_roles: Many[SecurityRole] = many("SecurityRole")
 
 
-class CustomAttributeGroup(Model, entity="CustomAttributeGroup"):
+class CustomAttributeGroup(Model, entity="CustomAttributeGroup", registry=REGISTRY):
     """ftrack ``CustomAttributeGroup`` (stored as ``AttributeGroup``)."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -477,7 +482,7 @@ class CustomAttributeGroup(Model, entity="CustomAttributeGroup"):
     name: Attr[str | None] = attr(default=None)
 
 
-class CustomAttributeType(Model, entity="CustomAttributeType"):
+class CustomAttributeType(Model, entity="CustomAttributeType", registry=REGISTRY):
     """ftrack ``CustomAttributeType``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -489,7 +494,7 @@ class CustomAttributeType(Model, entity="CustomAttributeType"):
     name: Attr[str | None] = attr(default=None)
 
 
-class CustomAttributeValue(Model, entity="CustomAttributeValue"):
+class CustomAttributeValue(Model, entity="CustomAttributeValue", registry=REGISTRY):
     """ftrack ``CustomAttributeValue`` (stored as ``Variable_Value``).
 
     Keyed by ``configuration_id``, ``entity_id``.
@@ -503,7 +508,7 @@ class CustomAttributeValue(Model, entity="CustomAttributeValue"):
     value: Attr[Any] = attr(default=None)
 
 
-class Disk(Model, entity="Disk"):
+class Disk(Model, entity="Disk", registry=REGISTRY):
     """ftrack ``Disk``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -513,7 +518,7 @@ class Disk(Model, entity="Disk"):
     windows: Attr[str | None] = attr(default=None)
 
 
-class List(Model, entity="List"):
+class List(Model, entity="List", registry=REGISTRY):
     """ftrack ``List``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -545,7 +550,7 @@ class TypedContextList(List, entity="TypedContextList"):
     items: Many[Task] = many("Task")
 
 
-class ListCategory(Model, entity="ListCategory"):
+class ListCategory(Model, entity="ListCategory", registry=REGISTRY):
     """ftrack ``ListCategory`` (stored as ``ListType``)."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -553,7 +558,7 @@ class ListCategory(Model, entity="ListCategory"):
     name: Attr[str | None] = attr(default=None)
 
 
-class ListCustomAttributeValue(Model, entity="ListCustomAttributeValue"):
+class ListCustomAttributeValue(Model, entity="ListCustomAttributeValue", registry=REGISTRY):
     """ftrack ``ListCustomAttributeValue``.
 
     Keyed by ``configuration_id``, ``entity_id``.
@@ -568,7 +573,7 @@ class ListCustomAttributeValue(Model, entity="ListCustomAttributeValue"):
     value: Attr[Any] = attr(default=None)
 
 
-class ListObject(Model, entity="ListObject"):
+class ListObject(Model, entity="ListObject", registry=REGISTRY):
     """ftrack ``ListObject``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -580,7 +585,9 @@ class ListObject(Model, entity="ListObject"):
     list_id: Attr[str | None] = attr(default=None)
 
 
-class ListObjectCustomAttributeValue(Model, entity="ListObjectCustomAttributeValue"):
+class ListObjectCustomAttributeValue(
+    Model, entity="ListObjectCustomAttributeValue", registry=REGISTRY
+):
     """ftrack ``ListObjectCustomAttributeValue``.
 
     Keyed by ``configuration_id``, ``entity_id``.
@@ -595,7 +602,7 @@ class ListObjectCustomAttributeValue(Model, entity="ListObjectCustomAttributeVal
     value: Attr[Any] = attr(default=None)
 
 
-class Location(Model, entity="Location"):
+class Location(Model, entity="Location", registry=REGISTRY):
     """ftrack ``Location``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -605,7 +612,7 @@ class Location(Model, entity="Location"):
     name: Attr[str | None] = attr(default=None)
 
 
-class Manager(Model, entity="Manager"):
+class Manager(Model, entity="Manager", registry=REGISTRY):
     """ftrack ``Manager``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -617,14 +624,14 @@ class Manager(Model, entity="Manager"):
     user_id: Attr[str | None] = attr(default=None)
 
 
-class ManagerType(Model, entity="ManagerType"):
+class ManagerType(Model, entity="ManagerType", registry=REGISTRY):
     """ftrack ``ManagerType``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
     name: Attr[str | None] = attr(default=None)
 
 
-class Membership(Model, entity="Membership"):
+class Membership(Model, entity="Membership", registry=REGISTRY):
     """ftrack ``Membership``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -634,7 +641,7 @@ class Membership(Model, entity="Membership"):
     user_id: Attr[str | None] = attr(default=None)
 
 
-class Metadata(Model, entity="Metadata"):
+class Metadata(Model, entity="Metadata", registry=REGISTRY):
     """ftrack ``Metadata`` (stored as ``Meta``).
 
     Keyed by ``parent_id``, ``key``.
@@ -646,7 +653,7 @@ class Metadata(Model, entity="Metadata"):
     value: Attr[str | None] = attr(default=None)
 
 
-class Note(Model, entity="Note"):
+class Note(Model, entity="Note", registry=REGISTRY):
     """ftrack ``Note``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -672,7 +679,7 @@ class Note(Model, entity="Note"):
     user_id: Attr[str | None] = attr(default=None)
 
 
-class NoteCategory(Model, entity="NoteCategory"):
+class NoteCategory(Model, entity="NoteCategory", registry=REGISTRY):
     """ftrack ``NoteCategory``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -681,7 +688,7 @@ class NoteCategory(Model, entity="NoteCategory"):
     sort: Attr[int] = attr(default=0)
 
 
-class NoteComponent(Model, entity="NoteComponent"):
+class NoteComponent(Model, entity="NoteComponent", registry=REGISTRY):
     """ftrack ``NoteComponent``.
 
     Keyed by ``component_id``, ``note_id``.
@@ -695,7 +702,7 @@ class NoteComponent(Model, entity="NoteComponent"):
     url: Attr[Any] = attr(default=None, immutable=True, computed=True)
 
 
-class NoteLabel(Model, entity="NoteLabel"):
+class NoteLabel(Model, entity="NoteLabel", registry=REGISTRY):
     """ftrack ``NoteLabel`` (stored as ``NoteCategory``)."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -704,7 +711,7 @@ class NoteLabel(Model, entity="NoteLabel"):
     sort: Attr[int] = attr(default=0)
 
 
-class NoteLabelLink(Model, entity="NoteLabelLink"):
+class NoteLabelLink(Model, entity="NoteLabelLink", registry=REGISTRY):
     """ftrack ``NoteLabelLink``.
 
     Keyed by ``note_id``, ``label_id``.
@@ -716,7 +723,7 @@ class NoteLabelLink(Model, entity="NoteLabelLink"):
     note: Ref[Note | None] = ref("Note", default=None)
 
 
-class ObjectType(Model, entity="ObjectType"):
+class ObjectType(Model, entity="ObjectType", registry=REGISTRY):
     """ftrack ``ObjectType``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -733,7 +740,7 @@ class ObjectType(Model, entity="ObjectType"):
     tasks: Many[Task] = many("Task", backref="object_type")
 
 
-class Priority(Model, entity="Priority"):
+class Priority(Model, entity="Priority", registry=REGISTRY):
     """ftrack ``Priority`` (stored as ``PriorityType``)."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -744,7 +751,7 @@ class Priority(Model, entity="Priority"):
     value: Attr[float] = attr(default=0)
 
 
-class ProjectSchema(Model, entity="ProjectSchema"):
+class ProjectSchema(Model, entity="ProjectSchema", registry=REGISTRY):
     """ftrack ``ProjectSchema`` (stored as ``ProjectScheme``)."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -766,7 +773,7 @@ class ProjectSchema(Model, entity="ProjectSchema"):
     task_workflow_schema_overrides: Many[ProjectSchemaOverride] = many("ProjectSchemaOverride")
 
 
-class ProjectSchemaObjectType(Model, entity="ProjectSchemaObjectType"):
+class ProjectSchemaObjectType(Model, entity="ProjectSchemaObjectType", registry=REGISTRY):
     """ftrack ``ProjectSchemaObjectType``.
 
     Keyed by ``object_type_id``, ``project_schema_id``.
@@ -778,7 +785,7 @@ class ProjectSchemaObjectType(Model, entity="ProjectSchemaObjectType"):
     project_schema: Ref[ProjectSchema | None] = ref("ProjectSchema", default=None)
 
 
-class ProjectSchemaOverride(Model, entity="ProjectSchemaOverride"):
+class ProjectSchemaOverride(Model, entity="ProjectSchemaOverride", registry=REGISTRY):
     """ftrack ``ProjectSchemaOverride`` (stored as ``ProjectSchemeOverride``)."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -788,7 +795,7 @@ class ProjectSchemaOverride(Model, entity="ProjectSchemaOverride"):
     workflow_schema_id: Attr[str | None] = attr(default=None)
 
 
-class Recipient(Model, entity="Recipient"):
+class Recipient(Model, entity="Recipient", registry=REGISTRY):
     """ftrack ``Recipient``.
 
     Keyed by ``note_id``, ``resource_id``.
@@ -802,7 +809,7 @@ class Recipient(Model, entity="Recipient"):
     user: Ref[User | None] = ref("User", default=None)
 
 
-class Resource(Model, entity="Resource"):
+class Resource(Model, entity="Resource", registry=REGISTRY):
     """ftrack ``Resource``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -850,7 +857,7 @@ class User(Resource, entity="User"):
     username: Attr[str | None] = attr(default=None)
 
 
-class Schema(Model, entity="Schema"):
+class Schema(Model, entity="Schema", registry=REGISTRY):
     """ftrack ``Schema``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -861,7 +868,7 @@ class Schema(Model, entity="Schema"):
     types: Many[SchemaType] = many("SchemaType")
 
 
-class SchemaStatus(Model, entity="SchemaStatus"):
+class SchemaStatus(Model, entity="SchemaStatus", registry=REGISTRY):
     """ftrack ``SchemaStatus``.
 
     Keyed by ``status_id``, ``schema_id``.
@@ -873,7 +880,7 @@ class SchemaStatus(Model, entity="SchemaStatus"):
     task_status: Ref[Status | None] = ref("Status", default=None)
 
 
-class SchemaType(Model, entity="SchemaType"):
+class SchemaType(Model, entity="SchemaType", registry=REGISTRY):
     """ftrack ``SchemaType``.
 
     Keyed by ``type_id``, ``schema_id``.
@@ -885,21 +892,21 @@ class SchemaType(Model, entity="SchemaType"):
     task_type: Ref[Type | None] = ref("Type", default=None)
 
 
-class Scope(Model, entity="Scope"):
+class Scope(Model, entity="Scope", registry=REGISTRY):
     """ftrack ``Scope``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
     name: Attr[str | None] = attr(default=None)
 
 
-class SecurityRole(Model, entity="SecurityRole"):
+class SecurityRole(Model, entity="SecurityRole", registry=REGISTRY):
     """ftrack ``SecurityRole`` (stored as ``Auth_Role``)."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
     name: Attr[str | None] = attr(default=None)
 
 
-class Setting(Model, entity="Setting"):
+class Setting(Model, entity="Setting", registry=REGISTRY):
     """ftrack ``Setting``.
 
     Keyed by ``name``, ``group``.
@@ -910,7 +917,7 @@ class Setting(Model, entity="Setting"):
     value: Attr[str] = attr(default="default")
 
 
-class State(Model, entity="State"):
+class State(Model, entity="State", registry=REGISTRY):
     """ftrack ``State`` (stored as ``StatusType``)."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -918,7 +925,7 @@ class State(Model, entity="State"):
     short: Attr[str | None] = attr(default=None)
 
 
-class Status(Model, entity="Status"):
+class Status(Model, entity="Status", registry=REGISTRY):
     """ftrack ``Status`` (stored as ``TaskStatus``)."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -930,7 +937,7 @@ class Status(Model, entity="Status"):
     tasks: Many[Task] = many("Task", backref="status")
 
 
-class StatusChange(Model, entity="StatusChange"):
+class StatusChange(Model, entity="StatusChange", registry=REGISTRY):
     """ftrack ``StatusChange`` (stored as ``Trac``)."""
 
     id: Attr[str] = attr(primary_key=True)
@@ -945,7 +952,7 @@ class StatusChange(Model, entity="StatusChange"):
     user_id: Attr[str | None] = attr(default=None)
 
 
-class TaskTemplate(Model, entity="TaskTemplate"):
+class TaskTemplate(Model, entity="TaskTemplate", registry=REGISTRY):
     """ftrack ``TaskTemplate``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -955,7 +962,7 @@ class TaskTemplate(Model, entity="TaskTemplate"):
     project_schema_id: Attr[str | None] = attr(default=None)
 
 
-class TaskTemplateItem(Model, entity="TaskTemplateItem"):
+class TaskTemplateItem(Model, entity="TaskTemplateItem", registry=REGISTRY):
     """ftrack ``TaskTemplateItem``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -965,7 +972,7 @@ class TaskTemplateItem(Model, entity="TaskTemplateItem"):
     template_id: Attr[str | None] = attr(default=None)
 
 
-class TaskTypeSchema(Model, entity="TaskTypeSchema"):
+class TaskTypeSchema(Model, entity="TaskTypeSchema", registry=REGISTRY):
     """ftrack ``TaskTypeSchema`` (stored as ``TaskTypeScheme``)."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -973,7 +980,7 @@ class TaskTypeSchema(Model, entity="TaskTypeSchema"):
     types: Many[Type] = many("Type")
 
 
-class TaskTypeSchemaType(Model, entity="TaskTypeSchemaType"):
+class TaskTypeSchemaType(Model, entity="TaskTypeSchemaType", registry=REGISTRY):
     """ftrack ``TaskTypeSchemaType``.
 
     Keyed by ``task_type_schema_id``, ``type_id``.
@@ -983,7 +990,7 @@ class TaskTypeSchemaType(Model, entity="TaskTypeSchemaType"):
     type_id: Attr[str] = attr(primary_key=True)
 
 
-class Timelog(Model, entity="Timelog"):
+class Timelog(Model, entity="Timelog", registry=REGISTRY):
     """ftrack ``Timelog``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -998,7 +1005,7 @@ class Timelog(Model, entity="Timelog"):
     user_id: Attr[str | None] = attr(default=None)
 
 
-class Type(Model, entity="Type"):
+class Type(Model, entity="Type", registry=REGISTRY):
     """ftrack ``Type`` (stored as ``TaskType``)."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -1010,7 +1017,7 @@ class Type(Model, entity="Type"):
     tasks: Many[Task] = many("Task", backref="type")
 
 
-class TypedContextLink(Model, entity="TypedContextLink"):
+class TypedContextLink(Model, entity="TypedContextLink", registry=REGISTRY):
     """ftrack ``TypedContextLink`` (stored as ``Dependency``)."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -1021,7 +1028,7 @@ class TypedContextLink(Model, entity="TypedContextLink"):
     to_id: Attr[str | None] = attr(default=None)
 
 
-class UserCustomAttributeValue(Model, entity="UserCustomAttributeValue"):
+class UserCustomAttributeValue(Model, entity="UserCustomAttributeValue", registry=REGISTRY):
     """ftrack ``UserCustomAttributeValue``.
 
     Keyed by ``configuration_id``, ``entity_id``.
@@ -1036,14 +1043,14 @@ class UserCustomAttributeValue(Model, entity="UserCustomAttributeValue"):
     value: Attr[Any] = attr(default=None)
 
 
-class UserType(Model, entity="UserType"):
+class UserType(Model, entity="UserType", registry=REGISTRY):
     """ftrack ``UserType``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
     name: Attr[str | None] = attr(default=None, immutable=True)
 
 
-class WorkflowSchema(Model, entity="WorkflowSchema"):
+class WorkflowSchema(Model, entity="WorkflowSchema", registry=REGISTRY):
     """ftrack ``WorkflowSchema`` (stored as ``WorkflowScheme``)."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -1052,7 +1059,7 @@ class WorkflowSchema(Model, entity="WorkflowSchema"):
     statuses: Many[Status] = many("Status")
 
 
-class WorkflowSchemaStatus(Model, entity="WorkflowSchemaStatus"):
+class WorkflowSchemaStatus(Model, entity="WorkflowSchemaStatus", registry=REGISTRY):
     """ftrack ``WorkflowSchemaStatus``.
 
     Keyed by ``workflow_schema_id``, ``status_id``.

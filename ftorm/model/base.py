@@ -97,6 +97,21 @@ class ModelMeta(type):
         raise InvalidValueError(msg)
 
 
+class _EntityType:
+    """``entity.entity_type`` and ``Shot.entity_type``: the entity type name (``"Shot"``).
+
+    A non-data descriptor, so a field of that name (``CustomAttributeConfiguration``'s)
+    takes over on its class: its value, once loaded, is in the instance dict, which wins.
+    """
+
+    def __get__(self, obj: Model | None, owner: type[Model]) -> Any:
+        if "entity_type" in owner.__ftorm_fields__:
+            if obj is None:  # the field's column, as for any other field
+                return ModelMeta.__getattr__(owner, "entity_type")  # type: ignore[attr-defined]
+            return obj.__getattr__("entity_type")  # type: ignore[attr-defined]  # not loaded
+        return owner.__ftorm_entity__ or owner.__name__
+
+
 @dataclass_transform(kw_only_default=True, eq_default=False, field_specifiers=(attr, ref, many))
 class Model(metaclass=ModelMeta):
     """Base class of entity models.
@@ -212,7 +227,17 @@ class Model(metaclass=ModelMeta):
                 else:
                     raise unknown_attribute(type(self), name)
 
-    # --- mapping-style access (ftrack_api habits) -------------------------------------------
+    # --- ftrack_api habits ------------------------------------------------------------------
+
+    if TYPE_CHECKING:
+
+        @property
+        def entity_type(self) -> str:
+            """The entity type name (``"Shot"``), as ftrack_api's ``entity.entity_type``."""
+            ...
+
+    else:
+        entity_type = _EntityType()
 
     def _ftorm_name(self, key: str) -> str:
         cls = type(self)

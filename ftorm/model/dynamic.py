@@ -75,18 +75,24 @@ def _build(
 
 
 def build_models(
-    schema: Schema, *, existing: Mapping[str, type[Model]] | None = None
+    schema: Schema,
+    *,
+    existing: Mapping[str, type[Model]] | None = None,
+    registry: Registry | None = None,
 ) -> dict[str, type[Model]]:
     """A model class for every entity type of ``schema``, by entity name.
 
     ``existing`` classes (generated or hand-written) are used as they are, and as bases of the
-    types built here. The result is sorted by name.
+    types built here. The built classes register in ``registry`` (a fresh one by default),
+    where ``existing`` classes are listed too, so string targets resolve among the whole set.
+    The result is sorted by name.
 
     Raises:
         SchemaError: for a property that cannot be a model field (see
             `ftorm.schema.translate.model_fields`).
     """
-    registry = Registry("dynamic")
+    if registry is None:
+        registry = Registry("dynamic")
     classes: dict[str, type[Model]] = {}
     for name, cls in (existing or {}).items():
         registry.register(name, cls)

@@ -6,8 +6,10 @@ canonical ftrack text of `Query.ast`; nothing here does I/O.
 
 Running a query needs an `Executor` (a session): ``q.bind(executor)`` returns the same query
 bound to it, and then `Query.all`, `Query.first`, `Query.one` and iteration ask the executor
-for rows. An unbound query raises `ftorm.UnboundQueryError` when run. The session implements only
-`Executor.iterate` (streaming pages); ``first``/``one`` are expressed here with ``limit``.
+for rows. An unbound query raises `ftorm.UnboundQueryError` when run. The session implements
+`Executor.iterate` (streaming pages) and `Executor.call` (a raw batch); ``first``/``one``,
+indexing and slicing are expressed here with ``offset`` and ``limit``, and `Query.count` (and
+``len``) with one ``select count(<key>)`` query.
 
 The builder relies on three things from the model layer, all duck-typed so this module stays
 below ``ftorm.model``: ``model.__ftorm_entity__`` (the entity type name), ``getattr(model,
@@ -17,18 +19,23 @@ name)`` giving a column or relationship path (or raising `ftorm.UnknownAttribute
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
+from ftorm._typing import JSON
 from ftorm.errors import (
     InvalidValueError,
     MultipleResultsError,
     NotFoundError,
     QueryCompileError,
+    ServerError,
     UnboundQueryError,
     UnknownAttributeError,
 )
+from ftorm.protocol.operations import OperationLike, QueryOp
+from ftorm.protocol.results import read_query
 from ftorm.query import ast as nodes
+from ftorm.query.checks import check_roots, count_arg, entity_of, name_of, roots_of
 from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn
 from ftorm.query.render import render
 
@@ -42,46 +49,16 @@ R = TypeVar("R")
 
 
 class Executor(Protocol):
-    """What a session provides to run a bound query: rows of the query's model, streamed."""
+    """What a session provides to run a bound query: rows of the query's model, streamed,
+    and raw batches (for `Query.count`)."""
 
     def iterate(self, query: Query[R]) -> Iterator[R]:
         """Yield the entities ``query`` matches, fetching page by page as needed."""
         ...
 
-
-def _entity_of(model: object) -> str:
-    entity = getattr(model, "__ftorm_entity__", None)
-    if not isinstance(entity, str):
-        msg = f"{model!r} is not an entity model (it declares no entity=...)"
-        raise InvalidValueError(msg)
-    return entity
-
-
-def _name(model: object) -> str:
-    return getattr(model, "__name__", None) or repr(model)
-
-
-def _check_roots(model: object, roots: tuple[type, ...], what: str) -> None:
-    for root in roots:
-        if root is not model and isinstance(model, type) and not issubclass(model, root):
-            msg = (
-                f"{what} is built on {root.__name__}, which is not {model.__name__} or one of "
-                f"its bases; build it from {model.__name__} (e.g. {model.__name__}.name)"
-            )
-            raise InvalidValueError(msg)
-
-
-def _roots(model: object) -> tuple[type, ...]:
-    return (model,) if isinstance(model, type) else ()
-
-
-def _count(method: str, value: int | None) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        msg = f"{method}() takes a non-negative int, got {value!r}"
-        raise InvalidValueError(msg)
-    return value
+    def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
+        """Send ``operations`` in one request; one result per operation."""
+        ...
 
 
 class Query(Generic[M]):
@@ -117,7 +94,7 @@ class Query(Generic[M]):
 
     def __init__(self, model: Callable[..., M], *, executor: Executor | None = None) -> None:
         self._model = model
-        self._entity = _entity_of(model)
+        self._entity = entity_of(model)
         self._where = None
         self._projections = ()
         self._order = ()
@@ -231,7 +208,7 @@ class Query(Generic[M]):
         return render(self.ast)
 
     def __repr__(self) -> str:
-        return f"<Query[{_name(self._model)}] {self.ast!r}>"
+        return f"<Query[{name_of(self._model)}] {self.ast!r}>"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Query):
@@ -245,7 +222,7 @@ class Query(Generic[M]):
         if len(self._projections) != 1:
             msg = (
                 f"a subquery must select exactly one attribute, e.g. "
-                f"{_name(self._model)}.where(...).select({_name(self._model)}.id); "
+                f"{name_of(self._model)}.where(...).select({name_of(self._model)}.id); "
                 f"this one selects {len(self._projections)}"
             )
             raise InvalidValueError(msg)
@@ -280,13 +257,13 @@ class Query(Generic[M]):
                 raise InvalidValueError(msg)
             roots = criterion.roots
             if len(roots) != 1 or roots[0] is not model:
-                _check_roots(model, roots, "a where() criterion")
+                check_roots(model, roots, "a where() criterion")
             exprs.append(criterion)
         for name, value in equals.items():
             target = self._column(name)
             equals_ = getattr(target, "__ftorm_equals__", None)
             if equals_ is None:
-                raise UnknownAttributeError(_name(model), name)
+                raise UnknownAttributeError(name_of(model), name)
             exprs.append(equals_(value))
         if len(exprs) == 1:
             self._where = exprs[0]
@@ -298,7 +275,7 @@ class Query(Generic[M]):
                     operands.extend(node.operands)
                 else:
                     operands.append(node)
-            self._where = Expr(nodes.And(tuple(operands)), _roots(model))
+            self._where = Expr(nodes.And(tuple(operands)), roots_of(model))
 
     def _dates(self, method: str, dates: dict[str, DateLike]) -> Self:
         exprs: list[Expr] = []
@@ -306,7 +283,7 @@ class Query(Generic[M]):
             column = self._column(name)
             if not isinstance(column, TimeColumn):
                 msg = (
-                    f"{_name(self._model)}.{name} is not a date-time attribute; "
+                    f"{name_of(self._model)}.{name} is not a date-time attribute; "
                     f"{method}() only takes date-time attributes"
                 )
                 raise InvalidValueError(msg)
@@ -338,7 +315,7 @@ class Query(Generic[M]):
                 raise InvalidValueError(msg)
             root = getattr(field, "_ftorm_root", None)
             if isinstance(root, type):
-                _check_roots(self._model, (root,), "a select() path")
+                check_roots(self._model, (root,), "a select() path")
             if path not in paths:
                 paths.append(path)
         new = self._copy()
@@ -350,10 +327,10 @@ class Query(Generic[M]):
         items = list(self._order)
         for key in keys:
             if isinstance(key, Ordering):
-                _check_roots(self._model, key.roots, "an order_by() key")
+                check_roots(self._model, key.roots, "an order_by() key")
                 items.append(key.item)
             elif isinstance(key, Column):
-                _check_roots(self._model, (key._ftorm_root,), "an order_by() key")
+                check_roots(self._model, (key._ftorm_root,), "an order_by() key")
                 items.append(nodes.OrderItem(key.__ftorm_path__))
             else:
                 msg = (  # type: ignore[unreachable]  # untyped callers
@@ -368,18 +345,18 @@ class Query(Generic[M]):
     def limit(self, count: int | None) -> Self:
         """At most ``count`` results (None removes the limit)."""
         new = self._copy()
-        new._limit = _count("limit", count)
+        new._limit = count_arg("limit", count)
         return new
 
     def offset(self, count: int | None) -> Self:
         """Skip the first ``count`` results (None removes the offset)."""
         new = self._copy()
-        new._offset = _count("offset", count)
+        new._offset = count_arg("offset", count)
         return new
 
     def page_size(self, count: int) -> Self:
         """Ask the session to fetch this many rows per request when iterating."""
-        size = _count("page_size", count)
+        size = count_arg("page_size", count)
         if not size:
             msg = "page_size() must be at least 1"
             raise InvalidValueError(msg)
@@ -395,7 +372,7 @@ class Query(Generic[M]):
 
     # --- running ------------------------------------------------------------------------
 
-    def _run(self) -> Iterator[M]:
+    def _bound(self) -> Executor:
         executor = self._executor
         if executor is None:
             msg = (
@@ -403,7 +380,10 @@ class Query(Generic[M]):
                 f"(or bind it with q.bind(session)) — {self}"
             )
             raise UnboundQueryError(msg)
-        return executor.iterate(self)
+        return executor
+
+    def _run(self) -> Iterator[M]:
+        return self._bound().iterate(self)
 
     def __iter__(self) -> Iterator[M]:
         return self._run()
@@ -427,4 +407,78 @@ class Query(Generic[M]):
         if len(found) > 1:
             msg = f"more than one {self._entity} matches {self}"
             raise MultipleResultsError(msg)
+        return found[0]
+
+    def count(self) -> int:
+        """How many entities the query matches, with one request and no entity loaded.
+
+        Sends ``select count(<key>) from <Type> [where ...]`` (an aggregate; ftrack serves
+        aggregates on a strict-API connection) and applies the query's own ``offset`` and
+        ``limit`` to the total, so ``q.count() == len(q.all())``.
+
+        Raises:
+            UnboundQueryError: the query is not bound to a session.
+            ServerError: the server refuses the aggregate or answers no count.
+        """
+        executor = self._bound()
+        names = getattr(self._model, "__ftorm_primary_key__", None) or ("id",)
+        key = getattr(self._column(names[0]), "__ftorm_path__", None)
+        if not isinstance(key, nodes.Path):
+            key = nodes.Path.of(names[0])
+        node = nodes.Select(
+            entity_type=self._entity,
+            projections=(nodes.Aggregate("count", key),),
+            where=None if self._where is None else self._where.node,
+        )
+        rows = read_query(executor.call([QueryOp(render(node))])[0]).data
+        values = list(rows[0].values()) if len(rows) == 1 else []
+        total = values[0] if len(values) == 1 else None
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            msg = f"the server answered no count for {render(node)}: {str(rows)[:200]}"
+            raise ServerError(msg)
+        found = max(0, total - (self._offset or 0))
+        return found if self._limit is None else min(found, self._limit)
+
+    def __len__(self) -> int:
+        """``len(q)``: `count`, one request (as ftrack_api's ``len(session.query(...))``).
+
+        ``list(q)`` asks ``len`` first: `all` reads the rows without counting them.
+        """
+        return self.count()
+
+    @overload
+    def __getitem__(self, index: int) -> M: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[M]: ...
+    def __getitem__(self, index: int | slice) -> M | list[M]:
+        """``q[0]``, ``q[10:20]``: the entities at those positions, as in ftrack_api.
+
+        An index or a slice with non-negative bounds and no step is one request (``offset``
+        and ``limit``); negative positions and steps read every row first.
+
+        Raises:
+            NotFoundError: no entity at ``index`` (also a `LookupError`).
+            InvalidValueError: an index that is not an int or a slice.
+            UnboundQueryError: the query is not bound to a session.
+        """
+        if isinstance(index, slice):
+            start, stop, step = index.start, index.stop, index.step
+            plain = all(
+                bound is None or (isinstance(bound, int) and bound >= 0) for bound in (start, stop)
+            )
+            if not plain or step not in (None, 1):
+                return self.all()[index]
+            start = start or 0
+            window = self.offset((self._offset or 0) + start)
+            ends = [end - start for end in (stop, self._limit) if end is not None]
+            if ends:
+                window = window.limit(max(0, min(ends)))
+            return window.all()
+        if isinstance(index, bool) or not isinstance(index, int):
+            msg = f"query indices are ints or slices, not {type(index).__name__}"
+            raise InvalidValueError(msg)
+        found = self[index : index + 1] if index >= 0 else self.all()[index : index + 1 or None]
+        if not found:
+            msg = f"query index {index} out of range: {self}"
+            raise NotFoundError(msg)
         return found[0]

@@ -1,5 +1,9 @@
 """Generate a typed model module (`ftorm.model` classes) from a `Schema`.
 
+The module is a self-contained set of models: it declares its own ``REGISTRY`` and its root
+classes register there, so string targets resolve within the module, two generated modules
+can be imported side by side, and ``Session(models=module)`` hydrates exactly its classes.
+
 The output is deterministic: classes come base first, each family under its root, roots and
 siblings by name; the header names the schema hash and the ftorm version. What each property
 becomes (its annotation, default, flags and Python name) is decided by
@@ -16,13 +20,22 @@ from typing import Final
 from ftorm.errors import SchemaError
 from ftorm.schema.hierarchy import base_of
 from ftorm.schema.naming import RESERVED_NAMES
-from ftorm.schema.translate import MODEL_NAMES, MODULE_NAMES, FieldSpec, model_fields, py_literal
+from ftorm.schema.translate import (
+    MODEL_NAMES,
+    MODULE_NAMES,
+    REGISTRY_NAME,
+    FieldSpec,
+    model_fields,
+    py_literal,
+)
 from ftorm.schema.types import NO_DEFAULT, EntityType, Schema
 
 __all__ = ["RESERVED_NAMES", "generate_module"]
 
 
-_ALWAYS_IMPORTED: Final = frozenset({"Attr", "Many", "Model", "Ref", "attr", "many", "ref"})
+_ALWAYS_IMPORTED: Final = frozenset(
+    {"Attr", "Many", "Model", "Ref", "Registry", "attr", "many", "ref"}
+)
 _LINE_LENGTH: Final = 100
 
 
@@ -70,7 +83,12 @@ def _class_source(schema: Schema, type_id: str, fields: dict[str, FieldSpec]) ->
     """The class statement of ``type_id``."""
     entity = schema.types[type_id]
     base = base_of(schema, type_id)
-    lines = [f"class {type_id}({base or 'Model'}, entity={py_literal(type_id)}):", *_doc(entity)]
+    arguments = [base or "Model", f"entity={py_literal(type_id)}"]
+    if base is None:  # a root: it (and so its family) registers in the module's registry
+        arguments.append(f"registry={REGISTRY_NAME}")
+    header = _wrap(f"class {type_id}", "", arguments, indent="")
+    header[-1] += ":"
+    lines = [*header, *_doc(entity)]
     body: list[str] = []
     for field in fields.values():
         prefix = f"    {field.python_name}: {field.annotation} = "
@@ -84,15 +102,16 @@ def _class_source(schema: Schema, type_id: str, fields: dict[str, FieldSpec]) ->
     return "\n".join(lines)
 
 
-def _wrap(prefix: str, function: str, arguments: list[str]) -> list[str]:
-    """Lay a call out the way ``ruff format`` does at line length 100 (pragmas not counted)."""
+def _wrap(prefix: str, function: str, arguments: list[str], *, indent: str = "    ") -> list[str]:
+    """Lay a call (or a class header, with ``indent=""``) out the way ``ruff format`` does at
+    line length 100 (pragmas and the header's colon not counted)."""
     flat = f"{prefix}{function}({', '.join(arguments)})"
-    if len(flat) <= _LINE_LENGTH:
+    if len(flat) + (not indent) <= _LINE_LENGTH:
         return [flat]
-    inner = "        " + ", ".join(arguments)
+    inner = f"{indent}    " + ", ".join(arguments)
     if len(inner) <= _LINE_LENGTH:
-        return [f"{prefix}{function}(", inner, "    )"]
-    return [f"{prefix}{function}(", *(f"        {a}," for a in arguments), "    )"]
+        return [f"{prefix}{function}(", inner, f"{indent})"]
+    return [f"{prefix}{function}(", *(f"{indent}    {a}," for a in arguments), f"{indent})"]
 
 
 def _doc(entity: EntityType) -> list[str]:
@@ -148,5 +167,10 @@ def generate_module(schema: Schema, *, version: str) -> str:
         lines += ["import arrow", ""]
     lines += [f"from ftorm.model import {', '.join(model_names)}", "", "__all__ = ["]
     lines += [f"    {py_literal(type_id)}," for type_id in sorted(schema.types)]
-    lines.append("]")
+    lines += [
+        "]",
+        "",
+        f"{REGISTRY_NAME}: Registry = Registry(__name__)",
+        '"""The set of models this module declares: ``Session(models=<module>)`` uses it."""',
+    ]
     return "\n".join(lines) + "\n\n\n" + "\n\n\n".join(classes) + "\n"

@@ -47,7 +47,9 @@ from ftorm.schema.types import NO_DEFAULT, PYTHON_TYPES, EntityType, Kind, Prope
 
 __all__ = [
     "MODEL_NAMES",
+    "MODEL_PROPERTIES",
     "MODULE_NAMES",
+    "REGISTRY_NAME",
     "FieldKind",
     "FieldSpec",
     "model_fields",
@@ -57,14 +59,44 @@ __all__ = [
 FieldKind = Literal["attr", "ref", "many"]
 """Which field specifier declares a field: ``attr()``, ``ref()`` or ``many()``."""
 
-MODEL_NAMES: Final = ("UNSET", "Attr", "Many", "Model", "Ref", "attr", "many", "new_id", "ref")
+MODEL_NAMES: Final = (
+    "UNSET",
+    "Attr",
+    "Many",
+    "Model",
+    "Ref",
+    "Registry",
+    "attr",
+    "many",
+    "new_id",
+    "ref",
+)
 """The names a generated model module may import from `ftorm.model`, in import order."""
 
+REGISTRY_NAME: Final = "REGISTRY"
+"""The module-level name of a generated module's own `ftorm.model.registry.Registry`."""
+
 MODULE_NAMES: Final = frozenset(
-    {*MODEL_NAMES, "Any", "Literal", "arrow", "annotations", "str", "int", "float", "bool"}
+    {
+        *MODEL_NAMES,
+        REGISTRY_NAME,
+        "Any",
+        "Literal",
+        "arrow",
+        "annotations",
+        "str",
+        "int",
+        "float",
+        "bool",
+    }
 )
 """Names a model module binds or uses in annotations: a class may not take them, and a field
 named like one would shadow it inside the class body, so fields named so are renamed."""
+
+MODEL_PROPERTIES: Final = frozenset({"entity_type"})
+"""Read-only properties of every model (``entity.entity_type``) that a field of the same name
+takes over on its class (``CustomAttributeConfiguration.entity_type`` stays the attribute);
+type checkers are told the override is deliberate."""
 
 _LITERAL_TYPES: Final = {"str": (str,), "bool": (bool,), "int": (int,), "float": (int, float)}
 
@@ -98,7 +130,9 @@ class FieldSpec:
     key_value: tuple[str, str] | None = None
     """``(key attribute, value attribute)`` of a key/value collection."""
     incompatible_override: bool = False
-    """True when a subclass redeclares a base's field with another kind (attr/ref/many)."""
+    """True when the declaration is not a type-compatible override: a subclass redeclares a
+    base's field with another kind (attr/ref/many), or the field takes over one of
+    `MODEL_PROPERTIES`."""
     meaning: tuple[Any, ...] = attrs.field(default=(), eq=False, repr=False)
     """What must match for a subclass to inherit its base's declaration."""
 
@@ -241,9 +275,12 @@ def _own_fields(schema: Schema, entity: EntityType) -> dict[str, FieldSpec]:
         python_name = naming.python_name(name, taken)
         taken.add(python_name)
         if prop.is_relation:
-            fields[name] = _relation(schema, entity, prop, python_name)
+            field = _relation(schema, entity, prop, python_name)
         else:
-            fields[name] = _scalar(prop, python_name, where)
+            field = _scalar(prop, python_name, where)
+        if python_name in MODEL_PROPERTIES:
+            field = attrs.evolve(field, incompatible_override=True)
+        fields[name] = field
     return fields
 
 

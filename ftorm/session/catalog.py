@@ -1,44 +1,116 @@
 """What one server has: its information, its schema, and a model class for each of its types.
 
 Fetched with one request on first use (``query_server_information`` and ``query_schemas``
-together); classes come from the generated models where they exist and are built from the
-served schema for the rest.
+together); classes come from the session's set of models where it has them and are built
+from the served schema for the rest.
+
+A session works with one set of models: the ``models=`` it was given (a generated module,
+a `ftorm.model.registry.Registry` or any mapping), else the set of the first model class it
+is used with, else ``ftorm.models``. A class of another set raises `ftorm.ModelSetError`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from types import ModuleType
+from typing import Any, TypeVar
 
 from ftorm._typing import JSON
-from ftorm.errors import UnknownTypeError
+from ftorm.errors import ModelSetError, UnknownTypeError
 from ftorm.model.base import Model
 from ftorm.model.dynamic import build_models
-from ftorm.model.registry import REGISTRY
+from ftorm.model.registry import Registry, models_of
 from ftorm.protocol.operations import OperationLike, SchemasOp, ServerInformationOp
+from ftorm.query.builder import Query
 from ftorm.schema.load import load_schema
 from ftorm.schema.types import Schema
 from ftorm.session.loading import class_info
 
-__all__ = ["Catalog"]
+__all__ = ["Catalog", "ModelSource"]
+
+M = TypeVar("M", bound=Model)
+
+ModelSource = ModuleType | Mapping[str, "type[Model]"]
+"""What ``Session(models=...)`` takes: a generated module, a `Registry` or a mapping."""
 
 
 class Catalog:
     """A server's schema and model classes, fetched through ``call`` on first use."""
 
-    __slots__ = ("_call", "_information", "_models", "_scalars", "_schema", "_types")
+    __slots__ = (
+        "_built",
+        "_call",
+        "_information",
+        "_models",
+        "_registries",
+        "_scalars",
+        "_schema",
+        "_types",
+    )
 
     def __init__(
         self,
         call: Callable[[Sequence[OperationLike]], list[JSON]],
-        models: Mapping[str, type[Model]] | None = None,
+        models: ModelSource | None = None,
     ) -> None:
         self._call = call
-        self._models = dict(models) if models is not None else None
+        self._models: Mapping[str, type[Model]] | None = None
+        self._registries: frozenset[Registry] = frozenset()
+        self._built = Registry("built from the server's schema")
         self._schema: Schema | None = None
         self._information: dict[str, Any] = {}
         self._types: dict[str, type[Model]] | None = None
         self._scalars: dict[type[Model], tuple[str, ...]] = {}
+        if models is not None:
+            self._use(models_of(models))
+
+    def _use(self, models: Mapping[str, type[Model]]) -> None:
+        """Make ``models`` the set this catalog serves classes from."""
+        registries = {cls.__ftorm_registry__ for cls in models.values()}
+        if isinstance(models, Registry):
+            registries.add(models)
+        self._models = models
+        self._registries = frozenset(registries)
+
+    @property
+    def models(self) -> Mapping[str, type[Model]]:
+        """The session's set of models (``ftorm.models`` unless one was given or adopted)."""
+        models = self._models
+        if models is None:
+            import ftorm.models
+
+            models = ftorm.models.REGISTRY
+            self._use(models)
+        return models
+
+    def adopt(self, cls: type[M]) -> type[M]:
+        """``cls``, checked to belong to the session's set of models.
+
+        A session given no ``models=`` takes the set of the first class it is used with,
+        unless it has already read entities with ``ftorm.models``.
+
+        Raises:
+            ModelSetError: ``cls`` belongs to another set of models.
+        """
+        registry = cls.__ftorm_registry__
+        if self._models is None:
+            self._use(registry)
+        elif registry not in self._registries and registry is not self._built:
+            names = sorted({r.name for r in self._registries}) or ["the given models"]
+            msg = (
+                f"{cls.__module__}.{cls.__qualname__} belongs to the models of "
+                f"{registry.name!r}, but this session works with the models of "
+                f"{', '.join(map(repr, names))}: a session uses one set of models; use that "
+                "set's classes, or another session (Session(..., models=<module>))"
+            )
+            raise ModelSetError(msg)
+        return cls
+
+    def adopt_model_of(self, query: Query[Any]) -> None:
+        """`adopt` the model class ``query`` was built from (when it is one)."""
+        model = query.model
+        if isinstance(model, type) and issubclass(model, Model):
+            self.adopt(model)
 
     @property
     def schema(self) -> Schema:
@@ -60,13 +132,8 @@ class Catalog:
         """A model class for every entity type of the server, by entity name."""
         if self._types is None:
             schema = self.schema
-            existing = self._models
-            if existing is None:
-                import ftorm.models  # noqa: F401 - registers the generated standard classes
-
-                existing = REGISTRY.classes()
-            known = {name: cls for name, cls in existing.items() if name in schema.types}
-            self._types = build_models(schema, existing=known)
+            known = {name: cls for name, cls in self.models.items() if name in schema.types}
+            self._types = build_models(schema, existing=known, registry=self._built)
         return self._types
 
     def class_or_none(self, name: str) -> type[Model] | None:

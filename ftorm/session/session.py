@@ -33,7 +33,7 @@ from ftorm.query.builder import Query
 from ftorm.query.parser import parse
 from ftorm.schema.types import Schema
 from ftorm.session.batches import load_queries
-from ftorm.session.catalog import Catalog
+from ftorm.session.catalog import Catalog, ModelSource
 from ftorm.session.cohort import Cohort
 from ftorm.session.identity import IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
@@ -63,7 +63,10 @@ class Session:
     ``"batch"`` (the default) loads it, in one request, for every object of the object's
     cohort (the result of the query or populate that loaded it) still missing it;
     ``"select"`` loads it for that one object, as ftrack_api does; ``"raise"`` raises
-    `NotLoadedError`. ``page_size``: rows per query request when iterating.
+    `NotLoadedError`. ``page_size``: rows per query request when iterating. ``models``: the
+    set of model classes to hydrate (a module written by ``ftorm generate``, or a mapping of
+    entity names to classes; by default the set of the first model class the session is used
+    with, else ``ftorm.models``); classes of another set raise `ftorm.ModelSetError`.
     """
 
     def __init__(
@@ -78,7 +81,7 @@ class Session:
         strict_api: bool = False,
         timeout: float | tuple[float, float] = (10.0, 60.0),
         retries: int = 3,
-        models: Mapping[str, type[Model]] | None = None,
+        models: ModelSource | None = None,
     ) -> None:
         if lazy not in ("batch", "select", "raise"):
             msg = f"lazy must be 'batch', 'select' or 'raise', not {lazy!r}"
@@ -231,15 +234,20 @@ class Session:
     @overload
     def query(self, target: str) -> Query[Model]: ...
     def query(self, target: Any) -> Any:
-        """A query bound to this session: a model class, a built query, or query text."""
+        """A query bound to this session: a model class, a built query, or query text.
+
+        A class (or a query built from one) hydrates its set of models, text the session's;
+        a class of another set than the session's raises `ftorm.ModelSetError`.
+        """
         if isinstance(target, Query):
+            self._catalog.adopt_model_of(target)
             return target.bind(self)
         if isinstance(target, str):
             node = parse(target)
             model = self._type(node.entity_type)
             return Query.from_ast(model, node, executor=self)
         if isinstance(target, type) and issubclass(target, Model):
-            return Query(target, executor=self)
+            return Query(self._catalog.adopt(target), executor=self)
         msg = f"session.query() takes a model class, a query or query text, not {target!r}"
         raise InvalidValueError(msg)
 
@@ -261,7 +269,7 @@ class Session:
     def get(self, model: type[M] | str, key: object) -> M | None:
         """The entity of ``model`` with primary key ``key``: from the identity map when the
         session holds it, else with one query; None when there is none."""
-        cls: type[Any] = self._type(model) if isinstance(model, str) else model
+        cls: type[Any] = self._type(model) if isinstance(model, str) else self._catalog.adopt(model)
         values = key if isinstance(key, tuple) else (key,)
         found = self._identity.get(identity_key(cls, values))
         if found is not None and isinstance(found, cls):
@@ -320,7 +328,7 @@ class Session:
     def create(self, model: str, **values: Any) -> Model: ...
     def create(self, model: Any, **values: Any) -> Any:
         """A new entity, added to the session (sent on the next `commit`)."""
-        cls = self._type(model) if isinstance(model, str) else model
+        cls = self._type(model) if isinstance(model, str) else self._catalog.adopt(model)
         obj = cls(**values)
         self.add(obj)
         return obj
@@ -334,6 +342,7 @@ class Session:
         owner = hook_of(obj)
         if owner is self:
             return
+        self._catalog.adopt(type(obj))
         if owner is not None:
             msg = f"{obj!r} belongs to another session"
             raise InvalidValueError(msg)
@@ -475,25 +484,12 @@ class Session:
 
     def changed(self, obj: Model, name: str, old: object, new: object) -> None:
         """Record that ``obj.name`` was written (`ftorm.model.state.Tracker`)."""
-        work = self._work
-        if obj not in work.new:
-            work.dirty[obj] = None
-        if isinstance(type(obj).__ftorm_fields__.get(name), Ref):
-            for other in (old, new):
-                if isinstance(other, Model):
-                    self._adopt(other)
+        for other in self._work.written(obj, name, old, new):
+            self._adopt(other)
 
     def collection_changed(
         self, obj: Model, name: str, added: Sequence[Model], removed: Sequence[Model]
     ) -> None:
         """Record that the collection ``obj.name`` changed (`ftorm.model.state.Tracker`)."""
-        work = self._work
-        field = type(obj).__ftorm_fields__.get(name)
-        if obj not in work.new:
-            if isinstance(field, Many) and field.inverse() is None:
-                work.dirty[obj] = None
-            else:
-                work.touched[obj] = None
-        for item in (*added, *removed):
-            if isinstance(item, Model):
-                self._adopt(item)
+        for other in self._work.collection_written(obj, name, (*added, *removed)):
+            self._adopt(other)

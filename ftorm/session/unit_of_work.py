@@ -18,15 +18,13 @@ the number of objects the session holds.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ftorm.model.base import Model
 from ftorm.model.fields import Many, Ref
 from ftorm.model.state import changes
 from ftorm.protocol.operations import CreateOp, DeleteOp, UpdateOp
 from ftorm.session.loading import class_info, encode_entity
-
-if TYPE_CHECKING:
-    from ftorm.model.base import Model
 
 __all__ = ["Plan", "Step", "UnitOfWork", "create_names", "update_names"]
 
@@ -95,6 +93,32 @@ class UnitOfWork:
         self.dirty.clear()
         self.touched.clear()
         self.deleted.clear()
+
+    # --- recording -------------------------------------------------------------------------
+
+    def written(self, obj: Model, name: str, old: object, new: object) -> list[Model]:
+        """Record that ``obj.name`` was written; the objects it linked or unlinked (the
+        session adds new ones)."""
+        if obj not in self.new:
+            self.dirty[obj] = None
+        if isinstance(type(obj).__ftorm_fields__.get(name), Ref):
+            return [other for other in (old, new) if isinstance(other, Model)]
+        return []
+
+    def collection_written(self, obj: Model, name: str, members: Iterable[object]) -> list[Model]:
+        """Record that the collection ``obj.name`` gained or lost ``members``; those that are
+        entities (the session adds new ones).
+
+        A collection without a reference on the other side is sent with ``obj``; otherwise
+        the references carry the change and ``obj`` is only touched.
+        """
+        field = type(obj).__ftorm_fields__.get(name)
+        if obj not in self.new:
+            if isinstance(field, Many) and field.inverse() is None:
+                self.dirty[obj] = None
+            else:
+                self.touched[obj] = None
+        return [item for item in members if isinstance(item, Model)]
 
     # --- planning --------------------------------------------------------------------------
 

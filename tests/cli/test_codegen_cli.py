@@ -42,7 +42,7 @@ def test_schema_file_to_output(tmp_path: Path) -> None:
     assert main(["generate", "--schema", str(source), "-o", str(target)]) == 0
     text = target.read_text(encoding="utf-8")
     assert text == generate_module(load_schema(SMALL), version=ftorm.__version__)
-    assert 'class Thing(Model, entity="Thing"):' in text
+    assert 'class Thing(Model, entity="Thing", registry=REGISTRY):' in text
 
 
 def test_check_current_stale_and_missing(

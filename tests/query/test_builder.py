@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import decimal
 from collections.abc import Iterator
+from collections.abc import Sequence as Batch
 from typing import Any
 
 import arrow
@@ -351,6 +352,10 @@ class FakeExecutor:
         self.seen.append(str(query))
         limit = query.ast.limit
         yield from self.rows[:limit] if limit is not None else self.rows
+
+    def call(self, operations: Batch[Any]) -> list[Any]:
+        self.seen.extend(operation.expression for operation in operations)
+        return [{"data": [{"count_id": len(self.rows)}]} for _ in operations]
 
 
 def test_running_needs_an_executor() -> None:

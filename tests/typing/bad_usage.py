@@ -80,6 +80,15 @@ def wrong_results() -> None:
     del p, s
 
 
+def wrong_ftrack_api_habits(shot: Shot) -> None:
+    q = Project.where(Project.name == "x")
+    q["0"]  # E: call-overload
+    s: Shot = q[0]  # E: assignment
+    one: Project = q[0:1]  # E: assignment
+    shot.entity_type = "Task"  # E: misc
+    del s, one
+
+
 class BadDefault(Model, entity="BadDefault"):
     name: Attr[str] = attr(default=3)  # E: arg-type
     other: Attr[str] = attr(default=UNSET)

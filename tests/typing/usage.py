@@ -6,9 +6,10 @@ from typing import Any, Literal, assert_type
 
 import arrow
 
-from ftorm.model import Related
+from ftorm.model import Model, Related
 from ftorm.query.builder import Query
 from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, TimeColumn, and_, not_, or_
+from ftorm.session import Session
 
 from .models_fixture import Context, Project, Sequence, Shot, Status, Task
 
@@ -83,6 +84,17 @@ def queries(next_week: arrow.Arrow) -> None:
         assert_type(project, Project)
     text: str = str(q)
     del text
+
+
+def ftrack_api_habits(session: Session, shot: Shot) -> None:
+    q = session.query(Project)
+    assert_type(len(q), int)
+    assert_type(q.count(), int)
+    assert_type(q[0], Project)
+    assert_type(q[1:3], list[Project])
+    assert_type(session.query("Shot where name is sh010").first(), Model | None)
+    assert_type(session.query(Shot.where(name="sh010")).first(), Shot | None)
+    assert_type(shot.entity_type, str)
 
 
 def instances(project: Project, seq: Sequence, shot: Shot, status: Status) -> None:
