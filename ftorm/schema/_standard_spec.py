@@ -4,10 +4,13 @@ Each entity type is written as a `Spec`: its attributes as a whitespace-separate
 ``name:kind[@server_name][flags]`` tokens, plus the few facts that do not fit a token.
 
 Kinds: ``str`` ``bool`` ``int`` ``num`` (float) ``var`` (any JSON value) ``obj`` (JSON object)
-``date`` (date-time string) ``fk`` (string key column of a relation) ``uid`` (string primary key
-defaulting to a new uuid), ``>Type`` (one related entity), ``*Type`` (collection),
-``%Type`` (key/value collection keyed by ``key`` with values in ``value``).
-Flags: ``!`` required, ``^`` immutable, ``~`` computed (read-only for clients whatever ``^`` says).
+``date`` (date-time string) ``json`` (JSON text in a string) ``fk`` (string key column of a
+relation) ``ifk`` (integer key column) ``uid`` (string primary key defaulting to a new uuid)
+``subid`` (the same, for a subtype whose key is also the key of its base's row), ``>Type``
+(one related entity), ``*Type`` (collection), ``%Type`` (key/value collection keyed by
+``key`` with values in ``value``).
+Flags: ``!`` required, ``^`` immutable, ``~`` computed (read-only for clients whatever ``^``
+says), ``#`` restricted projection (usable in criteria, never selected).
 Primary keys are always required and immutable.
 
 Groups of attributes shared by a family (the ``Context`` attributes, the ``TypedContext``
@@ -56,7 +59,19 @@ _SUBTYPE_FROZEN: Final[Mapping[str, str]] = {
 
 # --- shared groups -------------------------------------------------------------------------
 
-_CONTEXT: Final = """
+# Custom attribute links from the entity (``custom_attribute_links``, to_id is the other end)
+# and to it (``custom_attribute_links_from``, from_id is the other end).
+_LINKS: Final = """
+    custom_attribute_links:%CustomAttributeLink#
+    custom_attribute_links_from:%CustomAttributeLinkFrom#
+"""
+
+_CREATED: Final = """
+    created_at:date created_by:>User@createdBy created_by_id:fk@created_by
+"""
+
+_CONTEXT: Final = (
+    """
     id:uid name:str! context_type:str! parent:>Context parent_id:fk
     created_at:date^ created_by:>User@createdBy^ created_by_id:fk@created_by^ link:var@_api_link^
     thumbnail:>Component thumbnail_id:fk@thumbid thumbnail_url:obj~^
@@ -65,6 +80,8 @@ _CONTEXT: Final = """
     assignments:*Appointment@context_assignments
     custom_attributes:%ContextCustomAttributeValue@custom_attribute_values
 """
+    + _LINKS
+)
 
 _TYPED_CONTEXT: Final = (
     _CONTEXT
@@ -84,26 +101,46 @@ _TYPED_CONTEXT: Final = (
 _RESOURCE: Final = """
     id:uid resource_type:str!
     appointments:*Appointment@resource_appointments allocations:*Appointment@resource_allocations
-    assignments:*Appointment@resource_assignments
+    assignments:*Appointment@resource_assignments dashboard_resources:*DashboardResource
 """
 
-_COMPONENT: Final = """
-    id:uid name:str! system_type:str! file_type:str@filetype size:int
+_COMPONENT: Final = (
+    _LINKS
+    + """
+    name:str! system_type:str! file_type:str@filetype size:int
     version:>AssetVersion version_id:fk container:>ContainerComponent container_id:fk
     component_locations:*ComponentLocation metadata:%Metadata@meta
 """
+)
 
-_LIST: Final = """
+_LIST: Final = (
+    """
     id:uid@listid name:str is_open:bool@isopen! date:date system_type:str@entity
     category:>ListCategory@type category_id:fk@typeid! project:>Project@show
     project_id:fk@showid! owner:>User@user user_id:fk@userid
     custom_attributes:%ListCustomAttributeValue@custom_attribute_values
 """
+    + _LINKS
+)
 
 _VALUE: Final = """
     configuration:>CustomAttributeConfiguration@register
     configuration_id:fk@register_id entity_id:fk key:str value:var@casted_value
 """
+
+_CONFIGURATION: Final = """
+    id:uid@registerid key:str label:str entity_type:str@entity config:str! core:bool! sort:int
+    project_id:str@topid object_type:>ObjectType@object_type object_type_id:str@entity_key
+    group:>CustomAttributeGroup group_id:fk@groupid read_security_roles:*SecurityRole@read_roles
+    write_security_roles:*SecurityRole@write_roles
+"""
+
+_LINK: Final = """
+    id:uid configuration:>CustomAttributeLinkConfiguration@register
+    configuration_id:fk@registerid!^ from_id:str! to_id:str!
+"""
+
+_LINK_ENDS: Final = " from_entity_type:str to_entity_type:str "
 
 _STATUS_CHANGE: Final = """
     id:str@tracid date:date parent_id:str parent_type:str
@@ -130,6 +167,8 @@ def _context_family() -> list[Spec]:
             start_date:date@startdate end_date:date@enddate disk:>Disk disk_id:fk@diskid
             project_schema:>ProjectSchema@projectscheme
             project_schema_id:fk@projectschemeid! descendants:*TypedContext metadata:%Metadata@meta
+            calendar_events:*CalendarEvent review_sessions:*ReviewSession@reviewSessions
+            user_security_role_projects:*UserSecurityRoleProject@user_role_projects
             """,
             defaults={"name": "", "is_global": False, "is_private": False},
             alias_for="Show",
@@ -291,6 +330,8 @@ def _workflow() -> list[Spec]:
             primary_key=("workflow_schema_id", "status_id"),
         ),
         Spec("StatusChange", _STATUS_CHANGE, alias_for="Trac"),
+        Spec("AssetVersionStatusChange", _STATUS_CHANGE + " parent:>AssetVersion"),
+        Spec("TypedContextStatusChange", _STATUS_CHANGE + " parent:>TypedContext"),
     ]
 
 
@@ -308,7 +349,9 @@ def _people() -> list[Spec]:
             user_type:>UserType@type user_type_id:fk@typeid timelogs:*Timelog
             memberships:*Membership@user_memberships metadata:%Metadata@meta
             custom_attributes:%UserCustomAttributeValue@custom_attribute_values
-            """,
+            user_security_roles:*UserSecurityRole@userRoles
+            """
+            + _LINKS,
             defaults={"resource_type": "user"},
             system_projections=("resource_type",),
         ),
@@ -318,7 +361,8 @@ def _people() -> list[Spec]:
             + """
             name:str! local:bool! resource_type^ link:var@api_link^ parent:>Group
             parent_id:fk@group_id children:*Group memberships:*Membership@group_memberships
-            """,
+            """
+            + _LINKS,
             defaults={"name": "", "resource_type": "group"},
             system_projections=("resource_type",),
         ),
@@ -350,8 +394,57 @@ def _people() -> list[Spec]:
         Spec("Scope", "id:uid name:str!"),
         Spec("Disk", "id:uid@diskid name:str! unix:str windows:str projects:*Project@shows"),
         Spec(
+            "UserSecurityRole",
+            """
+            id:uid is_all_open_projects:bool@isallprojects is_all_projects:bool@isallprojects
+            security_role:>SecurityRole@role security_role_id:fk@roleid user:>User user_id:fk@userid
+            user_security_role_projects:*UserSecurityRoleProject@user_role_projects
+            """,
+            alias_for="Auth_UserRole",
+            default_projections=("id", "user_id", "security_role_id"),
+        ),
+        Spec(
+            "UserSecurityRoleProject",
+            "id:uid project:>Project project_id:fk user_security_role:>UserSecurityRole@user_role "
+            "user_security_role_id:fk@user_role_id",
+            alias_for="UserRoleProject",
+            default_projections=("id", "user_security_role_id", "project_id"),
+        ),
+        Spec(
+            "UserApplicationState",
+            "user_id:fk@userid key:str value:str!",
+            primary_key=("user_id", "key"),
+            alias_for="UserSetting",
+            default_projections=("user_id", "key", "value"),
+        ),
+        Spec(
+            "Timer",
+            "id:uid name:str comment:str! start:date! context:>Context context_id:fk "
+            "user:>User user_id:fk!",
+            defaults={"comment": ""},
+        ),
+        Spec(
+            "CalendarEvent",
+            _CREATED
+            + """
+            id:uid name:str! start:date! end:date! effort:num estimate:num everyone:bool
+            forecast:bool leave:bool project:>Project project_id:fk type:>Type type_id:fk
+            calendar_event_resources:*CalendarEventResource metadata:%Metadata@meta
+            """,
+            defaults={"name": ""},
+            default_projections=("id", "start", "end"),
+            system_projections=("project_id",),
+        ),
+        Spec(
+            "CalendarEventResource",
+            _CREATED
+            + "id:uid calendar_event:>CalendarEvent calendar_event_id:fk! resource:>Resource "
+            "resource_id:fk!",
+            default_projections=("id", "calendar_event_id", "resource_id"),
+        ),
+        Spec(
             "SecurityRole",
-            "id:uid@roleid name:str",
+            "id:uid@roleid name:str type:fk@typeid user_security_roles:*UserSecurityRole@userRoles",
             alias_for="Auth_Role",
             default_projections=("id", "name"),
         ),
@@ -405,6 +498,129 @@ def _notes() -> list[Spec]:
     ]
 
 
+def _activity() -> list[Spec]:
+    """Jobs, the activity feed, conversations, review sessions and dashboards."""
+    return [
+        Spec(
+            "Job",
+            """
+            id:uid@jobid type:str!^ status:str! data:json created_at:date finished_at:date
+            user:>User user_id:fk@userid job_components:*JobComponent
+            """,
+            defaults={"status": "queued", "type": "api_job"},
+            enums={"status": ("queued", "running", "done", "failed")},
+        ),
+        Spec(
+            "JobComponent",
+            "job:>Job job_id:fk component:>Component component_id:fk url:obj~^",
+            primary_key=("component_id", "job_id"),
+        ),
+        Spec(
+            "Event",
+            """
+            id:int@socialid action:str@action insert:str@insert data:str created_at:date
+            parent_id:str parent_type:str project:>Project@show project_id:fk@showid
+            user:>User user_id:fk@userid feeds:*Feed
+            """,
+            alias_for="SocialEvent",
+            system_projections=("showid",),
+        ),
+        Spec(
+            "Feed",
+            """
+            id:uid cluster_id:str@clusterid created_at:date distance:int@distance event:>Event
+            owner_id:str@ownerid relation:str@relation social_id:ifk@socialid
+            """,
+            defaults={"distance": 0},
+            alias_for="SocialFeed",
+        ),
+        Spec(
+            "Conversation",
+            _CREATED
+            + "created_at! created_by_id! id:uid messages:*Message participants:*Participant",
+        ),
+        Spec(
+            "Message",
+            _CREATED
+            + "created_at! created_by_id! id:uid conversation:>Conversation conversation_id:fk! "
+            "text:str",
+        ),
+        Spec(
+            "Participant",
+            "id:uid conversation:>Conversation conversation_id:fk! last_visit:date "
+            "resource:>Resource resource_id:fk!",
+        ),
+        Spec(
+            "ReviewSession",
+            _CREATED
+            + """
+            created_at! created_by_id! id:uid name:str! description:str! start_date:date@start!
+            end_date:date@end! project:>Project project_id:fk! availability:str
+            is_moderated:bool is_open:bool~^ passphrase:str passphrase_enabled:bool
+            shareable_url_enabled:bool thumbnail:>Component thumbnail_id:fk@thumbid~^
+            thumbnail_url:obj~^ settings:*EntitySetting@settingOverrides
+            review_session_invitees:*ReviewSessionInvitee@reviewSessionInvitees
+            review_session_objects:*ReviewSessionObject@reviewSessionObjects
+            """,
+            defaults={"name": "New review session", "description": ""},
+        ),
+        Spec(
+            "ReviewSessionObject",
+            """
+            id:uid name:str! description:str! version:str! created_at:date! sort_order:num!
+            asset_version:>AssetVersion@assetVersion version_id:fk!
+            review_session:>ReviewSession@reviewSession review_session_id:fk!
+            notes:*Note statuses:*ReviewSessionObjectStatus
+            """,
+            defaults={"name": "", "description": "", "version": ""},
+            system_projections=("review_session_id",),
+        ),
+        Spec(
+            "ReviewSessionInvitee",
+            _CREATED
+            + """
+            created_at! created_by_id! id:uid name:str! email:str!
+            review_session:>ReviewSession@reviewSession review_session_id:fk!
+            created_from_shared_url:bool^ last_sent_at:date statuses:*ReviewSessionObjectStatus
+            """,
+            system_projections=("review_session_id",),
+        ),
+        Spec(
+            "ReviewSessionObjectStatus",
+            """
+            id:uid created_at:date! status:str invitee:>ReviewSessionInvitee
+            review_session_invitee_id:fk review_session_object_id:fk
+            review_session_object:>ReviewSessionObject@reviewSessionObject
+            """,
+            system_projections=("review_session_object_id",),
+        ),
+        Spec(
+            "Dashboard",
+            """
+            id:uid@dashboardid name:str created_by:>User@user created_by_id:fk@userid
+            is_shared_with_everyone:bool@isglobal dashboard_resources:*DashboardResource
+            widgets:*DashboardWidget
+            """,
+            defaults={"is_shared_with_everyone": False},
+            system_projections=("typeid",),
+        ),
+        Spec(
+            "DashboardResource",
+            "dashboard:>Dashboard dashboard_id:fk resource:>Resource resource_id:fk "
+            "is_shared_with_everyone:bool@isglobal",
+            primary_key=("dashboard_id", "resource_id"),
+            defaults={"is_shared_with_everyone": False},
+            alias_for="LinkDashboardResource",
+            system_projections=("dashboard_id", "resource_id"),
+        ),
+        Spec(
+            "DashboardWidget",
+            "id:uid@widgetid config:str dashboard:>Dashboard dashboard_id:fk@dashboardid "
+            "sort:num type:str@widget_typeid",
+        ),
+    ]
+
+
 def _assets() -> list[Spec]:
     component = ("id", "system_type")
     component_sp = ("system_type", "version_id")
@@ -417,7 +633,8 @@ def _assets() -> list[Spec]:
             type_id:fk@typeid latest_version:>AssetVersion~ versions:*AssetVersion
             metadata:%Metadata@meta
             custom_attributes:%AssetCustomAttributeValue@custom_attribute_values
-            """,
+            """
+            + _LINKS,
             system_projections=("context_id",),
         ),
         Spec(
@@ -438,7 +655,9 @@ def _assets() -> list[Spec]:
             uses_versions:*AssetVersion@usesversions used_in_versions:*AssetVersion@usedinversions
             lists:*AssetVersionList@_lists metadata:%Metadata@meta
             custom_attributes:%AssetVersionCustomAttributeValue@custom_attribute_values
-            """,
+            review_session_objects:*ReviewSessionObject@reviewSessionObjects
+            """
+            + _LINKS,
             defaults={"comment": "", "is_published": True},
             system_projections=("assetid",),
         ),
@@ -450,28 +669,28 @@ def _assets() -> list[Spec]:
         ),
         Spec(
             "Component",
-            _COMPONENT,
+            "id:uid" + _COMPONENT,
             defaults=component_defaults,
             default_projections=component,
             system_projections=component_sp,
         ),
         Spec(
             "FileComponent",
-            _COMPONENT,
+            "id:subid" + _COMPONENT,
             defaults=component_defaults,
             default_projections=component,
             system_projections=component_sp,
         ),
         Spec(
             "ContainerComponent",
-            _COMPONENT + " members:*Component",
+            "id:subid" + _COMPONENT + " members:*Component",
             defaults=component_defaults,
             default_projections=component,
             system_projections=component_sp,
         ),
         Spec(
             "SequenceComponent",
-            _COMPONENT + " members:*Component padding:int!",
+            "id:subid" + _COMPONENT + " members:*Component padding:int!",
             defaults={**component_defaults, "padding": 0},
             default_projections=component,
             system_projections=component_sp,
@@ -498,6 +717,8 @@ def _assets() -> list[Spec]:
 
 
 def _custom_attributes() -> list[Spec]:
+    configuration_defaults = {"core": False, "sort": 0}
+    configuration_sp = ("write_permissionid", "permissionid", "topid")
     value_projections = ("configuration_id", "entity_id", "key")
     value_sp = ("entity_id", "key", "_casted_value", "project_id")
     kinds = {
@@ -511,18 +732,43 @@ def _custom_attributes() -> list[Spec]:
     specs = [
         Spec(
             "CustomAttributeConfiguration",
-            """
-            id:uid@registerid key:str label:str entity_type:str@entity config:str! core:bool!
-            default:var@casted_default is_hierarchical:bool@ishierarchical sort:int
-            project_id:str@topid object_type:>ObjectType@object_type object_type_id:str@entity_key
-            group:>CustomAttributeGroup group_id:fk@groupid type:>CustomAttributeType
-            type_id:fk@typeid values:*CustomAttributeValue
-            read_security_roles:*SecurityRole@read_roles
-            write_security_roles:*SecurityRole@write_roles
+            _CONFIGURATION
+            + """
+            default:var@casted_default is_hierarchical:bool@ishierarchical
+            type:>CustomAttributeType type_id:fk@typeid values:*CustomAttributeValue
             """,
-            defaults={"core": False, "default": "", "is_hierarchical": False, "sort": 0},
+            defaults={**configuration_defaults, "default": "", "is_hierarchical": False},
             alias_for="Variable_Register",
-            system_projections=("write_permissionid", "permissionid", "topid"),
+            system_projections=configuration_sp,
+        ),
+        Spec(
+            "CustomConfigurationBase",
+            _CONFIGURATION,
+            defaults=configuration_defaults,
+            alias_for="RegisterBase",
+            system_projections=configuration_sp,
+        ),
+        Spec(
+            "CustomAttributeLinkConfiguration",
+            _CONFIGURATION
+            + """
+            entity_type! entity_type_to:str@entity_to!^ one_to_one:bool
+            object_type_to:>ObjectType@object_type_to object_type_id_to:fk@entity_key_to^
+            """,
+            defaults=configuration_defaults,
+            alias_for="LinkRegister",
+            system_projections=configuration_sp,
+        ),
+        Spec(
+            "CustomAttributeLink",
+            _LINK,
+            default_projections=("configuration_id", "from_id", "to_id"),
+        ),
+        Spec(
+            "CustomAttributeLinkFrom",
+            _LINK + _LINK_ENDS,
+            default_projections=("configuration_id", "from_id", "to_id"),
+            transforms=("from_entity_type", "to_entity_type"),
         ),
         Spec(
             "CustomAttributeType",
@@ -545,6 +791,35 @@ def _custom_attributes() -> list[Spec]:
             alias_for="Variable_Value",
         ),
     ]
+    # One pair per kind of entity at the other end, which ``<end>`` refers to.
+    ends = {
+        "Asset": "asset",
+        "AssetVersion": "asset_version",
+        "Component": "component",
+        "Context": "context",
+        "Group": "group",
+        "List": "list",
+        "User": "user",
+    }
+    for kind, end in sorted(ends.items()):
+        # ftrack also lists from_entity_type and to_entity_type, which the ``Link`` half
+        # lacks, among their required names and projections; only attributes are listed here.
+        projections = ("id", "to_id", "configuration_id", "from_id")
+        specs.append(
+            Spec(
+                f"{kind}CustomAttributeLink",
+                f"{_LINK} {end}:>{kind}",
+                default_projections=projections,
+            )
+        )
+        specs.append(
+            Spec(
+                f"{kind}CustomAttributeLinkFrom",
+                f"{_LINK}{_LINK_ENDS} {end}:>{kind} from_entity_type! to_entity_type!",
+                default_projections=(*projections[:2], "to_entity_type", *projections[2:]),
+                transforms=("from_entity_type", "to_entity_type"),
+            )
+        )
     for kind, system in sorted(kinds.items()):
         specs.append(
             Spec(
@@ -600,6 +875,20 @@ def _lists() -> list[Spec]:
             primary_key=("name", "group"),
             defaults={"name": "default", "group": "default", "value": "default"},
         ),
+        Spec(
+            "EntitySetting",
+            "parent_id:str group:str name:str value:str! parent_type:str!",
+            primary_key=("parent_id", "group", "name"),
+            alias_for="SettingOverride",
+            default_projections=("parent_id", "group", "name", "value", "parent_type"),
+            transforms=("parent_type",),
+        ),
+        Spec(
+            "SettingComponent",
+            "component:>Component component_id:fk name:fk group:fk setting:>Setting "
+            "url:obj~^ thumbnail_url:obj~^",
+            primary_key=("component_id", "name", "group"),
+        ),
     ]
 
 
@@ -608,6 +897,7 @@ SPECS: Final[tuple[Spec, ...]] = tuple(
     + _workflow()
     + _people()
     + _notes()
+    + _activity()
     + _assets()
     + _custom_attributes()
     + _lists()

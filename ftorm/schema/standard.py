@@ -22,9 +22,9 @@ __all__ = ["standard_documents", "standard_schema"]
 
 _TOKEN: Final = re.compile(
     r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"(?::(?P<kind>uid|str|bool|int|num|var|obj|date|fk|[>*%][A-Za-z]+))?"
+    r"(?::(?P<kind>subid|uid|str|bool|int|num|var|obj|date|json|fk|ifk|[>*%][A-Za-z]+))?"
     r"(?:@(?P<alias>[A-Za-z_][A-Za-z0-9_]*))?"
-    r"(?P<flags>[!^~]*)"
+    r"(?P<flags>[!^~#]*)"
 )
 
 _SCALARS: Final = {
@@ -35,8 +35,11 @@ _SCALARS: Final = {
     "var": {"type": "variable"},
     "obj": {"type": "object"},
     "date": {"type": "string", "format": "date-time"},
+    "json": {"type": "string", "format": "json"},
     "fk": {"type": "string", "format": "foreign_key"},
+    "ifk": {"type": "integer", "format": "foreign_key"},
     "uid": {"type": "string", "default": "{uid}"},
+    "subid": {"type": "string", "default": "{uid}", "format": "foreign_key"},
 }
 
 
@@ -80,6 +83,8 @@ def _expand(spec: Spec) -> dict[str, Any]:
         for flag, names in (("!", required), ("^", immutable), ("~", computed)):
             if flag in flags and name not in names:
                 names.append(name)
+        if "#" in flags:
+            properties[name]["restricted_projection"] = True
     for name, value in spec.defaults.items():
         if name not in properties:
             msg = f"standard schema {spec.id}: default for undeclared {name!r}"

@@ -182,7 +182,10 @@ def test_recorded_schema() -> None:
 def test_recorded_schema_over_generated_models() -> None:
     import ftorm.models as generated
 
-    schema = load_schema_file(RECORDED)
+    # A workspace's own type beside the recorded ones, which the standard schema all has.
+    documents = list(load_schema_file(RECORDED).documents)
+    documents.append({"id": "Widget", "type": "object", "properties": {"id": {"type": "string"}}})
+    schema = load_schema(documents)
     existing = {name: getattr(generated, name) for name in generated.__all__}
     classes = build_models(schema, existing=existing)
     assert classes["Shot"] is generated.Shot

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
+from typing import Any
 
 import pytest
 
 from ftorm.schema import load, standard
 from ftorm.schema.hierarchy import ancestors, base_of
-from ftorm.schema.types import Kind, Schema
+from ftorm.schema.types import EntityType, Kind, Schema
 from tests.paths import SHARED
 
 RECORDED = SHARED / "reference" / "fixtures" / "query_schemas.json"
 
-# Types DESIGN.md section 3 promises, plus what the official client needs to start.
+# Types DESIGN.md section 3 promises, what the official client needs to start, and the rest
+# of what a standard ftrack server serves.
 _PROMISED = """
 Context TypedContext Project Folder Episode Sequence Shot Task AssetBuild Milestone ObjectType
 Type Status State Priority ProjectSchema ProjectSchemaObjectType SchemaStatus SchemaType Schema
@@ -25,13 +28,18 @@ CustomAttributeConfiguration CustomAttributeType CustomAttributeGroup CustomAttr
 ContextCustomAttributeValue AssetCustomAttributeValue AssetVersionCustomAttributeValue
 UserCustomAttributeValue ListCustomAttributeValue ListObjectCustomAttributeValue List
 TypedContextList AssetVersionList ListObject Setting Disk Scope Manager ManagerType
-TypedContextLink StatusChange
+TypedContextLink StatusChange AssetVersionStatusChange TypedContextStatusChange Timer Job
+JobComponent Event Feed Conversation Message Participant ReviewSession ReviewSessionObject
+ReviewSessionObjectStatus ReviewSessionInvitee CalendarEvent CalendarEventResource Dashboard
+DashboardResource DashboardWidget EntitySetting SettingComponent UserApplicationState
+UserSecurityRole UserSecurityRoleProject CustomAttributeLink CustomAttributeLinkFrom
+ContextCustomAttributeLink ContextCustomAttributeLinkFrom CustomAttributeLinkConfiguration
+CustomConfigurationBase
 """
 PROMISED = _PROMISED.split()
 
-# Where the standard schema knowingly differs from what a real server reports.
-#   link: a real server sends a list of {id, name, type} objects although it says "string".
-DELIBERATE = {("link", "type")}
+# Types whose ``id`` the server gives (a status change's, an event's integer).
+_SERVER_KEYED = {"StatusChange", "AssetVersionStatusChange", "TypedContextStatusChange", "Event"}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +90,7 @@ def test_primary_keys(schema: Schema) -> None:
         for key in entity.primary_key:
             assert key in entity.required, (entity.id, key)
             assert key in entity.immutable, (entity.id, key)
-        if entity.primary_key == ("id",) and entity.id != "StatusChange":
+        if entity.primary_key == ("id",) and entity.id not in _SERVER_KEYED:
             assert entity["id"].generates_id, entity.id
 
 
@@ -129,32 +137,100 @@ def test_official_client_needs(schema: Schema) -> None:
         assert name in schema["Location"]
 
 
-def test_subset_of_recorded(schema: Schema, recorded: Schema) -> None:
-    """Every standard property exists on the real server with the same kind and target."""
-    shared = sorted(set(schema.types) & set(recorded.types))
-    assert len(shared) == len(schema.types)  # every standard type is a real ftrack type
-    problems: list[str] = []
-    for type_id in shared:
-        mine, real = schema[type_id], recorded[type_id]
-        if mine.primary_key != real.primary_key:
-            problems.append(f"{type_id}: primary key {mine.primary_key} != {real.primary_key}")
-        if mine.alias_for != real.alias_for:
-            problems.append(f"{type_id}: alias_for {mine.alias_for} != {real.alias_for}")
-        if mine.default_projections != real.default_projections:
-            problems.append(f"{type_id}: default_projections differ")
-        for name, prop in mine.properties.items():
-            other = real.properties.get(name)
-            if other is None:
-                problems.append(f"{type_id}.{name}: not on the real server")
-                continue
-            for field in ("kind", "type", "target", "key_value", "default", "computed"):
-                if (name, field) in DELIBERATE:
-                    continue
-                if getattr(prop, field) != getattr(other, field):
-                    problems.append(f"{type_id}.{name}: {field} differs")
-            if (prop.format == "date-time") != (other.format == "date-time"):
-                problems.append(f"{type_id}.{name}: date-time format differs")
-        for attr in ("required", "immutable", "computed"):
-            if set(getattr(mine, attr)) - set(getattr(real, attr)):
-                problems.append(f"{type_id}: {attr} has extra names")
-    assert problems == []
+# Every way the standard schema differs from the recorded one, as (type, attribute, what)
+# patterns (fnmatch) with the reason. Anything else that differs fails the comparison.
+KNOWN_DIFFERENCES: dict[tuple[str, str, str], str] = {
+    ("*", "link", "type"): (
+        "a real server sends a list of {id, name, type} objects although it says string; "
+        "ftorm says what it sends"
+    ),
+    ("*", "_link", "missing"): (
+        "deprecated alias of link (ftrack's own description says so); ftorm serves link only"
+    ),
+    ("*CustomAttributeLink", "to_entity_type", "listed"): (
+        "ftrack lists to_entity_type among the default projections and required names of a "
+        "type that lacks it; ftorm lists only attributes the type has"
+    ),
+    ("*CustomAttributeLink", "from_entity_type", "listed"): "as to_entity_type",
+    ("*List", "type", "listed"): (
+        "ftrack names the list's category by its server name (type) among the immutable "
+        "names; ftorm leaves the category changeable"
+    ),
+    ("CustomAttributeLink*", "id", "required"): (
+        "ftorm requires every primary key (its {uid} default always fills it)"
+    ),
+}
+
+ATTRIBUTE_FIELDS = (
+    "kind",
+    "type",
+    "format",
+    "target",
+    "key_value",
+    "default",
+    "enum",
+    "transform",
+    "alias_for",
+    "restricted_projection",
+    "required",
+    "immutable",
+    "computed",
+    "primary_key",
+)
+"""What is compared for each attribute a type has in both schemas."""
+
+
+def _known(type_id: str, name: str, what: str) -> bool:
+    return any(
+        fnmatch.fnmatchcase(type_id, t) and fnmatch.fnmatchcase(name, n) and what == w
+        for t, n, w in KNOWN_DIFFERENCES
+    )
+
+
+def _differences(mine: EntityType, real: EntityType) -> list[tuple[str, str, str]]:
+    """Every (type, attribute, what) on which two descriptions of one type differ."""
+    found: list[tuple[str, str, str]] = []
+    type_id = mine.id
+    for field in ("primary_key", "alias_for", "system_projections"):
+        if getattr(mine, field) != getattr(real, field):
+            found.append((type_id, "", field))
+    # Names ftrack lists that are no attributes (compared by name; the flags of attributes
+    # are compared on each attribute below).
+    for field in ("default_projections", "required", "immutable", "computed"):
+        listed: tuple[str, ...] = getattr(real, field)
+        for name in listed:
+            if name not in real.properties:
+                found.append((type_id, name, "listed"))
+    ours = tuple(n for n in real.default_projections if n in real.properties)
+    if mine.default_projections != ours:
+        found.append((type_id, "", "default_projections"))
+    for name in sorted(set(mine.properties) | set(real.properties)):
+        if name not in mine.properties:
+            found.append((type_id, name, "missing"))
+        elif name not in real.properties:
+            found.append((type_id, name, "extra"))
+        else:
+            for field in ATTRIBUTE_FIELDS:
+                ours_value: Any = getattr(mine[name], field)
+                if ours_value != getattr(real[name], field):
+                    found.append((type_id, name, field))
+    return found
+
+
+def test_same_as_recorded(schema: Schema, recorded: Schema) -> None:
+    """Type by type and attribute by attribute, the standard schema is the recorded one but
+    for `KNOWN_DIFFERENCES`, each of which still happens."""
+    assert sorted(schema.types) == sorted(recorded.types)
+    found = [
+        difference
+        for type_id in sorted(schema.types)
+        for difference in _differences(schema[type_id], recorded[type_id])
+    ]
+    assert [d for d in found if not _known(*d)] == []
+    for pattern in KNOWN_DIFFERENCES:
+        assert any(
+            fnmatch.fnmatchcase(t, pattern[0])
+            and fnmatch.fnmatchcase(n, pattern[1])
+            and w == pattern[2]
+            for t, n, w in found
+        ), pattern
