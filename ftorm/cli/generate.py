@@ -1,9 +1,11 @@
 """``ftorm generate``: write a typed model module for a schema.
 
 The schema comes from a ``query_schemas`` JSON file (``--schema``), from a live server
-(``--server``, credentials from ``FTRACK_API_USER`` / ``FTRACK_API_KEY``), or, with neither,
-ftorm's standard schema. ``--check`` compares with the ``-o`` file instead of writing it and exits
-1 with a unified diff when the file is stale. Errors exit 2 with one clear line.
+(``--server``, else ``FTRACK_SERVER``; credentials from ``FTRACK_API_USER`` /
+``FTRACK_API_KEY``, as for the other commands), or ftorm's standard schema (``--standard``, or
+when no server is named at all). ``--check`` compares with the ``-o`` file instead of
+writing it and exits 1 with a unified diff when the file is stale. Errors exit 2 with one
+clear line.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ def register(subparsers: Any) -> None:
         help="generate typed model classes from an ftrack schema",
         description=(
             "Write a typed model module for an ftrack schema: a query_schemas JSON file, a live "
-            "server, or (with neither) ftorm's standard schema."
+            "server (--server, else FTRACK_SERVER), or ftorm's standard schema (--standard, or "
+            "when no server is named)."
         ),
     )
     source = parser.add_mutually_exclusive_group()
@@ -44,7 +47,13 @@ def register(subparsers: Any) -> None:
     source.add_argument(
         "--server",
         metavar="URL",
-        help="an ftrack server to ask (FTRACK_API_USER and FTRACK_API_KEY give the credentials)",
+        help="an ftrack server to ask (default FTRACK_SERVER; FTRACK_API_USER and "
+        "FTRACK_API_KEY give the credentials)",
+    )
+    source.add_argument(
+        "--standard",
+        action="store_true",
+        help="ftorm's standard schema, even if FTRACK_SERVER is set",
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     parser.add_argument(
@@ -67,13 +76,14 @@ def fetch_schemas(server_url: str, api_user: str, api_key: str) -> Any:
 def _schema(args: argparse.Namespace) -> Schema:
     if args.schema is not None:
         return load_schema_file(args.schema)
-    if args.server is not None:
+    server = None if args.standard else args.server or os.environ.get("FTRACK_SERVER") or None
+    if server is not None:
         api_user = os.environ.get("FTRACK_API_USER", "")
         api_key = os.environ.get("FTRACK_API_KEY", "")
         if not api_user or not api_key:
-            msg = "--server needs FTRACK_API_USER and FTRACK_API_KEY to be set"
+            msg = f"reading {server}'s schema needs FTRACK_API_USER and FTRACK_API_KEY to be set"
             raise TransportError(msg)
-        return load_schema(fetch_schemas(args.server, api_user, api_key))
+        return load_schema(fetch_schemas(server, api_user, api_key))
     return standard_schema()
 
 

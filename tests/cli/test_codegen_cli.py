@@ -26,6 +26,12 @@ SMALL = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _no_server_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --schema or --server, FTRACK_SERVER decides the source: keep it unset."""
+    monkeypatch.delenv("FTRACK_SERVER", raising=False)
+
+
 def _standard_text() -> str:
     return generate_module(standard_schema(), version=ftorm.__version__)
 
@@ -178,6 +184,20 @@ def test_server_needs_credentials(
     assert main(["generate", "--server", "https://studio.example"]) == 2
     assert "FTRACK_API_USER" in capsys.readouterr().err
     assert calls == []
+
+
+def test_ftrack_server_is_the_default_source(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FTRACK_SERVER", "https://studio.example")
+    monkeypatch.setenv("FTRACK_API_USER", "jane")
+    monkeypatch.setenv("FTRACK_API_KEY", "secret")
+    calls = _fake_post(monkeypatch, _Response([standard_documents()]))
+    assert main(["generate"]) == 0
+    assert capsys.readouterr().out == _standard_text()
+    assert [call["url"] for call in calls] == ["https://studio.example/api"]
+    assert main(["generate", "--standard"]) == 0  # asks no server
+    assert len(calls) == 1
 
 
 def test_schema_and_server_are_exclusive(capsys: pytest.CaptureFixture[str]) -> None:
