@@ -20,7 +20,6 @@ import decimal
 import enum
 import sys
 import typing
-import uuid
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Literal, TypeVar, overload
 
@@ -60,6 +59,8 @@ MISSING: Final[Any] = _Sentinel.MISSING
 
 def new_id() -> str:
     """A new random entity id (a UUID4 string), as ftrack's ``{uid}`` default."""
+    import uuid  # imported on first use: it costs start-up time (and loads platform)
+
     return str(uuid.uuid4())
 
 
