@@ -20,7 +20,6 @@ import decimal
 import enum
 import sys
 import typing
-import uuid
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Literal, TypeVar, overload
 
@@ -60,6 +59,8 @@ MISSING: Final[Any] = _Sentinel.MISSING
 
 def new_id() -> str:
     """A new random entity id (a UUID4 string), as ftrack's ``{uid}`` default."""
+    import uuid  # imported on first use: it costs start-up time (and loads platform)
+
     return str(uuid.uuid4())
 
 
@@ -230,16 +231,19 @@ class Attr(Field[T]):
 
     kind: ClassVar[str] = "attr"
 
-    __slots__ = ("column_class",)
+    __slots__ = ("column_class", "passes_text")
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.column_class: type[Column[Any]] = Column
+        self.passes_text: bool = False
+        """True when every `str` is a valid value, kept as it is (``Attr[str | None]``)."""
 
     def _resolve(self) -> None:
         tp = self.annotated_type()
         self._check = None if tp is MISSING else make_scalar_check(tp)
         members = {m for m in union_members(tp) if m is not NONE_TYPE and m is not None}
+        self.passes_text = str in members
         if members == {str}:
             self.column_class = StrColumn
         elif members and members <= {arrow.Arrow, datetime.datetime}:

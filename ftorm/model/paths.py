@@ -38,7 +38,7 @@ def column_for(
     field.resolve()
     path = ast.Path((*prefix, ast.Segment(field.key)))
     if isinstance(field, Attr):
-        return field.column_class(path, root, field.validator)
+        return field.column_class(path, root, field.validator, text=field.passes_text)
     target = field.target  # type: ignore[attr-defined]
     return RelationPath(path, root, target, isinstance(field, Many))
 

@@ -193,13 +193,15 @@ class Query(Generic[M]):
         """The query as an `ftorm.query.ast.Select` (built once, then cached)."""
         node = self._ast
         if node is None:
+            where = self._where
             node = nodes.Select(
-                entity_type=self._entity,
-                projections=self._projections,
-                where=None if self._where is None else self._where.node,
-                order_by=self._order,
-                offset=self._offset,
-                limit=self._limit,
+                self._entity,
+                self._projections,
+                None if where is None else where.node,
+                (),
+                self._order,
+                self._offset,
+                self._limit,
             )
             self._ast = node
         return node

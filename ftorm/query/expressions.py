@@ -252,15 +252,27 @@ class Column(Generic[T]):
     Columns are unhashable because ``==`` builds a criterion.
     """
 
-    __slots__ = ("_ftorm_check", "_ftorm_path", "_ftorm_root", "_ftorm_roots")
+    __slots__ = ("_ftorm_check", "_ftorm_path", "_ftorm_root", "_ftorm_roots", "_ftorm_text")
 
     __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
-    def __init__(self, path: ast.Path, root: type, check: ValueCheck | None = None) -> None:
+    def __init__(
+        self, path: ast.Path, root: type, check: ValueCheck | None = None, *, text: bool = False
+    ) -> None:
+        """A column at ``path`` reached from ``root``.
+
+        Args:
+            path: the attribute path from ``root``.
+            root: the model class the column was reached from.
+            check: validates (and may convert) values compared with the column.
+            text: ``check`` passes every `str` unchanged, so comparing with a `str` may
+                skip it (the most common criterion, ``Project.status == "active"``).
+        """
         self._ftorm_path = path
         self._ftorm_root = root
         self._ftorm_roots = (root,)
         self._ftorm_check = check
+        self._ftorm_text = check is None or text
 
     @property
     def __ftorm_path__(self) -> ast.Path:
@@ -289,7 +301,7 @@ class Column(Generic[T]):
 
     def __eq__(self, other: T) -> Expr:  # type: ignore[override]
         # The most common criterion: inlined (no _value/_compare calls) on the fast path.
-        if self._ftorm_check is None and type(other) is str:
+        if type(other) is str and self._ftorm_text:
             operand: ast.Value = ast.String(other)  # type: ignore[arg-type]
         else:
             operand = self._value(other)

@@ -23,8 +23,10 @@ Only this module and `ftorm.query.parser` know about parsimonious.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-from parsimonious.grammar import Grammar
+if TYPE_CHECKING:
+    from parsimonious.grammar import Grammar
 
 __all__ = ["GRAMMAR_TEXT", "grammar"]
 
@@ -101,5 +103,7 @@ GRAMMAR_TEXT = r"""
 
 @cache
 def grammar() -> Grammar:
-    """The compiled grammar (built once, on first use)."""
+    """The compiled grammar (built once, on first use; parsimonious is imported then)."""
+    from parsimonious.grammar import Grammar
+
     return Grammar(GRAMMAR_TEXT)

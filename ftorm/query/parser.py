@@ -10,15 +10,16 @@ from __future__ import annotations
 import decimal
 import re
 from collections import defaultdict
-from functools import lru_cache
-from typing import Any
-
-from parsimonious.exceptions import ParseError
-from parsimonious.nodes import Node as PNode
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
 
 from ftorm.errors import InvalidValueError, QuerySyntaxError
 from ftorm.query import ast
 from ftorm.query.grammar import grammar
+
+if TYPE_CHECKING:
+    from parsimonious.exceptions import ParseError
+    from parsimonious.nodes import Node as PNode
 
 __all__ = ["parse", "parse_criteria"]
 
@@ -107,37 +108,51 @@ def _regex(node: PNode) -> re.Match[str]:
     return match
 
 
-class _FurthestFailure(ParseError):
-    """A ParseError that remembers every named rule that failed at the furthest position.
+@cache
+def _parse_error() -> type[ParseError]:
+    """Parsimonious's `ParseError` (parsimonious is imported on the first parse, not before)."""
+    from parsimonious.exceptions import ParseError
 
-    Parsimonious sets ``expr`` and then ``pos`` on its error object for each failing
-    expression at or beyond the furthest position so far; collecting them here gives the
-    full set of things that were expected there.
-    """
+    return ParseError
 
-    def __init__(self, text: str) -> None:
-        self.furthest = -1
-        self.failed: list[Any] = []
-        self.expr = None
-        super().__init__(text)
 
-    @property
-    def pos(self) -> int:
-        return self.furthest
+@cache
+def _furthest_failure() -> type[ParseError]:
+    """The class of `_syntax_error`'s error collector, built on the first syntax error."""
 
-    @pos.setter
-    def pos(self, value: int) -> None:
-        expr = self.expr
-        if value > self.furthest:
-            self.furthest = value
-            self.failed = [expr] if expr is not None else []
-        elif value == self.furthest and expr is not None:
-            self.failed.append(expr)
+    class FurthestFailure(_parse_error()):  # type: ignore[misc]
+        """A ParseError that remembers every named rule that failed at the furthest position.
+
+        Parsimonious sets ``expr`` and then ``pos`` on its error object for each failing
+        expression at or beyond the furthest position so far; collecting them here gives the
+        full set of things that were expected there.
+        """
+
+        def __init__(self, text: str) -> None:
+            self.furthest = -1
+            self.failed: list[Any] = []
+            self.expr: Any = None
+            super().__init__(text)
+
+        @property
+        def pos(self) -> int:
+            return self.furthest
+
+        @pos.setter
+        def pos(self, value: int) -> None:
+            expr = self.expr
+            if value > self.furthest:
+                self.furthest = value
+                self.failed = [expr] if expr is not None else []
+            elif value == self.furthest and expr is not None:
+                self.failed.append(expr)
+
+    return FurthestFailure
 
 
 def _syntax_error(text: str) -> QuerySyntaxError:
     """Re-run the match collecting failures, and describe the furthest one."""
-    error = _FurthestFailure(text)
+    error: Any = _furthest_failure()(text)
     node = grammar()["query"].match_core(text, 0, _new_cache(), error)
     position = error.furthest
     if node is not None and node.end > position:
@@ -186,7 +201,7 @@ def _match(rule: str, text: str) -> PNode:
         raise InvalidValueError(msg)
     expression = grammar()[rule]
     try:
-        node = expression.match_core(text, 0, _new_cache(), ParseError(text))
+        node = expression.match_core(text, 0, _new_cache(), _parse_error()(text))
     except RecursionError:
         raise QuerySyntaxError(text, 0, "", "query is nested too deeply") from None
     if node is None or node.end < len(text):

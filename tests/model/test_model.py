@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence as Seq
-from typing import Any
+from typing import Any, Literal
 
 import arrow
 import pytest
@@ -410,3 +410,22 @@ def test_redeclared_field_and_annotation_target() -> None:
     assert str(Child.where(Child.owner.size == 2)) == "Child where owner.size is 2"
     assert UNSET is not None
     assert not UNSET
+
+
+_TEXT_CHECKS = Registry("text checks")
+
+
+class _Labelled(Model, entity="Labelled", registry=_TEXT_CHECKS):
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
+    name: Attr[str | None] = attr(default=None)
+    kind: Attr[Literal["a", "b"]] = attr(default="a")
+
+
+def test_comparing_a_text_column_with_a_str_renders_it_as_is() -> None:
+    assert str(_Labelled.name == "x") == 'name is "x"'
+    assert str(_Labelled.kind == "b") == 'kind is "b"'
+
+
+def test_a_literal_column_still_checks_the_str_it_is_compared_with() -> None:
+    with pytest.raises(InvalidValueError, match="kind"):
+        _Labelled.kind == "z"  # noqa: B015
