@@ -22,11 +22,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
-
-import requests
-import urllib3.exceptions
 
 from ftorm._typing import JSON
 from ftorm.errors import (
@@ -38,6 +35,9 @@ from ftorm.errors import (
     server_error_from_payload,
 )
 from ftorm.protocol.operations import OperationLike, encode_batch, is_read_only
+
+if TYPE_CHECKING:  # requests is imported on the first request: a session starts without it
+    import requests
 
 __all__ = ["HttpTransport", "redact_url"]
 
@@ -71,6 +71,9 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 def _never_sent(error: requests.RequestException) -> bool:
     """True when the request cannot have reached the server."""
+    import requests
+    import urllib3.exceptions
+
     if isinstance(error, requests.exceptions.ConnectTimeout):
         return True
     if isinstance(error, requests.exceptions.ConnectionError):
@@ -111,17 +114,24 @@ class HttpTransport:
         self.backoff: float = backoff
         """Seconds before the first retry, doubled for each next one."""
         self._sleep = sleep or time.sleep
-        self._http = requests.Session()
-        self._http.headers.update(
-            {
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "ftrack-user": api_user,
-                "ftrack-api-key": api_key,
-                "ftrack-strict-api": "true" if strict_api else "false",
-                **(headers or {}),
-            }
-        )
+        self._headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "ftrack-user": api_user,
+            "ftrack-api-key": api_key,
+            "ftrack-strict-api": "true" if strict_api else "false",
+            **(headers or {}),
+        }
+        self._http: requests.Session | None = None
+
+    def _client(self) -> requests.Session:
+        """The keep-alive `requests.Session`, made (and requests imported) on first use."""
+        if self._http is None:
+            import requests
+
+            self._http = requests.Session()
+            self._http.headers.update(self._headers)
+        return self._http
 
     def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
         """Send one batch; return one result per operation, in order.
@@ -132,6 +142,8 @@ class HttpTransport:
             ServerError: when the server answers with an error object.
             TransportError: for an answer that is not the expected list of results.
         """
+        import requests
+
         batch = encode_batch(operations)
         body = json.dumps(batch, sort_keys=True).encode("utf-8")
         read_only = is_read_only(batch)
@@ -165,7 +177,7 @@ class HttpTransport:
         url = self.url
         deadline = time.monotonic() + self._total()
         for _ in range(_MAX_REDIRECTS + 1):
-            response = self._http.post(
+            response = self._client().post(
                 url, data=body, timeout=self.timeout, allow_redirects=False, stream=True
             )
             if response.status_code not in _REDIRECT_STATUS:
@@ -190,6 +202,9 @@ class HttpTransport:
     def _read(self, response: requests.Response, deadline: float) -> bytes:
         """The answer's body, read as it arrives; a server that takes longer than the
         deadline (dripping its answer, say) raises `requests.exceptions.ReadTimeout`."""
+        import requests
+        import urllib3.exceptions
+
         raw = response.raw
         read1 = getattr(raw, "read1", None)  # urllib3 >= 2: returns what has arrived
         chunks: list[bytes] = []
@@ -243,4 +258,5 @@ class HttpTransport:
 
     def close(self) -> None:
         """Close the keep-alive connections."""
-        self._http.close()
+        if self._http is not None:
+            self._http.close()
