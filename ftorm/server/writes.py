@@ -1,17 +1,18 @@
 """Create, update and delete against the storage: the generic part of every write.
 
 Values are checked and converted per the schema, literal schema defaults and generated
-``{uid}`` keys filled, required attributes checked, computed attributes refused and immutable
-ones kept once set; relations are written through their key columns, reverse keys and link
-tables (`ftorm.server.storage`). What ftrack derives, cascades and upserts beyond that is
-decided by `ftorm.server.rules`.
+``{uid}`` keys filled, computed attributes refused and immutable ones kept once set;
+relations are written through their key columns, reverse keys and link tables
+(`ftorm.server.storage`). What ftrack derives, cascades and upserts beyond that is decided by
+`ftorm.server.rules`. Every entity written is noted, and `Writer.finish` checks them all when
+the batch ends (`ftorm.server.integrity`): required values, parents and references.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from ftorm.errors import PermissionDeniedError, ValidationError, excerpt
@@ -19,6 +20,7 @@ from ftorm.protocol.codec import ENTITY_TYPE
 from ftorm.schema.hierarchy import ABSTRACT, subtypes
 from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property, Schema
 from ftorm.server.fragments import placeholders, positional
+from ftorm.server.integrity import check
 from ftorm.server.rows import StoredRow, find, members_of
 from ftorm.server.rules import Rules, upserts
 from ftorm.server.storage import LINK, TYPE_COLUMN, Collection, Layout, quote
@@ -41,6 +43,23 @@ class Writer:
         """The connection written through."""
         self.rules: Rules = Rules(layout, connection, user_id)
         """ftrack's rules applied to these writes."""
+        self._written: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+
+    def _note(self, type_id: str, key: tuple[str, ...], columns: Iterable[str]) -> None:
+        """Remember that ``columns`` of an entity were written (checked by `finish`)."""
+        ident = (self.layout.table(type_id).root, key)
+        self._written.setdefault(ident, set()).update(columns)
+
+    def finish(self) -> None:
+        """Check every entity this batch wrote, as it stands now (`ftorm.server.integrity`):
+        `ValidationError` for a missing required value or parent, or a reference to a row
+        that does not exist. The rules' end-of-batch work runs first (`Rules.finish`)."""
+        written, self._written = self._written, {}
+        self.rules.finish(written)
+        for (root, key), columns in written.items():
+            row = self.find(root, key)
+            if row is not None:  # deleted later in the batch
+                check(self.layout, self.connection, row, sorted(columns))
 
     # --- lookups --------------------------------------------------------------------------
 
@@ -119,7 +138,6 @@ class Writer:
                 columns[name] = given
         self._defaults(entity, columns)
         self.rules.derive(entity, columns)
-        self._require(entity, columns)
         entity_key = tuple(str(columns[k]) for k in entity.primary_key)
         if self._family_has(type_id, entity_key):
             msg = f"{type_id} {excerpt(list(entity_key))} already exists"
@@ -131,6 +149,7 @@ class Writer:
             f"INSERT INTO {quote(table.name)} ({cols}) VALUES ({marks})",
             [type_id, *(columns[c] for c in names)],
         )
+        self._note(type_id, entity_key, names)
         for coll, value, where in collections:
             self.set_collection(coll, entity_key[0], value, where)
         return type_id, entity_key
@@ -202,15 +221,6 @@ class Writer:
             if columns.get(name) is None and entity.properties[name].type == "string":
                 columns[name] = str(uuid.uuid4())
 
-    def _require(self, entity: EntityType, columns: Mapping[str, Any]) -> None:
-        for name in entity.required:
-            prop = entity.properties.get(name)
-            if prop is None or not self.layout.stored(entity.id, name):
-                continue
-            if columns.get(name) is None:
-                msg = f"{entity.id}.{name} is required and has no value"
-                raise ValidationError(msg)
-
     # --- update ---------------------------------------------------------------------------
 
     def update(
@@ -241,15 +251,14 @@ class Writer:
             self._check_immutable(concrete, name, row, columns)
         table = self.layout.table(type_id)
         self.rules.follow_parent(row.type_id, columns)
+        entity_key = tuple(str(row.columns[k]) for k in concrete.primary_key)
         if columns:
-            merged = {**row.columns, **columns}
-            self._require(concrete, merged)
+            self._note(row.type_id, entity_key, columns)
             assignments = ", ".join(f"{quote(c)} = ?" for c in columns)
             self.connection.execute(
                 f"UPDATE {quote(table.name)} SET {assignments} WHERE rowid = ?",
                 [*columns.values(), row.rowid],
             )
-        entity_key = tuple(str(row.columns[k]) for k in concrete.primary_key)
         for coll, value, where in collections:
             self.set_collection(coll, entity_key[0], value, where)
         return row.type_id, entity_key
@@ -298,6 +307,7 @@ class Writer:
                 self.connection.execute(
                     f"UPDATE {member_table} SET {sets} WHERE {pk} = ?", [*changes.values(), member]
                 )
+                self._note(coll.target, (member,), changes)
             return
         assert coll.link_table is not None
         assert coll.link_owner
