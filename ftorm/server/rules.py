@@ -140,9 +140,9 @@ class Rules:
         if type_id == "User":
             if missing("username"):
                 columns["username"] = self._username(columns)
-            for prop in props.values():  # flags start false, as ftrack's echo shows
-                if prop.type == "boolean" and missing(prop.name):
-                    columns[prop.name] = 0
+            for flag in props.values():  # flags start false, as ftrack's echo shows
+                if flag.type == "boolean" and missing(flag.name):
+                    columns[flag.name] = 0
         if type_id == "Timer":
             if missing("start"):
                 columns["start"] = now_text()
