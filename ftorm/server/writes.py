@@ -44,6 +44,7 @@ class Writer:
         self.rules: Rules = Rules(layout, connection, user_id)
         """ftrack's rules applied to these writes."""
         self._written: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+        self._expected: list[tuple[str, tuple[str, ...], str]] = []
 
     def _note(self, type_id: str, key: tuple[str, ...], columns: Iterable[str]) -> None:
         """Remember that ``columns`` of an entity were written (checked by `finish`)."""
@@ -55,6 +56,7 @@ class Writer:
         `ValidationError` for a missing required value or parent, or a reference to a row
         that does not exist. The rules' end-of-batch work runs first (`Rules.finish`)."""
         written, self._written = self._written, {}
+        self._check_expected()
         self.rules.finish(written)
         for (root, key), columns in written.items():
             row = self.find(root, key)
@@ -77,6 +79,18 @@ class Writer:
 
     def _reference_key(self, prop: Property, value: Any, where: str) -> tuple[str, str]:
         """(concrete type, key) of an entity reference sent for ``prop``; checks existence."""
+        named, key = self._referred(prop, value, where, must_exist=True)
+        if len(key) != 1:
+            msg = f"{where}: references to {prop.target} are not supported"
+            raise ValidationError(msg)
+        return named, key[0]
+
+    def _referred(
+        self, prop: Property, value: Any, where: str, *, must_exist: bool
+    ) -> tuple[str, tuple[str, ...]]:
+        """(concrete type, primary key) of an entity reference sent for ``prop``, composite
+        keys included; with ``must_exist`` `ValidationError` when no such row exists (the
+        type is then the one named)."""
         target = prop.target or ""
         if not isinstance(value, dict):
             msg = f"{where}: expected an entity reference, got {excerpt(value)}"
@@ -88,19 +102,22 @@ class Writer:
         if not (self.layout.is_a(named, target) or self.layout.is_a(target, named)):
             msg = f"{where}: a {named} cannot be a {target}"
             raise ValidationError(msg)
-        pk = self.schema.types[target].primary_key
-        if len(pk) != 1:
-            msg = f"{where}: references to {target} are not supported"
-            raise ValidationError(msg)
-        key = value.get(pk[0])
-        if not isinstance(key, str) or not key:
-            msg = f"{where}: reference {excerpt(value)} has no {excerpt(pk[0])}"
-            raise ValidationError(msg)
-        found = self.find(named if self.layout.is_a(named, target) else target, (key,))
+        key: list[str] = []
+        for name in self.schema.types[target].primary_key:
+            part = value.get(name)
+            if isinstance(part, (int, float)) and not isinstance(part, bool):
+                part = str(part)
+            if not isinstance(part, str) or not part:
+                msg = f"{where}: reference {excerpt(value)} has no {excerpt(name)}"
+                raise ValidationError(msg)
+            key.append(part)
+        found = self.find(named if self.layout.is_a(named, target) else target, key)
         if found is None:
-            msg = f"{where}: {named} {excerpt(key)} does not exist"
-            raise ValidationError(msg)
-        return found.type_id, key
+            if must_exist:
+                msg = f"{where}: {named} {excerpt(key[0] if len(key) == 1 else key)} does not exist"
+                raise ValidationError(msg)
+            return named, tuple(key)
+        return found.type_id, tuple(key)
 
     # --- create ---------------------------------------------------------------------------
 
@@ -293,9 +310,13 @@ class Writer:
             msg = f"{where}: expected a list of entity references"
             raise ValidationError(msg)
         target_prop = Property(name=coll.name, kind=Kind.REFERENCE, target=coll.target)
+        member_pk = self.schema.types[coll.target].primary_key
+        if coll.mode == "reverse" and coll.key in member_pk:
+            self._keyed_members(coll, owner_key, value, where)
+            return
         keys = [self._reference_key(target_prop, item, where)[1] for item in value]
         member_table = quote(self.layout.table(coll.target).name)
-        pk = quote(self.schema.types[coll.target].primary_key[0])
+        pk = quote(member_pk[0])
         if coll.mode == "reverse":
             assert coll.key is not None
             for member in keys:
@@ -326,6 +347,28 @@ class Writer:
                     t for t in self.layout.tables.values() if t.name == coll.link_table
                 ).root
                 self.create(link_type, {coll.link_owner: owner_key, coll.link_member: member}, None)
+
+    def _keyed_members(self, coll: Collection, owner_key: str, value: Any, where: str) -> None:
+        """A reverse collection whose members hold the owner in their own primary key
+        (``Note.recipients`` -> ``Recipient {note_id, resource_id}``): every listed member
+        must name the owner; one not created yet must be by the end of the batch."""
+        assert coll.key is not None
+        target_prop = Property(name=coll.name, kind=Kind.REFERENCE, target=coll.target)
+        position = self.schema.types[coll.target].primary_key.index(coll.key)
+        for item in value:
+            named, key = self._referred(target_prop, item, where, must_exist=False)
+            if key[position] != owner_key:
+                msg = f"{where}: {named} {excerpt(list(key))} belongs to another {coll.owner}"
+                raise ValidationError(msg)
+            if self.find(named, key) is None:
+                self._expected.append((named, key, where))
+
+    def _check_expected(self) -> None:
+        for type_id, key, where in self._expected:
+            if self.find(type_id, key) is None:
+                msg = f"{where}: {type_id} {excerpt(list(key))} does not exist"
+                raise ValidationError(msg)
+        self._expected.clear()
 
     # --- delete ---------------------------------------------------------------------------
 

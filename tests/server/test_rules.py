@@ -212,3 +212,31 @@ def test_datetimes_keep_their_microseconds_in_storage(either: Server) -> None:
     assert [r["name"] for r in after] == ["late"]
     ordered = query(call, "select name from Shot order by start_date descending")
     assert [r["name"] for r in ordered] == ["late", "early"]
+
+
+# --- references to types with composite keys --------------------------------------------
+
+
+def _recipient(note: str, resource: str) -> dict[str, Any]:
+    return {"__entity_type__": "Recipient", "note_id": note, "resource_id": resource}
+
+
+def test_note_recipients_in_create_update_and_queries(either: Server) -> None:
+    call = make_call(either)
+    project = create(call, "Project", name="p")
+    other = create(call, "User", username="bob")
+    me = str(either.user_id)
+    note = {"id": "n1", "content": "hi", "parent_id": project["id"], "parent_type": "Project"}
+    call(
+        _create("Note", **note, recipients=[_recipient("n1", other["id"])]),
+        _create("Recipient", note_id="n1", resource_id=other["id"]),
+    )
+    (row,) = query(call, 'select recipients.resource_id from Note where id is "n1"')
+    assert sorted(r["resource_id"] for r in row["recipients"]) == sorted([me, other["id"]])
+    result = call(_update("Note", "n1", recipients=[_recipient("n1", other["id"])]))
+    assert {r["resource_id"] for r in result[0]["data"]["recipients"]} >= {other["id"]}
+    error = _error(either, _update("Note", "n1", recipients=[_recipient("n1", "ghost")]))
+    assert "does not exist" in error["content"]
+    create(call, "Note", id="n2", content="x", parent_id=project["id"], parent_type="Project")
+    error = _error(either, _update("Note", "n2", recipients=[_recipient("n1", other["id"])]))
+    assert "another Note" in error["content"]
