@@ -11,7 +11,8 @@ What a generic store would not know, kept apart from the writes that apply it
   ``username`` from the names and its flags false, Timer ``start`` / ``user_id``, and ``0``
   for required flags and numbers;
 - a user has at most one running ``Timer`` (``DuplicateEntryError`` otherwise);
-- when a batch ends, the author of each new note is one of its recipients;
+- when a batch ends, the author of each note written is one of its recipients and its
+  category one of its labels;
 - a changed parent brings its project along;
 - the delete rules, `CASCADE` and `RESTRICT` (from `ftorm.schema.pairings`);
 - custom attribute values are upserted: updating one that does not exist creates it.
@@ -187,27 +188,57 @@ class Rules:
 
     def finish(self, written: Iterable[tuple[str, tuple[str, ...]]]) -> None:
         """What ftrack does when a batch ends, for the entities it wrote (family root, key):
-        the author of a note is one of its recipients."""
-        if "Recipient" not in self.layout.schema.types or "Note" not in self.layout.schema.types:
+        the author of a note is one of its recipients, and a note's category is one of its
+        labels (categories and labels share ids: a category is mirrored as the label with
+        its id)."""
+        if "Note" not in self.layout.schema.types:
             return
-        recipients = quote(self.layout.table("Recipient").name)
         for root, key in written:
             if root != "Note":
                 continue
             note = find(self.layout, self.connection, "Note", key)
-            author = None if note is None else note.columns.get("user_id")
-            if author is None:
+            if note is None:
                 continue
-            exists = self.connection.execute(
-                f"SELECT 1 FROM {recipients} WHERE note_id = ? AND resource_id = ? LIMIT 1",
-                (key[0], str(author)),
-            ).fetchone()
-            if exists is None:
-                self.connection.execute(
-                    f"INSERT INTO {recipients} ({quote(TYPE_COLUMN)}, note_id, resource_id) "
-                    "VALUES (?, ?, ?)",
-                    ("Recipient", key[0], str(author)),
-                )
+            author = note.columns.get("user_id")
+            if author is not None:
+                self._ensure("Recipient", {"note_id": key[0], "resource_id": str(author)})
+            category = note.columns.get("category_id")
+            if category is not None and self._label_of(str(category)):
+                self._ensure("NoteLabelLink", {"note_id": key[0], "label_id": str(category)})
+
+    def _label_of(self, category: str) -> bool:
+        """Whether the label with the id of ``category`` exists (mirrored from the category
+        when it is missing)."""
+        types = self.layout.schema.types
+        if "NoteLabel" not in types or "NoteLabelLink" not in types:
+            return False
+        if find(self.layout, self.connection, "NoteLabel", (category,)) is not None:
+            return True
+        if "NoteCategory" not in types:
+            return False
+        found = find(self.layout, self.connection, "NoteCategory", (category,))
+        if found is None:
+            return False
+        names = self.layout.stored_names("NoteLabel")
+        self._ensure("NoteLabel", {k: v for k, v in found.columns.items() if k in names})
+        return True
+
+    def _ensure(self, type_id: str, values: Mapping[str, Any]) -> None:
+        """Insert a row of ``type_id`` with ``values`` unless one with its primary key
+        exists (nothing when the schema has no such type)."""
+        entity = self.layout.schema.types.get(type_id)
+        if entity is None:
+            return
+        key = tuple(str(values.get(name)) for name in entity.primary_key)
+        if find(self.layout, self.connection, type_id, key) is not None:
+            return
+        names = [name for name in values if name in self.layout.table(type_id).columns]
+        columns = ", ".join(quote(c) for c in (TYPE_COLUMN, *names))
+        marks = ", ".join("?" for _ in range(len(names) + 1))
+        self.connection.execute(
+            f"INSERT INTO {quote(self.layout.table(type_id).name)} ({columns}) VALUES ({marks})",
+            [type_id, *(values[name] for name in names)],
+        )
 
     def follow_parent(self, type_id: str, columns: dict[str, Any]) -> None:
         """When ``columns`` move an entity of ``type_id`` to another parent, its project

@@ -240,3 +240,20 @@ def test_note_recipients_in_create_update_and_queries(either: Server) -> None:
     create(call, "Note", id="n2", content="x", parent_id=project["id"], parent_type="Project")
     error = _error(either, _update("Note", "n2", recipients=[_recipient("n1", other["id"])]))
     assert "another Note" in error["content"]
+
+
+def test_note_category_is_a_label_with_the_same_id(either: Server) -> None:
+    call = make_call(either)
+    project = create(call, "Project", name="p")
+    category = create(call, "NoteCategory", name="Internal", color="#ff0000")
+    note = create(
+        call,
+        "Note",
+        content="x",
+        parent_id=project["id"],
+        parent_type="Project",
+        category=ref(category),
+    )
+    (row,) = query(call, f'select note_label_links.label.name from Note where id is "{note["id"]}"')
+    assert [link["label"]["id"] for link in row["note_label_links"]] == [category["id"]]
+    assert row["note_label_links"][0]["label"]["name"] == "Internal"
