@@ -390,15 +390,14 @@ class ContainerComponent(Component, entity="ContainerComponent"):
     members: Many[Component] = many("Component", backref="container")
 
 
-class FileComponent(Component, entity="FileComponent"):
-    """ftrack ``FileComponent``."""
-
-
-class SequenceComponent(Component, entity="SequenceComponent"):
+class SequenceComponent(ContainerComponent, entity="SequenceComponent"):
     """ftrack ``SequenceComponent``."""
 
-    members: Many[Component] = many("Component")
     padding: Attr[int] = attr(default=0)
+
+
+class FileComponent(Component, entity="FileComponent"):
+    """ftrack ``FileComponent``."""
 
 
 class ComponentCustomAttributeLink(Model, entity="ComponentCustomAttributeLink", registry=REGISTRY):

@@ -22,7 +22,7 @@ KNOWN_BASES: dict[str, str] = {
     "TypedContext": "Context",
     "FileComponent": "Component",
     "ContainerComponent": "Component",
-    "SequenceComponent": "Component",
+    "SequenceComponent": "ContainerComponent",
     "User": "Resource",
     "Group": "Resource",
     "TypedContextList": "List",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from ftorm._typing import JSON
 from ftorm.errors import ValidationError, excerpt
@@ -89,6 +89,16 @@ class Record:
         """The loaded relations to answer."""
         self.computed: dict[str, JSON] = {}
         """Answered attributes computed rather than stored (``link``)."""
+
+
+LINK_PARENTS: Final[Mapping[str, str]] = {"AssetVersion": "asset"}
+"""The reference a type's ``link`` goes up through, where it is not ``parent``."""
+
+
+def _link_name(record: Record) -> Any:
+    if "name" in record.columns:
+        return record.columns.get("name")
+    return f"v{record.columns.get('version')}"
 
 
 _ALWAYS: weakref.WeakKeyDictionary[Layout, dict[str, tuple[str, ...]]] = weakref.WeakKeyDictionary()
@@ -373,30 +383,45 @@ class Fetcher:
             result[owner.key[0]] = collected
         return result
 
+    def _link_parent(self, record: Record) -> tuple[str, str] | None:
+        """(type, key) of the entity one step up ``record``'s ``link``, or None at the top."""
+        ref = self.layout.reference(record.type_id, LINK_PARENTS.get(record.type_id, "parent"))
+        if ref is None:
+            if PARENT_COLUMN not in self.layout.table(record.type_id).columns:
+                return None
+            value = record.columns.get(PARENT_COLUMN)
+            target = self.layout.table(record.type_id).root
+        else:
+            value = record.columns.get(ref.column)
+            target = ref.target
+        return None if value is None else (target, str(value))
+
     def _links(self, records: Sequence[Record]) -> None:
-        """``link`` of contexts: ``[{"id", "name", "type"}, ...]`` from the project down to
-        the entity itself, one batched statement per level of the hierarchy."""
-        walkers = [r for r in records if PARENT_COLUMN in self.layout.table(r.type_id).columns]
-        if not walkers:
-            return
-        chains: dict[int, list[Record]] = {id(r): [r] for r in walkers}
-        frontier: dict[int, Any] = {id(r): r.columns.get(PARENT_COLUMN) for r in walkers}
-        root = self.layout.table(walkers[0].type_id).root
+        """``link``: ``[{"id", "name", "type"}, ...]`` from the project down to the entity
+        itself, one batched statement per level and type: contexts walk their parents, an
+        asset its context, a version its asset (named ``v<version>``)."""
+        chains: dict[int, list[Record]] = {id(r): [r] for r in records}
+        frontier: dict[int, tuple[str, str] | None] = {id(r): self._link_parent(r) for r in records}
         for _ in range(64):  # deeper than any real hierarchy; also ends cycles
-            wanted = [str(v) for v in frontier.values() if v is not None]
+            wanted: dict[str, list[str]] = {}
+            for step in frontier.values():
+                if step is not None:
+                    wanted.setdefault(self.layout.table(step[0]).root, []).append(step[1])
             if not wanted:
                 break
-            found = self.fetch(root, wanted)
-            next_frontier: dict[int, Any] = {}
-            for ident, parent in frontier.items():
-                record = found.get(str(parent)) if parent is not None else None
+            found = {root: self.fetch(root, keys) for root, keys in wanted.items()}
+            next_frontier: dict[int, tuple[str, str] | None] = {}
+            for ident, step in frontier.items():
+                if step is None:
+                    continue
+                record = found[self.layout.table(step[0]).root].get(step[1])
                 if record is not None:
                     chains[ident].append(record)
-                    next_frontier[ident] = record.columns.get(PARENT_COLUMN)
+                    next_frontier[ident] = self._link_parent(record)
             frontier = next_frontier
-        for record in walkers:
+        for record in records:
             record.computed[LINK] = [
-                {"id": item.key[0], "name": item.columns.get("name"), "type": item.type_id}
+                {"id": item.key[0], "name": _link_name(item), "type": item.type_id}
                 for item in reversed(chains[id(record)])
             ]
 

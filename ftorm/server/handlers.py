@@ -279,6 +279,7 @@ class Server:
         try:
             writer = Writer(self.layout, conn, self.user_id)
             results = [self._one(writer, op, denormalize, done) for op in operations]
+            writer.finish()
         except ServerError as error:
             conn.execute("ROLLBACK")
             return _bounded(error.to_payload())
@@ -394,20 +395,32 @@ class Server:
     def _echo(
         self, writer: Writer, type_id: str, key: tuple[str, ...], sent: JSONObject
     ) -> JSONObject:
-        """The stored entity with all its scalar attributes, and the relations that were
-        written (so a client merging the answer sees their new members)."""
+        """The stored entity with the scalar attributes that have a value (an unset one
+        stays unset in a client's cache, as ftrack answers), its ``link`` when its type has
+        one, and the relations that were written (so a client merging the answer sees their
+        new members)."""
         row = writer.find(type_id, key)
         if row is None:  # deleted again later in a batch never reaches here
             msg = f"{type_id} {list(key)!r} does not exist"
             raise ValidationError(msg)
         fetcher = Fetcher(self.layout, self.connection)
         record: Record = fetcher.record(row.type_id, row.columns)
-        record.fields.update(dict.fromkeys(sorted(self.layout.stored_names(row.type_id))))
+        keep = set(self.schema.types[row.type_id].primary_key)
+        record.fields = {
+            n: None for n in record.fields if n in keep or row.columns.get(n) is not None
+        }
+        record.fields.update(
+            dict.fromkeys(
+                name
+                for name in sorted(self.layout.stored_names(row.type_id))
+                if row.columns.get(name) is not None
+            )
+        )
         entity = self.schema.types[row.type_id]
         written = [
             (name,) for name in sent if name in entity.properties and entity[name].is_relation
         ]
-        if LINK in record.fields:
+        if LINK in entity.properties:
             written.append((LINK,))
         if written:
             fetcher.load([record], build_tree(written))

@@ -7,7 +7,12 @@ What a generic store would not know, kept apart from the writes that apply it
   parent, ``created_at`` / ``created_by_id``, the default status / type / priority of typed
   contexts (`ftorm.schema.workspace`), Project ``status`` "active", its project schema and
   ``full_name``, AssetVersion ``version`` / ``date`` / ``user_id``, Component
-  ``system_type``, Note ``date`` / ``user_id``, and ``0`` for required flags and numbers;
+  ``system_type`` (``file`` for a plain ``Component``), Note ``date`` / ``user_id``, User
+  ``username`` from the names and its flags false, Timer ``start`` / ``user_id``, and ``0``
+  for required flags and numbers;
+- a user has at most one running ``Timer`` (``DuplicateEntryError`` otherwise);
+- when a batch ends, the author of each note written is one of its recipients and its
+  category one of its labels;
 - a changed parent brings its project along;
 - the delete rules, `CASCADE` and `RESTRICT` (from `ftorm.schema.pairings`);
 - custom attribute values are upserted: updating one that does not exist creates it.
@@ -16,14 +21,15 @@ What a generic store would not know, kept apart from the writes that apply it
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from ftorm.errors import ValidationError, excerpt
 from ftorm.schema.pairings import CASCADE, RESTRICT
 from ftorm.schema.types import EntityType
 from ftorm.schema.workspace import DEFAULT_PRIORITY, DEFAULT_STATUS, DEFAULT_TASK_TYPE
 from ftorm.server.rows import find
-from ftorm.server.storage import ID_COLUMN, Layout, quote
+from ftorm.server.storage import ID_COLUMN, TYPE_COLUMN, Layout, quote
 from ftorm.server.values import now_text
 
 __all__ = ["CASCADE", "PROJECT_COLUMN", "RESTRICT", "Rules", "upserts"]
@@ -32,6 +38,7 @@ PROJECT_COLUMN: Final = "project_id"
 """The column holding the project an entity belongs to."""
 
 _SYSTEM_TYPES: Final = {
+    "Component": "file",
     "FileComponent": "file",
     "ContainerComponent": "container",
     "SequenceComponent": "sequence",
@@ -131,12 +138,107 @@ class Rules:
                 columns["date"] = now_text()
             if missing("user_id"):
                 columns["user_id"] = self.user_id
+        if type_id == "User":
+            if missing("username"):
+                columns["username"] = self._username(columns)
+            for flag in props.values():  # flags start false, as ftrack's echo shows
+                if flag.type == "boolean" and missing(flag.name):
+                    columns[flag.name] = 0
+        if type_id == "Timer":
+            if missing("start"):
+                columns["start"] = now_text()
+            if missing("user_id"):
+                columns["user_id"] = self.user_id
+            self._one_timer(columns.get("user_id"))
         for name in entity.required:
             prop = props.get(name)
             if prop is None or not missing(name):
                 continue
             if prop.type in ("boolean", "integer", "number"):
                 columns[name] = 0
+
+    def _username(self, columns: Mapping[str, Any]) -> str | None:
+        """``first.last`` from the names (lower case, spaces as dots), numbered when taken;
+        None without names."""
+        names = [str(columns[n]) for n in ("first_name", "last_name") if columns.get(n)]
+        if not names:
+            return None
+        base = ".".join(".".join(name.split()) for name in names).lower()
+        table = quote(self.layout.table("User").name)
+        candidate, number = base, 1
+        while self.connection.execute(
+            f"SELECT 1 FROM {table} WHERE username = ? LIMIT 1", (candidate,)
+        ).fetchone():
+            number += 1
+            candidate = f"{base}{number}"
+        return candidate
+
+    def _one_timer(self, user_id: Any) -> None:
+        """`ValidationError` named ``DuplicateEntryError`` when ``user_id`` already has a
+        running timer."""
+        if user_id is None:
+            return
+        table = quote(self.layout.table("Timer").name)
+        found = self.connection.execute(
+            f"SELECT 1 FROM {table} WHERE user_id = ? LIMIT 1", (str(user_id),)
+        ).fetchone()
+        if found is not None:
+            msg = f"user {excerpt(str(user_id))} already has a running timer"
+            raise ValidationError(msg, exception="DuplicateEntryError")
+
+    def finish(self, written: Iterable[tuple[str, tuple[str, ...]]]) -> None:
+        """What ftrack does when a batch ends, for the entities it wrote (family root, key):
+        the author of a note is one of its recipients, and a note's category is one of its
+        labels (categories and labels share ids: a category is mirrored as the label with
+        its id)."""
+        if "Note" not in self.layout.schema.types:
+            return
+        for root, key in written:
+            if root != "Note":
+                continue
+            note = find(self.layout, self.connection, "Note", key)
+            if note is None:
+                continue
+            author = note.columns.get("user_id")
+            if author is not None:
+                self._ensure("Recipient", {"note_id": key[0], "resource_id": str(author)})
+            category = note.columns.get("category_id")
+            if category is not None and self._label_of(str(category)):
+                self._ensure("NoteLabelLink", {"note_id": key[0], "label_id": str(category)})
+
+    def _label_of(self, category: str) -> bool:
+        """Whether the label with the id of ``category`` exists (mirrored from the category
+        when it is missing)."""
+        types = self.layout.schema.types
+        if "NoteLabel" not in types or "NoteLabelLink" not in types:
+            return False
+        if find(self.layout, self.connection, "NoteLabel", (category,)) is not None:
+            return True
+        if "NoteCategory" not in types:
+            return False
+        found = find(self.layout, self.connection, "NoteCategory", (category,))
+        if found is None:
+            return False
+        names = self.layout.stored_names("NoteLabel")
+        self._ensure("NoteLabel", {k: v for k, v in found.columns.items() if k in names})
+        return True
+
+    def _ensure(self, type_id: str, values: Mapping[str, Any]) -> None:
+        """Insert a row of ``type_id`` with ``values`` unless one with its primary key
+        exists (nothing when the schema has no such type)."""
+        entity = self.layout.schema.types.get(type_id)
+        if entity is None:
+            return
+        key = tuple(str(values.get(name)) for name in entity.primary_key)
+        if find(self.layout, self.connection, type_id, key) is not None:
+            return
+        names = [name for name in values if name in self.layout.table(type_id).columns]
+        columns = ", ".join(quote(c) for c in (TYPE_COLUMN, *names))
+        marks = ", ".join("?" for _ in range(len(names) + 1))
+        self.connection.execute(
+            f"INSERT INTO {quote(self.layout.table(type_id).name)} ({columns}) VALUES ({marks})",
+            [type_id, *(values[name] for name in names)],
+        )
 
     def follow_parent(self, type_id: str, columns: dict[str, Any]) -> None:
         """When ``columns`` move an entity of ``type_id`` to another parent, its project

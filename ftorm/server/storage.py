@@ -16,7 +16,8 @@ Columns are the union of the family's scalar attributes. Relations:
   nothing fits, through a hidden link table.
 
 Values are stored as: strings as text, booleans as 0/1, numbers as numbers, datetimes as
-UTC ``YYYY-MM-DDTHH:MM:SS`` text (so text comparison is time order), ``variable`` and
+UTC ``YYYY-MM-DDTHH:MM:SS[.ffffff]`` text (`ftorm.server.values.stored_datetime`: text
+comparison is time order), ``variable`` and
 ``object`` values as JSON text.
 """
 
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Final, Literal
 
@@ -71,6 +72,7 @@ REFERENCE_COLUMNS: Final[dict[tuple[str, str], str]] = {
     ("TypedContextList", "owner"): "user_id",
     ("AssetVersionList", "owner"): "user_id",
     ("SchemaStatus", "task_status"): "status_id",
+    ("SchemaType", "task_type"): "type_id",
     ("ReviewSessionObject", "asset_version"): "version_id",
     ("Feed", "event"): "social_id",
 }
@@ -180,6 +182,7 @@ class Layout:
         self._ancestors: dict[str, tuple[str, ...]] = {}
         self._column_lists: dict[tuple[str, str], str] = {}
         self._filters: dict[str, tuple[str, ...] | None] = {}
+        self._foreign_keys: dict[str, dict[str, str]] = {}
         for type_id in schema.types:
             for prop in schema.types[type_id].properties.values():
                 if prop.kind is Kind.REFERENCE and prop.target in schema.types:
@@ -265,6 +268,19 @@ class Layout:
     def reference(self, type_id: str, name: str) -> Reference | None:
         """How reference ``name`` of ``type_id`` is stored, or None when it is not."""
         return self.references.get((type_id, name))
+
+    def foreign_keys(self, type_id: str) -> Mapping[str, str]:
+        """The key columns of ``type_id`` that hold another entity's key: column -> the
+        type referred to (from the stored references; hidden columns included)."""
+        found = self._foreign_keys.get(type_id)
+        if found is None:
+            found = {
+                ref.column: ref.target
+                for (owner, _), ref in sorted(self.references.items())
+                if owner == type_id
+            }
+            self._foreign_keys[type_id] = found
+        return found
 
     def collection(self, type_id: str, name: str) -> Collection | None:
         """How the members of collection ``name`` of ``type_id`` are found, or None."""

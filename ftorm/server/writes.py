@@ -1,17 +1,18 @@
 """Create, update and delete against the storage: the generic part of every write.
 
 Values are checked and converted per the schema, literal schema defaults and generated
-``{uid}`` keys filled, required attributes checked, computed attributes refused and immutable
-ones kept once set; relations are written through their key columns, reverse keys and link
-tables (`ftorm.server.storage`). What ftrack derives, cascades and upserts beyond that is
-decided by `ftorm.server.rules`.
+``{uid}`` keys filled, computed attributes refused and immutable ones kept once set;
+relations are written through their key columns, reverse keys and link tables
+(`ftorm.server.storage`). What ftrack derives, cascades and upserts beyond that is decided by
+`ftorm.server.rules`. Every entity written is noted, and `Writer.finish` checks them all when
+the batch ends (`ftorm.server.integrity`): required values, parents and references.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from ftorm.errors import PermissionDeniedError, ValidationError, excerpt
@@ -19,6 +20,7 @@ from ftorm.protocol.codec import ENTITY_TYPE
 from ftorm.schema.hierarchy import ABSTRACT, subtypes
 from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property, Schema
 from ftorm.server.fragments import placeholders, positional
+from ftorm.server.integrity import check
 from ftorm.server.rows import StoredRow, find, members_of
 from ftorm.server.rules import Rules, upserts
 from ftorm.server.storage import LINK, TYPE_COLUMN, Collection, Layout, quote
@@ -41,6 +43,25 @@ class Writer:
         """The connection written through."""
         self.rules: Rules = Rules(layout, connection, user_id)
         """ftrack's rules applied to these writes."""
+        self._written: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+        self._expected: list[tuple[str, tuple[str, ...], str]] = []
+
+    def _note(self, type_id: str, key: tuple[str, ...], columns: Iterable[str]) -> None:
+        """Remember that ``columns`` of an entity were written (checked by `finish`)."""
+        ident = (self.layout.table(type_id).root, key)
+        self._written.setdefault(ident, set()).update(columns)
+
+    def finish(self) -> None:
+        """Check every entity this batch wrote, as it stands now (`ftorm.server.integrity`):
+        `ValidationError` for a missing required value or parent, or a reference to a row
+        that does not exist. The rules' end-of-batch work runs first (`Rules.finish`)."""
+        written, self._written = self._written, {}
+        self._check_expected()
+        self.rules.finish(written)
+        for (root, key), columns in written.items():
+            row = self.find(root, key)
+            if row is not None:  # deleted later in the batch
+                check(self.layout, self.connection, row, sorted(columns))
 
     # --- lookups --------------------------------------------------------------------------
 
@@ -58,6 +79,18 @@ class Writer:
 
     def _reference_key(self, prop: Property, value: Any, where: str) -> tuple[str, str]:
         """(concrete type, key) of an entity reference sent for ``prop``; checks existence."""
+        named, key = self._referred(prop, value, where, must_exist=True)
+        if len(key) != 1:
+            msg = f"{where}: references to {prop.target} are not supported"
+            raise ValidationError(msg)
+        return named, key[0]
+
+    def _referred(
+        self, prop: Property, value: Any, where: str, *, must_exist: bool
+    ) -> tuple[str, tuple[str, ...]]:
+        """(concrete type, primary key) of an entity reference sent for ``prop``, composite
+        keys included; with ``must_exist`` `ValidationError` when no such row exists (the
+        type is then the one named)."""
         target = prop.target or ""
         if not isinstance(value, dict):
             msg = f"{where}: expected an entity reference, got {excerpt(value)}"
@@ -69,19 +102,22 @@ class Writer:
         if not (self.layout.is_a(named, target) or self.layout.is_a(target, named)):
             msg = f"{where}: a {named} cannot be a {target}"
             raise ValidationError(msg)
-        pk = self.schema.types[target].primary_key
-        if len(pk) != 1:
-            msg = f"{where}: references to {target} are not supported"
-            raise ValidationError(msg)
-        key = value.get(pk[0])
-        if not isinstance(key, str) or not key:
-            msg = f"{where}: reference {excerpt(value)} has no {excerpt(pk[0])}"
-            raise ValidationError(msg)
-        found = self.find(named if self.layout.is_a(named, target) else target, (key,))
+        key: list[str] = []
+        for name in self.schema.types[target].primary_key:
+            part = value.get(name)
+            if isinstance(part, (int, float)) and not isinstance(part, bool):
+                part = str(part)
+            if not isinstance(part, str) or not part:
+                msg = f"{where}: reference {excerpt(value)} has no {excerpt(name)}"
+                raise ValidationError(msg)
+            key.append(part)
+        found = self.find(named if self.layout.is_a(named, target) else target, key)
         if found is None:
-            msg = f"{where}: {named} {excerpt(key)} does not exist"
-            raise ValidationError(msg)
-        return found.type_id, key
+            if must_exist:
+                msg = f"{where}: {named} {excerpt(key[0] if len(key) == 1 else key)} does not exist"
+                raise ValidationError(msg)
+            return named, tuple(key)
+        return found.type_id, tuple(key)
 
     # --- create ---------------------------------------------------------------------------
 
@@ -119,7 +155,6 @@ class Writer:
                 columns[name] = given
         self._defaults(entity, columns)
         self.rules.derive(entity, columns)
-        self._require(entity, columns)
         entity_key = tuple(str(columns[k]) for k in entity.primary_key)
         if self._family_has(type_id, entity_key):
             msg = f"{type_id} {excerpt(list(entity_key))} already exists"
@@ -131,6 +166,7 @@ class Writer:
             f"INSERT INTO {quote(table.name)} ({cols}) VALUES ({marks})",
             [type_id, *(columns[c] for c in names)],
         )
+        self._note(type_id, entity_key, names)
         for coll, value, where in collections:
             self.set_collection(coll, entity_key[0], value, where)
         return type_id, entity_key
@@ -202,15 +238,6 @@ class Writer:
             if columns.get(name) is None and entity.properties[name].type == "string":
                 columns[name] = str(uuid.uuid4())
 
-    def _require(self, entity: EntityType, columns: Mapping[str, Any]) -> None:
-        for name in entity.required:
-            prop = entity.properties.get(name)
-            if prop is None or not self.layout.stored(entity.id, name):
-                continue
-            if columns.get(name) is None:
-                msg = f"{entity.id}.{name} is required and has no value"
-                raise ValidationError(msg)
-
     # --- update ---------------------------------------------------------------------------
 
     def update(
@@ -241,15 +268,14 @@ class Writer:
             self._check_immutable(concrete, name, row, columns)
         table = self.layout.table(type_id)
         self.rules.follow_parent(row.type_id, columns)
+        entity_key = tuple(str(row.columns[k]) for k in concrete.primary_key)
         if columns:
-            merged = {**row.columns, **columns}
-            self._require(concrete, merged)
+            self._note(row.type_id, entity_key, columns)
             assignments = ", ".join(f"{quote(c)} = ?" for c in columns)
             self.connection.execute(
                 f"UPDATE {quote(table.name)} SET {assignments} WHERE rowid = ?",
                 [*columns.values(), row.rowid],
             )
-        entity_key = tuple(str(row.columns[k]) for k in concrete.primary_key)
         for coll, value, where in collections:
             self.set_collection(coll, entity_key[0], value, where)
         return row.type_id, entity_key
@@ -284,9 +310,13 @@ class Writer:
             msg = f"{where}: expected a list of entity references"
             raise ValidationError(msg)
         target_prop = Property(name=coll.name, kind=Kind.REFERENCE, target=coll.target)
+        member_pk = self.schema.types[coll.target].primary_key
+        if coll.mode == "reverse" and coll.key in member_pk:
+            self._keyed_members(coll, owner_key, value, where)
+            return
         keys = [self._reference_key(target_prop, item, where)[1] for item in value]
         member_table = quote(self.layout.table(coll.target).name)
-        pk = quote(self.schema.types[coll.target].primary_key[0])
+        pk = quote(member_pk[0])
         if coll.mode == "reverse":
             assert coll.key is not None
             for member in keys:
@@ -298,6 +328,7 @@ class Writer:
                 self.connection.execute(
                     f"UPDATE {member_table} SET {sets} WHERE {pk} = ?", [*changes.values(), member]
                 )
+                self._note(coll.target, (member,), changes)
             return
         assert coll.link_table is not None
         assert coll.link_owner
@@ -316,6 +347,28 @@ class Writer:
                     t for t in self.layout.tables.values() if t.name == coll.link_table
                 ).root
                 self.create(link_type, {coll.link_owner: owner_key, coll.link_member: member}, None)
+
+    def _keyed_members(self, coll: Collection, owner_key: str, value: Any, where: str) -> None:
+        """A reverse collection whose members hold the owner in their own primary key
+        (``Note.recipients`` -> ``Recipient {note_id, resource_id}``): every listed member
+        must name the owner; one not created yet must be by the end of the batch."""
+        assert coll.key is not None
+        target_prop = Property(name=coll.name, kind=Kind.REFERENCE, target=coll.target)
+        position = self.schema.types[coll.target].primary_key.index(coll.key)
+        for item in value:
+            named, key = self._referred(target_prop, item, where, must_exist=False)
+            if key[position] != owner_key:
+                msg = f"{where}: {named} {excerpt(list(key))} belongs to another {coll.owner}"
+                raise ValidationError(msg)
+            if self.find(named, key) is None:
+                self._expected.append((named, key, where))
+
+    def _check_expected(self) -> None:
+        for type_id, key, where in self._expected:
+            if self.find(type_id, key) is None:
+                msg = f"{where}: {type_id} {excerpt(list(key))} does not exist"
+                raise ValidationError(msg)
+        self._expected.clear()
 
     # --- delete ---------------------------------------------------------------------------
 

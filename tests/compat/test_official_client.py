@@ -248,3 +248,56 @@ def test_server_errors_surface_as_server_error(session: Any) -> None:
         session.commit()
     assert "ValidationError" in str(caught.value)
     session.rollback()
+
+
+def test_rules_integrity_and_required_values(server_url: str, session: Any) -> None:
+    _, first, _ = make_tree(session)
+    sequence = session.get("Sequence", first)
+    sequence["parent_id"] = "no-such-id"
+    with pytest.raises(ftrack_api.exception.ServerError) as caught:
+        session.commit()
+    assert "ValidationError" in str(caught.value)
+    session.rollback()
+    session.create("Shot", {"name": "orphan"})
+    with pytest.raises(ftrack_api.exception.ServerError):
+        session.commit()
+    session.rollback()
+    scope = session.create("Scope", {})
+    scope["name"] = unique("scope")
+    session.commit()
+    fresh = new_session(server_url)
+    assert fresh.get("Scope", scope["id"])["name"] == scope["name"]
+    fresh.close()
+
+
+def test_rules_derived_values(server_url: str, session: Any) -> None:
+    name = unique("ada")
+    user = session.create("User", {"first_name": name, "last_name": "Lovelace"})
+    session.commit()
+    assert user["username"] == f"{name}.lovelace"
+    timer = session.create("Timer", {"user": user})
+    session.commit()
+    assert timer["start"] is not None
+    session.create("Timer", {"user": user})
+    with pytest.raises(ftrack_api.exception.ServerError) as caught:
+        session.commit()
+    assert "DuplicateEntryError" in str(caught.value)
+    session.rollback()
+
+
+def test_rules_note_recipients_and_link(server_url: str, session: Any) -> None:
+    _, first, _ = make_tree(session)
+    sequence = session.get("Sequence", first)
+    author = session.query(f'User where username is "{API_USER}"').one()
+    other = session.create("User", {"username": unique("bob")})
+    session.commit()
+    note = sequence.create_note("hello", author=author, recipients=[other])
+    session.commit()
+    fresh = new_session(server_url)
+    loaded = fresh.get("Note", note["id"])
+    assert {r["resource_id"] for r in loaded["recipients"]} == {author["id"], other["id"]}
+    assert [item["type"] for item in fresh.get("Sequence", first)["link"]] == [
+        "Project",
+        "Sequence",
+    ]
+    fresh.close()

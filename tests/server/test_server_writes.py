@@ -159,15 +159,20 @@ def test_immutable_and_computed_attributes_are_refused(server: Server, call: Cal
 def test_collections_written_through_the_owner(call: Call) -> None:
     project = create(call, "Project", name="p")
     first = create(call, "Sequence", name="a", parent=ref(project))
-    loose = create(call, "Sequence", name="b")
-    call(
+    # a sequence needs a parent by the end of the batch: create it loose, then adopt it
+    loose = call(
+        {
+            "action": "create",
+            "entity_type": "Sequence",
+            "entity_data": {"id": "loose", "name": "b"},
+        },
         {
             "action": "update",
             "entity_type": "Project",
             "entity_key": [project["id"]],
-            "entity_data": {"children": [ref(loose)]},
-        }
-    )
+            "entity_data": {"children": [{"__entity_type__": "Sequence", "id": "loose"}]},
+        },
+    )[0]["data"]
     (row,) = query(call, "select children.name from Project")
     assert sorted(c["name"] for c in row["children"]) == ["a", "b"]
     (moved,) = query(call, f'select project_id from Sequence where id is "{loose["id"]}"')
@@ -211,6 +216,7 @@ def test_custom_attribute_values_are_upserted(server: Server, call: Call) -> Non
         return
     project = create(call, "Project", name="p")
     config = "0b3bd2e9-8d4c-4e4d-b1c6-000000000001"
+    create(call, "CustomAttributeConfiguration", id=config, key="fstart", config="{}")
     result = call(
         {
             "action": "update",

@@ -149,6 +149,8 @@ def test_relink_both_ways(session: Session) -> None:
     moved = session.create(Sequence, name="sq99", parent=project)
     other_shot = second.children[0]
     project.children.remove(moved)
+    assert moved.parent is None
+    first.children.append(moved)  # a sequence needs a parent when the batch ends
     first.children.append(other_shot)
     assert other_shot.parent is first
     session.commit()

@@ -1,0 +1,94 @@
+"""Reads as ftrack answers them: the create echo, ``link`` and ``SchemaType.task_type``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ftorm.server.handlers import Server
+from tests.server.server_helpers import FIXTURES, RECORDED_SCHEMA, create, make_call, query, ref
+
+
+@pytest.fixture(params=["standard", "recorded"])
+def either(request: pytest.FixtureRequest) -> Iterator[Server]:
+    """A fresh server with the standard schema, then with the recorded one."""
+    if request.param == "standard":
+        instance = Server(api_key="test-key")
+    else:
+        if not RECORDED_SCHEMA.is_file():
+            pytest.skip("../shared/reference/fixtures is not available")
+        from ftorm.schema.load import load_schema_file
+
+        instance = Server(load_schema_file(RECORDED_SCHEMA), api_key="test-key")
+    yield instance
+    instance.close()
+
+
+def test_create_echo_carries_only_values_that_are_set(either: Server) -> None:
+    call = make_call(either)
+    user = create(call, "User", username="jane", first_name="first", last_name="last")
+    assert None not in user.values()
+    assert "email" not in user
+    assert user["username"] == "jane"
+    recorded = FIXTURES / "create_user.json"
+    if recorded.is_file():
+        expected = json.loads(recorded.read_text(encoding="utf-8"))["data"]
+        assert set(user) >= set(expected) - {"user_type_id"}
+
+
+def _names(link: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(item["type"], item["name"]) for item in link]
+
+
+def test_link_in_the_echo_and_in_queries(either: Server) -> None:
+    call = make_call(either)
+    project = create(call, "Project", name="p")
+    sequence = create(call, "Sequence", name="sq", parent=ref(project))
+    shot = create(call, "Shot", name="sh", parent=ref(sequence))
+    assert _names(shot["link"]) == [("Project", "p"), ("Sequence", "sq"), ("Shot", "sh")]
+    assert [item["id"] for item in shot["link"]] == [project["id"], sequence["id"], shot["id"]]
+    assert _names(project["link"]) == [("Project", "p")]
+    asset = create(call, "Asset", name="plate", parent=ref(shot))
+    version = create(call, "AssetVersion", asset=ref(asset))
+    expected = [
+        ("Project", "p"),
+        ("Sequence", "sq"),
+        ("Shot", "sh"),
+        ("Asset", "plate"),
+        ("AssetVersion", "v1"),
+    ]
+    assert _names(version["link"]) == expected
+    (row,) = query(call, "select link from AssetVersion")
+    assert _names(row["link"]) == expected
+    (row,) = query(call, 'select link from Shot where name is "sh"')
+    assert _names(row["link"])[-1] == ("Shot", "sh")
+
+
+def test_schema_type_task_type_is_served(either: Server) -> None:
+    call = make_call(either)
+    task_type = create(call, "Type", name="Rigging", color="#000000", is_billable=True, sort=1)
+    (project_schema,) = query(call, "select id from ProjectSchema")
+    schema = create(
+        call,
+        "Schema",
+        project_schema_id=project_schema["id"],
+        type_id="Task",
+        object_type_id=_object_type(call),
+    )
+    call(
+        {
+            "action": "create",
+            "entity_type": "SchemaType",
+            "entity_data": {"schema_id": schema["id"], "type_id": task_type["id"]},
+        }
+    )
+    (row,) = query(call, "select task_type.name from SchemaType")
+    assert row["task_type"]["name"] == "Rigging"
+
+
+def _object_type(call: Any) -> str:
+    rows = query(call, 'select id from ObjectType where name is "Task"')
+    return str(rows[0]["id"])
