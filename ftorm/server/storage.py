@@ -16,7 +16,7 @@ Columns are the union of the family's scalar attributes. Relations:
   nothing fits, through a hidden link table.
 
 Values are stored as: strings as text, booleans as 0/1, numbers as numbers, datetimes as
-UTC ``YYYY-MM-DDTHH:MM:SS[.ffffff]`` text (`ftorm.server.values.stored_datetime`: text
+UTC ``YYYY-MM-DDTHH:MM:SS[.ffffff]`` text (`ftorm.protocol.codec.format_datetime`: text
 comparison is time order), ``variable`` and
 ``object`` values as JSON text.
 """

@@ -1,8 +1,9 @@
 """Conversions between wire values, query literals and stored SQLite values.
 
 Storage forms: text for strings, 0/1 for booleans, numbers as numbers, datetimes as UTC
-``YYYY-MM-DDTHH:MM:SS`` text with ``.ffffff`` when they have microseconds (`stored_datetime`:
-text order stays time order, and a value without microseconds is stored as before),
+``YYYY-MM-DDTHH:MM:SS`` text with ``.ffffff`` when they have microseconds
+(`ftorm.protocol.codec.format_datetime`: text order stays time order, and a value without
+microseconds is stored as before),
 ``variable``/``object`` values as JSON text.
 """
 
@@ -20,21 +21,14 @@ from ftorm.protocol.codec import DATETIME, encode_datetime, format_datetime, par
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
 
-__all__ = ["from_literal", "from_wire", "now_text", "stored_datetime", "to_wire"]
+__all__ = ["from_literal", "from_wire", "now_text", "to_wire"]
 
 _JSON_TYPES = ("variable", "object")
 
 
-def stored_datetime(value: _dt.datetime) -> str:
-    """A datetime in storage form: `format_datetime`'s UTC text, plus ``.ffffff`` when it
-    has microseconds (which the wire form drops)."""
-    text = format_datetime(value)
-    return f"{text}.{value.microsecond:06d}" if value.microsecond else text
-
-
 def _datetime_text(value: str, where: str) -> str:
     try:
-        return stored_datetime(parse_datetime(value))
+        return format_datetime(parse_datetime(value))
     except InvalidValueError as error:
         msg = f"{where}: {error}"
         raise ValidationError(msg) from None
@@ -175,4 +169,4 @@ def _as_text(raw: Any) -> str:
 
 def now_text() -> str:
     """The current time in storage form."""
-    return stored_datetime(_dt.datetime.now(_dt.timezone.utc))
+    return format_datetime(_dt.datetime.now(_dt.timezone.utc))
