@@ -31,6 +31,18 @@ def recorded_server() -> Iterator[Server]:
     instance.close()
 
 
+@pytest.fixture(params=["standard", "recorded"])
+def either(request: pytest.FixtureRequest) -> Iterator[Server]:
+    """A fresh server with the standard schema, then with the recorded one (skipped without
+    ../shared)."""
+    if request.param == "standard":
+        instance = Server(api_key="test-key")
+        yield instance
+        instance.close()
+    else:
+        yield request.getfixturevalue("recorded_server")
+
+
 @pytest.fixture
 def call(server: Server) -> Call:
     return make_call(server)

@@ -3,28 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from ftorm.server.handlers import Server
-from tests.server.server_helpers import FIXTURES, RECORDED_SCHEMA, create, make_call, query, ref
-
-
-@pytest.fixture(params=["standard", "recorded"])
-def either(request: pytest.FixtureRequest) -> Iterator[Server]:
-    """A fresh server with the standard schema, then with the recorded one."""
-    if request.param == "standard":
-        instance = Server(api_key="test-key")
-    else:
-        if not RECORDED_SCHEMA.is_file():
-            pytest.skip("../shared/reference/fixtures is not available")
-        from ftorm.schema.load import load_schema_file
-
-        instance = Server(load_schema_file(RECORDED_SCHEMA), api_key="test-key")
-    yield instance
-    instance.close()
+from tests.server.server_helpers import FIXTURES, create, make_call, query, ref
 
 
 def test_create_echo_carries_only_values_that_are_set(either: Server) -> None:

@@ -4,28 +4,10 @@ the component hierarchy and datetimes with microseconds."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from ftorm.server.handlers import Server
-from tests.server.server_helpers import RECORDED_SCHEMA, create, make_call, query, ref
-
-
-@pytest.fixture(params=["standard", "recorded"])
-def either(request: pytest.FixtureRequest) -> Iterator[Server]:
-    """A fresh server with the standard schema, then with the recorded one."""
-    if request.param == "standard":
-        instance = Server(api_key="test-key")
-    else:
-        if not RECORDED_SCHEMA.is_file():
-            pytest.skip("../shared/reference/fixtures is not available")
-        from ftorm.schema.load import load_schema_file
-
-        instance = Server(load_schema_file(RECORDED_SCHEMA), api_key="test-key")
-    yield instance
-    instance.close()
+from tests.server.server_helpers import create, make_call, query, ref
 
 
 def _error(server: Server, *operations: dict[str, Any]) -> dict[str, Any]:
