@@ -61,18 +61,13 @@ def reset_remote(writer: Writer, op: ResetRemoteOp) -> JSON:
     return default
 
 
-def upload_metadata(
-    writer: Writer, uploads: Uploads, op: UploadMetadataOp, base_url: str
-) -> JSONObject:
-    """Register an upload for ``op.component_id``; where and how to ``PUT`` it.
+def upload_metadata(uploads: Uploads, op: UploadMetadataOp, base_url: str) -> JSONObject:
+    """Register an upload for ``op.component_id``; where and how to ``PUT`` it. The component
+    need not be stored yet: the official client uploads before it commits the component.
 
     Raises:
-        ValidationError: for a component that does not exist, or an upload the server
-            refuses (`Uploads.start`).
+        ValidationError: for an upload the server refuses (`Uploads.start`).
     """
-    if "Component" in writer.schema.types and writer.find("Component", (op.component_id,)) is None:
-        msg = f"Component {excerpt(op.component_id)} does not exist"
-        raise ValidationError(msg)
     token = uploads.start(op.component_id, op.file_size, op.checksum, op.parts)
     url = f"{base_url.rstrip('/')}/upload/{token}"
     if op.parts is not None:

@@ -390,7 +390,7 @@ class Server:
             return {"action": valid.action, "data": value}
         if isinstance(valid, ops.UploadMetadataOp):
             done.append(f"get_upload_metadata {valid.component_id}")
-            return upload_metadata(writer, self.uploads, valid, batch.base_url)
+            return upload_metadata(self.uploads, valid, batch.base_url)
         if isinstance(valid, ops.CompleteUploadOp):
             done.append(f"complete_multipart_upload {valid.component_id}")
             return complete_upload(self.uploads, valid, batch.base_url)
