@@ -8,7 +8,7 @@ action) with a message that says what is wrong. ``validate(op.to_json()) == op``
 operation.
 
 A batch may also hold raw JSON objects (`RawOperation`) for actions ftorm does not model
-(``search``, ``reset_remote`` ...): `encode_batch` passes them through unchanged.
+(``search``, ``permissions`` ...): `encode_batch` passes them through unchanged.
 """
 
 from __future__ import annotations
@@ -23,16 +23,20 @@ from ftorm._typing import JSON, JSONObject
 from ftorm.errors import ServerCompatibilityError, ValidationError, excerpt
 
 __all__ = [
+    "CompleteUploadOp",
     "CreateOp",
     "DeleteOp",
     "Operation",
     "OperationLike",
     "QueryOp",
     "RawOperation",
+    "ResetRemoteOp",
     "SchemasOp",
     "ServerInformationOp",
     "READ_ACTIONS",
     "UpdateOp",
+    "UploadMetadataOp",
+    "UploadPart",
     "check_values",
     "is_read_only",
     "encode_batch",
@@ -149,7 +153,117 @@ class DeleteOp:
         }
 
 
-Operation: TypeAlias = ServerInformationOp | SchemasOp | QueryOp | CreateOp | UpdateOp | DeleteOp
+@attrs.frozen(slots=True)
+class ResetRemoteOp:
+    """``reset_remote``: reset an attribute of one entity to its default on the server.
+
+    ``reset_type`` names what is reset: an attribute with a schema default, or ``api_key``
+    of a ``User`` (a new key is made). The answer's ``data`` is the new value.
+    """
+
+    action: ClassVar[str] = "reset_remote"
+
+    reset_type: str
+    """The attribute (or ``api_key``) to reset."""
+    entity_type: str | None = None
+    """The schema id of the entity's type; None when no entity is named."""
+    key: str | None = None
+    """The entity's primary key value (ftrack's clients send it as one string)."""
+
+    def to_json(self) -> JSONObject:
+        """The operation as a JSON object."""
+        operation: JSONObject = {"action": self.action, "reset_type": self.reset_type}
+        if self.entity_type is not None:
+            operation["entity_type"] = self.entity_type
+        if self.key is not None:
+            operation["entity_key"] = self.key
+        return operation
+
+
+@attrs.frozen(slots=True)
+class UploadMetadataOp:
+    """``get_upload_metadata``: where and how to ``PUT`` a component's file.
+
+    Answered with ``{"url", "headers", "component_id"}``, or, when ``parts`` is given, with
+    one URL per part (``{"urls": [{"signed_url", "part_number"}], "upload_id",
+    "component_id"}``) to be finished by a `CompleteUploadOp`.
+    """
+
+    action: ClassVar[str] = "get_upload_metadata"
+
+    component_id: str
+    """The component the file belongs to."""
+    file_name: str
+    """The file's name (its extension gives the content type)."""
+    file_size: int
+    """The file's size in bytes."""
+    checksum: str | None = None
+    """The base64 MD5 digest of the file (RFC 1864's ``Content-MD5``), when known."""
+    parts: int | None = None
+    """The number of parts of a multipart upload; None for one ``PUT``."""
+
+    def to_json(self) -> JSONObject:
+        """The operation as a JSON object."""
+        operation: JSONObject = {
+            "action": self.action,
+            "component_id": self.component_id,
+            "file_name": self.file_name,
+            "file_size": self.file_size,
+            "checksum": self.checksum,
+        }
+        if self.parts is not None:
+            operation["parts"] = self.parts
+        return operation
+
+
+@attrs.frozen(slots=True)
+class UploadPart:
+    """One uploaded part of a multipart upload, as its ``PUT`` answered it."""
+
+    part_number: int
+    """The part's number, from 1."""
+    e_tag: str
+    """The ``ETag`` the part's ``PUT`` answered."""
+
+    def to_json(self) -> JSONObject:
+        """The part as a JSON object."""
+        return {"part_number": self.part_number, "e_tag": self.e_tag}
+
+
+@attrs.frozen(slots=True)
+class CompleteUploadOp:
+    """``complete_multipart_upload``: join the uploaded parts into the component's file."""
+
+    action: ClassVar[str] = "complete_multipart_upload"
+
+    component_id: str
+    """The component the file belongs to."""
+    upload_id: str
+    """The ``upload_id`` that `UploadMetadataOp`'s answer gave."""
+    parts: tuple[UploadPart, ...]
+    """Every part, each with the ``ETag`` its ``PUT`` answered."""
+
+    def to_json(self) -> JSONObject:
+        """The operation as a JSON object."""
+        return {
+            "action": self.action,
+            "component_id": self.component_id,
+            "upload_id": self.upload_id,
+            "parts": [part.to_json() for part in self.parts],
+        }
+
+
+Operation: TypeAlias = (
+    ServerInformationOp
+    | SchemasOp
+    | QueryOp
+    | CreateOp
+    | UpdateOp
+    | DeleteOp
+    | ResetRemoteOp
+    | UploadMetadataOp
+    | CompleteUploadOp
+)
 """One typed operation."""
 
 RawOperation: TypeAlias = Mapping[str, JSON]
@@ -158,12 +272,10 @@ RawOperation: TypeAlias = Mapping[str, JSON]
 OperationLike: TypeAlias = Operation | RawOperation
 """What a batch may hold."""
 
-_TYPED = (ServerInformationOp, SchemasOp, QueryOp, CreateOp, UpdateOp, DeleteOp)
-
 
 def encode_batch(operations: Sequence[OperationLike]) -> list[JSONObject]:
     """The batch as JSON objects: ``to_json()`` of typed operations, raw ones as they are."""
-    return [op.to_json() if isinstance(op, _TYPED) else dict(op) for op in operations]
+    return [dict(op) if isinstance(op, Mapping) else op.to_json() for op in operations]
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -216,6 +328,62 @@ def _values(operation: Mapping[str, Any]) -> tuple[str, ...] | None:
         msg = f"'values' must be a list of strings, got {excerpt(values)}"
         raise ValidationError(msg)
     return tuple(values)
+
+
+def _optional_string(operation: Mapping[str, Any], name: str) -> str | None:
+    if operation.get(name) is None:
+        return None
+    return _string(operation, name)
+
+
+def _count(operation: Mapping[str, Any], name: str, action: str) -> int:
+    value = operation.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        msg = f"{action}: {name!r} must be a whole number, got {excerpt(value)}"
+        raise ValidationError(msg)
+    return value
+
+
+def _reset_remote(operation: Mapping[str, Any]) -> ResetRemoteOp:
+    key = operation.get("entity_key")
+    if isinstance(key, list) and len(key) == 1:  # a one-part key sent as a list
+        key = key[0]
+    if key is not None and not (isinstance(key, str) and key):
+        msg = f"reset_remote: 'entity_key' must be the entity's id, got {excerpt(key)}"
+        raise ValidationError(msg)
+    return ResetRemoteOp(
+        _string(operation, "reset_type"), _optional_string(operation, "entity_type"), key
+    )
+
+
+def _upload_metadata(operation: Mapping[str, Any]) -> UploadMetadataOp:
+    action = UploadMetadataOp.action
+    parts = operation.get("parts")
+    return UploadMetadataOp(
+        _string(operation, "component_id"),
+        _string(operation, "file_name"),
+        _count(operation, "file_size", action),
+        _optional_string(operation, "checksum"),
+        None if parts is None else _count(operation, "parts", action),
+    )
+
+
+def _complete_upload(operation: Mapping[str, Any]) -> CompleteUploadOp:
+    action = CompleteUploadOp.action
+    parts = operation.get("parts")
+    if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
+        msg = f"{action}: 'parts' must be a list of objects, got {excerpt(parts)}"
+        raise ValidationError(msg)
+    typed: list[UploadPart] = []
+    for part in parts:
+        tag = part.get("e_tag")
+        if not isinstance(tag, str) or not tag:
+            msg = f"{action}: each part needs an 'e_tag' string, got {excerpt(part)}"
+            raise ValidationError(msg)
+        typed.append(UploadPart(_count(part, "part_number", action), tag))
+    return CompleteUploadOp(
+        _string(operation, "component_id"), _string(operation, "upload_id"), tuple(typed)
+    )
 
 
 READ_ACTIONS: frozenset[str] = frozenset(
@@ -313,4 +481,10 @@ def validate(operation: JSON) -> Operation:
         return SchemasOp()
     if action == "query_server_information":
         return ServerInformationOp(_values(operation))
+    if action == "reset_remote":
+        return _reset_remote(operation)
+    if action == "get_upload_metadata":
+        return _upload_metadata(operation)
+    if action == "complete_multipart_upload":
+        return _complete_upload(operation)
     raise _invalid_action(action)

@@ -30,11 +30,14 @@ from ftorm.errors import (
 from ftorm.protocol import operations as ops
 from ftorm.query import ast
 from ftorm.schema.types import Schema
+from ftorm.server.actions import API_KEY, complete_upload, reset_remote, upload_metadata
 from ftorm.server.answers import answer, answer_parsed, answer_text, parse_query
 from ftorm.server.encode import encode_one
 from ftorm.server.fetch import Fetcher, Record, build_tree
+from ftorm.server.files import FileStore
 from ftorm.server.seed import seed_entities
 from ftorm.server.storage import ID_COLUMN, LINK, Layout, connect, quote
+from ftorm.server.uploads import Uploads
 from ftorm.server.writes import Writer
 
 __all__ = ["SERVER_VERSION", "Server"]
@@ -45,6 +48,21 @@ SERVER_VERSION = "dev"
 """Reported as ``version``; the official client skips its version check for ``"dev"``."""
 
 _META = "ftorm_meta"
+
+LOCAL_URL = "http://localhost"
+"""The address upload URLs name when the batch did not come over HTTP (`Server.handle`)."""
+
+
+class _Batch:
+    """What one batch carries besides its operations."""
+
+    __slots__ = ("base_url", "denormalize", "done", "new_key")
+
+    def __init__(self, denormalize: bool, base_url: str) -> None:
+        self.denormalize = denormalize
+        self.base_url = base_url
+        self.done: list[str] = []  # what was answered, for the log line
+        self.new_key: str | None = None  # the API user's new key, once the batch commits
 
 
 MAX_ERROR = 4000
@@ -106,6 +124,10 @@ class Server:
         self._separate_reads = database != ":memory:" and not read_only
         self._writes = 0
         self._next_analyze = 1000
+        self.files: FileStore = FileStore(database)
+        """The ``ftrack.server`` location's files, in a folder beside the database."""
+        self.uploads: Uploads = Uploads(self.files)
+        """The uploads in progress (``get_upload_metadata``, then ``PUT``)."""
         try:
             if read_only:
                 self.connection = self._open_workspace(database)
@@ -213,18 +235,22 @@ class Server:
 
     # --- batches --------------------------------------------------------------------------
 
-    def handle(self, operations: Any, *, denormalize: bool = False) -> list[JSON] | JSONObject:
+    def handle(
+        self, operations: Any, *, denormalize: bool = False, base_url: str | None = None
+    ) -> list[JSON] | JSONObject:
         """Answer a decoded batch: the list of results, or one error object.
 
         ``denormalize`` (ftrack's ``ftrack-api-options: denormalize``) repeats entities in
-        full instead of answering later occurrences with references.
+        full instead of answering later occurrences with references. ``base_url`` is the
+        address the client reached the server at, for the upload URLs answered (by default
+        `LOCAL_URL`).
         """
         started = time.perf_counter()
-        done: list[str] = []
-        answer = self._handle(operations, denormalize, done)
+        batch = _Batch(denormalize, base_url or LOCAL_URL)
+        answer = self._handle(operations, batch)
         if logger.isEnabledFor(logging.INFO):
             elapsed = (time.perf_counter() - started) * 1000
-            summary = ", ".join(done) or "nothing"
+            summary = ", ".join(batch.done) or "nothing"
             if isinstance(answer, dict):
                 error = f"{answer.get('exception')}: {answer.get('content')}"
                 logger.info("%s: failed in %.1f ms: %s", summary, elapsed, error)
@@ -232,9 +258,7 @@ class Server:
                 logger.info("%s: %.1f ms", summary, elapsed)
         return answer
 
-    def _handle(
-        self, operations: Any, denormalize: bool, done: list[str]
-    ) -> list[JSON] | JSONObject:
+    def _handle(self, operations: Any, batch: _Batch) -> list[JSON] | JSONObject:
         if not isinstance(operations, list):
             return ValidationError(
                 f"the request body must be a JSON array of operations, got "
@@ -250,17 +274,17 @@ class Server:
             if reader is None:
                 return ServerError("the server is closed").to_payload()
             try:
-                return self._transaction(reader, "BEGIN", operations, denormalize, done)
+                return self._transaction(reader, "BEGIN", operations, batch)
             finally:
                 self._release_reader(reader)
         with self._lock:
             if self._closed:
                 return ServerError("the server is closed").to_payload()
-            answer = self._transaction(
-                self.connection, "BEGIN IMMEDIATE", operations, denormalize, done
-            )
+            answer = self._transaction(self.connection, "BEGIN IMMEDIATE", operations, batch)
             if isinstance(answer, list):
                 self._count_writes(operations)
+                if batch.new_key is not None:
+                    self.api_key = batch.new_key
             return answer
 
     def _transaction(
@@ -268,8 +292,7 @@ class Server:
         conn: sqlite3.Connection,
         begin: str,
         operations: list[Any],
-        denormalize: bool,
-        done: list[str],
+        batch: _Batch,
     ) -> list[JSON] | JSONObject:
         """Run a batch in one transaction on ``conn``: its results, or one error object."""
         try:
@@ -278,7 +301,7 @@ class Server:
             return ServerError(f"the database is not available: {error}").to_payload()
         try:
             writer = Writer(self.layout, conn, self.user_id)
-            results = [self._one(writer, op, denormalize, done) for op in operations]
+            results = [self._one(writer, op, batch) for op in operations]
             writer.finish()
         except ServerError as error:
             conn.execute("ROLLBACK")
@@ -335,8 +358,9 @@ class Server:
             except sqlite3.Error as error:  # statistics are an optimisation only
                 logger.warning("ANALYZE failed: %s", error)
 
-    def _one(self, writer: Writer, operation: JSON, denormalize: bool, done: list[str]) -> JSON:
+    def _one(self, writer: Writer, operation: JSON, batch: _Batch) -> JSON:
         valid = ops.validate(operation)
+        denormalize, done = batch.denormalize, batch.done
         if isinstance(valid, ops.QueryOp):
             select = parse_query(valid.expression)
             done.append(f"query {select.entity_type}")
@@ -358,6 +382,18 @@ class Server:
         if isinstance(valid, ops.SchemasOp):
             done.append("query_schemas")
             return self.documents
+        if isinstance(valid, ops.ResetRemoteOp):
+            done.append(f"reset_remote {valid.reset_type}")
+            value = reset_remote(writer, valid)
+            if valid.reset_type == API_KEY and valid.key == self.user_id:
+                batch.new_key = str(value)  # the old key stops working, as on ftrack
+            return {"action": valid.action, "data": value}
+        if isinstance(valid, ops.UploadMetadataOp):
+            done.append(f"get_upload_metadata {valid.component_id}")
+            return upload_metadata(self.uploads, valid, batch.base_url)
+        if isinstance(valid, ops.CompleteUploadOp):
+            done.append(f"complete_multipart_upload {valid.component_id}")
+            return complete_upload(self.uploads, valid, batch.base_url)
         done.append("query_server_information")
         return self.server_information(valid.values)
 
@@ -435,3 +471,4 @@ class Server:
                 for reader in self._readers:
                     reader.close()
                 self._readers.clear()
+                self.files.close()

@@ -4,6 +4,11 @@
 ``ftrack-api-key`` headers) are checked on every request. Errors answer HTTP 200 with the
 error object, or an error status when the client sends ``ftrack-strict-api: true``. Nothing a
 client sends produces an HTTP 500 or a traceback.
+
+``PUT /upload/<token>`` (and ``/upload/<token>/<part>``) receives a component's file at the
+URL ``get_upload_metadata`` answered (`ftorm.server.uploads`): the token is the credential,
+the body must be sent with its ``Content-Length``, and the answer carries its ``ETag``.
+Failures answer an error status with the error object.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from ftorm.errors import AuthenticationError, ServerError, ValidationError
 from ftorm.server.handlers import Server
+from ftorm.server.uploads import MAX_PARTS
 
 __all__ = ["MAX_BODY", "ThreadingWSGIServer", "main_loop", "make_app", "serve"]
 
@@ -33,6 +39,8 @@ _STRICT_STATUS = {
     "PermissionError": "403 Forbidden",
     "ValidationError": "400 Bad Request",
 }
+
+_UPLOAD = "/upload/"
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -84,6 +92,8 @@ def make_app(server: Server) -> Callable[[dict[str, Any], StartResponse], Iterab
 def _handle(server: Server, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
     strict = str(environ.get("HTTP_FTRACK_STRICT_API", "")).strip().lower() == "true"
     path = str(environ.get("PATH_INFO", "")).rstrip("/")
+    if path.startswith(_UPLOAD):
+        return _upload(server, environ, start_response, path[len(_UPLOAD) :])
     if path != "/api":
         return _json(
             start_response,
@@ -119,12 +129,49 @@ def _handle(server: Server, environ: dict[str, Any], start_response: StartRespon
             start_response, ValidationError(f"the request body is not valid JSON: {error}"), strict
         )
     options = _api_options(str(environ.get("HTTP_FTRACK_API_OPTIONS", "")))
-    result = server.handle(operations, denormalize=options.get("denormalize", False))
+    result = server.handle(
+        operations, denormalize=options.get("denormalize", False), base_url=_base_url(environ)
+    )
     if isinstance(result, dict):
         from ftorm.errors import server_error_from_payload
 
         return _error(start_response, server_error_from_payload(result), strict)
     return _json(start_response, "200 OK", result)
+
+
+def _base_url(environ: dict[str, Any]) -> str:
+    """The address the client reached the server at: its ``Host`` header, else the socket's."""
+    scheme = str(environ.get("wsgi.url_scheme", "http"))
+    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
+    return f"{scheme}://{host}"
+
+
+def _upload(
+    server: Server, environ: dict[str, Any], start_response: StartResponse, rest: str
+) -> list[bytes]:
+    """``PUT /upload/<token>[/<part>]``: store the body (`ftorm.server.uploads`)."""
+    if environ.get("REQUEST_METHOD") != "PUT":
+        start_response("405 Method Not Allowed", [("Allow", "PUT"), ("Content-Length", "0")])
+        return [b""]
+    token, _, part_text = rest.partition("/")
+    part: int | None = None
+    if part_text:
+        if not part_text.isdigit() or not 1 <= int(part_text) <= MAX_PARTS:
+            return _error(start_response, ValidationError("no such upload part"), True)
+        part = int(part_text)
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or -1)
+    except ValueError:
+        length = -1
+    if length < 0:
+        start_response("411 Length Required", [("Content-Length", "0")])
+        return [b""]
+    try:
+        etag = server.uploads.put(token, part, environ["wsgi.input"], length)
+    except ServerError as error:
+        return _error(start_response, error, True)
+    start_response("200 OK", [("ETag", etag), ("Content-Length", "0")])
+    return [b""]
 
 
 def _api_options(header: str) -> dict[str, bool]:

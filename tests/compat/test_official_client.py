@@ -301,3 +301,46 @@ def test_rules_note_recipients_and_link(server_url: str, session: Any) -> None:
         "Sequence",
     ]
     fresh.close()
+
+
+def test_reset_remote(server_url: str, session: Any) -> None:
+    user = session.create("User", {"username": unique("carol")})
+    component = session.create("FileComponent", {"name": "plate", "size": 5})
+    session.commit()
+    key = session.reset_remote("api_key", user)
+    assert isinstance(key, str)
+    assert key != session.reset_remote("api_key", user)
+    assert session.reset_remote("size", component) == 0
+    fresh = new_session(server_url)
+    assert fresh.get("FileComponent", component["id"])["size"] == 0
+    fresh.close()
+    with pytest.raises(ftrack_api.exception.ServerError):
+        session.reset_remote("id", user)
+
+
+def test_get_upload_metadata_and_put(session: Any) -> None:
+    import base64
+    import hashlib
+
+    import requests
+
+    body = b"frame data"
+    component = session.create("FileComponent", {"name": "plate", "file_type": ".exr"})
+    session.commit()
+    checksum = base64.b64encode(hashlib.md5(body).digest()).decode()
+    metadata = session.get_upload_metadata(
+        component_id=component["id"], file_name="plate.exr", file_size=len(body), checksum=checksum
+    )
+    assert set(metadata) == {"url", "headers", "component_id"}
+    put = requests.put(metadata["url"], data=body, headers=metadata["headers"], timeout=10)
+    assert put.status_code == 200
+    assert put.headers["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
+    assert requests.put(metadata["url"], data=body, timeout=10).status_code == 403
+
+
+def test_server_location_add_component_uploads(session: Any, tmp_path: Path) -> None:
+    source = tmp_path / "plate.exr"
+    source.write_bytes(b"pixels")
+    server_location = session.query('Location where name is "ftrack.server"').one()
+    component = session.create_component(str(source), location=server_location)
+    assert server_location.get_component_availability(component) == 100.0
