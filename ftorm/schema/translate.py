@@ -82,6 +82,7 @@ MODULE_NAMES: Final = frozenset(
         REGISTRY_NAME,
         "Any",
         "Literal",
+        "TYPE_CHECKING",
         "arrow",
         "annotations",
         "str",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, overload
 
 from ftorm._typing import JSON
 from ftorm.errors import (
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["Session", "Stats"]
 
 M = TypeVar("M", bound=Model)
+P = ParamSpec("P")
 
 Lazy = Literal["batch", "select", "raise"]  # how an attribute an object lacks is loaded
 
@@ -323,13 +324,18 @@ class Session:
     # --- the unit of work ------------------------------------------------------------------
 
     @overload
-    def create(self, model: type[M], **values: Any) -> M: ...
+    def create(self, model: Callable[P, M], /, *args: P.args, **values: P.kwargs) -> M: ...
     @overload
-    def create(self, model: str, **values: Any) -> Model: ...
-    def create(self, model: Any, **values: Any) -> Any:
-        """A new entity, added to the session (sent on the next `commit`)."""
+    def create(self, model: str, /, **values: Any) -> Model: ...
+    def create(self, model: Any, /, *args: Any, **values: Any) -> Any:
+        """A new entity, added to the session (sent on the next `commit`).
+
+        ``values`` are the model's constructor keywords, checked by type checkers the same
+        way (``session.create(Shot, name="sh010")``); an entity type name gives the session's
+        class of that name.
+        """
         cls = self._type(model) if isinstance(model, str) else self._catalog.adopt(model)
-        obj = cls(**values)
+        obj = cls(*args, **values)
         self.add(obj)
         return obj
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -197,8 +198,8 @@ def test_enum_datetime_variable_and_restricted() -> None:
     assert fields["data"] == "data: Attr[Any] = attr(default=None)"
     assert fields["ratio"] == "ratio: Attr[float] = attr(default=0)"
     assert "hidden" not in fields
-    assert "from typing import Any, Literal" in text
-    assert "import arrow" in text
+    assert "from typing import TYPE_CHECKING, Any, Literal" in text
+    assert "if TYPE_CHECKING:\n    import arrow\n" in text
 
 
 def test_custom_object_type_becomes_a_subclass() -> None:
@@ -330,6 +331,53 @@ def test_generated_modules_pass_ruff(generated_dir: Path) -> None:
         [ruff, "check", *config, *isort, *files], capture_output=True, text=True, check=False
     )
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_generated_modules_are_stable_under_default_ruff(
+    generated_dir: Path, tmp_path: Path
+) -> None:
+    """A studio repo's ruff, with no configuration: formatting changes nothing, lint passes."""
+    ruff = _tool("ruff")
+    for source in sorted(generated_dir.glob("*.py")):
+        copy = tmp_path / source.name
+        copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+        fmt = subprocess.run(
+            [ruff, "format", "--isolated", str(copy)],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp_path,
+        )
+        assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+        assert copy.read_text(encoding="utf-8") == source.read_text(encoding="utf-8"), source
+        for rules in ([], ["--select", "E,F,W,I"]):
+            lint = subprocess.run(
+                [ruff, "check", "--isolated", *rules, str(copy)],
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=tmp_path,
+            )
+            assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_each_attribute_says_its_ftrack_type_and_target() -> None:
+    lines = generate_module(standard_schema(), version="0").splitlines()
+    declared = 0
+    for number, line in enumerate(lines):
+        if re.match(r"    \w+: (Attr|Ref|Many)\[", line):
+            end = number
+            while not lines[end].split("  # ")[0].endswith(")"):
+                end += 1
+            assert lines[end + 1].startswith('    """ftrack '), line
+            declared += 1
+    assert declared > 500
+    shot = lines.index('class Shot(TypedContext, entity="Shot"):')
+    assert lines[shot + 4] == '    """ftrack ``number``."""'  # bid
+    assert lines[shot + 6] == '    """ftrack ``string`` (format ``date-time``)."""'  # end_date
+    assert '    """ftrack reference to ``ObjectType``."""' in lines[shot:]
+    assert '    """ftrack collection of ``Context``."""' in lines
+    assert '    """ftrack mapped collection of ``Metadata``."""' in lines
 
 
 def test_generated_modules_pass_mypy_strict(generated_dir: Path) -> None:

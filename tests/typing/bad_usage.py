@@ -6,9 +6,12 @@ codes with the markers. Never imported or run.
 
 from __future__ import annotations
 
+from typing import Any
+
 import arrow
 
 from ftorm.model import UNSET, Attr, Model, attr
+from ftorm.session import Session
 
 from .models_fixture import Context, Project, Sequence, Shot, Status, Task
 
@@ -58,6 +61,12 @@ def wrong_constructors() -> None:
     Task(from_=1)  # E: arg-type
 
 
+def wrong_create_keywords(session: Session) -> None:
+    session.create(Shot, nmae="x")  # E: call-overload
+    session.create(Shot, name=3)  # E: call-overload
+    session.create(Status)  # E: call-overload
+
+
 def wrong_where_keywords() -> None:
     Project.where(nme="x")  # E: call-overload
     Project.where(name=3)  # E: call-overload
@@ -87,6 +96,15 @@ def wrong_ftrack_api_habits(shot: Shot) -> None:
     one: Project = q[0:1]  # E: assignment
     shot.entity_type = "Task"  # E: misc
     del s, one
+
+
+def text_operators_on_any(value: object) -> None:
+    Cav.value.like("1%")  # E: attr-defined
+    Cav.value.before(value)  # E: attr-defined
+
+
+class Cav(Model, entity="Cav"):
+    value: Attr[Any] = attr(default=None)
 
 
 class BadDefault(Model, entity="BadDefault"):

@@ -6,12 +6,12 @@ from typing import Any, Literal, assert_type
 
 import arrow
 
-from ftorm.model import Model, Related
+from ftorm.model import Attr, Model, Related, attr, new_id
 from ftorm.query.builder import Query
 from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, TimeColumn, and_, not_, or_
 from ftorm.session import Session
 
-from .models_fixture import Context, Project, Sequence, Shot, Status, Task
+from .models_fixture import REGISTRY, Context, Project, Sequence, Shot, Status, Task
 
 
 def class_access() -> None:
@@ -116,6 +116,35 @@ def instances(project: Project, seq: Sequence, shot: Shot, status: Status) -> No
     shot.tasks = [Task(name="comp")]
     assert_type(project["name"], Any)  # mapping access is untyped on purpose
     assert_type(project.keys(), list[str])
+
+
+def session_create(session: Session, project: Project) -> None:
+    assert_type(session.create(Shot, name="sh010", project=project), Shot)
+    assert_type(session.create(Status, name="WIP"), Status)
+    assert_type(session.create("Shot", name="sh010"), Model)
+
+
+def any_values(value: Attr[Any]) -> None:
+    assert_type(Cav.value, Column[Any])
+    assert_type(Cav.value == 1001, Expr)
+    assert_type(Cav.value >= 1001.5, Expr)
+    assert_type(Cav.value.in_(["a", 1]), Expr)
+    assert_type(Cav.where(Cav.value == 1001), Query[Cav])
+    del value
+
+
+def assignments_do_not_narrow(project: Project, seq: Sequence) -> None:
+    project.name = "x"
+    assert_type(project.name, str)  # not Literal["x"]: the server may answer another value
+    seq.children = []
+    assert_type(seq.children, Related[Context])
+
+
+class Cav(Model, entity="Cav", registry=REGISTRY):
+    """A custom attribute value: ``value`` holds whatever its configuration's type holds."""
+
+    id: Attr[str] = attr(primary_key=True, factory=new_id)
+    value: Attr[Any] = attr(default=None)
 
 
 def constructors() -> None:
