@@ -87,6 +87,19 @@ class FileStore:
         """True when a file is stored for ``component_id``."""
         return _ID.fullmatch(component_id) is not None and self.path(component_id).is_file()
 
+    def remove(self, component_id: str) -> bool:
+        """Delete the file of ``component_id``; True when there was one.
+
+        Raises:
+            ValidationError: when the id cannot be a file name (see the module docstring).
+        """
+        path = self.path(component_id)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def receive(self, stream: BinaryIO, length: int) -> Received:
         """Write exactly ``length`` bytes of ``stream`` to a new temporary file of the store.
 

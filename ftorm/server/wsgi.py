@@ -9,6 +9,9 @@ client sends produces an HTTP 500 or a traceback.
 URL ``get_upload_metadata`` answered (`ftorm.server.uploads`): the token is the credential,
 the body must be sent with its ``Content-Length``, and the answer carries its ``ETag``.
 Failures answer an error status with the error object.
+
+``/component/get``, ``/component/thumbnail`` and ``/component/remove`` serve and delete the
+stored files with the API user's credentials (`ftorm.server.downloads`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from ftorm.errors import AuthenticationError, ServerError, ValidationError
+from ftorm.server.downloads import COMPONENT_PREFIX, component_reply
 from ftorm.server.handlers import Server
 from ftorm.server.uploads import MAX_PARTS
 
@@ -89,11 +93,24 @@ def make_app(server: Server) -> Callable[[dict[str, Any], StartResponse], Iterab
     return app
 
 
-def _handle(server: Server, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+def _handle(
+    server: Server, environ: dict[str, Any], start_response: StartResponse
+) -> Iterable[bytes]:
     strict = str(environ.get("HTTP_FTRACK_STRICT_API", "")).strip().lower() == "true"
     path = str(environ.get("PATH_INFO", "")).rstrip("/")
     if path.startswith(_UPLOAD):
         return _upload(server, environ, start_response, path[len(_UPLOAD) :])
+    if path.startswith(COMPONENT_PREFIX):
+        reply = component_reply(
+            server,
+            path[len(COMPONENT_PREFIX) :],
+            str(environ.get("REQUEST_METHOD", "")),
+            str(environ.get("QUERY_STRING", "")),
+            environ.get("HTTP_FTRACK_USER"),
+            environ.get("HTTP_FTRACK_API_KEY"),
+        )
+        start_response(reply.status, reply.headers)
+        return reply.body
     if path != "/api":
         return _json(
             start_response,

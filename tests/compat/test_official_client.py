@@ -344,3 +344,95 @@ def test_server_location_add_component_uploads(session: Any, tmp_path: Path) -> 
     server_location = session.query('Location where name is "ftrack.server"').one()
     component = session.create_component(str(source), location=server_location)
     assert server_location.get_component_availability(component) == 100.0
+
+
+def _version(session: Any) -> Any:
+    project = session.create("Project", {"name": unique("cmp"), "full_name": "Components"})
+    asset_type = session.query('AssetType where short is "img"').first()
+    asset = session.create("Asset", {"name": "plate", "parent": project, "type": asset_type})
+    version = session.create("AssetVersion", {"asset": asset})
+    session.commit()
+    return version
+
+
+def _location(session: Any, name: str) -> Any:
+    return session.query(f'Location where name is "{name}"').one()
+
+
+def test_server_location_serves_and_removes_component_files(
+    server_url: str, session: Any, tmp_path: Path
+) -> None:
+    import requests
+
+    source = tmp_path / "plate.png"
+    source.write_bytes(b"\x89PNG pixels")
+    server = _location(session, "ftrack.server")
+    component = _version(session).create_component(
+        str(source), data={"name": "main"}, location=server
+    )
+    url = server.get_url(component)
+    assert url.startswith(f"{server_url}/component/get?id={component['id']}")
+    answer = requests.get(url, timeout=10)
+    assert answer.content == b"\x89PNG pixels"
+    assert answer.headers["Content-Type"] == "image/png"
+    data = server.accessor.open(component["id"], "rb")
+    try:
+        assert data.read() == b"\x89PNG pixels"
+    finally:
+        data.close()
+    with pytest.raises(ftrack_api.exception.AccessorUnsupportedOperationError):
+        server.get_filesystem_path(component)  # ftrack.server has no paths, as on ftrack
+    server.remove_component(component)
+    assert server.get_component_availability(component) == 0.0
+    assert requests.get(url, timeout=10).status_code == 404
+    wrong = url.replace(f"apiKey={API_KEY}", "apiKey=wrong")
+    assert requests.get(wrong, timeout=10).status_code == 401
+
+
+def test_server_location_add_component_from_another_location(
+    server_url: str, session: Any, tmp_path: Path
+) -> None:
+    source = tmp_path / "plate.exr"
+    source.write_bytes(b"frame")
+    origin = _location(session, "ftrack.origin")
+    server = _location(session, "ftrack.server")
+    component = session.create_component(str(source), data={"name": "plate"}, location=None)
+    server.add_component(component, origin)
+    assert server.get_component_availability(component) == 100.0
+    fresh = new_session(server_url)
+    again = fresh.get("FileComponent", component["id"])
+    assert fresh.pick_location(again)["name"] == "ftrack.server"
+    import requests
+
+    picked = _location(fresh, "ftrack.server")
+    assert requests.get(picked.get_url(again), timeout=10).content == b"frame"
+    fresh.close()
+
+
+def test_unmanaged_location_keeps_the_path(server_url: str, session: Any, tmp_path: Path) -> None:
+    source = tmp_path / "plate.exr"
+    source.write_bytes(b"frame")
+    unmanaged = _location(session, "ftrack.unmanaged")
+    component = session.create_component(str(source), data={"name": "plate"}, location=unmanaged)
+    assert unmanaged.get_filesystem_path(component) == str(source)
+    assert unmanaged.get_component_availability(component) == 100.0
+    fresh = new_session(server_url)
+    again = fresh.get("FileComponent", component["id"])
+    stored = _location(fresh, "ftrack.unmanaged")
+    assert stored.get_filesystem_path(again) == str(source)
+    assert stored.get_resource_identifier(again) == str(source)
+    fresh.close()
+
+
+def test_thumbnail_component_is_served(session: Any, tmp_path: Path) -> None:
+    import requests
+
+    source = tmp_path / "thumb.png"
+    source.write_bytes(b"\x89PNG thumb")
+    version = _version(session)
+    thumbnail = version.create_thumbnail(str(source))
+    session.commit()
+    assert version["thumbnail_id"] == thumbnail["id"]
+    server = _location(session, "ftrack.server")
+    url = server.get_thumbnail_url(thumbnail, size=300)
+    assert requests.get(url, timeout=10).content == b"\x89PNG thumb"
