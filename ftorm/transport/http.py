@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 from ftorm._typing import JSON
@@ -123,6 +123,11 @@ class HttpTransport:
             **(headers or {}),
         }
         self._http: requests.Session | None = None
+
+    @property
+    def credentials(self) -> tuple[str, str]:
+        """The API user and key sent with every request."""
+        return self._headers["ftrack-user"], self._headers["ftrack-api-key"]
 
     def _client(self) -> requests.Session:
         """The keep-alive `requests.Session`, made (and requests imported) on first use."""
@@ -255,6 +260,23 @@ class HttpTransport:
             )
             raise TransportError(msg)
         return payload
+
+    def put_file(self, url: str, stream: BinaryIO, headers: Mapping[str, str]) -> None:
+        """``PUT`` a file's bytes to an upload URL a server answered (no credentials sent).
+
+        Raises:
+            TransportError: when the file cannot be sent or is refused.
+        """
+        import requests
+
+        try:
+            response = requests.put(url, data=stream, headers=dict(headers), timeout=self.timeout)
+        except requests.RequestException as error:
+            msg = f"the file could not be sent: {self._scrub(str(error))}"
+            raise TransportError(msg) from None
+        if response.status_code >= 400:
+            msg = f"the file was refused ({response.status_code}): {response.text[:200]}"
+            raise TransportError(msg)
 
     def close(self) -> None:
         """Close the keep-alive connections."""
