@@ -3,7 +3,9 @@
 The facts (names, fixed ids, defaults) live in `ftorm.schema.workspace`; this module turns
 them into entities in insertion order: the API user, states and statuses, priorities, task
 types, object types, asset types, the built-in locations, and a default project schema with
-its workflows and links. Only types and attributes the schema has are written, so any schema
+its workflows, its object types and their schemas (the statuses and types of each object type
+other than ``Task``, whose statuses and types are the project schema's task workflow and task
+type schema). Only types and attributes the schema has are written, so any schema
 can be seeded.
 """
 
@@ -14,6 +16,7 @@ from typing import Any
 
 from ftorm.schema.workspace import (
     ASSET_TYPES,
+    DEFAULT_TASK_TYPE,
     LOCATIONS,
     OBJECT_TYPES,
     PRIORITIES,
@@ -124,4 +127,37 @@ def seed_entities(api_user: str) -> Iterator[tuple[str, dict[str, Any]]]:
         yield (
             "ProjectSchemaObjectType",
             {"project_schema_id": schema_id, "object_type_id": object_type.id},
+        )
+    yield from _object_type_schemas(schema_id)
+
+
+def _object_type_schemas(project_schema_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The project schema's `Schema` of each object type but ``Task``: the default statuses
+    for a statusable type, and the default task type (the type a new typed context gets)."""
+    for object_type in OBJECT_TYPES:
+        if object_type.name == "Task":
+            continue
+        schema_id = seed_id("Schema", object_type.name)
+        yield (
+            "Schema",
+            {
+                "id": schema_id,
+                "project_schema_id": project_schema_id,
+                "type_id": object_type.id,
+                "object_type_id": object_type.id,
+            },
+        )
+        if object_type.is_statusable:
+            for sort, status in enumerate(STATUSES):
+                yield (
+                    "SchemaStatus",
+                    {
+                        "schema_id": schema_id,
+                        "status_id": seed_id("Status", status.name),
+                        "sort": sort,
+                    },
+                )
+        yield (
+            "SchemaType",
+            {"schema_id": schema_id, "type_id": seed_id("Type", DEFAULT_TASK_TYPE), "sort": 0},
         )

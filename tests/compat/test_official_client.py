@@ -436,3 +436,22 @@ def test_thumbnail_component_is_served(session: Any, tmp_path: Path) -> None:
     server = _location(session, "ftrack.server")
     url = server.get_thumbnail_url(thumbnail, size=300)
     assert requests.get(url, timeout=10).content == b"\x89PNG thumb"
+
+
+def test_project_schema_statuses_and_types(session: Any) -> None:
+    project_schema = session.query('ProjectSchema where name is "VFX Scheme"').one()
+    shot_statuses = [status["name"] for status in project_schema.get_statuses("Shot")]
+    assert "In progress" in shot_statuses
+    assert len(shot_statuses) == len(set(shot_statuses)) > 1
+    assert project_schema.get_statuses("Sequence") == []
+    assert project_schema.get_statuses("Task")
+    assert project_schema.get_statuses("AssetVersion")
+    assert [t["name"] for t in project_schema.get_types("Shot")] == ["Generic"]
+    assert "Generic" in {t["name"] for t in project_schema.get_types("Task")}
+    project = session.create(
+        "Project", {"name": unique("schema"), "full_name": "S", "project_schema": project_schema}
+    )
+    shot = session.create("Shot", {"name": "sh010", "parent": project})
+    session.commit()
+    schema = project["project_schema"]
+    assert shot["status"]["id"] in {s["id"] for s in schema.get_statuses("Shot")}

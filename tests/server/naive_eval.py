@@ -15,10 +15,18 @@ uses (reference section e):
 - ``children`` are the contexts whose ``parent_id`` is this entity's id;
 - ``ancestors`` are the typed contexts up the parent chain (nearest first, the project is not
   a typed context so it is not included); ``descendants`` are the typed contexts below, at any
-  depth (the transitive closure of ``children``, again typed contexts only).
+  depth (the transitive closure of ``children``, again typed contexts only);
+- every other collection is the members whose key column holds this entity's id: a context's
+  ``assets`` (``Asset.context_id``) and ``timelogs`` (``Timelog.context_id``), an asset's
+  ``versions``, a version's ``components``, a user's ``timelogs``.
+
+Beyond the project tree the model has users, time logs, and assets with their versions and
+file components: the types whose rows are plain values and keys, with nothing derived but a
+component's ``system_type``.
 
 Polymorphism: a type matches its subtypes (``Context`` covers ``Project`` and every typed
-context; ``TypedContext`` covers ``Sequence``, ``Shot``, ``Task``). The static type of a path
+context; ``TypedContext`` covers ``Sequence``, ``Shot``, ``Task``; ``Component`` covers
+``FileComponent``). The static type of a path
 step is the relation's target, narrowed by a cast.
 
 Semantic choices (the same ones `ftorm.server.sql` documents; where the reference is silent,
@@ -115,7 +123,8 @@ class Attr:
     ``kind`` is ``string``, ``number``, ``boolean``, ``datetime`` or ``id`` (a key column,
     a string whose values are ids of ``target``) for scalars, ``ref`` for a reference read
     through the key attribute ``key``, and ``collection`` for a collection computed by the
-    rule named ``rule`` (``children``, ``ancestors``, ``descendants``).
+    rule named ``rule`` (``children``, ``ancestors``, ``descendants``, or ``members``: the
+    ``target`` entities whose key column ``key`` holds the owner's id).
     """
 
     kind: str
@@ -134,6 +143,7 @@ BASES: Mapping[str, str] = {
     "Sequence": "TypedContext",
     "Shot": "TypedContext",
     "Task": "TypedContext",
+    "FileComponent": "Component",
 }
 """Direct base of each derived type; the others are roots."""
 
@@ -144,6 +154,8 @@ _CONTEXT: dict[str, Attr] = {
     "parent_id": Attr("id", "Context"),
     "parent": Attr("ref", "Context", key="parent_id"),
     "children": Attr("collection", "Context", rule="children"),
+    "assets": Attr("collection", "Asset", key="context_id", rule="members"),
+    "timelogs": Attr("collection", "Timelog", key="context_id", rule="members"),
 }
 
 _TYPED_CONTEXT: dict[str, Attr] = {
@@ -165,6 +177,16 @@ _TYPED_CONTEXT: dict[str, Attr] = {
     "object_type": Attr("ref", "ObjectType", key="object_type_id"),
     "ancestors": Attr("collection", "TypedContext", rule="ancestors"),
     "descendants": Attr("collection", "TypedContext", rule="descendants"),
+}
+
+_COMPONENT: dict[str, Attr] = {
+    "id": Attr("id", "Component"),
+    "name": Attr("string"),
+    "size": Attr("number"),
+    "file_type": Attr("string"),
+    "system_type": Attr("string"),
+    "version_id": Attr("id", "AssetVersion"),
+    "version": Attr("ref", "AssetVersion", key="version_id"),
 }
 
 MODEL: Mapping[str, Mapping[str, Attr]] = {
@@ -203,6 +225,41 @@ MODEL: Mapping[str, Mapping[str, Attr]] = {
     },
     "ObjectType": {"id": Attr("id", "ObjectType"), "name": Attr("string")},
     "ProjectSchema": {"id": Attr("id", "ProjectSchema"), "name": Attr("string")},
+    "User": {
+        "id": Attr("id", "User"),
+        "username": Attr("string"),
+        "first_name": Attr("string"),
+        "last_name": Attr("string"),
+        "timelogs": Attr("collection", "Timelog", key="user_id", rule="members"),
+    },
+    "Timelog": {
+        "id": Attr("id", "Timelog"),
+        "comment": Attr("string"),
+        "start": Attr("datetime"),
+        "duration": Attr("number"),
+        "context_id": Attr("id", "Context"),
+        "context": Attr("ref", "Context", key="context_id"),
+        "user_id": Attr("id", "User"),
+        "user": Attr("ref", "User", key="user_id"),
+    },
+    "Asset": {
+        "id": Attr("id", "Asset"),
+        "name": Attr("string"),
+        "context_id": Attr("id", "Context"),
+        "parent": Attr("ref", "Context", key="context_id"),
+        "versions": Attr("collection", "AssetVersion", key="asset_id", rule="members"),
+    },
+    "AssetVersion": {
+        "id": Attr("id", "AssetVersion"),
+        "version": Attr("number"),
+        "comment": Attr("string"),
+        "is_published": Attr("boolean"),
+        "asset_id": Attr("id", "Asset"),
+        "asset": Attr("ref", "Asset", key="asset_id"),
+        "components": Attr("collection", "Component", key="version_id", rule="members"),
+    },
+    "Component": _COMPONENT,
+    "FileComponent": _COMPONENT,
 }
 """Attributes per type: the subset of the standard schema the differential test exercises."""
 
@@ -298,6 +355,13 @@ class World:
                 for other in self.of_type(attr.target)
                 if other.values.get("parent_id") == entity.id
             ]
+        if attr.rule == "members":
+            assert attr.key is not None
+            return [
+                other
+                for other in self.of_type(attr.target)
+                if other.values.get(attr.key) == entity.id
+            ]
         if attr.rule == "ancestors":
             chain: list[Entity] = []
             current = self.get(entity.values.get("parent_id"), "Context")
@@ -317,6 +381,15 @@ class World:
             return [other for other in found_all if is_subtype(other.type, attr.target)]
         msg = f"unknown relation rule {attr.rule!r}"
         raise AssertionError(msg)
+
+    def derive_fields(self) -> None:
+        """Fill everything the server derives on create: the contexts' fields
+        (`derive_context_fields`) and a file component's ``system_type`` (``file``)."""
+        self.derive_context_fields()
+        for entity in self.of_type("FileComponent"):
+            values = entity.values
+            assert isinstance(values, dict)
+            values["system_type"] = "file"
 
     def derive_context_fields(self) -> None:
         """Fill what the server derives on create (reference section g): ``context_type``

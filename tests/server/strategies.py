@@ -3,9 +3,11 @@
 Worlds: `world_specs` draws one or two small project trees (projects, sequences, shots,
 tasks) whose names come from a tiny alphabet full of the characters ``like`` and quoting care
 about (``%``, ``_``, backslash, quotes, upper and lower case), with optional descriptions and
-datetimes left out now and then. `build` turns a spec into the ``create`` operations for a
+datetimes left out now and then. Each project may also have users, assets on its contexts
+with versions and file components, and time logs of its users (or the server's own) on its
+contexts. `build` turns a spec into the ``create`` operations for a
 server and the matching `naive_eval.World`, given the server's workflow entities
-(`Lookups`: statuses, states, types, priorities, object types, project schemas), which the
+(`Lookups`: statuses, states, types, priorities, object types, project schemas, users), which the
 specs refer to by index.
 
 Criteria: `criteria` draws criteria ASTs over the attributes and paths `naive_eval.MODEL`
@@ -29,14 +31,19 @@ import attrs
 from hypothesis import strategies as st
 
 from ftorm.query import ast
-from tests.server.naive_eval import MODEL, Attr, World, is_subtype
+from tests.server.naive_eval import BASES, MODEL, Attr, World, is_subtype
 
 __all__ = [
     "ID_POOL",
     "QUERY_TYPES",
+    "AssetSpec",
+    "ComponentSpec",
     "ContextSpec",
     "Lookups",
     "ProjectSpec",
+    "TimelogSpec",
+    "UserSpec",
+    "VersionSpec",
     "Vocabulary",
     "build",
     "criteria",
@@ -48,7 +55,7 @@ __all__ = [
     "world_specs",
 ]
 
-ID_POOL: tuple[str, ...] = tuple(f"{i:08x}-0000-4000-8000-{i:012x}" for i in range(1, 81))
+ID_POOL: tuple[str, ...] = tuple(f"{i:08x}-0000-4000-8000-{i:012x}" for i in range(1, 241))
 """Ids handed to created entities in tree order; criteria draw from it too."""
 
 NAME_ALPHABET = "aAbB%_\\'\" "
@@ -64,12 +71,26 @@ DATETIMES: tuple[dt.datetime, ...] = (
 
 NUMBERS: tuple[float, ...] = (-1.0, 0.0, 1.0, 2.5, 3.0)
 
-QUERY_TYPES: tuple[str, ...] = ("Shot", "Task", "Sequence", "Context", "TypedContext", "Project")
+QUERY_TYPES: tuple[str, ...] = (
+    "Shot",
+    "Task",
+    "Sequence",
+    "Context",
+    "TypedContext",
+    "Project",
+    "User",
+    "Timelog",
+    "Asset",
+    "AssetVersion",
+    "Component",
+    "FileComponent",
+)
 """Types the differential test queries."""
 
 _CASTS: Mapping[str, tuple[str, ...]] = {
     "Context": ("TypedContext", "Project", "Sequence", "Shot"),
     "TypedContext": ("Sequence", "Shot", "Task"),
+    "Component": ("FileComponent",),
 }
 
 # --- worlds ------------------------------------------------------------------------------
@@ -103,8 +124,56 @@ class ContextSpec:
 
 
 @attrs.frozen
+class ComponentSpec:
+    """A file component of a version."""
+
+    name: str
+    size: int
+    file_type: str | None
+
+
+@attrs.frozen
+class VersionSpec:
+    """A version of an asset, with its components."""
+
+    version: int
+    comment: str
+    is_published: bool
+    components: tuple[ComponentSpec, ...] = ()
+
+
+@attrs.frozen
+class AssetSpec:
+    """An asset on the project's ``context``-th context (tree order, the project first)."""
+
+    name: str
+    context: int
+    versions: tuple[VersionSpec, ...] = ()
+
+
+@attrs.frozen
+class UserSpec:
+    """A user to create; its username is made unique by `build`."""
+
+    first_name: str
+    last_name: str | None
+
+
+@attrs.frozen
+class TimelogSpec:
+    """A time log of the ``user``-th user (the lookups' users, then the created ones) on the
+    project's ``context``-th context."""
+
+    context: int
+    user: int
+    start: dt.datetime
+    duration: float
+    comment: str
+
+
+@attrs.frozen
 class ProjectSpec:
-    """A project to create, with its tree."""
+    """A project to create, with its tree and what hangs on it."""
 
     name: str
     full_name: str | None
@@ -113,6 +182,9 @@ class ProjectSpec:
     start_date: dt.datetime | None
     end_date: dt.datetime | None
     children: tuple[ContextSpec, ...] = ()
+    users: tuple[UserSpec, ...] = ()
+    assets: tuple[AssetSpec, ...] = ()
+    timelogs: tuple[TimelogSpec, ...] = ()
 
 
 def _children(
@@ -165,6 +237,39 @@ def _projects() -> st.SearchStrategy[ProjectSpec]:
         start_date=_optional(st.sampled_from(DATETIMES)),
         end_date=_optional(st.sampled_from(DATETIMES)),
         children=_children(_sequences() | _shots() | _tasks(), 3, min_size=1),
+        users=st.lists(st.builds(UserSpec, names(), _optional(names())), max_size=2).map(tuple),
+        assets=st.lists(_assets(), max_size=3, unique_by=lambda a: a.name).map(tuple),
+        timelogs=st.lists(_timelogs(), max_size=3).map(tuple),
+    )
+
+
+def _assets() -> st.SearchStrategy[AssetSpec]:
+    components = st.builds(
+        ComponentSpec, names(), st.integers(0, 3), _optional(st.sampled_from((".exr", ".mov")))
+    )
+    versions = st.builds(
+        VersionSpec,
+        st.integers(1, 3),
+        names(),
+        st.booleans(),
+        st.lists(components, max_size=2).map(tuple),
+    )
+    return st.builds(
+        AssetSpec,
+        names(),
+        st.integers(0, 30),
+        st.lists(versions, max_size=2, unique_by=lambda v: v.version).map(tuple),
+    )
+
+
+def _timelogs() -> st.SearchStrategy[TimelogSpec]:
+    return st.builds(
+        TimelogSpec,
+        st.integers(0, 30),
+        st.integers(0, 30),
+        st.sampled_from(DATETIMES),
+        st.sampled_from(NUMBERS),
+        names(),
     )
 
 
@@ -210,6 +315,8 @@ STANDARD_LOOKUPS = Lookups(
         ("ObjectType", {"id": "bad911de-3bd6-47b9-8b46-3476e237cb36", "name": "Shot"}),
         ("ObjectType", {"id": "11c137c0-ee7e-4f9c-91c5-8c77cec22b2c", "name": "Task"}),
         ("ProjectSchema", {"id": "54000000-0000-4000-8000-000000000001", "name": "VFX"}),
+        ("User", {"id": "55000000-0000-4000-8000-000000000001", "username": "api",
+                  "first_name": "api", "last_name": ""}),
     )
 )  # fmt: skip
 """Hand-made workflow entities for tests that run without a server."""
@@ -222,8 +329,9 @@ def _datetime_value(value: dt.datetime) -> dict[str, str]:
 def build(projects: Sequence[ProjectSpec], lookups: Lookups) -> tuple[list[dict[str, Any]], World]:
     """The ``create`` operations for ``projects`` and the `World` they should produce.
 
-    Ids come from `ID_POOL` in tree order; the world also holds the ``lookups`` and the
-    server-derived fields (`World.derive_context_fields`).
+    Ids come from `ID_POOL` in tree order, then each project's users, assets (each with its
+    versions and their components) and time logs; the world also holds the ``lookups`` and
+    the server-derived fields (`World.derive_fields`).
     """
     world = World()
     for type_id, values in lookups.entities:
@@ -233,6 +341,7 @@ def build(projects: Sequence[ProjectSpec], lookups: Lookups) -> tuple[list[dict[
     statuses = lookups.ids("Status")
     types = lookups.ids("Type")
     priorities = lookups.ids("Priority")
+    users = lookups.ids("User")
     operations: list[dict[str, Any]] = []
 
     def create(type_id: str, values: dict[str, Any], parent: dict[str, str] | None) -> None:
@@ -254,7 +363,9 @@ def build(projects: Sequence[ProjectSpec], lookups: Lookups) -> tuple[list[dict[
             }
         )
 
-    def add_context(spec: ContextSpec, parent_type: str, parent_id: str) -> None:
+    def add_context(
+        spec: ContextSpec, parent_type: str, parent_id: str, contexts: list[str]
+    ) -> None:
         entity_id = next(ids)
         values = {
             "id": entity_id,
@@ -270,8 +381,53 @@ def build(projects: Sequence[ProjectSpec], lookups: Lookups) -> tuple[list[dict[
             "priority_id": priorities[spec.priority % len(priorities)],
         }
         create(spec.type, values, {"__entity_type__": parent_type, "id": parent_id})
+        contexts.append(entity_id)
         for child in spec.children:
-            add_context(child, spec.type, entity_id)
+            add_context(child, spec.type, entity_id, contexts)
+
+    def add_extras(project: ProjectSpec, contexts: list[str]) -> None:
+        for user in project.users:
+            users.append(next(ids))
+            values = {
+                "id": users[-1],
+                "username": f"{user.first_name}.{len(users)}",
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+            }
+            create("User", values, None)
+        for asset in project.assets:
+            asset_id = next(ids)
+            context_id = contexts[asset.context % len(contexts)]
+            create("Asset", {"id": asset_id, "name": asset.name, "context_id": context_id}, None)
+            for version in asset.versions:
+                version_id = next(ids)
+                values = {
+                    "id": version_id,
+                    "version": version.version,
+                    "comment": version.comment,
+                    "is_published": version.is_published,
+                    "asset_id": asset_id,
+                }
+                create("AssetVersion", values, None)
+                for component in version.components:
+                    values = {
+                        "id": next(ids),
+                        "name": component.name,
+                        "size": component.size,
+                        "file_type": component.file_type,
+                        "version_id": version_id,
+                    }
+                    create("FileComponent", values, None)
+        for timelog in project.timelogs:
+            values = {
+                "id": next(ids),
+                "comment": timelog.comment,
+                "start": timelog.start,
+                "duration": timelog.duration,
+                "context_id": contexts[timelog.context % len(contexts)],
+                "user_id": users[timelog.user % len(users)],
+            }
+            create("Timelog", values, None)
 
     for project in projects:
         project_id = next(ids)
@@ -288,9 +444,11 @@ def build(projects: Sequence[ProjectSpec], lookups: Lookups) -> tuple[list[dict[
             "parent_id": None,
         }
         create("Project", values, None)
+        contexts = [project_id]
         for child in project.children:
-            add_context(child, "Project", project_id)
-    world.derive_context_fields()
+            add_context(child, "Project", project_id, contexts)
+        add_extras(project, contexts)
+    world.derive_fields()
     return operations, world
 
 
@@ -317,8 +475,12 @@ class Vocabulary:
 
 
 def _vocab_key(type_id: str, name: str) -> str:
-    """Values are pooled per type family: ``Context.name`` for every context, ``Status.name``."""
-    return f"{'Context' if is_subtype(type_id, 'Context') else type_id}.{name}"
+    """Values are pooled per type family: ``Context.name`` for every context, ``Status.name``,
+    ``Component.name`` for every component."""
+    root = type_id
+    while root in BASES:
+        root = BASES[root]
+    return f"{root}.{name}"
 
 
 def vocabulary(world: World) -> Vocabulary:

@@ -67,7 +67,9 @@ def test_schema_type_task_type_is_served(either: Server) -> None:
             "entity_data": {"schema_id": schema["id"], "type_id": task_type["id"]},
         }
     )
-    (row,) = query(call, "select task_type.name from SchemaType")
+    (row,) = query(
+        call, f'select task_type.name from SchemaType where schema_id is "{schema["id"]}"'
+    )
     assert row["task_type"]["name"] == "Rigging"
 
 

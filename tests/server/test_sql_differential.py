@@ -1,11 +1,12 @@
 """Differential test of the embedded server's SQL rendering of criteria.
 
-Random project trees are created on a fresh embedded server in one batch; random criteria
+Random project trees, with users, time logs, and assets with their versions and file
+components hanging on them, are created on a fresh embedded server in one batch; random criteria
 ASTs over the model's real attributes and paths are rendered to canonical text and queried
 (``select id from <Type> where <criteria>``); the rows that come back, as (concrete type, id)
 pairs, must be exactly those the naive evaluator in `tests.naive_eval` selects from the same
 world. The world is built from the same specs, using the server's own seeded statuses, types,
-priorities, object types and project schema, and is first checked against what the server
+priorities, object types, project schema and user, and is first checked against what the server
 stored (derived fields included), so a disagreement points at the query, not the data. Each
 example runs on ftorm's standard schema or on the recorded 116-type schema of a real server
 (when ``../shared`` is present).
@@ -32,9 +33,14 @@ from ftorm.transport.inprocess import InProcessTransport
 from tests.paths import FIXTURES
 from tests.server import naive_eval
 from tests.server.strategies import (
+    AssetSpec,
+    ComponentSpec,
     ContextSpec,
     Lookups,
     ProjectSpec,
+    TimelogSpec,
+    UserSpec,
+    VersionSpec,
     build,
     like_patterns,
     query_cases,
@@ -123,6 +129,7 @@ def _lookups(server: Server) -> Lookups:
         ("Priority", ("id", "name", "sort", "value")),
         ("ObjectType", ("id", "name")),
         ("ProjectSchema", ("id", "name")),
+        ("User", ("id", "username", "first_name", "last_name")),
     ):
         entities.extend(
             (type_id, row) for row in _query_rows(server, _select(type_id, *attributes))
@@ -149,6 +156,24 @@ def _assert_stored_as_modelled(server: Server, world: naive_eval.World) -> None:
             ):
                 continue
             assert _decode(value) == entity.values.get(key), (entity.type, key, row)
+    for type_id in _EXTRA_TYPES:
+        _assert_rows_as_modelled(server, world, type_id)
+
+
+_EXTRA_TYPES = ("User", "Timelog", "Asset", "AssetVersion", "Component")
+"""The modelled types beyond the project tree; `Component` covers file components."""
+
+
+def _assert_rows_as_modelled(server: Server, world: naive_eval.World, type_id: str) -> None:
+    """The server holds the world's ``type_id`` entities with the same modelled values."""
+    scalars = [n for n, a in naive_eval.MODEL[type_id].items() if a.is_scalar]
+    rows = _query_rows(server, _select(type_id, *scalars))
+    assert {row["id"] for row in rows} == {e.id for e in world.of_type(type_id)}, type_id
+    for row in rows:
+        entity = world.by_id[row["id"]]
+        assert row["__entity_type__"] == entity.type
+        for key in scalars:
+            assert _decode(row.get(key)) == entity.values.get(key), (entity.type, key, row)
 
 
 def _server_ids(server: Server, query: ast.Select) -> set[tuple[str, str]]:
@@ -202,14 +227,28 @@ def test_sql_rows_equal_naive_rows(
 
 @pytest.fixture
 def small_tree() -> Iterator[tuple[Server, naive_eval.World]]:
-    """A project with one sequence holding a shot (named ``sh`` and a backslash), and a
+    """A project with one sequence holding a shot (named ``sh`` and a backslash), an asset on
+    the sequence with one version and one component, and a user's time log on the shot; and a
     second, empty project."""
     server = Server()
     noon, midnight = dt.datetime(2024, 1, 1, 12), dt.datetime(2024, 1, 2)
     shot = ContextSpec("Shot", "sh\\", None, 2.5, 0.0, midnight, None, 0, 0, 0)
     sequence = ContextSpec("Sequence", "sq", "d", 1.0, 0.0, noon, None, 0, 0, 0, (shot,))
     specs = (
-        ProjectSpec("p", None, "active", False, None, None, (sequence,)),
+        ProjectSpec(
+            "p",
+            None,
+            "active",
+            False,
+            None,
+            None,
+            (sequence,),
+            users=(UserSpec("u", None),),
+            assets=(
+                AssetSpec("a", 1, (VersionSpec(1, "c", True, (ComponentSpec("m", 2, None),)),)),
+            ),
+            timelogs=(TimelogSpec(2, 1, noon, 1.5, "t"),),
+        ),
         ProjectSpec("q", None, "active", False, None, None, ()),
     )
     operations, world = build(specs, _lookups(server))
@@ -295,6 +334,15 @@ def test_negated_operator_on_a_direct_attribute_is_the_complement(
         ("Context", "id not_in (select parent_id from Context)"),
         ("Context", "name in (select description from TypedContext)"),
         ("Shot", 'status.state.short in ("NOT_STARTED", "DONE")'),
+        ("Asset", "versions.components any (size > 1)"),
+        ("Component", "version.asset.parent.name is sq"),
+        ("FileComponent", "file_type is none and system_type is file"),
+        ("AssetVersion", "not components any ()"),
+        ("Context", "assets any ()"),
+        ("Context", "timelogs.user.first_name is u"),
+        ("User", 'timelogs any (context[Shot].name like "SH%")'),
+        ("User", "not timelogs any ()"),
+        ("Timelog", 'start after "2024-01-01" and duration >= 1.5'),
     ],
 )
 def test_edge_cases(small_tree: tuple[Server, naive_eval.World], type_id: str, text: str) -> None:
