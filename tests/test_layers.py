@@ -29,7 +29,9 @@ TOP = {"__init__", "__main__", "cli", "testing", "pytest_plugin"}
 
 # Deliberate, documented exceptions: (importing module, imported layer).
 EXCEPTIONS = {
-    # Session.local() starts an embedded server in-process (imported inside the method).
+    # Session.local() starts an embedded server in-process (imported inside the function),
+    # and Session.local_server names its class for type checkers only.
+    ("ftorm.session.connect", "server"),
     ("ftorm.session.session", "server"),
     # The in-process transport names the server class for type checkers only.
     ("ftorm.transport.inprocess", "server"),

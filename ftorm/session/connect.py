@@ -1,14 +1,30 @@
-"""Connecting a session to an ftrack server from arguments or the environment."""
+"""Connecting a session: to an ftrack server from arguments or the environment, or to an
+embedded server in this process."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftorm.errors import ConnectError
 from ftorm.transport.base import Transport
 
-__all__ = ["http_transport"]
+if TYPE_CHECKING:
+    from ftorm.schema.types import Schema
+    from ftorm.transport.inprocess import InProcessTransport
+
+__all__ = ["http_transport", "local_transport"]
+
+
+def local_transport(
+    path: str, schema: Schema | None, api_user: str, read_only: bool
+) -> InProcessTransport:
+    """An in-process transport to a new embedded server on the SQLite file ``path``."""
+    from ftorm.server.handlers import Server  # the server loads only when a session needs it
+    from ftorm.transport.inprocess import InProcessTransport
+
+    server = Server(schema, database=path, api_user=api_user, read_only=read_only)
+    return InProcessTransport(server)
 
 
 def http_transport(

@@ -135,12 +135,11 @@ class Session:
         ``read_only`` opens an existing workspace without changing it (a missing file, or
         one that is not an ftorm workspace, raises `ftorm.StorageError`); commits are refused.
         """
-        from ftorm.server.handlers import Server
-        from ftorm.transport.inprocess import InProcessTransport
+        from ftorm.session.connect import local_transport
 
-        server = Server(schema, database=path, api_user=api_user, read_only=read_only)
-        session = cls(transport=InProcessTransport(server), **options)
-        session._local_server = server
+        transport = local_transport(path, schema, api_user, read_only)
+        session = cls(transport=transport, **options)
+        session._local_server = transport.server
         return session
 
     @property
