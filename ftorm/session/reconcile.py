@@ -92,6 +92,7 @@ def _stored_rows(
     for obj in dict.fromkeys(objects):
         by_class[type(obj)].append(obj)
     operations: list[QueryOp] = []
+    classes: list[type[Model]] = []  # the class each operation asks about
     for cls, group in by_class.items():
         fields = cls.__ftorm_fields__
         for start in range(0, len(group), _CHUNK):
@@ -101,21 +102,15 @@ def _stored_rows(
             )
             projections = [ast.Path.of(key) for key in keys]
             operations.append(QueryOp(str(by_keys(cls, projections, [key_of(o) for o in chunk]))))
+            classes.append(cls)
     rows: dict[IdentityKey, JSONObject] = {}
     if not operations:
         return rows
-    for (cls, _), result in zip(_chunks(by_class), call(operations), strict=True):
+    for cls, result in zip(classes, call(operations), strict=True):
         pk_keys = class_info(cls).pk_keys
         for row in read_query(result).data:
             rows[identity_key(cls, tuple(row.get(key) for key in pk_keys))] = row
     return rows
-
-
-def _chunks(by_class: dict[type[Model], list[Model]]) -> list[tuple[type[Model], int]]:
-    """(class, chunk start) in the order `_stored_rows` made its queries."""
-    return [
-        (cls, start) for cls, group in by_class.items() for start in range(0, len(group), _CHUNK)
-    ]
 
 
 def _unchanged(obj: Model, names: Sequence[str], row: JSONObject) -> list[str]:
