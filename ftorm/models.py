@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from ftorm.model import Attr, Many, Model, Ref, Registry, attr, many, new_id, ref
+from ftorm.model import (
+    Attr,
+    CustomAttributes,
+    Many,
+    Model,
+    Ref,
+    Registry,
+    attr,
+    custom_namespace,
+    many,
+    new_id,
+    ref,
+)
 
 if TYPE_CHECKING:
     import arrow
@@ -183,6 +195,8 @@ class Asset(Model, entity="Asset", registry=REGISTRY):
     """ftrack ``string`` (format ``foreign_key``)."""
     versions: Many[AssetVersion] = many("AssetVersion", backref="asset")
     """ftrack collection of ``AssetVersion``."""
+    custom = custom_namespace(CustomAttributes)
+    """Its custom attributes: ``obj.custom.<key>``."""
 
 
 class AssetCustomAttributeLink(
@@ -344,6 +358,8 @@ class AssetVersion(Model, entity="AssetVersion", registry=REGISTRY):
     """ftrack collection of ``AssetVersion``."""
     version: Attr[int | None] = attr(default=None)
     """ftrack ``integer``."""
+    custom = custom_namespace(CustomAttributes)
+    """Its custom attributes: ``obj.custom.<key>``."""
 
 
 class AssetVersionCustomAttributeLink(
@@ -707,6 +723,8 @@ class Context(Model, entity="Context", registry=REGISTRY):
     """ftrack ``object``."""
     timelogs: Many[Timelog] = many("Timelog", backref="context")
     """ftrack collection of ``Timelog``."""
+    custom = custom_namespace(CustomAttributes)
+    """Its custom attributes: ``obj.custom.<key>``."""
 
 
 class Project(Context, entity="Project"):
@@ -1578,6 +1596,8 @@ class List(Model, entity="List", registry=REGISTRY):
     """ftrack ``string``."""
     user_id: Attr[str | None] = attr(default=None)
     """ftrack ``string`` (format ``foreign_key``)."""
+    custom = custom_namespace(CustomAttributes)
+    """Its custom attributes: ``obj.custom.<key>``."""
 
 
 class AssetVersionList(List, entity="AssetVersionList"):
@@ -1700,6 +1720,8 @@ class ListObject(Model, entity="ListObject", registry=REGISTRY):
     """ftrack reference to ``List``."""
     list_id: Attr[str | None] = attr(default=None)
     """ftrack ``string`` (format ``foreign_key``)."""
+    custom = custom_namespace(CustomAttributes)
+    """Its custom attributes: ``obj.custom.<key>``."""
 
 
 class ListObjectCustomAttributeValue(
@@ -2185,6 +2207,8 @@ class User(Resource, entity="User"):
     """ftrack ``string`` (format ``foreign_key``)."""
     username: Attr[str | None] = attr(default=None)
     """ftrack ``string``."""
+    custom = custom_namespace(CustomAttributes)
+    """Its custom attributes: ``obj.custom.<key>``."""
 
 
 class ReviewSession(Model, entity="ReviewSession", registry=REGISTRY):

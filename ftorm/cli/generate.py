@@ -6,6 +6,11 @@ The schema comes from a ``query_schemas`` JSON file (``--schema``), from a live 
 when no server is named at all). ``--check`` compares with the ``-o`` file instead of
 writing it and exits 1 with a unified diff when the file is stale. Errors exit 2 with one
 clear line.
+
+Custom attributes: from a server, its configurations are read too and written as typed
+namespaces (``shot.custom.fstart``); ``--dump-custom-attributes FILE`` saves them as JSON, and
+``--custom-attributes FILE`` reads such a file instead (so CI can generate offline, with
+``--schema``). Without configurations, ``custom`` is the open, untyped namespace.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import ftorm
-from ftorm.errors import FtormError, TransportError
+from ftorm.errors import FtormError, SchemaError, TransportError
 from ftorm.protocol.operations import SchemasOp
 from ftorm.schema.codegen import generate_module
+from ftorm.schema.custom_attributes import Configuration, dumps, loads
 from ftorm.schema.load import load_schema, load_schema_file
 from ftorm.schema.standard import standard_schema
 from ftorm.schema.types import Schema
+from ftorm.session.custom import first_page, read_configurations
 from ftorm.transport.http import HttpTransport
 
 __all__ = ["fetch_schemas", "register", "run"]
@@ -55,6 +62,17 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="ftorm's standard schema, even if FTRACK_SERVER is set",
     )
+    parser.add_argument(
+        "--custom-attributes",
+        metavar="FILE",
+        help="custom attribute configurations as written by --dump-custom-attributes "
+        "(instead of reading them from the server)",
+    )
+    parser.add_argument(
+        "--dump-custom-attributes",
+        metavar="FILE",
+        help="also write the configurations used to FILE (JSON); without -o, only that",
+    )
     parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     parser.add_argument(
         "--check",
@@ -66,16 +84,37 @@ def register(subparsers: Any) -> None:
 
 def fetch_schemas(server_url: str, api_user: str, api_key: str) -> Any:
     """Ask an ftrack server for ``query_schemas``; raise `TransportError` (or a `ServerError`)."""
+    return _fetch(server_url, api_user, api_key, configurations=False)[0]
+
+
+def _fetch(
+    server_url: str, api_user: str, api_key: str, *, configurations: bool
+) -> tuple[Any, list[Configuration] | None]:
     transport = HttpTransport(server_url, api_user, api_key, timeout=(10.0, _TIMEOUT))
     try:
-        return transport.call([SchemasOp()])[0]
+        if configurations:  # both in one request; more pages of configurations, if any, after
+            schemas, first = transport.call([SchemasOp(), first_page()])
+            found = read_configurations(transport.call, first)
+        else:
+            schemas, found = transport.call([SchemasOp()])[0], None
     finally:
         transport.close()
+    return schemas, found
 
 
-def _schema(args: argparse.Namespace) -> Schema:
+def _source(args: argparse.Namespace) -> tuple[Schema, list[Configuration] | None]:
+    """The schema and the custom attribute configurations (None when there are none to use)."""
+    configurations = None
+    if args.custom_attributes is not None:
+        path = Path(args.custom_attributes)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            msg = f"cannot read {path}: {error}"
+            raise SchemaError(msg) from None
+        configurations = loads(text, str(path))
     if args.schema is not None:
-        return load_schema_file(args.schema)
+        return load_schema_file(args.schema), configurations
     server = None if args.standard else args.server or os.environ.get("FTRACK_SERVER") or None
     if server is not None:
         api_user = os.environ.get("FTRACK_API_USER", "")
@@ -83,8 +122,9 @@ def _schema(args: argparse.Namespace) -> Schema:
         if not api_user or not api_key:
             msg = f"reading {server}'s schema needs FTRACK_API_USER and FTRACK_API_KEY to be set"
             raise TransportError(msg)
-        return load_schema(fetch_schemas(server, api_user, api_key))
-    return standard_schema()
+        schemas, fetched = _fetch(server, api_user, api_key, configurations=configurations is None)
+        return load_schema(schemas), configurations if configurations is not None else fetched
+    return standard_schema(), configurations
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,10 +133,20 @@ def run(args: argparse.Namespace) -> int:
         print("ftorm generate: --check needs -o FILE to compare with", file=sys.stderr)
         return 2
     try:
-        text = generate_module(_schema(args), version=ftorm.__version__)
+        schema, configurations = _source(args)
+        text = generate_module(schema, version=ftorm.__version__, custom_attributes=configurations)
     except FtormError as error:
         print(f"ftorm generate: {error}", file=sys.stderr)
         return 2
+    if args.dump_custom_attributes is not None:
+        dump = Path(args.dump_custom_attributes)
+        try:
+            dump.write_text(dumps(configurations or ()), encoding="utf-8")
+        except OSError as error:
+            print(f"ftorm generate: cannot write {dump}: {error}", file=sys.stderr)
+            return 2
+        if args.output is None:
+            return 0
     if args.output is None:
         sys.stdout.write(text)
         return 0

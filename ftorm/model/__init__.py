@@ -7,6 +7,15 @@ and the hooks a session uses, and `ftorm.model.dynamic` for classes built from a
 from __future__ import annotations
 
 from ftorm.model.base import Model, ModelMeta
+from ftorm.model.custom import (
+    CustomAttr,
+    CustomAttributeMapping,
+    CustomAttributes,
+    CustomColumn,
+    CustomNamespace,
+    custom_attr,
+    custom_namespace,
+)
 from ftorm.model.fields import UNSET, Attr, Many, Ref, attr, many, new_id, ref
 from ftorm.model.registry import REGISTRY, Registry
 from ftorm.model.relations import Related
@@ -15,6 +24,11 @@ __all__ = [
     "REGISTRY",
     "UNSET",
     "Attr",
+    "CustomAttr",
+    "CustomAttributeMapping",
+    "CustomAttributes",
+    "CustomColumn",
+    "CustomNamespace",
     "Many",
     "Model",
     "ModelMeta",
@@ -22,6 +36,8 @@ __all__ = [
     "Registry",
     "Related",
     "attr",
+    "custom_attr",
+    "custom_namespace",
     "many",
     "new_id",
     "ref",

@@ -16,11 +16,12 @@ What type checkers see and what runs differ on purpose (``guides/typing.md``):
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar, overload
 
 from ftorm._typing import dataclass_transform
 from ftorm.errors import InvalidValueError, UnknownKeyError
+from ftorm.model.custom import COLLECTION, CustomAttributeMapping, namespace_of
 from ftorm.model.fields import MISSING, UNSET, Attr, Field, Many, attr, many, ref
 from ftorm.model.paths import column_for, unknown_attribute
 from ftorm.model.registry import REGISTRY, Registry
@@ -254,11 +255,20 @@ class Model(metaclass=ModelMeta):
         return list(type(self).__ftorm_keys__)
 
     def __getitem__(self, key: str) -> Any:
-        """``shot["name"]``: the attribute with that server-side name (loading it if needed)."""
+        """``shot["name"]``: the attribute with that server-side name (loading it if needed).
+
+        ``shot["custom_attributes"]`` is a mutable mapping of the custom attributes by key,
+        as in ftrack_api (`ftorm.model.custom.CustomAttributeMapping`).
+        """
+        if key == COLLECTION and key in type(self).__ftorm_keys__:
+            return CustomAttributeMapping(namespace_of(self))
         return getattr(self, self._ftorm_name(key))
 
     def __setitem__(self, key: str, value: Any) -> None:
         """``shot["name"] = "x"``: same as setting the attribute."""
+        if key == COLLECTION and key in type(self).__ftorm_keys__ and isinstance(value, Mapping):
+            CustomAttributeMapping(namespace_of(self)).update(value)
+            return
         setattr(self, self._ftorm_name(key), value)
 
     def __contains__(self, key: object) -> bool:

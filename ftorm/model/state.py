@@ -53,6 +53,7 @@ from ftorm.model.fields import MISSING, Many
 
 if TYPE_CHECKING:
     from ftorm.model.base import Model
+    from ftorm.schema.custom_attributes import Configuration
 
 __all__ = [
     "MISSING",
@@ -111,6 +112,11 @@ class Tracker(Protocol):
         self, obj: Model, name: str, added: Sequence[Model], removed: Sequence[Model]
     ) -> None:
         """The collection ``obj.name`` gained ``added`` and lost ``removed``."""
+        ...
+
+    def custom_configuration(self, obj: Model, key: str) -> Configuration | None:
+        """The custom attribute configuration ``key`` that applies to ``obj``, if any
+        (`ftorm.model.custom` makes the value entity of a key ``obj`` holds none for)."""
         ...
 
 

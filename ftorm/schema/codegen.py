@@ -15,9 +15,12 @@ module is text, checked by ruff and mypy in the tests.
 from __future__ import annotations
 
 import keyword
+from collections.abc import Sequence
 from typing import Final
 
 from ftorm.errors import SchemaError
+from ftorm.schema.custom_attributes import Configuration
+from ftorm.schema.custom_codegen import BASE_NAMESPACE, custom_part
 from ftorm.schema.hierarchy import base_of
 from ftorm.schema.naming import RESERVED_NAMES
 from ftorm.schema.translate import (
@@ -81,7 +84,9 @@ def _needs(field: FieldSpec) -> set[str]:
     return needs
 
 
-def _class_source(schema: Schema, type_id: str, fields: dict[str, FieldSpec]) -> str:
+def _class_source(
+    schema: Schema, type_id: str, fields: dict[str, FieldSpec], custom: str | None = None
+) -> str:
     """The class statement of ``type_id``."""
     entity = schema.types[type_id]
     base = base_of(schema, type_id)
@@ -99,6 +104,8 @@ def _class_source(schema: Schema, type_id: str, fields: dict[str, FieldSpec]) ->
             declaration[-1] += "  # type: ignore[assignment]"
         body.extend(declaration)
         body.append(f'    """{_field_doc(entity.properties[field.key], field)}"""')
+    if custom is not None:
+        body += [f"    {custom}", '    """Its custom attributes: ``obj.custom.<key>``."""']
     if body:
         lines.append("")
         lines.extend(body)
@@ -150,18 +157,36 @@ def _check_type_ids(schema: Schema) -> None:
             raise SchemaError(msg)
 
 
-def generate_module(schema: Schema, *, version: str) -> str:
+def generate_module(
+    schema: Schema,
+    *,
+    version: str,
+    custom_attributes: Sequence[Configuration] | None = None,
+) -> str:
     """Python source of a model module declaring one class per entity type of ``schema``.
 
-    ``version`` is the ftorm version written in the header. Raises `SchemaError` for a schema
-    that cannot be written as Python (a type id that is not a class name, a default that is not
-    a literal of the property's type).
+    ``version`` is the ftorm version written in the header. ``custom_attributes``: the
+    server's configurations, written as typed namespaces (``shot.custom.fstart``); without
+    them, ``custom`` is the open, untyped namespace. Raises `SchemaError` for a schema that
+    cannot be written as Python (a type id that is not a class name, a default that is not a
+    literal of the property's type).
     """
     _check_type_ids(schema)
     classes: list[str] = []
     used: set[str] = set()
     for type_id, fields in model_fields(schema).items():
-        classes.append(_class_source(schema, type_id, fields))
+        part = custom_part(schema, type_id, custom_attributes, _wrap)
+        if part.namespace_source is not None:
+            classes.append(part.namespace_source)
+            used |= (
+                {"CustomAttr", "custom_attr"} if "custom_attr(" in part.namespace_source else set()
+            )
+            used |= {BASE_NAMESPACE} if f"({BASE_NAMESPACE}," in part.namespace_source else set()
+        if part.attribute is not None:
+            used |= {"custom_namespace"}
+            used |= {BASE_NAMESPACE} if f"({BASE_NAMESPACE})" in part.attribute else set()
+        used |= part.needs
+        classes.append(_class_source(schema, type_id, fields, part.attribute))
         for field in fields.values():
             used |= _needs(field)
     typing_names: list[str] = sorted(name for name in ("Any", "Literal") if name in used)
@@ -183,7 +208,10 @@ def generate_module(schema: Schema, *, version: str) -> str:
         typing_names = ["TYPE_CHECKING", *typing_names]  # isort: constants first
     if typing_names:
         lines += [f"from typing import {', '.join(typing_names)}", ""]
-    lines += [f"from ftorm.model import {', '.join(model_names)}", ""]
+    imports = f"from ftorm.model import {', '.join(model_names)}"
+    if len(imports) > _LINE_LENGTH:
+        imports = "from ftorm.model import (\n" + "".join(f"    {n},\n" for n in model_names) + ")"
+    lines += [imports, ""]
     if "arrow" in used:
         lines += ["if TYPE_CHECKING:", "    import arrow", ""]
     lines += ["__all__ = ["]

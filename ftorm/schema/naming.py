@@ -17,9 +17,10 @@ from ftorm.schema.types import Kind, Property, Schema
 
 __all__ = ["KNOWN_BACKREFS", "RESERVED_NAMES", "backref_of", "python_name"]
 
-RESERVED_NAMES: Final = frozenset({"where", "select", "has", "any", "as_", "mro", "keys"})
+RESERVED_NAMES: Final = frozenset({"where", "select", "has", "any", "as_", "mro", "keys", "custom"})
 """Attribute names model classes use for their own API (class-level query methods and the
-mapping-style ``keys``); fields with these names are renamed."""
+mapping-style ``keys``, the custom attribute namespace ``custom``); fields with these names
+are renamed."""
 
 
 def python_name(name: str, taken: Collection[str] = ()) -> str:

@@ -31,10 +31,12 @@ from ftorm.protocol.operations import CreateOp, OperationLike, UpdateOp
 from ftorm.protocol.results import QueryResult, read_query
 from ftorm.query.builder import Query
 from ftorm.query.parser import parse
+from ftorm.schema.custom_attributes import Configuration
 from ftorm.schema.types import Schema
 from ftorm.session.batches import load_queries
 from ftorm.session.catalog import Catalog, ModelSource
 from ftorm.session.cohort import Cohort
+from ftorm.session.custom import CONFIGURATION_TYPE, Configurations
 from ftorm.session.identity import IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
 from ftorm.session.paging import pages
@@ -116,6 +118,7 @@ class Session:
         self._identity = IdentityMap()
         self._hydrator = Hydrator(self._catalog.class_or_none, self._identity, self)
         self._work = UnitOfWork()
+        self._configurations = Configurations(self.call, lambda: self._catalog.schema)
         self._closed = False
         self._uncertain = False  # the last commit's batch may or may not have been applied
         self._local_server: Server | None = None
@@ -439,6 +442,8 @@ class Session:
                     self.stats.entities += self._hydrator.count - before
         for obj in plan.deleted:
             self._forget(obj)
+        if any(op.entity_type == CONFIGURATION_TYPE for op, _ in steps):
+            self._configurations.forget()
         work.clear()
 
     def rollback(self) -> None:
@@ -498,3 +503,7 @@ class Session:
         """Record that the collection ``obj.name`` changed (`ftorm.model.state.Tracker`)."""
         for other in self._work.collection_written(obj, name, (*added, *removed)):
             self._adopt(other)
+
+    def custom_configuration(self, obj: Model, key: str) -> Configuration | None:
+        """The configuration of ``key`` for ``obj`` (`ftorm.model.state.Tracker`)."""
+        return self._configurations.find(type(obj).__ftorm_entity__ or "", key)

@@ -4,7 +4,8 @@ The session records objects here as the user creates, changes and deletes them; 
 turns the records into one batch:
 
 1. creates, parents before children (a new object that references another new object comes
-   after it), each with every attribute the object holds;
+   after it), each with every attribute the object holds; a new custom attribute value is
+   sent as an update of its ``value`` instead, which is how ftrack creates one;
 2. updates, one per changed object, carrying only the attributes changed since the last
    commit (the model layer keeps ``{name: original}`` per object, so nothing is diffed);
 3. deletes, children before parents.
@@ -24,6 +25,7 @@ from ftorm.model.base import Model
 from ftorm.model.fields import Many, Ref
 from ftorm.model.state import changes
 from ftorm.protocol.operations import CreateOp, DeleteOp, UpdateOp
+from ftorm.schema.custom_attributes import VALUE, is_custom_attribute_value
 from ftorm.session.loading import class_info, encode_entity
 
 __all__ = ["Plan", "Step", "UnitOfWork", "create_names", "update_names"]
@@ -126,10 +128,17 @@ class UnitOfWork:
         """The batch for the recorded changes (see the module docstring)."""
         plan = Plan()
         steps = plan.steps
+        upserts: list[Model] = []
         for obj in _parents_first(self.new):
+            if is_custom_attribute_value(_entity_type(obj)):
+                upserts.append(obj)  # ftrack creates these through an update
+                continue
             payload = encode_entity(obj, create_names(obj))
             _drop_shadowed_keys(obj, payload)
             steps.append((CreateOp(_entity_type(obj), payload, _entity_key(obj)), obj))
+        for obj in upserts:
+            payload = encode_entity(obj, [VALUE])
+            steps.append((UpdateOp(_entity_type(obj), _entity_key(obj), payload), obj))
         for obj in self.dirty:
             if obj in self.deleted or obj in self.new:
                 continue

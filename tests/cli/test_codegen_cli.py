@@ -13,6 +13,7 @@ import requests
 import ftorm
 from ftorm.cli import main
 from ftorm.schema.codegen import generate_module
+from ftorm.schema.custom_attributes import Configuration
 from ftorm.schema.load import load_schema
 from ftorm.schema.standard import standard_documents, standard_schema
 
@@ -32,8 +33,16 @@ def _no_server_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FTRACK_SERVER", raising=False)
 
 
-def _standard_text() -> str:
-    return generate_module(standard_schema(), version=ftorm.__version__)
+def _standard_text(*, served: bool = False) -> str:
+    """The standard module; ``served``: as generated from a server with no custom attribute
+    configurations (closed, empty namespaces)."""
+    configurations: list[Configuration] | None = [] if served else None
+    return generate_module(
+        standard_schema(), version=ftorm.__version__, custom_attributes=configurations
+    )
+
+
+NO_CONFIGURATIONS = {"action": "query", "data": [], "metadata": {"next": {"offset": None}}}
 
 
 def test_stdout_defaults_to_standard_schema(capsys: pytest.CaptureFixture[str]) -> None:
@@ -136,14 +145,17 @@ def _fake_post(monkeypatch: pytest.MonkeyPatch, answer: Any) -> list[dict[str, A
 def test_server_source(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("FTRACK_API_USER", "jane")
     monkeypatch.setenv("FTRACK_API_KEY", "secret")
-    calls = _fake_post(monkeypatch, _Response([standard_documents()]))
+    calls = _fake_post(monkeypatch, _Response([standard_documents(), NO_CONFIGURATIONS]))
     assert main(["generate", "--server", "https://studio.example/"]) == 0
-    assert capsys.readouterr().out == _standard_text()
-    (call,) = calls
+    assert capsys.readouterr().out == _standard_text(served=True)
+    (call,) = calls  # the schema and the custom attribute configurations in one request
     assert call["url"] == "https://studio.example/api"
     assert call["headers"]["ftrack-user"] == "jane"
     assert call["headers"]["ftrack-api-key"] == "secret"
-    assert json.loads(call["data"]) == [{"action": "query_schemas"}]
+    schemas, configurations = json.loads(call["data"])
+    assert schemas == {"action": "query_schemas"}
+    assert configurations["action"] == "query"
+    assert "from CustomAttributeConfiguration" in configurations["expression"]
     assert call["timeout"]
     assert call["allow_redirects"] is False
 
@@ -157,7 +169,7 @@ def test_server_source(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
             _Response({"exception": "InvalidCredentialsError", "content": "bad key"}),
             "bad key",
         ),
-        (_Response({"unexpected": True}), "expected a list of 1 results"),
+        (_Response({"unexpected": True}), "expected a list of 2 results"),
     ],
 )
 def test_server_failures(
@@ -192,9 +204,9 @@ def test_ftrack_server_is_the_default_source(
     monkeypatch.setenv("FTRACK_SERVER", "https://studio.example")
     monkeypatch.setenv("FTRACK_API_USER", "jane")
     monkeypatch.setenv("FTRACK_API_KEY", "secret")
-    calls = _fake_post(monkeypatch, _Response([standard_documents()]))
+    calls = _fake_post(monkeypatch, _Response([standard_documents(), NO_CONFIGURATIONS]))
     assert main(["generate"]) == 0
-    assert capsys.readouterr().out == _standard_text()
+    assert capsys.readouterr().out == _standard_text(served=True)
     assert [call["url"] for call in calls] == ["https://studio.example/api"]
     assert main(["generate", "--standard"]) == 0  # asks no server
     assert len(calls) == 1

@@ -1,0 +1,548 @@
+"""Custom attributes on models: ``shot.custom.fstart``, ``Shot.custom.fstart >= 1001`` and the
+ftrack_api-style mapping ``shot["custom_attributes"]["fstart"]``.
+
+A model whose entities carry custom attributes declares a *namespace*: a `CustomAttributes`
+subclass listing the configured keys as `CustomAttr` descriptors (``ftorm generate`` writes one
+per type from the server's configurations), attached with ``custom = custom_namespace(Ns)``.
+
+- **Values live in the entity's ``custom_attributes`` collection**, one value entity
+  (``ContextCustomAttributeValue`` ...) per configuration that applies, as ftrack serves them.
+  Reading ``shot.custom.fstart`` finds the member with that key (loading the collection like
+  any other when needed) and converts its value to the configured type; a key without a member
+  reads the configured default.
+- **Writing** sets that member's ``value``, a tracked change like any other, so the unit of
+  work sends it with the next ``commit()`` and ``rollback()`` restores it. When there is no
+  member yet (a new entity), one is made from the configuration the session resolves
+  (`ftorm.model.state.Tracker.custom_configuration`) and appended; the session sends it as the
+  update ftrack expects.
+- **Class access** ``Shot.custom.fstart`` is a `CustomColumn`: comparing it builds
+  ``custom_attributes any (key is "fstart" and value >= 1001)``.
+- A namespace generated from configurations is *closed*: an unknown key raises
+  `UnknownAttributeError` with the closest keys, when a query is built and at run time. The
+  base `CustomAttributes` (models generated without configurations) is *open*: any key the
+  entity's values or the session's configurations know works, untyped.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import json
+from collections.abc import Iterator, MutableMapping
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, overload
+
+import arrow
+
+from ftorm.errors import InvalidValueError, NotLoadedError, QueryCompileError, UnknownAttributeError
+from ftorm.model.fields import Many
+from ftorm.model.state import hook_of
+from ftorm.query import ast
+from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, to_value
+from ftorm.schema.custom_attributes import Configuration
+
+if TYPE_CHECKING:
+    from ftorm.model.base import Model
+
+__all__ = [
+    "COLLECTION",
+    "CustomAttr",
+    "CustomAttributeMapping",
+    "CustomAttributes",
+    "CustomColumn",
+    "CustomNamespace",
+    "CustomStrColumn",
+    "custom_attr",
+    "custom_namespace",
+    "namespace_of",
+]
+
+T = TypeVar("T")
+C = TypeVar("C", bound="CustomAttributes", covariant=True)
+
+COLLECTION: Final = "custom_attributes"
+"""The server name of the collection holding an entity's custom attribute values."""
+
+_KEY: Final = ast.Path((ast.Segment("key"),))
+_VALUE: Final = ast.Path((ast.Segment("value"),))
+
+
+# --- values -------------------------------------------------------------------------------
+
+
+def _fail(label: str, expected: str, value: object) -> InvalidValueError:
+    return InvalidValueError(f"{label} expects {expected}, got {type(value).__name__}: {value!r}")
+
+
+def check_value(label: str, kind: str, decimal: bool, value: object) -> object:
+    """``value`` in the form stored for a custom attribute of ``kind``; `InvalidValueError`
+    (naming ``label``) when it does not fit. None always fits (no value)."""
+    if value is None:
+        return None
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _fail(label, "a number", value)
+        if decimal:
+            return float(value)
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise _fail(label, "a whole number (the attribute is not decimal)", value)
+            return int(value)
+        return value
+    if kind in ("text", "url"):
+        if not isinstance(value, str):
+            raise _fail(label, "text", value)
+        return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise _fail(label, "True or False", value)
+        return value
+    if kind == "date":
+        if isinstance(value, arrow.Arrow):
+            return value
+        if isinstance(value, datetime.datetime | datetime.date):
+            return arrow.get(value)
+        raise _fail(label, "a date (arrow.Arrow or datetime)", value)
+    if kind in ("enumerator", "dynamic enumerator"):
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise _fail(label, "a list of values", value)
+        if not all(isinstance(item, str) for item in value):
+            raise _fail(label, "a list of text values", value)
+        return list(value)
+    return value
+
+
+def read_value(kind: str, decimal: bool, value: object) -> object:
+    """A stored value as the configured Python type (lenient: what the server sends)."""
+    if value is None:
+        return None
+    if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) if decimal else (int(value) if float(value).is_integer() else value)
+    if kind == "date":
+        if isinstance(value, arrow.Arrow):
+            return value
+        if isinstance(value, str | datetime.datetime | datetime.date):
+            try:
+                return arrow.get(value)
+            except (arrow.parser.ParserError, ValueError, TypeError):
+                return value
+    if kind in ("enumerator", "dynamic enumerator") and isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return [value]
+        return parsed if isinstance(parsed, list) else [value]
+    return value
+
+
+# --- columns ------------------------------------------------------------------------------
+
+
+class CustomColumn(Column[T]):
+    """``Shot.custom.fstart``: comparisons become ``custom_attributes any (key is "fstart" and
+    value <op> v)``. ``select`` loads the entity's custom attribute values; ftrack cannot sort
+    by one, so ``order_by`` raises `QueryCompileError`."""
+
+    __slots__ = ("_ftorm_decimal", "_ftorm_key", "_ftorm_kind")
+
+    def __init__(self, model: type, key: str, kind: str | None, decimal: bool = False) -> None:
+        super().__init__(ast.Path((ast.Segment(COLLECTION),)), model)
+        self._ftorm_key = key
+        self._ftorm_kind = kind
+        self._ftorm_decimal = decimal
+
+    def _value(self, value: object) -> ast.Value:
+        if self._ftorm_kind is not None:
+            label = f"{self._ftorm_root.__name__}.custom.{self._ftorm_key}"
+            value = check_value(label, self._ftorm_kind, self._ftorm_decimal, value)
+        return to_value(value)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._ftorm_root.__name__}.custom.{self._ftorm_key}>"
+
+    def _compare(self, operator: ast.Operator, operand: ast.Operand) -> Expr:
+        inner = ast.And(
+            (
+                ast.Comparison(_KEY, ast.Operator.EQ, ast.String(self._ftorm_key)),
+                ast.Comparison(_VALUE, operator, operand),
+            )
+        )
+        node = ast.Relation(self._ftorm_path, ast.RelationKind.ANY, inner)
+        return Expr(node, self._ftorm_roots)
+
+    def __eq__(self, other: T) -> Expr:  # type: ignore[override]
+        return self._compare(ast.Operator.EQ, self._value(other))
+
+    def _unsortable(self) -> QueryCompileError:
+        return QueryCompileError(
+            f"{self._ftorm_root.__name__}.custom.{self._ftorm_key}: ftrack cannot sort by a "
+            "custom attribute; sort the results in Python"
+        )
+
+    def asc(self) -> Ordering:
+        """Always raises `QueryCompileError`: ftrack cannot sort by a custom attribute."""
+        raise self._unsortable()
+
+    def desc(self) -> Ordering:
+        """Always raises `QueryCompileError`: ftrack cannot sort by a custom attribute."""
+        raise self._unsortable()
+
+
+class CustomStrColumn(CustomColumn[T], StrColumn[T]):
+    """A text custom attribute's column: also ``like``/``not_like``."""
+
+    __slots__ = ()
+
+    def _pattern(self, pattern: str) -> ast.String:
+        if not isinstance(pattern, str):  # untyped callers
+            label = f"{self._ftorm_root.__name__}.custom.{self._ftorm_key}"  # type: ignore[unreachable]
+            raise _fail(label, "a text pattern", pattern)
+        return ast.String(str.__str__(pattern))
+
+    def like(self, pattern: str) -> Expr:
+        """``custom_attributes any (key is "k" and value like "pattern")``."""
+        return self._compare(ast.Operator.LIKE, self._pattern(pattern))
+
+    def not_like(self, pattern: str) -> Expr:
+        """``custom_attributes any (key is "k" and value not_like "pattern")``."""
+        return self._compare(ast.Operator.NOT_LIKE, self._pattern(pattern))
+
+
+# --- descriptors --------------------------------------------------------------------------
+
+
+class _OnlyAny:
+    """Never a value type: only ``CustomAttr[Any]`` matches ``CustomAttr[_OnlyAny]``."""
+
+
+class CustomAttr(Generic[T]):
+    """One configured custom attribute of a namespace:
+    ``fstart: CustomAttr[int | None] = custom_attr("fstart", "number")``.
+
+    Class access is a typed `CustomColumn`; instance access reads and writes the value.
+    """
+
+    __slots__ = ("decimal", "default", "key", "kind", "name")
+
+    def __init__(self, key: str, kind: str, *, decimal: bool = False, default: Any = None) -> None:
+        self.key: str = key
+        """The configuration key (the server-side name)."""
+        self.kind: str = kind
+        """The ``CustomAttributeType`` name (``number``, ``text`` ...)."""
+        self.decimal: bool = decimal
+        """For numbers: floats rather than integers."""
+        self.default: Any = default
+        """The configured default (read when no value is stored)."""
+        self.name: str = key
+        """The Python attribute name."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<CustomAttr {self.key!r} ({self.kind})>"
+
+    @classmethod
+    def of(cls, configuration: Configuration) -> CustomAttr[Any]:
+        """The descriptor for a configuration read from a server."""
+        return cls(
+            configuration.key,
+            configuration.kind,
+            decimal=configuration.decimal,
+            default=read_value(configuration.kind, configuration.decimal, configuration.default),
+        )
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __get__(self: CustomAttr[_OnlyAny], obj: None, owner: Any) -> CustomColumn[Any]: ...
+        @overload
+        def __get__(self: CustomAttr[str], obj: None, owner: Any) -> CustomStrColumn[str]: ...
+        @overload
+        def __get__(
+            self: CustomAttr[str | None], obj: None, owner: Any
+        ) -> CustomStrColumn[str | None]: ...
+        @overload
+        def __get__(self, obj: None, owner: Any) -> CustomColumn[T]: ...
+        @overload
+        def __get__(self, obj: CustomAttributes, owner: Any) -> T: ...
+        @overload
+        def __get__(self, obj: object, owner: Any) -> T: ...
+        def __get__(self, obj: object, owner: Any) -> Any: ...
+
+    else:
+
+        def __get__(self, obj, owner):
+            if obj is None:
+                return owner.__ftorm_column__(self.key)
+            return obj[self.key]
+
+    def __set__(self, obj: CustomAttributes, value: T) -> None:
+        obj[self.key] = value
+
+
+def custom_attr(key: str, kind: str, *, decimal: bool = False, default: Any = None) -> Any:
+    """Declare a configured custom attribute in a namespace (typed by its annotation)."""
+    return CustomAttr(key, kind, decimal=decimal, default=default)
+
+
+class _NamespaceMeta(type):
+    """Class-level access on namespaces: an unknown key raises `UnknownAttributeError`."""
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(cls, name):
+            if name.startswith("_"):
+                raise AttributeError(name)
+            if cls.__ftorm_closed__:
+                raise cls.__ftorm_unknown__(name)
+            return cls.__ftorm_column__(name)
+
+
+class CustomAttributes(metaclass=_NamespaceMeta):
+    """Base of the custom attribute namespaces: ``shot.custom`` is an instance bound to
+    ``shot``, ``Shot.custom`` the class bound to ``Shot``.
+
+    Item access (``shot.custom["fstart"]``) works for any key, typed `Any`.
+    """
+
+    __slots__ = ("_ftorm_entity",)
+
+    _ftorm_entity: Model
+
+    __ftorm_model__: ClassVar[type[Any] | None] = None
+    """The model class the namespace is bound to."""
+    __ftorm_specs__: ClassVar[dict[str, CustomAttr[Any]]] = {}
+    """The declared attributes by key (inherited ones included)."""
+    __ftorm_closed__: ClassVar[bool] = False
+    """True when generated from configurations: no other key exists."""
+
+    def __init_subclass__(cls, *, closed: bool | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        specs: dict[str, CustomAttr[Any]] = {}
+        for base in reversed(cls.__mro__):
+            for value in vars(base).values():
+                if isinstance(value, CustomAttr):
+                    specs[value.key] = value
+        cls.__ftorm_specs__ = specs
+        if closed is not None:
+            cls.__ftorm_closed__ = closed
+
+    def __init__(self, entity: Model) -> None:
+        object.__setattr__(self, "_ftorm_entity", entity)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._ftorm_entity!r}>"
+
+    @classmethod
+    def __ftorm_label__(cls) -> str:
+        model = cls.__ftorm_model__
+        return f"{model.__name__ if model is not None else cls.__name__}.custom"
+
+    @classmethod
+    def __ftorm_unknown__(cls, key: str, known: list[str] | None = None) -> UnknownAttributeError:
+        names = known if known is not None else list(cls.__ftorm_specs__)
+        candidates = tuple(difflib.get_close_matches(key, names, n=3))
+        return UnknownAttributeError(cls.__ftorm_label__(), key, candidates)
+
+    @classmethod
+    def __ftorm_column__(cls, key: str) -> CustomColumn[Any]:
+        spec = cls.__ftorm_specs__.get(key)
+        if spec is None and cls.__ftorm_closed__:
+            raise cls.__ftorm_unknown__(key)
+        model = cls.__ftorm_model__ or cls
+        kind = spec.kind if spec is not None else None
+        column_class = CustomStrColumn if kind in ("text", "url") else CustomColumn
+        return column_class(model, key, kind, spec.decimal if spec is not None else False)
+
+    # --- instance access --------------------------------------------------------------------
+
+    def _ftorm_members(self) -> list[Any]:
+        return list(getattr(self._ftorm_entity, _collection_name(self._ftorm_entity)))
+
+    def _ftorm_member(self, key: str) -> Any:
+        for member in self._ftorm_members():
+            if member.__dict__.get("key") == key:
+                return member
+        return None
+
+    def _ftorm_configuration(self, key: str) -> Configuration | None:
+        hook = hook_of(self._ftorm_entity)
+        return hook.custom_configuration(self._ftorm_entity, key) if hook is not None else None
+
+    def _ftorm_spec(self, key: str) -> CustomAttr[Any] | None:
+        spec = type(self).__ftorm_specs__.get(key)
+        if spec is None:
+            configuration = self._ftorm_configuration(key)
+            if configuration is not None:
+                spec = CustomAttr.of(configuration)
+        return spec
+
+    def _ftorm_keys(self) -> list[str]:
+        """The keys declared or present among the entity's values."""
+        found = list(type(self).__ftorm_specs__)
+        for member in self._ftorm_members():
+            key = member.__dict__.get("key")
+            if isinstance(key, str) and key not in found:
+                found.append(key)
+        return found
+
+    def __getitem__(self, key: str) -> Any:
+        member = self._ftorm_member(key)
+        spec = type(self).__ftorm_specs__.get(key)
+        if member is not None:
+            value = member.value
+            if spec is None and type(self).__ftorm_closed__:
+                raise type(self).__ftorm_unknown__(key)
+            return value if spec is None else read_value(spec.kind, spec.decimal, value)
+        spec = spec or self._ftorm_spec(key)
+        if spec is None:
+            raise type(self).__ftorm_unknown__(key, self._ftorm_keys())
+        return spec.default
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        cls = type(self)
+        spec = cls.__ftorm_specs__.get(key)
+        if spec is None and cls.__ftorm_closed__:
+            raise cls.__ftorm_unknown__(key)
+        member = self._ftorm_member(key)
+        configuration = None
+        if spec is None:
+            configuration = self._ftorm_configuration(key)
+            spec = CustomAttr.of(configuration) if configuration is not None else None
+        if spec is not None:
+            value = check_value(f"{cls.__ftorm_label__()}.{key}", spec.kind, spec.decimal, value)
+        if member is not None:
+            member.value = value
+            return
+        if configuration is None:
+            configuration = self._ftorm_configuration(key)
+        if configuration is None:
+            entity = self._ftorm_entity
+            if hook_of(entity) is None:
+                msg = (
+                    f"{cls.__ftorm_label__()}.{key}: add the entity to a session before "
+                    "setting a custom attribute it has no value for yet"
+                )
+                raise NotLoadedError(msg)
+            raise cls.__ftorm_unknown__(key, self._ftorm_keys())
+        self._ftorm_add(configuration, value)
+
+    def _ftorm_add(self, configuration: Configuration, value: object) -> None:
+        entity = self._ftorm_entity
+        name = _collection_name(entity)
+        field = type(entity).__ftorm_fields__[name]
+        assert isinstance(field, Many)
+        target: Any = field.target  # a value type: configuration_id, entity_id, key, value
+        (key_name,) = (n for n in type(entity).__ftorm_primary_key__)
+        member = target(
+            configuration_id=configuration.id,
+            entity_id=entity.__dict__[key_name],
+            key=configuration.key,
+            value=value,
+        )
+        getattr(entity, name).append(member)
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name):
+            if name.startswith("_"):
+                raise AttributeError(name)
+            return self[name]
+
+        def __setattr__(self, name, value):
+            if isinstance(getattr(type(self), name, None), CustomAttr) or name.startswith("_"):
+                object.__setattr__(self, name, value)
+            else:
+                self[name] = value
+
+
+def _collection_name(entity: Model) -> str:
+    """The Python name of the entity's custom attribute collection."""
+    name = type(entity).__ftorm_keys__.get(COLLECTION)
+    if name is None:
+        msg = f"{type(entity).__name__} entities carry no custom attributes"
+        raise InvalidValueError(msg)
+    return name
+
+
+class CustomNamespace(Generic[C]):
+    """The ``custom`` attribute of a model: ``custom = custom_namespace(ShotCustom)``.
+
+    ``Shot.custom`` is the namespace class bound to ``Shot`` (typed columns);
+    ``shot.custom`` an instance bound to ``shot`` (typed values).
+    """
+
+    __slots__ = ("namespace",)
+
+    def __init__(self, namespace: type[C]) -> None:
+        self.namespace: type[CustomAttributes] = namespace
+
+    def bound(self, owner: type) -> type[CustomAttributes]:
+        """The namespace class bound to ``owner`` (a subclass made once per model class)."""
+        found = owner.__dict__.get("__ftorm_custom__")
+        if found is None:
+            found = type(
+                self.namespace.__name__,
+                (self.namespace,),
+                {"__slots__": (), "__ftorm_model__": owner, "__module__": owner.__module__},
+            )
+            type.__setattr__(owner, "__ftorm_custom__", found)
+        return found
+
+    @overload
+    def __get__(self, obj: None, owner: Any) -> type[C]: ...
+    @overload
+    def __get__(self, obj: object, owner: Any) -> C: ...
+    def __get__(self, obj: object, owner: Any) -> Any:
+        cls = self.bound(owner)
+        return cls if obj is None else cls(obj)  # type: ignore[arg-type]
+
+
+def custom_namespace(namespace: type[C]) -> CustomNamespace[C]:
+    """Attach a custom attribute namespace to a model class (``custom = ...`` in its body)."""
+    return CustomNamespace(namespace)
+
+
+def namespace_of(entity: Model) -> CustomAttributes:
+    """``entity.custom``, or an open namespace for models that declare none."""
+    cls = type(entity)
+    for klass in cls.__mro__:
+        descriptor = klass.__dict__.get("custom")
+        if isinstance(descriptor, CustomNamespace):
+            return descriptor.bound(cls)(entity)
+    return CustomNamespace(CustomAttributes).bound(cls)(entity)
+
+
+class CustomAttributeMapping(MutableMapping[str, Any]):
+    """``shot["custom_attributes"]``: the entity's custom attributes by key, as ftrack_api
+    exposes them; the same data as ``shot.custom`` (keys never set read their default)."""
+
+    __slots__ = ("_namespace",)
+
+    def __init__(self, namespace: CustomAttributes) -> None:
+        self._namespace = namespace
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._namespace[key]
+        except UnknownAttributeError as error:
+            raise KeyError(key) from error
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._namespace[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        msg = (
+            f"custom attribute {key!r} cannot be removed: set it to None to clear it "
+            "(ftrack keeps one value per configuration)"
+        )
+        raise InvalidValueError(msg)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._namespace._ftorm_keys())
+
+    def __len__(self) -> int:
+        return len(self._namespace._ftorm_keys())
+
+    def __repr__(self) -> str:
+        return f"CustomAttributeMapping({dict(self)!r})"

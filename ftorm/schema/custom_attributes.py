@@ -1,0 +1,245 @@
+"""Custom attribute configurations: what they are, which entity types they apply to, and the
+Python type of their values.
+
+A ``CustomAttributeConfiguration`` row says that entities of some type carry an extra value
+under ``key``. Which entities is given by its ``entity_type``: ``"show"`` for projects,
+``"task"`` for typed contexts of its ``object_type`` (a Shot configuration applies to shots
+only), and the lower-cased family name for the other families (``"assetversion"``,
+``"asset"``, ``"user"``, ``"list"`` ...). A *hierarchical* configuration applies to every
+context (projects and every typed context). The values live in the family's
+``<Family>CustomAttributeValue`` type, keyed by ``(configuration_id, entity_id)``; ftrack
+writes them as updates, which create the value when there was none
+(`is_custom_attribute_value`).
+
+Used by the code generator (typed namespaces), the session (resolving a key for a new entity)
+and ``ftorm generate --dump-custom-attributes`` (`dumps` / `loads`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+import attrs
+
+from ftorm.errors import SchemaError
+from ftorm.schema.hierarchy import ancestors
+from ftorm.schema.types import Schema
+
+__all__ = [
+    "CONFIGURATION_PROJECTIONS",
+    "KINDS",
+    "VALUE",
+    "VALUE_SUFFIX",
+    "Configuration",
+    "applies_to",
+    "dumps",
+    "entity_type_of",
+    "from_record",
+    "is_custom_attribute_value",
+    "loads",
+    "value_annotation",
+]
+
+VALUE_SUFFIX: Final = "CustomAttributeValue"
+"""The ending of the value types' names (``ContextCustomAttributeValue``)."""
+
+VALUE: Final = "value"
+"""The value types' attribute holding the value (beside ``key`` and the two ids)."""
+
+CONTEXT_VALUES: Final = "ContextCustomAttributeValue"
+"""The value type of the context family (projects and typed contexts)."""
+
+PROJECT: Final = "show"
+"""``entity_type`` of configurations for projects (and of hierarchical ones)."""
+
+TYPED_CONTEXT: Final = "task"
+"""``entity_type`` of configurations for typed contexts of one object type."""
+
+KINDS: Final[Mapping[str, str]] = {
+    "number": "float",
+    "text": "str",
+    "boolean": "bool",
+    "date": "arrow.Arrow",
+    "enumerator": "list[str]",
+    "dynamic enumerator": "list[str]",
+    "url": "str",
+    "expression": "Any",
+    "notificationtype": "Any",
+}
+"""``CustomAttributeType.name`` -> the Python annotation of its values (numbers are ``int``
+unless configured as decimal)."""
+
+CONFIGURATION_PROJECTIONS: Final[tuple[str, ...]] = (
+    "id",
+    "key",
+    "label",
+    "default",
+    "config",
+    "entity_type",
+    "is_hierarchical",
+    "object_type_id",
+    "type.name",
+)
+"""What to select from ``CustomAttributeConfiguration`` to build `Configuration` values."""
+
+
+def is_custom_attribute_value(type_id: str) -> bool:
+    """Whether ``type_id`` is a family's value type, written by update even when new (ftrack
+    refuses to create them; the update creates the value). The bare ``CustomAttributeValue``
+    is created normally."""
+    return type_id.endswith(VALUE_SUFFIX) and type_id != VALUE_SUFFIX
+
+
+@attrs.frozen(slots=True)
+class Configuration:
+    """One custom attribute configuration, as much of it as clients need."""
+
+    id: str
+    """The configuration's id (the value's ``configuration_id``)."""
+    key: str
+    """The key values are read and written under (``fstart``)."""
+    kind: str
+    """Its ``CustomAttributeType`` name (``number``, ``text``, ``enumerator`` ...)."""
+    entity_type: str
+    """``show``, ``task``, ``assetversion`` ... (see the module docstring)."""
+    object_type_id: str | None = None
+    """For ``task`` configurations: the object type they apply to."""
+    is_hierarchical: bool = False
+    """True when it applies to every context."""
+    label: str = ""
+    """The label shown in ftrack."""
+    default: Any = None
+    """The value read when none is stored."""
+    config: Mapping[str, Any] = attrs.field(factory=dict)
+    """The type's settings (``isdecimal``, ``multiSelect``, ``data`` ...), parsed."""
+
+    @property
+    def decimal(self) -> bool:
+        """For numbers: whether values are floats (else integers)."""
+        return bool(self.config.get("isdecimal", False))
+
+    def record(self) -> dict[str, Any]:
+        """The JSON form `dumps` writes and `from_record` reads."""
+        return {
+            "id": self.id,
+            "key": self.key,
+            "label": self.label,
+            "type": self.kind,
+            "entity_type": self.entity_type,
+            "object_type_id": self.object_type_id,
+            "is_hierarchical": self.is_hierarchical,
+            "default": self.default,
+            "config": dict(self.config),
+        }
+
+
+def _config(value: object, where: str) -> dict[str, Any]:
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        text = value
+        try:
+            value = json.loads(text)
+        except ValueError:
+            msg = f"{where}: config is not JSON: {text[:80]!r}"
+            raise SchemaError(msg) from None
+    if not isinstance(value, dict):
+        msg = f"{where}: config must be a JSON object, got {type(value).__name__}"
+        raise SchemaError(msg)
+    return value
+
+
+def from_record(record: Mapping[str, Any]) -> Configuration:
+    """A `Configuration` from a query answer (with ``type.name`` nested as ftrack answers it)
+    or from the JSON form of `Configuration.record`; raises `SchemaError` when incomplete."""
+    where = f"custom attribute configuration {record.get('key', record.get('id'))!r}"
+    kind = record.get("type")
+    if isinstance(kind, Mapping):
+        kind = kind.get("name")
+    for name, value in (("id", record.get("id")), ("key", record.get("key")), ("type", kind)):
+        if not isinstance(value, str) or not value:
+            msg = f"{where}: needs a text {name}, got {value!r}"
+            raise SchemaError(msg)
+    entity_type = record.get("entity_type")
+    if not isinstance(entity_type, str) or not entity_type:
+        msg = f"{where}: needs a text entity_type, got {entity_type!r}"
+        raise SchemaError(msg)
+    object_type = record.get("object_type_id")
+    default = record.get("default")
+    if isinstance(default, str) and default and kind != "text":
+        with contextlib.suppress(ValueError):  # ftrack keeps defaults as JSON text
+            default = json.loads(default)
+    return Configuration(
+        id=str(record["id"]),
+        key=str(record["key"]),
+        kind=str(kind),
+        entity_type=entity_type,
+        object_type_id=object_type if isinstance(object_type, str) else None,
+        is_hierarchical=bool(record.get("is_hierarchical")),
+        label=str(record.get("label") or ""),
+        default=None if default == "" else default,
+        config=_config(record.get("config"), where),
+    )
+
+
+def value_annotation(configuration: Configuration) -> str:
+    """The Python annotation of the configuration's values (without ``| None``)."""
+    if configuration.kind == "number":
+        return "float" if configuration.decimal else "int"
+    return KINDS.get(configuration.kind, "Any")
+
+
+def entity_type_of(schema: Schema, type_id: str) -> str | None:
+    """The ``entity_type`` of the configurations (other than hierarchical ones) that apply to
+    entities of ``type_id``, or None when the type carries no custom attributes."""
+    entity = schema.types.get(type_id)
+    prop = entity.properties.get("custom_attributes") if entity is not None else None
+    target = prop.target if prop is not None else None
+    if target is None or not target.endswith(VALUE_SUFFIX):
+        return None
+    if target == CONTEXT_VALUES:
+        if type_id == "Project":
+            return PROJECT
+        return TYPED_CONTEXT if "TypedContext" in ancestors(schema, type_id) else None
+    return target.removesuffix(VALUE_SUFFIX).lower()
+
+
+def applies_to(configuration: Configuration, schema: Schema, type_id: str) -> bool:
+    """Whether ``configuration`` applies to entities of ``type_id`` (of the given schema)."""
+    entity = schema.types.get(type_id)
+    if entity is None:
+        return False
+    prop = entity.properties.get("custom_attributes")
+    if configuration.is_hierarchical:
+        return prop is not None and prop.target == CONTEXT_VALUES
+    kind = entity_type_of(schema, type_id)
+    if kind != configuration.entity_type:
+        return False
+    if kind == TYPED_CONTEXT:
+        return entity.classifiers.get("object_typeid") == configuration.object_type_id
+    return True
+
+
+def dumps(configurations: Iterable[Configuration]) -> str:
+    """The JSON document ``ftorm generate --dump-custom-attributes`` writes: stable order."""
+    records = sorted((c.record() for c in configurations), key=lambda r: (r["key"], r["id"]))
+    return json.dumps({"custom_attribute_configurations": records}, indent=2, sort_keys=True) + "\n"
+
+
+def loads(text: str, where: str = "custom attributes") -> list[Configuration]:
+    """Read a document written by `dumps` (or a bare list of records)."""
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        msg = f"{where}: not JSON ({error})"
+        raise SchemaError(msg) from None
+    records = (
+        document.get("custom_attribute_configurations") if isinstance(document, dict) else document
+    )
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        msg = f"{where}: expected a list of configurations under 'custom_attribute_configurations'"
+        raise SchemaError(msg)
+    return [from_record(record) for record in records]

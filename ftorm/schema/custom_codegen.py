@@ -1,0 +1,148 @@
+"""The custom attribute part of a generated model module (`ftorm.schema.codegen`).
+
+Every model whose entities carry custom attributes gets a ``custom`` attribute. Generated from
+configurations, each such type ``T`` gets a namespace class ``TCustom`` deriving from its base
+type's namespace, declaring the configurations that apply to ``T`` and not to its base, typed
+from each configuration (`ftorm.schema.custom_attributes.value_annotation`); the namespaces are
+*closed* (an unknown key raises). Without configurations, each family root gets the open
+`ftorm.model.custom.CustomAttributes` namespace (any key, untyped).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Callable, Sequence
+
+import attrs
+
+from ftorm.schema.custom_attributes import (
+    VALUE_SUFFIX,
+    Configuration,
+    applies_to,
+    value_annotation,
+)
+from ftorm.schema.hierarchy import base_of
+from ftorm.schema.translate import py_literal
+from ftorm.schema.types import Schema
+
+__all__ = ["BASE_NAMESPACE", "CustomPart", "carries_custom_attributes", "custom_part"]
+
+BASE_NAMESPACE = "CustomAttributes"
+"""The open namespace class every generated namespace derives from."""
+
+_NOT_NAME = re.compile(r"\W")
+
+
+def carries_custom_attributes(schema: Schema, type_id: str) -> bool:
+    """Whether entities of ``type_id`` have a ``custom_attributes`` collection of values."""
+    prop = schema.types[type_id].properties.get("custom_attributes")
+    return prop is not None and (prop.target or "").endswith(VALUE_SUFFIX)
+
+
+@attrs.frozen
+class CustomPart:
+    """What the custom attributes add to one model class."""
+
+    namespace_source: str | None
+    """The namespace class statement to write before the model class (None: inherited or
+    the open base)."""
+    attribute: str | None
+    """The ``custom = custom_namespace(...)`` line of the model class (None: inherited)."""
+    needs: frozenset[str]
+    """Module-level names the generated text uses (``Any``, ``arrow`` ...)."""
+
+
+def _python_name(key: str, taken: set[str]) -> str:
+    name = _NOT_NAME.sub("_", key)
+    if not name or name[0].isdigit() or name.startswith("_"):
+        name = f"attr_{name}"
+    while keyword.iskeyword(name) or name in taken:
+        name += "_"
+    return name
+
+
+def _doc_text(text: str) -> str:
+    """Text safe inside a one-line docstring."""
+    return " ".join(text.replace("\\", "/").replace('"""', "'''").split())
+
+
+def namespace_name(schema: Schema, type_id: str) -> str:
+    """``ShotCustom``, with trailing underscores if an entity type has that name."""
+    name = f"{type_id}Custom"
+    while name in schema.types:
+        name += "_"
+    return name
+
+
+def _declaration(
+    configuration: Configuration,
+    name: str,
+    wrap: Callable[[str, str, list[str]], list[str]],
+) -> tuple[list[str], set[str]]:
+    value = value_annotation(configuration)
+    annotation = "Any" if value == "Any" else f"{value} | None"
+    needs = {n for n in ("Any", "arrow") if n in annotation}
+    arguments = [py_literal(configuration.key), py_literal(configuration.kind)]
+    if configuration.kind == "number" and configuration.decimal:
+        arguments.append("decimal=True")
+    default = configuration.default
+    if isinstance(default, str | int | float | bool) and default != "":
+        arguments.append(f"default={py_literal(default)}")
+    lines = wrap(f"    {name}: CustomAttr[{annotation}] = ", "custom_attr", arguments)
+    doc = f"``{configuration.key}``: {configuration.kind}"
+    if configuration.kind == "number":
+        doc += " (decimal)" if configuration.decimal else " (integer)"
+    if configuration.is_hierarchical:
+        doc += ", hierarchical"
+    if configuration.label:
+        doc += f', "{_doc_text(configuration.label)}"'
+    lines.append(f'    """{doc}."""')
+    return lines, needs
+
+
+def custom_part(
+    schema: Schema,
+    type_id: str,
+    configurations: Sequence[Configuration] | None,
+    wrap: Callable[[str, str, list[str]], list[str]],
+) -> CustomPart:
+    """The namespace class and ``custom`` line for ``type_id`` (``wrap`` lays out a call)."""
+    if not carries_custom_attributes(schema, type_id):
+        return CustomPart(None, None, frozenset())
+    base = base_of(schema, type_id)
+    base_carries = base is not None and carries_custom_attributes(schema, base)
+    if configurations is None:
+        if base_carries:
+            return CustomPart(None, None, frozenset())
+        return CustomPart(None, f"custom = custom_namespace({BASE_NAMESPACE})", frozenset())
+    name = namespace_name(schema, type_id)
+    parent = namespace_name(schema, base) if base is not None and base_carries else None
+    inherited = (
+        {c.id for c in configurations if applies_to(c, schema, base)}
+        if base is not None and base_carries
+        else set()
+    )
+    header = (
+        f"class {name}({parent}):" if parent else f"class {name}({BASE_NAMESPACE}, closed=True):"
+    )
+    lines = [header, f'    """Custom attributes of ``{type_id}``."""']
+    needs: set[str] = set()
+    seen_keys: set[str] = set()
+    taken: set[str] = set()
+    for configuration in configurations:
+        if configuration.id in inherited:
+            seen_keys.add(configuration.key)
+            taken.add(_python_name(configuration.key, set()))
+    for configuration in sorted(configurations, key=lambda c: (c.key, c.id)):
+        if configuration.id in inherited or configuration.key in seen_keys:
+            continue
+        if not applies_to(configuration, schema, type_id):
+            continue
+        seen_keys.add(configuration.key)
+        attribute = _python_name(configuration.key, taken)
+        taken.add(attribute)
+        declaration, used = _declaration(configuration, attribute, wrap)
+        lines += ["", *declaration]
+        needs |= used
+    return CustomPart("\n".join(lines), f"custom = custom_namespace({name})", frozenset(needs))

@@ -1,0 +1,102 @@
+"""The custom attribute configurations a session knows, fetched once when first needed.
+
+Setting ``entity.custom.<key>`` on an entity that holds no value for the key yet (a new
+entity) needs the configuration's id; `Configurations.find` resolves a key for an entity from
+the server's configurations, read with one query and kept until a commit creates, changes or
+deletes a configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ftorm._typing import JSON
+from ftorm.protocol.operations import OperationLike, QueryOp
+from ftorm.protocol.results import read_query
+from ftorm.query import ast
+from ftorm.query.render import render
+from ftorm.schema.custom_attributes import (
+    CONFIGURATION_PROJECTIONS,
+    Configuration,
+    applies_to,
+    from_record,
+)
+from ftorm.schema.types import Schema
+
+__all__ = [
+    "CONFIGURATION_TYPE",
+    "Configurations",
+    "configurations_query",
+    "first_page",
+    "read_configurations",
+]
+
+CONFIGURATION_TYPE = "CustomAttributeConfiguration"
+"""The entity type of configurations (a commit touching one forgets the cache)."""
+
+
+def configurations_query(offset: int | None = None) -> ast.Select:
+    """``select <what a Configuration needs> from CustomAttributeConfiguration``."""
+    return ast.Select(
+        CONFIGURATION_TYPE,
+        projections=tuple(ast.Path.of(path) for path in CONFIGURATION_PROJECTIONS),
+        order_by=(ast.OrderItem(ast.Path.of("id")),),
+        offset=offset,
+    )
+
+
+def read_configurations(
+    call: Callable[[Sequence[OperationLike]], list[JSON]], first: JSON | None = None
+) -> list[Configuration]:
+    """Every configuration of the server ``call`` reaches, page by page; ``first`` is the
+    answer to `first_page` when it was sent already (beside other operations)."""
+    found: list[Configuration] = []
+    offset: int | None = None
+    for _ in range(10_000):  # bounded: a page holds at least one row
+        if first is None:
+            (first,) = call([QueryOp(render(configurations_query(offset)))])
+        page = read_query(first)
+        first = None
+        found.extend(from_record(row) for row in page.data)
+        if page.next_offset is None or not page.data:
+            break
+        offset = page.next_offset
+    return found
+
+
+def first_page() -> QueryOp:
+    """The query for the first page of configurations."""
+    return QueryOp(render(configurations_query()))
+
+
+class Configurations:
+    """A session's view of the server's configurations (see the module docstring)."""
+
+    __slots__ = ("_call", "_known", "_schema")
+
+    def __init__(
+        self,
+        call: Callable[[Sequence[OperationLike]], list[JSON]],
+        schema: Callable[[], Schema],
+    ) -> None:
+        self._call = call
+        self._schema = schema
+        self._known: list[Configuration] | None = None
+
+    def all(self) -> list[Configuration]:
+        """Every configuration (one query on first use)."""
+        if self._known is None:
+            self._known = read_configurations(self._call)
+        return self._known
+
+    def find(self, type_id: str, key: str) -> Configuration | None:
+        """The configuration ``key`` that applies to entities of ``type_id``, if any."""
+        schema = self._schema()
+        for configuration in self.all():
+            if configuration.key == key and applies_to(configuration, schema, type_id):
+                return configuration
+        return None
+
+    def forget(self) -> None:
+        """Read them again on next use (after a commit changed one)."""
+        self._known = None
