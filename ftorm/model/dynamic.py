@@ -7,7 +7,9 @@ fresh `Registry`, so string targets resolve among the built set without touching
 registry. Dynamic classes work exactly like declared ones at runtime; they just have no
 static types. Each field is what `ftorm.schema.translate.model_fields` decides, the same
 decisions `ftorm generate` writes as source, so a class built here and the generated class of
-the same schema have the same fields, defaults, flags, Python names and backrefs.
+the same schema have the same fields, defaults, flags, Python names and backrefs. A type whose
+entities carry custom attributes gets the open ``custom`` namespace (any configured key, its
+value typed at run time from the session's configurations).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, Literal
 import arrow
 
 from ftorm.model.base import Model
+from ftorm.model.custom import COLLECTION, CustomAttributes, CustomNamespace
 from ftorm.model.fields import MISSING, Attr, Field, Many, Ref, new_id
 from ftorm.model.registry import Registry
 from ftorm.schema.hierarchy import ancestors, base_of
@@ -65,6 +68,9 @@ def _build(
         # A base from ``existing`` names its own fields; an override keeps that name.
         name = base.__ftorm_keys__.get(key, spec.python_name)
         namespace[name] = _field(spec)
+
+    if COLLECTION in fields and not hasattr(base, "custom"):
+        namespace["custom"] = CustomNamespace(CustomAttributes)  # open: any configured key
 
     def body(ns: dict[str, Any]) -> None:
         ns.update(namespace)

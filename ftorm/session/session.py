@@ -27,7 +27,7 @@ from ftorm.model.base import Model
 from ftorm.model.fields import Many, Ref
 from ftorm.model.relations import unlink
 from ftorm.model.state import attach, cohort_of, detach, hook_of, mark_clean, rollback
-from ftorm.protocol.operations import CreateOp, OperationLike, UpdateOp
+from ftorm.protocol.operations import DeleteOp, OperationLike
 from ftorm.protocol.results import QueryResult, read_query
 from ftorm.query.builder import Query
 from ftorm.query.parser import parse
@@ -147,11 +147,8 @@ class Session:
 
     @property
     def local_server(self) -> Server | None:
-        """The embedded server `local` started for this session (None for other sessions).
-
-        More sessions can share it: ``Session(transport=InProcessTransport(server))``. It
-        is closed with this session.
-        """
+        """The embedded server `local` started for this session (None for other sessions),
+        closed with it; more sessions can share it with ``transport=InProcessTransport(...)``."""
         return self._local_server
 
     @property
@@ -194,12 +191,9 @@ class Session:
         """Send a raw batch (one request); returns one result per operation.
 
         The batch holds typed operations (`ftorm.protocol.operations`) or plain JSON objects
-        such as ``{"action": "query", "expression": "Task"}``.
-
-        Raises:
-            SessionClosedError: after `close`.
-            ServerError: when the server answers with an error (a subclass by kind).
-            ConnectError: when the server cannot be reached.
+        such as ``{"action": "query", "expression": "Task"}``. Raises `SessionClosedError`
+        after `close`, `ServerError` (a subclass by kind) when the server answers with an
+        error, `ConnectError` when it cannot be reached.
         """
         self._check_open()
         with self._counting:
@@ -290,10 +284,8 @@ class Session:
 
         A path that ends on a relation loads the related entities with all their scalar
         attributes (so reading them afterwards costs nothing); a path that ends on a value
-        loads exactly that value. The related entities form a cohort of their own.
-
-        Raises:
-            InvalidValueError: when a path is not an attribute path.
+        loads exactly that value. The related entities form a cohort of their own. A path
+        that is not an attribute path raises `InvalidValueError`.
         """
         items = [obj for obj in dict.fromkeys(objects) if hook_of(obj) is self]
         if not items or not paths:
@@ -330,12 +322,9 @@ class Session:
     @overload
     def create(self, model: str, /, **values: Any) -> Model: ...
     def create(self, model: Any, /, *args: Any, **values: Any) -> Any:
-        """A new entity, added to the session (sent on the next `commit`).
-
-        ``values`` are the model's constructor keywords, checked by type checkers the same
-        way (``session.create(Shot, name="sh010")``); an entity type name gives the session's
-        class of that name.
-        """
+        """A new entity, added to the session (sent on the next `commit`); ``values`` are the
+        model's constructor keywords, checked by type checkers the same way. An entity type
+        name gives the session's class of that name."""
         cls = self._type(model) if isinstance(model, str) else self._catalog.adopt(model)
         obj = cls(*args, **values)
         self.add(obj)
@@ -433,13 +422,16 @@ class Session:
             raise
         for obj in (*work.new, *work.dirty, *work.touched):
             mark_clean(obj)
+        before = self._hydrator.count
         for (operation, obj), result in zip(steps, results, strict=True):
-            if isinstance(operation, (CreateOp, UpdateOp)):
-                data = result.get("data") if isinstance(result, dict) else None
-                if isinstance(data, dict) and "__entity_type__" in data:
-                    before = self._hydrator.count
-                    self._hydrator.entity(data, into=obj)
-                    self.stats.entities += self._hydrator.count - before
+            data = result.get("data") if isinstance(result, dict) else None
+            if (
+                not isinstance(operation, DeleteOp)
+                and isinstance(data, dict)
+                and "__entity_type__" in data
+            ):
+                self._hydrator.entity(data, into=obj)  # the server's echo: ids, defaults
+        self.stats.entities += self._hydrator.count - before
         for obj in plan.deleted:
             self._forget(obj)
         if any(op.entity_type == CONFIGURATION_TYPE for op, _ in steps):
@@ -465,11 +457,9 @@ class Session:
     # --- the model layer's Tracker protocol ------------------------------------------------
 
     def load(self, obj: Model, name: str) -> bool:
-        """Load ``obj.name`` (lazy loading); refuses for new objects and closed sessions.
-
-        With ``lazy="batch"`` every member of ``obj``'s cohort still missing ``name`` gets
-        it in the same request; values already held (changed or not) are never replaced.
-        """
+        """Load ``obj.name`` (lazy loading; with ``lazy="batch"`` for every member of the
+        cohort still missing it, in one request, never replacing values held); refuses for
+        new objects and closed sessions."""
         if self._closed or obj in self._work.new:
             return False
         cls = type(obj)

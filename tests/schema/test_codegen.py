@@ -17,9 +17,11 @@ import pytest
 import ftorm
 from ftorm.errors import SchemaError
 from ftorm.schema.codegen import generate_module
+from ftorm.schema.custom_attributes import Configuration
 from ftorm.schema.load import load_schema
 from ftorm.schema.standard import standard_documents, standard_schema
 from ftorm.schema.types import Schema
+from ftorm.schema.workspace import OBJECT_TYPE_IDS
 from tests.paths import ROOT
 
 SHARED = ROOT / ".." / "shared"
@@ -297,6 +299,62 @@ def test_recorded_schema_one_class_per_type_and_stable() -> None:
     assert generate_module(_recorded(), version="0") == first
 
 
+# --- custom attributes ----------------------------------------------------------------------
+
+SHOT_TYPE = OBJECT_TYPE_IDS["Shot"]
+CONFIGURATIONS = [
+    Configuration("c1", "fstart", "number", "task", SHOT_TYPE, default=1001, label="Frame start"),
+    Configuration("c2", "cut_notes", "text", "task", SHOT_TYPE, label='Cut """notes"""'),
+    Configuration("c3", "vendors", "enumerator", "task", SHOT_TYPE, config={"multiSelect": True}),
+    Configuration("c4", "delivery", "date", "show", is_hierarchical=True),
+    Configuration("c5", "fps", "number", "assetversion", default=24.0, config={"isdecimal": True}),
+    Configuration("c6", "2d-look", "boolean", "show", default=False),
+    Configuration("c7", "class", "text", "task", OBJECT_TYPE_IDS["Sequence"]),
+]
+
+
+def _namespace(source: str, name: str) -> dict[str, str]:
+    """``{attribute: annotation}`` of a generated namespace class."""
+    found = _classes(source)[name]
+    return {
+        node.target.id: ast.unparse(node.annotation)
+        for node in found.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    }
+
+
+def test_custom_attributes_become_typed_namespaces() -> None:
+    source = generate_module(standard_schema(), version="0", custom_attributes=CONFIGURATIONS)
+    classes = _classes(source)
+    assert _namespace(source, "ContextCustom") == {"delivery": "CustomAttr[arrow.Arrow | None]"}
+    assert _namespace(source, "ShotCustom") == {
+        "cut_notes": "CustomAttr[str | None]",
+        "fstart": "CustomAttr[int | None]",
+        "vendors": "CustomAttr[list[str] | None]",
+    }
+    assert _namespace(source, "SequenceCustom") == {"class_": "CustomAttr[str | None]"}
+    assert _namespace(source, "ProjectCustom") == {"attr_2d_look": "CustomAttr[bool | None]"}
+    assert _namespace(source, "AssetVersionCustom") == {"fps": "CustomAttr[float | None]"}
+    assert _namespace(source, "TaskCustom") == {}  # the hierarchical one comes from Context
+    assert [ast.unparse(b) for b in classes["ShotCustom"].bases] == ["TypedContextCustom"]
+    assert "class ContextCustom(CustomAttributes, closed=True):" in source
+    assert "    custom = custom_namespace(ShotCustom)" in source
+    assert 'custom_attr("fstart", "number", default=1001)' in source
+    assert '        "2d-look",\n        "boolean",\n        default=False,\n' in source
+    assert "decimal=True" in source
+    assert '    """``fstart``: number (integer), "Frame start"."""' in source
+    assert "\"Cut '''notes'''\"" in source  # a label cannot end the docstring
+
+
+def test_without_configurations_custom_is_open() -> None:
+    source = generate_module(standard_schema(), version="0")
+    assert "class ContextCustom(" not in source
+    assert (
+        source.count("custom = custom_namespace(CustomAttributes)")
+        == len([t for t in standard_schema().types if t.endswith("CustomAttributeValue")]) - 1
+    )  # one per family root; the bare CustomAttributeValue belongs to none
+
+
 # --- ruff and mypy on generated modules ---------------------------------------------------
 
 
@@ -310,10 +368,20 @@ def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (directory / "edge_models.py").write_text(
         generate_module(_edge_schema(), version=ftorm.__version__), encoding="utf-8"
     )
+    (directory / "studio_models.py").write_text(
+        generate_module(
+            standard_schema(), version=ftorm.__version__, custom_attributes=CONFIGURATIONS
+        ),
+        encoding="utf-8",
+    )
     if RECORDED.is_file():
         recorded = load_schema(json.loads(RECORDED.read_text(encoding="utf-8")))
         (directory / "recorded_models.py").write_text(
             generate_module(recorded, version=ftorm.__version__), encoding="utf-8"
+        )
+        (directory / "recorded_studio_models.py").write_text(
+            generate_module(recorded, version=ftorm.__version__, custom_attributes=CONFIGURATIONS),
+            encoding="utf-8",
         )
     return directory
 

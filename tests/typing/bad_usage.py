@@ -110,3 +110,13 @@ class Cav(Model, entity="Cav"):
 class BadDefault(Model, entity="BadDefault"):
     name: Attr[str] = attr(default=3)  # E: arg-type
     other: Attr[str] = attr(default=UNSET)
+
+
+def wrong_custom_attributes(shot: Shot) -> None:
+    shot.custom.fstart = "1001"  # E: assignment
+    shot.custom.fstrat = 1001  # E: attr-defined
+    shot.custom.vendors = "a"  # E: assignment
+    Shot.where(Shot.custom.fstart >= "1001")  # E: operator
+    Shot.custom.fstart.like("1%")  # E: attr-defined
+    Shot.custom.nope  # E: attr-defined
+    Project.custom  # E: attr-defined

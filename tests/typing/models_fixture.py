@@ -10,7 +10,22 @@ from typing import Literal
 
 import arrow
 
-from ftorm.model import UNSET, Attr, Many, Model, Ref, Registry, attr, many, new_id, ref
+from ftorm.model import (
+    UNSET,
+    Attr,
+    CustomAttr,
+    CustomAttributes,
+    Many,
+    Model,
+    Ref,
+    Registry,
+    attr,
+    custom_attr,
+    custom_namespace,
+    many,
+    new_id,
+    ref,
+)
 
 REGISTRY = Registry("typing-tests")
 
@@ -40,9 +55,19 @@ class Sequence(TypedContext, entity="Sequence"):
     pass
 
 
+class ShotCustom(CustomAttributes, closed=True):
+    """Custom attributes configured for shots (as ``ftorm generate`` writes them)."""
+
+    fstart: CustomAttr[int | None] = custom_attr("fstart", "number", default=1001)
+    cut_notes: CustomAttr[str | None] = custom_attr("cut_notes", "text")
+    vendors: CustomAttr[list[str] | None] = custom_attr("vendors", "enumerator")
+    delivery: CustomAttr[arrow.Arrow | None] = custom_attr("delivery", "date")
+
+
 class Shot(TypedContext, entity="Shot"):
     frame_start: Attr[int | None] = attr(default=None)
     tasks: Many[Task] = many("Task", backref="parent")
+    custom = custom_namespace(ShotCustom)
 
 
 class Task(TypedContext, entity="Task"):

@@ -6,7 +6,8 @@ from typing import Any, Literal, assert_type
 
 import arrow
 
-from ftorm.model import Attr, Model, Related, attr, new_id
+from ftorm.model import Attr, CustomColumn, Model, Related, attr, new_id
+from ftorm.model.custom import CustomStrColumn
 from ftorm.query.builder import Query
 from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, TimeColumn, and_, not_, or_
 from ftorm.session import Session
@@ -152,3 +153,19 @@ def constructors() -> None:
     assert_type(Sequence(name="s", parent=None, description="d"), Sequence)
     assert_type(Status(name="WIP"), Status)
     assert_type(Task(from_="x"), Task)
+
+
+def custom_attributes(shot: Shot, next_week: arrow.Arrow) -> None:
+    assert_type(shot.custom.fstart, int | None)
+    assert_type(shot.custom.vendors, list[str] | None)
+    assert_type(shot.custom.delivery, arrow.Arrow | None)
+    shot.custom.fstart = 1001
+    shot.custom.cut_notes = None
+    shot.custom.delivery = next_week
+    assert_type(Shot.custom.fstart, CustomColumn[int | None])
+    assert_type(Shot.custom.cut_notes, CustomStrColumn[str | None])
+    assert_type(Shot.where(Shot.custom.fstart >= 1001), Query[Shot])
+    assert_type(Shot.where(Shot.custom.cut_notes.like("a%")), Query[Shot])
+    assert_type(Shot.select(Shot.custom.fstart), Query[Shot])
+    assert_type(shot.custom["anything"], Any)
+    assert_type(shot["custom_attributes"], Any)
