@@ -62,7 +62,7 @@ class Anonymizer:
     attribute configurations whose values are free text."""
 
     def __init__(self, free_text: Collection[str]) -> None:
-        self.free_text = frozenset(free_text)
+        self.free_text: frozenset[str] = frozenset(free_text)
         self._rules: dict[str, Callable[[dict[str, Any]], None]] = {
             "User": self._user,
             "Note": self._note,

@@ -88,18 +88,18 @@ class Copier:
         progress: Progress,
         anonymizer: Anonymizer | None,
     ) -> None:
-        self.call = call
-        self.layout = layout
-        self.writer = RowWriter(layout, connection)
-        self.state = State(layout, connection)
-        self.page_size = page_size
-        self.chunk = chunk
-        self.batch = batch
-        self.progress = progress
-        self.anonymizer = anonymizer
-        self.rules = applicable_rules(layout)
+        self.call: Call = call
+        self.layout: Layout = layout
+        self.writer: RowWriter = RowWriter(layout, connection)
+        self.state: State = State(layout, connection)
+        self.page_size: int = page_size
+        self.chunk: int = chunk
+        self.batch: int = batch
+        self.progress: Progress = progress
+        self.anonymizer: Anonymizer | None = anonymizer
+        self.rules: tuple[Rule, ...] = applicable_rules(layout)
         self.queue: deque[Job] = deque()
-        self.requests = 0
+        self.requests: int = 0
         self._shapes: dict[str, Shape] = {}
         self._extras: dict[tuple[str, str], bool] = {}
         self._asked: set[tuple[str, str]] = set()  # (family, id) asked for by reference

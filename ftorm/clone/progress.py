@@ -30,10 +30,10 @@ class Progress:
         self.stream: TextIO = stream if stream is not None else sys.stderr
         self.terminal: bool = self.stream.isatty() if terminal is None else terminal
         self.interval: float = interval if interval is not None else (0.1 if self.terminal else 5)
-        self.enabled = enabled
+        self.enabled: bool = enabled
         self.counts: Counter[str] = Counter()
-        self.started = time.perf_counter()
-        self.pending = 0
+        self.started: float = time.perf_counter()
+        self.pending: int = 0
         self._last = 0.0
         self._drawn = False
 

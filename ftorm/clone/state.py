@@ -21,8 +21,8 @@ class State:
     """Copied ids by concrete type and family, and the owners each rule is done with."""
 
     def __init__(self, layout: Layout, connection: sqlite3.Connection) -> None:
-        self.layout = layout
-        self.connection = connection
+        self.layout: Layout = layout
+        self.connection: sqlite3.Connection = connection
         self.by_type: dict[str, set[str]] = {}
         self.by_family: dict[str, set[str]] = {}
         self.done: dict[str, set[str]] = {}
