@@ -19,6 +19,7 @@
     ├── SessionClosedError                     using a closed session
     ├── ConfigurationError (ValueError)        a bad option: server URL, credentials, bind address
     ├── StorageError                           the embedded server's database cannot be used
+    │   └── FixtureError                        a data fixture that cannot be loaded
     ├── ModelSetError (TypeError)              a model class of another set than the session's
     └── TransportError                         the server could not be reached or answered badly
         ├── ConnectError (ConnectionError)     connection refused, dropped or timed out
@@ -41,6 +42,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "ConnectError",
+    "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
@@ -203,6 +205,12 @@ class ConfigurationError(FtormError, ValueError):
 class StorageError(FtormError):
     """The embedded server's SQLite database cannot be opened or used (a bad path, a file that
     is not a database, a database from an incompatible schema)."""
+
+
+class FixtureError(StorageError):
+    """A data fixture (`ftorm dump`) that cannot be loaded: not a fixture, loaded already,
+    rows that clash with the workspace's, or a type or attribute the workspace's schema lacks
+    (the message names the first)."""
 
 
 class TransportError(FtormError):

@@ -1,26 +1,78 @@
 """Helpers for testing code that uses ftorm, with no ftrack server.
 
-- `local_session()`: a `Session` on a fresh embedded server, in memory, in-process.
+- `local_session()`: a `Session` on a fresh embedded server, in memory, in-process;
+  ``fixtures=[...]`` loads data fixtures (``ftorm dump`` files) into it.
+- `load_fixtures(session, fixtures)`: load data fixtures into a local session's workspace.
 - `assert_max_requests(session, n)`: a context manager that fails when the code inside makes
   more than ``n`` requests to the server (to keep N+1 loading out of production code).
 
-Installing ftorm also registers a pytest plugin with the fixture ``ftorm_session``.
+Installing ftorm also registers a pytest plugin with the fixture ``ftorm_session`` and the
+marker ``ftorm_fixtures("file.json", ...)``, which loads data fixtures into it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from ftorm.errors import FixtureError
 from ftorm.session import Session
 
-__all__ = ["RequestBudget", "assert_max_requests", "local_session"]
+__all__ = ["RequestBudget", "assert_max_requests", "load_fixtures", "local_session"]
+
+Fixture = str | os.PathLike[str] | Mapping[str, Any]
+"""A data fixture: the path of a file ``ftorm dump`` wrote, or its decoded document."""
 
 
-def local_session(path: str = ":memory:", **options: Any) -> Session:
-    """A session on an embedded server (in memory by default); options go to `Session.local`."""
-    return Session.local(path, **options)
+def local_session(
+    path: str = ":memory:",
+    *,
+    fixtures: Iterable[Fixture] = (),
+    replace: bool = False,
+    **options: Any,
+) -> Session:
+    """A session on an embedded server (in memory by default) holding the data of
+    ``fixtures`` (see `load_fixtures`); options go to `Session.local`."""
+    session = Session.local(path, **options)
+    try:
+        load_fixtures(session, fixtures, replace=replace)
+    except BaseException:
+        session.close()
+        raise
+    return session
+
+
+def load_fixtures(session: Session, fixtures: Iterable[Fixture], *, replace: bool = False) -> int:
+    """Load data fixtures (files ``ftorm dump`` wrote, or their documents) into the workspace
+    of a `Session.local` session; the number of rows written.
+
+    `ftorm.FixtureError` when a fixture was loaded already (unless ``replace``), clashes with
+    the workspace's rows, or names a type or attribute its schema lacks (the first is named).
+    """
+    from ftorm.server.fixtures import load
+
+    server = session.local_server
+    if server is None:
+        msg = "fixtures load into a local session's workspace (Session.local / local_session)"
+        raise FixtureError(msg)
+    written = 0
+    for fixture in fixtures:
+        if isinstance(fixture, Mapping):
+            document: Any = fixture
+            name = "fixture"
+        else:
+            name = os.fspath(fixture)
+            try:
+                document = json.loads(Path(name).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as error:
+                msg = f"cannot read the fixture {name}: {error}"
+                raise FixtureError(msg) from None
+        written += load(server.layout, server.connection, document, replace=replace, name=name)
+    return written
 
 
 class RequestBudget:

@@ -25,7 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "session": {"errors", "_typing", "query", "schema", "protocol", "model", "transport", "models"},
     "models": {"model"},
 }
-TOP = {"__init__", "__main__", "cli", "testing", "pytest_plugin"}
+TOP = {"__init__", "__main__", "cli", "testing", "pytest_plugin", "clone"}
 
 # Deliberate, documented exceptions: (importing module, imported layer).
 EXCEPTIONS = {

@@ -19,6 +19,7 @@ ERRORS = [
     "AuthenticationError",
     "ConfigurationError",
     "ConnectError",
+    "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
@@ -49,6 +50,7 @@ FTORM = [
     "AuthenticationError",
     "ConfigurationError",
     "ConnectError",
+    "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
@@ -89,7 +91,7 @@ FTORM = [
     "ref",
 ]
 
-TESTING = ["RequestBudget", "assert_max_requests", "local_session"]
+TESTING = ["RequestBudget", "assert_max_requests", "load_fixtures", "local_session"]
 
 # ftorm.models is generated from the standard schema: pin its size and a few names only.
 STANDARD_MODEL_COUNT = 116

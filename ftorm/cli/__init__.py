@@ -11,7 +11,7 @@ __all__ = ["main"]
 
 # Subcommand modules under ftorm.cli; each defines register(subparsers) which adds a parser
 # whose ``handler`` default is a function taking the parsed namespace and returning an exit code.
-_COMMANDS = ("demo", "parse", "query", "generate", "serve")
+_COMMANDS = ("demo", "parse", "query", "generate", "serve", "clone", "dump", "load")
 
 
 def build_parser() -> argparse.ArgumentParser:

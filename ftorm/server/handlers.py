@@ -32,6 +32,7 @@ from ftorm.query import ast
 from ftorm.schema.types import Schema
 from ftorm.server.actions import API_KEY, complete_upload, reset_remote, upload_metadata
 from ftorm.server.answers import answer, answer_parsed, answer_text, parse_query
+from ftorm.server.bulk import META_TABLE, incomplete_reason, recorded_schema
 from ftorm.server.encode import encode_one
 from ftorm.server.fetch import Fetcher, Record, build_tree
 from ftorm.server.files import FileStore
@@ -47,7 +48,7 @@ logger: logging.Logger = logging.getLogger(__name__)
 SERVER_VERSION = "dev"
 """Reported as ``version``; the official client skips its version check for ``"dev"``."""
 
-_META = "ftorm_meta"
+_META = META_TABLE
 
 LOCAL_URL = "http://localhost"
 """The address upload URLs name when the batch did not come over HTTP (`Server.handle`)."""
@@ -80,8 +81,10 @@ def _bounded(payload: JSONObject) -> JSONObject:
 class Server:
     """An ftrack-compatible server over one SQLite database.
 
-    ``schema`` defaults to ftorm's standard schema. A new database is created and seeded;
-    an existing one is reused (its tables are extended for new schema attributes).
+    ``schema`` defaults to the schema recorded in the workspace (`ftorm.server.bulk`: a
+    clone's), else ftorm's standard schema. A new database is created and seeded; an existing
+    one is reused (its tables are extended for new schema attributes); an interrupted clone
+    is refused (`StorageError`) unless opened ``read_only``.
     ``api_key`` None or empty generates a random key (see `api_key`): an empty key is no key.
     """
 
@@ -94,6 +97,10 @@ class Server:
         api_key: str | None = None,
         read_only: bool = False,
     ) -> None:
+        if not read_only and (reason := incomplete_reason(database)) is not None:
+            raise StorageError(reason)
+        if schema is None:
+            schema = recorded_schema(database)
         if schema is None:
             from ftorm.schema.standard import standard_schema
 

@@ -1,0 +1,197 @@
+"""``ftorm clone``: copy projects from any ftrack server into an embedded workspace.
+
+`clone` reads through a transport (HTTP to a real ftrack server or ``ftorm serve``, or
+in-process to an embedded server), records the source's schema in the workspace
+(`ftorm.server.bulk`), and copies each project, everything beneath it and what that
+references (`ftorm.clone.plan`) with paged projection queries batched across types
+(`ftorm.clone.engine`). The copy is exact: ids, values, datetimes and links as the source
+answers them. Until it completes the workspace is marked incomplete, and servers refuse it;
+``resume=True`` carries on from where an interrupted clone stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import attrs
+
+from ftorm.clone.anonymize import FREE_TEXT_TYPES, Anonymizer
+from ftorm.clone.engine import Call, Copier
+from ftorm.clone.progress import Progress
+from ftorm.errors import ConfigurationError, StorageError, TransportError
+from ftorm.protocol.operations import QueryOp, SchemasOp
+from ftorm.protocol.results import read_query
+from ftorm.schema.load import load_schema
+from ftorm.server.bulk import (
+    INCOMPLETE_KEY,
+    create_workspace,
+    get_meta,
+    read_meta,
+    recorded_schema,
+    set_meta,
+)
+from ftorm.server.storage import Layout
+
+__all__ = ["CloneResult", "clone"]
+
+CLONE_KEY = "clone"
+"""The ``ftorm_meta`` key recording what a clone copies (for ``resume``)."""
+
+
+@attrs.frozen
+class CloneResult:
+    """What a clone did."""
+
+    entities: int
+    """Entities copied (this run)."""
+    requests: int
+    """Requests made to the source (this run)."""
+    seconds: float
+    """Time taken (this run)."""
+    counts: dict[str, int]
+    """Entities copied per concrete type (this run)."""
+
+    @property
+    def rate(self) -> float:
+        """Entities copied per second."""
+        return self.entities / self.seconds if self.seconds else 0.0
+
+    @property
+    def requests_per_1000(self) -> float:
+        """Source requests per 1,000 entities copied."""
+        return 1000 * self.requests / self.entities if self.entities else 0.0
+
+
+def clone(
+    call: Call,
+    database: str,
+    projects: Sequence[str] = (),
+    *,
+    source: str = "",
+    resume: bool = False,
+    anonymize: bool = False,
+    page_size: int = 1000,
+    chunk: int = 400,
+    batch: int = 16,
+    progress: Progress | None = None,
+) -> CloneResult:
+    """Clone ``projects`` (by name) through ``call`` (one request per call, e.g. a
+    transport's ``call``) into the workspace file ``database``.
+
+    A new clone needs a file that does not exist yet. ``resume`` carries on with an
+    interrupted one (its projects and options are recorded in the workspace; ``projects``
+    may then be empty). ``source`` names the server in the record. Raises `StorageError` for
+    a workspace that cannot be used so, `ftorm.NotFoundError` for a project the source does
+    not have, and the transport's errors.
+    """
+    progress = progress or Progress(enabled=False)
+    started = time.perf_counter()
+    requests = 0
+    if resume:
+        conn, projects, anonymize = _reopen(database, projects, anonymize)
+        schema = recorded_schema(database)
+        assert schema is not None
+    else:
+        if not projects:
+            msg = "name at least one project to clone"
+            raise ConfigurationError(msg)
+        if database == ":memory:" or Path(database).exists():
+            msg = f"{database} exists: clone into a new file, or pass resume to carry on"
+            raise StorageError(msg)
+        documents = call([SchemasOp()])[0]
+        requests += 1
+        if not isinstance(documents, list):
+            msg = "the server's query_schemas answer is not a list"
+            raise TransportError(msg)
+        schema = load_schema(documents)
+        conn = create_workspace(database, schema, documents)
+        record = {"source": source, "projects": list(projects), "anonymize": anonymize}
+        conn.execute("BEGIN IMMEDIATE")
+        set_meta(conn, CLONE_KEY, json.dumps(record, sort_keys=True))
+        set_meta(conn, INCOMPLETE_KEY, f"cloning {', '.join(projects)} from {source or 'a server'}")
+        conn.execute("COMMIT")
+    try:
+        layout = Layout(schema)
+        anonymizer = None
+        if anonymize:
+            anonymizer = Anonymizer(_free_text(call, layout))
+            requests += 1
+        copier = Copier(
+            call,
+            layout,
+            conn,
+            page_size=page_size,
+            chunk=chunk,
+            batch=batch,
+            progress=progress,
+            anonymizer=anonymizer,
+        )
+        copier.state.load()
+        copier.start(projects)
+        copier.run()
+        requests += copier.requests
+        conn.execute("BEGIN IMMEDIATE")
+        copier.state.drop()
+        set_meta(conn, INCOMPLETE_KEY, None)
+        conn.execute("COMMIT")
+        conn.execute("ANALYZE")
+    finally:
+        conn.close()
+    seconds = time.perf_counter() - started
+    result = CloneResult(progress.total, requests, seconds, dict(progress.counts))
+    progress.finish(
+        f"cloned {result.entities:,} entities in {seconds:.1f} s ({result.rate:,.0f}/s) "
+        f"with {requests:,} requests to the source"
+    )
+    return result
+
+
+def _reopen(
+    database: str, projects: Sequence[str], anonymize: bool
+) -> tuple[sqlite3.Connection, list[str], bool]:
+    """Reopen an interrupted clone: its connection, projects and anonymize option."""
+    text = read_meta(database, CLONE_KEY)
+    if text is None:
+        msg = f"{database} is not a clone to resume"
+        raise StorageError(msg)
+    record = json.loads(text)
+    if read_meta(database, INCOMPLETE_KEY) is None:
+        msg = f"{database} holds a complete clone: there is nothing to resume"
+        raise StorageError(msg)
+    recorded = list(record.get("projects", []))
+    if projects and sorted(projects) != sorted(recorded):
+        msg = f"{database} is a clone of {', '.join(recorded)}, not {', '.join(projects)}"
+        raise StorageError(msg)
+    schema = recorded_schema(database)
+    if schema is None:
+        msg = f"{database} records no schema to resume with"
+        raise StorageError(msg)
+    conn = create_workspace(database, schema)
+    if get_meta(conn, INCOMPLETE_KEY) is None:  # pragma: no cover - checked above
+        conn.close()
+        msg = f"{database} is not an interrupted clone"
+        raise StorageError(msg)
+    return conn, recorded, bool(record.get("anonymize")) or anonymize
+
+
+def _free_text(call: Call, layout: Layout) -> set[str]:
+    """The ids of the source's custom attribute configurations whose values are free text."""
+    types = layout.schema.types
+    if "CustomAttributeConfiguration" not in types or "CustomAttributeType" not in types:
+        return set()
+    names = ", ".join(f'"{n}"' for n in sorted(FREE_TEXT_TYPES))
+    found: set[str] = set()
+    offset: int | None = 0
+    while offset is not None:
+        text = (
+            f"select id from CustomAttributeConfiguration where type.name in ({names}) "
+            f"order by id offset {offset} limit 1000"
+        )
+        page = read_query(call([QueryOp(text)])[0])
+        found.update(str(row["id"]) for row in page.data)
+        offset = page.next_offset if page.data else None
+    return found

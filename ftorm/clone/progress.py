@@ -1,0 +1,86 @@
+"""A clone's progress: entities copied per type, the rate, and what is left.
+
+On a terminal, one status line redrawn in place (at most ten times a second); otherwise a
+plain line every few seconds and one at the end, so logs stay readable. No dependency: the
+line is drawn with a carriage return.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from collections import Counter
+from typing import TextIO
+
+__all__ = ["Progress"]
+
+
+class Progress:
+    """Counts entities per type and reports them on ``stream`` (default stderr)."""
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        terminal: bool | None = None,
+        interval: float | None = None,
+        enabled: bool = True,
+    ) -> None:
+        self.stream: TextIO = stream if stream is not None else sys.stderr
+        self.terminal: bool = self.stream.isatty() if terminal is None else terminal
+        self.interval: float = interval if interval is not None else (0.1 if self.terminal else 5)
+        self.enabled: bool = enabled
+        self.counts: Counter[str] = Counter()
+        self.started: float = time.perf_counter()
+        self.pending: int = 0
+        self._last = 0.0
+        self._drawn = False
+
+    @property
+    def total(self) -> int:
+        """Entities copied so far."""
+        return sum(self.counts.values())
+
+    def add(self, type_id: str, count: int) -> None:
+        """Count ``count`` more entities of ``type_id``."""
+        if count:
+            self.counts[type_id] += count
+
+    def update(self, pending: int) -> None:
+        """Report, if it is time to: ``pending`` queries are left to run."""
+        self.pending = pending
+        now = time.perf_counter()
+        if self.enabled and now - self._last >= self.interval:
+            self._last = now
+            self._draw(final=False)
+
+    def finish(self, summary: str) -> None:
+        """The last report, then ``summary`` on a line of its own."""
+        if self.enabled:
+            self._draw(final=True)
+            self.stream.write(summary + "\n")
+            self.stream.flush()
+
+    def line(self) -> str:
+        """The status text: total, rate, queries left, and the largest types."""
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        top = ", ".join(f"{t} {n:,}" for t, n in self.counts.most_common(6))
+        more = len(self.counts) - 6
+        if more > 0:
+            top += f", +{more} types"
+        left = f"{self.pending} queries left" if self.pending else "finishing"
+        return (
+            f"cloned {self.total:,} entities in {elapsed:.1f} s "
+            f"({self.total / elapsed:,.0f}/s; {left}): {top}"
+        )
+
+    def _draw(self, *, final: bool) -> None:
+        text = self.line()
+        if self.terminal:
+            width = shutil.get_terminal_size((100, 20)).columns - 1
+            self.stream.write("\r" + text[:width].ljust(width) + ("\n" if final else ""))
+            self._drawn = not final
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
