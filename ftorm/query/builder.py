@@ -36,8 +36,8 @@ from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast as nodes
 from ftorm.query.checks import check_roots, count_arg, entity_of, name_of, roots_of
-from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn
-from ftorm.query.render import render
+from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn, _AllOf
+from ftorm.query.render import render, select_text
 
 if TYPE_CHECKING:
     from typing import Self
@@ -78,6 +78,7 @@ class Query(Generic[M]):
         "_order",
         "_page_size",
         "_projections",
+        "_text",
         "_where",
     )
 
@@ -90,6 +91,7 @@ class Query(Generic[M]):
     _order: tuple[nodes.OrderItem, ...]
     _page_size: int | None
     _projections: tuple[nodes.Projection, ...]
+    _text: str | None
     _where: Expr | None
 
     def __init__(self, model: Callable[..., M], *, executor: Executor | None = None) -> None:
@@ -103,6 +105,7 @@ class Query(Generic[M]):
         self._page_size = None
         self._executor = executor
         self._ast = None
+        self._text = None
 
     @classmethod
     def from_ast(
@@ -159,6 +162,7 @@ class Query(Generic[M]):
         new._page_size = self._page_size
         new._executor = self._executor
         new._ast = None
+        new._text = None
         return new
 
     # --- inspection ---------------------------------------------------------------------
@@ -207,7 +211,21 @@ class Query(Generic[M]):
         return node
 
     def __str__(self) -> str:
-        return render(self.ast)
+        # Rendered from the criteria directly (their nodes need not be built), then kept:
+        # the same text as render(self.ast).
+        text = self._text
+        if text is None:
+            where = self._where
+            text = self._text = select_text(
+                self._entity,
+                self._projections,
+                None if where is None else where._text(),
+                (),
+                self._order,
+                self._offset,
+                self._limit,
+            )
+        return text
 
     def __repr__(self) -> str:
         return f"<Query[{name_of(self._model)}] {self.ast!r}>"
@@ -270,14 +288,8 @@ class Query(Generic[M]):
         if len(exprs) == 1:
             self._where = exprs[0]
         elif exprs:
-            operands: list[nodes.Criterion] = []
-            for expr in exprs:
-                node = expr.node
-                if type(node) is nodes.And:
-                    operands.extend(node.operands)
-                else:
-                    operands.append(node)
-            self._where = Expr(nodes.And(tuple(operands)), roots_of(model))
+            # Their ast.And (nested ``and`` groups flattened) is built only if asked for.
+            self._where = _AllOf.of(exprs, roots_of(model))
 
     def _dates(self, method: str, dates: dict[str, DateLike]) -> Self:
         exprs: list[Expr] = []

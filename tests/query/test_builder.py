@@ -27,6 +27,8 @@ from ftorm.errors import (
 from ftorm.query import ast
 from ftorm.query.builder import Query
 from ftorm.query.expressions import Expr, and_, format_datetime, not_, or_, to_value
+from ftorm.query.render import render
+from tests.query.strategies import criteria
 from tests.typing.models_fixture import (
     Context,
     Metadata,
@@ -41,9 +43,11 @@ NEXT_WEEK = arrow.get("2026-12-04T10:30:00+02:00")
 
 
 def text(q: Query[Any]) -> str:
-    """Canonical text, checked to parse back to the same AST."""
+    """Canonical text, checked to parse back to the same AST and to be the text of that AST
+    (``str(q)`` renders the criteria without building their nodes)."""
     rendered = str(q)
     assert ftorm.parse(rendered) == q.ast, rendered
+    assert render(q.ast) == rendered
     return rendered
 
 
@@ -448,3 +452,24 @@ _exprs = st.recursive(
 def test_any_criteria_round_trip(expr: Expr) -> None:
     q = Shot.where(expr)
     assert ftorm.parse(str(q)) == q.ast
+    assert render(q.ast) == str(q)
+
+
+_parsed = criteria.map(lambda node: Expr(node, (Shot,)))
+
+
+@given(st.lists(st.lists(_exprs | _parsed, min_size=1, max_size=3), min_size=1, max_size=3))
+def test_where_text_is_the_text_of_its_tree(calls: list[list[Expr]]) -> None:
+    """``str(q)`` writes the criteria of chained ``where`` calls without building their nodes:
+    the same text as rendering the flattened ``and`` tree, whatever the criteria hold."""
+    q = Query(Shot)
+    for exprs in calls:
+        q = q.where(*exprs)
+    fresh = q.where()  # a copy whose text and tree are not computed yet
+    text = str(fresh)
+    assert text == render(fresh.ast)
+    assert text == str(q.where())
+    where = fresh.where().criteria
+    assert where is not None
+    assert fresh.ast.where is not None
+    assert str(where) == render(fresh.ast.where)
