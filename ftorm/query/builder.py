@@ -36,7 +36,7 @@ from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast as nodes
 from ftorm.query.checks import check_roots, count_arg, entity_of, name_of, roots_of
-from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn, _AllOf
+from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn, _AllOf, _Compared
 from ftorm.query.render import render, select_text
 
 if TYPE_CHECKING:
@@ -266,10 +266,26 @@ class Query(Generic[M]):
 
     def _add_criteria(self, criteria: tuple[Expr, ...], equals: dict[str, object]) -> None:
         """Combine criteria into this (fresh, not yet shared) query."""
+        if not (criteria or equals):
+            return
         model = self._model
-        exprs: list[Expr] = [] if self._where is None else [self._where]
+        where = self._where
+        # The group's parts, criteria that are groups themselves spliced in (their ast.And
+        # is built, flattened, only if asked for); one criterion alone is kept as it is.
+        parts: list[Expr] = []
+        if where is not None:
+            if type(where) is _AllOf:
+                parts.extend(where._parts)
+            else:
+                parts.append(where)
         for criterion in criteria:
-            if type(criterion) is not Expr and not isinstance(criterion, Expr):
+            if type(criterion) is _Compared:
+                parts.append(criterion)
+            elif type(criterion) is _AllOf:
+                parts.extend(criterion._parts)
+            elif isinstance(criterion, Expr):
+                parts.append(criterion)
+            else:
                 msg = (  # type: ignore[unreachable]  # untyped callers
                     "where() takes criteria such as Project.name == 'x' (or keywords), "
                     f"got {type(criterion).__name__}: {criterion!r}"
@@ -278,18 +294,16 @@ class Query(Generic[M]):
             roots = criterion.roots
             if len(roots) != 1 or roots[0] is not model:
                 check_roots(model, roots, "a where() criterion")
-            exprs.append(criterion)
         for name, value in equals.items():
             target = self._column(name)
             equals_ = getattr(target, "__ftorm_equals__", None)
             if equals_ is None:
                 raise UnknownAttributeError(name_of(model), name)
-            exprs.append(equals_(value))
-        if len(exprs) == 1:
-            self._where = exprs[0]
-        elif exprs:
-            # Their ast.And (nested ``and`` groups flattened) is built only if asked for.
-            self._where = _AllOf.of(exprs, roots_of(model))
+            parts.append(equals_(value))
+        if where is None and len(criteria) + len(equals) == 1:
+            self._where = criteria[0] if criteria else parts[0]
+        else:
+            self._where = _AllOf(tuple(parts), roots_of(model))
 
     def _dates(self, method: str, dates: dict[str, DateLike]) -> Self:
         exprs: list[Expr] = []

@@ -38,6 +38,7 @@ __all__ = [
     "TimeColumn",
     "ValueCheck",
     "and_",
+    "date_text",
     "format_datetime",
     "not_",
     "or_",
@@ -231,8 +232,13 @@ class _Compared(Expr):
         if path is None:
             path = column._ftorm_path_text = path_text(column._ftorm_path)
         operand = self._operand
-        value = quote(operand) if isinstance(operand, str) else operand_text(operand)
-        return f"{path} {OPERATOR_TEXT[self._operator]} {value}"
+        if not isinstance(operand, str):
+            operand = operand_text(operand)
+        elif "\\" in operand or '"' in operand:
+            operand = quote(operand)
+        else:  # quote() inlined: most strings need no escapes
+            operand = f'"{operand}"'
+        return f"{path} {OPERATOR_TEXT[self._operator]} {operand}"
 
     # A comparison is never parenthesised inside an ``and`` group.
     _and_text = _text
@@ -251,17 +257,6 @@ class _AllOf(Expr):
         self.roots = roots
         self._parts = parts
 
-    @classmethod
-    def of(cls, exprs: Iterable[Expr], roots: tuple[type, ...]) -> _AllOf:
-        """The group of ``exprs``, the parts of `_AllOf` members spliced in."""
-        parts: list[Expr] = []
-        for expr in exprs:
-            if type(expr) is _AllOf:
-                parts.extend(expr._parts)
-            else:
-                parts.append(expr)
-        return cls(tuple(parts), roots)
-
     def _build(self) -> ast.Criterion:
         operands: list[ast.Criterion] = []
         for part in self._parts:
@@ -273,7 +268,10 @@ class _AllOf(Expr):
         return ast.And(tuple(operands))
 
     def _text(self) -> str:
-        return " and ".join([part._and_text() for part in self._parts])
+        texts = []
+        for part in self._parts:
+            texts.append(part._and_text())
+        return " and ".join(texts)
 
     _and_text = _text
 
@@ -508,9 +506,38 @@ class StrColumn(Column[T]):
         return self._compare(_NOT_LIKE, _pattern(self, pattern))
 
 
+# Two-digit fields of a datetime, zero-padded: indexing is cheaper than %02d formatting.
+_TWO_DIGITS = tuple(f"{number:02d}" for number in range(100))
+# The UTC time zones needing no utcoffset() call: the standard library's and arrow's (dateutil's
+# tzutc, a singleton in every dateutil arrow accepts; were it not, the identity test would only
+# fail and format_datetime would be asked).
+_UTC_ZONES = (datetime.timezone.utc, arrow.Arrow.utcfromtimestamp(0).tzinfo)
+
+
+def date_text(value: arrow.Arrow | datetime.datetime | datetime.date) -> str:
+    """`format_datetime` of ``value``, with a fast path for the commonest values.
+
+    Query criteria compare with ``arrow.utcnow().shift(...)``-like values: an `arrow.Arrow` or
+    `datetime.datetime` in UTC (or naive, taken as UTC) with whole seconds. Those are written
+    here field by field; every other value is `format_datetime`'s.
+    """
+    dt = value.datetime if type(value) is arrow.Arrow else value
+    if type(dt) is datetime.datetime:
+        zone = dt.tzinfo
+        if (zone is None or zone is _UTC_ZONES[0] or zone is _UTC_ZONES[1]) and (
+            not dt.microsecond and dt.year >= 1000
+        ):
+            two = _TWO_DIGITS
+            return (
+                f"{dt.year}-{two[dt.month]}-{two[dt.day]}"
+                f"T{two[dt.hour]}:{two[dt.minute]}:{two[dt.second]}"
+            )
+    return format_datetime(value)
+
+
 def _date(column: Column[Any], value: object) -> str:
     if isinstance(value, _DATES):
-        return format_datetime(value)
+        return date_text(value)
     if isinstance(value, str):
         return str.__str__(value)
     msg = (
@@ -527,8 +554,10 @@ class TimeColumn(Column[T]):
 
     def before(self, when: DateLike) -> Expr:
         """``path before "YYYY-MM-DDTHH:MM:SS"`` (exclusive)."""
-        return self._compare(_BEFORE, _date(self, when))
+        text = date_text(when) if isinstance(when, _DATES) else _date(self, when)
+        return _Compared(self, _BEFORE, text)
 
     def after(self, when: DateLike) -> Expr:
         """``path after "YYYY-MM-DDTHH:MM:SS"`` (exclusive)."""
-        return self._compare(_AFTER, _date(self, when))
+        text = date_text(when) if isinstance(when, _DATES) else _date(self, when)
+        return _Compared(self, _AFTER, text)

@@ -26,7 +26,15 @@ from ftorm.errors import (
 )
 from ftorm.query import ast
 from ftorm.query.builder import Query
-from ftorm.query.expressions import Expr, and_, format_datetime, not_, or_, to_value
+from ftorm.query.expressions import (
+    Expr,
+    and_,
+    date_text,
+    format_datetime,
+    not_,
+    or_,
+    to_value,
+)
 from ftorm.query.render import render
 from tests.query.strategies import criteria
 from tests.typing.models_fixture import (
@@ -473,3 +481,33 @@ def test_where_text_is_the_text_of_its_tree(calls: list[list[Expr]]) -> None:
     assert where is not None
     assert fresh.ast.where is not None
     assert str(where) == render(fresh.ast.where)
+
+
+_zones = st.sampled_from(
+    [
+        None,
+        datetime.timezone.utc,
+        arrow.utcnow().tzinfo,
+        datetime.timezone(datetime.timedelta(hours=2)),
+        datetime.timezone(datetime.timedelta(hours=-5, minutes=-30)),
+    ]
+)
+_datetimes = st.builds(
+    lambda moment, zone, whole: moment.replace(
+        tzinfo=zone, microsecond=0 if whole else moment.microsecond
+    ),
+    st.datetimes(min_value=datetime.datetime(1, 1, 2), max_value=datetime.datetime(9999, 12, 30)),
+    _zones,
+    st.booleans(),
+)
+
+
+@given(_datetimes | _datetimes.map(arrow.get) | st.dates())
+def test_date_text_is_format_datetime(
+    value: arrow.Arrow | datetime.datetime | datetime.date,
+) -> None:
+    """The builder's fast date formatting writes what format_datetime writes."""
+    assert date_text(value) == format_datetime(value)
+    assert text(Project.where(Project.end_date.after(value))).endswith(
+        f'"{format_datetime(value)}"'
+    )
