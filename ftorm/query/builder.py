@@ -35,7 +35,7 @@ from ftorm.errors import (
 from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast as nodes
-from ftorm.query.checks import check_roots, count_arg, entity_of, name_of, roots_of
+from ftorm.query.checks import check_roots, count_arg, entity_of, name_of
 from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn, _AllOf, _Compared
 from ftorm.query.render import render, select_text
 
@@ -216,15 +216,21 @@ class Query(Generic[M]):
         text = self._text
         if text is None:
             where = self._where
-            text = self._text = select_text(
-                self._entity,
-                self._projections,
-                None if where is None else where._text(),
-                (),
-                self._order,
-                self._offset,
-                self._limit,
-            )
+            if where is None or self._projections or self._order or self._offset is not None:
+                text = select_text(
+                    self._entity,
+                    self._projections,
+                    None if where is None else where._text(),
+                    (),
+                    self._order,
+                    self._offset,
+                    self._limit,
+                )
+            else:  # select_text's short form, inlined: ``Type where ...``
+                text = f"{self._entity} where {where._text()}"
+                if self._limit is not None:
+                    text = f"{text} limit {self._limit}"
+            self._text = text
         return text
 
     def __repr__(self) -> str:
@@ -294,16 +300,17 @@ class Query(Generic[M]):
             roots = criterion.roots
             if len(roots) != 1 or roots[0] is not model:
                 check_roots(model, roots, "a where() criterion")
-        for name, value in equals.items():
-            target = self._column(name)
-            equals_ = getattr(target, "__ftorm_equals__", None)
-            if equals_ is None:
-                raise UnknownAttributeError(name_of(model), name)
-            parts.append(equals_(value))
+        if equals:
+            for name, value in equals.items():
+                target = self._column(name)
+                equals_ = getattr(target, "__ftorm_equals__", None)
+                if equals_ is None:
+                    raise UnknownAttributeError(name_of(model), name)
+                parts.append(equals_(value))
         if where is None and len(criteria) + len(equals) == 1:
             self._where = criteria[0] if criteria else parts[0]
         else:
-            self._where = _AllOf(tuple(parts), roots_of(model))
+            self._where = _AllOf(tuple(parts), (model,) if isinstance(model, type) else ())
 
     def _dates(self, method: str, dates: dict[str, DateLike]) -> Self:
         exprs: list[Expr] = []
