@@ -276,41 +276,46 @@ class Query(Generic[M]):
             return
         model = self._model
         where = self._where
-        # The group's parts, criteria that are groups themselves spliced in (their ast.And
-        # is built, flattened, only if asked for); one criterion alone is kept as it is.
-        parts: list[Expr] = []
-        if where is not None:
-            if type(where) is _AllOf:
-                parts.extend(where._parts)
-            else:
-                parts.append(where)
+        plain = where is None and not equals  # the criteria alone are the group's parts
         for criterion in criteria:
-            if type(criterion) is _Compared:
-                parts.append(criterion)
-            elif type(criterion) is _AllOf:
-                parts.extend(criterion._parts)
-            elif isinstance(criterion, Expr):
-                parts.append(criterion)
-            else:
-                msg = (  # type: ignore[unreachable]  # untyped callers
-                    "where() takes criteria such as Project.name == 'x' (or keywords), "
-                    f"got {type(criterion).__name__}: {criterion!r}"
-                )
-                raise InvalidValueError(msg)
+            kind = type(criterion)
+            if kind is not _Compared:
+                if kind is _AllOf:
+                    plain = False  # its parts are spliced in
+                elif not isinstance(criterion, Expr):
+                    msg = (  # type: ignore[unreachable]  # untyped callers
+                        "where() takes criteria such as Project.name == 'x' (or keywords), "
+                        f"got {type(criterion).__name__}: {criterion!r}"
+                    )
+                    raise InvalidValueError(msg)
             roots = criterion.roots
             if len(roots) != 1 or roots[0] is not model:
                 check_roots(model, roots, "a where() criterion")
-        if equals:
+        if plain and len(criteria) == 1:
+            self._where = criteria[0]  # one criterion alone is kept as it is
+            return
+        if plain:
+            parts = criteria
+        else:
+            # Groups (the current criteria, or a criterion) have their parts spliced in.
+            found: list[Expr] = []
+            for expr in criteria if where is None else (where, *criteria):
+                if type(expr) is _AllOf:
+                    found.extend(expr._parts)
+                else:
+                    found.append(expr)
             for name, value in equals.items():
                 target = self._column(name)
                 equals_ = getattr(target, "__ftorm_equals__", None)
                 if equals_ is None:
                     raise UnknownAttributeError(name_of(model), name)
-                parts.append(equals_(value))
-        if where is None and len(criteria) + len(equals) == 1:
-            self._where = criteria[0] if criteria else parts[0]
-        else:
-            self._where = _AllOf(tuple(parts), (model,) if isinstance(model, type) else ())
+                found.append(equals_(value))
+            if where is None and len(criteria) + len(equals) == 1:
+                self._where = criteria[0] if criteria else found[0]  # kept as it is
+                return
+            parts = tuple(found)
+        # Their ast.And (nested ``and`` groups flattened) is built only if asked for.
+        self._where = _AllOf(parts, (model,) if isinstance(model, type) else ())
 
     def _dates(self, method: str, dates: dict[str, DateLike]) -> Self:
         exprs: list[Expr] = []

@@ -268,10 +268,7 @@ class _AllOf(Expr):
         return ast.And(tuple(operands))
 
     def _text(self) -> str:
-        texts = []
-        for part in self._parts:
-            texts.append(part._and_text())
-        return " and ".join(texts)
+        return " and ".join([part._and_text() for part in self._parts])
 
     _and_text = _text
 
