@@ -183,6 +183,11 @@ class Expr:
     def __invert__(self) -> Expr:
         return not_(self)
 
+    def __reduce__(self) -> tuple[type[Expr], tuple[ast.Criterion, tuple[type, ...]]]:
+        # Pickled as a plain Expr of its node: the lazy subclasses hold a column, whose value
+        # check may be a local function.
+        return Expr, (self.node, self.roots)
+
     def __bool__(self) -> bool:
         msg = (
             "a query criterion has no truth value: combine criteria with & | ~ "

@@ -511,3 +511,18 @@ def test_date_text_is_format_datetime(
     assert text(Project.where(Project.end_date.after(value))).endswith(
         f'"{format_datetime(value)}"'
     )
+
+
+def test_queries_pickle_and_copy() -> None:
+    """A query survives pickling and copying (its criteria travel as their nodes)."""
+    import copy
+    import pickle
+
+    q = Project.where(
+        Project.status == "active", Project.name.like("te%"), Project.end_date.before(NEXT_WEEK)
+    ).order_by(Project.name.desc())
+    for again in (pickle.loads(pickle.dumps(q)), copy.deepcopy(q), copy.copy(q)):
+        assert again == q
+        assert str(again) == str(q)
+        assert again.criteria is not None
+        assert again.criteria.node == q.ast.where
