@@ -96,7 +96,8 @@ class Query(Generic[M]):
 
     def __init__(self, model: Callable[..., M], *, executor: Executor | None = None) -> None:
         self._model = model
-        self._entity = entity_of(model)
+        entity = getattr(model, "__ftorm_entity__", None)
+        self._entity = entity if type(entity) is str else entity_of(model)
         self._where = None
         self._projections = ()
         self._order = ()
