@@ -216,7 +216,9 @@ class _Compared(Expr):
     _operator: ast.Operator
     _operand: str | ast.Operand
 
-    def __init__(self, column: Column[Any], operator: ast.Operator, operand: str | ast.Operand):
+    def __init__(
+        self, column: Column[Any], operator: ast.Operator, operand: str | ast.Operand
+    ) -> None:
         self._node = None
         self.roots = column._ftorm_roots
         self._column = column
