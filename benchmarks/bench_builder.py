@@ -2,6 +2,11 @@
 
 Run: ``.venv/bin/python benchmarks/bench_builder.py [--quick]``
 
+ftrack-query is optional: ``pip install 'ftrack-query>=2,<3'``. It needs ftrack_api, which
+pins ``arrow<1``; that arrow has no type information, so install it in a virtual environment
+of its own (``python -m venv /tmp/bench && /tmp/bench/bin/pip install -e . ftrack-query``)
+rather than in the one the type checks run in.
+
 Measures, in one run so the numbers are comparable:
 
 1. Building *and* rendering a 3-criterion query with ftorm's builder (µs per query), and the
@@ -13,13 +18,16 @@ Measures, in one run so the numbers are comparable:
    against plain and attrs writes.
 
 Figures are the minimum over several interleaved rounds (the least disturbed run), per
-operation, with the empty-loop overhead shown separately and *not* subtracted.
+operation, with the empty-loop overhead shown separately and *not* subtracted. The query
+comparison also gives the median over the rounds of ftorm's time divided by ftrack-query's in
+the same round, which machine load disturbs less than either time.
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
+import statistics
 import sys
 import timeit
 from typing import Any
@@ -58,20 +66,29 @@ class AttrsSlots:
     name: str
 
 
-def interleaved(
+def rounds(
     statements: dict[str, str], namespace: dict[str, Any], number: int, repeat: int
-) -> dict[str, float]:
-    """Seconds per execution of each statement: the minimum over ``repeat`` rounds, the
-    statements taking turns within each round so that machine load hits them alike."""
+) -> dict[str, list[float]]:
+    """Seconds per execution of each statement in each of ``repeat`` rounds, the statements
+    taking turns within each round so that machine load hits them alike."""
     timers = {label: timeit.Timer(stmt, globals=namespace) for label, stmt in statements.items()}
-    found = {label: float("inf") for label in statements}
+    found: dict[str, list[float]] = {label: [] for label in statements}
     for _ in range(repeat):
         for label, timer in timers.items():
-            found[label] = min(found[label], timer.timeit(number) / number)
+            found[label].append(timer.timeit(number) / number)
     return found
 
 
-def bench_query(number: int, repeat: int) -> dict[str, float]:
+def interleaved(
+    statements: dict[str, str], namespace: dict[str, Any], number: int, repeat: int
+) -> dict[str, float]:
+    """Seconds per execution of each statement: the minimum over ``repeat`` interleaved
+    rounds (see `rounds`)."""
+    found = rounds(statements, namespace, number, repeat)
+    return {label: min(times) for label, times in found.items()}
+
+
+def bench_query(number: int, repeat: int) -> dict[str, list[float]]:
     next_week = arrow.get("2026-12-04T00:00:00")
     namespace: dict[str, Any] = {"Project": Project, "next_week": next_week}
     statements = {
@@ -93,7 +110,7 @@ def bench_query(number: int, repeat: int) -> dict[str, float]:
         )
     for label, statement in statements.items():
         print(f"  {label} text: {eval(statement, namespace)}")
-    return interleaved(statements, namespace, number, repeat)
+    return rounds(statements, namespace, number, repeat)
 
 
 def bench_reads(number: int, repeat: int) -> dict[str, float]:
@@ -131,9 +148,18 @@ def main() -> None:
     scale = 10 if args.quick else 1
     print(f"Python {platform.python_version()} ({sys.implementation.name}), {platform.machine()}")
 
-    print("\nBuild + render a 3-criterion query (µs per query):")
-    for label, seconds in bench_query(2_000 // scale, 15).items():
-        print(f"  {label:<20} {seconds * 1e6:8.2f} µs")
+    print("\nBuild + render a 3-criterion query (µs per query; minimum, median of the rounds):")
+    query_rounds = bench_query(2_000 // scale, 15)
+    for label, times in query_rounds.items():
+        print(f"  {label:<20} {min(times) * 1e6:8.2f} µs {statistics.median(times) * 1e6:8.2f} µs")
+    baseline = query_rounds.get("ftrack-query 2.0")
+    if baseline is not None:
+        pairs = zip(query_rounds["ftorm"], baseline, strict=True)
+        ratios = [ours / theirs for ours, theirs in pairs]
+        print(
+            f"  ftorm / ftrack-query: {statistics.median(ratios):.2f} (median of the rounds' "
+            f"ratios; minimum / minimum {min(query_rounds['ftorm']) / min(baseline):.2f})"
+        )
 
     reads = bench_reads(200_000 // scale, 25)
     print("\nAttribute read (ns per read, loop overhead included):")

@@ -35,9 +35,9 @@ from ftorm.errors import (
 from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast as nodes
-from ftorm.query.checks import check_roots, count_arg, entity_of, name_of, roots_of
-from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn
-from ftorm.query.render import render
+from ftorm.query.checks import check_roots, count_arg, entity_of, name_of
+from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn, _AllOf, _Compared
+from ftorm.query.render import render, select_text
 
 if TYPE_CHECKING:
     from typing import Self
@@ -78,6 +78,7 @@ class Query(Generic[M]):
         "_order",
         "_page_size",
         "_projections",
+        "_text",
         "_where",
     )
 
@@ -90,11 +91,13 @@ class Query(Generic[M]):
     _order: tuple[nodes.OrderItem, ...]
     _page_size: int | None
     _projections: tuple[nodes.Projection, ...]
+    _text: str | None
     _where: Expr | None
 
     def __init__(self, model: Callable[..., M], *, executor: Executor | None = None) -> None:
         self._model = model
-        self._entity = entity_of(model)
+        entity = getattr(model, "__ftorm_entity__", None)
+        self._entity = entity if type(entity) is str else entity_of(model)
         self._where = None
         self._projections = ()
         self._order = ()
@@ -103,6 +106,7 @@ class Query(Generic[M]):
         self._page_size = None
         self._executor = executor
         self._ast = None
+        self._text = None
 
     @classmethod
     def from_ast(
@@ -159,6 +163,7 @@ class Query(Generic[M]):
         new._page_size = self._page_size
         new._executor = self._executor
         new._ast = None
+        new._text = None
         return new
 
     # --- inspection ---------------------------------------------------------------------
@@ -207,7 +212,27 @@ class Query(Generic[M]):
         return node
 
     def __str__(self) -> str:
-        return render(self.ast)
+        # Rendered from the criteria directly (their nodes need not be built), then kept:
+        # the same text as render(self.ast).
+        text = self._text
+        if text is None:
+            where = self._where
+            if where is None or self._projections or self._order or self._offset is not None:
+                text = select_text(
+                    self._entity,
+                    self._projections,
+                    None if where is None else where._text(),
+                    (),
+                    self._order,
+                    self._offset,
+                    self._limit,
+                )
+            else:  # select_text's short form, inlined: ``Type where ...``
+                text = f"{self._entity} where {where._text()}"
+                if self._limit is not None:
+                    text = f"{text} limit {self._limit}"
+            self._text = text
+        return text
 
     def __repr__(self) -> str:
         return f"<Query[{name_of(self._model)}] {self.ast!r}>"
@@ -248,36 +273,50 @@ class Query(Generic[M]):
 
     def _add_criteria(self, criteria: tuple[Expr, ...], equals: dict[str, object]) -> None:
         """Combine criteria into this (fresh, not yet shared) query."""
+        if not (criteria or equals):
+            return
         model = self._model
-        exprs: list[Expr] = [] if self._where is None else [self._where]
+        where = self._where
+        plain = where is None and not equals  # the criteria alone are the group's parts
         for criterion in criteria:
-            if type(criterion) is not Expr and not isinstance(criterion, Expr):
-                msg = (  # type: ignore[unreachable]  # untyped callers
-                    "where() takes criteria such as Project.name == 'x' (or keywords), "
-                    f"got {type(criterion).__name__}: {criterion!r}"
-                )
-                raise InvalidValueError(msg)
+            kind = type(criterion)
+            if kind is not _Compared:
+                if kind is _AllOf:
+                    plain = False  # its parts are spliced in
+                elif not isinstance(criterion, Expr):
+                    msg = (  # type: ignore[unreachable]  # untyped callers
+                        "where() takes criteria such as Project.name == 'x' (or keywords), "
+                        f"got {type(criterion).__name__}: {criterion!r}"
+                    )
+                    raise InvalidValueError(msg)
             roots = criterion.roots
             if len(roots) != 1 or roots[0] is not model:
                 check_roots(model, roots, "a where() criterion")
-            exprs.append(criterion)
-        for name, value in equals.items():
-            target = self._column(name)
-            equals_ = getattr(target, "__ftorm_equals__", None)
-            if equals_ is None:
-                raise UnknownAttributeError(name_of(model), name)
-            exprs.append(equals_(value))
-        if len(exprs) == 1:
-            self._where = exprs[0]
-        elif exprs:
-            operands: list[nodes.Criterion] = []
-            for expr in exprs:
-                node = expr.node
-                if type(node) is nodes.And:
-                    operands.extend(node.operands)
+        if plain and len(criteria) == 1:
+            self._where = criteria[0]  # one criterion alone is kept as it is
+            return
+        if plain:
+            parts = criteria
+        else:
+            # Groups (the current criteria, or a criterion) have their parts spliced in.
+            found: list[Expr] = []
+            for expr in criteria if where is None else (where, *criteria):
+                if type(expr) is _AllOf:
+                    found.extend(expr._parts)
                 else:
-                    operands.append(node)
-            self._where = Expr(nodes.And(tuple(operands)), roots_of(model))
+                    found.append(expr)
+            for name, value in equals.items():
+                target = self._column(name)
+                equals_ = getattr(target, "__ftorm_equals__", None)
+                if equals_ is None:
+                    raise UnknownAttributeError(name_of(model), name)
+                found.append(equals_(value))
+            if where is None and len(criteria) + len(equals) == 1:
+                self._where = criteria[0] if criteria else found[0]  # kept as it is
+                return
+            parts = tuple(found)
+        # Their ast.And (nested ``and`` groups flattened) is built only if asked for.
+        self._where = _AllOf(parts, (model,) if isinstance(model, type) else ())
 
     def _dates(self, method: str, dates: dict[str, DateLike]) -> Self:
         exprs: list[Expr] = []

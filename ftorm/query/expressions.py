@@ -25,6 +25,7 @@ import arrow
 from ftorm.errors import InvalidValueError
 from ftorm.protocol.codec import format_datetime
 from ftorm.query import ast
+from ftorm.query.render import OPERATOR_TEXT, operand_text, path_text, quote, render
 
 if TYPE_CHECKING:
     from ftorm.query.builder import Query
@@ -37,6 +38,7 @@ __all__ = [
     "TimeColumn",
     "ValueCheck",
     "and_",
+    "date_text",
     "format_datetime",
     "not_",
     "or_",
@@ -134,16 +136,43 @@ class Expr:
 
     ``&``/``|``/``~`` combine criteria. ``bool(expr)`` raises `TypeError`, so writing
     ``a == 1 and b == 2`` fails loudly instead of dropping ``a == 1``.
+
+    The criteria the builder makes (column comparisons and ``where`` groups) build their node
+    only when `node` is first read: rendering a query (``str(q)``) writes their text without it.
     """
 
-    __slots__ = ("node", "roots")
+    __slots__ = ("_node", "roots")
 
-    node: ast.Criterion
+    _node: ast.Criterion | None
     roots: tuple[type, ...]
+    """The model classes the criterion was reached from."""
 
     def __init__(self, node: ast.Criterion, roots: tuple[type, ...] = ()) -> None:
-        self.node = node
+        self._node = node
         self.roots = roots
+
+    @property
+    def node(self) -> ast.Criterion:
+        """The criterion as an `ftorm.query.ast` node (built once, then kept)."""
+        node = self._node
+        if node is None:
+            node = self._node = self._build()
+        return node
+
+    def _build(self) -> ast.Criterion:
+        # Only the lazy subclasses leave _node empty; they override this.
+        raise AssertionError  # pragma: no cover
+
+    def _text(self) -> str:
+        """Canonical text of the criterion: ``render(self.node)``."""
+        return render(self.node)
+
+    def _and_text(self) -> str:
+        """The text of the criterion as one operand of an ``and`` group (`_AllOf`)."""
+        node = self.node
+        # An And is spliced into the group (its operands become the group's), an Or
+        # keeps its parentheses: what render() does with the flattened And node.
+        return f"({render(node)})" if type(node) is ast.Or else render(node)
 
     def __and__(self, other: Expr) -> Expr:
         return and_(self, other)
@@ -154,6 +183,11 @@ class Expr:
     def __invert__(self) -> Expr:
         return not_(self)
 
+    def __reduce__(self) -> tuple[type[Expr], tuple[ast.Criterion, tuple[type, ...]]]:
+        # Pickled as a plain Expr of its node: the lazy subclasses hold a column, whose value
+        # check may be a local function.
+        return Expr, (self.node, self.roots)
+
     def __bool__(self) -> bool:
         msg = (
             "a query criterion has no truth value: combine criteria with & | ~ "
@@ -163,10 +197,87 @@ class Expr:
         raise InvalidValueError(msg)
 
     def __str__(self) -> str:
-        return str(self.node)
+        return self._text()
 
     def __repr__(self) -> str:
         return f"Expr({self.node!r})"
+
+
+class _Compared(Expr):
+    """``column operator operand``, the node built only when asked for.
+
+    A `str` operand is the (unquoted) text of an `ast.String`: the commonest operand is
+    kept as the plain string until a node or the text needs it.
+    """
+
+    __slots__ = ("_column", "_operand", "_operator")
+
+    _column: Column[Any]
+    _operator: ast.Operator
+    _operand: str | ast.Operand
+
+    def __init__(
+        self, column: Column[Any], operator: ast.Operator, operand: str | ast.Operand
+    ) -> None:
+        self._node = None
+        self.roots = column._ftorm_roots
+        self._column = column
+        self._operator = operator
+        self._operand = operand
+
+    def _build(self) -> ast.Criterion:
+        operand = self._operand
+        return ast.Comparison(
+            self._column._ftorm_path,
+            self._operator,
+            ast.String(operand) if isinstance(operand, str) else operand,
+        )
+
+    def _text(self) -> str:
+        column = self._column
+        path = column._ftorm_path_text
+        if path is None:
+            path = column._ftorm_path_text = path_text(column._ftorm_path)
+        operand = self._operand
+        if not isinstance(operand, str):
+            operand = operand_text(operand)
+        elif "\\" in operand or '"' in operand:
+            operand = quote(operand)
+        else:  # quote() inlined: most strings need no escapes
+            operand = f'"{operand}"'
+        return f"{path} {OPERATOR_TEXT[self._operator]} {operand}"
+
+    # A comparison is never parenthesised inside an ``and`` group.
+    _and_text = _text
+
+
+class _AllOf(Expr):
+    """Two or more criteria that must all hold: `ast.And` of their nodes, nested ``and``
+    groups flattened, built only when asked for. ``Query.where`` combines with it."""
+
+    __slots__ = ("_parts",)
+
+    _parts: tuple[Expr, ...]
+
+    def __init__(self, parts: tuple[Expr, ...], roots: tuple[type, ...]) -> None:
+        self._node = None
+        self.roots = roots
+        self._parts = parts
+
+    def _build(self) -> ast.Criterion:
+        operands: list[ast.Criterion] = []
+        for part in self._parts:
+            node = part.node
+            if type(node) is ast.And:
+                operands.extend(node.operands)
+            else:
+                operands.append(node)
+        return ast.And(tuple(operands))
+
+    def _text(self) -> str:
+        return " and ".join([part._and_text() for part in self._parts])
+
+    _and_text = _text
 
 
 def _merge_roots(exprs: Iterable[Expr]) -> tuple[type, ...]:
@@ -252,7 +363,14 @@ class Column(Generic[T]):
     Columns are unhashable because ``==`` builds a criterion.
     """
 
-    __slots__ = ("_ftorm_check", "_ftorm_path", "_ftorm_root", "_ftorm_roots", "_ftorm_text")
+    __slots__ = (
+        "_ftorm_check",
+        "_ftorm_path",
+        "_ftorm_path_text",
+        "_ftorm_root",
+        "_ftorm_roots",
+        "_ftorm_text",
+    )
 
     __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
@@ -269,6 +387,8 @@ class Column(Generic[T]):
                 skip it (the most common criterion, ``Project.status == "active"``).
         """
         self._ftorm_path = path
+        self._ftorm_path_text: str | None = None
+        """The rendered path, kept once a criterion on the column has been rendered."""
         self._ftorm_root = root
         self._ftorm_roots = (root,)
         self._ftorm_check = check
@@ -293,19 +413,17 @@ class Column(Generic[T]):
                 raise InvalidValueError(msg) from None
         return to_value(value)
 
-    def _compare(self, operator: ast.Operator, operand: ast.Operand) -> Expr:
-        return Expr(ast.Comparison(self._ftorm_path, operator, operand), self._ftorm_roots)
+    def _compare(self, operator: ast.Operator, operand: str | ast.Operand) -> Expr:
+        return _Compared(self, operator, operand)
 
     def __ftorm_equals__(self, value: object) -> Expr:
         return self._compare(_EQ, self._value(value))
 
     def __eq__(self, other: T) -> Expr:  # type: ignore[override]
-        # The most common criterion: inlined (no _value/_compare calls) on the fast path.
+        # The most common criterion: a str the check would pass as it is goes in unchanged.
         if type(other) is str and self._ftorm_text:
-            operand: ast.Value = ast.String(other)  # type: ignore[arg-type]
-        else:
-            operand = self._value(other)
-        return Expr(ast.Comparison(self._ftorm_path, _EQ, operand), self._ftorm_roots)
+            return _Compared(self, _EQ, other)  # type: ignore[arg-type]
+        return _Compared(self, _EQ, self._value(other))
 
     def __ne__(self, other: T) -> Expr:  # type: ignore[override]
         return self._compare(_NE, self._value(other))
@@ -368,14 +486,14 @@ class Column(Generic[T]):
         )
 
 
-def _pattern(column: Column[Any], pattern: str) -> ast.String:
+def _pattern(column: Column[Any], pattern: str) -> str:
     if not isinstance(pattern, str):
         msg = (  # type: ignore[unreachable]  # untyped callers
             f"{column._ftorm_path.dotted}: like patterns are strings, "
             f"got {type(pattern).__name__}: {pattern!r}"
         )
         raise InvalidValueError(msg)
-    return ast.String(str.__str__(pattern))
+    return str.__str__(pattern)
 
 
 class StrColumn(Column[T]):
@@ -385,19 +503,47 @@ class StrColumn(Column[T]):
 
     def like(self, pattern: str) -> Expr:
         """``path like "pattern"``."""
-        operand = ast.String(pattern) if type(pattern) is str else _pattern(self, pattern)
-        return Expr(ast.Comparison(self._ftorm_path, _LIKE, operand), self._ftorm_roots)
+        return _Compared(self, _LIKE, pattern if type(pattern) is str else _pattern(self, pattern))
 
     def not_like(self, pattern: str) -> Expr:
         """``path not_like "pattern"``."""
         return self._compare(_NOT_LIKE, _pattern(self, pattern))
 
 
-def _date(column: Column[Any], value: object) -> ast.String:
+# Two-digit fields of a datetime, zero-padded: indexing is cheaper than %02d formatting.
+_TWO_DIGITS = tuple(f"{number:02d}" for number in range(100))
+# The UTC time zones needing no utcoffset() call: the standard library's and arrow's (dateutil's
+# tzutc, a singleton in every dateutil arrow accepts; were it not, the identity test would only
+# fail and format_datetime would be asked).
+_UTC_ZONES = (datetime.timezone.utc, arrow.Arrow.utcfromtimestamp(0).tzinfo)
+
+
+def date_text(value: arrow.Arrow | datetime.datetime | datetime.date) -> str:
+    """`format_datetime` of ``value``, with a fast path for the commonest values.
+
+    Query criteria compare with ``arrow.utcnow().shift(...)``-like values: an `arrow.Arrow` or
+    `datetime.datetime` in UTC (or naive, taken as UTC) with whole seconds. Those are written
+    here field by field; every other value is `format_datetime`'s.
+    """
+    dt = value.datetime if type(value) is arrow.Arrow else value
+    if type(dt) is datetime.datetime:
+        zone = dt.tzinfo
+        if (zone is None or zone is _UTC_ZONES[0] or zone is _UTC_ZONES[1]) and (
+            not dt.microsecond and dt.year >= 1000
+        ):
+            two = _TWO_DIGITS
+            return (
+                f"{dt.year}-{two[dt.month]}-{two[dt.day]}"
+                f"T{two[dt.hour]}:{two[dt.minute]}:{two[dt.second]}"
+            )
+    return format_datetime(value)
+
+
+def _date(column: Column[Any], value: object) -> str:
     if isinstance(value, _DATES):
-        return ast.String(format_datetime(value))
+        return date_text(value)
     if isinstance(value, str):
-        return ast.String(str.__str__(value))
+        return str.__str__(value)
     msg = (
         f"{column._ftorm_path.dotted}: before/after take an arrow.Arrow, datetime or date, "
         f"got {type(value).__name__}: {value!r}"
@@ -412,8 +558,10 @@ class TimeColumn(Column[T]):
 
     def before(self, when: DateLike) -> Expr:
         """``path before "YYYY-MM-DDTHH:MM:SS"`` (exclusive)."""
-        return self._compare(_BEFORE, _date(self, when))
+        text = date_text(when) if isinstance(when, _DATES) else _date(self, when)
+        return _Compared(self, _BEFORE, text)
 
     def after(self, when: DateLike) -> Expr:
         """``path after "YYYY-MM-DDTHH:MM:SS"`` (exclusive)."""
-        return self._compare(_AFTER, _date(self, when))
+        text = date_text(when) if isinstance(when, _DATES) else _date(self, when)
+        return _Compared(self, _AFTER, text)

@@ -18,7 +18,7 @@ from ftorm._typing import assert_never
 from ftorm.errors import InvalidValueError, QueryCompileError
 from ftorm.query import ast
 
-__all__ = ["quote", "render"]
+__all__ = ["OPERATOR_TEXT", "operand_text", "path_text", "quote", "render", "select_text"]
 
 
 def quote(value: str) -> str:
@@ -32,7 +32,8 @@ def _segment(node: ast.Segment) -> str:
     return node.name if node.cast is None else f"{node.name}[{node.cast}]"
 
 
-def _path(node: ast.Path) -> str:
+def path_text(node: ast.Path) -> str:
+    """Canonical text of a path: ``parent[Sequence].name``."""
     # _segment inlined: paths are the most rendered nodes.
     segments = node.segments
     if len(segments) == 1:
@@ -49,9 +50,9 @@ def _path(node: ast.Path) -> str:
 def _projection(node: ast.Projection) -> str:
     match node:
         case ast.Path():
-            return _path(node)
+            return path_text(node)
         case ast.Aggregate():
-            return f"{node.function}({_path(node.path)})"
+            return f"{node.function}({path_text(node.path)})"
         case _:
             assert_never(node)
 
@@ -65,7 +66,8 @@ def _decimal(node: ast.Decimal) -> str:
     return text if "." in text else text + ".0"
 
 
-def _operand(node: ast.Operand) -> str:
+def operand_text(node: ast.Operand) -> str:
+    """Canonical text of a comparison's right-hand side (a value, a list, a subquery)."""
     match node:
         case ast.String():
             return quote(node.value)
@@ -83,7 +85,7 @@ def _operand(node: ast.Operand) -> str:
             if not node.values:
                 # ftrack has no empty list literal; this is what ftrack-query sends instead.
                 return '("")'
-            return "(" + ", ".join([_operand(value) for value in node.values]) + ")"
+            return "(" + ", ".join([operand_text(value) for value in node.values]) + ")"
         case ast.Subquery():
             return f"({_select(node.query)})"
         case _:
@@ -91,16 +93,17 @@ def _operand(node: ast.Operand) -> str:
 
 
 # Enum .value is a descriptor call; a dict lookup is several times cheaper on the hot path.
-_OPERATOR_TEXT: dict[ast.Operator, str] = {operator: operator.value for operator in ast.Operator}
+OPERATOR_TEXT: dict[ast.Operator, str] = {operator: operator.value for operator in ast.Operator}
+"""The canonical spelling of each operator (a dict lookup is cheaper than ``.value``)."""
 
 
 def _criterion(node: ast.Criterion) -> str:
     match node:
         case ast.Comparison():
             operand = node.operand
-            # Most operands are strings: quoted here without the match in _operand.
-            value = quote(operand.value) if type(operand) is ast.String else _operand(operand)
-            return f"{_path(node.path)} {_OPERATOR_TEXT[node.operator]} {value}"
+            # Most operands are strings: quoted here without the match in operand_text.
+            value = quote(operand.value) if type(operand) is ast.String else operand_text(operand)
+            return f"{path_text(node.path)} {OPERATOR_TEXT[node.operator]} {value}"
         case ast.And():
             return " and ".join(
                 [
@@ -117,7 +120,7 @@ def _criterion(node: ast.Criterion) -> str:
             )
         case ast.Relation():
             body = "" if node.criteria is None else _criterion(node.criteria)
-            return f"{_path(node.path)} {node.kind.value} ({body})"
+            return f"{path_text(node.path)} {node.kind.value} ({body})"
         case ast.Not():
             negated = node.operand
             if type(negated) in _GROUPS:
@@ -132,33 +135,57 @@ _GROUPS = (ast.And, ast.Or)
 
 def _order_item(node: ast.OrderItem) -> str:
     if node.direction is None:
-        return _path(node.path)
-    return f"{_path(node.path)} {node.direction.value}"
+        return path_text(node.path)
+    return f"{path_text(node.path)} {node.direction.value}"
+
+
+def select_text(
+    entity_type: str,
+    projections: tuple[ast.Projection, ...],
+    where: str | None,
+    group_by: tuple[ast.Path, ...] = (),
+    order_by: tuple[ast.OrderItem, ...] = (),
+    offset: int | None = None,
+    limit: int | None = None,
+) -> str:
+    """Canonical text of a query given as its clauses, the criteria already rendered.
+
+    ``render(select)`` is ``select_text`` of its fields; the builder calls it with the text
+    of its criteria, which it renders without building their nodes first.
+    """
+    if not projections:
+        if where is not None and not (group_by or order_by) and offset is None:
+            # The common short form, without the list below.
+            text = f"{entity_type} where {where}"
+            return text if limit is None else f"{text} limit {limit}"
+        parts = [entity_type]
+    else:
+        projected = ", ".join([_projection(p) for p in projections])
+        parts = [f"select {projected} from {entity_type}"]
+    if where is not None:
+        parts.append("where " + where)
+    if group_by:
+        parts.append("group by " + ", ".join(path_text(path) for path in group_by))
+    if order_by:
+        parts.append("order by " + ", ".join(_order_item(item) for item in order_by))
+    if offset is not None:
+        parts.append(f"offset {offset}")
+    if limit is not None:
+        parts.append(f"limit {limit}")
+    return " ".join(parts)
 
 
 def _select(node: ast.Select) -> str:
     where = node.where
-    if not node.projections:
-        head = node.entity_type
-        if where is not None and not (node.group_by or node.order_by) and node.offset is None:
-            # The common short form, without the list below.
-            text = f"{head} where {_criterion(where)}"
-            return text if node.limit is None else f"{text} limit {node.limit}"
-        parts = [head]
-    else:
-        projections = ", ".join([_projection(p) for p in node.projections])
-        parts = [f"select {projections} from {node.entity_type}"]
-    if where is not None:
-        parts.append("where " + _criterion(where))
-    if node.group_by:
-        parts.append("group by " + ", ".join(_path(path) for path in node.group_by))
-    if node.order_by:
-        parts.append("order by " + ", ".join(_order_item(item) for item in node.order_by))
-    if node.offset is not None:
-        parts.append(f"offset {node.offset}")
-    if node.limit is not None:
-        parts.append(f"limit {node.limit}")
-    return " ".join(parts)
+    return select_text(
+        node.entity_type,
+        node.projections,
+        None if where is None else _criterion(where),
+        node.group_by,
+        node.order_by,
+        node.offset,
+        node.limit,
+    )
 
 
 def render(node: ast.Node) -> str:
@@ -183,7 +210,7 @@ def render(node: ast.Node) -> str:
             | ast.ValueList()
             | ast.Subquery()
         ):
-            return _operand(node)
+            return operand_text(node)
         case ast.Path() | ast.Aggregate():
             return _projection(node)
         case ast.Segment():

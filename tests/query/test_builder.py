@@ -26,7 +26,17 @@ from ftorm.errors import (
 )
 from ftorm.query import ast
 from ftorm.query.builder import Query
-from ftorm.query.expressions import Expr, and_, format_datetime, not_, or_, to_value
+from ftorm.query.expressions import (
+    Expr,
+    and_,
+    date_text,
+    format_datetime,
+    not_,
+    or_,
+    to_value,
+)
+from ftorm.query.render import render
+from tests.query.strategies import criteria
 from tests.typing.models_fixture import (
     Context,
     Metadata,
@@ -41,9 +51,11 @@ NEXT_WEEK = arrow.get("2026-12-04T10:30:00+02:00")
 
 
 def text(q: Query[Any]) -> str:
-    """Canonical text, checked to parse back to the same AST."""
+    """Canonical text, checked to parse back to the same AST and to be the text of that AST
+    (``str(q)`` renders the criteria without building their nodes)."""
     rendered = str(q)
     assert ftorm.parse(rendered) == q.ast, rendered
+    assert render(q.ast) == rendered
     return rendered
 
 
@@ -448,3 +460,69 @@ _exprs = st.recursive(
 def test_any_criteria_round_trip(expr: Expr) -> None:
     q = Shot.where(expr)
     assert ftorm.parse(str(q)) == q.ast
+    assert render(q.ast) == str(q)
+
+
+_parsed = criteria.map(lambda node: Expr(node, (Shot,)))
+
+
+@given(st.lists(st.lists(_exprs | _parsed, min_size=1, max_size=3), min_size=1, max_size=3))
+def test_where_text_is_the_text_of_its_tree(calls: list[list[Expr]]) -> None:
+    """``str(q)`` writes the criteria of chained ``where`` calls without building their nodes:
+    the same text as rendering the flattened ``and`` tree, whatever the criteria hold."""
+    q = Query(Shot)
+    for exprs in calls:
+        q = q.where(*exprs)
+    fresh = q.where()  # a copy whose text and tree are not computed yet
+    text = str(fresh)
+    assert text == render(fresh.ast)
+    assert text == str(q.where())
+    where = fresh.where().criteria
+    assert where is not None
+    assert fresh.ast.where is not None
+    assert str(where) == render(fresh.ast.where)
+
+
+_zones = st.sampled_from(
+    [
+        None,
+        datetime.timezone.utc,
+        arrow.utcnow().tzinfo,
+        datetime.timezone(datetime.timedelta(hours=2)),
+        datetime.timezone(datetime.timedelta(hours=-5, minutes=-30)),
+    ]
+)
+_datetimes = st.builds(
+    lambda moment, zone, whole: moment.replace(
+        tzinfo=zone, microsecond=0 if whole else moment.microsecond
+    ),
+    st.datetimes(min_value=datetime.datetime(1, 1, 2), max_value=datetime.datetime(9999, 12, 30)),
+    _zones,
+    st.booleans(),
+)
+
+
+@given(_datetimes | _datetimes.map(arrow.get) | st.dates())
+def test_date_text_is_format_datetime(
+    value: arrow.Arrow | datetime.datetime | datetime.date,
+) -> None:
+    """The builder's fast date formatting writes what format_datetime writes."""
+    assert date_text(value) == format_datetime(value)
+    assert text(Project.where(Project.end_date.after(value))).endswith(
+        f'"{format_datetime(value)}"'
+    )
+
+
+def test_queries_pickle_and_copy() -> None:
+    """A query survives pickling and copying (its criteria travel as their nodes)."""
+    import copy
+    import pickle
+
+    q = Project.where(
+        Project.status == "active", Project.name.like("te%"), Project.end_date.before(NEXT_WEEK)
+    ).order_by(Project.name.desc())
+    for again in (pickle.loads(pickle.dumps(q)), copy.deepcopy(q), copy.copy(q)):
+        assert again == q
+        assert str(again) == str(q)
+        assert again.criteria is not None
+        assert again.criteria.node == q.ast.where
