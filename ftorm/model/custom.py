@@ -178,6 +178,10 @@ class CustomColumn(Column[T]):
             "custom attribute; sort the results in Python"
         )
 
+    def __ftorm_order__(self) -> ast.OrderItem:
+        """Always raises `QueryCompileError`: ftrack cannot sort by a custom attribute."""
+        raise self._unsortable()
+
     def asc(self) -> Ordering:
         """Always raises `QueryCompileError`: ftrack cannot sort by a custom attribute."""
         raise self._unsortable()
@@ -351,7 +355,7 @@ class CustomAttributes(metaclass=_NamespaceMeta):
             raise cls.__ftorm_unknown__(key)
         model = cls.__ftorm_model__ or cls
         kind = spec.kind if spec is not None else None
-        column_class = CustomStrColumn if kind in ("text", "url") else CustomColumn
+        column_class = CustomStrColumn if kind in (None, "text", "url") else CustomColumn
         return column_class(model, key, kind, spec.decimal if spec is not None else False)
 
     # --- instance access --------------------------------------------------------------------

@@ -372,7 +372,7 @@ class Query(Generic[M]):
                 items.append(key.item)
             elif isinstance(key, Column):
                 check_roots(self._model, (key._ftorm_root,), "an order_by() key")
-                items.append(nodes.OrderItem(key.__ftorm_path__))
+                items.append(key.__ftorm_order__())
             else:
                 msg = (  # type: ignore[unreachable]  # untyped callers
                     "order_by() takes columns such as Project.name or Project.name.desc(), "

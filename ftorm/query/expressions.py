@@ -473,6 +473,10 @@ class Column(Generic[T]):
         """``path is_not none``."""
         return self._compare(_NE, ast.Null())
 
+    def __ftorm_order__(self) -> ast.OrderItem:
+        """The ``order by`` key of ``order_by(column)`` (no direction given)."""
+        return ast.OrderItem(self._ftorm_path)
+
     def asc(self) -> Ordering:
         """Sort ascending by this column."""
         return Ordering(

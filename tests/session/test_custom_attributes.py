@@ -172,6 +172,8 @@ def test_a_closed_namespace_refuses_unknown_keys_when_a_query_is_built() -> None
         _ = Thing.custom.fstrat
     with pytest.raises(QueryCompileError, match="cannot sort"):
         Thing.custom.fstart.desc()
+    with pytest.raises(QueryCompileError, match="cannot sort"):
+        Thing.where().order_by(Thing.custom.fstart)
     assert "value like" in str(Thing.where(Thing.custom.notes.like("a%")))
     with pytest.raises(InvalidValueError, match="expects a number"):
         Thing.where(Thing.custom.fstart >= "x")  # type: ignore[operator]
