@@ -159,7 +159,9 @@ class CustomColumn(Column[T]):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._ftorm_root.__name__}.custom.{self._ftorm_key}>"
 
-    def _compare(self, operator: ast.Operator, operand: ast.Operand) -> Expr:
+    def _compare(self, operator: ast.Operator, operand: str | ast.Operand) -> Expr:
+        if isinstance(operand, str):
+            operand = ast.String(operand)
         inner = ast.And(
             (
                 ast.Comparison(_KEY, ast.Operator.EQ, ast.String(self._ftorm_key)),
