@@ -17,6 +17,7 @@ from typing import Any, Final
 from ftorm._typing import JSON
 from ftorm.errors import ValidationError, excerpt
 from ftorm.schema.types import EntityType, Kind
+from ftorm.server.custom import members_source
 from ftorm.server.fragments import column, placeholders, positional, type_condition
 from ftorm.server.storage import LINK, PARENT_COLUMN, Collection, Layout, Reference, quote
 
@@ -115,6 +116,8 @@ def always_fields(layout: Layout, entity: EntityType) -> tuple[str, ...]:
     by_alias = {p.alias_for: p.name for p in entity.properties.values() if p.alias_for}
     for internal in entity.system_projections:
         name = internal if internal in entity.properties else by_alias.get(internal)
+        if name is None:  # ``_casted_value`` is the ``value`` aliased ``casted_value``
+            name = by_alias.get(internal.lstrip("_"))
         if name is not None and layout.stored(entity.id, name) and name not in names:
             names.append(name)
     if entity.classifiers and "object_type_id" in entity.properties:
@@ -293,10 +296,10 @@ class Fetcher:
             members = self._closure(owners, coll)
         else:
             cols, names = self._select(coll.target, "m")
-            table = quote(self.layout.table(coll.target).name)
             keys = self._owner_keys(owners)
             for start in range(0, len(keys), CHUNK):
                 params: list[Any] = []
+                table = members_source(self.layout, coll, positional(params))
                 marks = placeholders(keys[start : start + CHUNK], positional(params))
                 extra = self._type_filter(coll.target, "m", params)
                 if coll.mode == "reverse":

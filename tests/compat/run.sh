@@ -26,4 +26,5 @@ fi
     -e "$ROOT"
 cd "$ROOT"
 exec "$VENV/bin/python" -m pytest --confcutdir="$HERE" -p no:cacheprovider \
-    "$HERE/test_official_client.py" "$ROOT/tests/schema/test_schema_official_client.py" "$@"
+    "$HERE/test_official_client.py" "$HERE/test_official_custom_attributes.py" \
+    "$ROOT/tests/schema/test_schema_official_client.py" "$@"
