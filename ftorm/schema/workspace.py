@@ -2,9 +2,9 @@
 
 A new ftrack workspace holds object types with fixed ids (the ids ftrack's typed-context
 subtypes default to), task types, states and statuses, priorities (the default priority with
-its fixed id), asset types, a default project schema with its workflows, and the four
-built-in locations with the ids the official client registers them under. The standard
-schema (`ftorm.schema._standard_spec`) and the embedded server's seed
+its fixed id), asset types, the types of custom attributes, a default project schema with its
+workflows, and the four built-in locations with the ids the official client registers them
+under. The standard schema (`ftorm.schema._standard_spec`) and the embedded server's seed
 (`ftorm.server.seed`) both read them from here. Other ids are derived from names
 (`seed_id`), so every fresh workspace agrees.
 """
@@ -19,6 +19,7 @@ import attrs
 
 __all__ = [
     "ASSET_TYPES",
+    "CUSTOM_ATTRIBUTE_TYPES",
     "DEFAULT_PRIORITY",
     "DEFAULT_PRIORITY_ID",
     "DEFAULT_STATUS",
@@ -165,6 +166,20 @@ ASSET_TYPES: Final[tuple[tuple[str, str], ...]] = (
     ("Animation", "anim"),
 )
 """The default asset types: (name, short)."""
+
+CUSTOM_ATTRIBUTE_TYPES: Final[tuple[str, ...]] = (
+    "text",
+    "number",
+    "boolean",
+    "date",
+    "enumerator",
+    "dynamic enumerator",
+    "expression",
+    "notificationtype",
+    "url",
+)
+"""The names of the built-in custom attribute types (``CustomAttributeType``), every one a
+``core`` type; the values each accepts are checked by `ftorm.schema.custom.check_value`."""
 
 LOCATIONS: Final[Mapping[str, str]] = {
     "ftrack.origin": "ce9b348f-8809-11e3-821c-20c9d081909b",

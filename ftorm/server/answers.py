@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ftorm._typing import JSON, JSONObject
 from ftorm.errors import FtormError, ServerError, ValidationError, excerpt
@@ -96,16 +96,22 @@ def answer_parsed(
     expression: str,
     query: ast.Select,
     denormalize: bool,
+    thumbnail_url: Callable[[str], str] | None = None,
 ) -> JSONObject:
     """`answer` for a query read from ``expression``, its failures quoting the text."""
     with _invalid_query(expression):
-        return answer(layout, conn, query, denormalize)
+        return answer(layout, conn, query, denormalize, thumbnail_url)
 
 
 def answer(
-    layout: Layout, conn: sqlite3.Connection, query: ast.Select, denormalize: bool
+    layout: Layout,
+    conn: sqlite3.Connection,
+    query: ast.Select,
+    denormalize: bool,
+    thumbnail_url: Callable[[str], str] | None = None,
 ) -> JSONObject:
-    """``{"action": "query", "data": [...], "metadata": {"next": {"offset": ...}}}``."""
+    """``{"action": "query", "data": [...], "metadata": {"next": {"offset": ...}}}``;
+    ``thumbnail_url`` makes the URL of a thumbnail component (else they read as null)."""
     type_id = check_entity_type(layout, query.entity_type)
     if query.group_by or any(isinstance(p, ast.Aggregate) for p in query.projections):
         return _grouped(layout, conn, query)
@@ -116,7 +122,7 @@ def answer(
     else:
         paths = [(name,) for name in layout.schema.types[type_id].default_projections]
     tree = build_tree(paths)
-    fetcher = Fetcher(layout, conn)
+    fetcher = Fetcher(layout, conn, thumbnail_url)
     fetcher.validate(type_id, tree)
     table = layout.table(type_id)
     compiled = Renderer(layout).rows(query, table.columns)

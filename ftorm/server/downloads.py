@@ -3,7 +3,8 @@
 As on ftrack, the request names the component (``?id=<component id>``) and carries the API
 user's credentials, in the query (``username`` and ``apiKey``, as the official client's
 ``ftrack.server`` accessor sends them) or in the ``ftrack-user`` and ``ftrack-api-key``
-headers.
+headers; a thumbnail may instead carry the ``token`` of a ``thumbnail_url`` the server
+answered (`ftorm.server.thumbnails`).
 
 - ``get`` answers the stored file, streamed, with a content type guessed from the
   component's name and ``file_type``;
@@ -35,7 +36,8 @@ __all__ = ["COMPONENT_PREFIX", "Reply", "component_reply"]
 COMPONENT_PREFIX: Final = "/component/"
 """The path prefix of the file routes."""
 
-_READS: Final = ("get", "thumbnail")
+_THUMBNAIL: Final = "thumbnail"
+_READS: Final = ("get", _THUMBNAIL)
 _REMOVE: Final = "remove"
 _OCTET: Final = "application/octet-stream"
 
@@ -73,10 +75,13 @@ def component_reply(
     params = parse_qs(query_string)
     user = _first(params, "username") or header_user
     key = _first(params, "apiKey") or header_key
-    if not server.check_credentials(user, key):
+    component_id = _first(params, "id")
+    signed = route == _THUMBNAIL and server.thumbnails.valid(
+        component_id or "", _first(params, "token")
+    )
+    if not signed and not server.check_credentials(user, key):
         denied = AuthenticationError("The supplied API key is not valid.")
         return _failure("401 Unauthorized", denied)
-    component_id = _first(params, "id")
     if not component_id:
         return _failure("400 Bad Request", ValidationError("name the component: ?id=<id>"))
     try:

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import sqlite3
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from ftorm._typing import JSON
 from ftorm.errors import ValidationError, excerpt
 from ftorm.schema.types import EntityType, Kind
+from ftorm.server.custom import members_source
 from ftorm.server.fragments import column, placeholders, positional, type_condition
 from ftorm.server.storage import LINK, PARENT_COLUMN, Collection, Layout, Reference, quote
+from ftorm.server.thumbnails import THUMBNAIL_ID, THUMBNAIL_URL
 
 __all__ = ["CHUNK", "Fetcher", "Record", "RowView", "Tree", "always_fields", "build_tree"]
 
@@ -115,6 +117,8 @@ def always_fields(layout: Layout, entity: EntityType) -> tuple[str, ...]:
     by_alias = {p.alias_for: p.name for p in entity.properties.values() if p.alias_for}
     for internal in entity.system_projections:
         name = internal if internal in entity.properties else by_alias.get(internal)
+        if name is None:  # ``_casted_value`` is the ``value`` aliased ``casted_value``
+            name = by_alias.get(internal.lstrip("_"))
         if name is not None and layout.stored(entity.id, name) and name not in names:
             names.append(name)
     if entity.classifiers and "object_type_id" in entity.properties:
@@ -127,11 +131,18 @@ def always_fields(layout: Layout, entity: EntityType) -> tuple[str, ...]:
 class Fetcher:
     """The registry of records for one response, and the statements that fill it."""
 
-    def __init__(self, layout: Layout, connection: sqlite3.Connection) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        connection: sqlite3.Connection,
+        thumbnail_url: Callable[[str], str] | None = None,
+    ) -> None:
         self.layout: Layout = layout
         """Where the schema's types live."""
         self.connection: sqlite3.Connection = connection
         """The connection read from (inside the caller's transaction)."""
+        self.thumbnail_url: Callable[[str], str] | None = thumbnail_url
+        """The URL of a thumbnail component (`ftorm.server.thumbnails`), when known."""
         self.records: dict[tuple[str, tuple[str, ...]], Record] = {}
         """Every record of the response by identity (`Record.ident`)."""
         self._indexes: dict[int, dict[str, int]] = {}
@@ -217,6 +228,8 @@ class Fetcher:
                         record.fields[name] = None
                 if name == LINK:
                     self._links(owners)
+                elif name == THUMBNAIL_URL:
+                    self._thumbnails(owners)
                 continue
             targets = self._load_relation(owners, name)
             if sub:
@@ -293,10 +306,10 @@ class Fetcher:
             members = self._closure(owners, coll)
         else:
             cols, names = self._select(coll.target, "m")
-            table = quote(self.layout.table(coll.target).name)
             keys = self._owner_keys(owners)
             for start in range(0, len(keys), CHUNK):
                 params: list[Any] = []
+                table = members_source(self.layout, coll, positional(params))
                 marks = placeholders(keys[start : start + CHUNK], positional(params))
                 extra = self._type_filter(coll.target, "m", params)
                 if coll.mode == "reverse":
@@ -424,6 +437,16 @@ class Fetcher:
                 {"id": item.key[0], "name": _link_name(item), "type": item.type_id}
                 for item in reversed(chains[id(record)])
             ]
+
+    def _thumbnails(self, records: Sequence[Record]) -> None:
+        """``thumbnail_url``: ``{"url": ...}`` of the thumbnail component, else null."""
+        for record in records:
+            component = record.columns.get(THUMBNAIL_ID)
+            url = None
+            if component is not None and self.thumbnail_url is not None:
+                url = {"url": self.thumbnail_url(str(component))}
+            record.fields[THUMBNAIL_URL] = None
+            record.computed[THUMBNAIL_URL] = url
 
     def _fetch_family(self, type_id: str, keys: Sequence[str]) -> dict[str, Record]:
         root = self.layout.table(type_id).root

@@ -31,13 +31,14 @@ from ftorm.protocol import operations as ops
 from ftorm.query import ast
 from ftorm.schema.types import Schema
 from ftorm.server.actions import API_KEY, complete_upload, reset_remote, upload_metadata
-from ftorm.server.answers import answer, answer_parsed, answer_text, parse_query
+from ftorm.server.answers import answer, answer_parsed, parse_query
 from ftorm.server.bulk import META_TABLE, incomplete_reason, recorded_schema
 from ftorm.server.encode import encode_one
 from ftorm.server.fetch import Fetcher, Record, build_tree
 from ftorm.server.files import FileStore
 from ftorm.server.seed import seed_entities
 from ftorm.server.storage import ID_COLUMN, LINK, Layout, connect, quote
+from ftorm.server.thumbnails import Thumbnails
 from ftorm.server.uploads import Uploads
 from ftorm.server.writes import Writer
 
@@ -132,6 +133,8 @@ class Server:
         self._writes = 0
         self._next_analyze = 1000
         self.files: FileStore = FileStore(database)
+        self.thumbnails: Thumbnails = Thumbnails()
+        """Signs the ``thumbnail_url`` answered and checks it when opened."""
         """The ``ftrack.server`` location's files, in a folder beside the database."""
         self.uploads: Uploads = Uploads(self.files)
         """The uploads in progress (``get_upload_metadata``, then ``PUT``)."""
@@ -371,8 +374,14 @@ class Server:
         if isinstance(valid, ops.QueryOp):
             select = parse_query(valid.expression)
             done.append(f"query {select.entity_type}")
+            base_url = batch.base_url
             return answer_parsed(
-                self.layout, writer.connection, valid.expression, select, denormalize
+                self.layout,
+                writer.connection,
+                valid.expression,
+                select,
+                denormalize,
+                lambda component: self.thumbnails.url(base_url, component),
             )
         if isinstance(valid, ops.CreateOp):
             done.append(f"create {valid.entity_type}")
@@ -422,7 +431,14 @@ class Server:
     def query(self, expression: str, *, denormalize: bool = False) -> JSONObject:
         """Answer query text: ``{"action": "query", "data": [...], "metadata": ...}``;
         `ValidationError` naming the query when it is not valid."""
-        return answer_text(self.layout, self.connection, expression, denormalize)
+        return answer_parsed(
+            self.layout,
+            self.connection,
+            expression,
+            parse_query(expression),
+            denormalize,
+            self._local_thumbnail,
+        )
 
     def run_query(
         self,
@@ -433,7 +449,12 @@ class Server:
     ) -> JSONObject:
         """Answer a parsed query: ``{"action": "query", "data": [...], "metadata": ...}``
         (through ``connection``, by default the server's own)."""
-        return answer(self.layout, connection or self.connection, query, denormalize)
+        return answer(
+            self.layout, connection or self.connection, query, denormalize, self._local_thumbnail
+        )
+
+    def _local_thumbnail(self, component_id: str) -> str:
+        return self.thumbnails.url(LOCAL_URL, component_id)
 
     def _echo(
         self, writer: Writer, type_id: str, key: tuple[str, ...], sent: JSONObject

@@ -15,7 +15,10 @@ What a generic store would not know, kept apart from the writes that apply it
   category one of its labels;
 - a changed parent brings its project along;
 - the delete rules, `CASCADE` and `RESTRICT` (from `ftorm.schema.pairings`);
-- custom attribute values are upserted: updating one that does not exist creates it.
+- custom attribute values are upserted: updating one that does not exist creates it; a
+  value written must belong to a configuration that applies to its entity, takes the
+  configuration's ``key`` and must suit its type (`ftorm.server.custom`); a configuration
+  without ``config`` gets ``{}``.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from ftorm.errors import ValidationError, excerpt
+from ftorm.schema.custom import is_custom_attribute_value
 from ftorm.schema.pairings import CASCADE, RESTRICT
 from ftorm.schema.types import EntityType
 from ftorm.schema.workspace import DEFAULT_PRIORITY, DEFAULT_STATUS, DEFAULT_TASK_TYPE
+from ftorm.server.custom import check_value_write
 from ftorm.server.rows import find
 from ftorm.server.storage import ID_COLUMN, TYPE_COLUMN, Layout, quote
 from ftorm.server.values import now_text
@@ -48,7 +53,7 @@ _SYSTEM_TYPES: Final = {
 def upserts(type_id: str) -> bool:
     """Whether updating a missing entity of ``type_id`` creates it (custom attribute values,
     which the official client updates whether or not the value was ever set)."""
-    return type_id.endswith("CustomAttributeValue")
+    return is_custom_attribute_value(type_id)
 
 
 class Rules:
@@ -144,6 +149,10 @@ class Rules:
             for flag in props.values():  # flags start false, as ftrack's echo shows
                 if flag.type == "boolean" and missing(flag.name):
                     columns[flag.name] = 0
+        if type_id == "CustomAttributeConfiguration" and missing("config"):
+            columns["config"] = "{}"
+        if is_custom_attribute_value(type_id):
+            check_value_write(layout, self.connection, type_id, columns)
         if type_id == "Timer":
             if missing("start"):
                 columns["start"] = now_text()
@@ -239,6 +248,14 @@ class Rules:
             f"INSERT INTO {quote(self.layout.table(type_id).name)} ({columns}) VALUES ({marks})",
             [type_id, *(values[name] for name in names)],
         )
+
+    def changing(self, type_id: str, key: Mapping[str, Any], columns: dict[str, Any]) -> None:
+        """Check ``columns`` about to be written to the existing entity of ``type_id`` whose
+        primary key is ``key`` (a custom attribute value's, see `check_value_write`)."""
+        if is_custom_attribute_value(type_id) and columns:
+            merged = {**key, **columns}
+            check_value_write(self.layout, self.connection, type_id, merged)
+            columns.update((k, v) for k, v in merged.items() if k not in key)
 
     def follow_parent(self, type_id: str, columns: dict[str, Any]) -> None:
         """When ``columns`` move an entity of ``type_id`` to another parent, its project

@@ -2,11 +2,11 @@
 
 The facts (names, fixed ids, defaults) live in `ftorm.schema.workspace`; this module turns
 them into entities in insertion order: the API user, states and statuses, priorities, task
-types, object types, asset types, the built-in locations, and a default project schema with
-its workflows, its object types and their schemas (the statuses and types of each object type
-other than ``Task``, whose statuses and types are the project schema's task workflow and task
-type schema). Only types and attributes the schema has are written, so any schema
-can be seeded.
+types, object types, asset types, custom attribute types, the built-in locations, and a
+default project schema with its workflows, its object types and their schemas (the statuses
+and types of each object type other than ``Task``, whose statuses and types are the project
+schema's task workflow and task type schema). Only types and attributes the schema has are
+written, so any schema can be seeded.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from ftorm.schema.workspace import (
     ASSET_TYPES,
+    CUSTOM_ATTRIBUTE_TYPES,
     DEFAULT_TASK_TYPE,
     LOCATIONS,
     OBJECT_TYPES,
@@ -93,6 +94,11 @@ def seed_entities(api_user: str) -> Iterator[tuple[str, dict[str, Any]]]:
         )
     for name, short in ASSET_TYPES:
         yield "AssetType", {"id": seed_id("AssetType", name), "name": name, "short": short}
+    for name in CUSTOM_ATTRIBUTE_TYPES:
+        yield (
+            "CustomAttributeType",
+            {"id": seed_id("CustomAttributeType", name), "name": name, "core": True},
+        )
     for name, location_id in LOCATIONS.items():
         yield "Location", {"id": location_id, "name": name, "label": name}
     task_workflow = seed_id("WorkflowSchema", TASK_WORKFLOW)

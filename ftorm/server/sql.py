@@ -31,6 +31,7 @@ from ftorm.errors import ValidationError, excerpt
 from ftorm.protocol.operations import INT64_MAX
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
+from ftorm.server.custom import members_source
 from ftorm.server.fragments import column, members, type_condition
 from ftorm.server.storage import (
     ID_COLUMN,
@@ -42,6 +43,7 @@ from ftorm.server.storage import (
     quote,
 )
 from ftorm.server.values import from_literal
+from ftorm.server.variables import compare_variable, variable_in
 
 __all__ = ["Compiled", "Renderer", "check_entity_type", "resolve"]
 
@@ -114,12 +116,14 @@ class Renderer:
         self.params[name] = value
         return ":" + name
 
-    def source(self, type_id: str, alias: str, conditions: list[str]) -> str:
-        """``FROM table alias WHERE ...`` for rows of ``type_id`` (its subtypes included)."""
-        table = self.layout.table(type_id)
+    def source(
+        self, type_id: str, alias: str, conditions: list[str], table: str | None = None
+    ) -> str:
+        """``FROM table alias WHERE ...`` for rows of ``type_id`` (its subtypes included),
+        read from ``table`` when given (a subquery with the table's columns)."""
         condition = type_condition(self.layout, type_id, alias, self.bind)
         where = [c for c in (condition, *conditions) if c]
-        text = f"FROM {quote(table.name)} AS {alias}"
+        text = f"FROM {table or quote(self.layout.table(type_id).name)} AS {alias}"
         if where:
             text += " WHERE " + " AND ".join(where)
         return text
@@ -223,7 +227,10 @@ class Renderer:
                     f"{column(inner_alias, coll.where[0])} = {self.bind(coll.where[1])}"
                 )
             conditions.append(f"{key} IS NOT NULL")
-            return f"{owner_pk} IN (SELECT {key} {self.source(target, inner_alias, conditions)})"
+            source = self.source(
+                target, inner_alias, conditions, members_source(self.layout, coll, self.bind)
+            )
+            return f"{owner_pk} IN (SELECT {key} {source})"
         member_pk = column(inner_alias, self._pk(target))
         if coll.mode == "link":
             link = self.alias()
@@ -375,6 +382,8 @@ class Renderer:
     def _in(
         self, key: str, prop: Property | None, values: tuple[ast.Value, ...], where: str
     ) -> str:
+        if prop is not None and prop.type == "variable":
+            return variable_in(key, values, self.bind, where)
         converted = [from_literal(prop, value, where) for value in values]
         present = [value for value in converted if value is not None]
         parts = [f"{key} IN ({members(present, self.bind)})"] if present else []
@@ -390,6 +399,8 @@ class Renderer:
         operand: ast.Value,
         where: str,
     ) -> str:
+        if prop is not None and prop.type == "variable":
+            return compare_variable(key, operator, operand, self.bind, where)
         if operator is ast.Operator.LIKE:
             if isinstance(operand, ast.Null):
                 msg = f"{where}: 'like' needs a pattern, got none"

@@ -21,7 +21,7 @@ from ftorm.protocol.codec import DATETIME, encode_datetime, format_datetime, par
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
 
-__all__ = ["from_literal", "from_wire", "now_text", "to_wire"]
+__all__ = ["from_literal", "from_wire", "now_text", "readings", "to_wire"]
 
 _JSON_TYPES = ("variable", "object")
 
@@ -165,6 +165,23 @@ def _as_text(raw: Any) -> str:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     return str(raw)
+
+
+def readings(node: ast.Value) -> tuple[str, int | float | None, bool | None]:
+    """A non-null literal read as text, as a number (None unless it is one or spells one)
+    and as a truth value (None unless it is a boolean or spells ``true``/``false``)."""
+    raw = _python(node)
+    text = _as_text(raw)
+    number: int | float | None = None
+    if not isinstance(raw, bool):
+        try:
+            parsed = decimal.Decimal(text.strip())
+        except decimal.InvalidOperation:
+            parsed = None
+        if parsed is not None and parsed.is_finite():
+            number = int(parsed) if parsed == parsed.to_integral_value() else float(parsed)
+    truth = raw if isinstance(raw, bool) else {"true": True, "false": False}.get(text.lower())
+    return text, number, truth
 
 
 def now_text() -> str:

@@ -267,6 +267,9 @@ class Writer:
             self._assign(concrete, name, value, columns, collections, creating=False)
             self._check_immutable(concrete, name, row, columns)
         table = self.layout.table(type_id)
+        self.rules.changing(
+            row.type_id, {k: row.columns.get(k) for k in concrete.primary_key}, columns
+        )
         self.rules.follow_parent(row.type_id, columns)
         entity_key = tuple(str(row.columns[k]) for k in concrete.primary_key)
         if columns:

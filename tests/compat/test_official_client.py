@@ -436,6 +436,9 @@ def test_thumbnail_component_is_served(session: Any, tmp_path: Path) -> None:
     server = _location(session, "ftrack.server")
     url = server.get_thumbnail_url(thumbnail, size=300)
     assert requests.get(url, timeout=10).content == b"\x89PNG thumb"
+    # the computed thumbnail_url opens the same image, without credentials
+    fresh = session.query(f'select thumbnail_url from AssetVersion where id is "{version["id"]}"')
+    assert requests.get(fresh.one()["thumbnail_url"]["url"], timeout=10).content == b"\x89PNG thumb"
 
 
 def test_project_schema_statuses_and_types(session: Any) -> None:

@@ -96,6 +96,12 @@ import attrs
 
 from ftorm.errors import InvalidValueError, UnknownAttributeError, UnknownTypeError
 from ftorm.query import ast
+from tests.server.naive_custom import (
+    VariableOperand,
+    compare_variable,
+    custom_items,
+    variable_operand,
+)
 
 __all__ = [
     "BASES",
@@ -113,7 +119,7 @@ __all__ = [
 
 # --- the model ---------------------------------------------------------------------------
 
-SCALAR_KINDS = frozenset({"string", "number", "boolean", "datetime", "id"})
+SCALAR_KINDS = frozenset({"string", "number", "boolean", "datetime", "id", "variable"})
 
 
 @attrs.frozen
@@ -147,6 +153,9 @@ BASES: Mapping[str, str] = {
 }
 """Direct base of each derived type; the others are roots."""
 
+CUSTOM_VALUE = "ContextCustomAttributeValue"
+"""The type of a context's ``custom_attributes`` items (`tests.server.naive_custom`)."""
+
 _CONTEXT: dict[str, Attr] = {
     "id": Attr("id", "Context"),
     "name": Attr("string"),
@@ -156,6 +165,7 @@ _CONTEXT: dict[str, Attr] = {
     "children": Attr("collection", "Context", rule="children"),
     "assets": Attr("collection", "Asset", key="context_id", rule="members"),
     "timelogs": Attr("collection", "Timelog", key="context_id", rule="members"),
+    "custom_attributes": Attr("collection", CUSTOM_VALUE, rule="custom"),
 }
 
 _TYPED_CONTEXT: dict[str, Attr] = {
@@ -260,6 +270,22 @@ MODEL: Mapping[str, Mapping[str, Attr]] = {
     },
     "Component": _COMPONENT,
     "FileComponent": _COMPONENT,
+    "CustomAttributeConfiguration": {
+        "id": Attr("id", "CustomAttributeConfiguration"),
+        "key": Attr("string"),
+        "entity_type": Attr("string"),
+        "object_type_id": Attr("id", "ObjectType"),
+        "project_id": Attr("id", "Project"),
+        "is_hierarchical": Attr("boolean"),
+        "default": Attr("variable"),
+    },
+    CUSTOM_VALUE: {
+        "configuration_id": Attr("id", "CustomAttributeConfiguration"),
+        "configuration": Attr("ref", "CustomAttributeConfiguration", key="configuration_id"),
+        "entity_id": Attr("id", "Context"),
+        "key": Attr("string"),
+        "value": Attr("variable"),
+    },
 }
 """Attributes per type: the subset of the standard schema the differential test exercises."""
 
@@ -315,6 +341,8 @@ class World:
     """Entities by id (ids are unique across types, as uuids are)."""
 
     by_id: dict[str, Entity] = attrs.field(factory=dict)
+    custom_values: dict[tuple[str, str], Any] = attrs.field(factory=dict)
+    """Stored custom attribute values by (configuration id, context id)."""
 
     def add(self, type_id: str, values: Mapping[str, Any]) -> Entity:
         """Store an entity of concrete type ``type_id``; ``values`` must hold its ``id``."""
@@ -333,6 +361,19 @@ class World:
         if type_id not in MODEL:
             msg = f"unknown entity type {type_id!r}"
             raise UnknownTypeError(msg)
+        if type_id == CUSTOM_VALUE:  # the stored rows, with their configuration's key
+            return iter(
+                Entity(
+                    CUSTOM_VALUE,
+                    {
+                        "configuration_id": config,
+                        "entity_id": owner,
+                        "key": self.by_id[config].values.get("key"),
+                        "value": value,
+                    },
+                )
+                for (config, owner), value in self.custom_values.items()
+            )
         return (entity for entity in self.by_id.values() if is_subtype(entity.type, type_id))
 
     def get(self, entity_id: Any, type_id: str) -> Entity | None:
@@ -362,6 +403,10 @@ class World:
                 for other in self.of_type(attr.target)
                 if other.values.get(attr.key) == entity.id
             ]
+        if attr.rule == "custom":
+            configurations = [c.values for c in self.of_type("CustomAttributeConfiguration")]
+            found = custom_items(entity.type, entity.values, configurations, self.custom_values)
+            return [Entity(CUSTOM_VALUE, item) for item in found]
         if attr.rule == "ancestors":
             chain: list[Entity] = []
             current = self.get(entity.values.get("parent_id"), "Context")
@@ -492,6 +537,8 @@ def _coerce(value: ast.Value, attr: Attr) -> Any:
             return raw.lower() == "true"
         msg = f"not a boolean: {raw!r}"
         raise InvalidValueError(msg)
+    if kind == "variable":
+        return variable_operand(value)
     if kind == "datetime":
         if not isinstance(raw, str):
             msg = f"not a datetime: {raw!r}"
@@ -539,9 +586,15 @@ def _compare(value: Any, operator: ast.Operator, operand: Any) -> bool:
         return not _compare(value, _NEGATED[operator], operand)
     if operator is op.IN:
         members, subquery = operand
+        if any(isinstance(m, VariableOperand) for m in members):
+            return any(
+                value is None if m is None else compare_variable(value, op.EQ, m) for m in members
+            )
         if subquery:
             return value is not None and value in [m for m in members if m is not None]
         return value in members  # a none member matches a missing value
+    if isinstance(operand, VariableOperand):
+        return compare_variable(value, operator, operand)
     if operator is op.EQ:
         return bool(value == operand)  # None == None for ``is none``
     if value is None or operand is None:

@@ -65,3 +65,21 @@ def serving(
         httpd.server_close()
         if close:
             server.close()
+
+
+def configure(
+    call: Call, key: str, kind: str, type_name: str | None = "number", **data: Any
+) -> dict[str, Any]:
+    """Create a custom attribute configuration ``key`` for configuration entity type
+    ``kind`` (``show``, ``task`` ...) of the built-in type ``type_name``; echoed data."""
+    entity_data: dict[str, Any] = {"key": key, "label": key, "entity_type": kind, **data}
+    if type_name is not None:
+        found = query(call, f'select id from CustomAttributeType where name is "{type_name}"')
+        entity_data["type"] = {"__entity_type__": "CustomAttributeType", "id": found[0]["id"]}
+    operation = {
+        "action": "create",
+        "entity_type": "CustomAttributeConfiguration",
+        "entity_data": entity_data,
+    }
+    configuration: dict[str, Any] = call(operation)[0]["data"]
+    return configuration

@@ -5,7 +5,8 @@ tasks) whose names come from a tiny alphabet full of the characters ``like`` and
 about (``%``, ``_``, backslash, quotes, upper and lower case), with optional descriptions and
 datetimes left out now and then. Each project may also have users, assets on its contexts
 with versions and file components, and time logs of its users (or the server's own) on its
-contexts. `build` turns a spec into the ``create`` operations for a
+contexts, and custom attributes configured with values set on its contexts
+(`tests.server.custom_world`). `build` turns a spec into the ``create`` operations for a
 server and the matching `naive_eval.World`, given the server's workflow entities
 (`Lookups`: statuses, states, types, priorities, object types, project schemas, users), which the
 specs refer to by index.
@@ -31,6 +32,13 @@ import attrs
 from hypothesis import strategies as st
 
 from ftorm.query import ast
+from tests.server.custom_world import (
+    VALUES,
+    AttributeSpec,
+    add_attributes,
+    attributes,
+    variable_literals,
+)
 from tests.server.naive_eval import BASES, MODEL, Attr, World, is_subtype
 
 __all__ = [
@@ -84,6 +92,7 @@ QUERY_TYPES: tuple[str, ...] = (
     "AssetVersion",
     "Component",
     "FileComponent",
+    "CustomAttributeConfiguration",
 )
 """Types the differential test queries."""
 
@@ -185,6 +194,7 @@ class ProjectSpec:
     users: tuple[UserSpec, ...] = ()
     assets: tuple[AssetSpec, ...] = ()
     timelogs: tuple[TimelogSpec, ...] = ()
+    attributes: tuple[AttributeSpec, ...] = ()
 
 
 def _children(
@@ -240,6 +250,7 @@ def _projects() -> st.SearchStrategy[ProjectSpec]:
         users=st.lists(st.builds(UserSpec, names(), _optional(names())), max_size=2).map(tuple),
         assets=st.lists(_assets(), max_size=3, unique_by=lambda a: a.name).map(tuple),
         timelogs=st.lists(_timelogs(), max_size=3).map(tuple),
+        attributes=attributes(),
     )
 
 
@@ -429,6 +440,7 @@ def build(projects: Sequence[ProjectSpec], lookups: Lookups) -> tuple[list[dict[
             }
             create("Timelog", values, None)
 
+    trees: list[tuple[ProjectSpec, str, list[str]]] = []
     for project in projects:
         project_id = next(ids)
         values = {
@@ -448,7 +460,13 @@ def build(projects: Sequence[ProjectSpec], lookups: Lookups) -> tuple[list[dict[
         for child in project.children:
             add_context(child, "Project", project_id, contexts)
         add_extras(project, contexts)
+        trees.append((project, project_id, contexts))
     world.derive_fields()
+    object_types = lookups.ids("ObjectType")
+    for project, project_id, contexts in trees:
+        add_attributes(
+            project.attributes, project_id, contexts, object_types, ids, world, create, operations
+        )
     return operations, world
 
 
@@ -788,6 +806,12 @@ def _build_comparison(
         cmp(ops, _datetime_values(vocab))
     elif attr.kind == "boolean":
         cmp((_OP.EQ, _OP.NE), st.booleans().map(ast.Boolean))
+    elif attr.kind == "variable":
+        values = variable_literals()
+        cmp((_OP.EQ, _OP.NE, _OP.LT, _OP.LE, _OP.GT, _OP.GE), values)
+        texts = st.sampled_from([str(v) for v in VALUES if not isinstance(v, (bool, list))])
+        cmp((_OP.LIKE, _OP.NOT_LIKE), like_patterns(texts).map(ast.String))
+        members(values)
     elif attr.kind in ("id", "ref"):
         # A reference at the end of a path compares its key.
         values = _id_values(vocab, name if attr.kind == "id" else attr.key or name)

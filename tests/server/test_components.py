@@ -151,3 +151,71 @@ def test_a_database_file_keeps_its_files_beside_it(tmp_path: Any) -> None:
         assert _request(reopened, "GET", "/component/get", query)[2] == b"kept"
     finally:
         reopened.close()
+
+
+@pytest.mark.parametrize("owner", ["Sequence", "User", "AssetVersion"])
+def test_thumbnail_url_opens_the_thumbnail_without_credentials(either: Server, owner: str) -> None:
+    call = make_call(either)
+    component = _stored(either, b"\x89PNG thumb")
+    thumbnail = {"__entity_type__": "FileComponent", "id": component}
+    if owner == "User":
+        entity = create(call, "User", username="thumbed", thumbnail=thumbnail)
+    elif owner == "AssetVersion":
+        project = create(call, "Project", name="p", full_name="P")
+        asset = create(call, "Asset", name="a", parent=_ref(project))
+        entity = create(call, "AssetVersion", asset=_ref(asset), thumbnail=thumbnail)
+    else:
+        project = create(call, "Project", name="p", full_name="P")
+        entity = create(call, "Sequence", name="sq", parent=_ref(project), thumbnail=thumbnail)
+    bare = create(call, "User", username="bare")
+    found = call(
+        {
+            "action": "query",
+            "expression": f'select thumbnail_url from {owner} where id is "{entity["id"]}"',
+        }
+    )[0]["data"][0]
+    url = found["thumbnail_url"]["url"]
+    path, _, query = url.removeprefix("http://localhost").partition("?")
+    assert path == "/component/thumbnail"
+    assert f"id={component}" in query
+    status, headers, body = _request(either, "GET", path, query)
+    assert (status, body, headers["Content-Type"]) == ("200 OK", b"\x89PNG thumb", "image/png")
+    forged = query.replace("token=", "token=0")
+    assert _request(either, "GET", path, forged)[0] == "401 Unauthorized"
+    other = _stored(either, b"other")
+    assert _request(either, "GET", path, query.replace(component, other))[0] == "401 Unauthorized"
+    assert _request(either, "GET", "/component/get", query)[0] == "401 Unauthorized"
+    unset = call(
+        {
+            "action": "query",
+            "expression": f'select thumbnail_url from User where id is "{bare["id"]}"',
+        }
+    )[0]["data"][0]
+    assert unset["thumbnail_url"] is None
+
+
+def test_thumbnail_url_names_the_address_the_client_reached(server: Server) -> None:
+    component = _stored(server, b"png")
+    call = make_call(server)
+    create(
+        call, "User", username="u", thumbnail={"__entity_type__": "FileComponent", "id": component}
+    )
+    with serving(server, close=False) as (host, port):
+        response = requests.post(
+            f"http://{host}:{port}/api",
+            json=[
+                {
+                    "action": "query",
+                    "expression": "select thumbnail_url from User where username is u",
+                }
+            ],
+            headers={"ftrack-user": server.api_user, "ftrack-api-key": server.api_key or ""},
+            timeout=10,
+        )
+        url = response.json()[0]["data"][0]["thumbnail_url"]["url"]
+        assert url.startswith(f"http://{host}:{port}/component/thumbnail?id={component}&token=")
+        assert requests.get(url, timeout=10).content == b"png"
+
+
+def _ref(entity: dict[str, Any]) -> dict[str, Any]:
+    return {"__entity_type__": entity["__entity_type__"], "id": entity["id"]}

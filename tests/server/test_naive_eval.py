@@ -325,7 +325,10 @@ _KINDS = {
     "datetime": ("datetime", ("string",)),
     "ref": ("reference", (None,)),
     "collection": ("collection", ("array",)),
+    "variable": ("scalar", ("variable",)),
 }
+_MAPPED = ("mapped", ("mapped_array",))
+"""A collection the model computes by rule (``custom_attributes``) is a keyed one."""
 
 
 def _check_model_against(schema: Schema) -> None:
@@ -333,7 +336,7 @@ def _check_model_against(schema: Schema) -> None:
         entity = schema[type_id]
         for name, attr in attributes.items():
             prop = entity.properties[name]
-            kind, json_types = _KINDS[attr.kind]
+            kind, json_types = _MAPPED if attr.rule == "custom" else _KINDS[attr.kind]
             assert (prop.kind.value, prop.type in json_types) == (kind, True), (type_id, name)
             if attr.kind in ("ref", "collection"):
                 assert prop.target == attr.target, (type_id, name)

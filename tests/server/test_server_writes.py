@@ -6,7 +6,7 @@ from typing import Any
 
 from ftorm.schema.workspace import LOCATIONS
 from ftorm.server.handlers import Server
-from tests.server.server_helpers import Call, create, query, ref
+from tests.server.server_helpers import Call, configure, create, query, ref
 
 
 def error_of(server: Server, *operations: dict[str, Any]) -> dict[str, Any]:
@@ -216,7 +216,7 @@ def test_custom_attribute_values_are_upserted(server: Server, call: Call) -> Non
         return
     project = create(call, "Project", name="p")
     config = "0b3bd2e9-8d4c-4e4d-b1c6-000000000001"
-    create(call, "CustomAttributeConfiguration", id=config, key="fstart", config="{}")
+    configure(call, "fstart", "show", None, id=config)
     result = call(
         {
             "action": "update",

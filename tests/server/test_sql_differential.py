@@ -1,7 +1,8 @@
 """Differential test of the embedded server's SQL rendering of criteria.
 
-Random project trees, with users, time logs, and assets with their versions and file
-components hanging on them, are created on a fresh embedded server in one batch; random criteria
+Random project trees, with users, time logs, assets with their versions and file
+components, and custom attributes (configurations, with values set on some contexts) hanging
+on them, are created on a fresh embedded server in one batch; random criteria
 ASTs over the model's real attributes and paths are rendered to canonical text and queried
 (``select id from <Type> where <criteria>``); the rows that come back, as (concrete type, id)
 pairs, must be exactly those the naive evaluator in `tests.naive_eval` selects from the same
@@ -158,9 +159,35 @@ def _assert_stored_as_modelled(server: Server, world: naive_eval.World) -> None:
             assert _decode(value) == entity.values.get(key), (entity.type, key, row)
     for type_id in _EXTRA_TYPES:
         _assert_rows_as_modelled(server, world, type_id)
+    _assert_custom_attributes_as_modelled(server, world)
 
 
-_EXTRA_TYPES = ("User", "Timelog", "Asset", "AssetVersion", "Component")
+def _assert_custom_attributes_as_modelled(server: Server, world: naive_eval.World) -> None:
+    """Every context's ``custom_attributes`` are the items the model computes, in order."""
+    served = {
+        row["id"]: [
+            (item["configuration_id"], item["key"], item.get("value"))
+            for item in row["custom_attributes"]
+        ]
+        for row in _query_rows(server, _select("Context", "custom_attributes"))
+    }
+    attr = naive_eval.MODEL["Context"]["custom_attributes"]
+    for entity in world.of_type("Context"):
+        items = world.related(entity, attr)
+        expected = [
+            (i.values["configuration_id"], i.values["key"], i.values["value"]) for i in items
+        ]
+        assert served[entity.id] == expected, (entity.type, entity.values.get("name"))
+
+
+_EXTRA_TYPES = (
+    "User",
+    "Timelog",
+    "Asset",
+    "AssetVersion",
+    "Component",
+    "CustomAttributeConfiguration",
+)
 """The modelled types beyond the project tree; `Component` covers file components."""
 
 
