@@ -1,18 +1,11 @@
-"""Custom attribute configurations: what they are, which entity types they apply to, and the
-Python type of their values.
+"""Custom attribute configurations as clients use them: a `Configuration` value, the Python
+type of its values, the JSON dump ``ftorm generate --dump-custom-attributes`` writes, and
+which entity types it applies to.
 
-A ``CustomAttributeConfiguration`` row says that entities of some type carry an extra value
-under ``key``. Which entities is given by its ``entity_type``: ``"show"`` for projects,
-``"task"`` for typed contexts of its ``object_type`` (a Shot configuration applies to shots
-only), and the lower-cased family name for the other families (``"assetversion"``,
-``"asset"``, ``"user"``, ``"list"`` ...). A *hierarchical* configuration applies to every
-context (projects and every typed context). The values live in the family's
-``<Family>CustomAttributeValue`` type, keyed by ``(configuration_id, entity_id)``; ftrack
-writes them as updates, which create the value when there was none
-(`is_custom_attribute_value`).
-
-Used by the code generator (typed namespaces), the session (resolving a key for a new entity)
-and ``ftorm generate --dump-custom-attributes`` (`dumps` / `loads`).
+Which configurations apply to which entities, and how values are written, are ftrack's rules
+kept in `ftorm.schema.custom` (shared with the embedded server): this module only applies
+them to schema types (`applies_to`). Used by the code generator (typed namespaces), the
+session (resolving a key for a new entity) and ``ftorm generate`` (`dumps` / `loads`).
 """
 
 from __future__ import annotations
@@ -25,38 +18,23 @@ from typing import Any, Final
 import attrs
 
 from ftorm.errors import SchemaError
-from ftorm.schema.hierarchy import ancestors
+from ftorm.schema.custom import applies, configuration_entity_type
 from ftorm.schema.types import Schema
 
 __all__ = [
     "CONFIGURATION_PROJECTIONS",
     "KINDS",
     "VALUE",
-    "VALUE_SUFFIX",
     "Configuration",
     "applies_to",
     "dumps",
-    "entity_type_of",
     "from_record",
-    "is_custom_attribute_value",
     "loads",
     "value_annotation",
 ]
 
-VALUE_SUFFIX: Final = "CustomAttributeValue"
-"""The ending of the value types' names (``ContextCustomAttributeValue``)."""
-
 VALUE: Final = "value"
 """The value types' attribute holding the value (beside ``key`` and the two ids)."""
-
-CONTEXT_VALUES: Final = "ContextCustomAttributeValue"
-"""The value type of the context family (projects and typed contexts)."""
-
-PROJECT: Final = "show"
-"""``entity_type`` of configurations for projects (and of hierarchical ones)."""
-
-TYPED_CONTEXT: Final = "task"
-"""``entity_type`` of configurations for typed contexts of one object type."""
 
 KINDS: Final[Mapping[str, str]] = {
     "number": "float",
@@ -84,13 +62,6 @@ CONFIGURATION_PROJECTIONS: Final[tuple[str, ...]] = (
     "type.name",
 )
 """What to select from ``CustomAttributeConfiguration`` to build `Configuration` values."""
-
-
-def is_custom_attribute_value(type_id: str) -> bool:
-    """Whether ``type_id`` is a family's value type, written by update even when new (ftrack
-    refuses to create them; the update creates the value). The bare ``CustomAttributeValue``
-    is created normally."""
-    return type_id.endswith(VALUE_SUFFIX) and type_id != VALUE_SUFFIX
 
 
 @attrs.frozen(slots=True)
@@ -192,35 +163,20 @@ def value_annotation(configuration: Configuration) -> str:
     return KINDS.get(configuration.kind, "Any")
 
 
-def entity_type_of(schema: Schema, type_id: str) -> str | None:
-    """The ``entity_type`` of the configurations (other than hierarchical ones) that apply to
-    entities of ``type_id``, or None when the type carries no custom attributes."""
-    entity = schema.types.get(type_id)
-    prop = entity.properties.get("custom_attributes") if entity is not None else None
-    target = prop.target if prop is not None else None
-    if target is None or not target.endswith(VALUE_SUFFIX):
-        return None
-    if target == CONTEXT_VALUES:
-        if type_id == "Project":
-            return PROJECT
-        return TYPED_CONTEXT if "TypedContext" in ancestors(schema, type_id) else None
-    return target.removesuffix(VALUE_SUFFIX).lower()
-
-
 def applies_to(configuration: Configuration, schema: Schema, type_id: str) -> bool:
-    """Whether ``configuration`` applies to entities of ``type_id`` (of the given schema)."""
+    """Whether ``configuration`` applies to entities of ``type_id`` (of the given schema), by
+    ftrack's rules (`ftorm.schema.custom.applies`; a project-specific one counts as
+    applying, since a type's attributes cannot depend on the project)."""
+    kind = configuration_entity_type(schema, type_id)
     entity = schema.types.get(type_id)
-    if entity is None:
+    if kind is None or entity is None:
         return False
-    prop = entity.properties.get("custom_attributes")
-    if configuration.is_hierarchical:
-        return prop is not None and prop.target == CONTEXT_VALUES
-    kind = entity_type_of(schema, type_id)
-    if kind != configuration.entity_type:
-        return False
-    if kind == TYPED_CONTEXT:
-        return entity.classifiers.get("object_typeid") == configuration.object_type_id
-    return True
+    record = {
+        "entity_type": configuration.entity_type,
+        "object_type_id": configuration.object_type_id,
+        "is_hierarchical": configuration.is_hierarchical,
+    }
+    return applies(record, kind, entity.classifiers.get("object_typeid"))
 
 
 def dumps(configurations: Iterable[Configuration]) -> str:

@@ -16,12 +16,8 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
-from ftorm.schema.custom_attributes import (
-    VALUE_SUFFIX,
-    Configuration,
-    applies_to,
-    value_annotation,
-)
+from ftorm.schema.custom import VALUE_SUFFIX
+from ftorm.schema.custom_attributes import Configuration, applies_to, value_annotation
 from ftorm.schema.hierarchy import base_of
 from ftorm.schema.translate import py_literal
 from ftorm.schema.types import Schema

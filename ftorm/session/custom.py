@@ -57,7 +57,18 @@ def read_configurations(
             (first,) = call([QueryOp(render(configurations_query(offset)))])
         page = read_query(first)
         first = None
-        found.extend(from_record(row) for row in page.data)
+        # An answer holds a related entity in full once, then as a reference: the type's
+        # name comes with its first appearance.
+        names = {
+            t.get("id"): t["name"]
+            for t in (row.get("type") for row in page.data)
+            if isinstance(t, dict) and "name" in t
+        }
+        for row in page.data:
+            kind = row.get("type")
+            if isinstance(kind, dict) and "name" not in kind and kind.get("id") in names:
+                row = {**row, "type": {**kind, "name": names[kind.get("id")]}}
+            found.append(from_record(row))
         if page.next_offset is None or not page.data:
             break
         offset = page.next_offset

@@ -326,16 +326,24 @@ def _namespace(source: str, name: str) -> dict[str, str]:
 def test_custom_attributes_become_typed_namespaces() -> None:
     source = generate_module(standard_schema(), version="0", custom_attributes=CONFIGURATIONS)
     classes = _classes(source)
-    assert _namespace(source, "ContextCustom") == {"delivery": "CustomAttr[arrow.Arrow | None]"}
+    delivery = {"delivery": "CustomAttr[arrow.Arrow | None]"}  # hierarchical
+    assert _namespace(source, "ContextCustom") == {}
+    assert _namespace(source, "TypedContextCustom") == delivery
     assert _namespace(source, "ShotCustom") == {
         "cut_notes": "CustomAttr[str | None]",
         "fstart": "CustomAttr[int | None]",
         "vendors": "CustomAttr[list[str] | None]",
     }
     assert _namespace(source, "SequenceCustom") == {"class_": "CustomAttr[str | None]"}
-    assert _namespace(source, "ProjectCustom") == {"attr_2d_look": "CustomAttr[bool | None]"}
-    assert _namespace(source, "AssetVersionCustom") == {"fps": "CustomAttr[float | None]"}
-    assert _namespace(source, "TaskCustom") == {}  # the hierarchical one comes from Context
+    assert _namespace(source, "ProjectCustom") == {
+        "attr_2d_look": "CustomAttr[bool | None]",
+        **delivery,
+    }
+    assert _namespace(source, "AssetVersionCustom") == {
+        "fps": "CustomAttr[float | None]",
+        **delivery,
+    }
+    assert _namespace(source, "TaskCustom") == {}  # the hierarchical one is inherited
     assert [ast.unparse(b) for b in classes["ShotCustom"].bases] == ["TypedContextCustom"]
     assert "class ContextCustom(CustomAttributes, closed=True):" in source
     assert "    custom = custom_namespace(ShotCustom)" in source
