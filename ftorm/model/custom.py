@@ -535,7 +535,10 @@ class CustomAttributeMapping(MutableMapping[str, Any]):
             raise KeyError(key) from error
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self._namespace[key] = value
+        try:
+            self._namespace[key] = value
+        except UnknownAttributeError as error:
+            raise KeyError(key) from error
 
     def __delitem__(self, key: str) -> None:
         msg = (
