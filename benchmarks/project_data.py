@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from ftorm.schema.workspace import OBJECT_TYPE_IDS
 from ftorm.server.handlers import Server
 
 __all__ = ["PER_SHOT", "populate"]
@@ -95,7 +96,7 @@ class _Show:
             )
         return found
 
-    def configurations(self) -> tuple[str, str]:
+    def configurations(self) -> tuple[str, str, str]:
         types = _ids(self.server, "CustomAttributeType")
         text_type = types.get("text") or self.add(_create("CustomAttributeType", name="text"))
         number_type = types.get("number") or self.add(_create("CustomAttributeType", name="number"))
@@ -105,6 +106,7 @@ class _Show:
                 key="brief",
                 label="Brief",
                 entity_type="task",
+                object_type_id=OBJECT_TYPE_IDS["Shot"],
                 type_id=text_type,
                 config='{"markdown": false}',
                 default="",
@@ -118,6 +120,7 @@ class _Show:
                 key="fstart",
                 label="Frame start",
                 entity_type="task",
+                object_type_id=OBJECT_TYPE_IDS["Shot"],
                 type_id=number_type,
                 config='{"isdecimal": false}',
                 default=1001,
@@ -125,7 +128,20 @@ class _Show:
                 sort=1,
             )
         )
-        return text, number
+        review = self.add(
+            _create(
+                "CustomAttributeConfiguration",
+                key="review",
+                label="Review note",
+                entity_type="assetversion",
+                type_id=text_type,
+                config='{"markdown": false}',
+                default="",
+                is_hierarchical=False,
+                sort=2,
+            )
+        )
+        return text, number, review
 
 
 def _shots(total: int) -> Iterator[tuple[int, int, int]]:
@@ -138,7 +154,7 @@ def populate(server: Server, *, entities: int = 2000, seed: int = 0) -> str:
     """Fill ``server`` with a show of about ``entities`` entities; the project's name."""
     show = _Show(server, seed)
     users = show.users(4)
-    text_config, number_config = show.configurations()
+    text_config, number_config, review_config = show.configurations()
     project = show.add(_create("Project", name="show", full_name="The Show"))
     other = show.add(_create("Project", name="elsewhere", full_name="Elsewhere"))
     show.add(_create("Sequence", name="sq_other", parent=_ref("Project", other)))
@@ -271,7 +287,7 @@ def populate(server: Server, *, entities: int = 2000, seed: int = 0) -> str:
                 show.add(
                     _create(
                         "AssetVersionCustomAttributeValue",
-                        configuration_id=text_config,
+                        configuration_id=review_config,
                         entity_id=version,
                         value=f"review note {index}",
                     )

@@ -33,7 +33,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, overlo
 
 import arrow
 
-from ftorm.errors import InvalidValueError, NotLoadedError, QueryCompileError, UnknownAttributeError
+from ftorm.errors import (
+    InvalidValueError,
+    NotLoadedError,
+    QueryCompileError,
+    UnknownAttributeError,
+    UnknownKeyError,
+)
 from ftorm.model.fields import Many
 from ftorm.model.state import hook_of
 from ftorm.query import ast
@@ -532,13 +538,13 @@ class CustomAttributeMapping(MutableMapping[str, Any]):
         try:
             return self._namespace[key]
         except UnknownAttributeError as error:
-            raise KeyError(key) from error
+            raise UnknownKeyError(error.model, key, error.candidates) from None
 
     def __setitem__(self, key: str, value: Any) -> None:
         try:
             self._namespace[key] = value
         except UnknownAttributeError as error:
-            raise KeyError(key) from error
+            raise UnknownKeyError(error.model, key, error.candidates) from None
 
     def __delitem__(self, key: str) -> None:
         msg = (
