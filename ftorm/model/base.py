@@ -27,7 +27,7 @@ from ftorm.model.paths import column_for, unknown_attribute
 from ftorm.model.registry import REGISTRY, Registry
 from ftorm.model.relations import Related, assign, link_new, set_scalar
 from ftorm.model.state import CollectionType, not_loaded
-from ftorm.query.builder import Query
+from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.expressions import Column, Expr
 from ftorm.schema.naming import RESERVED_NAMES
 
@@ -62,16 +62,16 @@ class ModelMeta(type):
             return result
 
     @overload
-    def where(cls: Callable[..., M], *criteria: Expr) -> Query[M]: ...
+    def where(cls: Callable[P, M], *criteria: Expr) -> KeywordQuery[M, P]: ...
     @overload
-    def where(cls: Callable[P, M], *args: P.args, **kwargs: P.kwargs) -> Query[M]: ...
+    def where(cls: Callable[P, M], *args: P.args, **kwargs: P.kwargs) -> KeywordQuery[M, P]: ...
     def where(cls: Any, *criteria: Any, **equals: Any) -> Any:
         """A query for this model with criteria (``Shot.name == "x"``) or keyword equalities."""
         return Query.of(cls, *criteria, **equals)
 
-    def select(cls: Callable[..., M], *fields: Column[Any] | type[Model]) -> Query[M]:
+    def select(cls: Callable[P, M], *fields: Column[Any] | type[Model]) -> KeywordQuery[M, P]:
         """A query for this model loading the given attribute paths."""
-        return Query(cls).select(*fields)
+        return Query(cls).select(*fields)  # type: ignore[return-value]  # KeywordQuery is Query
 
     def has(cls, *criteria: Expr) -> Expr:
         """``Shot.status.has(...)``: only meaningful on a reference path."""

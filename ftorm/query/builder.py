@@ -20,7 +20,7 @@ name)`` giving a column or relationship path (or raising `ftorm.UnknownAttribute
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
 from ftorm._typing import JSON
 from ftorm.errors import (
@@ -42,10 +42,11 @@ from ftorm.query.render import render, select_text
 if TYPE_CHECKING:
     from typing import Self
 
-__all__ = ["Executor", "Query"]
+__all__ = ["Executor", "KeywordQuery", "Query"]
 
 M = TypeVar("M")
 R = TypeVar("R")
+P = ParamSpec("P")
 
 
 class Executor(Protocol):
@@ -523,3 +524,26 @@ class Query(Generic[M]):
             msg = f"query index {index} out of range: {self}"
             raise NotFoundError(msg)
         return found[0]
+
+
+if TYPE_CHECKING:
+
+    class KeywordQuery(Query[M], Generic[M, P]):
+        """A `Query` that also knows the model's constructor keywords ``P`` (for checkers).
+
+        ``Shot.where(...)``, ``Shot.select(...)`` and ``session.query(Shot)`` give one, so
+        mypy and pyright check the keywords of `where`, `before` and `after` like those of
+        ``Shot(...)``: ``where(nmae="x")``, ``where(name=3)`` and ``before(end_dat=d)`` are
+        reported. At run time it is `Query` itself.
+        """
+
+        @overload  # type: ignore[override]
+        def where(self, *criteria: Expr) -> Self: ...
+        @overload
+        def where(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...
+        def where(self, *criteria: Any, **equals: Any) -> Self: ...
+        def before(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...  # type: ignore[override]
+        def after(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...  # type: ignore[override]
+
+else:
+    KeywordQuery = Query

@@ -29,7 +29,7 @@ from ftorm.model.relations import unlink
 from ftorm.model.state import attach, cohort_of, detach, hook_of, mark_clean, rollback
 from ftorm.protocol.operations import DeleteOp, OperationLike
 from ftorm.protocol.results import QueryResult, read_query
-from ftorm.query.builder import Query
+from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.parser import parse
 from ftorm.schema.custom_attributes import Configuration
 from ftorm.schema.types import Schema
@@ -53,6 +53,7 @@ __all__ = ["Session", "Stats"]
 
 M = TypeVar("M", bound=Model)
 P = ParamSpec("P")
+Q = TypeVar("Q", bound="Query[Any]")
 
 Lazy = Literal["batch", "select", "raise"]  # how an attribute an object lacks is loaded
 
@@ -225,9 +226,9 @@ class Session:
     # --- queries ---------------------------------------------------------------------------
 
     @overload
-    def query(self, target: type[M]) -> Query[M]: ...
+    def query(self, target: Callable[P, M]) -> KeywordQuery[M, P]: ...
     @overload
-    def query(self, target: Query[M]) -> Query[M]: ...
+    def query(self, target: Q) -> Q: ...
     @overload
     def query(self, target: str) -> Query[Model]: ...
     def query(self, target: Any) -> Any:

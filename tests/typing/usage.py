@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, assert_type
+from typing import Any, Literal, TypeVar, assert_type
 
 import arrow
 
@@ -60,22 +60,32 @@ def expressions(next_week: arrow.Arrow) -> None:
     assert_type(Task.parent.id.in_(subquery), Expr)
 
 
+R = TypeVar("R")
+
+
+def entities(query: Query[R]) -> list[R]:
+    """The entity type a query yields (``Shot.where(...)`` is a `KeywordQuery`, a `Query`)."""
+    return []
+
+
 def queries(next_week: arrow.Arrow) -> None:
     q = Project.where(status="active").before(end_date=next_week)
-    assert_type(q, Query[Project])
+    assert_type(entities(q), list[Project])
     assert_type(
-        Project.where(Project.status == "active", Project.end_date.before(next_week)),
-        Query[Project],
+        entities(Project.where(Project.status == "active", Project.end_date.before(next_week))),
+        list[Project],
     )
-    assert_type(Shot.select(Shot.name, Shot.status.name, Shot.parent.name), Query[Shot])
+    assert_type(entities(Shot.select(Shot.name, Shot.status.name, Shot.parent.name)), list[Shot])
     assert_type(
-        Project.where(Project.children.any(Sequence.name == "x"))
-        .order_by(Project.name.desc())
-        .limit(10),
-        Query[Project],
+        entities(
+            Project.where(Project.children.any(Sequence.name == "x"))
+            .order_by(Project.name.desc())
+            .limit(10)
+        ),
+        list[Project],
     )
-    assert_type(Shot.where(parent=Sequence(name="s")), Query[Shot])
-    assert_type(Status.where(name="WIP"), Query[Status])
+    assert_type(entities(Shot.where(parent=Sequence(name="s"))), list[Shot])
+    assert_type(entities(Status.where(name="WIP")), list[Status])
     assert_type(Query(Project), Query[Project])
     assert_type(Query.of(Project, Project.name == "x", status="active"), Query[Project])
     assert_type(q.first(), Project | None)
@@ -130,7 +140,7 @@ def any_values(value: Attr[Any]) -> None:
     assert_type(Cav.value == 1001, Expr)
     assert_type(Cav.value >= 1001.5, Expr)
     assert_type(Cav.value.in_(["a", 1]), Expr)
-    assert_type(Cav.where(Cav.value == 1001), Query[Cav])
+    assert_type(entities(Cav.where(Cav.value == 1001)), list[Cav])
     del value
 
 
@@ -164,8 +174,17 @@ def custom_attributes(shot: Shot, next_week: arrow.Arrow) -> None:
     shot.custom.delivery = next_week
     assert_type(Shot.custom.fstart, CustomColumn[int | None])
     assert_type(Shot.custom.cut_notes, CustomStrColumn[str | None])
-    assert_type(Shot.where(Shot.custom.fstart >= 1001), Query[Shot])
-    assert_type(Shot.where(Shot.custom.cut_notes.like("a%")), Query[Shot])
-    assert_type(Shot.select(Shot.custom.fstart), Query[Shot])
+    assert_type(entities(Shot.where(Shot.custom.fstart >= 1001)), list[Shot])
+    assert_type(entities(Shot.where(Shot.custom.cut_notes.like("a%"))), list[Shot])
+    assert_type(entities(Shot.select(Shot.custom.fstart)), list[Shot])
     assert_type(shot.custom["anything"], Any)
     assert_type(shot["custom_attributes"], Any)
+
+
+def keyword_queries(session: Session, next_week: arrow.Arrow) -> None:
+    shot = session.query(Shot).where(name="sh010").first()
+    assert_type(session.query(Project).before(end_date=next_week).all(), list[Project])
+    assert_type(shot, Shot | None)
+    assert_type(entities(session.query(Shot.where(name="x"))), list[Shot])
+    assert_type(entities(session.query(Shot).order_by(Shot.name).where(bid=1.0)), list[Shot])
+    assert_type(entities(Project.where().after(end_date=next_week)), list[Project])
