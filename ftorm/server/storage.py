@@ -92,8 +92,13 @@ LINK_ENTITIES: Final[dict[tuple[str, str], tuple[str, str, str]]] = {
         "project_schema_id",
         "object_type_id",
     ),
+    ("List", "items"): ("ListObject", "list_id", "entity_id"),
+    ("TypedContext", "lists"): ("ListObject", "entity_id", "list_id"),
+    ("AssetVersion", "lists"): ("ListObject", "entity_id", "list_id"),
 }
-"""Many-to-many collections stored as rows of a link entity: (link type, owner key, member key)."""
+"""Many-to-many collections stored as rows of a link entity: (link type, owner key, member key),
+by the type declaring the collection or a base of it (a list's ``items`` and an entity's
+``lists`` are both its ``ListObject`` rows)."""
 
 CLOSURES: Final = ("ancestors", "descendants")
 
@@ -331,7 +336,14 @@ class Layout:
         found: Collection | None = None
         if name in CLOSURES and PARENT_COLUMN in self.schema.types[target].properties:
             found = Collection(type_id, name, target, "closure", upward=name == "ancestors")
-        link = LINK_ENTITIES.get((type_id, name))
+        link = next(
+            (
+                LINK_ENTITIES[(t, name)]
+                for t in (type_id, *ancestors(self.schema, type_id))
+                if (t, name) in LINK_ENTITIES
+            ),
+            None,
+        )
         if found is None and link is not None and link[0] in self.schema.types:
             link_type, owner_key, member_key = link
             found = Collection(

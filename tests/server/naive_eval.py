@@ -150,6 +150,8 @@ BASES: Mapping[str, str] = {
     "Shot": "TypedContext",
     "Task": "TypedContext",
     "FileComponent": "Component",
+    "TypedContextList": "List",
+    "AssetVersionList": "List",
 }
 """Direct base of each derived type; the others are roots."""
 
@@ -166,6 +168,7 @@ _CONTEXT: dict[str, Attr] = {
     "assets": Attr("collection", "Asset", key="context_id", rule="members"),
     "timelogs": Attr("collection", "Timelog", key="context_id", rule="members"),
     "custom_attributes": Attr("collection", CUSTOM_VALUE, rule="custom"),
+    "notes": Attr("collection", "Note", key="parent_id", rule="members"),
 }
 
 _TYPED_CONTEXT: dict[str, Attr] = {
@@ -187,6 +190,7 @@ _TYPED_CONTEXT: dict[str, Attr] = {
     "object_type": Attr("ref", "ObjectType", key="object_type_id"),
     "ancestors": Attr("collection", "TypedContext", rule="ancestors"),
     "descendants": Attr("collection", "TypedContext", rule="descendants"),
+    "lists": Attr("collection", "TypedContextList", rule="lists"),
 }
 
 _COMPONENT: dict[str, Attr] = {
@@ -197,6 +201,15 @@ _COMPONENT: dict[str, Attr] = {
     "system_type": Attr("string"),
     "version_id": Attr("id", "AssetVersion"),
     "version": Attr("ref", "AssetVersion", key="version_id"),
+}
+
+_LIST: dict[str, Attr] = {
+    "id": Attr("id", "List"),
+    "name": Attr("string"),
+    "is_open": Attr("boolean"),
+    "project_id": Attr("id", "Project"),
+    "project": Attr("ref", "Project", key="project_id"),
+    "category_id": Attr("id", "ListCategory"),
 }
 
 MODEL: Mapping[str, Mapping[str, Attr]] = {
@@ -267,9 +280,29 @@ MODEL: Mapping[str, Mapping[str, Attr]] = {
         "asset_id": Attr("id", "Asset"),
         "asset": Attr("ref", "Asset", key="asset_id"),
         "components": Attr("collection", "Component", key="version_id", rule="members"),
+        "lists": Attr("collection", "AssetVersionList", rule="lists"),
     },
     "Component": _COMPONENT,
     "FileComponent": _COMPONENT,
+    "Note": {
+        "id": Attr("id", "Note"),
+        "content": Attr("string"),
+        "is_todo": Attr("boolean"),
+        "parent_id": Attr("id", "Context"),
+        "parent_type": Attr("string"),
+        "user_id": Attr("id", "User"),
+        "author": Attr("ref", "User", key="user_id"),
+        "recipients": Attr("collection", "Recipient", key="note_id", rule="members"),
+    },
+    "Recipient": {
+        "note_id": Attr("id", "Note"),
+        "resource_id": Attr("id", "User"),
+        "note": Attr("ref", "Note", key="note_id"),
+    },
+    "ListCategory": {"id": Attr("id", "ListCategory"), "name": Attr("string")},
+    "List": _LIST,
+    "TypedContextList": {**_LIST, "items": Attr("collection", "Task", rule="items")},
+    "AssetVersionList": {**_LIST, "items": Attr("collection", "AssetVersion", rule="items")},
     "CustomAttributeConfiguration": {
         "id": Attr("id", "CustomAttributeConfiguration"),
         "key": Attr("string"),
@@ -343,13 +376,21 @@ class World:
     by_id: dict[str, Entity] = attrs.field(factory=dict)
     custom_values: dict[tuple[str, str], Any] = attrs.field(factory=dict)
     """Stored custom attribute values by (configuration id, context id)."""
+    keyed: list[Entity] = attrs.field(factory=list)
+    """Entities with a composite key (a note's ``Recipient`` rows), in insertion order."""
+    list_items: list[tuple[str, str]] = attrs.field(factory=list)
+    """List membership (a list's ``items``, an entity's ``lists``): (list id, entity id)."""
 
     def add(self, type_id: str, values: Mapping[str, Any]) -> Entity:
-        """Store an entity of concrete type ``type_id``; ``values`` must hold its ``id``."""
+        """Store an entity of concrete type ``type_id``: by its ``id``, else (a composite
+        key) in `keyed`."""
         if type_id not in MODEL:
             msg = f"unknown entity type {type_id!r}"
             raise UnknownTypeError(msg)
         entity = Entity(type_id, dict(values))
+        if "id" not in values:  # a composite key
+            self.keyed.append(entity)
+            return entity
         if entity.id in self.by_id:
             msg = f"duplicate id {entity.id!r}"
             raise ValueError(msg)
@@ -374,7 +415,11 @@ class World:
                 )
                 for (config, owner), value in self.custom_values.items()
             )
-        return (entity for entity in self.by_id.values() if is_subtype(entity.type, type_id))
+        return (
+            entity
+            for entity in (*self.by_id.values(), *self.keyed)
+            if is_subtype(entity.type, type_id)
+        )
 
     def get(self, entity_id: Any, type_id: str) -> Entity | None:
         """The entity ``entity_id`` if it exists and is a ``type_id``."""
@@ -403,6 +448,15 @@ class World:
                 for other in self.of_type(attr.target)
                 if other.values.get(attr.key) == entity.id
             ]
+        if attr.rule in ("items", "lists"):
+            pairs = (
+                self.list_items
+                if attr.rule == "items"
+                else [(member, owner) for owner, member in self.list_items]
+            )
+            found_ids = dict.fromkeys(other for mine, other in pairs if mine == entity.id)
+            reached = (self.get(other, attr.target) for other in found_ids)
+            return [other for other in reached if other is not None]
         if attr.rule == "custom":
             configurations = [c.values for c in self.of_type("CustomAttributeConfiguration")]
             found = custom_items(entity.type, entity.values, configurations, self.custom_values)

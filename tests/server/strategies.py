@@ -5,8 +5,9 @@ tasks) whose names come from a tiny alphabet full of the characters ``like`` and
 about (``%``, ``_``, backslash, quotes, upper and lower case), with optional descriptions and
 datetimes left out now and then. Each project may also have users, assets on its contexts
 with versions and file components, and time logs of its users (or the server's own) on its
-contexts, and custom attributes configured with values set on its contexts
-(`tests.server.custom_world`). `build` turns a spec into the ``create`` operations for a
+contexts, custom attributes configured with values set on its contexts
+(`tests.server.custom_world`), and notes with their recipients and lists with their items
+(`tests.server.notes_lists_world`). `build` turns a spec into the ``create`` operations for a
 server and the matching `naive_eval.World`, given the server's workflow entities
 (`Lookups`: statuses, states, types, priorities, object types, project schemas, users), which the
 specs refer to by index.
@@ -40,6 +41,14 @@ from tests.server.custom_world import (
     variable_literals,
 )
 from tests.server.naive_eval import BASES, MODEL, Attr, World, is_subtype
+from tests.server.notes_lists_world import (
+    ListSpec,
+    NoteSpec,
+    add_lists,
+    add_notes,
+    list_specs,
+    note_specs,
+)
 
 __all__ = [
     "ID_POOL",
@@ -93,6 +102,10 @@ QUERY_TYPES: tuple[str, ...] = (
     "Component",
     "FileComponent",
     "CustomAttributeConfiguration",
+    "Note",
+    "List",
+    "TypedContextList",
+    "AssetVersionList",
 )
 """Types the differential test queries."""
 
@@ -195,6 +208,8 @@ class ProjectSpec:
     assets: tuple[AssetSpec, ...] = ()
     timelogs: tuple[TimelogSpec, ...] = ()
     attributes: tuple[AttributeSpec, ...] = ()
+    notes: tuple[NoteSpec, ...] = ()
+    lists: tuple[ListSpec, ...] = ()
 
 
 def _children(
@@ -251,6 +266,8 @@ def _projects() -> st.SearchStrategy[ProjectSpec]:
         assets=st.lists(_assets(), max_size=3, unique_by=lambda a: a.name).map(tuple),
         timelogs=st.lists(_timelogs(), max_size=3).map(tuple),
         attributes=attributes(),
+        notes=note_specs(names()),
+        lists=list_specs(names()),
     )
 
 
@@ -396,7 +413,16 @@ def build(projects: Sequence[ProjectSpec], lookups: Lookups) -> tuple[list[dict[
         for child in spec.children:
             add_context(child, spec.type, entity_id, contexts)
 
-    def add_extras(project: ProjectSpec, contexts: list[str]) -> None:
+    categories: list[str] = []
+
+    def category() -> str:
+        if not categories:
+            categories.append(next(ids))
+            create("ListCategory", {"id": categories[0], "name": "Dailies"}, None)
+        return categories[0]
+
+    def add_extras(project: ProjectSpec, project_id: str, contexts: list[str]) -> None:
+        versions: list[str] = []
         for user in project.users:
             users.append(next(ids))
             values = {
@@ -420,6 +446,7 @@ def build(projects: Sequence[ProjectSpec], lookups: Lookups) -> tuple[list[dict[
                     "asset_id": asset_id,
                 }
                 create("AssetVersion", values, None)
+                versions.append(version_id)
                 for component in version.components:
                     values = {
                         "id": next(ids),
@@ -439,6 +466,11 @@ def build(projects: Sequence[ProjectSpec], lookups: Lookups) -> tuple[list[dict[
                 "user_id": users[timelog.user % len(users)],
             }
             create("Timelog", values, None)
+        add_notes(project.notes, contexts, users, ids, world, create, operations)
+        tasks = [c for c in contexts if world.by_id[c].type == "Task"]
+        add_lists(
+            project.lists, project_id, category, tasks, versions, ids, world, create, operations
+        )
 
     trees: list[tuple[ProjectSpec, str, list[str]]] = []
     for project in projects:
@@ -459,7 +491,7 @@ def build(projects: Sequence[ProjectSpec], lookups: Lookups) -> tuple[list[dict[
         contexts = [project_id]
         for child in project.children:
             add_context(child, "Project", project_id, contexts)
-        add_extras(project, contexts)
+        add_extras(project, project_id, contexts)
         trees.append((project, project_id, contexts))
     world.derive_fields()
     object_types = lookups.ids("ObjectType")

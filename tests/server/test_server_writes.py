@@ -6,7 +6,7 @@ from typing import Any
 
 from ftorm.schema.workspace import LOCATIONS
 from ftorm.server.handlers import Server
-from tests.server.server_helpers import Call, configure, create, query, ref
+from tests.server.server_helpers import Call, configure, create, make_call, query, ref
 
 
 def error_of(server: Server, *operations: dict[str, Any]) -> dict[str, Any]:
@@ -310,3 +310,37 @@ def test_memberships_pair_with_their_own_end(call: Call) -> None:
     assert [m["user"]["username"] for m in found["memberships"]] == ["ftorm"]
     (mine,) = query(call, f"select memberships.group.name from User where id is {user['id']}")
     assert [m["group"]["name"] for m in mine["memberships"]] == ["lighting"]
+
+
+def test_list_items_and_lists_are_the_list_object_rows(either: Server) -> None:
+    call = make_call(either)
+    project = create(call, "Project", name="p", full_name="P")
+    task = create(call, "Task", name="t", parent=ref(project))
+    other = create(call, "Task", name="u", parent=ref(project))
+    category = create(call, "ListCategory", name="Dailies")
+    dailies = create(
+        call,
+        "TypedContextList",
+        name="dailies",
+        project=ref(project),
+        category=ref(category),
+        items=[ref(task)],
+    )
+    rows = query(call, "select list_id, entity_id from ListObject")
+    assert [(r["list_id"], r["entity_id"]) for r in rows] == [(dailies["id"], task["id"])]
+    found = query(call, f'select lists.name from Task where id is "{task["id"]}"')
+    assert [item["name"] for item in found[0]["lists"]] == ["dailies"]
+    # written from the member's side, read from the list's
+    call(
+        {
+            "action": "update",
+            "entity_type": "Task",
+            "entity_key": [other["id"]],
+            "entity_data": {"lists": [ref(dailies)]},
+        }
+    )
+    items = query(call, "select items.name from TypedContextList")[0]["items"]
+    assert sorted(item["name"] for item in items) == ["t", "u"]
+    assert {
+        r["name"] for r in query(call, 'select name from Task where lists any (name is "dailies")')
+    } == {"t", "u"}

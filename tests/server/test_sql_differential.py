@@ -1,14 +1,15 @@
 """Differential test of the embedded server's SQL rendering of criteria.
 
 Random project trees, with users, time logs, assets with their versions and file
-components, and custom attributes (configurations, with values set on some contexts) hanging
-on them, are created on a fresh embedded server in one batch; random criteria
-ASTs over the model's real attributes and paths are rendered to canonical text and queried
-(``select id from <Type> where <criteria>``); the rows that come back, as (concrete type, id)
-pairs, must be exactly those the naive evaluator in `tests.naive_eval` selects from the same
-world. The world is built from the same specs, using the server's own seeded statuses, types,
-priorities, object types, project schema and user, and is first checked against what the server
-stored (derived fields included), so a disagreement points at the query, not the data. Each
+components, custom attributes (configurations, with values set on some contexts), notes with
+their recipients, and lists with their items hanging on them, are created on a fresh
+embedded server in one batch; random criteria ASTs over the model's real attributes and
+paths are rendered to canonical text and queried (``select id from <Type> where
+<criteria>``); the rows that come back, as (concrete type, id) pairs, must be exactly those
+the naive evaluator in `tests.naive_eval` selects from the same world. The world is built
+from the same specs, using the server's own seeded statuses, types, priorities, object
+types, project schema and user, and is first checked against what the server stored
+(derived fields included), so a disagreement points at the query, not the data. Each
 example runs on ftorm's standard schema or on the recorded 116-type schema of a real server
 (when ``../shared`` is present).
 """
@@ -187,8 +188,11 @@ _EXTRA_TYPES = (
     "AssetVersion",
     "Component",
     "CustomAttributeConfiguration",
+    "Note",
+    "List",
 )
-"""The modelled types beyond the project tree; `Component` covers file components."""
+"""The modelled types beyond the project tree; `Component` covers file components, `List`
+both kinds of list."""
 
 
 def _assert_rows_as_modelled(server: Server, world: naive_eval.World, type_id: str) -> None:
