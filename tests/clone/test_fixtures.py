@@ -25,6 +25,8 @@ from ftorm.testing import load_fixtures, local_session
 
 HERE = Path(__file__).parent
 LAYOUT = Layout(standard_schema())
+LINK_TABLE = sorted(LAYOUT.link_tables)[0]
+"""A hidden link table of the standard schema (pairs without an entity of their own)."""
 
 
 def _tables(conn: sqlite3.Connection) -> dict[str, list[tuple[str, dict[str, Any]]]]:
@@ -73,7 +75,7 @@ def test_load_of_dump_is_the_workspace(
         for row in shot_rows:
             parent = project_rows[0]["id"] if project_rows else None
             writer.put("Shot", {**row, "parent_id": parent, "project_id": parent})
-        writer.link("l_List_items", pairs)
+        writer.link(LINK_TABLE, pairs)
     fixture = dump(LAYOUT, source)
     assert json.loads(render(fixture)) == fixture
     copy = create_workspace(":memory:", LAYOUT.schema)
