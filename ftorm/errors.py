@@ -23,6 +23,7 @@
     ├── ModelSetError (TypeError)              a model class of another set than the session's
     └── TransportError                         the server could not be reached or answered badly
         ├── ConnectError (ConnectionError)     connection refused, dropped or timed out
+        ├── DownloadError                      a component's file could not be downloaded
         └── ServerError                        the server answered with an error object
             ├── AuthenticationError            InvalidCredentialsError / FTAuthenticationError
             ├── ValidationError                bad payload, query or value
@@ -42,6 +43,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "ConnectError",
+    "DownloadError",
     "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
@@ -219,6 +221,11 @@ class TransportError(FtormError):
 
 class ConnectError(TransportError, ConnectionError):
     """Connection refused, dropped, or timed out."""
+
+
+class DownloadError(TransportError):
+    """A component's file could not be downloaded from the server's ``/component/get``: an
+    error status, a connection that failed, or fewer or more bytes than announced."""
 
 
 class ServerError(TransportError):

@@ -7,7 +7,10 @@ configurations, locations) from an ftrack server (or ``ftorm serve``) into a new
 workspace, with the server's schema. Credentials come from ``FTRACK_API_USER`` and
 ``FTRACK_API_KEY``; the server from ``--server`` or ``FTRACK_SERVER``. ``--resume`` carries
 on with an interrupted clone; ``--anonymize`` replaces people's names, emails, notes' text
-and free-text custom attributes with stable fakes.
+and free-text custom attributes with stable fakes. Components are copied as metadata only;
+``--with-files`` also downloads the files of those in the ``ftrack.server`` location into
+the workspace's file store, so that ``ftorm serve --db FILE`` serves them (files in other
+locations have no content on the server and are skipped).
 """
 
 from __future__ import annotations
@@ -34,6 +37,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--db", required=True, help="the workspace file to write")
     parser.add_argument("--resume", action="store_true", help="carry on an interrupted clone")
     parser.add_argument("--anonymize", action="store_true", help="replace people's data")
+    parser.add_argument(
+        "--with-files",
+        action="store_true",
+        help="also download the files of components in the ftrack.server location",
+    )
     parser.add_argument("--page-size", type=int, default=1000, help="rows per query page")
     parser.add_argument("--quiet", action="store_true", help="no progress report")
     parser.set_defaults(handler=run)
@@ -43,8 +51,9 @@ def run(args: argparse.Namespace) -> int:
     """Run the clone; exit status 2 for bad input or a failure, with a one-line message."""
     from ftorm.clone import CLONE_KEY, clone
     from ftorm.clone.progress import Progress
-    from ftorm.server.bulk import read_meta
+    from ftorm.server.bulk import INCOMPLETE_KEY, read_meta
     from ftorm.session.connect import http_transport
+    from ftorm.transport.http import HttpTransport
 
     if args.page_size < 1:
         print("ftorm clone: --page-size must be at least 1", file=sys.stderr)
@@ -62,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"ftorm clone: {error}", file=sys.stderr)
         return 2
     progress = Progress(enabled=not args.quiet)
+    download = transport.download if isinstance(transport, HttpTransport) else None
     try:
         result = clone(
             transport.call,
@@ -70,13 +80,18 @@ def run(args: argparse.Namespace) -> int:
             source=server or "",
             resume=args.resume,
             anonymize=args.anonymize,
+            with_files=args.with_files,
+            download=download,
             page_size=args.page_size,
             progress=progress,
         )
     except FtormError as error:
-        if progress.total:
-            print(file=sys.stderr)
-        print(f"ftorm clone: {error}", file=sys.stderr)
+        if progress.total and progress.enabled and progress.terminal:
+            print(file=sys.stderr)  # end the status line drawn in place
+        hint = ""
+        if read_meta(args.db, INCOMPLETE_KEY) is not None and read_meta(args.db, CLONE_KEY):
+            hint = f"; the clone is incomplete: carry on with: ftorm clone --resume --db {args.db}"
+        print(f"ftorm clone: {error}{hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(
@@ -90,5 +105,6 @@ def run(args: argparse.Namespace) -> int:
         f"ftorm clone: {result.entities:,} entities into {args.db} in {result.seconds:.1f} s; "
         f"{result.requests:,} requests to the source "
         f"({result.requests_per_1000:.1f} per 1,000 entities)"
+        + (f"; {result.files.summary()}" if result.files is not None else "")
     )
     return 0

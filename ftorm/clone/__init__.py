@@ -5,8 +5,10 @@ in-process to an embedded server), records the source's schema in the workspace
 (`ftorm.server.bulk`), and copies each project, everything beneath it and what that
 references (`ftorm.clone.plan`) with paged projection queries batched across types
 (`ftorm.clone.engine`). The copy is exact: ids, values, datetimes and links as the source
-answers them. Until it completes the workspace is marked incomplete, and servers refuse it;
-``resume=True`` carries on from where an interrupted clone stopped.
+answers them. With ``with_files``, the files of the copied components in the source's
+``ftrack.server`` location are downloaded into the workspace's file store
+(`ftorm.clone.files`). Until it completes the workspace is marked incomplete, and servers
+refuse it; ``resume=True`` carries on from where an interrupted clone stopped.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import attrs
 
 from ftorm.clone.anonymize import FREE_TEXT_TYPES, Anonymizer
 from ftorm.clone.engine import Call, Copier
+from ftorm.clone.files import Download, FilesResult, copy_files
 from ftorm.clone.progress import Progress
 from ftorm.errors import ConfigurationError, StorageError, TransportError
 from ftorm.protocol.operations import QueryOp, SchemasOp
@@ -49,11 +52,13 @@ class CloneResult:
     entities: int
     """Entities copied (this run)."""
     requests: int
-    """Requests made to the source (this run)."""
+    """API requests made to the source (this run; file downloads are not counted)."""
     seconds: float
     """Time taken (this run)."""
     counts: dict[str, int]
     """Entities copied per concrete type (this run)."""
+    files: FilesResult | None = None
+    """What ``with_files`` downloaded (this run); None without it."""
 
     @property
     def rate(self) -> float:
@@ -74,6 +79,8 @@ def clone(
     source: str = "",
     resume: bool = False,
     anonymize: bool = False,
+    with_files: bool = False,
+    download: Download | None = None,
     page_size: int = 1000,
     chunk: int = 400,
     batch: int = 16,
@@ -87,17 +94,25 @@ def clone(
     may then be empty). ``source`` names the server in the record. Raises `StorageError` for
     a workspace that cannot be used so, `ftorm.NotFoundError` for a project the source does
     not have, and the transport's errors.
+
+    ``with_files`` (kept for ``resume``) downloads the files of the copied components in the
+    ``ftrack.server`` location with ``download`` (e.g. `HttpTransport.download`), skipping
+    files stored already; a file that cannot be had raises `ftorm.DownloadError` and leaves
+    the clone to resume.
     """
     progress = progress or Progress(enabled=False)
     started = time.perf_counter()
     requests = 0
     if resume:
-        conn, projects, anonymize = _reopen(database, projects, anonymize)
+        conn, projects, anonymize, with_files = _reopen(database, projects, anonymize, with_files)
         schema = recorded_schema(database)
         assert schema is not None
     else:
         if not projects:
             msg = "name at least one project to clone"
+            raise ConfigurationError(msg)
+        if with_files and download is None:
+            msg = "with_files needs a download function, e.g. HttpTransport.download"
             raise ConfigurationError(msg)
         if database == ":memory:" or Path(database).exists():
             msg = f"{database} exists: clone into a new file, or pass resume to carry on"
@@ -109,12 +124,20 @@ def clone(
             raise TransportError(msg)
         schema = load_schema(documents)
         conn = create_workspace(database, schema, documents)
-        record = {"source": source, "projects": list(projects), "anonymize": anonymize}
+        record = {
+            "source": source,
+            "projects": list(projects),
+            "anonymize": anonymize,
+            "with_files": with_files,
+        }
         conn.execute("BEGIN IMMEDIATE")
         set_meta(conn, CLONE_KEY, json.dumps(record, sort_keys=True))
         set_meta(conn, INCOMPLETE_KEY, f"cloning {', '.join(projects)} from {source or 'a server'}")
         conn.execute("COMMIT")
     try:
+        if with_files and download is None:
+            msg = f"{database} is a clone with files: resume it with a download function"
+            raise ConfigurationError(msg)
         layout = Layout(schema)
         anonymizer = None
         if anonymize:
@@ -134,6 +157,9 @@ def clone(
         copier.start(projects)
         copier.run()
         requests += copier.requests
+        files = None
+        if with_files and download is not None:
+            files = copy_files(download, database, layout, conn, progress)
         conn.execute("BEGIN IMMEDIATE")
         copier.state.drop()
         set_meta(conn, INCOMPLETE_KEY, None)
@@ -142,18 +168,20 @@ def clone(
     finally:
         conn.close()
     seconds = time.perf_counter() - started
-    result = CloneResult(progress.total, requests, seconds, dict(progress.counts))
+    result = CloneResult(progress.total, requests, seconds, dict(progress.counts), files)
     progress.finish(
         f"cloned {result.entities:,} entities in {seconds:.1f} s ({result.rate:,.0f}/s) "
         f"with {requests:,} requests to the source"
+        + (f"; {files.summary()}" if files is not None else "")
     )
     return result
 
 
 def _reopen(
-    database: str, projects: Sequence[str], anonymize: bool
-) -> tuple[sqlite3.Connection, list[str], bool]:
-    """Reopen an interrupted clone: its connection, projects and anonymize option."""
+    database: str, projects: Sequence[str], anonymize: bool, with_files: bool
+) -> tuple[sqlite3.Connection, list[str], bool, bool]:
+    """Reopen an interrupted clone: its connection, projects, and its anonymize and
+    with_files options (``with_files`` asked now is recorded for later resumes)."""
     text = read_meta(database, CLONE_KEY)
     if text is None:
         msg = f"{database} is not a clone to resume"
@@ -175,7 +203,13 @@ def _reopen(
         conn.close()
         msg = f"{database} is not an interrupted clone"
         raise StorageError(msg)
-    return conn, recorded, bool(record.get("anonymize")) or anonymize
+    if with_files and not record.get("with_files"):
+        record["with_files"] = True
+        conn.execute("BEGIN IMMEDIATE")
+        set_meta(conn, CLONE_KEY, json.dumps(record, sort_keys=True))
+        conn.execute("COMMIT")
+    anonymize = bool(record.get("anonymize")) or anonymize
+    return conn, recorded, anonymize, bool(record.get("with_files"))
 
 
 def _free_text(call: Call, layout: Layout) -> set[str]:

@@ -13,7 +13,17 @@ import time
 from collections import Counter
 from typing import TextIO
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "size_text"]
+
+
+def size_text(count: int) -> str:
+    """A number of bytes for people: ``512 B``, ``1.5 MB`` (decimal units)."""
+    value, unit = float(count), "B"
+    for bigger in ("kB", "MB", "GB", "TB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, bigger
+    return f"{count} B" if unit == "B" else f"{value:,.1f} {unit}"
 
 
 class Progress:
@@ -34,6 +44,10 @@ class Progress:
         self.counts: Counter[str] = Counter()
         self.started: float = time.perf_counter()
         self.pending: int = 0
+        self.unit: str = "queries"
+        """What ``pending`` counts: queries, then files (``--with-files``)."""
+        self.files: int = 0
+        self.bytes: int = 0
         self._last = 0.0
         self._drawn = False
 
@@ -46,6 +60,11 @@ class Progress:
         """Count ``count`` more entities of ``type_id``."""
         if count:
             self.counts[type_id] += count
+
+    def add_file(self, size: int) -> None:
+        """Count one more file downloaded, of ``size`` bytes."""
+        self.files += 1
+        self.bytes += size
 
     def update(self, pending: int) -> None:
         """Report, if it is time to: ``pending`` queries are left to run."""
@@ -69,10 +88,12 @@ class Progress:
         more = len(self.counts) - 6
         if more > 0:
             top += f", +{more} types"
-        left = f"{self.pending} queries left" if self.pending else "finishing"
+        left = f"{self.pending} {self.unit} left" if self.pending else "finishing"
+        plural = "" if self.files == 1 else "s"
+        files = f", {self.files:,} file{plural} ({size_text(self.bytes)})" if self.files else ""
         return (
-            f"cloned {self.total:,} entities in {elapsed:.1f} s "
-            f"({self.total / elapsed:,.0f}/s; {left}): {top}"
+            f"cloned {self.total:,} entities{files} in {elapsed:.1f} s "
+            f"({self.total / elapsed:,.0f}/s; {left})" + (f": {top}" if top else "")
         )
 
     def _draw(self, *, final: bool) -> None:

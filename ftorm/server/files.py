@@ -100,15 +100,20 @@ class FileStore:
             return False
         return True
 
+    def incoming(self) -> Path:
+        """A new name for a temporary file of the store (not made yet): bytes written there
+        are moved into place with `keep`, or removed with `discard`."""
+        incoming = self.folder / _INCOMING
+        incoming.mkdir(exist_ok=True)
+        return incoming / secrets.token_hex(16)
+
     def receive(self, stream: BinaryIO, length: int) -> Received:
         """Write exactly ``length`` bytes of ``stream`` to a new temporary file of the store.
 
         Raises:
             ValidationError: when the stream ends (or times out) before ``length`` bytes.
         """
-        incoming = self.folder / _INCOMING
-        incoming.mkdir(exist_ok=True)
-        path = incoming / secrets.token_hex(16)
+        path = self.incoming()
         digest = hashlib.md5(usedforsecurity=False)
         remaining = length
         try:
@@ -132,9 +137,7 @@ class FileStore:
 
     def join(self, parts: list[Path]) -> Received:
         """The files ``parts`` joined, in order, into one new temporary file."""
-        incoming = self.folder / _INCOMING
-        incoming.mkdir(exist_ok=True)
-        path = incoming / secrets.token_hex(16)
+        path = self.incoming()
         digest = hashlib.md5(usedforsecurity=False)
         size = 0
         with path.open("xb") as out:
@@ -146,10 +149,11 @@ class FileStore:
                         size += len(block)
         return Received(path, size, digest.digest())
 
-    def keep(self, received: Received, component_id: str) -> Path:
-        """Move a received file into place as the file of ``component_id``."""
+    def keep(self, received: Received | Path, component_id: str) -> Path:
+        """Move a received file (or a temporary file from `incoming`) into place, whole, as
+        the file of ``component_id``."""
         target = self.path(component_id)
-        os.replace(received.path, target)
+        os.replace(received.path if isinstance(received, Received) else received, target)
         return target
 
     def discard(self, path: Path) -> None:

@@ -16,6 +16,7 @@ from ftorm.errors import (
     AuthenticationError,
     ConfigurationError,
     ConnectError,
+    DownloadError,
     FtormError,
     ServerCompatibilityError,
     TransportError,
@@ -72,6 +73,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, json.dumps(behaviour).encode())
             return
         self._send(200, json.dumps([{"action": op["action"], "data": []} for op in body]).encode())
+
+    def do_GET(self) -> None:
+        self.server.requests.append((dict(self.headers), self.path))
+        behaviour = self.server.script.pop(0) if self.server.script else ("file", b"bytes")
+        if behaviour[0] == "redirect":  # ("redirect", status, location)
+            self.send_response(behaviour[1])
+            self.send_header("Location", behaviour[2])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif behaviour[0] == "short":  # ("short", body): announces more than it sends
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(behaviour[1]) + 10))
+            self.end_headers()
+            self.wfile.write(behaviour[1])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+        else:  # ("file", body) or (status, body)
+            self._send(200 if behaviour[0] == "file" else behaviour[0], behaviour[1])
 
     def _send(self, status: int, payload: bytes) -> None:
         self.send_response(status)
@@ -262,3 +281,41 @@ def test_timeout_bounds_the_whole_answer(server: _Server) -> None:
     with pytest.raises(ConnectError, match="may or may not"):
         _transport(server, timeout=(1.0, 0.5), retries=0).call(CREATE)
     assert time.monotonic() - started < 4
+
+
+def _download(transport: HttpTransport, component_id: str = "c-1") -> bytes:
+    blocks: list[bytes] = []
+    transport.download(component_id, blocks.append)
+    return b"".join(blocks)
+
+
+def test_download_sends_the_credentials_to_the_server(server: _Server) -> None:
+    assert _download(_transport(server), "abc-1") == b"bytes"
+    headers, path = server.requests[0]
+    assert path == "/component/get?id=abc-1"
+    assert (headers["ftrack-user"], headers["ftrack-api-key"]) == ("jane", "secret")
+
+
+@pytest.mark.parametrize("status", [302, 307])
+def test_download_follows_a_redirect_elsewhere_without_credentials(
+    server: _Server, other_host: _Server, status: int
+) -> None:
+    server.script = [("redirect", status, _url(other_host) + "/bucket/signed?x=1")]
+    other_host.script = [("file", b"x" * 100_000)]
+    assert _download(_transport(server)) == b"x" * 100_000
+    headers, path = other_host.requests[0]
+    assert path == "/bucket/signed?x=1"
+    assert "ftrack-api-key" not in headers
+    assert "ftrack-user" not in headers
+
+
+def test_download_failures_are_download_errors(server: _Server) -> None:
+    missing = json.dumps({"exception": "ValidationError", "content": "no file is stored"})
+    server.script = [(404, missing.encode()), ("short", b"half")]
+    with pytest.raises(DownloadError, match=r"c-1 from http://127\.0\.0\.1:\d+: HTTP 404: no file"):
+        _download(_transport(server))
+    with pytest.raises(DownloadError, match="c-1"):
+        _download(_transport(server))
+    server.script = [("redirect", 307, "/again")] * 10
+    with pytest.raises(DownloadError, match="redirects"):
+        _download(_transport(server))
