@@ -9,15 +9,35 @@ text order does not matter) or positional (`positional`, everywhere else).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final
 
+from ftorm.query import ast
 from ftorm.server.storage import TYPE_COLUMN, Layout, quote
 
-__all__ = ["Bind", "column", "members", "placeholders", "positional", "type_condition"]
+__all__ = [
+    "SYMBOLS",
+    "Bind",
+    "column",
+    "members",
+    "placeholders",
+    "positional",
+    "type_condition",
+]
 
 Bind = Callable[[Any], str]
 """Records a value as a statement parameter and returns its placeholder."""
+
+SYMBOLS: Final[Mapping[ast.Operator, str]] = {
+    ast.Operator.EQ: "=",
+    ast.Operator.GT: ">",
+    ast.Operator.AFTER: ">",
+    ast.Operator.GE: ">=",
+    ast.Operator.LT: "<",
+    ast.Operator.BEFORE: "<",
+    ast.Operator.LE: "<=",
+}
+"""The SQL comparison of each ordering operator (``before``/``after`` compare like < and >)."""
 
 
 def positional(params: list[Any]) -> Bind:

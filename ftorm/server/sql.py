@@ -32,7 +32,7 @@ from ftorm.protocol.operations import INT64_MAX
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
 from ftorm.server.custom import members_source
-from ftorm.server.fragments import column, members, type_condition
+from ftorm.server.fragments import SYMBOLS, column, members, type_condition
 from ftorm.server.storage import (
     ID_COLUMN,
     PARENT_COLUMN,
@@ -47,15 +47,6 @@ from ftorm.server.variables import compare_variable, variable_in
 
 __all__ = ["Compiled", "Renderer", "check_entity_type", "resolve"]
 
-_SYMBOLS = {
-    ast.Operator.EQ: "=",
-    ast.Operator.GT: ">",
-    ast.Operator.AFTER: ">",
-    ast.Operator.GE: ">=",
-    ast.Operator.LT: "<",
-    ast.Operator.BEFORE: "<",
-    ast.Operator.LE: "<=",
-}
 _NEGATED = {
     ast.Operator.NE: ast.Operator.EQ,
     ast.Operator.NOT_IN: ast.Operator.IN,
@@ -417,7 +408,7 @@ class Renderer:
         if value is None:
             msg = f"{where}: '{operator}' cannot compare with none"
             raise ValidationError(msg)
-        return f"{key} {_SYMBOLS[operator]} {self.bind(value)}"
+        return f"{key} {SYMBOLS[operator]} {self.bind(value)}"
 
     # --- queries --------------------------------------------------------------------------
 

@@ -23,20 +23,10 @@ from typing import Any
 
 from ftorm.errors import ValidationError
 from ftorm.query import ast
-from ftorm.server.fragments import Bind
+from ftorm.server.fragments import SYMBOLS, Bind
 from ftorm.server.values import readings
 
 __all__ = ["compare_variable", "variable_in"]
-
-_SYMBOLS = {
-    ast.Operator.EQ: "=",
-    ast.Operator.GT: ">",
-    ast.Operator.AFTER: ">",
-    ast.Operator.GE: ">=",
-    ast.Operator.LT: "<",
-    ast.Operator.BEFORE: "<",
-    ast.Operator.LE: "<=",
-}
 
 
 def _missing(key: str) -> str:
@@ -65,7 +55,7 @@ def compare_variable(
             return _missing(key)
         msg = f"{where}: '{operator}' cannot compare with none"
         raise ValidationError(msg)
-    symbol = _SYMBOLS[operator]
+    symbol = SYMBOLS[operator]
     text, number, truth = readings(operand)
     as_number = "0" if number is None else f"{decoded} {symbol} {bind(number)}"
     as_truth = "0" if truth is None else f"{bind(int(truth))}"
