@@ -25,7 +25,6 @@ import contextlib
 import os
 import subprocess
 import textwrap
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,8 +34,14 @@ import pytest
 
 ftrack_api = pytest.importorskip("ftrack_api")
 
-ROOT = Path(__file__).resolve().parents[2]
-RECORDED_SCHEMA = ROOT.parent / "shared" / "reference" / "fixtures" / "query_schemas.json"
+from compat_serve import (  # noqa: E402  (a sibling module, after the skip)
+    RECORDED_SCHEMA,
+    ROOT,
+    ftorm_command,
+    ftorm_python,
+    serving,
+)
+
 API_USER = "clone-compat-user"
 API_KEY = "clone-compat-" + uuid.uuid4().hex
 ENTITIES = 1500
@@ -95,26 +100,6 @@ client builds no attribute for the schema's ``restricted_projection`` ones, whic
 refuse to project, so those are left out too.)"""
 
 
-def _ftorm_python() -> str:
-    configured = os.environ.get("FTORM_PYTHON")
-    if configured:
-        return configured
-    candidate = ROOT / ".venv" / "bin" / "python"
-    if candidate.exists():
-        return str(candidate)
-    pytest.skip("set FTORM_PYTHON to a Python with ftorm installed")
-    raise AssertionError  # unreachable
-
-
-def _ftorm(*arguments: str) -> list[str]:
-    return [
-        _ftorm_python(),
-        "-c",
-        "import sys; from ftorm.cli import main; sys.exit(main())",
-        *arguments,
-    ]
-
-
 def _run(command: list[str], env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
         command,
@@ -149,53 +134,12 @@ def _write_source(database: Path) -> None:
         finally:
             server.close()
     """
-    _run([_ftorm_python(), "-c", textwrap.dedent(code)])
+    _run([ftorm_python(), "-c", textwrap.dedent(code)])
 
 
-@contextlib.contextmanager
-def _serving(*arguments: str) -> Iterator[str]:
+def _serving(*arguments: str) -> contextlib.AbstractContextManager[str]:
     """``ftorm serve`` with ``arguments`` on a free port; its address."""
-    command = _ftorm(
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--api-user",
-        API_USER,
-        "--api-key",
-        API_KEY,
-        "--log-level",
-        "warning",
-        *arguments,
-    )
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=str(ROOT)
-    )
-    timer = threading.Timer(60, process.kill)  # bounded wait for the banner
-    timer.start()
-    url = None
-    seen: list[str] = []
-    try:
-        assert process.stdout is not None
-        for _ in range(50):
-            line = process.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            if line.startswith("export FTRACK_SERVER="):
-                url = line.split("=", 1)[1].strip()
-                break
-    finally:
-        timer.cancel()
-    try:
-        assert url is not None, "ftorm serve did not start:\n" + "".join(seen)
-        yield url
-    finally:
-        process.kill()
-        process.wait(timeout=30)
-        if process.stdout is not None:
-            process.stdout.close()
+    return serving(API_USER, API_KEY, "--log-level", "warning", *arguments)
 
 
 def _session(url: str) -> Any:
@@ -225,7 +169,9 @@ def sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, An
             "FTRACK_API_KEY": API_KEY,
         }
         out = _run(
-            _ftorm("clone", "--server", source_url, "--project", "show", "--db", str(copy_db)),
+            ftorm_command(
+                "clone", "--server", source_url, "--project", "show", "--db", str(copy_db)
+            ),
             env,
         )
         assert "requests to the source" in out

@@ -18,33 +18,19 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import textwrap
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from compat_serve import RECORDED_SCHEMA, ftorm_python, serving
 
-ROOT = Path(__file__).resolve().parents[2]
-RECORDED_SCHEMA = ROOT.parent / "shared" / "reference" / "fixtures" / "query_schemas.json"
 API_USER = "e2e-user"
 API_KEY = "e2e-" + uuid.uuid4().hex
 
 pytestmark = pytest.mark.http
-
-
-def _ftorm_python() -> str:
-    configured = os.environ.get("FTORM_PYTHON")
-    if configured:
-        return configured
-    try:
-        import ftorm  # noqa: F401
-    except ImportError:
-        pytest.skip("set FTORM_PYTHON to a Python with ftorm installed")
-    return sys.executable
 
 
 def _env(url: str, pythonpath: Path | None = None) -> dict[str, str]:
@@ -77,47 +63,8 @@ def _script(python: str, code: str, env: dict[str, str], cwd: Path) -> Any:
 def served() -> Iterator[str]:
     if not RECORDED_SCHEMA.is_file():
         pytest.skip("the recorded schema (../shared/reference) is not available")
-    command = [
-        _ftorm_python(),
-        "-c",
-        "import sys; from ftorm.cli import main; sys.exit(main())",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--api-user",
-        API_USER,
-        "--api-key",
-        API_KEY,
-        "--schema",
-        str(RECORDED_SCHEMA),
-    ]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=str(ROOT)
-    )
-    timer = threading.Timer(60, process.kill)  # bounded wait for the banner
-    timer.start()
-    url = None
-    try:
-        assert process.stdout is not None
-        for _ in range(50):
-            line = process.stdout.readline()
-            if not line:
-                break
-            if line.startswith("export FTRACK_SERVER="):
-                url = line.split("=", 1)[1].strip()
-                break
-    finally:
-        timer.cancel()
-    try:
-        assert url is not None, "ftorm serve printed no address"
+    with serving(API_USER, API_KEY, "--schema", str(RECORDED_SCHEMA)) as url:
         yield url
-    finally:
-        process.kill()
-        process.wait(timeout=30)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 CONFIGURE = """
@@ -192,7 +139,7 @@ USE = """
 @pytest.fixture(scope="module")
 def generated(served: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Configurations created, the model package generated: its parent folder."""
-    python = _ftorm_python()
+    python = ftorm_python()
     folder = tmp_path_factory.mktemp("studio")
     types = _script(python, CONFIGURE, _env(served), folder)
     assert {"number", "text", "enumerator", "date"} <= set(types)
@@ -212,7 +159,7 @@ def test_generated_module_is_typed(generated: Path) -> None:
     assert "fstart: CustomAttr[int | None]" in source
     assert "vendors: CustomAttr[list[str] | None]" in source
     assert "delivery: CustomAttr[arrow.Arrow | None]" in source
-    python = _ftorm_python()
+    python = ftorm_python()
     bin_dir = Path(python).parent
     mypy = bin_dir / "mypy"
     if not mypy.exists():
@@ -234,7 +181,7 @@ def test_generated_module_is_typed(generated: Path) -> None:
 @pytest.fixture(scope="module")
 def used(served: str, generated: Path) -> dict[str, Any]:
     """What the ``USE`` script saw (run once)."""
-    result: dict[str, Any] = _script(_ftorm_python(), USE, _env(served, generated), generated)
+    result: dict[str, Any] = _script(ftorm_python(), USE, _env(served, generated), generated)
     return result
 
 
@@ -277,4 +224,4 @@ def test_the_official_client_reads_and_writes_the_same_values(
         shot = ftorm.Session(models=studio).query(studio.Shot).where(name="sh020").one()
         print(json.dumps(shot.custom.fstart))
     """
-    assert _script(_ftorm_python(), read, _env(served, generated), generated) == 1020
+    assert _script(ftorm_python(), read, _env(served, generated), generated) == 1020

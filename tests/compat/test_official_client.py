@@ -8,9 +8,6 @@ is not installed.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,85 +17,15 @@ import pytest
 
 ftrack_api = pytest.importorskip("ftrack_api")
 
-ROOT = Path(__file__).resolve().parents[2]
-RECORDED_SCHEMA = ROOT / ".." / "shared" / "reference" / "fixtures" / "query_schemas.json"
+from compat_serve import SCHEMAS, served_schema  # noqa: E402  (a sibling)
+
 API_USER = "compat-user"
 API_KEY = "compat-" + uuid.uuid4().hex
 
 
-def _ftorm_python() -> str:
-    configured = os.environ.get("FTORM_PYTHON")
-    if configured:
-        return configured
-    candidate = ROOT / ".venv" / "bin" / "python"
-    if candidate.exists():
-        return str(candidate)
-    pytest.skip("set FTORM_PYTHON to a Python with ftorm installed")
-    raise AssertionError  # unreachable
-
-
-def _start(schema: Path | None) -> tuple[subprocess.Popen[str], str]:
-    command = [
-        _ftorm_python(),
-        "-c",
-        "import sys; from ftorm.cli import main; sys.exit(main())",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--api-user",
-        API_USER,
-        "--api-key",
-        API_KEY,
-    ]
-    if schema is not None:
-        command += ["--schema", str(schema)]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=str(ROOT),
-    )
-    timer = threading.Timer(60, process.kill)  # bounded wait for the banner
-    timer.start()
-    url = None
-    seen: list[str] = []
-    try:
-        assert process.stdout is not None
-        for _ in range(50):
-            line = process.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            if line.startswith("export FTRACK_SERVER="):
-                url = line.split("=", 1)[1].strip()
-                break
-    finally:
-        timer.cancel()
-    if url is None:
-        process.kill()
-        process.communicate(timeout=10)
-        raise RuntimeError("ftorm serve did not start:\n" + "".join(seen))
-    return process, url
-
-
-@pytest.fixture(scope="module", params=["standard", "recorded"])
+@pytest.fixture(scope="module", params=SCHEMAS)
 def server_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    schema = None
-    if request.param == "recorded":
-        if not RECORDED_SCHEMA.is_file():
-            pytest.skip("../shared/reference/fixtures is not available")
-        schema = RECORDED_SCHEMA
-    process, url = _start(schema)
-    yield url
-    process.terminate()
-    try:
-        process.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate(timeout=10)
+    yield from served_schema(request.param, API_USER, API_KEY)
 
 
 def new_session(url: str) -> Any:

@@ -1,14 +1,13 @@
 """Custom attributes through the official ftrack client against ``ftorm serve``.
 
-Run by ``tests/compat/run.sh`` beside ``test_official_client.py`` (whose server start-up
-it reuses), on the standard schema and on the recorded one. Skipped where the client is not
+Run by ``tests/compat/run.sh`` beside ``test_official_client.py`` (whose client session it
+reuses), on the standard schema and on the recorded one. Skipped where the client is not
 installed.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,29 +15,14 @@ import pytest
 
 ftrack_api = pytest.importorskip("ftrack_api")
 
-from test_official_client import (  # noqa: E402  (a sibling module, after the skip)
-    RECORDED_SCHEMA,
-    _start,
-    new_session,
-    unique,
-)
+from compat_serve import SCHEMAS, served_schema  # noqa: E402  (siblings, after the skip)
+from test_official_client import API_KEY, API_USER, new_session, unique  # noqa: E402
 
 
-@pytest.fixture(scope="module", params=["standard", "recorded"])
+@pytest.fixture(scope="module", params=SCHEMAS)
 def url(request: pytest.FixtureRequest) -> Iterator[str]:
-    schema = None
-    if request.param == "recorded":
-        if not RECORDED_SCHEMA.is_file():
-            pytest.skip("../shared/reference/fixtures is not available")
-        schema = RECORDED_SCHEMA
-    process, address = _start(schema)
-    yield address
-    process.terminate()
-    try:
-        process.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate(timeout=10)
+    """``ftorm serve`` on the standard and on the recorded schema."""
+    yield from served_schema(request.param, API_USER, API_KEY)
 
 
 @pytest.fixture
