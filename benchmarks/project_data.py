@@ -42,6 +42,35 @@ _KEYED = {
 """Types whose primary key is made of references (no ``id``)."""
 
 
+COPIED_IN_FULL: tuple[str, ...] = (
+    "Asset",
+    "AssetVersion",
+    "FileComponent",
+    "ContainerComponent",
+    "ComponentLocation",
+    "Note",
+    "Recipient",
+    "Timelog",
+    "Appointment",
+    "TypedContextList",
+    "ListObject",
+    "TypedContextStatusChange",
+    "AssetVersionLink",
+    "TypedContextLink",
+    "Metadata",
+    "ContextCustomAttributeValue",
+    "AssetVersionCustomAttributeValue",
+    "CustomAttributeConfiguration",
+    "Status",
+    "Type",
+    "User",
+    "Location",
+)
+"""Kinds (besides the contexts) the generated show has and a clone of its project copies all
+of: everything of the kind lies beneath the project, or the show refers to every one of them
+(statuses, types, users, locations, configurations)."""
+
+
 def _create(entity_type: str, /, **data: Any) -> Op:
     if entity_type not in _KEYED:
         data.setdefault("id", str(uuid.uuid4()))
