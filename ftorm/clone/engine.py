@@ -100,6 +100,8 @@ class Copier:
         self.rules: tuple[Rule, ...] = applicable_rules(layout)
         self.queue: deque[Job] = deque()
         self.requests: int = 0
+        self.completed: int = 0
+        """Query pages read so far (the time-left estimate counts in them)."""
         self._shapes: dict[str, Shape] = {}
         self._extras: dict[tuple[str, str], bool] = {}
         self._asked: set[tuple[str, str]] = set()  # (family, id) asked for by reference
@@ -226,7 +228,8 @@ class Copier:
                     raise NotFoundError(msg)
                 elif job.rule:
                     self.state.mark(job.rule, job.owners)
-        self.progress.update(len(self.queue))
+        self.completed += len(jobs)
+        self.progress.update(len(self.queue), self.completed)
 
     def store(self, job: Job, data: list[JSONObject]) -> None:
         """Write one page of rows (with their link pairs), and note what they are."""

@@ -137,7 +137,7 @@ def copy_files(
             got = _fetch(download, store, component_id)
             files, size = files + 1, size + got
             progress.add_file(got)
-            progress.update(len(wanted) - done - 1)
+            progress.update(len(wanted) - done - 1, done + 1)
     finally:
         store.close()
     return FilesResult(files, size, present, elsewhere, containers)

@@ -1,4 +1,6 @@
-"""A clone's progress: entities copied per type, the rate, and what is left.
+"""A clone's progress: entities copied per type, the rate, what is left and about how long
+it will take (the queries or files left at the pace of those done so far: an estimate, since
+the plan grows as rows name what lies beneath them).
 
 On a terminal, one status line redrawn in place (at most ten times a second); otherwise a
 plain line every few seconds and one at the end, so logs stay readable. No dependency: the
@@ -26,6 +28,15 @@ def size_text(count: int) -> str:
     return f"{count} B" if unit == "B" else f"{value:,.1f} {unit}"
 
 
+def _duration(seconds: float) -> str:
+    """``42 s``, ``3 min``, ``1.5 h``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 class Progress:
     """Counts entities per type and reports them on ``stream`` (default stderr)."""
 
@@ -44,6 +55,8 @@ class Progress:
         self.counts: Counter[str] = Counter()
         self.started: float = time.perf_counter()
         self.pending: int = 0
+        self.completed: int = 0
+        """Queries (or files) done so far, for the time-left estimate."""
         self.unit: str = "queries"
         """What ``pending`` counts: queries, then files (``--with-files``)."""
         self.files: int = 0
@@ -66,9 +79,11 @@ class Progress:
         self.files += 1
         self.bytes += size
 
-    def update(self, pending: int) -> None:
-        """Report, if it is time to: ``pending`` queries are left to run."""
+    def update(self, pending: int, completed: int | None = None) -> None:
+        """Report, if it is time to: ``pending`` queries are left to run, ``completed`` done
+        (one more than last time when not given)."""
         self.pending = pending
+        self.completed = self.completed + 1 if completed is None else completed
         now = time.perf_counter()
         if self.enabled and now - self._last >= self.interval:
             self._last = now
@@ -89,6 +104,8 @@ class Progress:
         if more > 0:
             top += f", +{more} types"
         left = f"{self.pending} {self.unit} left" if self.pending else "finishing"
+        if self.pending and self.completed:
+            left += f", about {_duration(elapsed * self.pending / self.completed)}"
         plural = "" if self.files == 1 else "s"
         files = f", {self.files:,} file{plural} ({size_text(self.bytes)})" if self.files else ""
         return (
