@@ -16,6 +16,7 @@ from ftorm.schema.codegen import generate_module
 from ftorm.schema.custom_attributes import Configuration
 from ftorm.schema.load import load_schema
 from ftorm.schema.standard import standard_documents, standard_schema
+from ftorm.schema.workspace import OBJECT_TYPE_IDS
 
 SMALL = [
     {
@@ -216,3 +217,61 @@ def test_schema_and_server_are_exclusive(capsys: pytest.CaptureFixture[str]) -> 
     with pytest.raises(SystemExit) as exit_info:
         main(["generate", "--schema", "a.json", "--server", "https://x"])
     assert exit_info.value.code == 2
+
+
+def test_custom_attributes_dump_then_offline_generate_and_check(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--dump-custom-attributes`` from a server, then ``--schema`` + ``--custom-attributes``
+    offline gives the same module, and ``--check`` covers the configurations."""
+    monkeypatch.setenv("FTRACK_API_USER", "jane")
+    monkeypatch.setenv("FTRACK_API_KEY", "secret")
+    configuration = {
+        "__entity_type__": "CustomAttributeConfiguration",
+        "id": "c1",
+        "key": "fstart",
+        "label": "Frame start",
+        "default": 1001,
+        "config": '{"isdecimal": false}',
+        "entity_type": "task",
+        "is_hierarchical": False,
+        "object_type_id": OBJECT_TYPE_IDS["Shot"],
+        "type": {"__entity_type__": "CustomAttributeType", "id": "t1", "name": "number"},
+    }
+    served = {"action": "query", "data": [configuration], "metadata": {"next": {"offset": None}}}
+    _fake_post(monkeypatch, _Response([standard_documents(), served]))
+    dump = tmp_path / "custom_attributes.json"
+    online = tmp_path / "online.py"
+    server = ["generate", "--server", "https://studio.example"]
+    assert main([*server, "--dump-custom-attributes", str(dump), "-o", str(online)]) == 0
+    assert (
+        json.loads(dump.read_text(encoding="utf-8"))["custom_attribute_configurations"][0]["key"]
+        == "fstart"
+    )
+    assert "fstart: CustomAttr[int | None]" in online.read_text(encoding="utf-8")
+
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps(standard_documents()), encoding="utf-8")
+    offline = ["generate", "--schema", str(schema), "--custom-attributes", str(dump)]
+    assert main([*offline, "-o", str(online), "--check"]) == 0  # the same module, offline
+    capsys.readouterr()
+
+    record = json.loads(dump.read_text(encoding="utf-8"))
+    record["custom_attribute_configurations"][0]["key"] = "frame_start"
+    dump.write_text(json.dumps(record), encoding="utf-8")
+    assert main([*offline, "-o", str(online), "--check"]) == 1  # stale: the key changed
+    captured = capsys.readouterr()
+    assert "+    frame_start: CustomAttr[int | None]" in captured.out
+    assert "is stale" in captured.err
+
+
+def test_a_bad_custom_attributes_file_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "custom_attributes.json"
+    bad.write_text('{"custom_attribute_configurations": [{"key": "x"}]}', encoding="utf-8")
+    assert main(["generate", "--standard", "--custom-attributes", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ftorm generate: custom attribute configuration 'x': needs a text id")
+    assert main(["generate", "--custom-attributes", str(tmp_path / "missing.json")]) == 2
+    assert "cannot read" in capsys.readouterr().err
