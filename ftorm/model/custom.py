@@ -13,7 +13,7 @@ per type from the server's configurations), attached with ``custom = custom_name
 - **Writing** sets that member's ``value``, a tracked change like any other, so the unit of
   work sends it with the next ``commit()`` and ``rollback()`` restores it. When there is no
   member yet (a new entity), one is made from the configuration the session resolves
-  (`ftorm.model.state.Tracker.custom_configuration`) and appended; the session sends it as the
+  (`ftorm.model.state.Tracker.custom_configurations`) and appended; the session sends it as the
   update ftrack expects.
 - **Class access** ``Shot.custom.fstart`` is a `CustomColumn`: comparing it builds
   ``custom_attributes any (key is "fstart" and value >= 1001)``.
@@ -379,7 +379,12 @@ class CustomAttributes(metaclass=_NamespaceMeta):
 
     def _ftorm_configuration(self, key: str) -> Configuration | None:
         hook = hook_of(self._ftorm_entity)
-        return hook.custom_configuration(self._ftorm_entity, key) if hook is not None else None
+        if hook is None:
+            return None
+        for configuration in hook.custom_configurations(self._ftorm_entity):
+            if configuration.key == key:
+                return configuration
+        return None
 
     def _ftorm_spec(self, key: str) -> CustomAttr[Any] | None:
         spec = type(self).__ftorm_specs__.get(key)
@@ -390,13 +395,19 @@ class CustomAttributes(metaclass=_NamespaceMeta):
         return spec
 
     def _ftorm_keys(self) -> list[str]:
-        """The keys declared or present among the entity's values."""
+        """The keys declared or present among the entity's values (for a new entity, which
+        holds no values yet, those of the configurations the session knows)."""
         found = list(type(self).__ftorm_specs__)
-        for member in self._ftorm_members():
+        members = self._ftorm_members()
+        if not members and not type(self).__ftorm_closed__:
+            hook = hook_of(self._ftorm_entity)
+            if hook is not None:
+                found += [c.key for c in hook.custom_configurations(self._ftorm_entity)]
+        for member in members:
             key = member.__dict__.get("key")
             if isinstance(key, str) and key not in found:
                 found.append(key)
-        return found
+        return list(dict.fromkeys(found))
 
     def __getitem__(self, key: str) -> Any:
         member = self._ftorm_member(key)

@@ -114,9 +114,10 @@ class Tracker(Protocol):
         """The collection ``obj.name`` gained ``added`` and lost ``removed``."""
         ...
 
-    def custom_configuration(self, obj: Model, key: str) -> Configuration | None:
-        """The custom attribute configuration ``key`` that applies to ``obj``, if any
-        (`ftorm.model.custom` makes the value entity of a key ``obj`` holds none for)."""
+    def custom_configurations(self, obj: Model) -> Sequence[Configuration]:
+        """The custom attribute configurations that apply to ``obj`` (`ftorm.model.custom`
+        makes the value entity of a key ``obj`` holds none for, and names the keys there are
+        when one is unknown)."""
         ...
 
 

@@ -1,9 +1,9 @@
 """The custom attribute configurations a session knows, fetched once when first needed.
 
 Setting ``entity.custom.<key>`` on an entity that holds no value for the key yet (a new
-entity) needs the configuration's id; `Configurations.find` resolves a key for an entity from
-the server's configurations, read with one query and kept until a commit creates, changes or
-deletes a configuration.
+entity) needs the configuration's id; `Configurations.applying` lists the server's
+configurations that apply to an entity type, read with one query and kept until a commit
+creates, changes or deletes a configuration.
 """
 
 from __future__ import annotations
@@ -100,13 +100,10 @@ class Configurations:
             self._known = read_configurations(self._call)
         return self._known
 
-    def find(self, type_id: str, key: str) -> Configuration | None:
-        """The configuration ``key`` that applies to entities of ``type_id``, if any."""
+    def applying(self, type_id: str) -> list[Configuration]:
+        """The configurations that apply to entities of ``type_id``."""
         schema = self._schema()
-        for configuration in self.all():
-            if configuration.key == key and applies_to(configuration, schema, type_id):
-                return configuration
-        return None
+        return [c for c in self.all() if applies_to(c, schema, type_id)]
 
     def forget(self) -> None:
         """Read them again on next use (after a commit changed one)."""

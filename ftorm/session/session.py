@@ -495,6 +495,6 @@ class Session:
         for other in self._work.collection_written(obj, name, (*added, *removed)):
             self._adopt(other)
 
-    def custom_configuration(self, obj: Model, key: str) -> Configuration | None:
-        """The configuration of ``key`` for ``obj`` (`ftorm.model.state.Tracker`)."""
-        return self._configurations.find(type(obj).__ftorm_entity__ or "", key)
+    def custom_configurations(self, obj: Model) -> list[Configuration]:
+        """The configurations that apply to ``obj`` (`ftorm.model.state.Tracker`)."""
+        return self._configurations.applying(type(obj).__ftorm_entity__ or "")
