@@ -132,6 +132,11 @@ def run(args: argparse.Namespace) -> int:
     if args.check and args.output is None:
         print("ftorm generate: --check needs -o FILE to compare with", file=sys.stderr)
         return 2
+    if args.check and args.dump_custom_attributes is not None:
+        print(
+            "ftorm generate: --check writes nothing; drop --dump-custom-attributes", file=sys.stderr
+        )
+        return 2
     try:
         schema, configurations = _source(args)
         text = generate_module(schema, version=ftorm.__version__, custom_attributes=configurations)
@@ -139,9 +144,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"ftorm generate: {error}", file=sys.stderr)
         return 2
     if args.dump_custom_attributes is not None:
+        if configurations is None:
+            print(
+                "ftorm generate: no custom attribute configurations to dump: name a server "
+                "(--server, or FTRACK_SERVER) or --custom-attributes FILE",
+                file=sys.stderr,
+            )
+            return 2
         dump = Path(args.dump_custom_attributes)
         try:
-            dump.write_text(dumps(configurations or ()), encoding="utf-8")
+            dump.write_text(dumps(configurations), encoding="utf-8")
         except OSError as error:
             print(f"ftorm generate: cannot write {dump}: {error}", file=sys.stderr)
             return 2

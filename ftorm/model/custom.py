@@ -119,8 +119,8 @@ def check_value(label: str, kind: str, decimal: bool, value: object) -> object:
 
 def read_value(kind: str, decimal: bool, value: object) -> object:
     """A stored value as the configured Python type (lenient: what the server sends)."""
-    if value is None:
-        return None
+    if value is None or (value == "" and kind not in ("text", "url")):
+        return None  # ftrack's "no value" for a configuration without a default
     if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value) if decimal else (int(value) if float(value).is_integer() else value)
     if kind == "date":
@@ -242,8 +242,8 @@ class CustomAttr(Generic[T]):
         """The ``CustomAttributeType`` name (``number``, ``text`` ...)."""
         self.decimal: bool = decimal
         """For numbers: floats rather than integers."""
-        self.default: Any = default
-        """The configured default (read when no value is stored)."""
+        self.default: Any = read_value(kind, decimal, default)
+        """The configured default (read when no value is stored), as the configured type."""
         self.name: str = key
         """The Python attribute name."""
 
@@ -260,7 +260,7 @@ class CustomAttr(Generic[T]):
             configuration.key,
             configuration.kind,
             decimal=configuration.decimal,
-            default=read_value(configuration.kind, configuration.decimal, configuration.default),
+            default=configuration.default,
         )
 
     if TYPE_CHECKING:
@@ -357,6 +357,13 @@ class CustomAttributes(metaclass=_NamespaceMeta):
         return UnknownAttributeError(cls.__ftorm_label__(), key, candidates)
 
     @classmethod
+    def column(cls, key: str) -> CustomColumn[Any]:
+        """The query column of ``key`` by its configuration key: ``Shot.custom.column("fstart")
+        >= 1001`` (untyped; for keys a model without configurations does not declare, or keys
+        that are not Python names). A generated namespace refuses a key it does not declare."""
+        return cls.__ftorm_column__(key)
+
+    @classmethod
     def __ftorm_column__(cls, key: str) -> CustomColumn[Any]:
         spec = cls.__ftorm_specs__.get(key)
         if spec is None and cls.__ftorm_closed__:
@@ -378,12 +385,18 @@ class CustomAttributes(metaclass=_NamespaceMeta):
         return None
 
     def _ftorm_configuration(self, key: str) -> Configuration | None:
-        hook = hook_of(self._ftorm_entity)
+        """The configuration of ``key`` for the entity: one of its project before a global
+        one; the session's configurations are read again once when none has the key."""
+        entity = self._ftorm_entity
+        hook = hook_of(entity)
         if hook is None:
             return None
-        for configuration in hook.custom_configurations(self._ftorm_entity):
-            if configuration.key == key:
-                return configuration
+        project = _project_of(entity)
+        for refresh in (False, True):
+            found = [c for c in hook.custom_configurations(entity, refresh=refresh) if c.key == key]
+            found.sort(key=lambda c: c.project_id != project)
+            if found and found[0].project_id in (None, project):
+                return found[0]
         return None
 
     def _ftorm_spec(self, key: str) -> CustomAttr[Any] | None:
@@ -420,7 +433,8 @@ class CustomAttributes(metaclass=_NamespaceMeta):
         spec = spec or self._ftorm_spec(key)
         if spec is None:
             raise type(self).__ftorm_unknown__(key, self._ftorm_keys())
-        return spec.default
+        default = spec.default
+        return list(default) if isinstance(default, list) else default
 
     def __setitem__(self, key: str, value: Any) -> None:
         cls = type(self)
@@ -473,10 +487,25 @@ class CustomAttributes(metaclass=_NamespaceMeta):
             return self[name]
 
         def __setattr__(self, name, value):
-            if isinstance(getattr(type(self), name, None), CustomAttr) or name.startswith("_"):
-                object.__setattr__(self, name, value)
+            declared = any(isinstance(vars(k).get(name), CustomAttr) for k in type(self).__mro__)
+            if declared or name.startswith("_"):
+                object.__setattr__(self, name, value)  # the descriptor (its key may differ)
             else:
                 self[name] = value
+
+
+def _project_of(entity: Model) -> str | None:
+    """The id of the project ``entity`` lies in, from what it holds (nothing is loaded)."""
+    seen = 0
+    current: Any = entity
+    while current is not None and seen < 100:  # bounded: a parent chain, not a cycle
+        data = current.__dict__
+        if type(current).__ftorm_entity__ == "Project":
+            return str(data.get("id")) if data.get("id") is not None else None
+        if data.get("project_id") is not None:
+            return str(data["project_id"])
+        current, seen = data.get("parent") or data.get("project"), seen + 1
+    return None
 
 
 def _collection_name(entity: Model) -> str:

@@ -114,10 +114,12 @@ class Tracker(Protocol):
         """The collection ``obj.name`` gained ``added`` and lost ``removed``."""
         ...
 
-    def custom_configurations(self, obj: Model) -> Sequence[Configuration]:
+    def custom_configurations(
+        self, obj: Model, *, refresh: bool = False
+    ) -> Sequence[Configuration]:
         """The custom attribute configurations that apply to ``obj`` (`ftorm.model.custom`
         makes the value entity of a key ``obj`` holds none for, and names the keys there are
-        when one is unknown)."""
+        when one is unknown); ``refresh`` reads them from the server again."""
         ...
 
 

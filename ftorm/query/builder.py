@@ -534,14 +534,17 @@ if TYPE_CHECKING:
         ``Shot.where(...)``, ``Shot.select(...)`` and ``session.query(Shot)`` give one, so
         mypy and pyright check the keywords of `where`, `before` and `after` like those of
         ``Shot(...)``: ``where(nmae="x")``, ``where(name=3)`` and ``before(end_dat=d)`` are
-        reported. At run time it is `Query` itself.
+        reported (keywords given beside criteria, ``where(Shot.bid > 1, name="x")``, are
+        checked at run time only). At run time it is `Query` itself.
         """
 
         @overload  # type: ignore[override]
         def where(self, *criteria: Expr) -> Self: ...
         @overload
         def where(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...
-        def where(self, *criteria: Any, **equals: Any) -> Self: ...
+        @overload
+        def where(self, criterion: Expr, /, *criteria: Expr, **equals: object) -> Self: ...
+        def where(self, *criteria: Any, **equals: Any) -> Self: ...  # type: ignore[misc]
         def before(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...  # type: ignore[override]
         def after(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...  # type: ignore[override]
 

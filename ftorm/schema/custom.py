@@ -31,6 +31,7 @@ from ftorm.schema.types import Schema
 __all__ = [
     "CONFIGURATION_ENTITY_TYPES",
     "HIERARCHICAL_ENTITY_TYPES",
+    "TEXT_KINDS",
     "VALUE_SUFFIX",
     "applies",
     "check_value",
@@ -55,6 +56,11 @@ naming it."""
 HIERARCHICAL_ENTITY_TYPES: Final = frozenset({"show", "task", "asset", "assetversion"})
 """The kinds of entity a hierarchical configuration applies to (as the official client
 reads them): projects, every typed context, assets and asset versions."""
+
+
+TEXT_KINDS: Final = frozenset({"text", "url"})
+"""Configuration types whose values are text: for the others an empty default means no
+value (ftrack's default ``default`` is ``""``)."""
 
 
 def is_custom_attribute_value(type_id: str) -> bool:

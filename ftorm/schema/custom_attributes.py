@@ -18,7 +18,7 @@ from typing import Any, Final
 import attrs
 
 from ftorm.errors import SchemaError
-from ftorm.schema.custom import applies, configuration_entity_type
+from ftorm.schema.custom import VALUE_SUFFIX, applies, configuration_entity_type
 from ftorm.schema.types import Schema
 
 __all__ = [
@@ -59,6 +59,7 @@ CONFIGURATION_PROJECTIONS: Final[tuple[str, ...]] = (
     "entity_type",
     "is_hierarchical",
     "object_type_id",
+    "project_id",
     "type.name",
 )
 """What to select from ``CustomAttributeConfiguration`` to build `Configuration` values."""
@@ -82,6 +83,8 @@ class Configuration:
     """True when it applies to every context."""
     label: str = ""
     """The label shown in ftrack."""
+    project_id: str | None = None
+    """For a project-specific configuration: the project it applies in."""
     default: Any = None
     """The value read when none is stored."""
     config: Mapping[str, Any] = attrs.field(factory=dict)
@@ -102,6 +105,7 @@ class Configuration:
             "entity_type": self.entity_type,
             "object_type_id": self.object_type_id,
             "is_hierarchical": self.is_hierarchical,
+            "project_id": self.project_id,
             "default": self.default,
             "config": dict(self.config),
         }
@@ -139,8 +143,9 @@ def from_record(record: Mapping[str, Any]) -> Configuration:
         msg = f"{where}: needs a text entity_type, got {entity_type!r}"
         raise SchemaError(msg)
     object_type = record.get("object_type_id")
+    project = record.get("project_id")
     default = record.get("default")
-    if isinstance(default, str) and default and kind != "text":
+    if isinstance(default, str) and default and kind not in ("text", "url"):
         with contextlib.suppress(ValueError):  # ftrack keeps defaults as JSON text
             default = json.loads(default)
     return Configuration(
@@ -151,6 +156,7 @@ def from_record(record: Mapping[str, Any]) -> Configuration:
         object_type_id=object_type if isinstance(object_type, str) else None,
         is_hierarchical=bool(record.get("is_hierarchical")),
         label=str(record.get("label") or ""),
+        project_id=project if isinstance(project, str) else None,
         default=None if default == "" else default,
         config=_config(record.get("config"), where),
     )
@@ -169,8 +175,12 @@ def applies_to(configuration: Configuration, schema: Schema, type_id: str) -> bo
     applying, since a type's attributes cannot depend on the project)."""
     kind = configuration_entity_type(schema, type_id)
     entity = schema.types.get(type_id)
-    if kind is None or entity is None:
+    if entity is None:
         return False
+    if kind is None:  # ``Context`` itself: every project and typed context has hierarchical ones
+        values = entity.properties.get("custom_attributes")
+        target = values.target if values is not None else None
+        return configuration.is_hierarchical and target == f"Context{VALUE_SUFFIX}"
     record = {
         "entity_type": configuration.entity_type,
         "object_type_id": configuration.object_type_id,

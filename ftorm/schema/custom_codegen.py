@@ -29,6 +29,25 @@ BASE_NAMESPACE = "CustomAttributes"
 
 _NOT_NAME = re.compile(r"\W")
 
+_TAKEN = frozenset(
+    {
+        # the namespace's own API, and names the module's annotations and calls use
+        "column",
+        "CustomAttr",
+        "CustomAttributes",
+        "custom_attr",
+        "custom_namespace",
+        "Any",
+        "arrow",
+        "bool",
+        "float",
+        "int",
+        "list",
+        "str",
+    }
+)
+"""Names a generated attribute never takes (a key with one gets a trailing underscore)."""
+
 
 def carries_custom_attributes(schema: Schema, type_id: str) -> bool:
     """Whether entities of ``type_id`` have a ``custom_attributes`` collection of values."""
@@ -53,7 +72,7 @@ def _python_name(key: str, taken: set[str]) -> str:
     name = _NOT_NAME.sub("_", key)
     if not name or name[0].isdigit() or name.startswith("_"):
         name = f"attr_{name}"
-    while keyword.iskeyword(name) or name in taken:
+    while keyword.iskeyword(name) or name in taken or name in _TAKEN:
         name += "_"
     return name
 
@@ -85,6 +104,8 @@ def _declaration(
     default = configuration.default
     if isinstance(default, str | int | float | bool) and default != "":
         arguments.append(f"default={py_literal(default)}")
+    elif isinstance(default, list) and all(isinstance(item, str) for item in default):
+        arguments.append(f"default=[{', '.join(py_literal(item) for item in default)}]")
     lines = wrap(f"    {name}: CustomAttr[{annotation}] = ", "custom_attr", arguments)
     doc = f"``{configuration.key}``: {configuration.kind}"
     if configuration.kind == "number":
@@ -130,7 +151,10 @@ def custom_part(
         if configuration.id in inherited:
             seen_keys.add(configuration.key)
             taken.add(_python_name(configuration.key, set()))
-    for configuration in sorted(configurations, key=lambda c: (c.key, c.id)):
+    # Keys that are Python names first, so that ``x_y`` keeps its name beside an ``x-y``.
+    for configuration in sorted(
+        configurations, key=lambda c: (not c.key.isidentifier(), c.key, c.id)
+    ):
         if configuration.id in inherited or configuration.key in seen_keys:
             continue
         if not applies_to(configuration, schema, type_id):

@@ -26,6 +26,7 @@ from typing import Any, Final
 from ftorm.errors import InvalidValueError, ValidationError, excerpt
 from ftorm.schema.custom import (
     HIERARCHICAL_ENTITY_TYPES,
+    TEXT_KINDS,
     check_value,
     configuration_entity_type,
     is_custom_attribute_value,
@@ -39,6 +40,9 @@ __all__ = ["CONFIGURATION", "check_value_write", "effective", "members_source"]
 
 CONFIGURATION: Final = "CustomAttributeConfiguration"
 """The type whose rows say which custom attributes exist."""
+
+TYPES: Final = "CustomAttributeType"
+"""The type naming a configuration's kind of value (``number``, ``text`` ...)."""
 
 _NEEDED: Final = ("id", "key", "entity_type")
 """Configuration columns without which no configuration can be matched."""
@@ -100,6 +104,21 @@ def _config(name: str, layout: Layout) -> str:
     return column("c", name) if layout.stored(CONFIGURATION, name) else "NULL"
 
 
+def _default(layout: Layout) -> str:
+    """The configuration's default as the value of an entity that has none stored; an empty
+    default is "no value" except for text types (`TEXT_KINDS`)."""
+    default = _config("default", layout)
+    if not layout.stored(CONFIGURATION, "type_id") or TYPES not in layout.schema.types:
+        return default
+    types = layout.table(TYPES)
+    kinds = ", ".join(f"'{kind}'" for kind in sorted(TEXT_KINDS))
+    kind = (
+        f"(SELECT t.{quote('name')} FROM {quote(types.name)} AS t "
+        f"WHERE t.{quote(ID_COLUMN)} = {column('c', 'type_id')})"
+    )
+    return f"CASE WHEN {default} = '\"\"' AND {kind} NOT IN ({kinds}) THEN NULL ELSE {default} END"
+
+
 def _relation(layout: Layout, value_type: str, bind: Bind) -> str:
     """``SELECT`` of every (configuration, entity) pair that applies, one arm per table of
     owners, with the stored value or else the configuration's default."""
@@ -117,8 +136,7 @@ def _relation(layout: Layout, value_type: str, bind: Bind) -> str:
             "entity_id": column("o", ID_COLUMN),
             "key": column("c", "key"),
             "value": (
-                f"CASE WHEN v.rowid IS NULL THEN {_config('default', layout)} "
-                f"ELSE {column('v', 'value')} END"
+                f"CASE WHEN v.rowid IS NULL THEN {_default(layout)} ELSE {column('v', 'value')} END"
             ),
         }
         cols = ", ".join(

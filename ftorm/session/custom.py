@@ -100,8 +100,11 @@ class Configurations:
             self._known = read_configurations(self._call)
         return self._known
 
-    def applying(self, type_id: str) -> list[Configuration]:
-        """The configurations that apply to entities of ``type_id``."""
+    def applying(self, type_id: str, *, refresh: bool = False) -> list[Configuration]:
+        """The configurations that apply to entities of ``type_id`` (read again first with
+        ``refresh``: another client may have added one)."""
+        if refresh:
+            self.forget()
         schema = self._schema()
         return [c for c in self.all() if applies_to(c, schema, type_id)]
 

@@ -250,11 +250,8 @@ class Session:
         raise InvalidValueError(msg)
 
     def iterate(self, query: Query[Any]) -> Iterator[Any]:
-        """Run ``query`` page by page (the `ftorm.query.builder.Executor` protocol).
-
-        Over a network transport the next page is fetched while this one is read
-        (`ftorm.session.paging`); every object read joins one cohort.
-        """
+        """Run ``query`` page by page (`ftorm.query.builder.Executor`): over a network the
+        next page is fetched while this one is read (`ftorm.session.paging`); one cohort."""
         node = query.ast
         cls = self._type(node.entity_type)
         node = pageable(node, cls, self._default_projections, self._catalog.scalar_projections)
@@ -378,9 +375,10 @@ class Session:
         if hook_of(obj) is not self:
             msg = f"{obj!r} does not belong to this session"
             raise InvalidValueError(msg)
-        if obj in self._work.new:
-            del self._work.new[obj]
-            self._forget(obj)
+        if obj in self._work.new:  # dropped, with the new values only it holds (metadata ...)
+            for new in (*self._work.new_members(obj), obj):
+                del self._work.new[new]
+                self._forget(new)
             return
         self._work.deleted[obj] = None
 
@@ -495,6 +493,6 @@ class Session:
         for other in self._work.collection_written(obj, name, (*added, *removed)):
             self._adopt(other)
 
-    def custom_configurations(self, obj: Model) -> list[Configuration]:
+    def custom_configurations(self, obj: Model, *, refresh: bool = False) -> list[Configuration]:
         """The configurations that apply to ``obj`` (`ftorm.model.state.Tracker`)."""
-        return self._configurations.applying(type(obj).__ftorm_entity__ or "")
+        return self._configurations.applying(type(obj).__ftorm_entity__ or "", refresh=refresh)

@@ -123,6 +123,15 @@ class UnitOfWork:
                 self.touched[obj] = None
         return [item for item in members if isinstance(item, Model)]
 
+    def new_members(self, obj: Model) -> list[Model]:
+        """The new members of ``obj``'s key/value collections (custom attribute values,
+        metadata): they belong to ``obj`` alone, so they go when a new ``obj`` is dropped."""
+        found: list[Model] = []
+        for name, field in type(obj).__ftorm_fields__.items():
+            if isinstance(field, Many) and field.key_value is not None:
+                found += [m for m in obj.__dict__.get(name) or () if m in self.new]
+        return found
+
     # --- planning --------------------------------------------------------------------------
 
     def plan(self) -> Plan:

@@ -275,3 +275,17 @@ def test_a_bad_custom_attributes_file_is_one_clear_line(
     assert err.startswith("ftorm generate: custom attribute configuration 'x': needs a text id")
     assert main(["generate", "--custom-attributes", str(tmp_path / "missing.json")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_a_dump_needs_configurations_and_check_writes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    dump = tmp_path / "custom_attributes.json"
+    assert main(["generate", "--standard", "--dump-custom-attributes", str(dump)]) == 2
+    assert "no custom attribute configurations to dump" in capsys.readouterr().err
+    assert not dump.exists()
+    out = tmp_path / "models.py"
+    check = ["generate", "--standard", "-o", str(out), "--check"]
+    assert main([*check, "--dump-custom-attributes", str(dump)]) == 2
+    assert "--check writes nothing" in capsys.readouterr().err
+    assert not dump.exists()

@@ -327,18 +327,15 @@ def test_custom_attributes_become_typed_namespaces() -> None:
     source = generate_module(standard_schema(), version="0", custom_attributes=CONFIGURATIONS)
     classes = _classes(source)
     delivery = {"delivery": "CustomAttr[arrow.Arrow | None]"}  # hierarchical
-    assert _namespace(source, "ContextCustom") == {}
-    assert _namespace(source, "TypedContextCustom") == delivery
+    assert _namespace(source, "ContextCustom") == delivery
+    assert _namespace(source, "TypedContextCustom") == {}  # inherited from ContextCustom
     assert _namespace(source, "ShotCustom") == {
         "cut_notes": "CustomAttr[str | None]",
         "fstart": "CustomAttr[int | None]",
         "vendors": "CustomAttr[list[str] | None]",
     }
     assert _namespace(source, "SequenceCustom") == {"class_": "CustomAttr[str | None]"}
-    assert _namespace(source, "ProjectCustom") == {
-        "attr_2d_look": "CustomAttr[bool | None]",
-        **delivery,
-    }
+    assert _namespace(source, "ProjectCustom") == {"attr_2d_look": "CustomAttr[bool | None]"}
     assert _namespace(source, "AssetVersionCustom") == {
         "fps": "CustomAttr[float | None]",
         **delivery,

@@ -3,8 +3,12 @@ query column, and writes in the commit batch (embedded server, in-process)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import arrow
@@ -27,6 +31,7 @@ from ftorm.models import (
     Sequence,
     Shot,
 )
+from ftorm.schema.codegen import generate_module
 from ftorm.session.custom import read_configurations
 
 
@@ -182,3 +187,104 @@ def test_a_closed_namespace_refuses_unknown_keys_when_a_query_is_built() -> None
 def test_every_family_has_the_column() -> None:
     version = AssetVersion.where(AssetVersion.custom.fps > 1)
     assert "custom_attributes any" in str(version)
+
+
+def _studio_module(session: ftorm.Session, folder: Path) -> ModuleType:
+    """A model module generated from the session's server, configurations included."""
+    source = generate_module(
+        session.schema, version="0", custom_attributes=read_configurations(session.call)
+    )
+    path = folder / "studio_models_for_custom_tests.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_models_with_renamed_keys_and_hierarchical_ones(
+    session: ftorm.Session, tmp_path: Path
+) -> None:
+    types = {t.name: t for t in session.query(CustomAttributeType).all()}
+    shot_type = session.query(ObjectType).where(name="Shot").one()
+    for key, kind, entity_type, extra in (
+        ("class", "text", "task", {"object_type": shot_type}),
+        ("2d-look", "boolean", "show", {}),
+    ):
+        session.create(
+            CustomAttributeConfiguration,
+            key=key,
+            label=key,
+            type=types[kind],
+            entity_type=entity_type,
+            config="{}",
+            **extra,
+        )
+    session.commit()
+    studio: Any = _studio_module(session, tmp_path)
+    try:
+        own = ftorm.Session(transport=session.transport, models=studio)  # shared transport
+        project = own.create(studio.Project, name="gen", full_name="Generated")
+        sequence = own.create(studio.Sequence, name="sq01", parent=project)
+        shot = own.create(studio.Shot, name="sh010", parent=sequence)
+        shot.custom.class_ = "hero"  # the key is "class"
+        shot.custom.fstart = 1100
+        project.custom.attr_2d_look = True  # the key is "2d-look"
+        sequence.custom.delivery = arrow.get("2027-05-06")  # hierarchical
+        dropped = own.create(studio.Shot, name="sh020", parent=sequence)
+        dropped.custom.fstart = 7
+        own.delete(dropped)  # a new shot and its new value go together
+        own.commit()
+        fresh = ftorm.Session(transport=session.transport, models=studio)
+        again = fresh.query(studio.Shot).where(name="sh010").one()
+        assert again.custom.class_ == "hero"
+        assert again["custom_attributes"]["class"] == "hero"
+        assert again.custom.fstart == 1100
+        assert fresh.query(studio.Project).where(name="gen").one().custom.attr_2d_look
+        seq = fresh.query(studio.Sequence).where(name="sq01").one()
+        assert seq.custom.delivery.date().isoformat() == "2027-05-06"
+        assert again.custom.delivery is None  # hierarchical values are not inherited
+        found = fresh.query(studio.Context.where(studio.Context.custom.delivery.is_not_none()))
+        assert [c.name for c in found.all()] == ["sq01"]
+    finally:
+        sys.modules.pop("studio_models_for_custom_tests", None)
+
+
+def test_unset_values_read_as_none_outside_text(session: ftorm.Session) -> None:
+    _shot(session)
+    session.commit()
+    shot = _fresh(session).query(Shot).where(name="sh010").one()
+    assert shot.custom["vendors"] is None or shot.custom["vendors"] == []
+    assert shot.custom["delivery"] is None
+
+
+def test_project_specific_configurations_pick_the_entity_project(session: ftorm.Session) -> None:
+    text = session.query(CustomAttributeType).where(name="text").one()
+    shot_type = session.query(ObjectType).where(name="Shot").one()
+    first = _shot(session, "a")
+    other = session.create(Project, name="other", full_name="Other")
+    other_shot = session.create(
+        Shot, name="b", parent=session.create(Sequence, name="sq02", parent=other)
+    )
+    session.commit()
+    for project in (first.parent.parent, other):  # type: ignore[union-attr]
+        session.create(
+            CustomAttributeConfiguration,
+            key="cut",
+            label="Cut",
+            type=text,
+            entity_type="task",
+            object_type=shot_type,
+            project_id=project.id,
+            config="{}",
+        )
+    session.commit()
+    newer = session.create(Shot, name="c", parent=other_shot.parent)
+    newer.custom["cut"] = "v2"  # configurations read again: "cut" is new to this session
+    other_shot.custom["cut"] = "v1"
+    session.commit()
+    again = _fresh(session).query(Shot).where(name="c").one()
+    assert again.custom["cut"] == "v2"

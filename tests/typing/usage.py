@@ -188,3 +188,6 @@ def keyword_queries(session: Session, next_week: arrow.Arrow) -> None:
     assert_type(entities(session.query(Shot.where(name="x"))), list[Shot])
     assert_type(entities(session.query(Shot).order_by(Shot.name).where(bid=1.0)), list[Shot])
     assert_type(entities(Project.where().after(end_date=next_week)), list[Project])
+    mixed = session.query(Shot).where(Shot.name == "x", bid=1.0)  # keywords beside criteria
+    assert_type(entities(mixed), list[Shot])
+    assert_type(Shot.custom.column("fstart") >= 1001, Expr)  # by key, untyped
