@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ftorm.errors import ValidationError
+from ftorm.errors import InvalidValueError, ValidationError
+from ftorm.protocol.codec import format_datetime, parse_datetime
 from ftorm.query import ast
 from ftorm.server.fragments import SYMBOLS, Bind
 from ftorm.server.values import readings
@@ -59,14 +60,34 @@ def compare_variable(
     text, number, truth = readings(operand)
     as_number = "0" if number is None else f"{decoded} {symbol} {bind(number)}"
     as_truth = "0" if truth is None else f"{bind(int(truth))}"
+    when = _as_datetime(text)
+    # A date value is stored as {"__type__": "datetime", "value": "<ISO>"}: compared by its
+    # text, in the wire's one format, with a literal that reads as a date or datetime.
+    as_datetime = (
+        "0"
+        if when is None
+        else f"(CASE WHEN json_extract({key}, '$.__type__') IN ('datetime', 'date') "
+        f"THEN json_extract({key}, '$.value') {symbol} {bind(when)} ELSE 0 END)"
+    )
     return (
         f"(CASE {kind} WHEN 'null' THEN 0 "
         f"WHEN 'text' THEN {decoded} {symbol} {bind(text)} "
         f"WHEN 'integer' THEN {as_number} WHEN 'real' THEN {as_number} "
         f"WHEN 'true' THEN {'0' if truth is None else f'1 {symbol} {as_truth}'} "
         f"WHEN 'false' THEN {'0' if truth is None else f'0 {symbol} {as_truth}'} "
+        f"WHEN 'object' THEN {as_datetime} "
         f"ELSE {key} {symbol} {bind(text)} END)"
     )
+
+
+def _as_datetime(text: str) -> str | None:
+    """``text`` in the wire's datetime form when it reads as an ISO date or datetime."""
+    if len(text) < 10 or text[4:5] != "-":
+        return None
+    try:
+        return format_datetime(parse_datetime(text))
+    except InvalidValueError:
+        return None
 
 
 def variable_in(key: str, values: tuple[ast.Value, ...], bind: Bind, where: str) -> str:

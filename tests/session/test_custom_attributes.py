@@ -3,6 +3,7 @@ query column, and writes in the commit batch (embedded server, in-process)."""
 
 from __future__ import annotations
 
+import datetime
 import importlib.util
 import json
 import sys
@@ -288,3 +289,23 @@ def test_project_specific_configurations_pick_the_entity_project(session: ftorm.
     session.commit()
     again = _fresh(session).query(Shot).where(name="c").one()
     assert again.custom["cut"] == "v2"
+
+
+def test_dates_compare_as_dates(session: ftorm.Session) -> None:
+    first = _shot(session, "a")
+    first.custom["delivery"] = arrow.get("2024-01-01")
+    second = session.create(Shot, name="b", parent=first.parent)
+    second.custom["delivery"] = arrow.get("2024-06-01")
+    session.create(Shot, name="c", parent=first.parent)  # no date
+    session.commit()
+    other = _fresh(session)
+    delivery = Shot.custom.column("delivery")
+
+    def names(criterion: Any) -> list[str]:
+        return sorted(s.name for s in other.query(Shot.where(criterion)).all())
+
+    assert names(delivery > arrow.get("2030-01-01")) == []
+    assert names(delivery < arrow.get("2030-01-01")) == ["a", "b"]
+    assert names(delivery == datetime.date(2024, 1, 1)) == ["a"]
+    assert names(delivery >= "2024-03-01") == ["b"]
+    assert names(delivery.is_none()) == ["c"]
