@@ -432,6 +432,12 @@ class CustomAttributes(metaclass=_NamespaceMeta):
             return value if spec is None else read_value(spec.kind, spec.decimal, value)
         spec = spec or self._ftorm_spec(key)
         if spec is None:
+            if hook_of(self._ftorm_entity) is None:
+                msg = (
+                    f"{type(self).__ftorm_label__()}.{key}: the entity is in no session, so "
+                    "which custom attributes it has is not known (the session reads them)"
+                )
+                raise NotLoadedError(msg)
             raise type(self).__ftorm_unknown__(key, self._ftorm_keys())
         default = spec.default
         return list(default) if isinstance(default, list) else default

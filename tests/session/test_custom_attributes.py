@@ -18,6 +18,7 @@ import pytest
 import ftorm
 from ftorm.errors import (
     InvalidValueError,
+    NotLoadedError,
     QueryCompileError,
     ServerError,
     UnknownAttributeError,
@@ -309,3 +310,11 @@ def test_dates_compare_as_dates(session: ftorm.Session) -> None:
     assert names(delivery == datetime.date(2024, 1, 1)) == ["a"]
     assert names(delivery >= "2024-03-01") == ["b"]
     assert names(delivery.is_none()) == ["c"]
+
+
+def test_an_entity_in_no_session_says_so() -> None:
+    shot = Shot(name="loose")
+    with pytest.raises(NotLoadedError, match="in no session"):
+        _ = shot.custom["fstart"]
+    with pytest.raises(NotLoadedError, match="add the entity to a session"):
+        shot.custom["fstart"] = 1
