@@ -40,6 +40,7 @@ from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn
 from ftorm.query.render import render, select_text
 
 if TYPE_CHECKING:
+    import datetime as _dt
     from typing import Self
 
 __all__ = ["Executor", "KeywordQuery", "Query"]
@@ -545,8 +546,18 @@ if TYPE_CHECKING:
         @overload
         def where(self, criterion: Expr, /, *criteria: Expr, **equals: object) -> Self: ...
         def where(self, *criteria: Any, **equals: Any) -> Self: ...  # type: ignore[misc]
-        def before(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...  # type: ignore[override]
-        def after(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...  # type: ignore[override]
+        # Dates: the attribute's own type (arrow.Arrow) is checked by name; a datetime or date
+        # (accepted at run time too) is checked by type only.
+        @overload  # type: ignore[override]
+        def before(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...
+        @overload
+        def before(self, **dates: _dt.datetime | _dt.date) -> Self: ...
+        def before(self, *args: Any, **kwargs: Any) -> Self: ...
+        @overload  # type: ignore[override]
+        def after(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...
+        @overload
+        def after(self, **dates: _dt.datetime | _dt.date) -> Self: ...
+        def after(self, *args: Any, **kwargs: Any) -> Self: ...
 
 else:
     KeywordQuery = Query

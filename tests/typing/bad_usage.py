@@ -125,6 +125,6 @@ def wrong_custom_attributes(shot: Shot) -> None:
 def wrong_keywords(session: Session, next_week: arrow.Arrow) -> None:
     session.query(Shot).where(nmae="x")  # E: call-overload
     session.query(Shot).where(name=3)  # E: call-overload
-    Project.where(Project.name == "x").before(end_dat=next_week)  # E: call-arg
-    Project.where().order_by(Project.name).after(end_date="2024")  # E: arg-type
+    Project.where(Project.name == "x").before(end_dat=next_week)  # E: call-overload
+    Project.where().order_by(Project.name).after(end_date="2024")  # E: call-overload
     session.query(Project).limit(3).where(stauts="active")  # E: call-overload

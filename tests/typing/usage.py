@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, Literal, TypeVar, assert_type
 
 import arrow
@@ -188,6 +189,7 @@ def keyword_queries(session: Session, next_week: arrow.Arrow) -> None:
     assert_type(entities(session.query(Shot.where(name="x"))), list[Shot])
     assert_type(entities(session.query(Shot).order_by(Shot.name).where(bid=1.0)), list[Shot])
     assert_type(entities(Project.where().after(end_date=next_week)), list[Project])
+    assert_type(entities(Project.where().before(end_date=datetime.date(2027, 1, 1))), list[Project])
     mixed = session.query(Shot).where(Shot.name == "x", bid=1.0)  # keywords beside criteria
     assert_type(entities(mixed), list[Shot])
     assert_type(Shot.custom.column("fstart") >= 1001, Expr)  # by key, untyped
