@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,3 +126,17 @@ def served_schema(name: str, api_user: str, api_key: str) -> Iterator[str]:
         arguments = ["--schema", str(RECORDED_SCHEMA)]
     with serving(api_user, api_key, *arguments) as url:
         yield url
+
+
+def client(url: str, api_user: str, api_key: str) -> Any:
+    """An official-client session on ``url`` (no event hub, no schema cache, no plugins)."""
+    import ftrack_api
+
+    return ftrack_api.Session(
+        server_url=url,
+        api_user=api_user,
+        api_key=api_key,
+        auto_connect_event_hub=False,
+        schema_cache_path=False,
+        plugin_paths=[],
+    )

@@ -37,6 +37,7 @@ ftrack_api = pytest.importorskip("ftrack_api")
 from compat_serve import (  # noqa: E402  (a sibling module, after the skip)
     RECORDED_SCHEMA,
     ROOT,
+    client,
     ftorm_command,
     ftorm_python,
     serving,
@@ -114,14 +115,7 @@ def _serving(*arguments: str) -> contextlib.AbstractContextManager[str]:
 
 
 def _session(url: str) -> Any:
-    return ftrack_api.Session(
-        server_url=url,
-        api_user=API_USER,
-        api_key=API_KEY,
-        auto_connect_event_hub=False,
-        schema_cache_path=False,
-        plugin_paths=[],
-    )
+    return client(url, API_USER, API_KEY)
 
 
 @pytest.fixture(scope="module")

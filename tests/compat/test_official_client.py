@@ -17,7 +17,7 @@ import pytest
 
 ftrack_api = pytest.importorskip("ftrack_api")
 
-from compat_serve import SCHEMAS, served_schema  # noqa: E402  (a sibling)
+from compat_serve import SCHEMAS, client, served_schema  # noqa: E402  (a sibling)
 
 API_USER = "compat-user"
 API_KEY = "compat-" + uuid.uuid4().hex
@@ -29,14 +29,7 @@ def server_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def new_session(url: str) -> Any:
-    return ftrack_api.Session(
-        server_url=url,
-        api_user=API_USER,
-        api_key=API_KEY,
-        auto_connect_event_hub=False,
-        schema_cache_path=False,
-        plugin_paths=[],
-    )
+    return client(url, API_USER, API_KEY)
 
 
 @pytest.fixture
