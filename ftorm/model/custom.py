@@ -25,25 +25,15 @@ per type from the server's configurations), attached with ``custom = custom_name
 
 from __future__ import annotations
 
-import datetime
 import difflib
-import json
 from collections.abc import Iterator, MutableMapping
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
-import arrow
-
-from ftorm.errors import (
-    InvalidValueError,
-    NotLoadedError,
-    QueryCompileError,
-    UnknownAttributeError,
-    UnknownKeyError,
-)
+from ftorm.errors import InvalidValueError, NotLoadedError, UnknownAttributeError, UnknownKeyError
+from ftorm.model.custom_columns import COLLECTION, CustomColumn, CustomStrColumn
+from ftorm.model.custom_values import check_value, read_value
 from ftorm.model.fields import Many
 from ftorm.model.state import hook_of
-from ftorm.query import ast
-from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, to_value
 from ftorm.schema.custom_attributes import Configuration
 
 if TYPE_CHECKING:
@@ -64,159 +54,6 @@ __all__ = [
 
 T = TypeVar("T")
 C = TypeVar("C", bound="CustomAttributes", covariant=True)
-
-COLLECTION: Final = "custom_attributes"
-"""The server name of the collection holding an entity's custom attribute values."""
-
-_KEY: Final = ast.Path((ast.Segment("key"),))
-_VALUE: Final = ast.Path((ast.Segment("value"),))
-
-
-# --- values -------------------------------------------------------------------------------
-
-
-def _fail(label: str, expected: str, value: object) -> InvalidValueError:
-    return InvalidValueError(f"{label} expects {expected}, got {type(value).__name__}: {value!r}")
-
-
-def check_value(label: str, kind: str, decimal: bool, value: object) -> object:
-    """``value`` in the form stored for a custom attribute of ``kind``; `InvalidValueError`
-    (naming ``label``) when it does not fit. None always fits (no value)."""
-    if value is None:
-        return None
-    if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _fail(label, "a number", value)
-        if decimal:
-            return float(value)
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise _fail(label, "a whole number (the attribute is not decimal)", value)
-            return int(value)
-        return value
-    if kind in ("text", "url"):
-        if not isinstance(value, str):
-            raise _fail(label, "text", value)
-        return value
-    if kind == "boolean":
-        if not isinstance(value, bool):
-            raise _fail(label, "True or False", value)
-        return value
-    if kind == "date":
-        if isinstance(value, arrow.Arrow):
-            return value
-        if isinstance(value, datetime.datetime | datetime.date):
-            return arrow.get(value)
-        raise _fail(label, "a date (arrow.Arrow or datetime)", value)
-    if kind in ("enumerator", "dynamic enumerator"):
-        if isinstance(value, str) or not isinstance(value, list | tuple):
-            raise _fail(label, "a list of values", value)
-        if not all(isinstance(item, str) for item in value):
-            raise _fail(label, "a list of text values", value)
-        return list(value)
-    return value
-
-
-def read_value(kind: str, decimal: bool, value: object) -> object:
-    """A stored value as the configured Python type (lenient: what the server sends)."""
-    if value is None or (value == "" and kind not in ("text", "url")):
-        return None  # ftrack's "no value" for a configuration without a default
-    if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value) if decimal else (int(value) if float(value).is_integer() else value)
-    if kind == "date":
-        if isinstance(value, arrow.Arrow):
-            return value
-        if isinstance(value, str | datetime.datetime | datetime.date):
-            try:
-                return arrow.get(value)
-            except (arrow.parser.ParserError, ValueError, TypeError):
-                return value
-    if kind in ("enumerator", "dynamic enumerator") and isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return [value]
-        return parsed if isinstance(parsed, list) else [value]
-    return value
-
-
-# --- columns ------------------------------------------------------------------------------
-
-
-class CustomColumn(Column[T]):
-    """``Shot.custom.fstart``: comparisons become ``custom_attributes any (key is "fstart" and
-    value <op> v)``. ``select`` loads the entity's custom attribute values; ftrack cannot sort
-    by one, so ``order_by`` raises `QueryCompileError`."""
-
-    __slots__ = ("_ftorm_decimal", "_ftorm_key", "_ftorm_kind")
-
-    def __init__(self, model: type, key: str, kind: str | None, decimal: bool = False) -> None:
-        super().__init__(ast.Path((ast.Segment(COLLECTION),)), model)
-        self._ftorm_key = key
-        self._ftorm_kind = kind
-        self._ftorm_decimal = decimal
-
-    def _value(self, value: object) -> ast.Value:
-        if self._ftorm_kind is not None:
-            label = f"{self._ftorm_root.__name__}.custom.{self._ftorm_key}"
-            value = check_value(label, self._ftorm_kind, self._ftorm_decimal, value)
-        return to_value(value)
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._ftorm_root.__name__}.custom.{self._ftorm_key}>"
-
-    def _compare(self, operator: ast.Operator, operand: str | ast.Operand) -> Expr:
-        if isinstance(operand, str):
-            operand = ast.String(operand)
-        inner = ast.And(
-            (
-                ast.Comparison(_KEY, ast.Operator.EQ, ast.String(self._ftorm_key)),
-                ast.Comparison(_VALUE, operator, operand),
-            )
-        )
-        node = ast.Relation(self._ftorm_path, ast.RelationKind.ANY, inner)
-        return Expr(node, self._ftorm_roots)
-
-    def __eq__(self, other: T) -> Expr:  # type: ignore[override]
-        return self._compare(ast.Operator.EQ, self._value(other))
-
-    def _unsortable(self) -> QueryCompileError:
-        return QueryCompileError(
-            f"{self._ftorm_root.__name__}.custom.{self._ftorm_key}: ftrack cannot sort by a "
-            "custom attribute; sort the results in Python"
-        )
-
-    def __ftorm_order__(self) -> ast.OrderItem:
-        """Always raises `QueryCompileError`: ftrack cannot sort by a custom attribute."""
-        raise self._unsortable()
-
-    def asc(self) -> Ordering:
-        """Always raises `QueryCompileError`: ftrack cannot sort by a custom attribute."""
-        raise self._unsortable()
-
-    def desc(self) -> Ordering:
-        """Always raises `QueryCompileError`: ftrack cannot sort by a custom attribute."""
-        raise self._unsortable()
-
-
-class CustomStrColumn(CustomColumn[T], StrColumn[T]):
-    """A text custom attribute's column: also ``like``/``not_like``."""
-
-    __slots__ = ()
-
-    def _pattern(self, pattern: str) -> ast.String:
-        if not isinstance(pattern, str):  # untyped callers
-            label = f"{self._ftorm_root.__name__}.custom.{self._ftorm_key}"  # type: ignore[unreachable]
-            raise _fail(label, "a text pattern", pattern)
-        return ast.String(str.__str__(pattern))
-
-    def like(self, pattern: str) -> Expr:
-        """``custom_attributes any (key is "k" and value like "pattern")``."""
-        return self._compare(ast.Operator.LIKE, self._pattern(pattern))
-
-    def not_like(self, pattern: str) -> Expr:
-        """``custom_attributes any (key is "k" and value not_like "pattern")``."""
-        return self._compare(ast.Operator.NOT_LIKE, self._pattern(pattern))
 
 
 # --- descriptors --------------------------------------------------------------------------

@@ -1,0 +1,97 @@
+"""Custom attribute query columns: ``Shot.custom.fstart >= 1001`` becomes
+``custom_attributes any (key is "fstart" and value >= 1001)``."""
+
+from __future__ import annotations
+
+from typing import Final, TypeVar
+
+from ftorm.errors import QueryCompileError
+from ftorm.model.custom_values import check_value, fail
+from ftorm.query import ast
+from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, to_value
+
+__all__ = ["COLLECTION", "CustomColumn", "CustomStrColumn"]
+
+T = TypeVar("T")
+
+COLLECTION: Final = "custom_attributes"
+"""The server name of the collection holding an entity's custom attribute values."""
+
+_KEY: Final = ast.Path((ast.Segment("key"),))
+_VALUE: Final = ast.Path((ast.Segment("value"),))
+
+
+class CustomColumn(Column[T]):
+    """``Shot.custom.fstart``: comparisons become ``custom_attributes any (key is "fstart" and
+    value <op> v)``. ``select`` loads the entity's custom attribute values; ftrack cannot sort
+    by one, so ``order_by`` raises `QueryCompileError`."""
+
+    __slots__ = ("_ftorm_decimal", "_ftorm_key", "_ftorm_kind")
+
+    def __init__(self, model: type, key: str, kind: str | None, decimal: bool = False) -> None:
+        super().__init__(ast.Path((ast.Segment(COLLECTION),)), model)
+        self._ftorm_key = key
+        self._ftorm_kind = kind
+        self._ftorm_decimal = decimal
+
+    def _value(self, value: object) -> ast.Value:
+        if self._ftorm_kind is not None:
+            label = f"{self._ftorm_root.__name__}.custom.{self._ftorm_key}"
+            value = check_value(label, self._ftorm_kind, self._ftorm_decimal, value)
+        return to_value(value)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._ftorm_root.__name__}.custom.{self._ftorm_key}>"
+
+    def _compare(self, operator: ast.Operator, operand: str | ast.Operand) -> Expr:
+        if isinstance(operand, str):
+            operand = ast.String(operand)
+        inner = ast.And(
+            (
+                ast.Comparison(_KEY, ast.Operator.EQ, ast.String(self._ftorm_key)),
+                ast.Comparison(_VALUE, operator, operand),
+            )
+        )
+        node = ast.Relation(self._ftorm_path, ast.RelationKind.ANY, inner)
+        return Expr(node, self._ftorm_roots)
+
+    def __eq__(self, other: T) -> Expr:  # type: ignore[override]
+        return self._compare(ast.Operator.EQ, self._value(other))
+
+    def _unsortable(self) -> QueryCompileError:
+        return QueryCompileError(
+            f"{self._ftorm_root.__name__}.custom.{self._ftorm_key}: ftrack cannot sort by a "
+            "custom attribute; sort the results in Python"
+        )
+
+    def __ftorm_order__(self) -> ast.OrderItem:
+        """Always raises `QueryCompileError`: ftrack cannot sort by a custom attribute."""
+        raise self._unsortable()
+
+    def asc(self) -> Ordering:
+        """Always raises `QueryCompileError`: ftrack cannot sort by a custom attribute."""
+        raise self._unsortable()
+
+    def desc(self) -> Ordering:
+        """Always raises `QueryCompileError`: ftrack cannot sort by a custom attribute."""
+        raise self._unsortable()
+
+
+class CustomStrColumn(CustomColumn[T], StrColumn[T]):
+    """A text custom attribute's column: also ``like``/``not_like``."""
+
+    __slots__ = ()
+
+    def _pattern(self, pattern: str) -> ast.String:
+        if not isinstance(pattern, str):  # untyped callers
+            label = f"{self._ftorm_root.__name__}.custom.{self._ftorm_key}"  # type: ignore[unreachable]
+            raise fail(label, "a text pattern", pattern)
+        return ast.String(str.__str__(pattern))
+
+    def like(self, pattern: str) -> Expr:
+        """``custom_attributes any (key is "k" and value like "pattern")``."""
+        return self._compare(ast.Operator.LIKE, self._pattern(pattern))
+
+    def not_like(self, pattern: str) -> Expr:
+        """``custom_attributes any (key is "k" and value not_like "pattern")``."""
+        return self._compare(ast.Operator.NOT_LIKE, self._pattern(pattern))
