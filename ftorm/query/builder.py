@@ -36,7 +36,8 @@ from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast as nodes
 from ftorm.query.checks import check_roots, count_arg, entity_of, name_of
-from ftorm.query.expressions import Column, DateLike, Expr, Ordering, TimeColumn, _AllOf, _Compared
+from ftorm.query.criteria import Expr, Ordering, _AllOf, _Compared
+from ftorm.query.expressions import Column, DateLike, TimeColumn
 from ftorm.query.render import render, select_text
 
 if TYPE_CHECKING:
