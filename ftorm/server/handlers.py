@@ -49,8 +49,6 @@ logger: logging.Logger = logging.getLogger(__name__)
 SERVER_VERSION = "dev"
 """Reported as ``version``; the official client skips its version check for ``"dev"``."""
 
-_META = META_TABLE
-
 LOCAL_URL = "http://localhost"
 """The address upload URLs name when the batch did not come over HTTP (`Server.handle`)."""
 
@@ -159,9 +157,9 @@ class Server:
         conn = connect(database, read_only=True)
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         missing = [t.name for t in self.layout.tables.values() if t.name not in tables]
-        if _META not in tables:
+        if META_TABLE not in tables:
             conn.close()
-            msg = f"{database} is not an ftorm workspace (it has no {_META} table)"
+            msg = f"{database} is not an ftorm workspace (it has no {META_TABLE} table)"
             raise StorageError(msg)
         if missing:
             conn.close()
@@ -174,14 +172,14 @@ class Server:
         conn = self.connection
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {_META} (key TEXT PRIMARY KEY, value TEXT)")
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
             for statement in self.layout.ddl():
                 conn.execute(statement)
             self._add_missing_columns()
-            seeded = conn.execute(f"SELECT value FROM {_META} WHERE key = 'seeded'").fetchone()
+            seeded = conn.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'seeded'").fetchone()
             if seeded is None:
                 self._seed()
-                conn.execute(f"INSERT INTO {_META} VALUES ('seeded', '1')")
+                conn.execute(f"INSERT INTO {META_TABLE} VALUES ('seeded', '1')")
             self.user_id = self._ensure_user()
             conn.execute("COMMIT")
         except BaseException:
