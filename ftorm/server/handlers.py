@@ -172,7 +172,8 @@ class Server:
         conn = self.connection
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
+            meta = f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)"
+            conn.execute(meta)
             for statement in self.layout.ddl():
                 conn.execute(statement)
             self._add_missing_columns()
