@@ -12,8 +12,10 @@ into a new workspace, serves the copy with ``ftorm serve --db``, and connects
 is read from both servers with every attribute the client can project, and compared
 attribute by attribute: scalars by value, references by the referred entity's type and
 primary key, collections by the set of their members' keys, mapped collections (metadata,
-custom attributes) by their key -> value mapping. The kinds the clone copies in full must
-have the same entities on both sides.
+custom attributes) by their key -> value pairs. The kinds the clone copies in full must
+have the same entities on both sides. A second clone is stopped partway (its connection
+drops), refused by ``ftorm serve``, resumed with ``ftorm clone --resume`` and compared the
+same way.
 
 Runs in the compatibility environment (``tests/compat/run.sh VENV``); skipped where the
 client is not installed or the recorded schema (``../shared/reference``) is absent.
@@ -118,13 +120,39 @@ def _session(url: str) -> Any:
     return client(url, API_USER, API_KEY)
 
 
+def _interrupt_clone(source_url: str, database: Path) -> None:
+    """A clone of the show stopped partway (its connection fails after a few requests),
+    run in ftorm's environment."""
+    code = f"""
+        from ftorm.clone import clone
+        from ftorm.transport.http import HttpTransport
+
+        transport = HttpTransport({source_url!r}, {API_USER!r}, {API_KEY!r})
+        sent = 0
+
+        def call(operations):
+            global sent
+            sent += 1
+            if sent > 4:
+                raise ConnectionError("the connection dropped")
+            return transport.call(operations)
+
+        try:
+            clone(call, {str(database)!r}, ["show"], page_size=200)
+        except ConnectionError:
+            print("interrupted")
+    """
+    assert "interrupted" in _run([ftorm_python(), "-c", textwrap.dedent(code)])
+
+
 @pytest.fixture(scope="module")
-def sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
-    """Official-client sessions on the source and on its clone."""
+def sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Any]]:
+    """Official-client sessions on the source, on its clone, and on a clone that was
+    interrupted and then resumed."""
     if not RECORDED_SCHEMA.is_file():
         pytest.skip("the recorded schema (../shared/reference) is not available")
     folder = tmp_path_factory.mktemp("clone-compat")
-    source_db, copy_db = folder / "source.db", folder / "copy.db"
+    source_db, copy_db, resumed_db = folder / "source.db", folder / "copy.db", folder / "re.db"
     _write_source(source_db)
     with _serving("--db", str(source_db), "--schema", str(RECORDED_SCHEMA)) as source_url:
         env = {
@@ -140,13 +168,27 @@ def sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, An
             env,
         )
         assert "requests to the source" in out
-        with _serving("--db", str(copy_db)) as copy_url:
-            source, copy = _session(source_url), _session(copy_url)
+        _interrupt_clone(source_url, resumed_db)
+        refused = subprocess.run(
+            ftorm_command("serve", "--db", str(resumed_db), "--port", "0", "--api-key", "k"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert refused.returncode == 2
+        assert "--resume" in refused.stderr
+        _run(ftorm_command("clone", "--resume", "--db", str(resumed_db)), env)
+        with (
+            _serving("--db", str(copy_db)) as copy_url,
+            _serving("--db", str(resumed_db)) as resumed_url,
+        ):
+            opened = [_session(url) for url in (source_url, copy_url, resumed_url)]
             try:
-                yield source, copy
+                yield opened[0], opened[1], opened[2]
             finally:
-                source.close()
-                copy.close()
+                for session in opened:
+                    session.close()
 
 
 Key = tuple[str, ...]
@@ -200,10 +242,8 @@ def _value(entity: Any, name: str, kind: str) -> Any:
 
 def _mapping(entity: Any, name: str) -> list[tuple[str, str]]:
     """A mapped collection as the client maps it (metadata, custom attributes on this
-    schema): its members' (key, value) pairs, loading what the projection left out. As
-    pairs, sorted, not a dict: the generated custom attribute values have no ``key`` (the
-    server does not derive it from the configuration), so as a dict they would collide on
-    the key None and keep whichever value the server listed last."""
+    schema): its members' (key, value) pairs, sorted, loading what the projection left
+    out."""
     proxy = entity[name]
     pairs = (
         (member[proxy.key_attribute], member[proxy.value_attribute]) for member in proxy.collection
@@ -231,8 +271,9 @@ def _snapshot(
     return found
 
 
-def test_every_entity_of_the_clone_equals_its_source(sessions: tuple[Any, Any]) -> None:
-    source, copy = sessions
+def _differences(source: Any, copy: Any) -> tuple[list[str], int]:
+    """Every difference between ``copy`` and ``source`` (type, key, attribute, both values),
+    and how many entities were compared."""
     assert copy.server_information["schema_hash"] == source.server_information["schema_hash"]
     assert sorted(copy.types) == sorted(source.types)
     differences: list[str] = []
@@ -256,12 +297,27 @@ def test_every_entity_of_the_clone_equals_its_source(sessions: tuple[Any, Any]) 
                         f"{type_name} {key} {name}: source {theirs[key][name]!r}, copy {value!r}"
                     )
             compared += 1
+    return differences, compared
+
+
+def test_every_entity_of_the_clone_equals_its_source(sessions: tuple[Any, Any, Any]) -> None:
+    source, copy, _ = sessions
+    differences, compared = _differences(source, copy)
     assert not differences, f"{len(differences)} differences:\n" + "\n".join(differences[:40])
     assert compared > ENTITIES * 0.8
 
 
-def test_the_copied_kinds_are_complete(sessions: tuple[Any, Any]) -> None:
-    source, copy = sessions
+def test_an_interrupted_then_resumed_clone_equals_its_source(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    source, copy, resumed = sessions
+    differences, compared = _differences(source, resumed)
+    assert not differences, f"{len(differences)} differences:\n" + "\n".join(differences[:40])
+    assert compared == _differences(source, copy)[1]
+
+
+def test_the_copied_kinds_are_complete(sessions: tuple[Any, Any, Any]) -> None:
+    source, copy, _ = sessions
     elsewhere = source.query('select id from Project where name is "elsewhere"').one()["id"]
     for type_name in (*CONTEXTS, *COPIED_IN_FULL):
         primary = [(name, "scalar") for name in source.types[type_name].primary_key_attributes]
