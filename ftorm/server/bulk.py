@@ -36,6 +36,7 @@ __all__ = [
     "META_TABLE",
     "SCHEMA_KEY",
     "RowWriter",
+    "create_tables",
     "create_workspace",
     "get_meta",
     "incomplete_reason",
@@ -110,6 +111,19 @@ def incomplete_reason(database: str) -> str | None:
     )
 
 
+def create_tables(conn: sqlite3.Connection, layout: Layout) -> None:
+    """Create the workspace's tables that are missing (``ftorm_meta`` and the layout's), and
+    the columns missing from existing ones (a schema that gained attributes)."""
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
+    for statement in layout.ddl():
+        conn.execute(statement)
+    for table in layout.tables.values():
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({quote(table.name)})")}
+        for column in table.columns:
+            if column not in present:
+                conn.execute(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column)}")
+
+
 def create_workspace(
     database: str, schema: Schema, documents: Sequence[JSONObject] | None = None
 ) -> sqlite3.Connection:
@@ -118,9 +132,7 @@ def create_workspace(
     try:
         conn = connect(database)
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
-        for statement in Layout(schema).ddl():
-            conn.execute(statement)
+        create_tables(conn, Layout(schema))
         set_meta(conn, "seeded", "1")
         if documents is not None:
             set_meta(conn, SCHEMA_KEY, json.dumps(list(documents), sort_keys=True))

@@ -16,7 +16,6 @@ import secrets
 import sqlite3
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from ftorm._typing import JSON, JSONObject
@@ -32,12 +31,12 @@ from ftorm.query import ast
 from ftorm.schema.types import Schema
 from ftorm.server.actions import API_KEY, complete_upload, reset_remote, upload_metadata
 from ftorm.server.answers import answer, answer_parsed, parse_query
-from ftorm.server.bulk import META_TABLE, incomplete_reason, recorded_schema
+from ftorm.server.bulk import incomplete_reason, recorded_schema
 from ftorm.server.encode import encode_one
 from ftorm.server.fetch import Fetcher, Record, build_tree
 from ftorm.server.files import FileStore
-from ftorm.server.seed import seed_entities
-from ftorm.server.storage import ID_COLUMN, LINK, Layout, connect, quote
+from ftorm.server.opening import find_user, open_read_only, prepare
+from ftorm.server.storage import LINK, Layout, connect
 from ftorm.server.thumbnails import Thumbnails
 from ftorm.server.uploads import Uploads
 from ftorm.server.writes import Writer
@@ -138,99 +137,15 @@ class Server:
         """The uploads in progress (``get_upload_metadata``, then ``PUT``)."""
         try:
             if read_only:
-                self.connection = self._open_workspace(database)
+                self.connection = open_read_only(database, self.layout)
+                self.user_id = find_user(self.connection, self.layout, api_user)
             else:
                 self.connection = connect(database)
-                self._setup()
+                self.user_id = prepare(self.connection, self.layout, api_user)
                 self.analyze()
         except sqlite3.Error as error:
             msg = f"cannot use the database {database!r}: {error}"
             raise StorageError(msg) from None
-
-    # --- setup ----------------------------------------------------------------------------
-
-    def _open_workspace(self, database: str) -> sqlite3.Connection:
-        """Open an existing workspace read-only; `StorageError` for anything else."""
-        if database == ":memory:" or not Path(database).is_file():
-            msg = f"{database} does not exist: a read-only workspace must be an existing file"
-            raise StorageError(msg)
-        conn = connect(database, read_only=True)
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-        missing = [t.name for t in self.layout.tables.values() if t.name not in tables]
-        if META_TABLE not in tables:
-            conn.close()
-            msg = f"{database} is not an ftorm workspace (it has no {META_TABLE} table)"
-            raise StorageError(msg)
-        if missing:
-            conn.close()
-            msg = f"{database} holds another schema's workspace (no table {missing[0]!r})"
-            raise StorageError(msg)
-        self.user_id = self._find_user(conn)
-        return conn
-
-    def _setup(self) -> None:
-        conn = self.connection
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            meta = f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)"
-            conn.execute(meta)
-            for statement in self.layout.ddl():
-                conn.execute(statement)
-            self._add_missing_columns()
-            seeded = conn.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'seeded'").fetchone()
-            if seeded is None:
-                self._seed()
-                conn.execute(f"INSERT INTO {META_TABLE} VALUES ('seeded', '1')")
-            self.user_id = self._ensure_user()
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-
-    def _add_missing_columns(self) -> None:
-        for table in self.layout.tables.values():
-            info = self.connection.execute(f"PRAGMA table_info({quote(table.name)})").fetchall()
-            present = {row[1] for row in info}
-            for column in table.columns:
-                if column not in present:
-                    self.connection.execute(
-                        f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column)}"
-                    )
-
-    def _seed(self) -> None:
-        writer = Writer(self.layout, self.connection, None)
-        for type_id, data in seed_entities(self.api_user):
-            entity = self.schema.types.get(type_id)
-            if entity is None:
-                continue
-            if type_id == "User":
-                writer.rules.user_id = str(data["id"])
-            payload = {k: v for k, v in data.items() if k in entity.properties}
-            try:
-                writer.create(type_id, payload, None)
-            except ServerError as error:  # a schema that cannot hold this seed row
-                logger.warning("not seeding %s: %s", type_id, error.content)
-
-    def _find_user(self, conn: sqlite3.Connection) -> str | None:
-        if "User" not in self.schema.types:
-            return None
-        table = quote(self.layout.table("User").name)
-        row = conn.execute(
-            f"SELECT {quote(ID_COLUMN)} FROM {table} WHERE username = ?", (self.api_user,)
-        ).fetchone()
-        return None if row is None else str(row[0])
-
-    def _ensure_user(self) -> str | None:
-        if "User" not in self.schema.types:
-            return None
-        found = self._find_user(self.connection)
-        if found is not None:
-            return found
-        writer = Writer(self.layout, self.connection, None)
-        _, key = writer.create(
-            "User", {"username": self.api_user, "is_active": True, "resource_type": "user"}, None
-        )
-        return key[0]
 
     # --- credentials ----------------------------------------------------------------------
 
