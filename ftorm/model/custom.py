@@ -49,6 +49,7 @@ __all__ = [
     "CustomStrColumn",
     "custom_attr",
     "custom_namespace",
+    "declared_namespace",
     "namespace_of",
 ]
 
@@ -313,7 +314,7 @@ class CustomAttributes(metaclass=_NamespaceMeta):
         field = type(entity).__ftorm_fields__[name]
         assert isinstance(field, Many)
         target: Any = field.target  # a value type: configuration_id, entity_id, key, value
-        (key_name,) = (n for n in type(entity).__ftorm_primary_key__)
+        (key_name,) = type(entity).__ftorm_primary_key__
         member = target(
             configuration_id=configuration.id,
             entity_id=entity.__dict__[key_name],
@@ -398,14 +399,21 @@ def custom_namespace(namespace: type[C]) -> CustomNamespace[C]:
     return CustomNamespace(namespace)
 
 
-def namespace_of(entity: Model) -> CustomAttributes:
-    """``entity.custom``, or an open namespace for models that declare none."""
-    cls = type(entity)
+def declared_namespace(cls: type) -> CustomNamespace[CustomAttributes] | None:
+    """The ``custom`` namespace ``cls`` declares or inherits, if any (no attribute lookup
+    through the model metaclass, which would build a column)."""
     for klass in cls.__mro__:
         descriptor = klass.__dict__.get("custom")
         if isinstance(descriptor, CustomNamespace):
-            return descriptor.bound(cls)(entity)
-    return CustomNamespace(CustomAttributes).bound(cls)(entity)
+            return descriptor
+    return None
+
+
+def namespace_of(entity: Model) -> CustomAttributes:
+    """``entity.custom``, or an open namespace for models that declare none."""
+    cls = type(entity)
+    descriptor = declared_namespace(cls) or CustomNamespace(CustomAttributes)
+    return descriptor.bound(cls)(entity)
 
 
 class CustomAttributeMapping(MutableMapping[str, Any]):

@@ -22,7 +22,12 @@ from typing import Any, Literal
 import arrow
 
 from ftorm.model.base import Model
-from ftorm.model.custom import COLLECTION, CustomAttributes, CustomNamespace
+from ftorm.model.custom import (
+    COLLECTION,
+    CustomAttributes,
+    CustomNamespace,
+    declared_namespace,
+)
 from ftorm.model.fields import MISSING, Attr, Field, Many, Ref, new_id
 from ftorm.model.registry import Registry
 from ftorm.schema.hierarchy import ancestors, base_of
@@ -69,7 +74,7 @@ def _build(
         name = base.__ftorm_keys__.get(key, spec.python_name)
         namespace[name] = _field(spec)
 
-    if COLLECTION in fields and not hasattr(base, "custom"):
+    if COLLECTION in fields and declared_namespace(base) is None:
         namespace["custom"] = CustomNamespace(CustomAttributes)  # open: any configured key
 
     def body(ns: dict[str, Any]) -> None:

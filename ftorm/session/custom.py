@@ -83,7 +83,7 @@ def first_page() -> QueryOp:
 class Configurations:
     """A session's view of the server's configurations (see the module docstring)."""
 
-    __slots__ = ("_call", "_known", "_schema")
+    __slots__ = ("_applying", "_call", "_known", "_schema")
 
     def __init__(
         self,
@@ -93,6 +93,7 @@ class Configurations:
         self._call = call
         self._schema = schema
         self._known: list[Configuration] | None = None
+        self._applying: dict[str, list[Configuration]] = {}
 
     def all(self) -> list[Configuration]:
         """Every configuration (one query on first use)."""
@@ -105,9 +106,15 @@ class Configurations:
         ``refresh``: another client may have added one)."""
         if refresh:
             self.forget()
-        schema = self._schema()
-        return [c for c in self.all() if applies_to(c, schema, type_id)]
+        found = self._applying.get(type_id)
+        if found is None:
+            schema = self._schema()
+            found = self._applying[type_id] = [
+                c for c in self.all() if applies_to(c, schema, type_id)
+            ]
+        return found
 
     def forget(self) -> None:
         """Read them again on next use (after a commit changed one)."""
         self._known = None
+        self._applying.clear()
