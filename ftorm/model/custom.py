@@ -34,6 +34,7 @@ from ftorm.model.custom_columns import COLLECTION, CustomColumn, CustomStrColumn
 from ftorm.model.custom_values import check_value, read_value
 from ftorm.model.fields import Many
 from ftorm.model.state import hook_of
+from ftorm.schema.custom import TEXT_KINDS
 from ftorm.schema.custom_attributes import Configuration
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ class CustomAttributes(metaclass=_NamespaceMeta):
             raise cls.__ftorm_unknown__(key)
         model = cls.__ftorm_model__ or cls
         kind = spec.kind if spec is not None else None
-        column_class = CustomStrColumn if kind in (None, "text", "url") else CustomColumn
+        column_class = CustomStrColumn if kind is None or kind in TEXT_KINDS else CustomColumn
         return column_class(model, key, kind, spec.decimal if spec is not None else False)
 
     # --- instance access --------------------------------------------------------------------

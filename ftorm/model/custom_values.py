@@ -9,6 +9,7 @@ import json
 import arrow
 
 from ftorm.errors import InvalidValueError
+from ftorm.schema.custom import ENUMERATOR_KINDS, TEXT_KINDS
 
 __all__ = ["check_value", "fail", "read_value"]
 
@@ -33,7 +34,7 @@ def check_value(label: str, kind: str, decimal: bool, value: object) -> object:
                 raise fail(label, "a whole number (the attribute is not decimal)", value)
             return int(value)
         return value
-    if kind in ("text", "url"):
+    if kind in TEXT_KINDS:
         if not isinstance(value, str):
             raise fail(label, "text", value)
         return value
@@ -47,7 +48,7 @@ def check_value(label: str, kind: str, decimal: bool, value: object) -> object:
         if isinstance(value, datetime.datetime | datetime.date):
             return arrow.get(value)
         raise fail(label, "a date (arrow.Arrow or datetime)", value)
-    if kind in ("enumerator", "dynamic enumerator"):
+    if kind in ENUMERATOR_KINDS:
         if isinstance(value, str) or not isinstance(value, list | tuple):
             raise fail(label, "a list of values", value)
         if not all(isinstance(item, str) for item in value):
@@ -58,7 +59,7 @@ def check_value(label: str, kind: str, decimal: bool, value: object) -> object:
 
 def read_value(kind: str, decimal: bool, value: object) -> object:
     """A stored value as the configured Python type (lenient: what the server sends)."""
-    if value is None or (value == "" and kind not in ("text", "url")):
+    if value is None or (value == "" and kind not in TEXT_KINDS):
         return None  # ftrack's "no value" for a configuration without a default
     if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value) if decimal else (int(value) if float(value).is_integer() else value)
@@ -70,7 +71,7 @@ def read_value(kind: str, decimal: bool, value: object) -> object:
                 return arrow.get(value)
             except (arrow.parser.ParserError, ValueError, TypeError):
                 return value
-    if kind in ("enumerator", "dynamic enumerator") and isinstance(value, str):
+    if kind in ENUMERATOR_KINDS and isinstance(value, str):
         try:
             parsed = json.loads(value)
         except ValueError:

@@ -30,6 +30,7 @@ from ftorm.schema.types import Schema
 
 __all__ = [
     "CONFIGURATION_ENTITY_TYPES",
+    "ENUMERATOR_KINDS",
     "HIERARCHICAL_ENTITY_TYPES",
     "TEXT_KINDS",
     "VALUE_SUFFIX",
@@ -61,6 +62,9 @@ reads them): projects, every typed context, assets and asset versions."""
 TEXT_KINDS: Final = frozenset({"text", "url"})
 """Configuration types whose values are text: for the others an empty default means no
 value (ftrack's default ``default`` is ``""``)."""
+
+ENUMERATOR_KINDS: Final = frozenset({"enumerator", "dynamic enumerator"})
+"""Configuration types whose values are lists of the configured options."""
 
 
 def is_custom_attribute_value(type_id: str) -> bool:
@@ -134,7 +138,7 @@ def check_value(type_name: str | None, config: str | None, value: Any, where: st
         ok = isinstance(value, bool)
     elif type_name == "date":
         ok = _is_date(value)
-    elif type_name in ("enumerator", "dynamic enumerator"):
+    elif type_name in ENUMERATOR_KINDS:
         ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
         if ok and type_name == "enumerator":
             try:

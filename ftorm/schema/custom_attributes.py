@@ -18,7 +18,7 @@ from typing import Any, Final
 import attrs
 
 from ftorm.errors import SchemaError
-from ftorm.schema.custom import VALUE_SUFFIX, applies, configuration_entity_type
+from ftorm.schema.custom import TEXT_KINDS, VALUE_SUFFIX, applies, configuration_entity_type
 from ftorm.schema.types import Schema
 
 __all__ = [
@@ -145,7 +145,7 @@ def from_record(record: Mapping[str, Any]) -> Configuration:
     object_type = record.get("object_type_id")
     project = record.get("project_id")
     default = record.get("default")
-    if isinstance(default, str) and default and kind not in ("text", "url"):
+    if isinstance(default, str) and default and kind not in TEXT_KINDS:
         with contextlib.suppress(ValueError):  # ftrack keeps defaults as JSON text
             default = json.loads(default)
     return Configuration(
