@@ -30,6 +30,7 @@ from ftorm.schema.types import Schema
 
 __all__ = [
     "CONFIGURATION_ENTITY_TYPES",
+    "CONFIGURATION_TYPE",
     "ENUMERATOR_KINDS",
     "HIERARCHICAL_ENTITY_TYPES",
     "TEXT_KINDS",
@@ -58,6 +59,9 @@ HIERARCHICAL_ENTITY_TYPES: Final = frozenset({"show", "task", "asset", "assetver
 """The kinds of entity a hierarchical configuration applies to (as the official client
 reads them): projects, every typed context, assets and asset versions."""
 
+
+CONFIGURATION_TYPE: Final = "CustomAttributeConfiguration"
+"""The entity type whose rows say which custom attributes exist."""
 
 TEXT_KINDS: Final = frozenset({"text", "url"})
 """Configuration types whose values are text: for the others an empty default means no

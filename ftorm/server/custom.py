@@ -25,6 +25,7 @@ from typing import Any, Final
 
 from ftorm.errors import InvalidValueError, ValidationError, excerpt
 from ftorm.schema.custom import (
+    CONFIGURATION_TYPE,
     HIERARCHICAL_ENTITY_TYPES,
     TEXT_KINDS,
     check_value,
@@ -36,10 +37,8 @@ from ftorm.server.fragments import Bind, column, placeholders, positional, type_
 from ftorm.server.rows import find
 from ftorm.server.storage import ID_COLUMN, TYPE_COLUMN, Collection, Layout, quote
 
-__all__ = ["CONFIGURATION", "check_value_write", "effective", "members_source"]
+__all__ = ["check_value_write", "effective", "members_source"]
 
-CONFIGURATION: Final = "CustomAttributeConfiguration"
-"""The type whose rows say which custom attributes exist."""
 
 TYPES: Final = "CustomAttributeType"
 """The type naming a configuration's kind of value (``number``, ``text`` ...)."""
@@ -79,13 +78,13 @@ def effective(layout: Layout, coll: Collection) -> bool:
     """Whether ``coll`` is read as the configurations that apply (a ``custom_attributes``
     collection of a schema with configurations), not as the stored rows."""
     types = layout.schema.types
-    config = types.get(CONFIGURATION)
+    config = types.get(CONFIGURATION_TYPE)
     return (
         coll.mode == "reverse"
         and is_custom_attribute_value(coll.target)
         and types[coll.owner].properties[coll.name].kind is Kind.MAPPED
         and config is not None
-        and all(layout.stored(CONFIGURATION, name) for name in _NEEDED)
+        and all(layout.stored(CONFIGURATION_TYPE, name) for name in _NEEDED)
         and {"configuration_id", "entity_id"} <= set(layout.table(coll.target).columns)
         and bool(_owners(layout, coll.target))
     )
@@ -101,14 +100,14 @@ def members_source(layout: Layout, coll: Collection, bind: Bind) -> str:
 
 
 def _config(name: str, layout: Layout) -> str:
-    return column("c", name) if layout.stored(CONFIGURATION, name) else "NULL"
+    return column("c", name) if layout.stored(CONFIGURATION_TYPE, name) else "NULL"
 
 
 def _default(layout: Layout) -> str:
     """The configuration's default as the value of an entity that has none stored; an empty
     default is "no value" except for text types (`TEXT_KINDS`)."""
     default = _config("default", layout)
-    if not layout.stored(CONFIGURATION, "type_id") or TYPES not in layout.schema.types:
+    if not layout.stored(CONFIGURATION_TYPE, "type_id") or TYPES not in layout.schema.types:
         return default
     types = layout.table(TYPES)
     kinds = ", ".join(f"'{kind}'" for kind in sorted(TEXT_KINDS))
@@ -144,11 +143,11 @@ def _relation(layout: Layout, value_type: str, bind: Bind) -> str:
         )
         head = (
             f"SELECT c.rowid AS rowid, {tag} AS {quote(TYPE_COLUMN)}, {cols} "
-            f"FROM {quote(layout.table(CONFIGURATION).name)} AS c "
+            f"FROM {quote(layout.table(CONFIGURATION_TYPE).name)} AS c "
             f"JOIN {quote(layout.table(root).name)} AS o"
         )
         where = [_applies(layout, sorted(set(types)), root, bind)]
-        restrict = type_condition(layout, CONFIGURATION, "c", bind)
+        restrict = type_condition(layout, CONFIGURATION_TYPE, "c", bind)
         if restrict is not None:
             where.append(restrict)
         join = (
@@ -182,7 +181,7 @@ def _applies(layout: Layout, types: list[str], root: str, bind: Bind) -> str:
             f"{column('c', 'entity_type')} = {bind(kind)} AND {match})"
         )
     hierarchical = [t for k, m in kinds.items() if k in HIERARCHICAL_ENTITY_TYPES for t in m]
-    if hierarchical and layout.stored(CONFIGURATION, "is_hierarchical"):
+    if hierarchical and layout.stored(CONFIGURATION_TYPE, "is_hierarchical"):
         choices.append(
             f"({column('c', 'is_hierarchical')} = 1 AND "
             f"{of_type} IN ({placeholders(sorted(hierarchical), bind)}))"
@@ -225,7 +224,7 @@ def check_value_write(
     """For a value of ``type_id`` being written with ``columns`` (its key columns
     included): `ValidationError` unless its configuration applies to its entity and the
     value suits the configuration's type; fills ``key`` from the configuration."""
-    if not is_custom_attribute_value(type_id) or CONFIGURATION not in layout.schema.types:
+    if not is_custom_attribute_value(type_id) or CONFIGURATION_TYPE not in layout.schema.types:
         return
     coll = next(
         (c for c in layout.collections.values() if c.target == type_id and effective(layout, c)),
@@ -234,9 +233,9 @@ def check_value_write(
     if coll is None:
         return
     config_id, entity_id = columns.get("configuration_id"), columns.get("entity_id")
-    config = find(layout, connection, CONFIGURATION, (str(config_id),))
+    config = find(layout, connection, CONFIGURATION_TYPE, (str(config_id),))
     if config is None:
-        msg = f"{type_id}: no {CONFIGURATION} {excerpt(config_id)}"
+        msg = f"{type_id}: no {CONFIGURATION_TYPE} {excerpt(config_id)}"
         raise ValidationError(msg)
     params: list[Any] = []
     source = members_source(layout, coll, positional(params))

@@ -15,6 +15,7 @@ from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast
 from ftorm.query.render import render
+from ftorm.schema.custom import CONFIGURATION_TYPE
 from ftorm.schema.custom_attributes import (
     CONFIGURATION_PROJECTIONS,
     Configuration,
@@ -24,15 +25,11 @@ from ftorm.schema.custom_attributes import (
 from ftorm.schema.types import Schema
 
 __all__ = [
-    "CONFIGURATION_TYPE",
     "Configurations",
     "configurations_query",
     "first_page",
     "read_configurations",
 ]
-
-CONFIGURATION_TYPE = "CustomAttributeConfiguration"
-"""The entity type of configurations (a commit touching one forgets the cache)."""
 
 
 def configurations_query(offset: int | None = None) -> ast.Select:

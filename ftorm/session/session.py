@@ -31,12 +31,13 @@ from ftorm.protocol.operations import DeleteOp, OperationLike
 from ftorm.protocol.results import QueryResult, read_query
 from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.parser import parse
+from ftorm.schema.custom import CONFIGURATION_TYPE
 from ftorm.schema.custom_attributes import Configuration
 from ftorm.schema.types import Schema
 from ftorm.session.batches import load_queries
 from ftorm.session.catalog import Catalog, ModelSource
 from ftorm.session.cohort import Cohort
-from ftorm.session.custom import CONFIGURATION_TYPE, Configurations
+from ftorm.session.custom import Configurations
 from ftorm.session.identity import IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
 from ftorm.session.paging import pages
