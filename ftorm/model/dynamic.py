@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
-from functools import cache
-from typing import Any, Literal
-
-import arrow
+from typing import Any
 
 from ftorm.model.base import Model
 from ftorm.model.custom import (
@@ -37,15 +34,6 @@ from ftorm.schema.types import NO_DEFAULT, Schema
 
 __all__ = ["build_models", "python_name"]
 
-# What the annotation text of a `FieldSpec` may name besides builtins.
-_ANNOTATION_NAMES: dict[str, Any] = {"arrow": arrow, "Any": Any, "Literal": Literal}
-
-
-@cache
-def _runtime_type(value_type: str) -> Any:
-    """The Python type an annotation text stands for (``"str | None"`` -> ``str | None``)."""
-    return eval(value_type, dict(_ANNOTATION_NAMES))  # text from the translator, not users
-
 
 def _field(spec: FieldSpec) -> Field[Any]:
     """The field object a generated class declares for ``spec``."""
@@ -61,7 +49,7 @@ def _field(spec: FieldSpec) -> Field[Any]:
         name=spec.key,
         immutable=spec.immutable,
         computed=spec.computed,
-        py_type=_runtime_type(spec.value_type),
+        py_type=spec.py_type,
     )
 
 

@@ -14,7 +14,6 @@ module is text, checked by ruff and mypy in the tests.
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Sequence
 from typing import Final
 
@@ -28,6 +27,8 @@ from ftorm.schema.translate import (
     MODULE_NAMES,
     REGISTRY_NAME,
     FieldSpec,
+    check_type_ids,
+    doc_text,
     model_fields,
     py_literal,
 )
@@ -123,35 +124,35 @@ def _wrap(prefix: str, function: str, arguments: list[str], *, indent: str = "  
 
 
 def _field_doc(prop: Property, field: FieldSpec) -> str:
-    """The attribute docstring: the ftrack type and, for a relation, its target."""
+    """The attribute docstring: the ftrack type and, for a relation, its target. Every
+    schema-derived part goes through `doc_text`."""
+    target = doc_text(field.target or "")
     if prop.kind is Kind.REFERENCE:
-        return f"ftrack reference to ``{field.target}``."
+        return f"ftrack reference to ``{target}``."
     if prop.kind is Kind.COLLECTION:
-        return f"ftrack collection of ``{field.target}``."
+        return f"ftrack collection of ``{target}``."
     if prop.kind is Kind.MAPPED:
-        return f"ftrack mapped collection of ``{field.target}``."
-    text = f"ftrack ``{prop.type or 'variable'}``"
+        return f"ftrack mapped collection of ``{target}``."
+    text = f"ftrack ``{doc_text(prop.type or 'variable')}``"
     if prop.format:
-        text += f" (format ``{prop.format}``)"
+        text += f" (format ``{doc_text(prop.format)}``)"
     return f"{text}."
 
 
 def _doc(entity: EntityType) -> list[str]:
     """The class docstring: the entity type, its server-side name and a composite key."""
-    title = f"ftrack ``{entity.id}``"
+    title = f"ftrack ``{doc_text(entity.id)}``"
     if entity.alias_id and entity.alias_id != entity.id:
-        title += f" (stored as ``{entity.alias_id}``)"
+        title += f" (stored as ``{doc_text(entity.alias_id)}``)"
     if entity.primary_key == ("id",):
         return [f'    """{title}."""']
-    keys = ", ".join(f"``{key}``" for key in entity.primary_key)
+    keys = ", ".join(f"``{doc_text(key)}``" for key in entity.primary_key)
     return [f'    """{title}.', "", f"    Keyed by {keys}.", '    """']
 
 
 def _check_type_ids(schema: Schema) -> None:
+    check_type_ids(schema)
     for type_id in schema.types:
-        if not type_id.isidentifier() or keyword.iskeyword(type_id):
-            msg = f"entity type {type_id!r} is not a valid Python class name"
-            raise SchemaError(msg)
         if type_id in MODULE_NAMES:
             msg = f"entity type {type_id!r} clashes with a name the module imports"
             raise SchemaError(msg)

@@ -11,23 +11,22 @@ from each configuration (`ftorm.schema.custom_attributes.value_annotation`); the
 from __future__ import annotations
 
 import keyword
-import re
 from collections.abc import Callable, Sequence
 
 import attrs
 
+from ftorm.errors import SchemaError
 from ftorm.schema.custom import VALUE_SUFFIX
 from ftorm.schema.custom_attributes import Configuration, applies_to, value_annotation
 from ftorm.schema.hierarchy import base_of
-from ftorm.schema.translate import py_literal
+from ftorm.schema.naming import source_name
+from ftorm.schema.translate import doc_text, py_literal
 from ftorm.schema.types import Schema
 
 __all__ = ["BASE_NAMESPACE", "CustomPart", "carries_custom_attributes", "custom_part"]
 
 BASE_NAMESPACE = "CustomAttributes"
 """The open namespace class every generated namespace derives from."""
-
-_NOT_NAME = re.compile(r"\W")
 
 _TAKEN = frozenset(
     {
@@ -68,18 +67,27 @@ class CustomPart:
     """Module-level names the generated text uses (``Any``, ``arrow`` ...)."""
 
 
-def _python_name(key: str, taken: set[str]) -> str:
-    name = _NOT_NAME.sub("_", key)
-    if not name or name[0].isdigit() or name.startswith("_"):
+def _identifier(key: str) -> str:
+    """``key`` as a Python identifier that Python reads as itself: NFKC-normalised (as the
+    tokenizer normalises names: ``x²`` is ``x2``), characters no name may hold replaced by
+    ``_``, ``attr_`` before a name that cannot start so; ASCII-only when that still fails."""
+    text = source_name(key)
+    name = "".join(c if f"a{c}".isidentifier() else "_" for c in text)
+    if not name or not name[0].isidentifier() or name.startswith("_"):
         name = f"attr_{name}"
-    while keyword.iskeyword(name) or name in taken or name in _TAKEN:
-        name += "_"
+    if not name.isidentifier() or source_name(name) != name:
+        name = "attr_" + "".join(c if c.isascii() and c.isalnum() else "_" for c in text)
     return name
 
 
-def _doc_text(text: str) -> str:
-    """Text safe inside a one-line docstring."""
-    return " ".join(text.replace("\\", "/").replace('"""', "'''").split())
+def _python_name(key: str, taken: set[str]) -> str:
+    name = _identifier(key)
+    while keyword.iskeyword(name) or name in taken or name in _TAKEN:
+        name += "_"
+    if not name.isidentifier():  # unreachable by construction; refuse rather than write it
+        msg = f"custom attribute key {key!r} cannot be a Python name"
+        raise SchemaError(msg)
+    return name
 
 
 def namespace_name(schema: Schema, type_id: str) -> str:
@@ -107,13 +115,13 @@ def _declaration(
     elif isinstance(default, list) and all(isinstance(item, str) for item in default):
         arguments.append(f"default=[{', '.join(py_literal(item) for item in default)}]")
     lines = wrap(f"    {name}: CustomAttr[{annotation}] = ", "custom_attr", arguments)
-    doc = f"``{configuration.key}``: {configuration.kind}"
+    doc = f"``{doc_text(configuration.key)}``: {doc_text(configuration.kind)}"
     if configuration.kind == "number":
         doc += " (decimal)" if configuration.decimal else " (integer)"
     if configuration.is_hierarchical:
         doc += ", hierarchical"
     if configuration.label:
-        doc += f', "{_doc_text(configuration.label)}"'
+        doc += f', "{doc_text(configuration.label)}"'
     lines.append(f'    """{doc}."""')
     return lines, needs
 
@@ -153,7 +161,7 @@ def custom_part(
             taken.add(_python_name(configuration.key, set()))
     # Keys that are Python names first, so that ``x_y`` keeps its name beside an ``x-y``.
     for configuration in sorted(
-        configurations, key=lambda c: (not c.key.isidentifier(), c.key, c.id)
+        configurations, key=lambda c: (not source_name(c.key).isidentifier(), c.key, c.id)
     ):
         if configuration.id in inherited or configuration.key in seen_keys:
             continue

@@ -8,6 +8,7 @@ The pairs themselves are listed once, in `ftorm.schema.pairings`.
 from __future__ import annotations
 
 import keyword
+import unicodedata
 from collections.abc import Collection
 from typing import Final
 
@@ -15,7 +16,7 @@ from ftorm.schema.hierarchy import base_of
 from ftorm.schema.pairings import KNOWN_BACKREFS
 from ftorm.schema.types import Kind, Property, Schema
 
-__all__ = ["KNOWN_BACKREFS", "RESERVED_NAMES", "backref_of", "python_name"]
+__all__ = ["KNOWN_BACKREFS", "RESERVED_NAMES", "backref_of", "python_name", "source_name"]
 
 RESERVED_NAMES: Final = frozenset({"where", "select", "has", "any", "as_", "mro", "keys", "custom"})
 """Attribute names model classes use for their own API (class-level query methods and the
@@ -23,10 +24,19 @@ mapping-style ``keys``, the custom attribute namespace ``custom``); fields with 
 are renamed."""
 
 
+def source_name(name: str) -> str:
+    """``name`` as Python reads it in source: NFKC-normalised, as the tokenizer normalises
+    identifiers: the ligature fi is the letters f and i, a superscript 2 is the digit 2, a
+    full-width T is T."""
+    return unicodedata.normalize("NFKC", name)
+
+
 def python_name(name: str, taken: Collection[str] = ()) -> str:
-    """The Python attribute name for a server attribute: Python keywords, `RESERVED_NAMES` and
-    ``taken`` names get trailing underscores until free (``from`` -> ``from_``,
-    ``as`` -> ``as__`` since ``as_`` is reserved)."""
+    """The Python attribute name for a server attribute, as Python reads it (`source_name`):
+    Python keywords, `RESERVED_NAMES` and ``taken`` names get trailing underscores until free
+    (``from`` -> ``from_``, ``as`` -> ``as__`` since ``as_`` is reserved). The caller checks
+    that the result is an identifier."""
+    name = source_name(name)
     while keyword.iskeyword(name) or name in RESERVED_NAMES or name in taken:
         name += "_"
     return name

@@ -35,9 +35,12 @@ type-checks.
 from __future__ import annotations
 
 import json
+import keyword
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, Literal
 
+import arrow
 import attrs
 
 from ftorm.errors import SchemaError
@@ -52,6 +55,8 @@ __all__ = [
     "REGISTRY_NAME",
     "FieldKind",
     "FieldSpec",
+    "check_type_ids",
+    "doc_text",
     "model_fields",
     "py_literal",
 ]
@@ -105,6 +110,19 @@ type checkers are told the override is deliberate."""
 
 _LITERAL_TYPES: Final = {"str": (str,), "bool": (bool,), "int": (int,), "float": (int, float)}
 
+_RUNTIME_TYPES: Final[dict[str, Any]] = {
+    "str": str,
+    "bool": bool,
+    "int": int,
+    "float": float,
+    "Any": Any,
+    "arrow.Arrow": arrow.Arrow,
+}
+"""The runtime type of each annotation text `_value_type` writes (besides ``Literal``)."""
+
+DOC_TEXT_LIMIT: Final = 60
+"""The most characters of one schema-derived string a generated docstring quotes."""
+
 
 @attrs.frozen(slots=True)
 class FieldSpec:
@@ -140,6 +158,9 @@ class FieldSpec:
     `MODEL_PROPERTIES`."""
     meaning: tuple[Any, ...] = attrs.field(default=(), eq=False, repr=False)
     """What must match for a subclass to inherit its base's declaration."""
+    py_type: Any = attrs.field(default=Any, eq=False, repr=False)
+    """The runtime type ``value_type`` names (``str | None``, ``Literal["a", "b"]``), for
+    classes built at run time: the translation carries types, no annotation text is evaluated."""
 
     @property
     def annotation(self) -> str:
@@ -155,33 +176,83 @@ class FieldSpec:
 def py_literal(value: Any) -> str:
     """``value`` as Python source, strings quoted the way ``ruff format`` leaves them.
 
+    Every string, whatever it holds (quotes, backslashes, newlines, lone surrogates), becomes
+    an escaped literal that reads back as the same string and runs nothing.
+
     Raises:
-        SchemaError: for a value that is not a str, int, float, bool or None.
+        SchemaError: for a value that is not a str, int, finite float, bool or None.
     """
     if isinstance(value, str):
-        if '"' in value and "'" not in value:
+        if '"' in value and "'" not in value and value.isprintable():
             return repr(value)
-        return json.dumps(value)
+        return json.dumps(value)  # ASCII only: every other character escaped
+    if isinstance(value, float) and not math.isfinite(value):
+        msg = f"cannot write {value!r} as a Python literal (not a finite number)"
+        raise SchemaError(msg)
     if value is None or isinstance(value, (bool, int, float)):
         return repr(value)
-    msg = f"cannot write default {value!r} as a Python literal"
+    msg = f"cannot write {value!r} as a Python literal"
     raise SchemaError(msg)
 
 
-def _value_type(prop: Property, where: str) -> str:
+def doc_text(text: str, limit: int = DOC_TEXT_LIMIT) -> str:
+    """Schema-derived ``text`` made safe inside a one-line docstring of a generated module.
+
+    Printable characters only, no double quote (it becomes ``'``) and no backslash (it
+    becomes ``/``), whitespace collapsed, at most ``limit`` characters: nothing a schema holds
+    can close the docstring, escape out of it or start a statement.
+    """
+    cleaned = "".join(c if c.isprintable() else " " for c in text)
+    cleaned = " ".join(cleaned.replace("\\", "/").replace('"', "'").split())
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 3].rstrip() + "..."
+    return cleaned
+
+
+def check_type_ids(schema: Schema) -> None:
+    """Refuse a schema whose type ids cannot be Python class names: each must be an
+    identifier, no keyword, and read by Python as itself (NFKC-normalised, as the tokenizer
+    reads identifiers: a full-width ``T`` in ``Thing`` would silently become ``T``).
+
+    Raises:
+        SchemaError: naming the first type id that cannot be a class name.
+    """
+    for type_id in schema.types:
+        read_as = naming.source_name(type_id)
+        if not type_id.isidentifier() or keyword.iskeyword(type_id):
+            msg = f"entity type {type_id!r} is not a valid Python class name"
+            raise SchemaError(msg)
+        if read_as != type_id:
+            msg = (
+                f"entity type {type_id!r} is not a valid Python class name "
+                f"(Python reads it as {read_as!r})"
+            )
+            raise SchemaError(msg)
+
+
+def _value_type(prop: Property, where: str) -> tuple[str, Any]:
+    """The annotation text of ``prop``'s values and the runtime type it names."""
     if prop.kind is Kind.DATETIME:
-        return "arrow.Arrow"
+        return "arrow.Arrow", arrow.Arrow
     if prop.enum:
-        return "Literal[" + ", ".join(py_literal(v) for v in prop.enum) + "]"
+        try:
+            text = "Literal[" + ", ".join(py_literal(v) for v in prop.enum) + "]"
+        except SchemaError as error:
+            msg = f"{where}: enum value {error}"
+            raise SchemaError(msg) from None
+        return text, Literal[prop.enum]
     try:
-        return PYTHON_TYPES[prop.type or "string"]
+        text = PYTHON_TYPES[prop.type or "string"]
     except KeyError:
         msg = f"{where}: no Python type for {prop.type!r}"
         raise SchemaError(msg) from None
+    return text, _RUNTIME_TYPES[text]
 
 
-def _optional(value_type: str) -> str:
-    return value_type if value_type == "Any" else f"{value_type} | None"
+def _optional(value_type: str, py_type: Any) -> tuple[str, Any]:
+    if value_type == "Any":
+        return value_type, py_type
+    return f"{value_type} | None", py_type | None
 
 
 def _meaning(prop: Property) -> tuple[Any, ...]:
@@ -200,15 +271,15 @@ def _meaning(prop: Property) -> tuple[Any, ...]:
 
 
 def _scalar(prop: Property, python_name: str, where: str) -> FieldSpec:
-    value_type = _value_type(prop, where)
+    value_type, py_type = _value_type(prop, where)
     default = prop.default
     if prop.generates_id:
-        value_type, default = "str", NO_DEFAULT
+        value_type, py_type, default = "str", str, NO_DEFAULT
     elif default is NO_DEFAULT or default is None:
         if prop.primary_key:
             default = NO_DEFAULT
         else:
-            value_type, default = _optional(value_type), None
+            (value_type, py_type), default = _optional(value_type, py_type), None
     else:
         accepted = _LITERAL_TYPES.get(value_type)
         if accepted is not None and not (
@@ -219,12 +290,17 @@ def _scalar(prop: Property, python_name: str, where: str) -> FieldSpec:
         if prop.enum and default not in prop.enum:
             msg = f"{where}: default {default!r} is not one of {list(prop.enum)}"
             raise SchemaError(msg)
-        py_literal(default)  # fails early for a default that is no literal
+        try:
+            py_literal(default)  # fails early for a default that is no literal
+        except SchemaError as error:
+            msg = f"{where}: default {error}"
+            raise SchemaError(msg) from None
     return FieldSpec(
         key=prop.name,
         python_name=python_name,
         kind="attr",
         value_type=value_type,
+        py_type=py_type,
         default=default,
         new_id=prop.generates_id,
         primary_key=prop.primary_key,
@@ -274,7 +350,7 @@ def _own_fields(schema: Schema, entity: EntityType) -> dict[str, FieldSpec]:
         if prop.restricted_projection:
             continue
         where = f"{entity.id}.{name}"
-        if not name.isidentifier():
+        if not naming.source_name(name).isidentifier():
             msg = f"{where}: {name!r} is not a valid Python name"
             raise SchemaError(msg)
         python_name = naming.python_name(name, taken)
@@ -294,7 +370,12 @@ def _redeclare(field: FieldSpec, before: FieldSpec) -> FieldSpec:
         # A scalar on the base became a relation (or the reverse): not a compatible override.
         return attrs.evolve(field, python_name=before.python_name, incompatible_override=True)
     # Keep the base's annotation (Attr is invariant) and the base's Python name.
-    return attrs.evolve(field, python_name=before.python_name, value_type=before.value_type)
+    return attrs.evolve(
+        field,
+        python_name=before.python_name,
+        value_type=before.value_type,
+        py_type=before.py_type,
+    )
 
 
 def _class_order(schema: Schema) -> Iterator[str]:
@@ -321,8 +402,9 @@ def model_fields(schema: Schema) -> dict[str, dict[str, FieldSpec]]:
     Raises:
         SchemaError: for a property that cannot be a Python field (a name that is not an
             identifier, a default that is not a literal of the property's type, a type with
-            no Python counterpart).
+            no Python counterpart) or a type id that cannot be a class name (`check_type_ids`).
     """
+    check_type_ids(schema)
     visible: dict[str, dict[str, FieldSpec]] = {}
     declared: dict[str, dict[str, FieldSpec]] = {}
     for type_id in _class_order(schema):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -22,6 +21,7 @@ from ftorm.schema.load import load_schema
 from ftorm.schema.standard import standard_documents, standard_schema
 from ftorm.schema.types import Schema
 from ftorm.schema.workspace import OBJECT_TYPE_IDS
+from tests.generated_checks import mypy_strict
 from tests.paths import ROOT
 
 SHARED = ROOT / ".." / "shared"
@@ -455,23 +455,5 @@ def test_each_attribute_says_its_ftrack_type_and_target() -> None:
 
 def test_generated_modules_pass_mypy_strict(generated_dir: Path) -> None:
     """One mypy run over every generated module (standard, and recorded when available)."""
-    mypy = _tool("mypy")
-    files = sorted(str(p) for p in generated_dir.glob("*.py"))
-    env = {**os.environ, "MYPYPATH": str(ROOT)}
-    result = subprocess.run(
-        [
-            mypy,
-            "--strict",
-            "--follow-imports=silent",
-            "--no-incremental",
-            "--cache-dir=" + os.devnull,
-            "--python-version=3.11",
-            *files,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=generated_dir,
-        env=env,
-    )
+    result = mypy_strict(sorted(generated_dir.glob("*.py")), cwd=generated_dir)
     assert result.returncode == 0, result.stdout + result.stderr
