@@ -71,7 +71,7 @@ class ModelMeta(type):
 
     def select(cls: Callable[P, M], *fields: Column[Any] | type[Model]) -> KeywordQuery[M, P]:
         """A query for this model loading the given attribute paths."""
-        return Query(cls).select(*fields)  # type: ignore[return-value]  # KeywordQuery is Query
+        return Query.selecting(cls, fields)  # type: ignore[return-value]  # KeywordQuery is Query
 
     def has(cls, *criteria: Expr) -> Expr:
         """``Shot.status.has(...)``: only meaningful on a reference path."""

@@ -68,7 +68,7 @@ class RelationPath:
     """A relationship reached from a model class: ``Shot.parent``, ``Project.children``."""
 
     __slots__ = (
-        "_ftorm_children",
+        "__dict__",
         "_ftorm_many",
         "_ftorm_path",
         "_ftorm_path_text",
@@ -83,8 +83,6 @@ class RelationPath:
         self._ftorm_many = many
         self._ftorm_path_text: str | None = None
         """The rendered path, kept once a query has selected it."""
-        self._ftorm_children: dict[str, Column[Any] | RelationPath] = {}
-        """The columns and paths reached through this one, made once each."""
 
     @property
     def __ftorm_path__(self) -> ast.Path:
@@ -97,13 +95,13 @@ class RelationPath:
         )
 
     def __getattr__(self, name: str) -> Column[Any] | RelationPath:
-        found = self._ftorm_children.get(name)
-        if found is not None:
-            return found
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         found = column_for(self._ftorm_target, name, self._ftorm_path.segments, self._ftorm_root)
-        self._ftorm_children[name] = found
+        # Kept in the instance's ``__dict__``: the next ``path.name`` is a plain attribute
+        # read, with no failed lookup first. (Field names never clash with the methods here:
+        # the model API's names are reserved, `ftorm.schema.naming.RESERVED_NAMES`.)
+        self.__dict__[name] = found
         return found
 
     def _criteria(self, method: str, criteria: tuple[Expr, ...]) -> Expr | None:

@@ -363,18 +363,36 @@ class Query(Generic[M]):
         Takes columns (``Shot.name``, ``Shot.status.name``) and relationship paths
         (``Shot.status``, ``Project.children``).
         """
+        new = self._copy()
+        new._add_projections(fields)
+        return new
+
+    @staticmethod
+    def selecting(model: Callable[..., R], fields: tuple[Column[Any] | type, ...]) -> Query[R]:
+        """A new query for ``model`` loading ``fields``: what ``Model.select(...)`` returns.
+
+        Same as ``Query(model).select(*fields)``, without the intermediate query.
+        """
+        query = Query(model)
+        query._add_projections(fields)
+        return query
+
+    def _add_projections(self, fields: tuple[Column[Any] | type, ...]) -> None:
+        """Add projections to this (fresh, not yet shared) query."""
         paths = list(self._projections)
         projected = self._projected
         texts = [projection_text(p) for p in paths] if projected is None else list(projected)
         model = self._model
         for field in fields:
-            path = getattr(field, "__ftorm_path__", None)
-            if not isinstance(path, nodes.Path):
-                msg = (
-                    "select() takes attribute paths such as Shot.name or Shot.status, "
-                    f"got {field!r}"
-                )
-                raise InvalidValueError(msg)
+            path = getattr(field, "_ftorm_path", None)  # columns and paths keep it
+            if type(path) is not nodes.Path:
+                path = getattr(field, "__ftorm_path__", None)
+                if not isinstance(path, nodes.Path):
+                    msg = (
+                        "select() takes attribute paths such as Shot.name or Shot.status, "
+                        f"got {field!r}"
+                    )
+                    raise InvalidValueError(msg)
             root = getattr(field, "_ftorm_root", None)
             if root is not model and isinstance(root, type):
                 check_roots(model, (root,), "a select() path")
@@ -387,10 +405,8 @@ class Query(Generic[M]):
             if text not in texts:
                 texts.append(text)
                 paths.append(path)
-        new = self._copy()
-        new._projections = tuple(paths)
-        new._projected = tuple(texts)
-        return new
+        self._projections = tuple(paths)
+        self._projected = tuple(texts)
 
     def order_by(self, *keys: Column[Any] | Ordering) -> Self:
         """Sort by columns (ascending unless given ``.desc()``); later calls add keys."""

@@ -254,6 +254,9 @@ class _Negated(Expr):
         return ast.Not
 
 
+_RELATION_TEXT = {kind: kind.value for kind in ast.RelationKind}
+
+
 class _Related(Expr):
     """``path has (criteria)`` / ``path any (criteria)``, the `ast.Relation` built only
     when asked for (relationship paths and custom attribute columns make it)."""
@@ -284,7 +287,7 @@ class _Related(Expr):
     def _text(self) -> str:
         inner = self._inner
         body = "" if inner is None else inner._text()
-        return f"{path_text(self._path)} {self._kind_of.value} ({body})"
+        return f"{path_text(self._path)} {_RELATION_TEXT[self._kind_of]} ({body})"
 
     def _kind(self) -> type[ast.Criterion]:
         return ast.Relation
