@@ -20,7 +20,7 @@ import ftorm
 from ftorm.query.grammar import grammar
 from ftorm.query.render import render
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared/reference/query_corpus.txt"
+DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "query_corpus.txt"
 
 
 def _time(function: object, rounds: int) -> list[float]:
