@@ -199,9 +199,8 @@ def test_set_commit_read_filter(used: dict[str, Any]) -> None:
 def test_the_official_client_reads_and_writes_the_same_values(
     served: str, generated: Path, used: dict[str, Any]
 ) -> None:
-    ftrack_api = import_official_client()
+    import_official_client()
     assert used["fstart"] == 1010
-    assert ftrack_api.Session is not None
     session = client(served, API_USER, API_KEY)  # no schema cache file, no plugins
     try:
         shot = session.query('Shot where name is "sh010"').one()
