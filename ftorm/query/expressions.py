@@ -302,20 +302,22 @@ def date_text(value: arrow.Arrow | datetime.datetime | datetime.date) -> str:
     """`format_datetime` of ``value``, with a fast path for the commonest values.
 
     Query criteria compare with ``arrow.utcnow().shift(...)``-like values: an `arrow.Arrow` or
-    `datetime.datetime` in UTC (or naive, taken as UTC) with whole seconds. Those are written
-    here field by field; every other value is `format_datetime`'s.
+    `datetime.datetime` in UTC (or naive, taken as UTC), with microseconds (as ``utcnow()``
+    gives) or whole seconds. Those are written here field by field; every other value is
+    `format_datetime`'s (``tests/query/test_builder.py::test_date_text_is_format_datetime``
+    holds them equal).
     """
     dt = value.datetime if type(value) is arrow.Arrow else value
     if type(dt) is datetime.datetime:
         zone = dt.tzinfo
-        if (zone is None or zone is _UTC_ZONES[0] or zone is _UTC_ZONES[1]) and (
-            not dt.microsecond and dt.year >= 1000
-        ):
+        if (zone is None or zone is _UTC_ZONES[0] or zone is _UTC_ZONES[1]) and dt.year >= 1000:
             two = _TWO_DIGITS
-            return (
+            text = (
                 f"{dt.year}-{two[dt.month]}-{two[dt.day]}"
                 f"T{two[dt.hour]}:{two[dt.minute]}:{two[dt.second]}"
             )
+            micro = dt.microsecond
+            return f"{text}.{micro:06d}" if micro else text
     return format_datetime(value)
 
 
