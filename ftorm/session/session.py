@@ -113,6 +113,12 @@ class Session:
         """Rows per query request when iterating (unless a query asks for its own)."""
         self.stats: Stats = Stats()
         """Running totals: requests, operations, entities received and batch loads."""
+        self.lock: threading.RLock = threading.RLock()
+        """The session's re-entrant lock. Every change to the session's state (the identity
+        map, the pending changes, an attribute write on one of its objects, a commit) holds
+        it, so a `Session` can be shared by threads; hold it yourself to make several steps
+        one (``with session.lock: task.bid += 1``). Requests other than commits are sent
+        without it. See "Threads" in the session reference."""
         self._counting = threading.Lock()  # pages may be fetched on another thread
         self._catalog = Catalog(self.call, models)
         self._type = self._catalog.class_of
@@ -162,13 +168,14 @@ class Session:
 
     def close(self) -> None:
         """Forget every object and release the connection. Pending changes are discarded."""
-        if self._closed:
-            return
-        for obj in self._identity:
-            detach(obj)
-        self._identity.clear()
-        self._work.clear()
-        self._closed = True
+        with self.lock:
+            if self._closed:
+                return
+            for obj in self._identity:
+                detach(obj)
+            self._identity.clear()
+            self._work.clear()
+            self._closed = True
         self._transport.close()
         if self._local_server is not None:
             self._local_server.close()
@@ -308,10 +315,13 @@ class Session:
     def _hydrate(
         self, result: QueryResult, cohort: Cohort | None = None, *, member: bool = True
     ) -> list[Model]:
-        """Merge a query result's entities into the session; the objects, in order."""
-        before = self._hydrator.count
-        objects = self._hydrator.all(result.data, cohort, member=member)
-        self.stats.entities += self._hydrator.count - before
+        """Merge a query result's entities into the session; the objects, in order.
+
+        Holds the session's lock: two threads reading the same row get one object."""
+        with self.lock:
+            before = self._hydrator.count
+            objects = self._hydrator.all(result.data, cohort, member=member)
+            self.stats.entities += self._hydrator.count - before
         return objects
 
     # --- the unit of work ------------------------------------------------------------------
@@ -325,12 +335,17 @@ class Session:
         model's constructor keywords, checked by type checkers the same way. An entity type
         name gives the session's class of that name."""
         cls = self._type(model) if isinstance(model, str) else self._catalog.adopt(model)
-        obj = cls(*args, **values)
-        self.add(obj)
+        with self.lock:  # the new object may join loaded collections of the session's objects
+            obj = cls(*args, **values)
+            self.add(obj)
         return obj
 
     def add(self, obj: Model) -> None:
         """Add a new entity (and new entities it references) to the session."""
+        with self.lock:
+            self._add(obj)
+
+    def _add(self, obj: Model) -> None:
         self._check_open()
         if not isinstance(obj, Model):
             msg = f"session.add() takes an entity, not {obj!r}"  # type: ignore[unreachable]  # untyped callers
@@ -366,12 +381,16 @@ class Session:
         """``obj`` is linked to an object of this session: add it if new, else note it."""
         owner = hook_of(obj)
         if owner is None:
-            self.add(obj)
+            self._add(obj)
         elif owner is self and obj not in self._work.new:
             self._work.touched[obj] = None
 
     def delete(self, obj: Model) -> None:
         """Delete ``obj`` on the next `commit` (a new object is simply dropped)."""
+        with self.lock:
+            self._delete(obj)
+
+    def _delete(self, obj: Model) -> None:
         self._check_open()
         if hook_of(obj) is not self:
             msg = f"{obj!r} does not belong to this session"
@@ -401,7 +420,15 @@ class Session:
         `commit` again after fixing the data. When the connection failed, the server may or
         may not have applied the batch: the next `commit` first asks which changes took
         effect (one request) and sends only the rest, so each is applied exactly once.
+
+        A commit holds the session's `lock` from start to end: it sends what is pending when
+        it starts, and a change another thread makes meanwhile waits for it and stays pending
+        for the next commit.
         """
+        with self.lock:
+            self._commit()
+
+    def _commit(self) -> None:
         self._check_open()
         work = self._work
         if not work:
@@ -440,14 +467,15 @@ class Session:
 
     def rollback(self) -> None:
         """Undo every change since the last commit; new objects are forgotten."""
-        self._check_open()
-        work = self._work
-        for obj in list(work.new):
-            self._forget(obj)
-        for obj in (*work.dirty, *work.touched):
-            rollback(obj)
-        work.clear()
-        self._uncertain = False
+        with self.lock:
+            self._check_open()
+            work = self._work
+            for obj in list(work.new):
+                self._forget(obj)
+            for obj in (*work.dirty, *work.touched):
+                rollback(obj)
+            work.clear()
+            self._uncertain = False
 
     def _check_open(self) -> None:
         if self._closed:
@@ -460,8 +488,9 @@ class Session:
         """Load ``obj.name`` (lazy loading; with ``lazy="batch"`` for every member of the
         cohort still missing it, in one request, never replacing values held); refuses for
         new objects and closed sessions."""
-        if self._closed or obj in self._work.new:
-            return False
+        with self.lock:
+            if self._closed or obj in self._work.new:
+                return False
         cls = type(obj)
         field = cls.__ftorm_fields__[name]
         if self.lazy == "raise":
@@ -476,23 +505,26 @@ class Session:
             single = self.lazy == "select"  # as ftrack_api: related entities' defaults only
             self._load_many([obj], lambda _: (field.key,), None if single else Cohort(), single)
             return name in obj.__dict__
-        others = cohort.missing(self._identity, name, self)
-        self.stats.batch_loads += 1
+        with self.lock:  # the request is sent without it
+            others = cohort.missing(self._identity, name, self)
+            self.stats.batch_loads += 1
         members = [obj, *(member for member in others if member is not obj)]
         self._load_many(members, lambda kind: (kind.__ftorm_fields__[name].key,), cohort)
         return name in obj.__dict__
 
     def changed(self, obj: Model, name: str, old: object, new: object) -> None:
         """Record that ``obj.name`` was written (`ftorm.model.state.Tracker`)."""
-        for other in self._work.written(obj, name, old, new):
-            self._adopt(other)
+        with self.lock:
+            for other in self._work.written(obj, name, old, new):
+                self._adopt(other)
 
     def collection_changed(
         self, obj: Model, name: str, added: Sequence[Model], removed: Sequence[Model]
     ) -> None:
         """Record that the collection ``obj.name`` changed (`ftorm.model.state.Tracker`)."""
-        for other in self._work.collection_written(obj, name, (*added, *removed)):
-            self._adopt(other)
+        with self.lock:
+            for other in self._work.collection_written(obj, name, (*added, *removed)):
+                self._adopt(other)
 
     def custom_configurations(self, obj: Model, *, refresh: bool = False) -> list[Configuration]:
         """The configurations that apply to ``obj`` (`ftorm.model.state.Tracker`)."""
