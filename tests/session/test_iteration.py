@@ -106,7 +106,7 @@ def test_creating_rows_while_iterating_visits_each_row_once(session: Session) ->
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     actions=st.lists(st.sampled_from(["delete", "ahead", "behind", "create", "none"]), max_size=60),

@@ -18,6 +18,7 @@ import pytest
 from ftorm.models import Project, Sequence, Shot
 from ftorm.server.handlers import Server
 from ftorm.session import Session
+from ftorm.session.session import Lazy
 from ftorm.transport.inprocess import InProcessTransport
 from tests.server.server_helpers import serving
 
@@ -39,20 +40,20 @@ def _world(session: Session) -> None:
 
 
 @contextmanager
-def _shared_session(kind: str) -> Iterator[tuple[Session, Session]]:
+def _shared_session(kind: str, lazy: Lazy = "batch") -> Iterator[tuple[Session, Session]]:
     """(a session to share between threads, a separate session to check the server with)."""
     server = Server(api_key=KEY)
     try:
         check = Session(transport=InProcessTransport(server))
         _world(check)
         if kind == "local":
-            with Session(transport=InProcessTransport(server), page_size=5) as shared:
+            with Session(transport=InProcessTransport(server), page_size=5, lazy=lazy) as shared:
                 yield shared, check
             return
         url = "http://{}:{}"
         with (
             serving(server, close=False) as address,
-            Session(url.format(*address), server.api_user, KEY, page_size=5) as shared,
+            Session(url.format(*address), server.api_user, KEY, page_size=5, lazy=lazy) as shared,
         ):
             yield shared, check
     finally:
@@ -80,9 +81,11 @@ def _run(workers: list[Callable[[], None]]) -> list[BaseException]:
     return errors
 
 
-@pytest.mark.parametrize("kind", ["local", "http"])
-def test_threads_share_a_session_and_lose_nothing(kind: str) -> None:
-    with _shared_session(kind) as (session, check):
+@pytest.mark.parametrize(
+    ("kind", "lazy"), [("local", "batch"), ("local", "select"), ("http", "batch")]
+)
+def test_threads_share_a_session_and_lose_nothing(kind: str, lazy: Lazy) -> None:
+    with _shared_session(kind, lazy) as (session, check):
         project = session.query(Project).one()
         _ = project.children  # loaded: every create below also appends to it
         created: list[list[Sequence]] = [[] for _ in range(THREADS)]
