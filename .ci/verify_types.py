@@ -31,7 +31,11 @@ def run_pyright(package: str) -> dict[str, Any]:
     pyright = shutil.which("pyright", path=str(bin_dir)) or shutil.which("pyright")
     if pyright is None:
         sys.exit("verify_types: pyright is not installed (pip install pyright)")
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYRIGHT_PYTHON_IGNORE_WARNINGS": "1",  # no version check against the package index
+    }
     command = [pyright, "--outputjson", "--verifytypes", package, "--ignoreexternal"]
     with tempfile.TemporaryDirectory(prefix="ftorm-verifytypes-") as folder:
         # pyright exits 1 whenever anything is incomplete: the JSON is the answer, not the code.

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-HEADING = "## Query builder and models"
+SECTION = "## Query builder and models"
 FTRACK_QUERY = "ftrack-query==2.0.0"
 
 # (label, ftorm statement, ftrack-query statement, expected text). Both statements build
@@ -302,7 +302,7 @@ def bench_models(number: int, repeat: int) -> tuple[dict[str, float], dict[str, 
     return measure(reads), measure(writes)
 
 
-def _section(
+def report(
     rows: list[dict[str, Any]],
     reads: dict[str, float],
     writes: dict[str, float],
@@ -312,7 +312,7 @@ def _section(
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     met = sum(row["ratio"] <= 0.5 for row in rows)
     lines = [
-        HEADING,
+        SECTION,
         "",
         "Command: `python benchmarks/bench_builder.py --write`  ",
         f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
@@ -398,7 +398,7 @@ def main() -> None:
         sys.path.insert(0, str(ROOT))
         from benchmarks._report import DOCS, write_section
 
-        write_section(DOCS, HEADING, _section(rows, reads, writes, versions, rounds))
+        write_section(DOCS, SECTION, report(rows, reads, writes, versions, rounds))
         print(f"wrote {DOCS}")
 
 

@@ -2,13 +2,13 @@
 
 Run: ``python benchmarks/bench_clone.py [--sizes 20000 100000] [--page-size 1000]
 [--no-write]``. The source is an embedded server in a database file on the recorded
-116-type schema when ``../shared/reference`` is present (else ftorm's standard schema),
-filled by `benchmarks.project_data.populate` (every kind of entity a clone copies) and served
-over HTTP on 127.0.0.1 in a thread of this process; the clone reads it through ftorm's HTTP
-transport, as ``ftorm clone --server`` does, into a new workspace file. Reported: entities
-copied per second (target: at least 2,000) and source requests per 1,000 entities (which
-should fall as the show grows: requests follow pages and the depth of the tree, not
-entities). Results go to ``docs/benchmarks.md`` unless ``--no-write``.
+116-type schema (``tests/data``), filled by `benchmarks.project_data.populate` (every kind
+of entity a clone copies) and served over HTTP on 127.0.0.1 in a thread of this process;
+the clone reads it through ftorm's HTTP transport, as ``ftorm clone --server`` does, into a
+new workspace file. Reported: entities copied per second (target: at least 2,000) and source
+requests per 1,000 entities (which should fall as the show grows: requests follow pages and
+the depth of the tree, not entities). Results go to ``docs/benchmarks.md`` unless
+``--no-write``.
 """
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ from ftorm.server.wsgi import serve
 from ftorm.transport.http import HttpTransport
 
 SECTION = "## Clone"
-RECORDED = ROOT.parent / "shared" / "reference" / "fixtures" / "query_schemas.json"
+RECORDED = ROOT / "tests" / "data" / "fixtures" / "query_schemas.json"
 
 
 def run(size: int, folder: Path, page_size: int) -> tuple[CloneResult, float]:
     """Build a show of ``size`` entities, clone it over HTTP; (result, build seconds)."""
-    schema = load_schema_file(RECORDED) if RECORDED.is_file() else None
+    schema = load_schema_file(RECORDED)
     source_path = folder / f"source-{size}.db"
     copy_path = folder / f"clone-{size}.db"
     for path in (source_path, copy_path):

@@ -95,9 +95,13 @@ def ftrack_loops(url: str) -> list[int] | None:
     counts = []
     for loop in LOOPS:
         session = ftrack_api.Session(
-            server_url=url.removesuffix("/api"), api_user=USER, api_key=KEY,
+            server_url=url.removesuffix("/api"),
+            api_user=USER,
+            api_key=KEY,
             auto_connect_event_hub=False,
-        )  # fmt: skip
+            schema_cache_path=False,
+            plugin_paths=[],
+        )  # fmt: skip  (no ~/.cache schema file, no plugins from FTRACK_EVENT_PLUGIN_PATH)
         sent = [0]
         post = session._request.post
 

@@ -18,10 +18,10 @@ by side in one run, median of N rounds:
    its whole cache (seconds at 20,000), so it is measured up to ``--ftrack-commit-max``
    entities (5,000 by default, to keep the run within about three minutes).
 
-ftrack_api pins ``arrow<1``, so its columns need an environment where both import, e.g.
-``python3 -m venv /tmp/bench-venv && /tmp/bench-venv/bin/pip install ftrack-python-api -e .``
-(or ftrack-python-api installed beside a newer arrow, which it runs with for this); where
-ftrack_api is missing its columns are skipped with a note. Without ``--no-write``
+ftrack_api pins ``arrow<1``, so its columns are measured only in an environment with that
+arrow, e.g. the one ``sh tests/compat/run.sh`` builds (``.venv-compat/bin/python
+benchmarks/bench_session.py``); where ftrack_api is missing, or runs beside a newer arrow,
+its columns are skipped with a note. Without ``--no-write``
 (and without ``--quick``) the table replaces the "## Session" section of
 ``docs/benchmarks.md``.
 """
@@ -186,12 +186,22 @@ class FakeHttp:
         pass
 
 
-def ftrack_api_version() -> str | None:
+def ftrack_api_version() -> tuple[str | None, str]:
+    """(ftrack_api's version, "") where it runs as released, else (None, why not): it pins
+    ``arrow<1``, and a baseline measured beside a newer arrow is not the client users run."""
+    import arrow
+
     try:
         import ftrack_api
     except ImportError:
-        return None
-    return str(ftrack_api.__version__)
+        return None, "ftrack_api is not importable here"
+    if int(arrow.__version__.split(".")[0]) >= 1:
+        return None, (
+            f"ftrack_api pins arrow<1 and this environment has arrow {arrow.__version__}; run "
+            "the script from one with ftrack_api's own pins (`sh tests/compat/run.sh` builds "
+            "`.venv-compat`, which has ftorm too)"
+        )
+    return str(ftrack_api.__version__), ""
 
 
 def ftrack_session() -> tuple[Any, FakeHttp]:
@@ -461,10 +471,9 @@ def main(argv: list[str] | None = None) -> int:
     if min(args.rounds, args.ftrack_rounds, args.entities, *args.commit_sizes) < 1:
         parser.error("--rounds, --ftrack-rounds, --entities and --commit-sizes must be positive")
 
-    ftrack = None if args.no_ftrack else ftrack_api_version()
+    ftrack, reason = (None, "--no-ftrack") if args.no_ftrack else ftrack_api_version()
     results = Results()
     if ftrack is None:
-        reason = "--no-ftrack" if args.no_ftrack else "ftrack_api is not importable here"
         results.notes.append(f"ftrack_api columns skipped: {reason}.")
     ftrack_sizes = [s for s in args.commit_sizes if s <= args.ftrack_commit_max] if ftrack else []
     skipped = [s for s in args.commit_sizes if s not in ftrack_sizes]

@@ -10,6 +10,15 @@ from pathlib import Path
 
 from tests.paths import ROOT
 
+PYRIGHT_QUIET = {"PYRIGHT_PYTHON_IGNORE_WARNINGS": "1"}
+"""Set for every pyright run: the pyright wrapper then stops asking the package index for its
+latest version on each call (no network in tests)."""
+
+
+def pyright_env(**extra: str) -> dict[str, str]:
+    """The environment for a pyright run: this one, `PYRIGHT_QUIET`, and ``extra``."""
+    return {**os.environ, **PYRIGHT_QUIET, **extra}
+
 
 def mypy_strict(files: Sequence[Path | str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """One ``mypy --strict`` run over ``files`` (ftorm found from the project, no cache)."""

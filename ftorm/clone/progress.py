@@ -13,6 +13,7 @@ import shutil
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import TextIO
 
 __all__ = ["Progress", "size_text"]
@@ -47,13 +48,16 @@ class Progress:
         terminal: bool | None = None,
         interval: float | None = None,
         enabled: bool = True,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.stream: TextIO = stream if stream is not None else sys.stderr
         self.terminal: bool = self.stream.isatty() if terminal is None else terminal
         self.interval: float = interval if interval is not None else (0.1 if self.terminal else 5)
         self.enabled: bool = enabled
+        self.clock: Callable[[], float] = clock
+        """Seconds from an arbitrary start (default `time.perf_counter`; tests pass a fake)."""
         self.counts: Counter[str] = Counter()
-        self.started: float = time.perf_counter()
+        self.started: float = clock()
         self.pending: int = 0
         self.completed: int = 0
         """Queries (or files) done so far, for the time-left estimate."""
@@ -84,7 +88,7 @@ class Progress:
         (one more than last time when not given)."""
         self.pending = pending
         self.completed = self.completed + 1 if completed is None else completed
-        now = time.perf_counter()
+        now = self.clock()
         if self.enabled and now - self._last >= self.interval:
             self._last = now
             self._draw(final=False)
@@ -98,7 +102,7 @@ class Progress:
 
     def line(self) -> str:
         """The status text: total, rate, queries left, and the largest types."""
-        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        elapsed = max(self.clock() - self.started, 1e-9)
         top = ", ".join(f"{t} {n:,}" for t, n in self.counts.most_common(6))
         more = len(self.counts) - 6
         if more > 0:

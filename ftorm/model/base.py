@@ -26,7 +26,7 @@ from ftorm.model.fields import MISSING, UNSET, Attr, Field, Many, attr, many, re
 from ftorm.model.paths import column_for, unknown_attribute
 from ftorm.model.registry import REGISTRY, Registry
 from ftorm.model.relations import Related, assign, link_new, set_scalar
-from ftorm.model.state import CollectionType, not_loaded
+from ftorm.model.state import CollectionType, guard, not_loaded
 from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.expressions import Column, Expr
 from ftorm.schema.naming import RESERVED_NAMES
@@ -250,13 +250,14 @@ class Model(metaclass=ModelMeta):
 
         def __setattr__(self, name, value):
             field = type(self).__ftorm_fields__.get(name)
-            if type(field) is Attr:
-                set_scalar(self, field, value)
-            elif not assign(self, name, value):
-                if name.startswith("_"):
-                    object.__setattr__(self, name, value)
-                else:
-                    raise unknown_attribute(type(self), name)
+            with guard(self):  # one step for other threads (`ftorm.model.state.guard`)
+                if type(field) is Attr:
+                    set_scalar(self, field, value)
+                elif not assign(self, name, value):
+                    if name.startswith("_"):
+                        object.__setattr__(self, name, value)
+                    else:
+                        raise unknown_attribute(type(self), name)
 
     # --- ftrack_api habits ------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ from ftorm.errors import InvalidValueError, NotLoadedError, UnknownAttributeErro
 from ftorm.model.custom_columns import COLLECTION, CustomColumn, CustomStrColumn
 from ftorm.model.custom_values import check_value, read_value
 from ftorm.model.fields import Many
-from ftorm.model.state import hook_of
+from ftorm.model.state import guard, hook_of
 from ftorm.schema.custom import TEXT_KINDS
 from ftorm.schema.custom_attributes import Configuration
 
@@ -292,6 +292,10 @@ class CustomAttributes(metaclass=_NamespaceMeta):
         return list(default) if isinstance(default, list) else default
 
     def __setitem__(self, key: str, value: Any) -> None:
+        with guard(self._ftorm_entity):  # finding or adding the value entity is one step
+            self._ftorm_set(key, value)
+
+    def _ftorm_set(self, key: str, value: Any) -> None:
         cls = type(self)
         spec = cls.__ftorm_specs__.get(key)
         if spec is None and cls.__ftorm_closed__:

@@ -481,6 +481,11 @@ class Query(Generic[M]):
         return self._bound().iterate(self)
 
     def __iter__(self) -> Iterator[M]:
+        """The matching entities, page by page (`ftorm.Session.iterate`). Without an
+        ``order_by`` the pages are read by key, so the loop may delete (and commit) or create
+        rows as it goes: every row that matched at the start and was not deleted before the
+        loop reached it is visited, once. With an ``order_by`` they are read by offset:
+        iterate ``all()`` instead when the loop changes the rows the query matches."""
         return self._run()
 
     def all(self) -> list[M]:

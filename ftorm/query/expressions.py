@@ -340,8 +340,10 @@ def date_text(value: arrow.Arrow | datetime.datetime | datetime.date) -> str:
     """`format_datetime` of ``value``, with a fast path for the commonest values.
 
     Query criteria compare with ``arrow.utcnow().shift(...)``-like values: an `arrow.Arrow` or
-    `datetime.datetime` in UTC (or naive, taken as UTC), with or without microseconds. Those
-    are written here field by field; every other value is `format_datetime`'s.
+    `datetime.datetime` in UTC (or naive, taken as UTC), with microseconds (as ``utcnow()``
+    gives) or whole seconds. Those are written here field by field; every other value is
+    `format_datetime`'s (``tests/query/test_builder.py::test_date_text_is_format_datetime``
+    holds them equal).
     """
     dt = value.datetime if type(value) is arrow.Arrow else value
     if type(dt) is datetime.datetime:

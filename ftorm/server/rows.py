@@ -46,6 +46,15 @@ def select_rows(
     ]
 
 
+def _stored_key(json_type: str | None, value: object) -> object:
+    """A key value as its column stores it: an integer key (``Event.id``) as an integer,
+    every other key as text (keys travel as text)."""
+    text = str(value)
+    if json_type == "integer" and text.lstrip("-").isdigit():
+        return int(text)
+    return text
+
+
 def find(
     layout: Layout, connection: sqlite3.Connection, type_id: str, key: Sequence[str]
 ) -> StoredRow | None:
@@ -64,7 +73,8 @@ def find(
     params: list[Any] = []
     bind = positional(params)
     conditions = [
-        f"{column('t', k)} = {bind(str(v))}" for k, v in zip(entity.primary_key, key, strict=True)
+        f"{column('t', k)} = {bind(_stored_key(entity.properties[k].type, v))}"
+        for k, v in zip(entity.primary_key, key, strict=True)
     ]
     types = type_condition(layout, type_id, "t", bind)
     if types is not None:

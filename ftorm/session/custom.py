@@ -8,6 +8,7 @@ creates, changes or deletes a configuration.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 
 from ftorm._typing import JSON
@@ -80,7 +81,7 @@ def first_page() -> QueryOp:
 class Configurations:
     """A session's view of the server's configurations (see the module docstring)."""
 
-    __slots__ = ("_applying", "_call", "_known", "_schema")
+    __slots__ = ("_applying", "_call", "_known", "_lock", "_schema")
 
     def __init__(
         self,
@@ -88,30 +89,34 @@ class Configurations:
         schema: Callable[[], Schema],
     ) -> None:
         self._call = call
+        self._lock = threading.RLock()  # threads sharing a session read them once
         self._schema = schema
         self._known: list[Configuration] | None = None
         self._applying: dict[str, list[Configuration]] = {}
 
     def all(self) -> list[Configuration]:
         """Every configuration (one query on first use)."""
-        if self._known is None:
-            self._known = read_configurations(self._call)
-        return self._known
+        with self._lock:
+            if self._known is None:
+                self._known = read_configurations(self._call)
+            return self._known
 
     def applying(self, type_id: str, *, refresh: bool = False) -> list[Configuration]:
         """The configurations that apply to entities of ``type_id`` (read again first with
         ``refresh``: another client may have added one)."""
-        if refresh:
-            self.forget()
-        found = self._applying.get(type_id)
-        if found is None:
-            schema = self._schema()
-            found = self._applying[type_id] = [
-                c for c in self.all() if applies_to(c, schema, type_id)
-            ]
-        return found
+        with self._lock:
+            if refresh:
+                self.forget()
+            found = self._applying.get(type_id)
+            if found is None:
+                schema = self._schema()
+                found = self._applying[type_id] = [
+                    c for c in self.all() if applies_to(c, schema, type_id)
+                ]
+            return found
 
     def forget(self) -> None:
         """Read them again on next use (after a commit changed one)."""
-        self._known = None
-        self._applying.clear()
+        with self._lock:
+            self._known = None
+            self._applying.clear()

@@ -102,6 +102,7 @@ class HttpTransport:
         strict_api: bool = False,
         headers: dict[str, str] | None = None,
         sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         if not server_url.startswith(("http://", "https://")):
             msg = f"server_url must start with http:// or https://, got {redact_url(server_url)!r}"
@@ -118,6 +119,7 @@ class HttpTransport:
         self.backoff: float = backoff
         """Seconds before the first retry, doubled for each next one."""
         self._sleep = sleep or time.sleep
+        self._clock = clock or time.monotonic
         self._headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
@@ -184,7 +186,7 @@ class HttpTransport:
         """POST ``body`` and read the whole answer before the deadline; follow only
         same-origin 307/308 redirects (credentials stay home). Returns (status, body)."""
         url = self.url
-        deadline = time.monotonic() + self._total()
+        deadline = self._clock() + self._total()
         for _ in range(_MAX_REDIRECTS + 1):
             response = self._client().post(
                 url, data=body, timeout=self.timeout, allow_redirects=False, stream=True
@@ -219,7 +221,7 @@ class HttpTransport:
         chunks: list[bytes] = []
         try:
             while True:
-                if time.monotonic() > deadline:
+                if self._clock() > deadline:
                     msg = f"the answer took longer than {self._total():g} s in all"
                     raise requests.exceptions.ReadTimeout(msg)
                 chunk = read1(_CHUNK) if read1 is not None else raw.read(_CHUNK)

@@ -22,12 +22,8 @@ from ftorm.server.handlers import Server
 from ftorm.transport.http import HttpTransport
 from ftorm.transport.inprocess import InProcessTransport
 from tests.clone.helpers import compare, rows
-from tests.paths import FIXTURES
+from tests.paths import RECORDED_SCHEMA as SCHEMA
 from tests.server.server_helpers import serving
-
-SCHEMA = FIXTURES / "query_schemas.json"
-
-pytestmark = pytest.mark.skipif(not SCHEMA.is_file(), reason="needs ../shared/reference")
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from ftorm.server.fixtures import dump, load, render
 from ftorm.server.storage import Layout
 from ftorm.session import Session
 from ftorm.testing import load_fixtures, local_session
+from tests.profiles import scaled
 
 HERE = Path(__file__).parent
 LAYOUT = Layout(standard_schema())
@@ -53,7 +54,7 @@ shots = st.fixed_dictionaries(
 metadata = st.fixed_dictionaries({"key": st.text(string.ascii_letters, min_size=1), "value": texts})
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=scaled(30), deadline=None)
 @given(
     st.lists(projects, max_size=3, unique_by=lambda p: p["id"]),
     st.lists(shots, max_size=5, unique_by=lambda s: s["id"]),

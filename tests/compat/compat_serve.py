@@ -15,13 +15,11 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-RECORDED_SCHEMA = ROOT.parent / "shared" / "reference" / "fixtures" / "query_schemas.json"
+from tests.paths import RECORDED_SCHEMA, ROOT
 
 
 def ftorm_python() -> str:
@@ -118,11 +116,9 @@ SCHEMAS = ("standard", "recorded")
 
 def served_schema(name: str, api_user: str, api_key: str) -> Iterator[str]:
     """For a module fixture parametrized by `SCHEMAS`: ``ftorm serve`` on that schema (the
-    recorded one skips when ``../shared/reference`` is absent); its address."""
+    recorded one is ``tests/data``'s); its address."""
     arguments: list[str] = []
     if name == "recorded":
-        if not RECORDED_SCHEMA.is_file():
-            pytest.skip("../shared/reference/fixtures is not available")
         arguments = ["--schema", str(RECORDED_SCHEMA)]
     with serving(api_user, api_key, *arguments) as url:
         yield url

@@ -18,7 +18,7 @@ drops), refused by ``ftorm serve``, resumed with ``ftorm clone --resume`` and co
 same way.
 
 Runs in the compatibility environment (``tests/compat/run.sh VENV``); skipped where the
-client is not installed or the recorded schema (``../shared/reference``) is absent.
+client is not installed.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ from typing import Any
 
 import pytest
 
-ftrack_api = pytest.importorskip("ftrack_api")
+from tests.skip_policy import import_official_client
+
+ftrack_api = import_official_client()
 
 from compat_serve import (  # noqa: E402  (a sibling module, after the skip)
     RECORDED_SCHEMA,
@@ -149,8 +151,6 @@ def _interrupt_clone(source_url: str, database: Path) -> None:
 def sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Any]]:
     """Official-client sessions on the source, on its clone, and on a clone that was
     interrupted and then resumed."""
-    if not RECORDED_SCHEMA.is_file():
-        pytest.skip("the recorded schema (../shared/reference) is not available")
     folder = tmp_path_factory.mktemp("clone-compat")
     source_db, copy_db, resumed_db = folder / "source.db", folder / "copy.db", folder / "re.db"
     _write_source(source_db)

@@ -2,7 +2,7 @@
 
 ``ftorm serve`` runs with the recorded schema; configurations are created (a number, a text
 and an enumerator for shots, one hierarchical date); ``ftorm generate --server`` writes a
-model package, which passes ``mypy --strict`` (and pyright where installed); a fresh
+model package, which passes ``mypy --strict`` and pyright strict; a fresh
 interpreter imports it, sets values through ``shot.custom``, commits them in one request, reads
 them back in a fresh session through ``shot.custom`` and ``shot["custom_attributes"]`` and
 filters with ``Shot.where(Shot.custom.fstart >= ...)``. Where the official client is installed
@@ -25,7 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from compat_serve import RECORDED_SCHEMA, ftorm_python, serving
+from compat_serve import RECORDED_SCHEMA, client, ftorm_python, serving
+
+from tests.generated_checks import pyright_env
+from tests.skip_policy import import_official_client
 
 API_USER = "e2e-user"
 API_KEY = "e2e-" + uuid.uuid4().hex
@@ -61,8 +64,6 @@ def _script(python: str, code: str, env: dict[str, str], cwd: Path) -> Any:
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[str]:
-    if not RECORDED_SCHEMA.is_file():
-        pytest.skip("the recorded schema (../shared/reference) is not available")
     with serving(API_USER, API_KEY, "--schema", str(RECORDED_SCHEMA)) as url:
         yield url
 
@@ -162,20 +163,17 @@ def test_generated_module_is_typed(generated: Path) -> None:
     python = ftorm_python()
     bin_dir = Path(python).parent
     mypy = bin_dir / "mypy"
-    if not mypy.exists():
-        pytest.skip("mypy is not installed beside ftorm")
+    assert mypy.exists(), f"{python} has no mypy: install ftorm with its test extra"
     _run(
         [str(mypy), "--strict", "--no-incremental", "--cache-dir", os.devnull, "studio/models.py"],
         dict(os.environ),
         generated,
     )
     pyright = bin_dir / "pyright"
-    if pyright.exists():
-        config = generated / "pyrightconfig.json"
-        config.write_text(json.dumps({"typeCheckingMode": "strict"}), encoding="utf-8")
-        _run(
-            [str(pyright), "--pythonpath", python, "studio/models.py"], dict(os.environ), generated
-        )
+    assert pyright.exists(), f"{python} has no pyright: install ftorm with its test extra"
+    config = generated / "pyrightconfig.json"
+    config.write_text(json.dumps({"typeCheckingMode": "strict"}), encoding="utf-8")
+    _run([str(pyright), "--pythonpath", python, "studio/models.py"], pyright_env(), generated)
 
 
 @pytest.fixture(scope="module")
@@ -201,11 +199,9 @@ def test_set_commit_read_filter(used: dict[str, Any]) -> None:
 def test_the_official_client_reads_and_writes_the_same_values(
     served: str, generated: Path, used: dict[str, Any]
 ) -> None:
-    ftrack_api = pytest.importorskip("ftrack_api")
+    import_official_client()
     assert used["fstart"] == 1010
-    session = ftrack_api.Session(
-        server_url=served, api_user=API_USER, api_key=API_KEY, auto_connect_event_hub=False
-    )
+    session = client(served, API_USER, API_KEY)  # no schema cache file, no plugins
     try:
         shot = session.query('Shot where name is "sh010"').one()
         assert shot["custom_attributes"]["fstart"] == 1010

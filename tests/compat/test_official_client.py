@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
-ftrack_api = pytest.importorskip("ftrack_api")
+from tests.skip_policy import import_official_client
+
+ftrack_api = import_official_client()
 
 from compat_serve import SCHEMAS, client, served_schema  # noqa: E402  (a sibling)
 

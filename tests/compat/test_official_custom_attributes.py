@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-ftrack_api = pytest.importorskip("ftrack_api")
+from tests.skip_policy import import_official_client
+
+ftrack_api = import_official_client()
 
 from compat_serve import SCHEMAS, served_schema  # noqa: E402  (siblings, after the skip)
 from test_official_client import API_KEY, API_USER, new_session, unique  # noqa: E402

@@ -65,7 +65,7 @@ def alive(address: tuple[str, int]) -> None:
         connection.close()
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])  # each example is a connection
 @given(request=raw_requests(USER, KEY))
 def test_hostile_requests(address: tuple[str, int], request: bytes) -> None:
     answer = send_raw(address, request)

@@ -69,7 +69,7 @@ def check_answer(result: Any, expected: frozenset[str]) -> bool:
     return True
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])  # each example is a whole batch
 @given(case=hostile_batches())
 def test_hostile_operations(
     served: tuple[Server, Path], case: tuple[list[Any], frozenset[str]]

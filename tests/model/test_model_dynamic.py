@@ -23,9 +23,7 @@ from ftorm.schema.codegen import generate_module
 from ftorm.schema.load import load_schema, load_schema_file
 from ftorm.schema.standard import standard_schema
 from ftorm.schema.types import Schema
-from tests.paths import SHARED
-
-RECORDED = SHARED / "reference" / "fixtures" / "query_schemas.json"
+from tests.paths import RECORDED_SCHEMA as RECORDED
 
 
 def _doc(type_id: str, properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -153,7 +151,6 @@ def test_separate_builds_do_not_clash() -> None:
     assert b["Shot"].__ftorm_fields__["parent"].target is b["Context"]  # type: ignore[attr-defined]
 
 
-@pytest.mark.skipif(not RECORDED.exists(), reason="../shared reference fixtures are absent")
 def test_recorded_schema() -> None:
     schema = load_schema_file(RECORDED)
     classes = build_models(schema)
@@ -178,7 +175,6 @@ def test_recorded_schema() -> None:
     assert issubclass(classes["Project"], classes["Context"])
 
 
-@pytest.mark.skipif(not RECORDED.exists(), reason="../shared reference fixtures are absent")
 def test_recorded_schema_over_generated_models() -> None:
     import ftorm.models as generated
 
@@ -254,7 +250,6 @@ def test_generated_and_dynamic_standard_classes_agree() -> None:
     _assert_agree({t: getattr(generated, t) for t in schema.types}, build_models(schema))
 
 
-@pytest.mark.skipif(not RECORDED.exists(), reason="../shared reference fixtures are absent")
 def test_generated_and_dynamic_recorded_classes_agree() -> None:
     schema = load_schema_file(RECORDED)
     name = "_ftorm_test_recorded_models"

@@ -1,5 +1,5 @@
 """The typing contract: ``tests/typing/usage.py`` type-checks clean, ``bad_usage.py`` fails
-exactly on its ``# E: <code>`` lines (mypy --strict; pyright strict too when installed)."""
+exactly on its ``# E: <code>`` lines (mypy --strict, and pyright strict)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import arrow
 import pytest
 
+from tests.generated_checks import pyright_env
 from tests.paths import ROOT
 
 TYPING = ROOT / "tests" / "typing"
@@ -30,7 +31,6 @@ def expected_errors(path: Path) -> dict[int, set[str]]:
 
 @pytest.fixture(scope="module")
 def mypy_output() -> str:
-    pytest.importorskip("mypy")
     result = subprocess.run(
         [
             sys.executable,
@@ -78,22 +78,21 @@ def _pyright() -> str | None:
     return str(local) if local.exists() else shutil.which("pyright")
 
 
-@pytest.mark.skipif(_pyright() is None, reason="pyright is not installed")
 def test_pyright_strict_agrees() -> None:
     pyright = _pyright()
-    assert pyright is not None
+    assert pyright is not None, "pyright is part of the test extra: pip install -e '.[test]'"
     result = subprocess.run(
         [pyright, "--pythonpath", sys.executable, "usage.py", "models_fixture.py", "bad_usage.py"],
         cwd=TYPING,
         capture_output=True,
         text=True,
         timeout=600,
+        env=pyright_env(),
     )
     lines: dict[str, set[int]] = {}
     for match in re.finditer(r"(\w+\.py):(\d+):\d+ - error", result.stdout):
         lines.setdefault(match.group(1), set()).add(int(match.group(2)))
-    if "error: " not in result.stdout and result.returncode != 0:
-        pytest.skip(f"pyright could not run: {result.stdout[-500:]} {result.stderr[-500:]}")
+    assert "error: " in result.stdout, f"pyright did not run: {result.stdout} {result.stderr}"
     assert lines.get("usage.py", set()) == set(), result.stdout
     assert lines.get("models_fixture.py", set()) == set(), result.stdout
     assert lines.get("bad_usage.py", set()) == set(expected_errors(TYPING / "bad_usage.py")), (

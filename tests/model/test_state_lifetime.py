@@ -12,15 +12,11 @@ from ftorm.model.base import Model
 from ftorm.schema.load import load_schema
 from ftorm.schema.types import Schema
 from ftorm.session import Session
-from tests.paths import FIXTURES
-
-RECORDED = FIXTURES / "query_schemas.json"
+from tests.paths import RECORDED_SCHEMA as RECORDED
 
 
 @pytest.fixture(scope="module")
 def recorded() -> Schema:
-    if not RECORDED.exists():
-        pytest.skip(f"{RECORDED} is absent")
     documents = json.loads(RECORDED.read_text(encoding="utf-8"))
     # A workspace's own type beside the recorded ones, which the generated models all have.
     documents.append({"id": "Widget", "type": "object", "properties": {"id": {"type": "string"}}})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import decimal
-from pathlib import Path
 
 import pytest
 
@@ -11,14 +10,11 @@ import ftorm
 from ftorm.query import ast
 from ftorm.query.parser import parse_criteria
 from ftorm.query.render import render
+from tests.paths import QUERY_CORPUS
 
 
-def test_every_corpus_query_parses_and_renders_to_a_fixed_point(reference_dir: Path) -> None:
-    lines = [
-        line
-        for line in (reference_dir / "query_corpus.txt").read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+def test_every_corpus_query_parses_and_renders_to_a_fixed_point() -> None:
+    lines = [line for line in QUERY_CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(lines) == 519
     for line in lines:
         tree = ftorm.parse(line)

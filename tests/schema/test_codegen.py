@@ -22,16 +22,13 @@ from ftorm.schema.standard import standard_documents, standard_schema
 from ftorm.schema.types import Schema
 from ftorm.schema.workspace import OBJECT_TYPE_IDS
 from tests.generated_checks import mypy_strict
+from tests.paths import RECORDED_SCHEMA as RECORDED
 from tests.paths import ROOT
 
-SHARED = ROOT / ".." / "shared"
-RECORDED = SHARED / "reference" / "fixtures" / "query_schemas.json"
 BIN = Path(sys.executable).parent
 
 
 def _recorded() -> Schema:
-    if not RECORDED.is_file():
-        pytest.skip("../shared reference fixtures are not available")
     return load_schema(json.loads(RECORDED.read_text(encoding="utf-8")))
 
 
@@ -41,7 +38,7 @@ def _tool(name: str) -> str:
         return str(found)
     path = shutil.which(name)
     if path is None:
-        pytest.skip(f"{name} is not installed")
+        pytest.fail(f"{name} is part of the test extra: pip install -e '.[test]'")
     return path
 
 
@@ -365,7 +362,7 @@ def test_without_configurations_custom_is_open() -> None:
 
 @pytest.fixture(scope="module")
 def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Generated modules: standard, edge cases and, when ../shared exists, the recorded one."""
+    """Generated modules: standard, edge cases and the recorded one."""
     directory = tmp_path_factory.mktemp("generated")
     (directory / "standard_models.py").write_text(
         generate_module(standard_schema(), version=ftorm.__version__), encoding="utf-8"

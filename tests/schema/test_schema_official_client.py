@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from ftorm.schema.standard import standard_documents, standard_schema
+from tests.skip_policy import import_official_client
 
-ftrack_api = pytest.importorskip("ftrack_api")
+ftrack_api = import_official_client()
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ import pytest
 from ftorm.schema import load, standard
 from ftorm.schema.hierarchy import ancestors, base_of
 from ftorm.schema.types import EntityType, Kind, Schema
-from tests.paths import SHARED
-
-RECORDED = SHARED / "reference" / "fixtures" / "query_schemas.json"
+from tests.paths import RECORDED_SCHEMA as RECORDED
 
 # Types DESIGN.md section 3 promises, what the official client needs to start, and the rest
 # of what a standard ftrack server serves.
@@ -49,8 +47,6 @@ def schema() -> Schema:
 
 @pytest.fixture(scope="module")
 def recorded() -> Schema:
-    if not RECORDED.is_file():
-        pytest.skip("../shared reference fixtures are not available")
     return load.load_schema(json.loads(RECORDED.read_text(encoding="utf-8")))
 
 

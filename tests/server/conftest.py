@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from ftorm.server.handlers import Server
-from tests.server.server_helpers import RECORDED_SCHEMA, Call, create, make_call, ref
+from tests.paths import RECORDED_SCHEMA
+from tests.server.server_helpers import Call, create, make_call, ref
 
 
 @pytest.fixture
@@ -21,9 +22,7 @@ def server() -> Iterator[Server]:
 
 @pytest.fixture
 def recorded_server() -> Iterator[Server]:
-    """A fresh server with the recorded 116-type schema (skipped without ../shared)."""
-    if not RECORDED_SCHEMA.is_file():
-        pytest.skip("../shared/reference/fixtures is not available")
+    """A fresh server with the recorded 116-type schema."""
     from ftorm.schema.load import load_schema_file
 
     instance = Server(load_schema_file(RECORDED_SCHEMA), api_key="test-key")
@@ -33,8 +32,7 @@ def recorded_server() -> Iterator[Server]:
 
 @pytest.fixture(params=["standard", "recorded"])
 def either(request: pytest.FixtureRequest) -> Iterator[Server]:
-    """A fresh server with the standard schema, then with the recorded one (skipped without
-    ../shared)."""
+    """A fresh server with the standard schema, then with the recorded one."""
     if request.param == "standard":
         instance = Server(api_key="test-key")
         yield instance

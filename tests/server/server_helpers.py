@@ -10,10 +10,6 @@ from typing import Any
 
 from ftorm.server.handlers import Server
 from ftorm.server.wsgi import SOCKET_TIMEOUT, serve
-from tests.paths import SHARED
-
-FIXTURES = SHARED / "reference" / "fixtures"
-RECORDED_SCHEMA = FIXTURES / "query_schemas.json"
 
 Call = Callable[..., Any]
 

@@ -21,7 +21,8 @@ from ftorm.protocol.operations import (
 )
 from ftorm.server.handlers import LOCAL_URL, Server
 from ftorm.server.wsgi import make_app
-from tests.server.server_helpers import FIXTURES, create, make_call, serving
+from tests.paths import FIXTURES
+from tests.server.server_helpers import create, make_call, serving
 
 
 def _component(server: Server, **data: Any) -> str:

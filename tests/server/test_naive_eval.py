@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -16,6 +15,7 @@ from ftorm.query import ast
 from ftorm.schema.load import load_schema_file
 from ftorm.schema.standard import standard_schema
 from ftorm.schema.types import Schema
+from tests.paths import RECORDED_SCHEMA
 from tests.server import naive_eval as ne
 from tests.server.strategies import (
     STANDARD_LOOKUPS,
@@ -348,5 +348,5 @@ def test_model_matches_the_standard_schema() -> None:
     _check_model_against(standard_schema())
 
 
-def test_model_matches_the_recorded_schema(reference_dir: Path) -> None:
-    _check_model_against(load_schema_file(reference_dir / "fixtures" / "query_schemas.json"))
+def test_model_matches_the_recorded_schema() -> None:
+    _check_model_against(load_schema_file(RECORDED_SCHEMA))

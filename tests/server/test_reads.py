@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from ftorm.server.handlers import Server
-from tests.server.server_helpers import FIXTURES, create, make_call, query, ref
+from tests.paths import FIXTURES
+from tests.server.server_helpers import create, make_call, query, ref
 
 
 def test_create_echo_carries_only_values_that_are_set(either: Server) -> None:

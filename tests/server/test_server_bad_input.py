@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ftorm.server.handlers import Server
+from tests.profiles import scaled
 
 _SERVER = Server(api_key="k")
 
@@ -52,7 +53,7 @@ def _snapshot(server: Server) -> list[Any]:
     return rows
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=scaled(150), deadline=None)
 @given(st.lists(operations, max_size=4) | json_values)
 def test_junk_never_crashes(batch: Any) -> None:
     before = _snapshot(_SERVER)

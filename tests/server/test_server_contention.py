@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import sqlite3
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,9 +32,9 @@ def test_reads_do_not_wait_for_a_writer(filed: tuple[Server, Path]) -> None:
     try:
         other.execute("BEGIN IMMEDIATE")
         other.execute("UPDATE t_Context SET name = 'changed' WHERE name = 'p'")
-        started = time.monotonic()
+        # The writer holds the lock until after the read, in this same thread: a read that
+        # needed the lock could only fail ("database is locked"), never answer.
         rows = query(call, "select name from Project")
-        assert time.monotonic() - started < 5  # the busy timeout is 10 s: it did not wait
         assert [row["name"] for row in rows] == ["p"]  # the last committed state
     finally:
         other.execute("ROLLBACK")
@@ -82,7 +81,8 @@ def served() -> Iterator[tuple[str, int]]:
 
 
 def _closed_within(connection: socket.socket, seconds: float) -> bytes:
-    """What the server sends before it closes ``connection``; fails after ``seconds``."""
+    """What the server sends before it closes ``connection``. ``seconds`` only guards
+    against a hang (the server's own limit is 1 s): no wait is measured."""
     connection.settimeout(seconds)
     chunks = []
     while True:
@@ -99,9 +99,7 @@ def test_a_body_shorter_than_its_length_is_dropped(served: tuple[str, int]) -> N
             b"POST /api HTTP/1.1\r\nHost: x\r\nftrack-user: u\r\nftrack-api-key: k\r\n"
             b"Content-Length: 1000\r\n\r\n[{"
         )
-        started = time.monotonic()
-        answer = _closed_within(connection, 10)
-        assert time.monotonic() - started < 5
+        answer = _closed_within(connection, 30)
     assert b"ValidationError" in answer
     assert b" 500 " not in answer.split(b"\r\n", 1)[0]
 
@@ -109,6 +107,4 @@ def test_a_body_shorter_than_its_length_is_dropped(served: tuple[str, int]) -> N
 @pytest.mark.http
 def test_a_silent_connection_is_dropped(served: tuple[str, int]) -> None:
     with socket.create_connection(served, timeout=10) as connection:
-        started = time.monotonic()
-        _closed_within(connection, 10)
-        assert time.monotonic() - started < 5
+        assert _closed_within(connection, 30) == b""  # closed, and nothing sent

@@ -1,6 +1,6 @@
-"""Result shapes match responses recorded from a real ftrack server (skipped without
-../shared): the same keys on every entity, references where the server sent references,
-``next.offset`` as recorded."""
+"""Result shapes match responses recorded from a real ftrack server (``tests/data``): the
+same keys on every entity, references where the server sent references, ``next.offset`` as
+recorded."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from ftorm.server.handlers import Server
-from tests.server.server_helpers import FIXTURES, create, make_call, ref
+from tests.paths import FIXTURES
+from tests.server.server_helpers import create, make_call, ref
 
 
 def shape(value: Any) -> Any:
@@ -35,10 +36,7 @@ def keys_only(value: Any) -> Any:
 
 
 def recorded(name: str) -> Any:
-    path = FIXTURES / name
-    if not path.is_file():
-        pytest.skip("../shared/reference/fixtures is not available")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from ftorm.query import ast
 from ftorm.server.handlers import Server
+from tests.profiles import scaled
 
 _SERVER = Server(api_key="k")
 _SERVER.handle(
@@ -19,7 +20,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=scaled(60), deadline=None)
 @given(st.text(min_size=1, max_size=20))
 def test_names_round_trip_through_query_text(name: str) -> None:
     batch = [

@@ -11,7 +11,7 @@ from the same specs, using the server's own seeded statuses, types, priorities, 
 types, project schema and user, and is first checked against what the server stored
 (derived fields included), so a disagreement points at the query, not the data. Each
 example runs on ftorm's standard schema or on the recorded 116-type schema of a real server
-(when ``../shared`` is present).
+(``tests/data``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from ftorm.schema.load import load_schema_file
 from ftorm.schema.types import Schema
 from ftorm.server.handlers import Server
 from ftorm.transport.inprocess import InProcessTransport
-from tests.paths import FIXTURES
+from tests.paths import RECORDED_SCHEMA
 from tests.server import naive_eval
 from tests.server.strategies import (
     AssetSpec,
@@ -50,9 +50,8 @@ from tests.server.strategies import (
     world_specs,
 )
 
-RECORDED_SCHEMA = FIXTURES / "query_schemas.json"
-SCHEMAS = ("standard", "recorded") if RECORDED_SCHEMA.is_file() else ("standard",)
-"""ftorm's standard schema, and the recorded 116-type one when ``../shared`` is present."""
+SCHEMAS = ("standard", "recorded")
+"""ftorm's standard schema, and the recorded 116-type one of a real server."""
 
 
 @functools.cache

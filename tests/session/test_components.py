@@ -18,16 +18,13 @@ from ftorm.schema.workspace import LOCATIONS
 from ftorm.server.handlers import Server
 from ftorm.session import components
 from ftorm.session.session import Session
-from tests.server.server_helpers import FIXTURES, serving
-
-RECORDED = FIXTURES / "query_schemas.json"
+from tests.paths import RECORDED_SCHEMA as RECORDED
+from tests.server.server_helpers import serving
 
 
 def _schema(kind: str) -> Schema | None:
     if kind == "standard":
         return None
-    if not RECORDED.is_file():
-        pytest.skip("../shared/reference/fixtures is not available")
     return load_schema_file(RECORDED)
 
 

@@ -27,12 +27,9 @@ from ftorm.schema.load import load_schema_file
 from ftorm.schema.standard import standard_schema
 from ftorm.session import Session
 from ftorm.transport.inprocess import InProcessTransport
-from tests.paths import FIXTURES, ROOT
+from tests.paths import RECORDED_SCHEMA as RECORDED
+from tests.paths import ROOT
 
-RECORDED = FIXTURES / "query_schemas.json"
-needs_recorded = pytest.mark.skipif(
-    not RECORDED.exists(), reason="../shared reference fixtures are absent"
-)
 PACKAGE = "_ftorm_studio_models"
 
 
@@ -46,11 +43,10 @@ def package_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     (package / "standard.py").write_text(
         generate_module(standard_schema(), version=ftorm.__version__), encoding="utf-8"
     )
-    if RECORDED.exists():
-        (package / "recorded.py").write_text(
-            generate_module(load_schema_file(RECORDED), version=ftorm.__version__),
-            encoding="utf-8",
-        )
+    (package / "recorded.py").write_text(
+        generate_module(load_schema_file(RECORDED), version=ftorm.__version__),
+        encoding="utf-8",
+    )
     sys.path.insert(0, str(root))
     try:
         yield root
@@ -69,8 +65,6 @@ def standard(package_root: Path) -> ModuleType:
 @pytest.fixture(scope="module")
 def recorded(package_root: Path) -> ModuleType:
     """The module generated from the recorded 116-type schema."""
-    if not RECORDED.exists():
-        pytest.skip("../shared reference fixtures are absent")
     return importlib.import_module(f"{PACKAGE}.recorded")
 
 
@@ -86,7 +80,6 @@ def _is_of(obj: object, module: ModuleType) -> bool:
 # --- the modules ----------------------------------------------------------------------------
 
 
-@needs_recorded
 def test_two_generated_modules_live_side_by_side(
     standard: ModuleType, recorded: ModuleType
 ) -> None:
@@ -125,7 +118,6 @@ def test_models_of_a_module_a_registry_and_a_mapping(standard: ModuleType) -> No
 # --- a session with a generated module ------------------------------------------------------
 
 
-@needs_recorded
 def test_recorded_module_in_a_session(recorded: ModuleType) -> None:
     schema = load_schema_file(RECORDED)
     with Session.local(schema=schema, models=recorded) as session:
@@ -225,7 +217,6 @@ def test_the_default_stays_ftorm_models() -> None:
         assert type(session.create("Project", name="p", full_name="P")) is ftorm.models.Project
 
 
-@needs_recorded
 def test_both_modules_in_a_fresh_interpreter(package_root: Path) -> None:
     script = textwrap.dedent(
         f"""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ftorm.model.base import Model
@@ -11,10 +9,11 @@ from ftorm.models import Project, Sequence
 from ftorm.schema.load import load_schema, load_schema_file
 from ftorm.schema.standard import standard_documents
 from ftorm.session import Session
+from tests.paths import RECORDED_SCHEMA
 
 
-def test_recorded_schema_gives_a_class_for_every_type(reference_dir: Path) -> None:
-    schema = load_schema_file(reference_dir / "fixtures" / "query_schemas.json")
+def test_recorded_schema_gives_a_class_for_every_type() -> None:
+    schema = load_schema_file(RECORDED_SCHEMA)
     with Session.local(schema=schema) as session:
         assert len(session.types) == 116
         assert session.types["Project"] is Project  # generated classes are reused

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,18 +51,26 @@ def served(tmp_path: Path) -> Iterator[str]:
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
+    # Bounded wait for the banner: a server that prints nothing is killed after 60 s, which
+    # ends its output (readline then answers "").
+    timer = threading.Timer(60, process.kill)
+    timer.start()
     try:
         assert process.stdout is not None
         url = None
+        seen: list[str] = []
         for _ in range(20):
             line = process.stdout.readline()
+            seen.append(line)
             found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
-            if found:
-                url = found.group(1)
+            if found or not line:
+                url = found.group(1) if found else None
                 break
-        assert url, "ftorm serve did not start"
+        timer.cancel()
+        assert url, "ftorm serve did not start: " + "".join(seen)
         yield url
     finally:
+        timer.cancel()
         process.terminate()
         process.communicate(timeout=10)  # also closes the pipes
 

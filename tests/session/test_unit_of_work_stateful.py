@@ -23,6 +23,7 @@ from ftorm.models import Project, Sequence, Status, Task
 from ftorm.session import Session
 from ftorm.testing import local_session
 from ftorm.transport.inprocess import InProcessTransport
+from tests.profiles import scaled
 
 names = st.text(alphabet="abcé \"'\\%_", min_size=1, max_size=6)
 
@@ -193,6 +194,6 @@ class UnitOfWorkMachine(RuleBasedStateMachine):
 
 
 UnitOfWorkMachine.TestCase.settings = settings(
-    settings.default, max_examples=40, stateful_step_count=25, deadline=None
+    settings.default, max_examples=scaled(40), stateful_step_count=25, deadline=None
 )
 test_unit_of_work = UnitOfWorkMachine.TestCase

@@ -274,13 +274,28 @@ def test_a_password_in_the_url_is_never_shown() -> None:
     assert "hunter2" not in str(bad.value)
 
 
+class _SteppingClock:
+    """A fake clock that moves ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step, self.reads = 1000.0, step, 0
+
+    def __call__(self) -> float:
+        self.reads += 1
+        self.now += self.step
+        return self.now
+
+
 def test_timeout_bounds_the_whole_answer(server: _Server) -> None:
-    # Each byte arrives well within the read timeout, but the whole answer would take ~8 s.
+    # Each byte arrives well within the read timeout (0.5 s), but the whole answer takes
+    # longer than connect + read (1.5 s) by the transport's clock, which gains 1 s a read.
     server.script = ["drip"]
-    started = time.monotonic()
-    with pytest.raises(ConnectError, match="may or may not"):
-        _transport(server, timeout=(1.0, 0.5), retries=0).call(CREATE)
-    assert time.monotonic() - started < 4
+    clock = _SteppingClock(1.0)
+    transport = _transport(server, timeout=(1.0, 0.5), retries=0, clock=clock)
+    with pytest.raises(ConnectError, match="may or may not") as info:
+        transport.call(CREATE)
+    assert "took longer than 1.5 s in all" in str(info.value)
+    assert clock.reads == 3  # the deadline, one byte read in time, then past the deadline
 
 
 def _download(transport: HttpTransport, component_id: str = "c-1") -> bytes:
