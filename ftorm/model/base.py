@@ -42,6 +42,31 @@ P = ParamSpec("P")
 # ``name=`` (``where_: Attr[str] = attr(name="where")``).
 
 
+class _ClassColumn:
+    """``Model.<field>`` at class level, kept on the metaclass: a non-data descriptor of
+    `ModelMeta` named like a field of some model.
+
+    A class attribute lookup (``Task.name``) looks in the class and its bases first, and only
+    then calls a metaclass descriptor, so an attribute a class defines itself still wins;
+    without this, the lookup would fail, build an `AttributeError` and only then reach
+    `ModelMeta.__getattr__`, several times the cost of the call here. Instances never see
+    metaclass attributes: ``task.name`` is unaffected.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, cls: Any, meta: Any = None) -> Any:
+        if cls is None:
+            return self
+        found = cls.__ftorm_columns__.get(self.name)
+        if found is not None:
+            return found
+        return type(cls).__getattr__(cls, self.name)
+
+
 class ModelMeta(type):
     """Metaclass of models: the class-level query API and class attribute access."""
 
@@ -71,7 +96,7 @@ class ModelMeta(type):
 
     def select(cls: Callable[P, M], *fields: Column[Any] | type[Model]) -> KeywordQuery[M, P]:
         """A query for this model loading the given attribute paths."""
-        return Query(cls).select(*fields)  # type: ignore[return-value]  # KeywordQuery is Query
+        return Query.selecting(cls, fields)  # type: ignore[return-value]  # KeywordQuery is Query
 
     def has(cls, *criteria: Expr) -> Expr:
         """``Shot.status.has(...)``: only meaningful on a reference path."""
@@ -170,6 +195,11 @@ class Model(metaclass=ModelMeta):
         cls.__ftorm_keys__ = {field.key: name for name, field in fields.items()}
         cls.__ftorm_primary_key__ = tuple(n for n, f in fields.items() if f.primary_key)
         cls.__ftorm_columns__ = {}
+        meta = type(cls)
+        for name in fields:
+            # Class access to each field name goes through `_ClassColumn` (see there).
+            if not hasattr(meta, name):
+                type.__setattr__(ModelMeta, name, _ClassColumn(name))
         cls.__ftorm_cache__ = {}
         if registry is not None:
             cls.__ftorm_registry__ = registry

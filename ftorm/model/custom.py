@@ -204,13 +204,23 @@ class CustomAttributes(metaclass=_NamespaceMeta):
 
     @classmethod
     def __ftorm_column__(cls, key: str) -> CustomColumn[Any]:
+        # One column per key and namespace class (each model has its own bound class).
+        cache: dict[str, CustomColumn[Any]] | None = cls.__dict__.get("__ftorm_column_cache__")
+        found = None if cache is None else cache.get(key)
+        if found is not None:
+            return found
         spec = cls.__ftorm_specs__.get(key)
         if spec is None and cls.__ftorm_closed__:
             raise cls.__ftorm_unknown__(key)
         model = cls.__ftorm_model__ or cls
         kind = spec.kind if spec is not None else None
         column_class = CustomStrColumn if kind is None or kind in TEXT_KINDS else CustomColumn
-        return column_class(model, key, kind, spec.decimal if spec is not None else False)
+        found = column_class(model, key, kind, spec.decimal if spec is not None else False)
+        if cache is None:
+            cache = {}
+            type.__setattr__(cls, "__ftorm_column_cache__", cache)
+        cache[key] = found
+        return found
 
     # --- instance access --------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ name)`` giving a column or relationship path (or raising `ftorm.UnknownAttribute
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
@@ -38,7 +39,7 @@ from ftorm.query import ast as nodes
 from ftorm.query.checks import check_roots, count_arg, entity_of, name_of
 from ftorm.query.criteria import Expr, Ordering, _AllOf, _Compared
 from ftorm.query.expressions import Column, DateLike, TimeColumn
-from ftorm.query.render import render, select_text
+from ftorm.query.render import order_text, path_text, projection_text, render, select_text
 
 if TYPE_CHECKING:
     import datetime as _dt
@@ -79,7 +80,9 @@ class Query(Generic[M]):
         "_model",
         "_offset",
         "_order",
+        "_ordered",
         "_page_size",
+        "_projected",
         "_projections",
         "_text",
         "_where",
@@ -92,8 +95,12 @@ class Query(Generic[M]):
     _model: Callable[..., M]
     _offset: int | None
     _order: tuple[nodes.OrderItem, ...]
+    _ordered: tuple[str, ...] | None
+    """The text of each ``order by`` key, kept by `order_by` (None: render them)."""
     _page_size: int | None
     _projections: tuple[nodes.Projection, ...]
+    _projected: tuple[str, ...] | None
+    """The text of each projection, kept by `select` (None: render them when asked)."""
     _text: str | None
     _where: Expr | None
 
@@ -103,7 +110,9 @@ class Query(Generic[M]):
         self._entity = entity if type(entity) is str else entity_of(model)
         self._where = None
         self._projections = ()
+        self._projected = ()
         self._order = ()
+        self._ordered = ()
         self._offset = None
         self._limit = None
         self._page_size = None
@@ -133,8 +142,10 @@ class Query(Generic[M]):
         query: Query[M] = cls(model, executor=executor)
         query._entity = node.entity_type
         query._projections = node.projections
+        query._projected = None
         query._where = None if node.where is None else Expr(node.where)
         query._order = node.order_by
+        query._ordered = None
         query._offset = node.offset
         query._limit = node.limit
         return query
@@ -160,7 +171,9 @@ class Query(Generic[M]):
         new._entity = self._entity
         new._where = self._where
         new._projections = self._projections
+        new._projected = self._projected
         new._order = self._order
+        new._ordered = self._ordered
         new._offset = self._offset
         new._limit = self._limit
         new._page_size = self._page_size
@@ -229,6 +242,8 @@ class Query(Generic[M]):
                     self._order,
                     self._offset,
                     self._limit,
+                    projected=self._projected,
+                    ordered=self._ordered,
                 )
             else:  # select_text's short form, inlined: ``Type where ...``
                 text = f"{self._entity} where {where._text()}"
@@ -348,34 +363,69 @@ class Query(Generic[M]):
         Takes columns (``Shot.name``, ``Shot.status.name``) and relationship paths
         (``Shot.status``, ``Project.children``).
         """
-        paths = list(self._projections)
-        for field in fields:
-            path = getattr(field, "__ftorm_path__", None)
-            if not isinstance(path, nodes.Path):
-                msg = (
-                    "select() takes attribute paths such as Shot.name or Shot.status, "
-                    f"got {field!r}"
-                )
-                raise InvalidValueError(msg)
-            root = getattr(field, "_ftorm_root", None)
-            if isinstance(root, type):
-                check_roots(self._model, (root,), "a select() path")
-            if path not in paths:
-                paths.append(path)
         new = self._copy()
-        new._projections = tuple(paths)
+        new._add_projections(fields)
         return new
+
+    @staticmethod
+    def selecting(model: Callable[..., R], fields: tuple[Column[Any] | type, ...]) -> Query[R]:
+        """A new query for ``model`` loading ``fields``: what ``Model.select(...)`` returns.
+
+        Same as ``Query(model).select(*fields)``, without the intermediate query.
+        """
+        query = Query(model)
+        query._add_projections(fields)
+        return query
+
+    def _add_projections(self, fields: tuple[Column[Any] | type, ...]) -> None:
+        """Add projections to this (fresh, not yet shared) query."""
+        paths = list(self._projections)
+        projected = self._projected
+        texts = [projection_text(p) for p in paths] if projected is None else list(projected)
+        model = self._model
+        for field in fields:
+            path = getattr(field, "_ftorm_path", None)  # columns and paths keep it
+            if type(path) is not nodes.Path:
+                path = getattr(field, "__ftorm_path__", None)
+                if not isinstance(path, nodes.Path):
+                    msg = (
+                        "select() takes attribute paths such as Shot.name or Shot.status, "
+                        f"got {field!r}"
+                    )
+                    raise InvalidValueError(msg)
+            root = getattr(field, "_ftorm_root", None)
+            if root is not model and isinstance(root, type):
+                check_roots(model, (root,), "a select() path")
+            # The canonical text of a path names it: paths are compared by their text.
+            text = getattr(field, "_ftorm_path_text", None)
+            if text is None:
+                text = path_text(path)
+                with contextlib.suppress(AttributeError):
+                    field._ftorm_path_text = text  # type: ignore[union-attr]
+            if text not in texts:
+                texts.append(text)
+                paths.append(path)
+        self._projections = tuple(paths)
+        self._projected = tuple(texts)
 
     def order_by(self, *keys: Column[Any] | Ordering) -> Self:
         """Sort by columns (ascending unless given ``.desc()``); later calls add keys."""
         items = list(self._order)
+        ordered = self._ordered
+        texts = [order_text(item) for item in items] if ordered is None else list(ordered)
+        model = self._model
         for key in keys:
-            if isinstance(key, Ordering):
-                check_roots(self._model, key.roots, "an order_by() key")
+            if type(key) is Ordering or isinstance(key, Ordering):
+                roots = key.roots
+                if len(roots) != 1 or roots[0] is not model:
+                    check_roots(model, roots, "an order_by() key")
                 items.append(key.item)
+                texts.append(key.text)
             elif isinstance(key, Column):
-                check_roots(self._model, (key._ftorm_root,), "an order_by() key")
-                items.append(key.__ftorm_order__())
+                check_roots(model, (key._ftorm_root,), "an order_by() key")
+                item = key.__ftorm_order__()
+                items.append(item)
+                texts.append(order_text(item))
             else:
                 msg = (  # type: ignore[unreachable]  # untyped callers
                     "order_by() takes columns such as Project.name or Project.name.desc(), "
@@ -383,6 +433,7 @@ class Query(Generic[M]):
                 )
                 raise InvalidValueError(msg)
         new = self._copy()
+        new._ordered = tuple(texts)
         new._order = tuple(items)
         return new
 

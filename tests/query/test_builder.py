@@ -444,6 +444,17 @@ _leaves = st.one_of(
     st.just(Shot.description.is_none()),
     st.builds(lambda v: Shot.status.has(Status.name == v), st.text(max_size=4)),
     st.builds(lambda v: Shot.tasks.any(Task.name != v), st.text(max_size=4)),
+    st.builds(
+        lambda v: Shot.frame_start.not_in(v), st.lists(st.integers(), min_size=1, max_size=3)
+    ),
+    st.builds(lambda v: Shot.frame_start == v, st.integers(-(2**70), 2**70)),
+    st.builds(lambda v: Shot.name.in_(tuple(v)), st.lists(st.text(max_size=4), max_size=3)),
+    st.builds(lambda v: Shot.custom.column("fstart") >= v, st.integers(-99, 99)),
+    st.builds(lambda v: Shot.custom.cut_notes.like(v), st.text(max_size=4)),
+    st.just(Shot.status.has()),
+    st.builds(lambda a, b: ftorm.and_(a, b), st.just(Shot.name == "a"), st.just(Shot.bid > 1)),
+    st.builds(lambda a, b: ftorm.or_(a, b), st.just(Shot.name == "a"), st.just(Shot.bid > 1)),
+    st.builds(lambda a: ftorm.not_(a), st.just(Shot.name == "a") | st.just(Shot.status.has())),
 )
 _exprs = st.recursive(
     _leaves,
@@ -464,6 +475,48 @@ def test_any_criteria_round_trip(expr: Expr) -> None:
 
 
 _parsed = criteria.map(lambda node: Expr(node, (Shot,)))
+
+_columns = st.sampled_from(
+    [Shot.name, Shot.frame_start, Shot.status.name, Shot.parent.name, Shot.status, Shot.tasks]
+)
+_sortable = st.sampled_from([Shot.name, Shot.frame_start, Shot.status.name, Shot.parent.name])
+_orderings = st.one_of(
+    _sortable, _sortable.map(lambda c: c.asc()), _sortable.map(lambda c: c.desc())
+)
+
+
+@given(
+    st.lists(st.lists(_columns, max_size=3), max_size=3),
+    st.lists(st.lists(_orderings, max_size=3), max_size=3),
+    st.none() | _exprs,
+    st.none() | st.integers(0, 50),
+    st.none() | st.integers(0, 50),
+    st.booleans(),
+)
+def test_select_and_order_text_is_the_text_of_its_tree(
+    selects: list[list[Any]],
+    orders: list[list[Any]],
+    where: Expr | None,
+    offset: int | None,
+    limit: int | None,
+    parsed_first: bool,
+) -> None:
+    """``select`` and ``order_by`` keep the text of their paths: ``str(q)`` is still the text
+    of the query's tree, and projections selected twice are kept once."""
+    q = Shot.select(*selects[0]) if selects and selects[0] else Query(Shot)
+    if parsed_first:  # a query whose clauses come from a parsed tree, then refined
+        q = Query.from_ast(Shot, ftorm.parse(str(q)))
+    for fields in selects[1:]:
+        q = q.select(*fields)
+    for keys in orders:
+        q = q.order_by(*keys)
+    if where is not None:
+        q = q.where(where)
+    q = q.offset(offset).limit(limit)
+    fresh = q.where()
+    assert str(fresh) == render(fresh.ast)
+    assert ftorm.parse(str(q)) == q.ast
+    assert len(set(q.ast.projections)) == len(q.ast.projections)
 
 
 @given(st.lists(st.lists(_exprs | _parsed, min_size=1, max_size=3), min_size=1, max_size=3))
