@@ -49,6 +49,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the clone; exit status 2 for bad input or a failure, with a one-line message."""
+    from ftorm.cli.query import SPELLED
     from ftorm.clone import CLONE_KEY, clone, never_started
     from ftorm.clone.progress import Progress
     from ftorm.server.bulk import INCOMPLETE_KEY, read_meta
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         print("ftorm clone: name at least one --project", file=sys.stderr)
         return 2
     try:
-        transport = http_transport(server or None, None, None)
+        transport = http_transport(server or None, None, None, spelled=SPELLED, instead=None)
     except FtormError as error:
         print(f"ftorm clone: {error}", file=sys.stderr)
         return 2

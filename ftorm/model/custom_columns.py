@@ -10,15 +10,33 @@ from ftorm.model.custom_values import check_value, fail
 from ftorm.query import ast
 from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, to_value
 
-__all__ = ["COLLECTION", "CustomColumn", "CustomStrColumn"]
+__all__ = ["COLLECTION", "CustomColumn", "CustomStrColumn", "criterion_key"]
 
 T = TypeVar("T")
 
 COLLECTION: Final = "custom_attributes"
 """The server name of the collection holding an entity's custom attribute values."""
 
+_COLLECTION_PATH: Final = ast.Path((ast.Segment(COLLECTION),))
 _KEY: Final = ast.Path((ast.Segment("key"),))
 _VALUE: Final = ast.Path((ast.Segment("value"),))
+
+
+def criterion_key(node: ast.Relation) -> str | None:
+    """The key a custom attribute criterion tests: ``k`` for ``custom_attributes any (key is
+    "k" and ...)`` (what `CustomColumn` builds, or the same written as text), else None."""
+    if node.path != _COLLECTION_PATH or node.kind is not ast.RelationKind.ANY:
+        return None
+    inner = node.criteria
+    first = inner.operands[0] if isinstance(inner, ast.And) else inner
+    if (
+        isinstance(first, ast.Comparison)
+        and first.path == _KEY
+        and first.operator is ast.Operator.EQ
+        and isinstance(first.operand, ast.String)
+    ):
+        return first.operand.value
+    return None
 
 
 class CustomColumn(Column[T]):
@@ -29,7 +47,7 @@ class CustomColumn(Column[T]):
     __slots__ = ("_ftorm_decimal", "_ftorm_key", "_ftorm_kind")
 
     def __init__(self, model: type, key: str, kind: str | None, decimal: bool = False) -> None:
-        super().__init__(ast.Path((ast.Segment(COLLECTION),)), model)
+        super().__init__(_COLLECTION_PATH, model)
         self._ftorm_key = key
         self._ftorm_kind = kind
         self._ftorm_decimal = decimal

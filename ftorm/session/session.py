@@ -253,6 +253,7 @@ class Session:
     def iterate(self, query: Query[Any]) -> Iterator[Any]:
         """Run ``query`` page by page (`ftorm.query.builder.Executor`): over a network the
         next page is fetched while this one is read (`ftorm.session.paging`); one cohort."""
+        self.check(query)
         node = query.ast
         cls = self._type(node.entity_type)
         node = pageable(node, cls, self._default_projections, self._catalog.scalar_projections)
@@ -261,6 +262,12 @@ class Session:
         with closing(pages(self.call, node, size, threaded=threaded)) as stream:
             for result in stream:
                 yield from self._hydrate(result, cohort)
+
+    def check(self, query: Query[Any]) -> None:
+        """Raise `ftorm.UnknownAttributeError` (with the closest keys) when ``query`` tests a
+        custom attribute key that no configuration of its entity type has, which the server
+        would answer with no rows (`ftorm.session.custom.Configurations.check`)."""
+        self._configurations.check(query.ast)
 
     def get(self, model: type[M] | str, key: object) -> M | None:
         """The entity of ``model`` with primary key ``key``: from the identity map when the
