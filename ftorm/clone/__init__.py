@@ -108,18 +108,15 @@ def clone(
     started = time.perf_counter()
     requests = 0
     if resume:
-        restart = never_started(database)
+        if never_started(database):  # nothing copied: check the projects, as a new clone does
+            record = json.loads(read_meta(database, CLONE_KEY) or "{}")
+            wanted = list(projects) or [str(p) for p in record.get("projects", [])]
+            found = call([QueryOp(render(_projects_query(wanted)))])[0]
+            requests += 1
+            _check_projects(call, wanted, found)
         conn, projects, anonymize, with_files = _reopen(database, projects, anonymize, with_files)
         schema = recorded_schema(database)
         assert schema is not None
-        if restart:  # nothing copied yet: check the projects first, as a new clone does
-            try:
-                found = call([QueryOp(render(_projects_query(projects)))])[0]
-                requests += 1
-                _check_projects(call, projects, found)
-            except BaseException:
-                conn.close()
-                raise
     else:
         if not projects:
             msg = "name at least one project to clone"
@@ -292,8 +289,9 @@ def _projects_query(projects: Sequence[str]) -> ast.Select:
 def _check_projects(call: Call, projects: Sequence[str], answer: JSON) -> None:
     """Raise `NotFoundError` naming the projects the source does not have (``answer`` is
     its reply to `_projects_query`), with the closest names it has."""
-    have = {row.get("name") for row in read_query(answer).data}
-    missing = [p for p in projects if p not in have]
+    # Compared without case: whether a server's `in` ignores case is not documented.
+    have = {str(row.get("name")).casefold() for row in read_query(answer).data}
+    missing = [p for p in projects if p.casefold() not in have]
     if not missing:
         return
     # Only on failure: one more request, for the names to suggest.

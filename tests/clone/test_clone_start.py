@@ -75,6 +75,19 @@ def test_resume_of_a_clone_that_never_started_takes_new_projects(
     path = str(tmp_path / "c.db")
     with pytest.raises(Interrupted):
         clone(failing_after(source, 1), path, ["elsewhere"])
+    with pytest.raises(NotFoundError, match="did you mean 'show'"):
+        clone(InProcessTransport(source).call, path, ["shwo"], resume=True)
+    assert never_started(path)  # the typo was not recorded: a plain resume still works
+    assert clone(InProcessTransport(source).call, path, resume=True).entities > 0
+    copy = Server(database=path, read_only=True)
+    try:
+        names = {row["name"] for row in copy.query("select name from Project")["data"]}
+        assert names == {"elsewhere"}
+    finally:
+        copy.close()
+    path = str(tmp_path / "d.db")
+    with pytest.raises(Interrupted):
+        clone(failing_after(source, 1), path, ["elsewhere"])
     result = clone(InProcessTransport(source).call, path, ["show"], resume=True)
     assert result.entities > 100
     with pytest.raises(StorageError, match="nothing to resume"):
