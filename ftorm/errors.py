@@ -37,6 +37,7 @@ Every name in ``__all__`` is also exported from `ftorm`.
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 __all__ = [
@@ -78,6 +79,18 @@ _WINDOW = 60
 """Characters of the query shown on each side of a syntax error's caret."""
 
 
+_TOKEN = re.compile(r"""[\w.\-:]+|(["'])(?:(?!\1)[^\\]|\\.)*\1?|\S""", re.S)
+"""What a syntax error quotes as found: a word (a name, number, date or uuid), a quoted
+string (or the unterminated rest of one), else one character."""
+
+
+def _token(text: str, position: int) -> str:
+    """The token of ``text`` that starts at ``position`` (at most a window long)."""
+    match = _TOKEN.match(text, position)
+    token = match.group() if match else text[position : position + 1]
+    return token if len(token) <= _WINDOW else token[: _WINDOW - 3] + "..."
+
+
 class QuerySyntaxError(FtormError, ValueError):
     """Query text that is not ftrack's query language.
 
@@ -111,7 +124,7 @@ class QuerySyntaxError(FtormError, ValueError):
     def __str__(self) -> str:
         lines = self.text.split("\n")
         source = lines[self.line - 1] if lines else ""
-        found = self.text[self.position : self.position + 1]
+        found = _token(self.text, self.position)
         where = f"found {found!r}" if found else "found end of query"
         head = self.reason or f"expected {self.expected}, {where}"
         # A window of the line around the fault: a huge query is never quoted whole.

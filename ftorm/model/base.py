@@ -31,11 +31,22 @@ from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.expressions import Column, Expr
 from ftorm.schema.naming import RESERVED_NAMES
 
-__all__ = ["RESERVED_NAMES", "Model", "ModelMeta"]
+__all__ = ["RESERVED_NAMES", "Model", "ModelMeta", "label_field"]
 
 M = TypeVar("M")
 S = TypeVar("S")
 P = ParamSpec("P")
+
+_LABELS = ("name", "username", "key", "title")
+"""The attributes a person tells entities apart by, in order (`label_field`)."""
+
+
+def label_field(cls: type[Model]) -> str | None:
+    """The attribute a person tells ``cls``'s entities apart by: the first of ``name``,
+    ``username``, ``key`` and ``title`` the model has (its repr shows it beside the primary
+    key, and a session loads it with the defaults); None when it has none of them."""
+    return next((n for n in _LABELS if n in cls.__ftorm_fields__), None)
+
 
 # RESERVED_NAMES (from ftorm.schema.naming): field names that would be shadowed by the
 # class-level API or the mapping methods; declare them with a trailing underscore and
@@ -327,6 +338,7 @@ class Model(metaclass=ModelMeta):
     def __repr__(self) -> str:
         cls = type(self)
         data = self.__dict__
-        shown = [*cls.__ftorm_primary_key__, *(n for n in ("name",) if n in cls.__ftorm_fields__)]
+        label = label_field(cls)
+        shown = [*cls.__ftorm_primary_key__, *((label,) if label else ())]
         parts = [f"{n}={data[n]!r}" for n in dict.fromkeys(shown) if n in data]
         return f"<{cls.__name__}{' ' if parts else ''}{' '.join(parts)}>"

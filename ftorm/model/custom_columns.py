@@ -11,16 +11,33 @@ from ftorm.query import ast
 from ftorm.query.criteria import Operand, _AllOf, _Compared, _Related
 from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, to_value
 
-__all__ = ["COLLECTION", "CustomColumn", "CustomStrColumn"]
+__all__ = ["COLLECTION", "CustomColumn", "CustomStrColumn", "criterion_key"]
 
 T = TypeVar("T")
 
 COLLECTION: Final = "custom_attributes"
 """The server name of the collection holding an entity's custom attribute values."""
 
+_COLLECTION_PATH: Final = ast.Path((ast.Segment(COLLECTION),))
 _KEY: Final = ast.Path((ast.Segment("key"),))
 _VALUE: Final = ast.Path((ast.Segment("value"),))
-_COLLECTION_PATH: Final = ast.Path((ast.Segment(COLLECTION),))
+
+
+def criterion_key(node: ast.Relation) -> str | None:
+    """The key a custom attribute criterion tests: ``k`` for ``custom_attributes any (key is
+    "k" and ...)`` (what `CustomColumn` builds, or the same written as text), else None."""
+    if node.path != _COLLECTION_PATH or node.kind is not ast.RelationKind.ANY:
+        return None
+    inner = node.criteria
+    first = inner.operands[0] if isinstance(inner, ast.And) else inner
+    if (
+        isinstance(first, ast.Comparison)
+        and first.path == _KEY
+        and first.operator is ast.Operator.EQ
+        and isinstance(first.operand, ast.String)
+    ):
+        return first.operand.value
+    return None
 
 
 class CustomColumn(Column[T]):

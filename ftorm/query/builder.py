@@ -51,6 +51,9 @@ M = TypeVar("M")
 R = TypeVar("R")
 P = ParamSpec("P")
 
+_REPR_TEXT = 500
+"""The most characters of a query's text its repr shows."""
+
 
 class Executor(Protocol):
     """What a session provides to run a bound query: rows of the query's model, streamed,
@@ -62,6 +65,11 @@ class Executor(Protocol):
 
     def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
         """Send ``operations`` in one request; one result per operation."""
+        ...
+
+    def check(self, query: Query[R]) -> None:
+        """Raise for what ``query`` names that the server does not have (a custom attribute
+        key no configuration has); `Query.count` calls it before its request."""
         ...
 
 
@@ -253,7 +261,10 @@ class Query(Generic[M]):
         return text
 
     def __repr__(self) -> str:
-        return f"<Query[{name_of(self._model)}] {self.ast!r}>"
+        text = str(self)
+        if len(text) > _REPR_TEXT:
+            text = text[: _REPR_TEXT - 3] + "..."
+        return f"<Query: {text}>"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Query):
@@ -521,6 +532,7 @@ class Query(Generic[M]):
             ServerError: the server refuses the aggregate or answers no count.
         """
         executor = self._bound()
+        executor.check(self)
         names = getattr(self._model, "__ftorm_primary_key__", None) or ("id",)
         key = getattr(self._column(names[0]), "__ftorm_path__", None)
         if not isinstance(key, nodes.Path):

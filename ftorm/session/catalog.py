@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from ftorm._typing import JSON
 from ftorm.errors import ModelSetError, UnknownTypeError
-from ftorm.model.base import Model
+from ftorm.model.base import Model, label_field
 from ftorm.model.dynamic import build_models
 from ftorm.model.registry import Registry, models_of
 from ftorm.protocol.operations import OperationLike, SchemasOp, ServerInformationOp
@@ -169,12 +169,21 @@ class Catalog:
         return cls
 
     def default_projections(self, cls: type[Model]) -> tuple[str, ...]:
-        """What a query for ``cls`` loads when it names nothing: key, then the defaults."""
+        """What a query for ``cls`` loads when it names nothing: key, then the defaults, and
+        the attribute its repr shows (`ftorm.model.base.label_field`) when the server
+        projects it."""
         found = self.schema.types.get(cls.__ftorm_entity__ or "")
         keys = class_info(cls).pk_keys
         if found is None:
             return keys
-        return tuple(dict.fromkeys((*keys, *found.default_projections)))
+        label = label_field(cls)
+        extra: tuple[str, ...] = ()
+        if label is not None:
+            key = cls.__ftorm_fields__[label].key
+            served = found.properties.get(key)
+            if served is not None and not served.is_relation and not served.restricted_projection:
+                extra = (key,)
+        return tuple(dict.fromkeys((*keys, *found.default_projections, *extra)))
 
     def scalar_projections(self, cls: type[Model]) -> tuple[str, ...]:
         """What loading a ``cls`` through a relation reads: key, then every scalar attribute.

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 
 __all__ = ["http_transport", "local_transport"]
 
+_PARAMETERS: tuple[str, str, str] = ("server_url", "api_user", "api_key")
+"""How `Session` spells the three connection settings (`http_transport` names them so)."""
+_VARIABLES = ("FTRACK_SERVER", "FTRACK_API_USER", "FTRACK_API_KEY")
+
 
 def local_transport(
     path: str, schema: Schema | None, api_user: str, read_only: bool
@@ -31,31 +35,29 @@ def http_transport(
     server_url: str | None,
     api_user: str | None,
     api_key: str | None,
+    *,
+    spelled: tuple[str | None, str | None, str | None] = _PARAMETERS,
+    instead: str | None = "Session.local()",
     **options: Any,
 ) -> Transport:
     """A `ftorm.transport.http.HttpTransport` for the given server.
 
     What is not given comes from ``FTRACK_SERVER``, ``FTRACK_API_USER`` and
-    ``FTRACK_API_KEY``.
+    ``FTRACK_API_KEY``. The error names the three settings as ``spelled`` (the caller's
+    names for them, None for the environment variable only) and suggests ``instead``.
 
     Raises:
         ConnectError: naming every setting that is missing.
     """
-    server_url = server_url or os.environ.get("FTRACK_SERVER")
-    api_user = api_user or os.environ.get("FTRACK_API_USER")
-    api_key = api_key or os.environ.get("FTRACK_API_KEY")
-    missing = [
-        name
-        for name, value in (
-            ("server_url / FTRACK_SERVER", server_url),
-            ("api_user / FTRACK_API_USER", api_user),
-            ("api_key / FTRACK_API_KEY", api_key),
-        )
-        if not value
-    ]
+    server, user, key = _VARIABLES
+    server_url = server_url or os.environ.get(server)
+    api_user = api_user or os.environ.get(user)
+    api_key = api_key or os.environ.get(key)
+    settings = zip(spelled, _VARIABLES, (server_url, api_user, api_key), strict=True)
+    missing = [f"{n} / {variable}" if n else variable for n, variable, v in settings if not v]
     if missing or not (server_url and api_user and api_key):
-        msg = "cannot connect: missing " + ", ".join(missing) + " (or use Session.local())"
-        raise ConnectError(msg)
+        msg = "cannot connect: missing " + ", ".join(missing)
+        raise ConnectError(msg + (f" (or use {instead})" if instead else ""))
     from ftorm.transport.http import HttpTransport  # requests is imported only when needed
 
     return HttpTransport(server_url, api_user, api_key, **options)

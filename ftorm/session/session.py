@@ -276,6 +276,7 @@ class Session:
         twice. Read it whole first (``for task in query.all(): ...``), or iterate a query
         without ``order_by``.
         """
+        self.check(query)
         node = query.ast
         cls = self._type(node.entity_type)
         keys = keyset(node, cls)
@@ -310,6 +311,12 @@ class Session:
                     continue
             kept.append(row)
         return kept
+
+    def check(self, query: Query[Any]) -> None:
+        """Raise `ftorm.UnknownAttributeError` (with the closest keys) when ``query`` tests a
+        custom attribute key that no configuration of its entity type has, which the server
+        would answer with no rows (`ftorm.session.custom.Configurations.check`)."""
+        self._configurations.check(query.ast)
 
     def get(self, model: type[M] | str, key: object) -> M | None:
         """The entity of ``model`` with primary key ``key``: from the identity map when the

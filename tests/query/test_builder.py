@@ -371,6 +371,9 @@ class FakeExecutor:
         self.seen.extend(operation.expression for operation in operations)
         return [{"data": [{"count_id": len(self.rows)}]} for _ in operations]
 
+    def check(self, query: Query[Any]) -> None:
+        pass
+
 
 def test_running_needs_an_executor() -> None:
     q = Project.where(status="active")
@@ -579,3 +582,13 @@ def test_queries_pickle_and_copy() -> None:
         assert str(again) == str(q)
         assert again.criteria is not None
         assert again.criteria.node == q.ast.where
+
+
+def test_a_query_repr_is_its_text() -> None:
+    query = Shot.where(Shot.name == "sh010").order_by(Shot.name)
+    assert repr(query) == f"<Query: {query}>"
+    assert repr(query) == '<Query: Shot where name is "sh010" order by name>'
+    assert repr(Shot.where(name="a")) == '<Query: Shot where name is "a">'
+    many = Shot.where(Shot.name.in_([f"sh{n:05}" for n in range(1000)]))
+    assert len(repr(many)) < 520
+    assert repr(many).endswith("...>")
