@@ -25,10 +25,17 @@ from ftorm.clone.anonymize import FREE_TEXT_TYPES, Anonymizer
 from ftorm.clone.engine import Call, Copier
 from ftorm.clone.files import Download, FilesResult, copy_files
 from ftorm.clone.progress import Progress
-from ftorm.errors import ConfigurationError, StorageError, TransportError
+from ftorm.errors import (
+    ConfigurationError,
+    ServerCompatibilityError,
+    StorageError,
+    TransportError,
+)
 from ftorm.protocol.operations import QueryOp, SchemasOp
 from ftorm.protocol.results import read_query
+from ftorm.query.render import quote as quote_text
 from ftorm.schema.load import load_schema
+from ftorm.schema.types import Schema
 from ftorm.server.bulk import (
     INCOMPLETE_KEY,
     create_workspace,
@@ -123,6 +130,7 @@ def clone(
             msg = "the server's query_schemas answer is not a list"
             raise TransportError(msg)
         schema = load_schema(documents)
+        _check_schema(schema)
         conn = create_workspace(database, schema, documents)
         record = {
             "source": source,
@@ -177,6 +185,18 @@ def clone(
     return result
 
 
+def _check_schema(schema: Schema) -> None:
+    """Refuse a source schema a clone cannot start from: one without a ``Project`` type
+    whose rows have a ``name`` (a clone copies projects by name)."""
+    project = schema.types.get("Project")
+    if project is None or "name" not in project.properties or not project.primary_key:
+        msg = (
+            "the server's schema has no Project type with a name and a primary key: "
+            "ftorm clone copies projects by name, so there is nothing it can copy"
+        )
+        raise ServerCompatibilityError(msg)
+
+
 def _reopen(
     database: str, projects: Sequence[str], anonymize: bool, with_files: bool
 ) -> tuple[sqlite3.Connection, list[str], bool, bool]:
@@ -217,7 +237,7 @@ def _free_text(call: Call, layout: Layout) -> set[str]:
     types = layout.schema.types
     if "CustomAttributeConfiguration" not in types or "CustomAttributeType" not in types:
         return set()
-    names = ", ".join(f'"{n}"' for n in sorted(FREE_TEXT_TYPES))
+    names = ", ".join(quote_text(n) for n in sorted(FREE_TEXT_TYPES))
     found: set[str] = set()
     offset: int | None = 0
     while offset is not None:
@@ -227,5 +247,5 @@ def _free_text(call: Call, layout: Layout) -> set[str]:
         )
         page = read_query(call([QueryOp(text)])[0])
         found.update(str(row["id"]) for row in page.data)
-        offset = page.next_offset if page.data else None
+        offset = page.following(offset)
     return found

@@ -58,21 +58,15 @@ class Pager:
         """The request for the page after ``request``, whose answer was ``result``.
 
         Raises:
-            ServerError: when the server's ``next.offset`` does not move forward.
+            ServerError: when the server's ``next.offset`` does not move forward
+                (`QueryResult.following`).
         """
         count = len(result.data)
         if self.remaining is not None:
             self.remaining -= count
-        following = result.next_offset
-        if following is None or not count:
+        following = result.following(request.offset or 0)
+        if following is None:
             return None
-        offset = request.offset or 0
-        if following <= offset:
-            msg = (
-                f"the server answered next.offset {following} for the page at "
-                f"offset {offset}: paging stopped instead of reading the same rows again"
-            )
-            raise ServerError(msg)
         if request.limit is not None and count < request.limit:
             self.size = count  # the server pages by fewer rows than asked: ask for that
         return self._request(following)
