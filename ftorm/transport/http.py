@@ -252,10 +252,12 @@ class HttpTransport:
             while True:
                 if self._clock() > deadline:
                     raise requests.exceptions.ReadTimeout(late)
-                if read1 is not None:
-                    block = read1(size, decode_content=decode)
+                if decode:  # as the response decodes by default
+                    block = read1(size) if read1 is not None else raw.read(size)
+                elif read1 is not None:
+                    block = read1(size, decode_content=False)
                 else:  # pragma: no cover - urllib3 1.x
-                    block = raw.read(size, decode_content=decode)
+                    block = raw.read(size, decode_content=False)
                 if not block:
                     return
                 yield block
