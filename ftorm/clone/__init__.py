@@ -100,7 +100,10 @@ def clone(
     interrupted one (its projects and options are recorded in the workspace; ``projects``
     may then be empty). ``source`` names the server in the record. Raises `StorageError` for
     a workspace that cannot be used so, `ftorm.NotFoundError` for a project the source does
-    not have, and the transport's errors.
+    not have, `ftorm.ServerCompatibilityError` for a source schema without a ``Project``
+    type (before anything is written), `ftorm.ServerError` for answers it cannot use (a
+    ``next.offset`` that does not advance, a malformed or too deeply nested answer), and
+    the transport's errors.
 
     ``with_files`` (kept for ``resume``) downloads the files of the copied components in the
     ``ftrack.server`` location with ``download`` (e.g. `HttpTransport.download`), skipping

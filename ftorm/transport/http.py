@@ -409,7 +409,7 @@ class HttpTransport:
 
 def _error_text(response: requests.Response) -> str:
     """``HTTP <status>`` and the start of the error body (the server's message, if JSON)."""
-    head = response.raw.read(2000, decode_content=False) or b""
+    head = response.raw.read(2000, decode_content=True) or b""  # 2,000 bytes at most
     text = head.decode("utf-8", "replace")
     try:
         payload = json.loads(text)
