@@ -313,7 +313,10 @@ def excerpt(value: object, limit: int = EXCERPT) -> str:
     """``repr(value)``, cut to ``limit`` characters: what error messages quote of input."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
         return f"<an integer of {value.bit_length()} bits>"
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f"<a {type(value).__name__} nested too deeply to show>"
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
