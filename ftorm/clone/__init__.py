@@ -151,9 +151,9 @@ def clone(
         if not isinstance(documents, list):
             msg = "the server's query_schemas answer is not a list"
             raise TransportError(msg)
-        _check_projects(call, projects, found)
         schema = load_schema(documents)
-        _check_schema(schema)
+        _check_schema(schema)  # a schema with no Project type: the project check cannot hold
+        _check_projects(call, projects, found)
         if restart:
             _remove(database)
         conn = create_workspace(database, schema, documents)
