@@ -119,7 +119,8 @@ class Server:
         """The API user's id (None when the schema has no ``User``)."""
         self.connection: sqlite3.Connection
         """The database connection (the server serialises its use)."""
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the writer's: held for a whole write batch
+        self._pool_lock = threading.Lock()  # the readers': never held across a batch
         self._closed = False
         self._database = database
         self._readers: list[sqlite3.Connection] = []  # idle read-only connections
@@ -246,8 +247,11 @@ class Server:
     """Read-only connections kept open between batches."""
 
     def _acquire_reader(self) -> sqlite3.Connection | None:
-        """An idle read-only connection, or a new one; None once the server is closed."""
-        with self._lock:
+        """An idle read-only connection, or a new one; None once the server is closed.
+
+        The pool has its own lock, never the writer's: a reader never waits for a write
+        batch, however long (SQLite's WAL gives it the last committed snapshot)."""
+        with self._pool_lock:
             if self._closed:
                 return None
             if self._readers:
@@ -257,7 +261,7 @@ class Server:
         return reader
 
     def _release_reader(self, reader: sqlite3.Connection) -> None:
-        with self._lock:
+        with self._pool_lock:
             if not self._closed and len(self._readers) < self._IDLE_READERS:
                 self._readers.append(reader)
                 return
@@ -407,10 +411,12 @@ class Server:
     def close(self) -> None:
         """Close the database; later batches answer an error."""
         with self._lock:
-            if not self._closed:
+            if self._closed:
+                return
+            with self._pool_lock:
                 self._closed = True
-                self.connection.close()
-                for reader in self._readers:
-                    reader.close()
-                self._readers.clear()
-                self.files.close()
+                idle, self._readers = self._readers, []
+            self.connection.close()
+            for reader in idle:
+                reader.close()
+            self.files.close()
