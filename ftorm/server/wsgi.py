@@ -42,6 +42,7 @@ _STRICT_STATUS = {
     "FTAuthenticationError": "401 Unauthorized",
     "PermissionError": "403 Forbidden",
     "ValidationError": "400 Bad Request",
+    "DiskFullError": "507 Insufficient Storage",
 }
 
 _UPLOAD = "/upload/"

@@ -17,14 +17,6 @@ from ftorm.server.handlers import Server
 from tests.server.server_helpers import create, make_call, query, ref, serving
 
 
-@pytest.fixture
-def filed(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
-    path = tmp_path / "contention.db"
-    server = Server(database=str(path), api_key="k")
-    yield server, path
-    server.close()
-
-
 def test_reads_do_not_wait_for_a_writer(filed: tuple[Server, Path]) -> None:
     server, path = filed
     call = make_call(server)
