@@ -17,7 +17,6 @@ stored files with the API user's credentials (`ftorm.server.downloads`).
 from __future__ import annotations
 
 import io
-import json
 import logging
 import socket
 import sys
@@ -29,6 +28,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from ftorm.errors import AuthenticationError, ConfigurationError, ServerError, ValidationError
+from ftorm.server import bodies
 from ftorm.server.downloads import COMPONENT_PREFIX, component_reply
 from ftorm.server.handlers import Server
 from ftorm.server.limits import HEADER_TIMEOUT, MAX_CONNECTIONS, SOCKET_TIMEOUT
@@ -179,7 +179,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def _json(start_response: StartResponse, status: str, body: Any) -> list[bytes]:
-    data = json.dumps(body).encode("utf-8")
+    data = bodies.encode(body)
     start_response(
         status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
     )
@@ -252,7 +252,7 @@ def _handle(
         short = ValidationError(f"the request body ended before its {length} bytes arrived")
         return _error(start_response, short, strict)
     try:
-        operations = json.loads(body.decode("utf-8"))
+        operations = bodies.decode(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         return _error(
             start_response, ValidationError(f"the request body is not valid JSON: {error}"), strict
