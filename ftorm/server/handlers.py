@@ -286,8 +286,8 @@ class Server:
         return results
 
     def _end(self, conn: sqlite3.Connection) -> None:
-        """Roll back whatever transaction ``conn`` is in; reopen the writer's connection when
-        even that fails (a reader's is closed instead of going back to the pool)."""
+        """Roll back whatever transaction ``conn`` is in; reopen the writer's connection to a
+        file when even that fails (a reader's is closed instead of going back to the pool)."""
         if _idle(conn):
             return
         try:
@@ -296,14 +296,16 @@ class Server:
             logger.warning("rollback failed: %s", error)
         if _idle(conn):
             return
-        if conn is self.connection:
+        if conn is not self.connection:  # a reader: closed, never back in the pool
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        elif self._database == ":memory:":  # reopening would lose everything
+            logger.error("the in-memory database is stuck in a failed transaction")
+        else:
             logger.warning("reopening the database connection")
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
-            self.connection = connect(self._database)
-        else:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
+            self.connection = connect(self._database, read_only=self.read_only)
 
     _IDLE_READERS = 8
     """Read-only connections kept open between batches."""

@@ -79,11 +79,17 @@ class _CommitFails:
     """A connection whose next ``failures`` COMMITs fail as on a full disk (SQLite's
     ``SQLITE_FULL``), leaving the transaction open as SQLite does."""
 
-    def __init__(self, connection: sqlite3.Connection, failures: int) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, failures: int, rollback_fails: bool = False
+    ) -> None:
         self._connection = connection
         self.failures = failures
+        self.rollback_fails = rollback_fails
 
     def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql == "ROLLBACK" and self.rollback_fails:
+            msg = "disk I/O error"
+            raise sqlite3.OperationalError(msg)
         if sql == "COMMIT" and self.failures > 0:
             self.failures -= 1
             error = sqlite3.OperationalError("database or disk is full")
@@ -116,3 +122,23 @@ def test_a_commit_that_fails_on_a_full_disk_leaves_no_transaction_open(
         assert isinstance(server.handle(batch), list), attempt
         acknowledged |= _names(batch)
     assert _stored(server) == acknowledged
+
+
+def test_a_connection_that_cannot_even_roll_back_is_reopened(
+    filed: tuple[Server, Path],
+) -> None:
+    server, path = filed
+    first = _notes("before", 2, size=10)
+    assert isinstance(server.handle(first), list)
+    before = snapshot(path)
+    failing = _CommitFails(server.connection, failures=1, rollback_fails=True)
+    server.connection = failing  # type: ignore[assignment]
+    answer = server.handle(_notes("full", 4, size=10))
+    assert isinstance(answer, dict)
+    assert answer["exception"] == "DiskFullError", answer
+    now: object = server.connection
+    assert now is not failing  # a new connection to the same file
+    assert snapshot(path) == before
+    batch = _notes("after", 2, size=10)
+    assert isinstance(server.handle(batch), list)
+    assert _stored(server) == _names(first) | _names(batch)
