@@ -13,6 +13,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ftorm.errors import DiskFullError, server_error_from_payload
 from ftorm.server.handlers import Server
 from tests.fuzz.test_fuzz_server import snapshot
@@ -101,20 +103,24 @@ class _CommitFails:
         return getattr(self._connection, name)
 
 
+@pytest.mark.parametrize(("failures", "rollback_fails"), [(3, False), (1, True)])
 def test_a_commit_that_fails_on_a_full_disk_leaves_no_transaction_open(
-    filed: tuple[Server, Path],
+    filed: tuple[Server, Path], failures: int, rollback_fails: bool
 ) -> None:
+    # With ``rollback_fails`` even the ROLLBACK fails: the connection is reopened.
     server, path = filed
     first = _notes("before", 2, size=10)
     assert isinstance(server.handle(first), list)
     before = snapshot(path)
-    failing = _CommitFails(server.connection, failures=3)
+    failing = _CommitFails(server.connection, failures, rollback_fails)
     server.connection = failing  # type: ignore[assignment]
-    for attempt in range(3):
+    for attempt in range(failures):
         answer = server.handle(_notes(f"full{attempt}", 4, size=10))
         assert isinstance(answer, dict)
         assert answer["exception"] == "DiskFullError", answer
     assert failing.failures == 0
+    now: object = server.connection
+    assert (now is not failing) == rollback_fails  # reopened: a new connection, same file
     assert snapshot(path) == before
     acknowledged = _names(first)
     for attempt in range(20):
@@ -122,23 +128,3 @@ def test_a_commit_that_fails_on_a_full_disk_leaves_no_transaction_open(
         assert isinstance(server.handle(batch), list), attempt
         acknowledged |= _names(batch)
     assert _stored(server) == acknowledged
-
-
-def test_a_connection_that_cannot_even_roll_back_is_reopened(
-    filed: tuple[Server, Path],
-) -> None:
-    server, path = filed
-    first = _notes("before", 2, size=10)
-    assert isinstance(server.handle(first), list)
-    before = snapshot(path)
-    failing = _CommitFails(server.connection, failures=1, rollback_fails=True)
-    server.connection = failing  # type: ignore[assignment]
-    answer = server.handle(_notes("full", 4, size=10))
-    assert isinstance(answer, dict)
-    assert answer["exception"] == "DiskFullError", answer
-    now: object = server.connection
-    assert now is not failing  # a new connection to the same file
-    assert snapshot(path) == before
-    batch = _notes("after", 2, size=10)
-    assert isinstance(server.handle(batch), list)
-    assert _stored(server) == _names(first) | _names(batch)
