@@ -318,6 +318,13 @@ def markdown(
     ]
     if first["errors"]:
         lines += ["", f"- the huge query answered an error: {first['errors'][0]}"]
+    lines += [
+        "",
+        "- Beside the big batch, reads run on their own connections and never wait for the "
+        "writer's lock; what remains is Python's interpreter lock, which the batch's thread "
+        "shares with theirs. The max is the longest pause: CPython's full garbage "
+        "collections over the batch's millions of objects stop every thread of the server.",
+    ]
     if "error" in third:
         lines += ["", f"- the big batch answered an error: {third['error']}"]
     for message in second["messages"]:
