@@ -28,6 +28,7 @@
             ├── AuthenticationError            InvalidCredentialsError / FTAuthenticationError
             ├── ValidationError                bad payload, query or value
             ├── PermissionDeniedError          PermissionError: immutable/forbidden writes
+            ├── DiskFullError                  the server's disk (or database) is full
             └── ServerCompatibilityError       unknown action, unsupported server
 
 `ServerError` and its subclasses carry the server's own exception name, message and
@@ -44,6 +45,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "ConnectError",
+    "DiskFullError",
     "DownloadError",
     "FixtureError",
     "FtormError",
@@ -291,6 +293,14 @@ class PermissionDeniedError(ServerError):
     default_exception: ClassVar[str] = "PermissionError"
 
 
+class DiskFullError(ServerError):
+    """The server could not store a write batch: its disk, or its database's size limit, is
+    full. Nothing of the batch was stored; the server takes writes again once there is room,
+    so the batch can be sent again."""
+
+    default_exception: ClassVar[str] = "DiskFullError"
+
+
 class ServerCompatibilityError(ServerError):
     """The server does not support what was asked (an unknown action, an old version)."""
 
@@ -302,6 +312,7 @@ _BY_EXCEPTION: dict[str, type[ServerError]] = {
     "PermissionError": PermissionDeniedError,
     "FTAuthenticationError": AuthenticationError,
     "InvalidCredentialsError": AuthenticationError,
+    "DiskFullError": DiskFullError,
 }
 
 

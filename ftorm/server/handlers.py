@@ -11,6 +11,7 @@ actions and entity types, the time taken, and the error when it failed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import sqlite3
@@ -20,6 +21,7 @@ from typing import Any
 
 from ftorm._typing import JSON, JSONObject
 from ftorm.errors import (
+    DiskFullError,
     FtormError,
     PermissionDeniedError,
     ServerError,
@@ -67,6 +69,36 @@ class _Batch:
 MAX_ERROR = 4000
 """The longest error message the server answers, in characters: messages quote excerpts of
 the input, and this bounds whatever they add up to."""
+
+
+_FULL = "database or disk is full"
+"""SQLite's message for ``SQLITE_FULL`` (Python 3.10's errors carry no code)."""
+
+
+def _is_full(error: sqlite3.Error) -> bool:
+    """True when ``error`` is SQLite's ``SQLITE_FULL``: the disk, or ``max_page_count``."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == sqlite3.SQLITE_FULL
+    return _FULL in str(error)
+
+
+def _storage_error(error: sqlite3.Error, what: str) -> ServerError:
+    """The error answered for a failure of the database: `DiskFullError` when it is full."""
+    if _is_full(error):
+        return DiskFullError(
+            "the server's disk is full: nothing of this batch was stored; send it again once "
+            f"there is room ({error})"
+        )
+    return ServerError(f"{what}: {type(error).__name__}: {error}")
+
+
+def _idle(conn: sqlite3.Connection) -> bool:
+    """True when ``conn`` is open and in no transaction."""
+    try:
+        return not conn.in_transaction
+    except sqlite3.ProgrammingError:  # closed
+        return False
 
 
 def _bounded(payload: JSONObject) -> JSONObject:
@@ -119,7 +151,8 @@ class Server:
         """The API user's id (None when the schema has no ``User``)."""
         self.connection: sqlite3.Connection
         """The database connection (the server serialises its use)."""
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the writer's: held for a whole write batch
+        self._pool_lock = threading.Lock()  # the readers': never held across a batch
         self._closed = False
         self._database = database
         self._readers: list[sqlite3.Connection] = []  # idle read-only connections
@@ -218,36 +251,71 @@ class Server:
         operations: list[Any],
         batch: _Batch,
     ) -> list[JSON] | JSONObject:
-        """Run a batch in one transaction on ``conn``: its results, or one error object."""
+        """Run a batch in one transaction on ``conn``: its results, or one error object.
+
+        Whatever fails, the transaction is over when this returns (rolled back, or the
+        connection reopened): a failed ``COMMIT`` (a full disk) must not leave ``conn`` inside
+        a transaction that every later batch would trip over."""
         try:
             conn.execute(begin)
         except sqlite3.Error as error:
-            return ServerError(f"the database is not available: {error}").to_payload()
+            self._end(conn)
+            return _storage_error(error, "the database is not available").to_payload()
         try:
             writer = Writer(self.layout, conn, self.user_id)
             results = [self._one(writer, op, batch) for op in operations]
             writer.finish()
+            conn.execute("COMMIT")
         except ServerError as error:
-            conn.execute("ROLLBACK")
+            self._end(conn)
             return _bounded(error.to_payload())
         except FtormError as error:
-            conn.execute("ROLLBACK")
+            self._end(conn)
             return _bounded(ValidationError(str(error)).to_payload())
+        except sqlite3.Error as error:
+            self._end(conn)
+            if not _is_full(error):
+                logger.exception("database error")
+            return _storage_error(error, "internal error").to_payload()
         except Exception as error:  # a bug must still answer, not crash the request
-            conn.execute("ROLLBACK")
+            self._end(conn)
             logger.exception("internal error")
             return ServerError(
                 f"internal error: {type(error).__name__}: {error}", exception="ServerError"
             ).to_payload()
-        conn.execute("COMMIT")
         return results
+
+    def _end(self, conn: sqlite3.Connection) -> None:
+        """Roll back whatever transaction ``conn`` is in; reopen the writer's connection to a
+        file when even that fails (a reader's is closed instead of going back to the pool)."""
+        if _idle(conn):
+            return
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            logger.warning("rollback failed: %s", error)
+        if _idle(conn):
+            return
+        if conn is not self.connection:  # a reader: closed, never back in the pool
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        elif self._database == ":memory:":  # reopening would lose everything
+            logger.error("the in-memory database is stuck in a failed transaction")
+        else:
+            logger.warning("reopening the database connection")
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+            self.connection = connect(self._database, read_only=self.read_only)
 
     _IDLE_READERS = 8
     """Read-only connections kept open between batches."""
 
     def _acquire_reader(self) -> sqlite3.Connection | None:
-        """An idle read-only connection, or a new one; None once the server is closed."""
-        with self._lock:
+        """An idle read-only connection, or a new one; None once the server is closed.
+
+        The pool has its own lock, never the writer's: a reader never waits for a write
+        batch, however long (SQLite's WAL gives it the last committed snapshot)."""
+        with self._pool_lock:
             if self._closed:
                 return None
             if self._readers:
@@ -257,8 +325,9 @@ class Server:
         return reader
 
     def _release_reader(self, reader: sqlite3.Connection) -> None:
-        with self._lock:
-            if not self._closed and len(self._readers) < self._IDLE_READERS:
+        with self._pool_lock:
+            usable = _idle(reader)
+            if usable and not self._closed and len(self._readers) < self._IDLE_READERS:
                 self._readers.append(reader)
                 return
         reader.close()
@@ -407,10 +476,12 @@ class Server:
     def close(self) -> None:
         """Close the database; later batches answer an error."""
         with self._lock:
-            if not self._closed:
+            if self._closed:
+                return
+            with self._pool_lock:
                 self._closed = True
-                self.connection.close()
-                for reader in self._readers:
-                    reader.close()
-                self._readers.clear()
-                self.files.close()
+                idle, self._readers = self._readers, []
+            self.connection.close()
+            for reader in idle:
+                reader.close()
+            self.files.close()

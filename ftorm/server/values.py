@@ -18,6 +18,7 @@ from typing import Any
 from ftorm._typing import assert_never
 from ftorm.errors import InvalidValueError, ValidationError, excerpt
 from ftorm.protocol.codec import DATETIME, encode_datetime, format_datetime, parse_datetime
+from ftorm.protocol.operations import check_integer
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
 
@@ -59,10 +60,11 @@ def from_wire(prop: Property, value: Any, where: str) -> Any:
         msg = f"{where}: expected a boolean, got {excerpt(value)}"
         raise ValidationError(msg)
     if kind == "integer":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
         if isinstance(value, float) and value.is_integer():
-            return int(value)
+            value = int(value)  # 3.0 is 3; 1e19 is then out of range
+        if isinstance(value, int) and not isinstance(value, bool):
+            check_integer(value, where)
+            return value
         msg = f"{where}: expected an integer, got {excerpt(value)}"
         raise ValidationError(msg)
     if kind == "number":

@@ -25,6 +25,12 @@ _BIG_INTS = st.one_of(
     st.integers(min_value=-(2**70), max_value=-(2**63) + 2),
     st.sampled_from([2**63, -(2**63) - 1, 10**30, 2**63 - 1, -(2**63)]),
 )
+_BIG_FLOATS = st.one_of(
+    st.floats(min_value=2.0**63, allow_infinity=False),
+    st.floats(max_value=-(2.0**63) - 2048, allow_infinity=False),
+    st.sampled_from([1e19, -1e19, 2.0**63, 1e308]),
+)
+"""Whole floats beyond 64 bits: integral, so an integer attribute must range-check them."""
 _SURROGATES = st.sampled_from(["\ud800", "a\udfffb", "\udc00\ud800", "x\ud83d"])
 _EDGE_DATETIMES = st.sampled_from(
     [
@@ -44,6 +50,7 @@ _LONG_TEXT = st.sampled_from([1_000, 20_000]).map(lambda n: "a" * n)
 
 hostile_scalars: st.SearchStrategy[Any] = st.one_of(
     _BIG_INTS,
+    _BIG_FLOATS,
     _SURROGATES,
     _LONG_TEXT,
     st.floats(allow_nan=True, allow_infinity=True),
