@@ -44,7 +44,7 @@ from ftorm.server.answers import answer_text
 from ftorm.server.bulk import PRISTINE_KEY, RowWriter, get_meta, set_meta, stored_rows
 from ftorm.server.custom import check_value_write
 from ftorm.server.integrity import check_references
-from ftorm.server.rows import find
+from ftorm.server.rows import StoredRow, find
 from ftorm.server.storage import TYPE_COLUMN, Layout, quote
 from ftorm.server.values import JSON_TYPES, from_wire
 
@@ -310,9 +310,7 @@ def _check_row(
 ) -> None:
     """A stored fixture row checked as a created one is when its batch ends: its references
     (not its completeness: a fixture's rows are stored as they are, nothing derived)."""
-    pk = layout.schema.types[type_id].primary_key
-    row = find(layout, connection, type_id, tuple(str(columns[k]) for k in pk))
-    assert row is not None  # stored by this load
+    row = StoredRow(0, type_id, columns)  # stored as it is: a new row, or one replaced
     try:
         check_references(layout, connection, row, sorted(columns))
         if is_custom_attribute_value(type_id):
