@@ -395,8 +395,12 @@ client, and is answered beside writers by a server."""
 
 
 def is_read_only(batch: Sequence[Any]) -> bool:
-    """True when every operation of a JSON batch is one of `READ_ACTIONS`."""
-    return all(isinstance(op, dict) and op.get("action") in READ_ACTIONS for op in batch)
+    """True when every operation of a JSON batch is one of `READ_ACTIONS` (False for a
+    malformed one: the batch is then refused where it is validated)."""
+    return all(
+        isinstance(op, dict) and isinstance(op.get("action"), str) and op["action"] in READ_ACTIONS
+        for op in batch
+    )
 
 
 INT64_MIN: int = -(2**63)

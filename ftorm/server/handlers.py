@@ -33,11 +33,12 @@ from ftorm.query import ast
 from ftorm.schema.types import Schema
 from ftorm.server.actions import API_KEY, complete_upload, reset_remote, upload_metadata
 from ftorm.server.answers import answer, answer_parsed, parse_query
-from ftorm.server.bulk import incomplete_reason, recorded_schema
+from ftorm.server.bulk import PRISTINE_KEY, get_meta, incomplete_reason, recorded_schema, set_meta
 from ftorm.server.encode import encode_one
 from ftorm.server.fetch import Fetcher, Record, build_tree
 from ftorm.server.files import FileStore
-from ftorm.server.opening import find_user, open_read_only, prepare
+from ftorm.server.fixtures import load
+from ftorm.server.opening import ensure_user, find_user, open_read_only, prepare
 from ftorm.server.storage import LINK, Layout, connect
 from ftorm.server.thumbnails import Thumbnails
 from ftorm.server.uploads import Uploads
@@ -148,7 +149,8 @@ class Server:
         self.schema_hash: str = schema.hash
         """The ``schema_hash`` of ``query_server_information``."""
         self.user_id: str | None = None
-        """The API user's id (None when the schema has no ``User``)."""
+        """The API user's id (None when the schema has no ``User``, or until the first write
+        adds the API user to a workspace that holds none: `ftorm.server.opening`)."""
         self.connection: sqlite3.Connection
         """The database connection (the server serialises its use)."""
         self._lock = threading.RLock()  # the writer's: held for a whole write batch
@@ -162,6 +164,7 @@ class Server:
         self._separate_reads = database != ":memory:" and not read_only
         self._writes = 0
         self._next_analyze = 1000
+        self._pristine = False  # the workspace holds its seed only (`ftorm.server.bulk`)
         self.files: FileStore = FileStore(database)
         self.thumbnails: Thumbnails = Thumbnails()
         """Signs the ``thumbnail_url`` answered and checks it when opened."""
@@ -175,6 +178,7 @@ class Server:
             else:
                 self.connection = connect(database)
                 self.user_id = prepare(self.connection, self.layout, api_user)
+                self._pristine = get_meta(self.connection, PRISTINE_KEY) is not None
                 self.analyze()
         except sqlite3.Error as error:
             msg = f"cannot use the database {database!r}: {error}"
@@ -237,7 +241,10 @@ class Server:
         with self._lock:
             if self._closed:
                 return ServerError("the server is closed").to_payload()
-            answer = self._transaction(self.connection, "BEGIN IMMEDIATE", operations, batch)
+            writes = not ops.is_read_only(operations)
+            answer = self._transaction(
+                self.connection, "BEGIN IMMEDIATE", operations, batch, writes=writes
+            )
             if isinstance(answer, list):
                 self._count_writes(operations)
                 if batch.new_key is not None:
@@ -250,21 +257,31 @@ class Server:
         begin: str,
         operations: list[Any],
         batch: _Batch,
+        *,
+        writes: bool = False,
     ) -> list[JSON] | JSONObject:
         """Run a batch in one transaction on ``conn``: its results, or one error object.
 
         Whatever fails, the transaction is over when this returns (rolled back, or the
         connection reopened): a failed ``COMMIT`` (a full disk) must not leave ``conn`` inside
-        a transaction that every later batch would trip over."""
+        a transaction that every later batch would trip over. A batch that ``writes`` first
+        adds the API user when the workspace holds none, and its changes end the workspace's
+        pristine state (`ftorm.server.bulk`)."""
         try:
             conn.execute(begin)
         except sqlite3.Error as error:
             self._end(conn)
             return _storage_error(error, "the database is not available").to_payload()
+        user_id = self.user_id
         try:
-            writer = Writer(self.layout, conn, self.user_id)
+            if writes and user_id is None:
+                user_id = ensure_user(conn, self.layout, self.api_user)
+            changes = conn.total_changes
+            writer = Writer(self.layout, conn, user_id)
             results = [self._one(writer, op, batch) for op in operations]
             writer.finish()
+            if self._pristine and conn.total_changes != changes:
+                set_meta(conn, PRISTINE_KEY, None)
             conn.execute("COMMIT")
         except ServerError as error:
             self._end(conn)
@@ -283,6 +300,9 @@ class Server:
             return ServerError(
                 f"internal error: {type(error).__name__}: {error}", exception="ServerError"
             ).to_payload()
+        if writes:
+            self.user_id = user_id
+            self._pristine = self._pristine and get_meta(conn, PRISTINE_KEY) is not None
         return results
 
     def _end(self, conn: sqlite3.Connection) -> None:
@@ -306,6 +326,18 @@ class Server:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
             self.connection = connect(self._database, read_only=self.read_only)
+
+    def load_fixture(self, fixture: Any, *, replace: bool = False, name: str = "fixture") -> int:
+        """Load a data fixture into the workspace (`ftorm.server.fixtures.load`: a pristine
+        workspace ends up holding exactly the fixture); the number of rows written."""
+        with self._lock:
+            if self.read_only:
+                msg = "the database is open read-only: a fixture cannot be loaded into it"
+                raise PermissionDeniedError(msg)
+            written = load(self.layout, self.connection, fixture, replace=replace, name=name)
+            self._pristine = False
+            self.user_id = find_user(self.connection, self.layout, self.api_user)
+        return written
 
     _IDLE_READERS = 8
     """Read-only connections kept open between batches."""

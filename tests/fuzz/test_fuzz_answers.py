@@ -24,6 +24,7 @@ from ftorm.schema.standard import standard_documents
 from ftorm.session import Session
 from ftorm.transport.http import HttpTransport
 from tests.fuzz.answers import Answering, hostile_answers, malformed_rows, nested_text
+from tests.profiles import scaled
 
 
 def _fits(obj: Any, row: dict[str, Any]) -> None:
@@ -90,7 +91,9 @@ _DOCUMENTS = standard_documents()
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=scaled(30),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(answers=st.lists(hostile_answers, min_size=1, max_size=6))
 def test_a_clone_fed_any_answers_ends_with_a_typed_error(
