@@ -56,6 +56,7 @@ class ClassInfo:
 
     __slots__ = (
         "accepted",
+        "dated",
         "family",
         "manys",
         "name",
@@ -117,6 +118,12 @@ class ClassInfo:
                 self.accepted[key] = found or frozenset({str, int})
             elif found is not None:
                 self.accepted[key] = found | {NONE_TYPE}
+        # Plain keys whose objects must be typed dates (no plain JSON object suits them).
+        self.dated: frozenset[str] = frozenset(
+            key
+            for key, name in self.scalars.items()
+            if _dates_only(fields[name].annotated_type())
+        )
         # The plain keys that take text: a row of text (and nulls) under these keys alone
         # is checked by two set operations. (A null primary key is refused where the key is
         # read.)
@@ -163,6 +170,22 @@ def _json_types(annotation: Any) -> frozenset[type] | None:
             return None  # a type ftorm does not map: not checked
         found |= types
     return frozenset(found)
+
+
+_DATE_TYPES: frozenset[Any] = frozenset({arrow.Arrow, datetime.datetime, datetime.date})
+
+
+def _dates_only(annotation: Any) -> bool:
+    """True when the only JSON objects ``annotation`` takes are typed dates (``Attr[Arrow]``,
+    not ``Attr[Any]`` or ``Attr[dict]``)."""
+    if annotation is MISSING or annotation is Any or annotation is object:
+        return False
+    members = {
+        typing.get_origin(m) or m for m in union_members(annotation) if m not in (None, NONE_TYPE)
+    }
+    return bool(members & _DATE_TYPES) and not any(
+        m not in _DATE_TYPES and _JSON_OF.get(m, frozenset({dict})) & {dict} for m in members
+    )
 
 
 def _may_be_typed(annotation: Any) -> bool:
@@ -392,10 +415,17 @@ def _check_scalars(info: ClassInfo, data: dict[str, Any]) -> None:
 def _decoded(info: ClassInfo, data: dict[str, Any], key: str, value: dict[str, Any]) -> Any:
     """`decode_value` of one attribute's object, its failure a `ServerError`."""
     try:
-        return decode_value(value)
+        decoded = decode_value(value)
     except InvalidValueError as error:
         msg = f"malformed answer: {_where(info, data)} has {key} = {excerpt(value, 80)}: {error}"
         raise ServerError(msg) from None
+    if type(decoded) is dict and key in info.dated:
+        msg = (
+            f"malformed answer: {_where(info, data)} has {key} = {excerpt(value, 80)}, "
+            "expected a datetime object or null"
+        )
+        raise ServerError(msg)
+    return decoded
 
 
 def _key_text(info: ClassInfo, data: dict[str, Any], value: object, key: str) -> str:
