@@ -36,7 +36,7 @@ from ftorm.errors import (
 from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast as nodes
-from ftorm.query.checks import check_roots, count_arg, entity_of, name_of
+from ftorm.query.checks import check_roots, count_arg, entity_of, name_of, roots_of
 from ftorm.query.criteria import Expr, Ordering, _AllOf, _Compared
 from ftorm.query.expressions import Column, DateLike, TimeColumn
 from ftorm.query.render import order_text, path_text, projection_text, render, select_text
@@ -345,7 +345,7 @@ class Query(Generic[M]):
                 return
             parts = tuple(found)
         # Their ast.And (nested ``and`` groups flattened) is built only if asked for.
-        self._where = _AllOf(parts, (model,) if isinstance(model, type) else ())
+        self._where = _AllOf(parts, roots_of(model))
 
     def _dates(self, method: str, dates: dict[str, DateLike]) -> Self:
         exprs: list[Expr] = []
