@@ -6,10 +6,10 @@ canonical ftrack text of `Query.ast`; nothing here does I/O.
 
 Running a query needs an `Executor` (a session): ``q.bind(executor)`` returns the same query
 bound to it, and then `Query.all`, `Query.first`, `Query.one` and iteration ask the executor
-for rows. An unbound query raises `ftorm.UnboundQueryError` when run. The session implements
-`Executor.iterate` (streaming pages) and `Executor.call` (a raw batch); ``first``/``one``,
-indexing and slicing are expressed here with ``offset`` and ``limit``, and `Query.count` (and
-``len``) with one ``select count(<key>)`` query.
+for rows, and `Query.count` (and ``len``) asks it for their number. An unbound query raises
+`ftorm.UnboundQueryError` when run. The session implements `Executor.iterate` (streaming
+pages) and `Executor.count` (one ``select count(<key>)`` query); ``first``/``one``, indexing
+and slicing are expressed here with ``offset`` and ``limit``.
 
 The builder relies on three things from the model layer, all duck-typed so this module stays
 below ``ftorm.model``: ``model.__ftorm_entity__`` (the entity type name), ``getattr(model,
@@ -20,26 +20,22 @@ name)`` giving a column or relationship path (or raising `ftorm.UnknownAttribute
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
-from ftorm._typing import JSON
 from ftorm.errors import (
     InvalidValueError,
     MultipleResultsError,
     NotFoundError,
     QueryCompileError,
-    ServerError,
     UnboundQueryError,
     UnknownAttributeError,
 )
-from ftorm.protocol.operations import OperationLike, QueryOp
-from ftorm.protocol.results import read_query
 from ftorm.query import ast as nodes
 from ftorm.query.checks import check_roots, count_arg, entity_of, name_of, roots_of
 from ftorm.query.criteria import Expr, Ordering, _AllOf, _Compared
 from ftorm.query.expressions import Column, DateLike, TimeColumn
-from ftorm.query.render import order_text, path_text, projection_text, render, select_text
+from ftorm.query.render import order_text, path_text, projection_text, select_text
 
 if TYPE_CHECKING:
     import datetime as _dt
@@ -56,20 +52,15 @@ _REPR_TEXT = 500
 
 
 class Executor(Protocol):
-    """What a session provides to run a bound query: rows of the query's model, streamed,
-    and raw batches (for `Query.count`)."""
+    """What runs a bound query (a session): it streams the rows of the query's model and
+    counts them. A query only describes what to ask; the executor does every request."""
 
     def iterate(self, query: Query[R]) -> Iterator[R]:
         """Yield the entities ``query`` matches, fetching page by page as needed."""
         ...
 
-    def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
-        """Send ``operations`` in one request; one result per operation."""
-        ...
-
-    def check(self, query: Query[R]) -> None:
-        """Raise for what ``query`` names that the server does not have (a custom attribute
-        key no configuration has); `Query.count` calls it before its request."""
+    def count(self, query: Query[Any]) -> int:
+        """How many entities ``query`` matches, its ``offset`` and ``limit`` applied."""
         ...
 
 
@@ -523,33 +514,16 @@ class Query(Generic[M]):
     def count(self) -> int:
         """How many entities the query matches, with one request and no entity loaded.
 
-        Sends ``select count(<key>) from <Type> [where ...]`` (an aggregate; ftrack serves
-        aggregates on a strict-API connection) and applies the query's own ``offset`` and
-        ``limit`` to the total, so ``q.count() == len(q.all())``.
+        The executor counts (`Executor.count`): a session sends ``select count(<key>) from
+        <Type> [where ...]`` (an aggregate; ftrack serves aggregates on a strict-API
+        connection) and applies the query's own ``offset`` and ``limit`` to the total, so
+        ``q.count() == len(q.all())``.
 
         Raises:
             UnboundQueryError: the query is not bound to a session.
             ServerError: the server refuses the aggregate or answers no count.
         """
-        executor = self._bound()
-        executor.check(self)
-        names = getattr(self._model, "__ftorm_primary_key__", None) or ("id",)
-        key = getattr(self._column(names[0]), "__ftorm_path__", None)
-        if not isinstance(key, nodes.Path):
-            key = nodes.Path.of(names[0])
-        node = nodes.Select(
-            entity_type=self._entity,
-            projections=(nodes.Aggregate("count", key),),
-            where=None if self._where is None else self._where.node,
-        )
-        rows = read_query(executor.call([QueryOp(render(node))])[0]).data
-        values = list(rows[0].values()) if len(rows) == 1 else []
-        total = values[0] if len(values) == 1 else None
-        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-            msg = f"the server answered no count for {render(node)}: {str(rows)[:200]}"
-            raise ServerError(msg)
-        found = max(0, total - (self._offset or 0))
-        return found if self._limit is None else min(found, self._limit)
+        return self._bound().count(self)
 
     def __len__(self) -> int:
         """``len(q)``: `count`, one request (as ftrack_api's ``len(session.query(...))``).

@@ -28,10 +28,11 @@ from ftorm.model.fields import Many, Ref
 from ftorm.model.relations import unlink
 from ftorm.model.state import attach, cohort_of, detach, hook_of, mark_clean, rollback
 from ftorm.protocol.codec import ENTITY_TYPE
-from ftorm.protocol.operations import DeleteOp, OperationLike
+from ftorm.protocol.operations import DeleteOp, OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.parser import parse
+from ftorm.query.render import render
 from ftorm.schema.custom import CONFIGURATION_TYPE
 from ftorm.schema.custom_attributes import Configuration
 from ftorm.schema.types import Schema
@@ -42,7 +43,7 @@ from ftorm.session.custom import Configurations
 from ftorm.session.identity import IdentityKey, IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
 from ftorm.session.paging import pages
-from ftorm.session.queries import by_key, key_of, keyset, pageable
+from ftorm.session.queries import by_key, counting, key_of, keyset, pageable, within
 from ftorm.session.reconcile import reconcile
 from ftorm.session.stats import Stats
 from ftorm.session.unit_of_work import UnitOfWork
@@ -311,6 +312,28 @@ class Session:
                     continue
             kept.append(row)
         return kept
+
+    def count(self, query: Query[Any]) -> int:
+        """How many entities ``query`` matches (`ftorm.query.builder.Executor`), with one
+        request and no entity loaded: ``select count(<key>) from <Type> [where ...]`` (an
+        aggregate; ftrack serves aggregates on a strict-API connection), with the query's
+        own ``offset`` and ``limit`` applied to the total, so ``q.count() == len(q.all())``.
+
+        Raises:
+            UnknownAttributeError: ``query`` tests a custom attribute key no configuration
+                has (`check`).
+            ServerError: the server refuses the aggregate or answers no count.
+        """
+        self.check(query)
+        node = query.ast
+        text = render(counting(node, self._type(node.entity_type)))
+        rows = read_query(self.call([QueryOp(text)])[0]).data
+        values = list(rows[0].values()) if len(rows) == 1 else []
+        total = values[0] if len(values) == 1 else None
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            msg = f"the server answered no count for {text}: {str(rows)[:200]}"
+            raise ServerError(msg)
+        return within(total, node)
 
     def check(self, query: Query[Any]) -> None:
         """Raise `ftorm.UnknownAttributeError` (with the closest keys) when ``query`` tests a
