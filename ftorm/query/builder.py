@@ -19,7 +19,6 @@ name)`` giving a column or relationship path (or raising `ftorm.UnknownAttribute
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
@@ -29,13 +28,13 @@ from ftorm.errors import (
     NotFoundError,
     QueryCompileError,
     UnboundQueryError,
-    UnknownAttributeError,
 )
 from ftorm.query import ast as nodes
-from ftorm.query.checks import check_roots, count_arg, entity_of, name_of, roots_of
-from ftorm.query.criteria import Expr, Ordering, _AllOf, _Compared
-from ftorm.query.expressions import Column, DateLike, TimeColumn
-from ftorm.query.render import order_text, path_text, projection_text, select_text
+from ftorm.query.checks import count_arg, entity_of, name_of
+from ftorm.query.clauses import combined, dated, ordered, projected
+from ftorm.query.criteria import Expr, Ordering
+from ftorm.query.expressions import Column, DateLike
+from ftorm.query.render import select_text
 
 if TYPE_CHECKING:
     import datetime as _dt
@@ -161,7 +160,7 @@ class Query(Generic[M]):
         """
         query = Query(model)
         if criteria or equals:
-            query._add_criteria(criteria, equals)
+            query._where = combined(model, None, criteria, equals)
         return query
 
     def _copy(self) -> Self:
@@ -277,9 +276,6 @@ class Query(Generic[M]):
 
     # --- building -----------------------------------------------------------------------
 
-    def _column(self, name: str) -> Any:
-        return getattr(self._model, name)
-
     def where(self, *criteria: Expr, **equals: object) -> Self:
         """Add criteria (all must hold, combined with the existing ones by ``and``).
 
@@ -288,76 +284,16 @@ class Query(Generic[M]):
         `ftorm.UnknownAttributeError`; values are checked against the attribute.
         """
         new = self._copy()
-        new._add_criteria(criteria, equals)
+        new._where = combined(self._model, self._where, criteria, equals)
         return new
-
-    def _add_criteria(self, criteria: tuple[Expr, ...], equals: dict[str, object]) -> None:
-        """Combine criteria into this (fresh, not yet shared) query."""
-        if not (criteria or equals):
-            return
-        model = self._model
-        where = self._where
-        plain = where is None and not equals  # the criteria alone are the group's parts
-        for criterion in criteria:
-            kind = type(criterion)
-            if kind is not _Compared:
-                if kind is _AllOf:
-                    plain = False  # its parts are spliced in
-                elif not isinstance(criterion, Expr):
-                    msg = (  # type: ignore[unreachable]  # untyped callers
-                        "where() takes criteria such as Project.name == 'x' (or keywords), "
-                        f"got {type(criterion).__name__}: {criterion!r}"
-                    )
-                    raise InvalidValueError(msg)
-            roots = criterion.roots
-            if len(roots) != 1 or roots[0] is not model:
-                check_roots(model, roots, "a where() criterion")
-        if plain and len(criteria) == 1:
-            self._where = criteria[0]  # one criterion alone is kept as it is
-            return
-        if plain:
-            parts = criteria
-        else:
-            # Groups (the current criteria, or a criterion) have their parts spliced in.
-            found: list[Expr] = []
-            for expr in criteria if where is None else (where, *criteria):
-                if type(expr) is _AllOf:
-                    found.extend(expr._parts)
-                else:
-                    found.append(expr)
-            for name, value in equals.items():
-                target = self._column(name)
-                equals_ = getattr(target, "__ftorm_equals__", None)
-                if equals_ is None:
-                    raise UnknownAttributeError(name_of(model), name)
-                found.append(equals_(value))
-            if where is None and len(criteria) + len(equals) == 1:
-                self._where = criteria[0] if criteria else found[0]  # kept as it is
-                return
-            parts = tuple(found)
-        # Their ast.And (nested ``and`` groups flattened) is built only if asked for.
-        self._where = _AllOf(parts, roots_of(model))
-
-    def _dates(self, method: str, dates: dict[str, DateLike]) -> Self:
-        exprs: list[Expr] = []
-        for name, when in dates.items():
-            column = self._column(name)
-            if not isinstance(column, TimeColumn):
-                msg = (
-                    f"{name_of(self._model)}.{name} is not a date-time attribute; "
-                    f"{method}() only takes date-time attributes"
-                )
-                raise InvalidValueError(msg)
-            exprs.append(column.before(when) if method == "before" else column.after(when))
-        return self.where(*exprs)
 
     def before(self, **dates: DateLike) -> Self:
         """``attribute before "<date>"`` for each keyword (exclusive)."""
-        return self._dates("before", dates)
+        return self.where(*dated(self._model, "before", dates))
 
     def after(self, **dates: DateLike) -> Self:
         """``attribute after "<date>"`` for each keyword (exclusive)."""
-        return self._dates("after", dates)
+        return self.where(*dated(self._model, "after", dates))
 
     def select(self, *fields: Column[Any] | type) -> Self:
         """Choose the attributes to load (projections); later calls add to earlier ones.
@@ -366,7 +302,9 @@ class Query(Generic[M]):
         (``Shot.status``, ``Project.children``).
         """
         new = self._copy()
-        new._add_projections(fields)
+        new._projections, new._projected = projected(
+            self._model, self._projections, self._projected, fields
+        )
         return new
 
     @staticmethod
@@ -376,67 +314,13 @@ class Query(Generic[M]):
         Same as ``Query(model).select(*fields)``, without the intermediate query.
         """
         query = Query(model)
-        query._add_projections(fields)
+        query._projections, query._projected = projected(model, (), (), fields)
         return query
-
-    def _add_projections(self, fields: tuple[Column[Any] | type, ...]) -> None:
-        """Add projections to this (fresh, not yet shared) query."""
-        paths = list(self._projections)
-        projected = self._projected
-        texts = [projection_text(p) for p in paths] if projected is None else list(projected)
-        model = self._model
-        for field in fields:
-            path = getattr(field, "_ftorm_path", None)  # columns and paths keep it
-            if type(path) is not nodes.Path:
-                path = getattr(field, "__ftorm_path__", None)
-                if not isinstance(path, nodes.Path):
-                    msg = (
-                        "select() takes attribute paths such as Shot.name or Shot.status, "
-                        f"got {field!r}"
-                    )
-                    raise InvalidValueError(msg)
-            root = getattr(field, "_ftorm_root", None)
-            if root is not model and isinstance(root, type):
-                check_roots(model, (root,), "a select() path")
-            # The canonical text of a path names it: paths are compared by their text.
-            text = getattr(field, "_ftorm_path_text", None)
-            if text is None:
-                text = path_text(path)
-                with contextlib.suppress(AttributeError):
-                    field._ftorm_path_text = text  # type: ignore[union-attr]
-            if text not in texts:
-                texts.append(text)
-                paths.append(path)
-        self._projections = tuple(paths)
-        self._projected = tuple(texts)
 
     def order_by(self, *keys: Column[Any] | Ordering) -> Self:
         """Sort by columns (ascending unless given ``.desc()``); later calls add keys."""
-        items = list(self._order)
-        ordered = self._ordered
-        texts = [order_text(item) for item in items] if ordered is None else list(ordered)
-        model = self._model
-        for key in keys:
-            if type(key) is Ordering or isinstance(key, Ordering):
-                roots = key.roots
-                if len(roots) != 1 or roots[0] is not model:
-                    check_roots(model, roots, "an order_by() key")
-                items.append(key.item)
-                texts.append(key.text)
-            elif isinstance(key, Column):
-                check_roots(model, (key._ftorm_root,), "an order_by() key")
-                item = key.__ftorm_order__()
-                items.append(item)
-                texts.append(order_text(item))
-            else:
-                msg = (  # type: ignore[unreachable]  # untyped callers
-                    "order_by() takes columns such as Project.name or Project.name.desc(), "
-                    f"got {type(key).__name__}: {key!r}"
-                )
-                raise InvalidValueError(msg)
         new = self._copy()
-        new._ordered = tuple(texts)
-        new._order = tuple(items)
+        new._order, new._ordered = ordered(self._model, self._order, self._ordered, keys)
         return new
 
     def limit(self, count: int | None) -> Self:
