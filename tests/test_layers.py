@@ -25,17 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "session": {"errors", "_typing", "query", "schema", "protocol", "model", "transport", "models"},
     "models": {"model"},
 }
-TOP = {"__init__", "__main__", "cli", "testing", "pytest_plugin", "clone"}
-
-# Deliberate, documented exceptions: (importing module, imported layer).
-EXCEPTIONS = {
-    # Session.local() starts an embedded server in-process (imported inside the function),
-    # and Session.local_server names its class for type checkers only.
-    ("ftorm.session.connect", "server"),
-    ("ftorm.session.session", "server"),
-    # The in-process transport names the server class for type checkers only.
-    ("ftorm.transport.inprocess", "server"),
-}
+TOP = {"__init__", "__main__", "_embedded", "cli", "testing", "pytest_plugin", "clone"}
 
 
 def _layer(module: str) -> str:
@@ -66,7 +56,7 @@ def test_imports_flow_one_way() -> None:
         allowed = ALLOWED[layer] | {layer}
         for imported in _imports(path):
             target = _layer(imported)
-            if target in allowed or (module, target) in EXCEPTIONS:
+            if target in allowed:
                 continue
             problems.append(f"{module} imports {imported} ({layer} -> {target})")
     assert not problems, "\n".join(problems)

@@ -49,8 +49,8 @@ from ftorm.session.stats import Stats
 from ftorm.session.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from ftorm.server.handlers import Server
     from ftorm.transport.base import Transport
+    from ftorm.transport.inprocess import Handler
 
 __all__ = ["Session", "Stats"]
 
@@ -132,7 +132,7 @@ class Session:
         self._closed = False
         self._uncertain = False  # the last commit's batch may or may not have been applied
         self._watching: dict[int, set[IdentityKey]] = {}  # per running iteration: rows deleted
-        self._local_server: Server | None = None
+        self._local_server: Handler | None = None
 
     @classmethod
     def local(
@@ -148,18 +148,30 @@ class Session:
 
         ``read_only`` opens an existing workspace without changing it (a missing file, or
         one that is not an ftorm workspace, raises `ftorm.StorageError`); commits are refused.
+
+        A shortcut: the server is created outside the session, by the function ``ftorm``
+        provides (`ftorm.session.connect.local_transport`), and handed in through an
+        `ftorm.transport.inprocess.InProcessTransport`, as
+        ``Session(transport=InProcessTransport(server))`` does with a server of your own.
+        The session owns this one: `close` closes it.
         """
         from ftorm.session.connect import local_transport
 
         transport = local_transport(path, schema, api_user, read_only)
-        session = cls(transport=transport, **options)
+        try:
+            session = cls(transport=transport, **options)
+        except BaseException:
+            transport.server.close()
+            raise
         session._local_server = transport.server
         return session
 
     @property
-    def local_server(self) -> Server | None:
-        """The embedded server `local` started for this session (None for other sessions),
-        closed with it; more sessions can share it with ``transport=InProcessTransport(...)``."""
+    def local_server(self) -> Handler | None:
+        """The embedded server `local` created for this session (None for other sessions),
+        closed with it; more sessions can share it with ``transport=InProcessTransport(...)``.
+        Typed as the `ftorm.transport.inprocess.Handler` protocol: it is an
+        `ftorm.server.handlers.Server`."""
         return self._local_server
 
     @property
