@@ -57,8 +57,10 @@ def load_fixtures(session: Session, fixtures: Iterable[Fixture], *, replace: boo
     with the workspace's rows, or names a type or attribute its schema lacks (the first is
     named); the workspace is then unchanged.
     """
+    from ftorm.server.handlers import Server
+
     server = session.local_server
-    if server is None:
+    if not isinstance(server, Server):
         msg = "fixtures load into a local session's workspace (Session.local / local_session)"
         raise FixtureError(msg)
     written = 0

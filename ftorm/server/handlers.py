@@ -29,10 +29,9 @@ from ftorm.errors import (
     ValidationError,
 )
 from ftorm.protocol import operations as ops
-from ftorm.query import ast
 from ftorm.schema.types import Schema
 from ftorm.server.actions import API_KEY, complete_upload, reset_remote, upload_metadata
-from ftorm.server.answers import answer, answer_parsed, parse_query
+from ftorm.server.answers import answer_parsed, parse_query
 from ftorm.server.bulk import PRISTINE_KEY, get_meta, incomplete_reason, recorded_schema, set_meta
 from ftorm.server.encode import encode_one
 from ftorm.server.fetch import Fetcher, Record, build_tree
@@ -453,19 +452,6 @@ class Server:
             parse_query(expression),
             denormalize,
             self._local_thumbnail,
-        )
-
-    def run_query(
-        self,
-        query: ast.Select,
-        *,
-        denormalize: bool = False,
-        connection: sqlite3.Connection | None = None,
-    ) -> JSONObject:
-        """Answer a parsed query: ``{"action": "query", "data": [...], "metadata": ...}``
-        (through ``connection``, by default the server's own)."""
-        return answer(
-            self.layout, connection or self.connection, query, denormalize, self._local_thumbnail
         )
 
     def _local_thumbnail(self, component_id: str) -> str:

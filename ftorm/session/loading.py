@@ -120,9 +120,7 @@ class ClassInfo:
                 self.accepted[key] = found | {NONE_TYPE}
         # Plain keys whose objects must be typed dates (no plain JSON object suits them).
         self.dated: frozenset[str] = frozenset(
-            key
-            for key, name in self.scalars.items()
-            if _dates_only(fields[name].annotated_type())
+            key for key, name in self.scalars.items() if _dates_only(fields[name].annotated_type())
         )
         # The plain keys that take text: a row of text (and nulls) under these keys alone
         # is checked by two set operations. (A null primary key is refused where the key is

@@ -28,10 +28,11 @@ from ftorm.model.fields import Many, Ref
 from ftorm.model.relations import unlink
 from ftorm.model.state import attach, cohort_of, detach, hook_of, mark_clean, rollback
 from ftorm.protocol.codec import ENTITY_TYPE
-from ftorm.protocol.operations import DeleteOp, OperationLike
+from ftorm.protocol.operations import DeleteOp, OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.parser import parse
+from ftorm.query.render import render
 from ftorm.schema.custom import CONFIGURATION_TYPE
 from ftorm.schema.custom_attributes import Configuration
 from ftorm.schema.types import Schema
@@ -42,14 +43,14 @@ from ftorm.session.custom import Configurations
 from ftorm.session.identity import IdentityKey, IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
 from ftorm.session.paging import pages
-from ftorm.session.queries import by_key, key_of, keyset, pageable
+from ftorm.session.queries import by_key, counting, key_of, keyset, pageable, within
 from ftorm.session.reconcile import reconcile
 from ftorm.session.stats import Stats
 from ftorm.session.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from ftorm.server.handlers import Server
     from ftorm.transport.base import Transport
+    from ftorm.transport.inprocess import Handler
 
 __all__ = ["Session", "Stats"]
 
@@ -131,7 +132,7 @@ class Session:
         self._closed = False
         self._uncertain = False  # the last commit's batch may or may not have been applied
         self._watching: dict[int, set[IdentityKey]] = {}  # per running iteration: rows deleted
-        self._local_server: Server | None = None
+        self._local_server: Handler | None = None
 
     @classmethod
     def local(
@@ -147,18 +148,30 @@ class Session:
 
         ``read_only`` opens an existing workspace without changing it (a missing file, or
         one that is not an ftorm workspace, raises `ftorm.StorageError`); commits are refused.
+
+        A shortcut: the server is created outside the session, by the function ``ftorm``
+        provides (`ftorm.session.connect.local_transport`), and handed in through an
+        `ftorm.transport.inprocess.InProcessTransport`, as
+        ``Session(transport=InProcessTransport(server))`` does with a server of your own.
+        The session owns this one: `close` closes it.
         """
         from ftorm.session.connect import local_transport
 
         transport = local_transport(path, schema, api_user, read_only)
-        session = cls(transport=transport, **options)
+        try:
+            session = cls(transport=transport, **options)
+        except BaseException:
+            transport.server.close()
+            raise
         session._local_server = transport.server
         return session
 
     @property
-    def local_server(self) -> Server | None:
-        """The embedded server `local` started for this session (None for other sessions),
-        closed with it; more sessions can share it with ``transport=InProcessTransport(...)``."""
+    def local_server(self) -> Handler | None:
+        """The embedded server `local` created for this session (None for other sessions),
+        closed with it; more sessions can share it with ``transport=InProcessTransport(...)``.
+        Typed as the `ftorm.transport.inprocess.Handler` protocol: it is an
+        `ftorm.server.handlers.Server`."""
         return self._local_server
 
     @property
@@ -311,6 +324,28 @@ class Session:
                     continue
             kept.append(row)
         return kept
+
+    def count(self, query: Query[Any]) -> int:
+        """How many entities ``query`` matches (`ftorm.query.builder.Executor`), with one
+        request and no entity loaded: ``select count(<key>) from <Type> [where ...]`` (an
+        aggregate; ftrack serves aggregates on a strict-API connection), with the query's
+        own ``offset`` and ``limit`` applied to the total, so ``q.count() == len(q.all())``.
+
+        Raises:
+            UnknownAttributeError: ``query`` tests a custom attribute key no configuration
+                has (`check`).
+            ServerError: the server refuses the aggregate or answers no count.
+        """
+        self.check(query)
+        node = query.ast
+        text = render(counting(node, self._type(node.entity_type)))
+        rows = read_query(self.call([QueryOp(text)])[0]).data
+        values = list(rows[0].values()) if len(rows) == 1 else []
+        total = values[0] if len(values) == 1 else None
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            msg = f"the server answered no count for {text}: {str(rows)[:200]}"
+            raise ServerError(msg)
+        return within(total, node)
 
     def check(self, query: Query[Any]) -> None:
         """Raise `ftorm.UnknownAttributeError` (with the closest keys) when ``query`` tests a
