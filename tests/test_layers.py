@@ -24,6 +24,10 @@ ALLOWED: dict[str, set[str]] = {
     "server": {"errors", "_typing", "query", "schema", "protocol"},
     "session": {"errors", "_typing", "query", "schema", "protocol", "model", "transport", "models"},
     "models": {"model"},
+    "events": {
+        "errors", "_typing", "query", "schema", "protocol", "model", "transport", "session",
+        "models",
+    },
 }
 TOP = {"__init__", "__main__", "cli", "testing", "pytest_plugin", "clone"}
 
@@ -33,6 +37,8 @@ EXCEPTIONS = {
     # and Session.local_server names its class for type checkers only.
     ("ftorm.session.connect", "server"),
     ("ftorm.session.session", "server"),
+    # Session.events makes the session's event hub client (imported inside the property).
+    ("ftorm.session.session", "events"),
     # The in-process transport names the server class for type checkers only.
     ("ftorm.transport.inprocess", "server"),
 }

@@ -32,10 +32,13 @@ from ftorm.schema.types import Schema
 from ftorm.server.actions import API_KEY, complete_upload, reset_remote, upload_metadata
 from ftorm.server.answers import answer, answer_parsed, parse_query
 from ftorm.server.bulk import incomplete_reason, recorded_schema
+from ftorm.server.changes import Changes
 from ftorm.server.encode import encode_one
+from ftorm.server.eventhub import Hub
 from ftorm.server.fetch import Fetcher, Record, build_tree
 from ftorm.server.files import FileStore
 from ftorm.server.opening import find_user, open_read_only, prepare
+from ftorm.server.rows import StoredRow
 from ftorm.server.storage import LINK, Layout, connect
 from ftorm.server.thumbnails import Thumbnails
 from ftorm.server.uploads import Uploads
@@ -55,13 +58,14 @@ LOCAL_URL = "http://localhost"
 class _Batch:
     """What one batch carries besides its operations."""
 
-    __slots__ = ("base_url", "denormalize", "done", "new_key")
+    __slots__ = ("base_url", "changes", "denormalize", "done", "new_key")
 
     def __init__(self, denormalize: bool, base_url: str) -> None:
         self.denormalize = denormalize
         self.base_url = base_url
         self.done: list[str] = []  # what was answered, for the log line
         self.new_key: str | None = None  # the API user's new key, once the batch commits
+        self.changes: Changes | None = None  # what a write batch changed (ftrack.update)
 
 
 MAX_ERROR = 4000
@@ -74,6 +78,17 @@ def _bounded(payload: JSONObject) -> JSONObject:
     if isinstance(content, str) and len(content) > MAX_ERROR:
         payload["content"] = f"{content[:MAX_ERROR]}... ({len(content) - MAX_ERROR:,} more)"
     return payload
+
+
+def _peek(writer: Writer, type_id: str, key: Any) -> StoredRow | None:
+    """The stored row an update or delete is about to change (None when there is none: the
+    operation itself then reports what is wrong)."""
+    if type_id not in writer.schema.types:
+        return None
+    try:
+        return writer.find(type_id, key)
+    except (FtormError, LookupError, TypeError, ValueError):
+        return None
 
 
 class Server:
@@ -135,6 +150,9 @@ class Server:
         """The ``ftrack.server`` location's files, in a folder beside the database."""
         self.uploads: Uploads = Uploads(self.files)
         """The uploads in progress (``get_upload_metadata``, then ``PUT``)."""
+        self.events: Hub = Hub(self.check_credentials)
+        """The event hub (`ftorm.server.eventhub`): ``ftrack.update`` after every commit
+        that changed entities, and whatever clients publish."""
         try:
             if read_only:
                 self.connection = open_read_only(database, self.layout)
@@ -209,6 +227,8 @@ class Server:
                 self._count_writes(operations)
                 if batch.new_key is not None:
                     self.api_key = batch.new_key
+                if batch.changes:
+                    self.events.publish(batch.changes.event(self.api_user, self.user_id))
             return answer
 
     def _transaction(
@@ -225,6 +245,10 @@ class Server:
             return ServerError(f"the database is not available: {error}").to_payload()
         try:
             writer = Writer(self.layout, conn, self.user_id)
+            if conn is self.connection:
+                batch.changes = Changes(
+                    self.schema, writer.find, lambda type_id: self.layout.table(type_id).root
+                )
             results = [self._one(writer, op, batch) for op in operations]
             writer.finish()
         except ServerError as error:
@@ -297,16 +321,27 @@ class Server:
                 denormalize,
                 lambda component: self.thumbnails.url(base_url, component),
             )
+        changes = batch.changes
         if isinstance(valid, ops.CreateOp):
             done.append(f"create {valid.entity_type}")
             type_id, key = writer.create(valid.entity_type, valid.data, valid.key)
+            if changes is not None and (row := writer.find(type_id, key)) is not None:
+                changes.record_add(row)
             return {"action": "create", "data": self._echo(writer, type_id, key, valid.data)}
         if isinstance(valid, ops.UpdateOp):
             done.append(f"update {valid.entity_type}")
+            before = _peek(writer, valid.entity_type, valid.key) if changes is not None else None
             type_id, key = writer.update(valid.entity_type, valid.key, valid.data)
+            if changes is not None and (after := writer.find(type_id, key)) is not None:
+                if before is None:  # an upsert created it
+                    changes.record_add(after)
+                else:
+                    changes.record_update(before, after)
             return {"action": "update", "data": self._echo(writer, type_id, key, valid.data)}
         if isinstance(valid, ops.DeleteOp):
             done.append(f"delete {valid.entity_type}")
+            if changes is not None and (doomed := _peek(writer, valid.entity_type, valid.key)):
+                changes.record_remove(doomed)
             writer.delete(valid.entity_type, valid.key)
             return {"action": "delete", "data": True}
         if isinstance(valid, ops.SchemasOp):
@@ -409,6 +444,7 @@ class Server:
         with self._lock:
             if not self._closed:
                 self._closed = True
+                self.events.close()
                 self.connection.close()
                 for reader in self._readers:
                     reader.close()

@@ -24,9 +24,12 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from ftorm.errors import AuthenticationError, ServerError, ValidationError
+from ftorm.protocol.socketio import HANDSHAKE_PATH
 from ftorm.server.downloads import COMPONENT_PREFIX, component_reply
+from ftorm.server.eventhub import Hub
 from ftorm.server.handlers import Server
 from ftorm.server.uploads import MAX_PARTS
+from ftorm.server.websocket import handshake_reply, is_upgrade, upgrade
 
 __all__ = ["MAX_BODY", "ThreadingWSGIServer", "main_loop", "make_app", "serve"]
 
@@ -45,12 +48,14 @@ _STRICT_STATUS = {
 }
 
 _UPLOAD = "/upload/"
+_SOCKETIO = HANDSHAKE_PATH.rstrip("/")  # the handshake; its websocket is `upgrade`'s
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     """One thread per connection; the `Server` serialises the writes."""
 
     daemon_threads = True
+    event_hub: Hub | None = None  # the hub whose websocket this server serves
     request_queue_size = 128  # connections waiting to be accepted (the default 5 resets clients)
 
 
@@ -64,6 +69,16 @@ class _QuietHandler(WSGIRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def parse_request(self) -> bool:
+        """Read the request; the event hub's websocket is served here, outside WSGI."""
+        if not super().parse_request():
+            return False
+        hub = getattr(self.server, "event_hub", None)
+        if hub is not None and is_upgrade(self):
+            upgrade(self, hub)
+            return False  # served: the handler closes the connection
+        return True
 
 
 def _json(start_response: StartResponse, status: str, body: Any) -> list[bytes]:
@@ -98,6 +113,15 @@ def _handle(
 ) -> Iterable[bytes]:
     strict = str(environ.get("HTTP_FTRACK_STRICT_API", "")).strip().lower() == "true"
     path = str(environ.get("PATH_INFO", "")).rstrip("/")
+    if path == _SOCKETIO:
+        status, headers, body = handshake_reply(
+            server.events,
+            str(environ.get("REQUEST_METHOD", "")),
+            environ.get("HTTP_FTRACK_USER"),
+            environ.get("HTTP_FTRACK_API_KEY"),
+        )
+        start_response(status, headers)
+        return [body]
     if path.startswith(_UPLOAD):
         return _upload(server, environ, start_response, path[len(_UPLOAD) :])
     if path.startswith(COMPONENT_PREFIX):
@@ -216,6 +240,7 @@ def serve(
         server_class=ThreadingWSGIServer,
         handler_class=handler,
     )
+    httpd.event_hub = server.events  # the websocket upgrade (`_QuietHandler.parse_request`)
     return httpd
 
 

@@ -47,6 +47,7 @@ from ftorm.session.stats import Stats
 from ftorm.session.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
+    from ftorm.events.hub import EventHub
     from ftorm.server.handlers import Server
     from ftorm.transport.base import Transport
 
@@ -124,6 +125,8 @@ class Session:
         self._closed = False
         self._uncertain = False  # the last commit's batch may or may not have been applied
         self._local_server: Server | None = None
+        self._events: EventHub | None = None
+        self._events_lock = threading.Lock()
 
     @classmethod
     def local(
@@ -154,6 +157,18 @@ class Session:
         return self._local_server
 
     @property
+    def events(self) -> EventHub:
+        """ftrack's event hub for this session's server (`ftorm.events.EventHub`), made on
+        first use and closed with the session: a websocket to ``ftorm serve`` or ftrack, or,
+        for `local` sessions, the embedded server's hub in this process."""
+        with self._events_lock:
+            if self._events is None:
+                from ftorm.events.connect import hub_for
+
+                self._events = hub_for(self._transport)
+            return self._events
+
+    @property
     def transport(self) -> Transport:
         """The transport this session sends its batches through."""
         return self._transport
@@ -164,6 +179,8 @@ class Session:
         """Forget every object and release the connection. Pending changes are discarded."""
         if self._closed:
             return
+        if self._events is not None:
+            self._events.close()
         for obj in self._identity:
             detach(obj)
         self._identity.clear()
