@@ -25,7 +25,14 @@ ALLOWED: dict[str, set[str]] = {
     "session": {"errors", "_typing", "query", "schema", "protocol", "model", "transport", "models"},
     "models": {"model"},
     "events": {
-        "errors", "_typing", "query", "schema", "protocol", "model", "transport", "session",
+        "errors",
+        "_typing",
+        "query",
+        "schema",
+        "protocol",
+        "model",
+        "transport",
+        "session",
         "models",
     },
 }

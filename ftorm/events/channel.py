@@ -31,6 +31,9 @@ class Channel(Protocol):
     def close(self) -> None:
         """Close the connection (idempotent)."""
 
+    def abort(self) -> None:
+        """Break the connection as a network failure would (no goodbye)."""
+
 
 class WebSocketChannel:
     """A websocket to ``ftorm serve`` or an ftrack server."""
@@ -53,6 +56,9 @@ class WebSocketChannel:
 
     def close(self) -> None:
         self._ws.close()
+        self.abort()
+
+    def abort(self) -> None:
         with contextlib.suppress(OSError):
             self._ws.socket.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
@@ -68,7 +74,7 @@ class LocalConnection(Protocol):
 
     def next_outgoing(self, timeout: float | None) -> str | None: ...
 
-    def close(self, reason: str) -> None: ...
+    def close(self, reason: str, *, lost: bool = False) -> None: ...
 
 
 class LocalChannel:
@@ -90,3 +96,6 @@ class LocalChannel:
 
     def close(self) -> None:
         self._connection.close("the client disconnected")
+
+    def abort(self) -> None:
+        self._connection.close("the connection broke", lost=True)

@@ -307,7 +307,7 @@ class EventHub:
         with self._lock:
             channel = self._channel
         if channel is not None:
-            channel.close()
+            channel.abort()
 
     def close(self) -> None:
         """Unsubscribe everything and disconnect; the hub cannot be used afterwards."""

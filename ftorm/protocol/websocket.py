@@ -21,6 +21,7 @@ from wsproto.events import (
     Ping,
     TextMessage,
 )
+from wsproto.utilities import LocalProtocolError
 
 from ftorm.errors import EventHubConnectionError, EventRejectedError
 
@@ -50,7 +51,12 @@ class WebSocket:
     def _write(self, event: Event) -> None:
         with self._sending:
             with self._protocol:
-                data = self._ws.send(event)
+                try:
+                    data = self._ws.send(event)
+                except LocalProtocolError as error:  # closing, or closed
+                    self.closed = True
+                    msg = f"the websocket is closed: {error}"
+                    raise EventHubConnectionError(msg) from None
             try:
                 self.socket.sendall(data)
             except OSError as error:

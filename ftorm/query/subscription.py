@@ -26,7 +26,7 @@ import attrs
 
 from ftorm.errors import InvalidValueError, SubscriptionSyntaxError
 from ftorm.query.parser import _furthest_failure, _new_cache, _parse_error
-from ftorm.query.subscription_grammar import grammar
+from ftorm.query.subscription_grammar import BARE_VALUE, grammar
 
 if TYPE_CHECKING:
     from parsimonious.nodes import Node as PNode
@@ -36,7 +36,7 @@ __all__ = ["OPERATORS", "All", "AnyOf", "Condition", "Expression", "Not", "parse
 OPERATORS: Final = ("=", "!=", ">", ">=", "<", "<=")
 """The comparison operators."""
 
-_BARE = re.compile(r"[\w\-,./*@+]+")
+_BARE = re.compile(BARE_VALUE)
 _MISSING = object()
 _MAX_TEXT = 10_000  # characters; a longer expression is refused before parsing
 

@@ -25,7 +25,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from parsimonious.grammar import Grammar
 
-__all__ = ["GRAMMAR_TEXT", "grammar"]
+__all__ = ["BARE_VALUE", "GRAMMAR_TEXT", "grammar"]
+
+BARE_VALUE = r"[A-Za-z0-9_\-,./*@+]+"
+"""A value that needs no quotes (ftrack's set of characters; anything else is quoted)."""
 
 GRAMMAR_TEXT = r"""
     # --- a whole expression: or of ands of (possibly negated) conditions ------------------
@@ -38,10 +41,10 @@ GRAMMAR_TEXT = r"""
 
     # --- one condition: data.user.name = "martin" -------------------------------------
     condition       = key operator value
-    key             = ~r"[\w-]+(?:\.[\w-]+)*\s*"
+    key             = ~r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\s*"
     operator        = ~r"(!=|>=|<=|=|>|<)\s*"
     # One token: "string", 'string', or a bare word.
-    value           = ~r'"((?:[^"\\]|\\.)*)"\s*|\'((?:[^\'\\]|\\.)*)\'\s*|([\w\-,./*@+]+)\s*'s
+    value           = ~r'"((?:[^"\\]|\\.)*)"\s*|\'((?:[^\'\\]|\\.)*)\'\s*|(BARE_VALUE)\s*'s
 
     # --- tokens (each eats the whitespace after it) ------------------------------------
     NOT             = ~r"not\b\s*"i
@@ -50,7 +53,7 @@ GRAMMAR_TEXT = r"""
     LPAR            = ~r"\(\s*"
     RPAR            = ~r"\)\s*"
     _               = ~r"\s*"
-"""
+""".replace("BARE_VALUE", BARE_VALUE)
 
 
 @cache

@@ -74,6 +74,7 @@ MAX_QUEUED: Final = 10_000
 """Packets waiting for one slow client before it is disconnected."""
 MAX_QUEUED_BYTES: Final = 32 * 1024 * 1024
 """Bytes waiting for one slow client before it is disconnected."""
+_RECENT: Final = 10_000  # event ids a connection remembers, to send each event once
 
 
 class Connection:
@@ -98,6 +99,7 @@ class Connection:
         self._queue: collections.deque[str] = collections.deque()
         self._queued_bytes = 0
         self._ready = threading.Condition()
+        self._recent: collections.OrderedDict[str, None] = collections.OrderedDict()
 
     def __repr__(self) -> str:
         return f"<Connection {self.session_id} {self.user}>"
@@ -120,6 +122,16 @@ class Connection:
         self.close(f"too slow: {waiting:,} packets were waiting to be read")
         return False
 
+    def send_event(self, event_id: str, packet: str) -> bool:
+        """`send` an event packet unless this connection was sent that event already."""
+        with self._ready:
+            if event_id in self._recent:
+                return True
+            self._recent[event_id] = None
+            if len(self._recent) > _RECENT:
+                self._recent.popitem(last=False)
+        return self.send(packet)
+
     def next_outgoing(self, timeout: float | None) -> str | None:
         """The next packet to send, waiting at most ``timeout`` seconds (None: nothing came).
         Raises `EOFError` once the connection is closed and its queue is empty."""
@@ -134,16 +146,23 @@ class Connection:
                 raise EOFError(self.closed_reason)
             return None
 
-    def close(self, reason: str) -> None:
-        """Close the connection (idempotent); its subscribers stop receiving at once."""
+    def close(self, reason: str, *, lost: bool = False) -> None:
+        """Close the connection (idempotent); its subscribers stop receiving at once.
+
+        ``lost``: the connection broke (no heartbeat, the socket closed without the client
+        saying goodbye): its subscribers are kept for `CLOSE_TIMEOUT` seconds with the events
+        they match, for the connection that subscribes them again (`Hub.publish`).
+        """
         with self._ready:
             if self.closed_reason is not None:
                 return
             self.closed_reason = reason
+            unsent = [text for text in self._queue if text.startswith(_EVENT_PREFIX)]
             self._queue.clear()
             self._queued_bytes = 0
             self._ready.notify_all()
-        self.hub._forget(self)
+            subscribers = dict(self.subscribers) if lost else {}
+        self.hub._forget(self, subscribers, unsent if lost else [])
         if reason.startswith("too slow"):
             logger.warning("event hub: disconnected %r: %s", self, reason)
         else:
@@ -219,8 +238,11 @@ class Connection:
             msg = f"bad subscription: {error}"
             raise EventRejectedError(msg) from None
         ident = subscriber["id"]
+        parked = self.hub._claim_parked(ident, self)
         with self._ready:
             if ident in self.subscribers:
+                if parked or str(self.subscribers[ident][1]) == str(expression):
+                    return {"success": True}  # subscribed again after a reconnection
                 msg = f"subscriber {excerpt(ident)} already exists on this connection"
                 raise EventRejectedError(msg)
             if len(self.subscribers) >= MAX_SUBSCRIPTIONS:
@@ -239,19 +261,73 @@ class Connection:
 
     def wants(self, event: dict[str, Any]) -> bool:
         """Whether one of the subscribers matches ``event`` (and its ``target``)."""
-        target_text = event.get("target") or ""
-        try:
-            target = parse(target_text) if target_text else None
-        except SubscriptionSyntaxError:
-            return False
         with self._ready:
             subscribers = list(self.subscribers.values())
-        for metadata, expression in subscribers:
-            if target is not None and not target.match(metadata):
-                continue
-            if expression.match(event):
-                return True
+        return _wanted(subscribers, event)
+
+    def adopt(self, subscribers: dict[str, tuple[dict[str, Any], Expression]]) -> None:
+        """Take over a lost connection's ``subscribers`` (`Hub._claim_parked`)."""
+        with self._ready:
+            for ident, entry in subscribers.items():
+                self.subscribers.setdefault(ident, entry)
+
+
+_EVENT_PREFIX = f"{int(Code.EVENT)}:"
+
+
+def _event_id(packet: str) -> str:
+    try:
+        return str(socketio.read_event(socketio.parse_packet(packet)).get("id"))
+    except (EventRejectedError, AttributeError):
+        return ""
+
+
+def _wanted(subscribers: list[tuple[dict[str, Any], Expression]], event: dict[str, Any]) -> bool:
+    target_text = event.get("target") or ""
+    try:
+        target = parse(target_text) if target_text else None
+    except SubscriptionSyntaxError:
         return False
+    for metadata, expression in subscribers:
+        if target is not None and not target.match(metadata):
+            continue
+        if expression.match(event):
+            return True
+    return False
+
+
+class _Parked:
+    """A lost connection's subscribers and the events they match, until a new connection
+    subscribes one of them again (then it takes them all, and the events) or time runs out."""
+
+    def __init__(
+        self, user: str, subscribers: dict[str, tuple[dict[str, Any], Expression]]
+    ) -> None:
+        self.user = user
+        self.deadline = time.monotonic() + CLOSE_TIMEOUT
+        self.subscribers = subscribers
+        self.events: collections.deque[tuple[str, str]] = collections.deque()
+        self.target: Connection | None = None
+        self.lock = threading.Lock()
+
+    def deliver(self, event_id: str, packet: str) -> None:
+        with self.lock:
+            target = self.target
+            if target is None:
+                if len(self.events) >= MAX_QUEUED:
+                    self.events.popleft()
+                    logger.warning("event hub: a lost connection's backlog is full")
+                self.events.append((event_id, packet))
+                return
+        target.send_event(event_id, packet)
+
+    def hand_over(self, connection: Connection) -> None:
+        with self.lock:
+            connection.adopt(self.subscribers)
+            for event_id, packet in self.events:
+                connection.send_event(event_id, packet)
+            self.events.clear()
+            self.target = connection
 
 
 class Hub:
@@ -272,6 +348,7 @@ class Hub:
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[float, str]] = {}  # session id -> (deadline, user)
         self._connections: dict[str, Connection] = {}
+        self._parked: dict[str, _Parked] = {}  # subscriber id -> its lost connection's
         self._published: list[Callable[[dict[str, Any]], None]] = []
         self._closed = False
 
@@ -322,10 +399,43 @@ class Hub:
             raise EventRejectedError(msg)
         return connection
 
-    def _forget(self, connection: Connection) -> None:
+    def _forget(
+        self,
+        connection: Connection,
+        subscribers: dict[str, tuple[dict[str, Any], Expression]],
+        unsent: list[str],
+    ) -> None:
         with self._lock:
             if self._connections.get(connection.session_id) is connection:
                 del self._connections[connection.session_id]
+            if subscribers and not self._closed:
+                self._expire()
+                parked = _Parked(connection.user, subscribers)
+                for packet in unsent:  # queued, never written: kept for the next connection
+                    parked.deliver(_event_id(packet), packet)
+                for ident in subscribers:
+                    self._parked[ident] = parked
+
+    def _expire(self) -> None:
+        """Forget lost connections' subscribers whose time ran out (under the lock)."""
+        now = time.monotonic()
+        for ident, parked in list(self._parked.items()):
+            if parked.deadline < now or parked.target is not None:
+                del self._parked[ident]
+
+    def _claim_parked(self, subscriber_id: str, connection: Connection) -> bool:
+        """Give ``connection`` the lost connection that held ``subscriber_id``, if any."""
+        with self._lock:
+            parked = self._parked.get(subscriber_id)
+            if parked is None or parked.user != connection.user:
+                return False
+            if parked.deadline < time.monotonic():
+                self._expire()
+                return False
+            for ident in parked.subscribers:
+                self._parked.pop(ident, None)
+        parked.hand_over(connection)
+        return True
 
     def on_publish(self, callback: Callable[[dict[str, Any]], None]) -> None:
         """Call ``callback`` with every event the hub routes (`ftorm.testing` records them)."""
@@ -344,6 +454,7 @@ class Hub:
         with self._lock:
             connections = list(self._connections.values())
             watchers = list(self._published)
+            parked = list({id(p): p for p in self._parked.values()}.values())
         for watcher in watchers:
             try:
                 watcher(event)
@@ -351,12 +462,18 @@ class Hub:
                 logger.exception("event hub: a publish watcher failed")
         packet: str | None = None
         sent = 0
+        event_id = str(event.get("id"))
         for connection in connections:
             if connection.wants(event):
                 if packet is None:
                     packet = str(socketio.event(to_wire(event)))
-                if connection.send(packet):
+                if connection.send_event(event_id, packet):
                     sent += 1
+        for lost in parked:
+            if _wanted(list(lost.subscribers.values()), event):
+                if packet is None:
+                    packet = str(socketio.event(to_wire(event)))
+                lost.deliver(event_id, packet)
         return sent
 
     def close(self) -> None:
@@ -365,5 +482,6 @@ class Hub:
             self._closed = True
             connections = list(self._connections.values())
             self._pending.clear()
+            self._parked.clear()
         for connection in connections:
             connection.close("the server is closing")

@@ -71,13 +71,13 @@ def _read(websocket: WebSocket, connection: Connection) -> None:
         try:
             text = websocket.receive()
         except TimeoutError:
-            connection.close("no heartbeat within the heartbeat timeout")
+            connection.close("no heartbeat within the heartbeat timeout", lost=True)
             return
         except EventRejectedError as error:
             connection.close(str(error))
             return
         except EOFError:
-            connection.close("the client closed the websocket")
+            connection.close("the websocket closed without a disconnect packet", lost=True)
             return
         connection.receive(text)
 
@@ -91,8 +91,8 @@ def _write(websocket: WebSocket, connection: Connection, hub: Hub) -> None:
             break
         try:
             websocket.send(heartbeat if text is None else text)
-        except EventHubConnectionError as error:
-            connection.close(f"cannot write to the client: {error}")
+        except (EventHubConnectionError, OSError) as error:
+            connection.close(f"cannot write to the client: {error}", lost=True)
             break
     websocket.close()
     with contextlib.suppress(OSError):  # wake the reader: nothing more is read now
