@@ -46,8 +46,8 @@ class WebSocketChannel:
         self._ws.send(text)
 
     def receive(self, timeout: float) -> str | None:
-        self._ws.socket.settimeout(timeout)
         try:
+            self._ws.socket.settimeout(timeout)
             return self._ws.receive()
         except TimeoutError:
             return None

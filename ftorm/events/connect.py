@@ -8,7 +8,7 @@ from typing import Any
 from ftorm.errors import EventHubConnectionError, EventHubError, EventRejectedError
 from ftorm.events.channel import Channel, LocalChannel, WebSocketChannel
 from ftorm.events.hub import EventHub
-from ftorm.protocol.socketio import TRANSPORT, Handshake
+from ftorm.protocol.socketio import ACKING_QUERY, TRANSPORT, Handshake
 from ftorm.transport.http import HttpTransport
 from ftorm.transport.inprocess import InProcessTransport
 from ftorm.transport.websocket import open_websocket
@@ -26,14 +26,16 @@ def websocket_channel(transport: HttpTransport) -> Channel:
         msg = f"the event hub offers no websocket transport ({', '.join(handshake.transports)})"
         raise EventHubConnectionError(msg)
     timeout = transport.timeout[0] if isinstance(transport.timeout, tuple) else transport.timeout
-    websocket = open_websocket(transport.server_url, handshake.session_id, timeout=timeout)
+    websocket = open_websocket(
+        transport.server_url, handshake.session_id + ACKING_QUERY, timeout=timeout
+    )
     return WebSocketChannel(websocket, float(handshake.heartbeat_timeout))
 
 
 def local_channel(server: Any) -> Channel:
     """A channel to the hub of ``server`` (`ftorm.server.handlers.Server`) in this process."""
     try:
-        return LocalChannel(server.events.attach(server.api_user, server.api_key))
+        return LocalChannel(server.events.attach(server.api_user, server.api_key, acking=True))
     except EventRejectedError as error:
         raise EventHubConnectionError(str(error)) from None
 

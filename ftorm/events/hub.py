@@ -49,6 +49,7 @@ from ftorm.protocol.events import (
     REPLY,
     SUBSCRIBE,
     UNSUBSCRIBE,
+    RecentIds,
     check_event,
     from_wire,
     to_wire,
@@ -132,7 +133,7 @@ class EventHub:
         self._unacked: dict[int, tuple[str, dict[str, Any]]] = {}  # packet id -> kind, event
         self._outbox: collections.deque[dict[str, Any]] = collections.deque()
         self._inbox: queue.Queue[Event] = queue.Queue()
-        self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._seen = RecentIds(_SEEN)
         self._replies: collections.OrderedDict[str, Callback] = collections.OrderedDict()
         self._dispatcher: threading.Thread | None = None
         self._dispatching = threading.Lock()
@@ -242,6 +243,9 @@ class EventHub:
             event = Event.of(from_wire(payload))
             if self._first_time(event.id):
                 self._inbox.put(event)
+            if packet.id is not None:  # received: the server may forget it
+                with contextlib.suppress(EventHubConnectionError):
+                    self._send(socketio.ack(packet.id))
         elif packet.code is Code.ACK:
             ident, args = socketio.read_ack(packet)
             with self._lock:
@@ -262,12 +266,7 @@ class EventHub:
 
     def _first_time(self, event_id: str) -> bool:
         with self._lock:
-            if event_id in self._seen:
-                return False
-            self._seen[event_id] = None
-            if len(self._seen) > _SEEN:
-                self._seen.popitem(last=False)
-            return True
+            return self._seen.add(event_id)
 
     def _lost(self, generation: int, reason: str) -> None:
         """The connection of ``generation`` is gone: reconnect with backoff."""

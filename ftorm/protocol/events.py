@@ -13,6 +13,7 @@ On the wire the reply link is ``inReplyToEvent``; clients call it ``in_reply_to_
 
 from __future__ import annotations
 
+import collections
 import json
 import uuid
 from typing import Any, Final
@@ -31,6 +32,7 @@ __all__ = [
     "SUBSCRIBE",
     "UNSUBSCRIBE",
     "UPDATE",
+    "RecentIds",
     "check_event",
     "from_wire",
     "new_event",
@@ -138,3 +140,20 @@ def check_event(payload: Any, *, size: int | None = None) -> dict[str, Any]:
     if event["target"] is None:
         event["target"] = ""
     return event
+
+
+class RecentIds:
+    """The last ``size`` event ids seen (not thread-safe: the owner locks)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._ids: collections.OrderedDict[str, None] = collections.OrderedDict()
+
+    def add(self, event_id: str) -> bool:
+        """Remember ``event_id``; False when it was seen already."""
+        if event_id in self._ids:
+            return False
+        self._ids[event_id] = None
+        if len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+        return True

@@ -36,6 +36,7 @@ import attrs
 from ftorm.errors import EventRejectedError, excerpt
 
 __all__ = [
+    "ACKING_QUERY",
     "EVENT_NAME",
     "HANDSHAKE_PATH",
     "TRANSPORT",
@@ -56,6 +57,10 @@ WEBSOCKET_PATH: Final = "/socket.io/1/websocket/"
 """Followed by the session id: where the websocket opens."""
 TRANSPORT: Final = "websocket"
 """The one transport ftrack's clients use (the handshake lists it)."""
+ACKING_QUERY: Final = "?ftorm-ack=1"
+"""Added to the websocket's path by ftorm's client: it acknowledges every event the server
+sends (``5:<id>::...`` answered ``6:::<id>``), so a lost connection's unacknowledged events
+are sent again when it resumes. ftrack's own clients do not ask, and are sent ``5:::...``."""
 EVENT_NAME: Final = "ftrack.event"
 """The socket.io event name every ftrack event travels under."""
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import attrs
 
 from ftorm.errors import InvalidValueError, SubscriptionSyntaxError
-from ftorm.query.parser import _furthest_failure, _new_cache, _parse_error
+from ftorm.query.parser import _new_cache, _parse_error, furthest_failure
 from ftorm.query.subscription_grammar import BARE_VALUE, grammar
 
 if TYPE_CHECKING:
@@ -197,24 +197,9 @@ _SUBSUMED: dict[str, str] = {"a key": "a condition", "'('": "a condition", "'not
 
 
 def _syntax_error(text: str) -> SubscriptionSyntaxError:
-    error: Any = _furthest_failure()(text)
-    node = grammar()["expression"].match_core(text, 0, _new_cache(), error)
-    position = error.furthest
-    if node is not None and node.end > position:
-        position = node.end
-    labels: list[str] = []
-    if node is None or position == error.furthest:
-        for expr in error.failed:
-            label = _EXPECTED.get(getattr(expr, "name", ""))
-            if label and label not in labels:
-                labels.append(label)
+    position, labels, reason = furthest_failure(grammar()["expression"], text, _EXPECTED)
     labels = [label for label in labels if _SUBSUMED.get(label) not in labels]
-    if not labels:
-        labels = ["end of expression"]
-    reason = ""
-    rest = text[position:]
-    if rest[:1] in ("'", '"') and not re.match(r"""(["'])(?:(?!\1)[^\\]|\\.)*\1""", rest, re.S):
-        reason = "unterminated string"
+    labels = labels or ["end of expression"]
     expected = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
     return SubscriptionSyntaxError(text, position, expected, reason)
 

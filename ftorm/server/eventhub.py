@@ -26,6 +26,7 @@ client, and a client that falls that far behind is disconnected, with a warning 
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import math
 import secrets
@@ -43,6 +44,7 @@ from ftorm.protocol.events import (
     REPLY,
     SUBSCRIBE,
     UNSUBSCRIBE,
+    RecentIds,
     check_event,
     to_wire,
 )
@@ -84,8 +86,11 @@ class Connection:
     the packets to send (to the thread writing them). Thread-safe.
     """
 
-    def __init__(self, hub: Hub, session_id: str, user: str) -> None:
+    def __init__(self, hub: Hub, session_id: str, user: str, *, acking: bool = False) -> None:
         self.hub: Hub = hub
+        self.acking: bool = acking
+        """The client acknowledges each event (ftorm's client asks for it): events stay in
+        flight until acknowledged, and a lost connection's are sent again on resuming."""
         self.session_id: str = session_id
         """The handshake's session id."""
         self.user: str = user
@@ -99,7 +104,9 @@ class Connection:
         self._queue: collections.deque[str] = collections.deque()
         self._queued_bytes = 0
         self._ready = threading.Condition()
-        self._recent: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._recent = RecentIds(_RECENT)
+        self._ids = itertools.count(1)
+        self._inflight: dict[int, tuple[str, str]] = {}  # packet id -> event id, packet
 
     def __repr__(self) -> str:
         return f"<Connection {self.session_id} {self.user}>"
@@ -123,13 +130,22 @@ class Connection:
         return False
 
     def send_event(self, event_id: str, packet: str) -> bool:
-        """`send` an event packet unless this connection was sent that event already."""
+        """`send` an event packet (``5:::...``) unless this connection was sent that event
+        already; to an `acking` client with a packet id, kept until acknowledged."""
         with self._ready:
-            if event_id in self._recent:
+            if not self._recent.add(event_id):
                 return True
-            self._recent[event_id] = None
-            if len(self._recent) > _RECENT:
-                self._recent.popitem(last=False)
+            if self.acking:
+                if len(self._inflight) >= MAX_QUEUED:
+                    waiting = len(self._inflight)
+                else:
+                    ident = next(self._ids)
+                    self._inflight[ident] = (event_id, packet)
+                    waiting = -1
+                    packet = f"{int(Code.EVENT)}:{ident}::{packet[len(_EVENT_PREFIX) + 2 :]}"
+        if self.acking and waiting >= 0:
+            self.close(f"too slow: {waiting:,} events were not acknowledged")
+            return False
         return self.send(packet)
 
     def next_outgoing(self, timeout: float | None) -> str | None:
@@ -157,7 +173,15 @@ class Connection:
             if self.closed_reason is not None:
                 return
             self.closed_reason = reason
-            unsent = [text for text in self._queue if text.startswith(_EVENT_PREFIX)]
+            if self.acking:
+                unsent = list(self._inflight.values())
+            else:
+                unsent = [
+                    (_event_id(text), text)
+                    for text in self._queue
+                    if text.startswith(_EVENT_PREFIX)
+                ]
+            self._inflight.clear()
             self._queue.clear()
             self._queued_bytes = 0
             self._ready.notify_all()
@@ -188,7 +212,12 @@ class Connection:
                 self.send(Packet(Code.ERROR, data=str(error)))
 
     def _receive(self, packet: Packet) -> None:
-        if packet.code in (Code.HEARTBEAT, Code.ACK, Code.NOOP, Code.CONNECT):
+        if packet.code is Code.ACK:
+            ident, _ = socketio.read_ack(packet)
+            with self._ready:
+                self._inflight.pop(ident, None)
+            return
+        if packet.code in (Code.HEARTBEAT, Code.NOOP, Code.CONNECT):
             return
         if packet.code is Code.DISCONNECT:
             self.close("the client disconnected")
@@ -379,21 +408,21 @@ class Hub:
             self._pending[sid] = (now + CLOSE_TIMEOUT, str(user))
         return Handshake(sid, max(1, math.ceil(self.heartbeat_timeout)), CLOSE_TIMEOUT)
 
-    def claim(self, session_id: str) -> Connection | None:
+    def claim(self, session_id: str, *, acking: bool = False) -> Connection | None:
         """The connection for a handshake's ``session_id`` (each id is used once); None
-        for an unknown or expired one."""
+        for an unknown or expired one. ``acking``: see `Connection.acking`."""
         with self._lock:
             pending = self._pending.pop(session_id, None)
             if pending is None or pending[0] < time.monotonic() or self._closed:
                 return None
-            connection = Connection(self, session_id, pending[1])
+            connection = Connection(self, session_id, pending[1], acking=acking)
             self._connections[session_id] = connection
         connection.send(Packet(Code.CONNECT))
         return connection
 
-    def attach(self, user: str | None, key: str | None) -> Connection:
+    def attach(self, user: str | None, key: str | None, *, acking: bool = False) -> Connection:
         """A connection for a client in this process (handshake and claim in one)."""
-        connection = self.claim(self.handshake(user, key).session_id)
+        connection = self.claim(self.handshake(user, key).session_id, acking=acking)
         if connection is None:  # closed in between
             msg = "the server is closed"
             raise EventRejectedError(msg)
@@ -403,7 +432,7 @@ class Hub:
         self,
         connection: Connection,
         subscribers: dict[str, tuple[dict[str, Any], Expression]],
-        unsent: list[str],
+        unsent: list[tuple[str, str]],
     ) -> None:
         with self._lock:
             if self._connections.get(connection.session_id) is connection:
@@ -411,8 +440,8 @@ class Hub:
             if subscribers and not self._closed:
                 self._expire()
                 parked = _Parked(connection.user, subscribers)
-                for packet in unsent:  # queued, never written: kept for the next connection
-                    parked.deliver(_event_id(packet), packet)
+                for event_id, packet in unsent:  # not known to have arrived: kept
+                    parked.deliver(event_id, packet)
                 for ident in subscribers:
                     self._parked[ident] = parked
 

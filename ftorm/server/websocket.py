@@ -19,7 +19,7 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, RejectConnection, Request
 
 from ftorm.errors import EventHubConnectionError, EventRejectedError
-from ftorm.protocol.socketio import WEBSOCKET_PATH, Code, Packet
+from ftorm.protocol.socketio import ACKING_QUERY, WEBSOCKET_PATH, Code, Packet
 from ftorm.protocol.websocket import WebSocket
 from ftorm.server.eventhub import Connection, Hub
 
@@ -46,7 +46,7 @@ def upgrade(handler: BaseHTTPRequestHandler, hub: Hub) -> None:
     if not events or not isinstance(events[0], Request):
         sock.sendall(ws.send(RejectConnection(status_code=400)))
         return
-    connection = hub.claim(session_id)
+    connection = hub.claim(session_id, acking=handler.path.endswith(ACKING_QUERY))
     if connection is None:
         sock.sendall(ws.send(RejectConnection(status_code=403)))
         logger.info("event hub: refused websocket for unknown session id")

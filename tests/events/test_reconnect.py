@@ -16,19 +16,7 @@ from ftorm.transport.inprocess import InProcessTransport
 from tests.events.helpers import until
 
 
-@pytest.fixture(
-    params=[
-        "local",
-        pytest.param(
-            "http",
-            marks=pytest.mark.xfail(
-                reason="known gap: events already written to a websocket that breaks before "
-                "the client reads them are not replayed (no per-event delivery ack yet)",
-                strict=False,
-            ),
-        ),
-    ]
-)
+@pytest.fixture(params=["local", "http"])
 def sessions(request: pytest.FixtureRequest) -> Iterator[tuple[Session, Session]]:
     server = Server(api_key="test-key")
     if request.param == "local":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,13 +14,6 @@ from ftorm.server import eventhub
 from ftorm.server.eventhub import Hub
 from ftorm.server.handlers import Server
 from tests.events.helpers import Raw
-
-
-@pytest.fixture
-def server() -> Iterator[Server]:
-    instance = Server(api_key="test-key")
-    yield instance
-    instance.close()
 
 
 @pytest.fixture
