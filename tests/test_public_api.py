@@ -20,6 +20,9 @@ ERRORS = [
     "ConfigurationError",
     "ConnectError",
     "DownloadError",
+    "EventHubConnectionError",
+    "EventHubError",
+    "EventRejectedError",
     "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
@@ -37,6 +40,7 @@ ERRORS = [
     "ServerError",
     "SessionClosedError",
     "StorageError",
+    "SubscriptionSyntaxError",
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",
@@ -52,6 +56,9 @@ FTORM = [
     "ConfigurationError",
     "ConnectError",
     "DownloadError",
+    "EventHubConnectionError",
+    "EventHubError",
+    "EventRejectedError",
     "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
@@ -76,6 +83,7 @@ FTORM = [
     "SessionClosedError",
     "Stats",
     "StorageError",
+    "SubscriptionSyntaxError",
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",
@@ -93,7 +101,14 @@ FTORM = [
     "ref",
 ]
 
-TESTING = ["RequestBudget", "assert_max_requests", "load_fixtures", "local_session"]
+TESTING = [
+    "EventRecorder",
+    "RequestBudget",
+    "assert_max_requests",
+    "load_fixtures",
+    "local_session",
+    "record_events",
+]
 
 # ftorm.models is generated from the standard schema: pin its size and a few names only.
 STANDARD_MODEL_COUNT = 116

@@ -6,7 +6,22 @@ See `ftorm.events.hub` for the client and its threads, `ftorm.events.changes` fo
 
 from __future__ import annotations
 
+from ftorm.events.actions import Action, ActionResult, Selected
+from ftorm.events.changes import Change, ChangeAction, Parent, ValueChange, changes_of
 from ftorm.events.event import Event
 from ftorm.events.hub import Callback, EventHub, Subscription
 
-__all__ = ["Callback", "Event", "EventHub", "Subscription"]
+__all__ = [
+    "Action",
+    "ActionResult",
+    "Callback",
+    "Change",
+    "ChangeAction",
+    "Event",
+    "EventHub",
+    "Parent",
+    "Selected",
+    "Subscription",
+    "ValueChange",
+    "changes_of",
+]

@@ -31,7 +31,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from ftorm.errors import (
     EventHubConnectionError,
@@ -56,6 +56,13 @@ from ftorm.protocol.events import (
 )
 from ftorm.protocol.socketio import Code, Packet
 from ftorm.query.subscription import Expression, parse
+
+if TYPE_CHECKING:
+    from ftorm.events.changes import Change
+    from ftorm.model.base import Model
+    from ftorm.session.session import Session
+
+    M = TypeVar("M", bound=Model)
 
 __all__ = ["Callback", "EventHub", "Subscription"]
 
@@ -139,6 +146,9 @@ class EventHub:
         self._dispatching = threading.Lock()
         self.reconnects: int = 0
         """Connections reopened after a loss."""
+        self.session: Session | None = None
+        """The session this hub belongs to (`ftorm.Session.events`): typed handlers load
+        entities through it."""
         self._reply_subscription = Subscription(
             self, parse(f"topic={REPLY}"), self._handle_reply, {"id": self.id}, 0
         )
@@ -380,6 +390,28 @@ class EventHub:
             if self._channel is not None:
                 self._send_tracked("unsubscribe", event)
 
+    def on_change(
+        self, model: type[M], *attributes: object, load: bool = False, priority: int = 100
+    ) -> Callable[[Callable[[Change[M]], object]], Subscription]:
+        """Decorate a handler of ``model``'s changes (`ftorm.events.changes.on_change`):
+        it receives each `Change[model]` whose entity changed one of ``attributes`` (any,
+        when none is given); ``load=True`` loads `Change.entity` through `session` first,
+        one query per ``ftrack.update`` event.
+
+        ::
+
+            @session.events.on_change(Task, Task.status)
+            def status_changed(change: Change[Task]) -> None: ...
+        """
+        from ftorm.events.changes import on_change
+
+        if load and self.session is None:
+            msg = "load=True needs the hub of a session (session.events)"
+            raise EventHubError(msg)
+        return on_change(
+            self, model, *attributes, session=self.session if load else None, priority=priority
+        )
+
     @property
     def subscriptions(self) -> list[Subscription]:
         """The current subscribers (without the hub's own reply subscriber)."""
@@ -540,6 +572,23 @@ class EventHub:
                     return count
                 self._dispatch(event)
                 count += 1
+
+    def settle(self, timeout: float = 5.0, *, quiet: float = 0.05) -> int:
+        """Dispatch on this thread until no event has arrived for ``quiet`` seconds (or
+        ``timeout`` passed); how many were dispatched. For tests: after a commit,
+        ``settle()`` runs the listeners it triggers."""
+        self.connect()
+        count = 0
+        deadline = time.monotonic() + timeout
+        with self._dispatching:
+            while time.monotonic() < deadline:
+                try:
+                    event = self._inbox.get(timeout=quiet)
+                except queue.Empty:
+                    return count
+                self._dispatch(event)
+                count += 1
+        return count
 
     def start(self) -> None:
         """Dispatch events on the hub's own thread (``ftorm-events-dispatch``) from now on."""

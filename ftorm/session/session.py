@@ -166,6 +166,7 @@ class Session:
                 from ftorm.events.connect import hub_for
 
                 self._events = hub_for(self._transport)
+                self._events.session = self
             return self._events
 
     @property
