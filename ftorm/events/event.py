@@ -36,9 +36,9 @@ class Event(dict[str, Any]):
     @classmethod
     def of(cls, payload: dict[str, Any]) -> Event:
         """An `Event` holding a copy of ``payload`` (its id kept)."""
-        event = cls(str(payload.get("topic", "")))
-        event.clear()
-        event.update(payload)
+        event = cls.__new__(cls)
+        dict.__init__(event, payload)
+        event._stopped = False
         return event
 
     @property

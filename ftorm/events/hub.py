@@ -77,6 +77,8 @@ MAX_PENDING: Final = 10_000
 _SEEN: Final = 20_000  # event ids remembered to deliver each event once
 _REPLIES: Final = 10_000  # on_reply callbacks kept
 _BACKOFF: Final = (0.1, 5.0)  # first delay, longest delay (seconds)
+ACK_EVERY: Final = 64
+"""Events received between two acknowledgements (and one whenever the connection is idle)."""
 
 
 class Subscription:
@@ -146,6 +148,8 @@ class EventHub:
         self._dispatching = threading.Lock()
         self.reconnects: int = 0
         """Connections reopened after a loss."""
+        self._to_ack: int | None = None  # the last event packet id received
+        self._unacked_count = 0
         self.session: Session | None = None
         """The session this hub belongs to (`ftorm.Session.events`): typed handlers load
         entities through it."""
@@ -176,6 +180,7 @@ class EventHub:
         """Use ``channel`` (under the lock): subscribe, resend, start its reader."""
         self._channel = channel
         self._generation += 1
+        self._to_ack, self._unacked_count = None, 0
         unacked = [event for _, event in self._unacked.values()]
         self._unacked.clear()
         reader = threading.Thread(
@@ -231,6 +236,7 @@ class EventHub:
                 if generation != self._generation or self._closed:
                     return
             if text is None:
+                self._acknowledge()  # quiet: acknowledge what came
                 if silence and time.monotonic() - last > silence:
                     self._lost(generation, "no heartbeat from the hub")
                     return
@@ -253,9 +259,11 @@ class EventHub:
             event = Event.of(from_wire(payload))
             if self._first_time(event.id):
                 self._inbox.put(event)
-            if packet.id is not None:  # received: the server may forget it
-                with contextlib.suppress(EventHubConnectionError):
-                    self._send(socketio.ack(packet.id))
+            if packet.id is not None:  # received: acknowledged in batches (`_acknowledge`)
+                self._to_ack = packet.id
+                self._unacked_count += 1
+                if self._unacked_count >= ACK_EVERY:
+                    self._acknowledge()
         elif packet.code is Code.ACK:
             ident, args = socketio.read_ack(packet)
             with self._lock:
@@ -273,6 +281,14 @@ class EventHub:
         elif packet.code is Code.DISCONNECT:
             msg = "the server disconnected"
             raise EventRejectedError(msg)
+
+    def _acknowledge(self) -> None:
+        """Acknowledge every event received so far: the server takes an acknowledgement of
+        packet ``n`` as one of all its events up to ``n`` (`ftorm.protocol.socketio`)."""
+        if self._to_ack is not None and self._unacked_count:
+            self._unacked_count = 0
+            with contextlib.suppress(EventHubConnectionError):
+                self._send(socketio.ack(self._to_ack))
 
     def _first_time(self, event_id: str) -> bool:
         with self._lock:

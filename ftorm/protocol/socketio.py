@@ -58,9 +58,11 @@ WEBSOCKET_PATH: Final = "/socket.io/1/websocket/"
 TRANSPORT: Final = "websocket"
 """The one transport ftrack's clients use (the handshake lists it)."""
 ACKING_QUERY: Final = "?ftorm-ack=1"
-"""Added to the websocket's path by ftorm's client: it acknowledges every event the server
-sends (``5:<id>::...`` answered ``6:::<id>``), so a lost connection's unacknowledged events
-are sent again when it resumes. ftrack's own clients do not ask, and are sent ``5:::...``."""
+"""Added to the websocket's path by ftorm's client: the server numbers the events it sends
+(``5:<id>::...``) and the client acknowledges them (``6:::<id>``, which counts for every
+event up to ``<id>``: one acknowledgement per batch), so a lost connection's unacknowledged
+events are sent again when it resumes. ftrack's own clients do not ask, and are sent
+``5:::...``."""
 EVENT_NAME: Final = "ftrack.event"
 """The socket.io event name every ftrack event travels under."""
 

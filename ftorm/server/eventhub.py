@@ -214,8 +214,9 @@ class Connection:
     def _receive(self, packet: Packet) -> None:
         if packet.code is Code.ACK:
             ident, _ = socketio.read_ack(packet)
-            with self._ready:
-                self._inflight.pop(ident, None)
+            with self._ready:  # cumulative: every event up to ``ident`` arrived
+                for done in [key for key in self._inflight if key <= ident]:
+                    del self._inflight[done]
             return
         if packet.code in (Code.HEARTBEAT, Code.NOOP, Code.CONNECT):
             return
