@@ -246,6 +246,8 @@ class EventHub:
                 self._packet(socketio.parse_packet(text))
             except EventRejectedError as error:
                 logger.warning("event hub: ignored a bad packet: %s", error)
+            except Exception:  # a hostile or broken server never kills the reader
+                logger.exception("event hub: ignored a packet that could not be handled")
 
     def _packet(self, packet: Packet) -> None:
         if packet.code is Code.HEARTBEAT:

@@ -57,6 +57,7 @@ __all__ = [
     "MAX_CONNECTIONS",
     "MAX_QUEUED",
     "MAX_QUEUED_BYTES",
+    "MAX_UNACKNOWLEDGED",
     "Connection",
     "Hub",
 ]
@@ -74,6 +75,9 @@ MAX_CONNECTIONS: Final = 256
 """Connections (and session ids waiting to be used) the hub holds at once."""
 MAX_QUEUED: Final = 10_000
 """Packets waiting for one slow client before it is disconnected."""
+MAX_UNACKNOWLEDGED: Final = 10_000
+"""Events sent to an acknowledging client (`Connection.acking`) and not yet acknowledged
+before it is disconnected as too slow."""
 MAX_QUEUED_BYTES: Final = 32 * 1024 * 1024
 """Bytes waiting for one slow client before it is disconnected."""
 _RECENT: Final = 10_000  # event ids a connection remembers, to send each event once
@@ -106,6 +110,9 @@ class Connection:
         self._ready = threading.Condition()
         self._recent = RecentIds(_RECENT)
         self._ids = itertools.count(1)
+        self.on_close: Callable[[], None] | None = None
+        """Called once when the connection closes (the websocket shuts its socket, so a
+        thread blocked writing to a client that stopped reading is freed at once)."""
         self._inflight: dict[int, tuple[str, str]] = {}  # packet id -> event id, packet
 
     def __repr__(self) -> str:
@@ -136,7 +143,7 @@ class Connection:
             if not self._recent.add(event_id):
                 return True
             if self.acking:
-                if len(self._inflight) >= MAX_QUEUED:
+                if len(self._inflight) >= MAX_UNACKNOWLEDGED:
                     waiting = len(self._inflight)
                 else:
                     ident = next(self._ids)
@@ -187,6 +194,11 @@ class Connection:
             self._ready.notify_all()
             subscribers = dict(self.subscribers) if lost else {}
         self.hub._forget(self, subscribers, unsent if lost else [])
+        if self.on_close is not None:
+            try:
+                self.on_close()
+            except Exception:
+                logger.exception("event hub: closing %r failed", self)
         if reason.startswith("too slow"):
             logger.warning("event hub: disconnected %r: %s", self, reason)
         else:
@@ -204,7 +216,10 @@ class Connection:
         try:
             packet = socketio.parse_packet(text)
             self._receive(packet)
-        except EventRejectedError as error:
+        except Exception as error:  # a bug must not kill the connection's reader
+            if not isinstance(error, EventRejectedError):
+                logger.exception("event hub: %r: internal error", self)
+                error = EventRejectedError(f"internal error: {type(error).__name__}")
             logger.warning("event hub: %r: %s", self, error)
             if packet is not None and packet.id is not None:
                 self.send(socketio.ack(packet.id, {"success": False, "message": str(error)}))

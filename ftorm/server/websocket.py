@@ -54,6 +54,12 @@ def upgrade(handler: BaseHTTPRequestHandler, hub: Hub) -> None:
     sock.sendall(ws.send(AcceptConnection()))
     sock.settimeout(hub.heartbeat_timeout)
     websocket = WebSocket(sock, ws, events[1:])
+
+    def shut() -> None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    connection.on_close = shut
     writer = threading.Thread(
         target=_write, args=(websocket, connection, hub), name="ftorm-events-writer", daemon=True
     )

@@ -63,3 +63,38 @@ def test_the_client_answers_heartbeats_and_stays_connected(server: Server) -> No
         assert hub.reconnects == 0
         hub.close()
         assert until(lambda: not server.events.connections)
+
+
+def test_a_client_that_stops_reading_is_dropped_and_slows_no_one(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ftorm.events import Event
+    from ftorm.protocol import socketio
+    from ftorm.server import eventhub
+
+    monkeypatch.setattr(eventhub, "MAX_QUEUED", 10)
+    with serving(server, close=False) as (host, port):
+        url = f"http://{host}:{port}"
+        stuck = open_websocket(url, _session_id(url))  # subscribes, then never reads again
+        try:
+            subscribe = {
+                "topic": "ftrack.meta.subscribe",
+                "data": {"subscriber": {"id": "stuck"}, "subscription": "topic=big"},
+            }
+            stuck.send(str(socketio.event(subscribe)))
+            fast = hub_for(HttpTransport(url, "ftorm", "test-key"))
+            got: list[Event] = []
+            fast.subscribe("topic=big", got.append)
+            assert until(lambda: len(server.events.connections) == 2)
+            assert until(lambda: all(c.subscribers for c in server.events.connections))
+            blob = "x" * 200_000
+            for index in range(100):  # 20 MB: more than the socket buffers hold
+                fast.publish(Event("big", {"n": index, "blob": blob}))
+                if index % 5 == 4:  # paced: the reading client never falls 10 behind
+                    assert until(lambda n=index: len(got) > n, step=lambda: fast.wait(0.02))
+            assert [event["data"]["n"] for event in got] == list(range(100))
+            assert until(lambda: len(server.events.connections) == 1)
+            assert fast.reconnects == 0
+            fast.close()
+        finally:
+            stuck.socket.close()
