@@ -178,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
             rate = throughput(url, args.events, args.subscribers)
         finally:
             served.close()
+            if served.process.stdout is not None:
+                served.process.stdout.close()
     command = "python benchmarks/bench_events.py " + " ".join(argv or sys.argv[1:])
     text = markdown(command.strip(), base, lat, rate)
     print(text)
