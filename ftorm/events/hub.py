@@ -148,6 +148,7 @@ class EventHub:
         self._dispatching = threading.Lock()
         self.reconnects: int = 0
         """Connections reopened after a loss."""
+        self._reconnecting = False  # the reading thread is reopening the connection
         self._to_ack: int | None = None  # the last event packet id received
         self._unacked_count = 0
         self.session: Session | None = None
@@ -172,8 +173,8 @@ class EventHub:
             if self._closed:
                 msg = "the event hub client is closed"
                 raise EventHubConnectionError(msg)
-            if self._channel is not None:
-                return
+            if self._channel is not None or self._reconnecting:
+                return  # (reconnecting: the reading thread reopens it)
             self._attach(self._open())
 
     def _attach(self, channel: Channel) -> None:
@@ -302,23 +303,34 @@ class EventHub:
             if generation != self._generation or self._closed:
                 return
             channel, self._channel = self._channel, None
+            self._reconnecting = True  # publish and subscribe queue meanwhile, never block
         if channel is not None:
             channel.close()
         logger.warning("event hub: connection lost (%s); reconnecting", reason)
+        try:
+            self._reconnect()
+        finally:
+            with self._lock:
+                self._reconnecting = False
+
+    def _reconnect(self) -> None:
         delay = _BACKOFF[0]
         for attempt in range(1, self.reconnect_attempts + 1):
-            with self._lock:
-                if self._settled():
-                    return
-                try:
-                    channel = self._open()
-                except EventHubError as error:
-                    logger.info("event hub: reconnect attempt %d failed: %s", attempt, error)
-                else:
-                    self.reconnects += 1
-                    self._attach(channel)
-                    logger.info("event hub: reconnected after %d attempt(s)", attempt)
-                    return
+            if self._settled():
+                return
+            try:
+                channel = self._open()  # outside the lock: publishers never wait on it
+            except EventHubError as error:
+                logger.info("event hub: reconnect attempt %d failed: %s", attempt, error)
+            else:
+                with self._lock:
+                    if not self._settled():
+                        self.reconnects += 1
+                        self._attach(channel)
+                        logger.info("event hub: reconnected after %d attempt(s)", attempt)
+                        return
+                channel.close()  # closed, or connected by another thread meanwhile
+                return
             self._sleep(delay)
             delay = min(delay * 2, _BACKOFF[1])
         logger.error("event hub: gave up reconnecting after %d attempts", self.reconnect_attempts)
@@ -389,10 +401,10 @@ class EventHub:
                 msg = f"a subscriber with id {excerpt(subscription.id)} already exists"
                 raise EventHubError(msg)
             self._subscriptions.append(subscription)
-            if self._channel is None:
-                self.connect()
-            else:
+            if self._channel is not None:
                 self._send_subscribe(subscription)
+            elif not self._reconnecting:  # (reconnecting: subscribed on reconnecting)
+                self.connect()
         return subscription
 
     def unsubscribe(self, subscription: Subscription | str) -> None:
@@ -487,6 +499,9 @@ class EventHub:
                     self._replies.popitem(last=False)
             if self._channel is None:
                 try:
+                    if self._reconnecting:
+                        msg = "reconnecting"
+                        raise EventHubConnectionError(msg)
                     self.connect()
                 except EventHubConnectionError:
                     if len(self._outbox) >= MAX_PENDING:
