@@ -174,6 +174,7 @@ class Connection:
 
         ``lost``: the connection broke (no heartbeat, the socket closed without the client
         saying goodbye): its subscribers are kept for `CLOSE_TIMEOUT` seconds with the events
+        (at most half of `MAX_QUEUED` and `MAX_QUEUED_BYTES`, the newest)
         they match, for the connection that subscribes them again (`Hub.publish`).
         """
         with self._ready:
@@ -352,6 +353,8 @@ class _Parked:
         self.deadline = time.monotonic() + CLOSE_TIMEOUT
         self.subscribers = subscribers
         self.events: collections.deque[tuple[str, str]] = collections.deque()
+        self.size = 0  # characters held in events
+        self.overflowed = False  # the oldest events were dropped (logged once)
         self.target: Connection | None = None
         self.lock = threading.Lock()
 
@@ -359,10 +362,14 @@ class _Parked:
         with self.lock:
             target = self.target
             if target is None:
-                if len(self.events) >= MAX_QUEUED:
-                    self.events.popleft()
-                    logger.warning("event hub: a lost connection's backlog is full")
                 self.events.append((event_id, packet))
+                self.size += len(packet)
+                # half a connection's queue: the resuming connection takes it all at once
+                while len(self.events) > MAX_QUEUED // 2 or self.size > MAX_QUEUED_BYTES // 2:
+                    self.size -= len(self.events.popleft()[1])
+                    if not self.overflowed:
+                        self.overflowed = True
+                        logger.warning("event hub: a lost connection's backlog is full")
                 return
         target.send_event(event_id, packet)
 
@@ -417,7 +424,9 @@ class Hub:
             for sid, (deadline, _) in list(self._pending.items()):
                 if deadline < now:
                     del self._pending[sid]
-            if len(self._pending) + len(self._connections) >= MAX_CONNECTIONS:
+            self._expire()
+            parked = len({id(group) for group in self._parked.values()})
+            if len(self._pending) + len(self._connections) + parked >= MAX_CONNECTIONS:
                 msg = f"the event hub holds {MAX_CONNECTIONS} connections already"
                 raise EventRejectedError(msg)
             sid = secrets.token_hex(16)

@@ -33,6 +33,7 @@ class Raw:
     def __init__(self, hub: Hub, user: str = "ftorm", key: str = "test-key") -> None:
         self.connection: Connection = hub.attach(user, key)
         self._ids = 0
+        self._held: list[Packet] = []  # read while waiting for an acknowledgement
         first = self.connection.next_outgoing(0)
         assert first == str(Packet(Code.CONNECT))
 
@@ -48,6 +49,7 @@ class Raw:
                 ident, args = socketio.read_ack(packet)
                 assert ident == self._ids
                 return args[0]
+            self._held.append(packet)
         msg = "no acknowledgement"
         raise AssertionError(msg)
 
@@ -61,7 +63,7 @@ class Raw:
 
     def packets(self) -> list[Packet]:
         """The packets waiting for this client."""
-        found = []
+        found, self._held = self._held, []
         while (text := self.connection.next_outgoing(0)) is not None:
             found.append(socketio.parse_packet(text))
         return found

@@ -207,3 +207,42 @@ def test_event_packets_carry_the_wire_reply_name(hub: Hub) -> None:
     )
     packets = a.packets()
     assert json.loads(packets[0].data)["args"][0]["inReplyToEvent"] == "e"
+
+
+def test_a_lost_connection_is_resumed_by_resubscribing(hub: Hub) -> None:
+    listener, publisher = Raw(hub), Raw(hub)
+    listener.subscribe("topic=x", "sub-1")
+    listener.connection.close("network", lost=True)
+    for index in range(3):
+        publisher.publish({"topic": "x", "id": f"e{index}"})
+    resumed = Raw(hub)
+    assert resumed.subscribe("topic=x", "sub-1") == {"success": True}
+    assert [e["id"] for e in resumed.events()] == ["e0", "e1", "e2"]
+    publisher.publish({"topic": "x", "id": "e3"})
+    assert [e["id"] for e in resumed.events()] == ["e3"]
+
+
+def test_a_lost_connections_backlog_is_bounded(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(eventhub, "MAX_QUEUED", 6)  # a backlog of half that
+    listener, publisher = Raw(hub), Raw(hub)
+    listener.subscribe("topic=x", "sub-1")
+    listener.connection.close("network", lost=True)
+    with caplog.at_level(logging.WARNING, logger="ftorm.server.eventhub"):
+        for index in range(10):
+            publisher.publish({"topic": "x", "id": f"e{index}"})
+    assert "backlog is full" in caplog.text
+    resumed = Raw(hub)
+    resumed.subscribe("topic=x", "sub-1")
+    assert [e["id"] for e in resumed.events()] == ["e7", "e8", "e9"]
+
+
+def test_a_client_that_says_goodbye_is_not_resumed(hub: Hub) -> None:
+    listener, publisher = Raw(hub), Raw(hub)
+    listener.subscribe("topic=x", "sub-1")
+    listener.send("0::")
+    publisher.publish({"topic": "x", "id": "e0"})
+    resumed = Raw(hub)
+    resumed.subscribe("topic=x", "sub-1")
+    assert resumed.events() == []
