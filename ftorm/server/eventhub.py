@@ -174,8 +174,8 @@ class Connection:
 
         ``lost``: the connection broke (no heartbeat, the socket closed without the client
         saying goodbye): its subscribers are kept for `CLOSE_TIMEOUT` seconds with the events
-        (at most half of `MAX_QUEUED` and `MAX_QUEUED_BYTES`, the newest)
-        they match, for the connection that subscribes them again (`Hub.publish`).
+        they match (the newest, at most half of `MAX_QUEUED` and of `MAX_QUEUED_BYTES`), for
+        the connection that subscribes one of them again (`Hub.publish`).
         """
         with self._ready:
             if self.closed_reason is not None:
