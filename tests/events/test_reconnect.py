@@ -78,3 +78,35 @@ def test_publishing_while_disconnected_is_sent_after_reconnecting() -> None:
         watcher.close()
     finally:
         server.close()
+
+
+def test_reconnection_backs_off_then_gives_up_with_a_disconnected_event() -> None:
+    from ftorm.errors import EventHubConnectionError
+    from ftorm.events import EventHub
+    from ftorm.events.channel import Channel
+    from ftorm.events.connect import local_channel
+
+    server = Server(api_key="test-key")
+    opened: list[int] = []
+    delays: list[float] = []
+
+    def connect() -> Channel:
+        opened.append(1)
+        if len(opened) > 1:
+            msg = "refused"
+            raise EventHubConnectionError(msg)
+        return local_channel(server)
+
+    hub = EventHub(connect, user="ftorm", reconnect_attempts=4, sleep=delays.append)
+    try:
+        topics: list[str] = []
+        hub.subscribe("topic=ftrack.meta.*", lambda event: topics.append(event.topic))
+        hub.drop()
+        hub.wait(10)  # returns at ftrack.meta.disconnected
+        assert delays == [0.1, 0.2, 0.4, 0.8]
+        assert len(opened) == 5
+        assert not hub.connected
+        assert topics[-1] == "ftrack.meta.disconnected"
+    finally:
+        hub.close()
+        server.close()
