@@ -8,6 +8,7 @@ and actions round-trip between the two clients. Skipped where the client is not 
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -143,3 +144,29 @@ def test_an_ftorm_action_answers_the_official_client(official_hub: Any, ftorm_se
     )
     assert pump(lambda: bool(results), official_hub, ftorm_session.events)
     assert results[0]["data"] == {"success": True, "message": "hello 1"}
+
+
+def test_official_hub_reconnects_and_misses_nothing(server_url: str, ftorm_session: Any) -> None:
+    from ftorm.events import Event
+
+    hub = event_hub.EventHub(server_url, API_USER, API_KEY)
+    hub.connect()
+    try:
+        topic = f"compat.{uuid.uuid4().hex[:8]}"
+        received: list[int] = []
+        hub.subscribe(f"topic={topic}", lambda event: received.append(event["data"]["n"]))
+        time.sleep(0.5)
+        publisher = ftorm_session.events
+        publisher.publish(Event(topic, {"n": 0}))
+        assert pump(lambda: received == [0], hub)
+        first = hub._connection
+        first.sock.shutdown(socket.SHUT_RDWR)  # the network fails; the hub reconnects itself
+        for number in range(1, 6):
+            publisher.publish(Event(topic, {"n": number}))
+        assert pump(lambda: len(received) >= 6, hub)
+        hub.wait(0.5)
+        assert received == [0, 1, 2, 3, 4, 5]
+        assert hub._connection is not first  # it did reconnect
+    finally:
+        if hub.connected:
+            hub.disconnect()
