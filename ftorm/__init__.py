@@ -7,13 +7,16 @@ The generated standard models are in `ftorm.models`, testing helpers in `ftorm.t
 
 from __future__ import annotations
 
-from ftorm._embedded import open_server
+from ftorm._embedded import event_hub, open_server
 from ftorm.errors import (
     AuthenticationError,
     ConfigurationError,
     ConnectError,
     DiskFullError,
     DownloadError,
+    EventHubConnectionError,
+    EventHubError,
+    EventRejectedError,
     FixtureError,
     FtormError,
     ImmutableAttributeError,
@@ -31,6 +34,7 @@ from ftorm.errors import (
     ServerError,
     SessionClosedError,
     StorageError,
+    SubscriptionSyntaxError,
     TransportError,
     UnboundQueryError,
     UnknownAttributeError,
@@ -43,9 +47,10 @@ from ftorm.query.builder import Query
 from ftorm.query.expressions import and_, not_, or_
 from ftorm.query.parser import parse
 from ftorm.session import Session, Stats
-from ftorm.session.connect import provide_embedded_server
+from ftorm.session.connect import provide_embedded_server, provide_event_hub
 
 provide_embedded_server(open_server)  # Session.local creates its server through it
+provide_event_hub(event_hub)  # Session.events makes its client through it
 
 __version__: str = "0.1.0.dev0"
 """The version of ftorm (the packaging metadata reads it from here)."""
@@ -58,6 +63,9 @@ __all__ = [
     "ConnectError",
     "DiskFullError",
     "DownloadError",
+    "EventHubConnectionError",
+    "EventHubError",
+    "EventRejectedError",
     "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
@@ -82,6 +90,7 @@ __all__ = [
     "SessionClosedError",
     "Stats",
     "StorageError",
+    "SubscriptionSyntaxError",
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",

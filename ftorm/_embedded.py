@@ -11,13 +11,14 @@ an engine outside its ``Session``. To hold the server yourself, create it the sa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ftorm.events.hub import EventHub
     from ftorm.schema.types import Schema
     from ftorm.server.handlers import Server
 
-__all__ = ["open_server"]
+__all__ = ["event_hub", "open_server"]
 
 
 def open_server(path: str, *, schema: Schema | None, api_user: str, read_only: bool) -> Server:
@@ -29,3 +30,12 @@ def open_server(path: str, *, schema: Schema | None, api_user: str, read_only: b
     from ftorm.server.handlers import Server
 
     return Server(schema, database=path, api_user=api_user, read_only=read_only)
+
+
+def event_hub(transport: Any) -> EventHub:
+    """The event hub client for a session's transport (`ftorm.events.connect.hub_for`),
+    named to the session layer on import (`ftorm.session.connect.provide_event_hub`): the
+    session layer does not import the events layer above it. Loaded on first use."""
+    from ftorm.events.connect import hub_for
+
+    return hub_for(transport)

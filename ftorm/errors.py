@@ -47,6 +47,9 @@ __all__ = [
     "ConnectError",
     "DiskFullError",
     "DownloadError",
+    "EventHubConnectionError",
+    "EventHubError",
+    "EventRejectedError",
     "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
@@ -64,6 +67,7 @@ __all__ = [
     "ServerError",
     "SessionClosedError",
     "StorageError",
+    "SubscriptionSyntaxError",
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",
@@ -112,6 +116,7 @@ class QuerySyntaxError(FtormError, ValueError):
     """1-based line of the fault."""
     column: int
     """1-based column of the fault."""
+    _WHAT = "query"  # the language, as messages name it
 
     def __init__(self, text: str, position: int, expected: str, reason: str = "") -> None:
         self.text = text
@@ -127,7 +132,7 @@ class QuerySyntaxError(FtormError, ValueError):
         lines = self.text.split("\n")
         source = lines[self.line - 1] if lines else ""
         found = _token(self.text, self.position)
-        where = f"found {found!r}" if found else "found end of query"
+        where = f"found {found!r}" if found else f"found end of {self._WHAT}"
         head = self.reason or f"expected {self.expected}, {where}"
         # A window of the line around the fault: a huge query is never quoted whole.
         start = max(0, self.column - 1 - _WINDOW)
@@ -140,6 +145,13 @@ class QuerySyntaxError(FtormError, ValueError):
             f"  {prefix}{source[start:end]}{suffix}\n"
             f"  {caret}^"
         )
+
+
+class SubscriptionSyntaxError(QuerySyntaxError):
+    """A subscription (or target) expression that is not ftrack's event expression language
+    (``topic=ftrack.update and data.user.name="martin"``); the caret shows where."""
+
+    _WHAT = "expression"
 
 
 class QueryCompileError(FtormError, ValueError):
@@ -348,6 +360,19 @@ def server_error_from_payload(payload: dict[str, object]) -> ServerError:
     if error_code == "api_credentials_invalid":
         cls = AuthenticationError
     return cls(content, exception=exception, error_code=error_code)
+
+
+class EventHubError(FtormError):
+    """The event hub (``session.events``, the server's hub) could not do what was asked."""
+
+
+class EventHubConnectionError(EventHubError, ConnectionError):
+    """The event hub is not connected, or its connection failed (handshake, websocket)."""
+
+
+class EventRejectedError(EventHubError, ValueError):
+    """An event or packet the hub refuses: not valid socket.io, not an event object, larger
+    than the hub accepts, a reserved topic, or one subscription too many."""
 
 
 class ModelSetError(FtormError, TypeError):

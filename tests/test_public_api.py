@@ -21,6 +21,9 @@ ERRORS = [
     "ConnectError",
     "DiskFullError",
     "DownloadError",
+    "EventHubConnectionError",
+    "EventHubError",
+    "EventRejectedError",
     "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
@@ -38,6 +41,7 @@ ERRORS = [
     "ServerError",
     "SessionClosedError",
     "StorageError",
+    "SubscriptionSyntaxError",
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",
@@ -54,6 +58,9 @@ FTORM = [
     "ConnectError",
     "DiskFullError",
     "DownloadError",
+    "EventHubConnectionError",
+    "EventHubError",
+    "EventRejectedError",
     "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
@@ -78,6 +85,7 @@ FTORM = [
     "SessionClosedError",
     "Stats",
     "StorageError",
+    "SubscriptionSyntaxError",
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",
@@ -95,7 +103,14 @@ FTORM = [
     "ref",
 ]
 
-TESTING = ["RequestBudget", "assert_max_requests", "load_fixtures", "local_session"]
+TESTING = [
+    "EventRecorder",
+    "RequestBudget",
+    "assert_max_requests",
+    "load_fixtures",
+    "local_session",
+    "record_events",
+]
 
 # ftorm.models is generated from the standard schema: pin its size and a few names only.
 STANDARD_MODEL_COUNT = 116

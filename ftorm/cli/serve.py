@@ -27,7 +27,8 @@ def register(subparsers: Any) -> None:
         "serve",
         help="run the embedded ftrack-compatible server",
         description=(
-            "Serve ftrack's JSON API (POST /api) from a SQLite database. Credentials come "
+            "Serve ftrack's JSON API (POST /api) and its event hub (socket.io 0.9 at "
+            "/socket.io/1/) from a SQLite database. Credentials come "
             "from --api-user/--api-key, else FTRACK_API_USER/FTRACK_API_KEY, else a key is "
             "generated and printed. An empty key counts as none. Binding an address other "
             "than loopback needs an explicit --api-key."

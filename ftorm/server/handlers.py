@@ -33,11 +33,14 @@ from ftorm.schema.types import Schema
 from ftorm.server.actions import API_KEY, complete_upload, reset_remote, upload_metadata
 from ftorm.server.answers import answer_parsed, parse_query
 from ftorm.server.bulk import PRISTINE_KEY, get_meta, incomplete_reason, recorded_schema, set_meta
+from ftorm.server.changes import Changes
 from ftorm.server.encode import encode_one
+from ftorm.server.eventhub import Hub
 from ftorm.server.fetch import Fetcher, Record, build_tree
 from ftorm.server.files import FileStore
 from ftorm.server.fixtures import load
 from ftorm.server.opening import ensure_user, find_user, open_read_only, prepare
+from ftorm.server.rows import StoredRow
 from ftorm.server.storage import LINK, Layout, connect
 from ftorm.server.thumbnails import Thumbnails
 from ftorm.server.uploads import Uploads
@@ -57,13 +60,14 @@ LOCAL_URL = "http://localhost"
 class _Batch:
     """What one batch carries besides its operations."""
 
-    __slots__ = ("base_url", "denormalize", "done", "new_key")
+    __slots__ = ("base_url", "changes", "denormalize", "done", "new_key")
 
     def __init__(self, denormalize: bool, base_url: str) -> None:
         self.denormalize = denormalize
         self.base_url = base_url
         self.done: list[str] = []  # what was answered, for the log line
         self.new_key: str | None = None  # the API user's new key, once the batch commits
+        self.changes: Changes | None = None  # what a write batch changed (ftrack.update)
 
 
 MAX_ERROR = 4000
@@ -106,6 +110,17 @@ def _bounded(payload: JSONObject) -> JSONObject:
     if isinstance(content, str) and len(content) > MAX_ERROR:
         payload["content"] = f"{content[:MAX_ERROR]}... ({len(content) - MAX_ERROR:,} more)"
     return payload
+
+
+def _peek(writer: Writer, type_id: str, key: Any) -> StoredRow | None:
+    """The stored row an update or delete is about to change (None when there is none: the
+    operation itself then reports what is wrong)."""
+    if type_id not in writer.schema.types:
+        return None
+    try:
+        return writer.find(type_id, key)
+    except (FtormError, LookupError, TypeError, ValueError):
+        return None
 
 
 class Server:
@@ -170,6 +185,9 @@ class Server:
         """The ``ftrack.server`` location's files, in a folder beside the database."""
         self.uploads: Uploads = Uploads(self.files)
         """The uploads in progress (``get_upload_metadata``, then ``PUT``)."""
+        self.events: Hub = Hub(self.check_credentials)
+        """The event hub (`ftorm.server.eventhub`): ``ftrack.update`` after every commit
+        that changed entities, and whatever clients publish."""
         try:
             if read_only:
                 self.connection = open_read_only(database, self.layout)
@@ -248,6 +266,8 @@ class Server:
                 self._count_writes(operations)
                 if batch.new_key is not None:
                     self.api_key = batch.new_key
+                if batch.changes:
+                    self.events.publish(batch.changes.event(self.api_user, self.user_id))
             return answer
 
     def _transaction(
@@ -277,6 +297,10 @@ class Server:
                 user_id = ensure_user(conn, self.layout, self.api_user)
             changes = conn.total_changes
             writer = Writer(self.layout, conn, user_id)
+            if conn is self.connection:
+                batch.changes = Changes(
+                    self.schema, writer.find, lambda type_id: self.layout.table(type_id).root
+                )
             results = [self._one(writer, op, batch) for op in operations]
             writer.finish()
             if self._pristine and conn.total_changes != changes:
@@ -397,16 +421,27 @@ class Server:
                 denormalize,
                 lambda component: self.thumbnails.url(base_url, component),
             )
+        changes = batch.changes
         if isinstance(valid, ops.CreateOp):
             done.append(f"create {valid.entity_type}")
             type_id, key = writer.create(valid.entity_type, valid.data, valid.key)
+            if changes is not None and (row := writer.find(type_id, key)) is not None:
+                changes.record_add(row)
             return {"action": "create", "data": self._echo(writer, type_id, key, valid.data)}
         if isinstance(valid, ops.UpdateOp):
             done.append(f"update {valid.entity_type}")
+            before = _peek(writer, valid.entity_type, valid.key) if changes is not None else None
             type_id, key = writer.update(valid.entity_type, valid.key, valid.data)
+            if changes is not None and (after := writer.find(type_id, key)) is not None:
+                if before is None:  # an upsert created it
+                    changes.record_add(after)
+                else:
+                    changes.record_update(before, after)
             return {"action": "update", "data": self._echo(writer, type_id, key, valid.data)}
         if isinstance(valid, ops.DeleteOp):
             done.append(f"delete {valid.entity_type}")
+            if changes is not None and (doomed := _peek(writer, valid.entity_type, valid.key)):
+                changes.record_remove(doomed)
             writer.delete(valid.entity_type, valid.key)
             return {"action": "delete", "data": True}
         if isinstance(valid, ops.SchemasOp):
@@ -499,6 +534,7 @@ class Server:
             with self._pool_lock:
                 self._closed = True
                 idle, self._readers = self._readers, []
+            self.events.close()
             self.connection.close()
             for reader in idle:
                 reader.close()

@@ -28,11 +28,14 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from ftorm.errors import AuthenticationError, ConfigurationError, ServerError, ValidationError
+from ftorm.protocol.socketio import HANDSHAKE_PATH
 from ftorm.server import bodies
 from ftorm.server.downloads import COMPONENT_PREFIX, component_reply
+from ftorm.server.eventhub import Hub
 from ftorm.server.handlers import Server
 from ftorm.server.limits import HEADER_TIMEOUT, MAX_CONNECTIONS, SOCKET_TIMEOUT
 from ftorm.server.uploads import MAX_PARTS
+from ftorm.server.websocket import handshake_reply, is_upgrade, upgrade
 
 __all__ = [
     "HEADER_TIMEOUT",
@@ -61,6 +64,7 @@ _STRICT_STATUS = {
 }
 
 _UPLOAD = "/upload/"
+_SOCKETIO = HANDSHAKE_PATH.rstrip("/")  # the handshake; its websocket is `upgrade`'s
 
 
 _SLOT_POLL = 0.5
@@ -76,6 +80,7 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     """
 
     daemon_threads = True
+    event_hub: Hub | None = None  # the hub whose websocket this server serves
 
     def __init__(
         self,
@@ -169,10 +174,18 @@ class _QuietHandler(WSGIRequestHandler):
         self.rfile = io.BufferedReader(self._reads)
 
     def parse_request(self) -> bool:
+        """Read the request line and headers (within the header deadline); the event hub's
+        websocket is served here, outside WSGI (its socket timeout is the hub's)."""
         parsed = super().parse_request()
         self._reads.deadline = None  # the headers are in: the body has the socket timeout
         self.connection.settimeout(self.timeout)
-        return parsed
+        if not parsed:
+            return False
+        hub = getattr(self.server, "event_hub", None)
+        if hub is not None and is_upgrade(self):
+            upgrade(self, hub)
+            return False  # served: the handler closes the connection
+        return True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -210,6 +223,15 @@ def _handle(
 ) -> Iterable[bytes]:
     strict = str(environ.get("HTTP_FTRACK_STRICT_API", "")).strip().lower() == "true"
     path = str(environ.get("PATH_INFO", "")).rstrip("/")
+    if path == _SOCKETIO:
+        status, headers, body = handshake_reply(
+            server.events,
+            str(environ.get("REQUEST_METHOD", "")),
+            environ.get("HTTP_FTRACK_USER"),
+            environ.get("HTTP_FTRACK_API_KEY"),
+        )
+        start_response(status, headers)
+        return [body]
     if path.startswith(_UPLOAD):
         return _upload(server, environ, start_response, path[len(_UPLOAD) :])
     if path.startswith(COMPONENT_PREFIX):
@@ -336,6 +358,7 @@ def serve(
     )
     httpd = ThreadingWSGIServer((host, port), handler, max_connections=max_connections)
     httpd.set_app(make_app(server))
+    httpd.event_hub = server.events  # the websocket upgrade (`_QuietHandler.parse_request`)
     return httpd
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ftorm.errors import ConnectError
@@ -20,7 +21,15 @@ from ftorm.transport.inprocess import Handler, InProcessTransport
 if TYPE_CHECKING:
     from ftorm.schema.types import Schema
 
-__all__ = ["ServerFactory", "http_transport", "local_transport", "provide_embedded_server"]
+__all__ = [
+    "EventHubFactory",
+    "ServerFactory",
+    "event_hub_for",
+    "http_transport",
+    "local_transport",
+    "provide_embedded_server",
+    "provide_event_hub",
+]
 
 _PARAMETERS: tuple[str, str, str] = ("server_url", "api_user", "api_key")
 """How `Session` spells the three connection settings (`http_transport` names them so)."""
@@ -45,6 +54,35 @@ def provide_embedded_server(factory: ServerFactory) -> None:
     `ftorm._embedded.open_server`."""
     with _factory_lock:
         _factory[:] = [factory]
+
+
+EventHubFactory = Callable[[Any], Any]
+"""Makes the event hub client of a transport (`ftorm.events.connect.hub_for`)."""
+
+_hub_factory: list[EventHubFactory] = []  # the one `provide_event_hub` named (at most one)
+
+
+def provide_event_hub(factory: EventHubFactory) -> None:
+    """Name the function ``Session.events`` makes its event hub client with (the session
+    layer does not import the events layer above it). ``import ftorm`` names
+    `ftorm._embedded.event_hub`."""
+    with _factory_lock:
+        _hub_factory[:] = [factory]
+
+
+def event_hub_for(transport: Any) -> Any:
+    """The event hub client for ``transport``, made by the function `provide_event_hub`
+    named.
+
+    Raises:
+        ConnectError: when no function was named (``ftorm`` was not imported whole).
+    """
+    with _factory_lock:
+        factory = _hub_factory[0] if _hub_factory else None
+    if factory is None:
+        msg = "no event hub client is available: import ftorm (it provides one) first"
+        raise ConnectError(msg)
+    return factory(transport)
 
 
 def local_transport(

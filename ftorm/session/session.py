@@ -49,6 +49,7 @@ from ftorm.session.stats import Stats
 from ftorm.session.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
+    from ftorm.events.hub import EventHub
     from ftorm.transport.base import Transport
     from ftorm.transport.inprocess import Handler
 
@@ -133,6 +134,8 @@ class Session:
         self._uncertain = False  # the last commit's batch may or may not have been applied
         self._watching: dict[int, set[IdentityKey]] = {}  # per running iteration: rows deleted
         self._local_server: Handler | None = None
+        self._events: EventHub | None = None
+        self._events_lock = threading.Lock()
 
     @classmethod
     def local(
@@ -175,6 +178,19 @@ class Session:
         return self._local_server
 
     @property
+    def events(self) -> EventHub:
+        """ftrack's event hub for this session's server (`ftorm.events.EventHub`), made on
+        first use and closed with the session: a websocket to ``ftorm serve`` or ftrack, or,
+        for `local` sessions, the embedded server's hub in this process."""
+        with self._events_lock:
+            if self._events is None:
+                from ftorm.session.connect import event_hub_for
+
+                self._events = event_hub_for(self._transport)
+                self._events.session = self
+            return self._events
+
+    @property
     def transport(self) -> Transport:
         """The transport this session sends its batches through."""
         return self._transport
@@ -186,6 +202,8 @@ class Session:
         with self.lock:
             if self._closed:
                 return
+            if self._events is not None:
+                self._events.close()
             for obj in self._identity:
                 detach(obj)
             self._identity.clear()

@@ -42,12 +42,14 @@ from ftorm.errors import (
     ConfigurationError,
     ConnectError,
     DownloadError,
+    EventHubConnectionError,
     ServerError,
     TransportError,
     excerpt,
     server_error_from_payload,
 )
 from ftorm.protocol.operations import OperationLike, encode_batch, is_read_only
+from ftorm.protocol.socketio import HANDSHAKE_PATH
 
 if TYPE_CHECKING:  # requests is imported on the first request: a session starts without it
     import requests
@@ -400,6 +402,29 @@ class HttpTransport:
             url = urljoin(url, location)
         msg = f"{self.display_url.removesuffix('/api')}: more than {_MAX_REDIRECTS} redirects"
         raise DownloadError(msg)
+
+    @property
+    def server_url(self) -> str:
+        """The server's address (`url` without ``/api``)."""
+        return self.url[: -len("/api")]
+
+    def socketio_handshake(self) -> str:
+        """``GET /socket.io/1/`` with the credentials: the event hub's handshake answer
+        (`ftorm.protocol.socketio.Handshake`). `EventHubConnectionError` when the server
+        cannot be reached or refuses."""
+        import requests
+
+        url = self.server_url + HANDSHAKE_PATH
+        try:
+            response = self._client().get(url, timeout=self.timeout, allow_redirects=False)
+        except requests.RequestException as error:
+            msg = f"cannot reach the event hub at {redact_url(url)}: {self._scrub(str(error))}"
+            raise EventHubConnectionError(msg) from None
+        with response:
+            if response.status_code != 200:
+                msg = f"the event hub at {redact_url(url)} answered {_error_text(response)}"
+                raise EventHubConnectionError(msg)
+            return response.content[:1000].decode("utf-8", "replace")
 
     def close(self) -> None:
         """Close the keep-alive connections."""

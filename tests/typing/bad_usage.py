@@ -128,3 +128,11 @@ def wrong_keywords(session: Session, next_week: arrow.Arrow) -> None:
     Project.where(Project.name == "x").before(end_dat=next_week)  # E: call-overload
     Project.where().order_by(Project.name).after(end_date="2024")  # E: call-overload
     session.query(Project).limit(3).where(stauts="active")  # E: call-overload
+
+
+def typed_event_handlers(session: Session) -> None:
+    from ftorm.events import Change
+
+    def of_shots(change: Change[Shot]) -> None: ...
+
+    session.events.on_change(Task, Task.status)(of_shots)  # E: arg-type

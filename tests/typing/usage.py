@@ -204,3 +204,16 @@ def keyword_queries(session: Session, next_week: arrow.Arrow) -> None:
     mixed = session.query(Shot).where(Shot.name == "x", bid=1.0)  # keywords beside criteria
     assert_type(entities(mixed), list[Shot])
     assert_type(Shot.custom.column("fstart") >= 1001, Expr)  # by key, untyped
+
+
+def typed_event_handlers(session: Session) -> None:
+    from ftorm.events import Change
+
+    @session.events.on_change(Task, Task.status)
+    def status_changed(change: Change[Task]) -> None:
+        assert_type(change.model, type[Task])
+        assert_type(change.entity, Task | None)
+
+    def any_context(change: Change[Context]) -> None: ...
+
+    session.events.on_change(Task)(any_context)  # a handler of a base class takes a Task
