@@ -8,7 +8,11 @@ The generated standard models are in `ftorm.models`, testing helpers in `ftorm.t
 from __future__ import annotations
 
 from ftorm.errors import (
+    AccessorError,
     AuthenticationError,
+    ComponentInLocationError,
+    ComponentNotInLocationError,
+    ComponentSourceError,
     ConfigurationError,
     ConnectError,
     DownloadError,
@@ -16,6 +20,7 @@ from ftorm.errors import (
     FtormError,
     ImmutableAttributeError,
     InvalidValueError,
+    LocationError,
     ModelSetError,
     MultipleResultsError,
     NotFoundError,
@@ -29,6 +34,7 @@ from ftorm.errors import (
     ServerError,
     SessionClosedError,
     StorageError,
+    StructureError,
     TransportError,
     UnboundQueryError,
     UnknownAttributeError,
@@ -47,8 +53,12 @@ __version__: str = "0.1.0.dev0"
 
 __all__ = [
     "UNSET",
+    "AccessorError",
     "Attr",
     "AuthenticationError",
+    "ComponentInLocationError",
+    "ComponentNotInLocationError",
+    "ComponentSourceError",
     "ConfigurationError",
     "ConnectError",
     "DownloadError",
@@ -56,6 +66,7 @@ __all__ = [
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
+    "LocationError",
     "Many",
     "Model",
     "ModelSetError",
@@ -76,6 +87,7 @@ __all__ = [
     "SessionClosedError",
     "Stats",
     "StorageError",
+    "StructureError",
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",

@@ -16,7 +16,11 @@ import ftorm.models
 import ftorm.testing
 
 ERRORS = [
+    "AccessorError",
     "AuthenticationError",
+    "ComponentInLocationError",
+    "ComponentNotInLocationError",
+    "ComponentSourceError",
     "ConfigurationError",
     "ConnectError",
     "DownloadError",
@@ -24,6 +28,7 @@ ERRORS = [
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
+    "LocationError",
     "ModelSetError",
     "MultipleResultsError",
     "NotFoundError",
@@ -37,6 +42,7 @@ ERRORS = [
     "ServerError",
     "SessionClosedError",
     "StorageError",
+    "StructureError",
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",
@@ -47,8 +53,12 @@ ERRORS = [
 
 FTORM = [
     "UNSET",
+    "AccessorError",
     "Attr",
     "AuthenticationError",
+    "ComponentInLocationError",
+    "ComponentNotInLocationError",
+    "ComponentSourceError",
     "ConfigurationError",
     "ConnectError",
     "DownloadError",
@@ -56,6 +66,7 @@ FTORM = [
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
+    "LocationError",
     "Many",
     "Model",
     "ModelSetError",
@@ -76,6 +87,7 @@ FTORM = [
     "SessionClosedError",
     "Stats",
     "StorageError",
+    "StructureError",
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",
