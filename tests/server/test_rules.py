@@ -239,3 +239,12 @@ def test_note_category_is_a_label_with_the_same_id(either: Server) -> None:
     (row,) = query(call, f'select note_label_links.label.name from Note where id is "{note["id"]}"')
     assert [link["label"]["id"] for link in row["note_label_links"]] == [category["id"]]
     assert row["note_label_links"][0]["label"]["name"] == "Internal"
+
+
+def test_a_version_without_an_asset_is_refused(either: Server) -> None:
+    """ftrack refuses it, and ftrack_api's standard structure test expects the refusal."""
+    call = make_call(either)
+    error = _error(either, _create("AssetVersion", id="v1"))
+    assert error["exception"] == "ValidationError"
+    assert "asset" in error["content"]
+    assert query(call, "select id from AssetVersion") == []
