@@ -33,6 +33,7 @@ from ftorm.server.actions import API_KEY, complete_upload, reset_remote, upload_
 from ftorm.server.answers import answer, answer_parsed, parse_query
 from ftorm.server.bulk import incomplete_reason, recorded_schema
 from ftorm.server.encode import encode_one
+from ftorm.server.encoding import encode_media
 from ftorm.server.fetch import Fetcher, Record, build_tree
 from ftorm.server.files import FileStore
 from ftorm.server.opening import find_user, open_read_only, prepare
@@ -324,6 +325,9 @@ class Server:
         if isinstance(valid, ops.CompleteUploadOp):
             done.append(f"complete_multipart_upload {valid.component_id}")
             return complete_upload(self.uploads, valid, batch.base_url)
+        if isinstance(valid, ops.EncodeMediaOp):
+            done.append(f"encode_media {valid.component_id}")
+            return encode_media(writer, self.files, valid, self.user_id)
         done.append("query_server_information")
         return self.server_information(valid.values)
 

@@ -32,9 +32,11 @@ from ftorm.errors import (
     FtormError,
     InvalidValueError,
     LocationError,
+    ValidationError,
     excerpt,
 )
 from ftorm.model.base import Model
+from ftorm.protocol.operations import EncodeMediaOp
 from ftorm.schema.workspace import LOCATIONS
 from ftorm.session.accessors import Accessor, file_transport
 from ftorm.session.locations import (
@@ -45,12 +47,13 @@ from ftorm.session.locations import (
 )
 from ftorm.session.sequences import FileSequence, parse
 from ftorm.session.session import Session
-from ftorm.session.structures import Structure
+from ftorm.session.structures import Structure, entity_type_of
 
 __all__ = [
     "SERVER_LOCATION",
     "create_component",
     "create_thumbnail",
+    "encode_media",
     "location",
     "locations",
     "pick_location",
@@ -279,6 +282,51 @@ def create_thumbnail(
     setattr(entity, "thumbnail_id", getattr(component, "id"))  # noqa: B009, B010
     session.commit()
     return component
+
+
+def encode_media(
+    session: Session,
+    media: str | os.PathLike[str] | Model,
+    *,
+    version_id: str | None = None,
+    keep_original: bool | Literal["auto"] = "auto",
+) -> Model:
+    """Ask the server to make ``media`` playable in browsers; the ``Job`` doing it.
+
+    ``media`` is a path (uploaded to ``ftrack.server`` first; not kept unless
+    ``keep_original``) or a ``FileComponent`` in ``ftrack.server`` (kept unless
+    ``keep_original`` is False). The job's components are attached to ``version_id``. The
+    embedded server records the job and its component at once, with the bytes as they are
+    (it does not transcode).
+
+    Raises:
+        InvalidValueError: for media that is neither a path nor a ``FileComponent``.
+        ComponentSourceError: for a missing file.
+        ServerError: when the server refuses (no stored file for the component).
+    """
+    if isinstance(media, Model):
+        if entity_type_of(media) != "FileComponent":
+            msg = f"encode_media takes a path or a FileComponent, not {media!r}"
+            raise InvalidValueError(msg)
+        component = media
+        keep = True if keep_original == "auto" else keep_original
+    elif isinstance(media, (str, os.PathLike)):
+        keep = False if keep_original == "auto" else keep_original
+        data = {"version_id": version_id} if keep and version_id is not None else None
+        component = create_component(session, media, data, _location(session, SERVER_LOCATION))
+    else:
+        msg = f"encode_media takes a path or a FileComponent, not {media!r}"  # type: ignore[unreachable]  # untyped callers
+        raise InvalidValueError(msg)
+    operation = EncodeMediaOp(str(getattr(component, "id")), version_id, keep)  # noqa: B009
+    answer = session.call([operation])[0]
+    job_id = answer.get("job_id") if isinstance(answer, dict) else None
+    found: Model | None = None
+    if job_id is not None:
+        found = session.get(session.types["Job"], str(job_id))
+    if found is None:
+        msg = f"encode_media answered no job: {str(answer)[:200]}"
+        raise ValidationError(msg)
+    return found
 
 
 def upload(

@@ -569,3 +569,16 @@ class Session:
         from ftorm.session.components import create_thumbnail
 
         return create_thumbnail(self, entity, path, data)
+
+    def encode_media(
+        self,
+        media: str | os.PathLike[str] | Model,
+        *,
+        version_id: str | None = None,
+        keep_original: bool | Literal["auto"] = "auto",
+    ) -> Model:
+        """Ask the server to encode ``media`` (a path or a ``FileComponent``); the ``Job``
+        (`ftorm.session.components.encode_media`)."""
+        from ftorm.session.components import encode_media
+
+        return encode_media(self, media, version_id=version_id, keep_original=keep_original)

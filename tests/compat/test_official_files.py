@@ -135,3 +135,21 @@ def test_the_client_publishes_ftorm_reads(url: str, client: Any, tmp_path: Path)
             assert path.read_bytes() == bytes([frame]) * (1000 + frame)
     finally:
         session.close()
+
+
+def test_the_clients_encode_media_records_a_job(client: Any, tmp_path: Path) -> None:
+    import json
+
+    movie = tmp_path / "take.mov"
+    movie.write_bytes(b"moov" * 100)
+    job = client.encode_media(str(movie))
+    assert job["status"] == "done"
+    (output,) = json.loads(job["data"])["output"]
+    encoded = client.get("FileComponent", output["component_id"])
+    server_location = client.query('Location where name is "ftrack.server"').one()
+    data = server_location.accessor.open(server_location.get_resource_identifier(encoded), "rb")
+    try:
+        assert data.read() == movie.read_bytes()
+    finally:
+        data.close()
+    assert [item["component_id"] for item in job["job_components"]] == [encoded["id"]]

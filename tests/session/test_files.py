@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from ftorm.errors import (
     ComponentInLocationError,
     ComponentNotInLocationError,
     ComponentSourceError,
+    InvalidValueError,
     LocationError,
     StructureError,
 )
@@ -251,3 +253,31 @@ def test_thumbnails(session: Session, tmp_path: Path) -> None:
     assert version.thumbnail_id == component.id
     url = session.location("ftrack.server").get_thumbnail_url(component, size=10)
     assert component.id in url
+
+
+def test_encode_media_records_the_job(session: Session, tmp_path: Path) -> None:
+    movie = tmp_path / "take.mov"
+    movie.write_bytes(b"moov" * 100)
+    version = _version(session)
+    job = session.encode_media(movie, version_id=version.id)
+    assert (job.status, job.type) == ("done", "api_job")
+    data = json.loads(job.data or "{}")
+    (output,) = data["output"]
+    assert output["format"] == "video/quicktime"
+    assert data["keep_original"] is False
+    encoded = session.get("FileComponent", output["component_id"])
+    assert encoded is not None
+    assert (encoded.name, encoded.version_id) == ("ftrackreview-mp4", version.id)
+    server = session.location("ftrack.server")
+    assert server.download(encoded, tmp_path / "out.mov").read_bytes() == movie.read_bytes()
+    source = data["source_component_id"]
+    assert session.query(f'select id from Component where id is "{source}"').all() == []
+    kept = session.create_component(movie, {"name": "main"}, server, version=version)
+    again = session.encode_media(kept)
+    assert json.loads(again.data or "{}")["keep_original"] is True
+    assert session.get("FileComponent", kept.id) is not None
+
+
+def test_encode_media_refuses_other_entities(session: Session) -> None:
+    with pytest.raises(InvalidValueError):
+        session.encode_media(_version(session))
