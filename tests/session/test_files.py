@@ -281,3 +281,34 @@ def test_encode_media_records_the_job(session: Session, tmp_path: Path) -> None:
 def test_encode_media_refuses_other_entities(session: Session) -> None:
     with pytest.raises(InvalidValueError):
         session.encode_media(_version(session))
+
+
+def test_in_process_uploads_take_the_http_path(tmp_path: Path) -> None:
+    """The in-process transport asks ``get_upload_metadata`` and ``PUT``s to the URL it
+    answered, as over HTTP (no shortcut into the server's store)."""
+    from ftorm.protocol.operations import UploadMetadataOp
+    from ftorm.transport.inprocess import InProcessTransport
+
+    asked: list[str] = []
+    puts: list[str] = []
+
+    class Recording(InProcessTransport):
+        def call(self, operations: Any) -> list[Any]:
+            asked.extend(op.action for op in operations if isinstance(op, UploadMetadataOp))
+            return super().call(operations)
+
+        def put_file(self, url: str, stream: Any, headers: Any) -> None:
+            puts.append(url)
+            super().put_file(url, stream, headers)
+
+    with Session.local() as local:
+        server = local.local_server
+        assert server is not None
+        session = Session(transport=Recording(server))
+        source = tmp_path / "a.bin"
+        source.write_bytes(b"bytes")
+        component = session.create_component(source, location=session.location("ftrack.server"))
+        assert asked == ["get_upload_metadata"]
+        assert len(puts) == 1
+        assert "/upload/" in puts[0]
+        assert server.files.path(str(component.id)).read_bytes() == b"bytes"
