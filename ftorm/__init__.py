@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from ftorm._embedded import event_hub, open_server
 from ftorm.errors import (
+    AccessorError,
     AuthenticationError,
+    ComponentInLocationError,
+    ComponentNotInLocationError,
+    ComponentSourceError,
     ConfigurationError,
     ConnectError,
     DiskFullError,
@@ -21,6 +25,7 @@ from ftorm.errors import (
     FtormError,
     ImmutableAttributeError,
     InvalidValueError,
+    LocationError,
     ModelSetError,
     MultipleResultsError,
     NotFoundError,
@@ -34,6 +39,7 @@ from ftorm.errors import (
     ServerError,
     SessionClosedError,
     StorageError,
+    StructureError,
     SubscriptionSyntaxError,
     TransportError,
     UnboundQueryError,
@@ -57,8 +63,12 @@ __version__: str = "0.1.0.dev0"
 
 __all__ = [
     "UNSET",
+    "AccessorError",
     "Attr",
     "AuthenticationError",
+    "ComponentInLocationError",
+    "ComponentNotInLocationError",
+    "ComponentSourceError",
     "ConfigurationError",
     "ConnectError",
     "DiskFullError",
@@ -70,6 +80,7 @@ __all__ = [
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
+    "LocationError",
     "Many",
     "Model",
     "ModelSetError",
@@ -90,6 +101,7 @@ __all__ = [
     "SessionClosedError",
     "Stats",
     "StorageError",
+    "StructureError",
     "SubscriptionSyntaxError",
     "TransportError",
     "UnboundQueryError",

@@ -21,6 +21,12 @@
     ├── StorageError                           the embedded server's database cannot be used
     │   └── FixtureError                        a data fixture that cannot be loaded
     ├── ModelSetError (TypeError)              a model class of another set than the session's
+    ├── ComponentSourceError (ValueError)      a missing file, a sequence matching nothing
+    ├── LocationError                          a location cannot store, find or remove a file
+    │   ├── ComponentInLocationError            the component is in the location already
+    │   ├── ComponentNotInLocationError (LookupError)  the component is not in the location
+    │   ├── StructureError                      a structure cannot name the component's file
+    │   └── AccessorError                       an accessor cannot read, write or remove
     └── TransportError                         the server could not be reached or answered badly
         ├── ConnectError (ConnectionError)     connection refused, dropped or timed out
         ├── DownloadError                      a component's file could not be downloaded
@@ -42,7 +48,11 @@ import re
 from typing import ClassVar
 
 __all__ = [
+    "AccessorError",
     "AuthenticationError",
+    "ComponentInLocationError",
+    "ComponentNotInLocationError",
+    "ComponentSourceError",
     "ConfigurationError",
     "ConnectError",
     "DiskFullError",
@@ -54,6 +64,7 @@ __all__ = [
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
+    "LocationError",
     "ModelSetError",
     "MultipleResultsError",
     "NotFoundError",
@@ -67,6 +78,7 @@ __all__ = [
     "ServerError",
     "SessionClosedError",
     "StorageError",
+    "StructureError",
     "SubscriptionSyntaxError",
     "TransportError",
     "UnboundQueryError",
@@ -240,6 +252,34 @@ class FixtureError(StorageError):
     """A data fixture (`ftorm dump`) that cannot be loaded: not a fixture, loaded already,
     rows that clash with the workspace's, or a type or attribute the workspace's schema lacks
     (the message names the first)."""
+
+
+class ComponentSourceError(FtormError, ValueError):
+    """A component's source that cannot be used: a missing file, a sequence pattern that
+    matches no file or is not ftrack's notation (``/renders/sh010.%04d.exr [1001-1100]``)."""
+
+
+class LocationError(FtormError):
+    """A location cannot do what was asked: it has no accessor or structure, or the file it
+    would write exists already. Nothing was registered."""
+
+
+class ComponentInLocationError(LocationError):
+    """A component is in the location already."""
+
+
+class ComponentNotInLocationError(LocationError, LookupError):
+    """A component is not in the location."""
+
+
+class StructureError(LocationError):
+    """A structure cannot name a component's file (the standard structure needs a committed
+    version and asset with a parent context)."""
+
+
+class AccessorError(LocationError):
+    """An accessor cannot read, write or remove a resource (a missing file, a timeout of the
+    server's file endpoints)."""
 
 
 class TransportError(FtormError):

@@ -16,7 +16,11 @@ import ftorm.models
 import ftorm.testing
 
 ERRORS = [
+    "AccessorError",
     "AuthenticationError",
+    "ComponentInLocationError",
+    "ComponentNotInLocationError",
+    "ComponentSourceError",
     "ConfigurationError",
     "ConnectError",
     "DiskFullError",
@@ -28,6 +32,7 @@ ERRORS = [
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
+    "LocationError",
     "ModelSetError",
     "MultipleResultsError",
     "NotFoundError",
@@ -41,6 +46,7 @@ ERRORS = [
     "ServerError",
     "SessionClosedError",
     "StorageError",
+    "StructureError",
     "SubscriptionSyntaxError",
     "TransportError",
     "UnboundQueryError",
@@ -52,8 +58,12 @@ ERRORS = [
 
 FTORM = [
     "UNSET",
+    "AccessorError",
     "Attr",
     "AuthenticationError",
+    "ComponentInLocationError",
+    "ComponentNotInLocationError",
+    "ComponentSourceError",
     "ConfigurationError",
     "ConnectError",
     "DiskFullError",
@@ -65,6 +75,7 @@ FTORM = [
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
+    "LocationError",
     "Many",
     "Model",
     "ModelSetError",
@@ -85,6 +96,7 @@ FTORM = [
     "SessionClosedError",
     "Stats",
     "StorageError",
+    "StructureError",
     "SubscriptionSyntaxError",
     "TransportError",
     "UnboundQueryError",

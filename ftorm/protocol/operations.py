@@ -26,6 +26,7 @@ __all__ = [
     "CompleteUploadOp",
     "CreateOp",
     "DeleteOp",
+    "EncodeMediaOp",
     "Operation",
     "OperationLike",
     "QueryOp",
@@ -254,6 +255,30 @@ class CompleteUploadOp:
         }
 
 
+@attrs.frozen(slots=True)
+class EncodeMediaOp:
+    """``encode_media``: make a component's media playable in browsers; answered with
+    ``{"job_id"}`` of the ``Job`` doing it."""
+
+    action: ClassVar[str] = "encode_media"
+
+    component_id: str
+    """The ``FileComponent`` (in ``ftrack.server``) whose file is encoded."""
+    version_id: str | None = None
+    """The version the encoded components belong to (None: the source's)."""
+    keep_original: bool = True
+    """Whether the source component stays."""
+
+    def to_json(self) -> JSONObject:
+        """The operation as a JSON object."""
+        return {
+            "action": self.action,
+            "component_id": self.component_id,
+            "version_id": self.version_id,
+            "keep_original": self.keep_original,
+        }
+
+
 Operation: TypeAlias = (
     ServerInformationOp
     | SchemasOp
@@ -264,6 +289,7 @@ Operation: TypeAlias = (
     | ResetRemoteOp
     | UploadMetadataOp
     | CompleteUploadOp
+    | EncodeMediaOp
 )
 """One typed operation."""
 
@@ -497,4 +523,12 @@ def validate(operation: JSON) -> Operation:
         return _upload_metadata(operation)
     if action == "complete_multipart_upload":
         return _complete_upload(operation)
+    if action == EncodeMediaOp.action:
+        keep = operation.get("keep_original", True)
+        if not isinstance(keep, bool):
+            msg = f"encode_media: 'keep_original' must be true or false, got {excerpt(keep)}"
+            raise ValidationError(msg)
+        return EncodeMediaOp(
+            _string(operation, "component_id"), _optional_string(operation, "version_id"), keep
+        )
     raise _invalid_action(action)

@@ -37,7 +37,7 @@ from ftorm.server.fragments import Bind, column, placeholders, positional, type_
 from ftorm.server.rows import find
 from ftorm.server.storage import ID_COLUMN, TYPE_COLUMN, Collection, Layout, quote
 
-__all__ = ["check_value_write", "effective", "members_source"]
+__all__ = ["check_value_write", "effective", "members_source", "value_type_for"]
 
 
 TYPES: Final = "CustomAttributeType"
@@ -72,6 +72,24 @@ def _owners(layout: Layout, value_type: str) -> tuple[str, ...]:
         )
         cache[value_type] = found
     return found
+
+
+def value_type_for(layout: Layout, connection: sqlite3.Connection, entity_id: object) -> str | None:
+    """The ``<X>CustomAttributeValue`` type whose items the entity ``entity_id`` holds in its
+    ``custom_attributes`` (``ContextCustomAttributeValue`` for a task), or None when no
+    entity with that id has custom attributes. A value created as the bare
+    ``CustomAttributeValue`` is stored as this type, so the entity's collection shows it."""
+    if entity_id is None:
+        return None
+    for value_type in sorted(t for t in layout.schema.types if is_custom_attribute_value(t)):
+        owners = _owners(layout, value_type)
+        for root in sorted({layout.table(owner).root for owner in owners}):
+            if len(layout.schema.types[root].primary_key) != 1:
+                continue
+            row = find(layout, connection, root, (str(entity_id),))
+            if row is not None and any(layout.is_a(row.type_id, o) for o in owners):
+                return value_type
+    return None
 
 
 def effective(layout: Layout, coll: Collection) -> bool:

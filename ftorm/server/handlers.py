@@ -17,6 +17,8 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from ftorm._typing import JSON, JSONObject
@@ -35,6 +37,7 @@ from ftorm.server.answers import answer_parsed, parse_query
 from ftorm.server.bulk import PRISTINE_KEY, get_meta, incomplete_reason, recorded_schema, set_meta
 from ftorm.server.changes import Changes
 from ftorm.server.encode import encode_one
+from ftorm.server.encoding import encode_media
 from ftorm.server.eventhub import Hub
 from ftorm.server.fetch import Fetcher, Record, build_tree
 from ftorm.server.files import FileStore
@@ -459,6 +462,9 @@ class Server:
         if isinstance(valid, ops.CompleteUploadOp):
             done.append(f"complete_multipart_upload {valid.component_id}")
             return complete_upload(self.uploads, valid, batch.base_url)
+        if isinstance(valid, ops.EncodeMediaOp):
+            done.append(f"encode_media {valid.component_id}")
+            return encode_media(writer, self.files, valid, self.user_id)
         done.append("query_server_information")
         return self.server_information(valid.values)
 
@@ -525,6 +531,18 @@ class Server:
         if written:
             fetcher.load([record], build_tree(written))
         return encode_one(self.schema, record)
+
+    def app(self) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+        """The server's HTTP endpoints as a WSGI application (`ftorm.server.wsgi.make_app`):
+        what an in-process transport sends files through, as a client does over HTTP."""
+        from ftorm.server.wsgi import make_app
+
+        return make_app(self)
+
+    def file_path(self, component_id: str) -> Path | None:
+        """The stored file of ``component_id``, or None when there is none."""
+        files = self.files
+        return files.path(component_id) if files.exists(component_id) else None
 
     def close(self) -> None:
         """Close the database; later batches answer an error."""

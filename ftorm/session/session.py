@@ -49,7 +49,12 @@ from ftorm.session.stats import Stats
 from ftorm.session.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
+    import os
+
     from ftorm.events.hub import EventHub
+    from ftorm.session.accessors import Accessor
+    from ftorm.session.locations import Location
+    from ftorm.session.structures import Structure
     from ftorm.transport.base import Transport
     from ftorm.transport.inprocess import Handler
 
@@ -634,3 +639,83 @@ class Session:
     def custom_configurations(self, obj: Model, *, refresh: bool = False) -> list[Configuration]:
         """The configurations that apply to ``obj`` (`ftorm.model.state.Tracker`)."""
         return self._configurations.applying(type(obj).__ftorm_entity__ or "", refresh=refresh)
+
+    # --- files (`ftorm.session.components`, `ftorm.session.locations`) ----------------------
+
+    def create_component(
+        self,
+        path: str | os.PathLike[str],
+        data: Mapping[str, Any] | None = None,
+        location: Location | Literal["auto"] | None = "auto",
+        *,
+        version: Model | None = None,
+    ) -> Model:
+        """A new component for the file, sequence (``/renders/sh010.%04d.exr [1001-1100]``)
+        or folder at ``path``, committed and added to ``location``
+        (`ftorm.session.components.create_component`)."""
+        from ftorm.session.components import create_component
+
+        return create_component(self, path, data, location, version=version)
+
+    def location(
+        self,
+        name: str,
+        *,
+        accessor: Accessor | None = None,
+        structure: Structure | None = None,
+        priority: int | None = None,
+    ) -> Location:
+        """The location ``name``, configured for this session with ``accessor``,
+        ``structure`` and ``priority`` when given (`ftorm.session.components.location`)."""
+        from ftorm.session.components import location as named
+
+        return named(self, name, accessor=accessor, structure=structure, priority=priority)
+
+    def pick_location(self) -> Location:
+        """The preferred location with an accessor and a structure
+        (`ftorm.session.components.pick_location`)."""
+        from ftorm.session.components import pick_location
+
+        return pick_location(self)
+
+    def get_component_availability(
+        self, component: Model, locations: Sequence[Location] | None = None
+    ) -> dict[str, float]:
+        """``{location id: percent}`` of ``component`` in ``locations`` (by default every
+        location of the session), as ftrack_api answers."""
+        return self.get_component_availabilities([component], locations)[0]
+
+    def get_component_availabilities(
+        self, components: Sequence[Model], locations: Sequence[Location] | None = None
+    ) -> list[dict[str, float]]:
+        """`get_component_availability` of each of ``components``, in order."""
+        from ftorm.session.components import locations as every
+
+        chosen = list(locations) if locations is not None else every(self)
+        result: list[dict[str, float]] = [{} for _ in components]
+        for place in chosen:
+            for index, share in enumerate(place.get_component_availabilities(components)):
+                result[index][place.id] = share
+        return result
+
+    def create_thumbnail(
+        self, entity: Model, path: str | os.PathLike[str], data: Mapping[str, Any] | None = None
+    ) -> Model:
+        """Upload the image at ``path`` and make it ``entity``'s thumbnail; the component
+        (`ftorm.session.components.create_thumbnail`)."""
+        from ftorm.session.components import create_thumbnail
+
+        return create_thumbnail(self, entity, path, data)
+
+    def encode_media(
+        self,
+        media: str | os.PathLike[str] | Model,
+        *,
+        version_id: str | None = None,
+        keep_original: bool | Literal["auto"] = "auto",
+    ) -> Model:
+        """Ask the server to encode ``media`` (a path or a ``FileComponent``); the ``Job``
+        (`ftorm.session.components.encode_media`)."""
+        from ftorm.session.components import encode_media
+
+        return encode_media(self, media, version_id=version_id, keep_original=keep_original)

@@ -50,6 +50,7 @@ from ftorm.errors import (
 )
 from ftorm.protocol.operations import OperationLike, encode_batch, is_read_only
 from ftorm.protocol.socketio import HANDSHAKE_PATH
+from ftorm.transport.base import error_message
 
 if TYPE_CHECKING:  # requests is imported on the first request: a session starts without it
     import requests
@@ -377,6 +378,40 @@ class HttpTransport:
             raise DownloadError(msg)
         return written
 
+    def remove_file(self, component_id: str) -> None:
+        """``POST <server>/component/remove?id=<id>`` with the API user's credentials.
+
+        Raises:
+            TransportError: when the server refuses, cannot be reached or does not answer
+                within the timeout.
+        """
+        import requests
+
+        base = self.url.removesuffix("/api")
+        url = f"{base}/component/remove?{urlencode({'id': component_id})}"
+        try:
+            response = self._client().post(
+                url, headers=_DOWNLOAD_HEADERS, timeout=self.timeout, allow_redirects=False
+            )
+        except requests.RequestException as error:
+            msg = f"the file of {component_id} could not be removed: {self._scrub(str(error))}"
+            raise TransportError(msg) from None
+        with response:
+            if response.status_code >= 400:
+                msg = f"the file of {component_id} could not be removed: {_error_text(response)}"
+                raise TransportError(msg)
+
+    def file_url(self, component_id: str, *, thumbnail_size: int | None = None) -> str:
+        """``<server>/component/get?id=...&username=...&apiKey=...`` (``/component/thumbnail``
+        with ``&size=`` for a thumbnail): the form ftrack's own clients hand out, which opens
+        the file for anyone holding it."""
+        user, key = self.credentials
+        route = "get" if thumbnail_size is None else "thumbnail"
+        params: dict[str, object] = {"id": component_id, "username": user, "apiKey": key}
+        if thumbnail_size is not None:
+            params["size"] = thumbnail_size
+        return f"{self.url.removesuffix('/api')}/component/{route}?{urlencode(params)}"
+
     def _get_file(self, url: str) -> requests.Response:
         """``GET url``, streamed; redirects followed with credentials only to the origin."""
         import requests
@@ -434,13 +469,5 @@ class HttpTransport:
 
 def _error_text(response: requests.Response) -> str:
     """``HTTP <status>`` and the start of the error body (the server's message, if JSON)."""
-    head = response.raw.read(2000, decode_content=True) or b""  # 2,000 bytes at most
-    text = head.decode("utf-8", "replace")
-    try:
-        payload = json.loads(text)
-    except (ValueError, RecursionError):
-        payload = None
-    if isinstance(payload, dict) and isinstance(payload.get("content"), str):
-        text = payload["content"]
-    text = " ".join(text.split())[:200]
+    text = error_message(response.raw.read(2000, decode_content=True) or b"")
     return f"HTTP {response.status_code}" + (f": {text}" if text else "")

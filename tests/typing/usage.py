@@ -13,6 +13,9 @@ from ftorm.query.builder import Query
 from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, TimeColumn, and_, not_, or_
 from ftorm.server.handlers import Server
 from ftorm.session import Session
+from ftorm.session.accessors import DiskAccessor
+from ftorm.session.locations import Location
+from ftorm.session.structures import IdStructure, StandardStructure
 from ftorm.transport.inprocess import Handler, InProcessTransport
 
 from .models_fixture import REGISTRY, Context, Project, Sequence, Shot, Status, Task
@@ -217,3 +220,28 @@ def typed_event_handlers(session: Session) -> None:
     def any_context(change: Change[Context]) -> None: ...
 
     session.events.on_change(Task)(any_context)  # a handler of a base class takes a Task
+
+
+def files(session: Session, version: Model, folder: str) -> None:
+    disk = session.location(
+        "studio.disk", accessor=DiskAccessor(folder), structure=StandardStructure(), priority=1
+    )
+    assert_type(disk, Location)
+    sequence = session.create_component("/r/sh010.%04d.exr [1001-1100]", {"name": "b"}, disk)
+    assert_type(sequence, Model)
+    single = session.create_component("/r/a.exr", location=None, version=version)
+    server = session.location("ftrack.server")
+    server.add_component(single, session.location("ftrack.origin"))
+    server.add_components([single, sequence], [disk])
+    assert_type(server.get_component_availability(single), float)
+    assert_type(server.get_component_availabilities([single]), list[float])
+    assert_type(session.get_component_availability(single), dict[str, float])
+    assert_type(disk.get_filesystem_path(single), str | None)
+    assert_type(server.get_url(single), str)
+    assert_type(server.get_resource_identifier(single), str)
+    assert_type(server.download(single, "/tmp/a.exr", deadline=60.0).name, str)
+    disk.structure = IdStructure(prefix="by-id")
+    disk.remove_component(sequence, recursive=True)
+    assert_type(session.create_thumbnail(version, "/r/t.png"), Model)
+    assert_type(session.encode_media("/r/take.mov", version_id="v", keep_original=True), Model)
+    assert_type(session.pick_location(), Location)
