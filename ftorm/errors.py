@@ -30,6 +30,9 @@
             ├── PermissionDeniedError          PermissionError: immutable/forbidden writes
             └── ServerCompatibilityError       unknown action, unsupported server
 
+One warning category sits in the tree too: ``CustomAttributeConflictWarning`` (FtormError,
+UserWarning), a custom attribute key that is both hierarchical and not.
+
 `ServerError` and its subclasses carry the server's own exception name, message and
 error code, so the embedded server raises them and encodes them on the wire unchanged.
 Every name in ``__all__`` is also exported from `ftorm`.
@@ -43,6 +46,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "ConnectError",
+    "CustomAttributeConflictWarning",
     "DownloadError",
     "FixtureError",
     "FtormError",
@@ -321,6 +325,12 @@ def server_error_from_payload(payload: dict[str, object]) -> ServerError:
     if error_code == "api_credentials_invalid":
         cls = AuthenticationError
     return cls(content, exception=exception, error_code=error_code)
+
+
+class CustomAttributeConflictWarning(FtormError, UserWarning):
+    """A custom attribute key that is both hierarchical and configured for an entity type
+    itself (a known ftrack trap): the message says which configuration is read. Issued by
+    ``ftorm generate`` and, once per session and key, when such a value is read."""
 
 
 class ModelSetError(FtormError, TypeError):

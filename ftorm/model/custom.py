@@ -33,6 +33,7 @@ from ftorm.errors import InvalidValueError, NotLoadedError, UnknownAttributeErro
 from ftorm.model.custom_columns import COLLECTION, CustomColumn, CustomStrColumn
 from ftorm.model.custom_values import check_value, read_value
 from ftorm.model.fields import Many
+from ftorm.model.inherited import Inherited, source_of
 from ftorm.model.state import hook_of
 from ftorm.schema.custom import TEXT_KINDS
 from ftorm.schema.custom_attributes import Configuration
@@ -180,6 +181,14 @@ class CustomAttributes(metaclass=_NamespaceMeta):
 
     def __init__(self, entity: Model) -> None:
         object.__setattr__(self, "_ftorm_entity", entity)
+
+    inherited = Inherited()
+    """The same attributes, hierarchical ones inherited: ``shot.custom.inherited.fps`` is the
+    shot's own stored value, else its nearest ancestor's (`ftorm.model.inherited`)."""
+
+    def source(self, key: str) -> Model | None:
+        """The entity whose stored value ``inherited`` reads for ``key`` (None: the default)."""
+        return source_of(self, key)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._ftorm_entity!r}>"
