@@ -227,10 +227,13 @@ class CustomAttributes(metaclass=_NamespaceMeta):
         return list(getattr(self._ftorm_entity, _collection_name(self._ftorm_entity)))
 
     def _ftorm_member(self, key: str) -> Any:
-        for member in self._ftorm_members():
-            if member.__dict__.get("key") == key:
-                return member
-        return None
+        found = [m for m in self._ftorm_members() if m.__dict__.get("key") == key]
+        if len(found) > 1:  # a key both hierarchical and not: the hierarchical one is read
+            hook = hook_of(self._ftorm_entity)
+            configurations = [] if hook is None else hook.custom_configurations(self._ftorm_entity)
+            hierarchical = {c.id for c in configurations if c.is_hierarchical}
+            found.sort(key=lambda m: m.__dict__.get("configuration_id") not in hierarchical)
+        return found[0] if found else None
 
     def _ftorm_configuration(self, key: str) -> Configuration | None:
         """The configuration of ``key`` for the entity: one of its project before a global

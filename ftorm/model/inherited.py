@@ -17,7 +17,7 @@ server cannot filter on inherited values, so building a query from it raises
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from ftorm.errors import InvalidValueError, NotLoadedError, QueryCompileError
 from ftorm.model.state import hook_of
@@ -105,16 +105,19 @@ class InheritedPath:
         name = self.model.__name__ if self.model is not None else "?"
         return f"<InheritedPath {name}.custom.inherited>"
 
-    def __getattr__(self, name: str) -> NoReturn:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        model = self.model.__name__ if self.model is not None else "Model"
-        msg = (
-            f"{model}.custom.inherited.{name}: ftrack's server filters and sorts on raw values "
-            f"only; query on {model}.custom.{name} (the raw value), or load the entities, "
-            f"session.populate(entities, {model}.custom.inherited), and filter in Python"
-        )
-        raise QueryCompileError(msg)
+    if not TYPE_CHECKING:  # no attributes for type checkers: ``.inherited.fps`` is an error
+
+        def __getattr__(self, name):
+            if name.startswith("__"):
+                raise AttributeError(name)
+            model = self.model.__name__ if self.model is not None else "Model"
+            msg = (
+                f"{model}.custom.inherited.{name}: ftrack's server filters and sorts on raw "
+                f"values only; query on {model}.custom.{name} (the raw value), or load the "
+                f"entities, session.populate(entities, {model}.custom.inherited), and filter "
+                "in Python"
+            )
+            raise QueryCompileError(msg)
 
 
 class _View:
