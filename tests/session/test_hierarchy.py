@@ -35,20 +35,33 @@ from ftorm.testing import assert_max_requests
 
 
 def configure(session: ftorm.Session, key: str = "fps", default: Any = 24, **values: Any) -> None:
-    """A hierarchical number configuration ``key`` (decimal), committed."""
+    """A number configuration ``key``, committed: hierarchical and decimal unless ``values``
+    say otherwise (``entity_type="task", object_type=..., is_hierarchical=False``)."""
     number = session.query(CustomAttributeType).where(name="number").one()
-    session.create(
-        CustomAttributeConfiguration,
-        key=key,
-        label=key,
-        type=number,
-        entity_type="show",
-        is_hierarchical=True,
-        default=default,
-        config='{"isdecimal": true}',
+    fields: dict[str, Any] = {
+        "entity_type": "show",
+        "is_hierarchical": True,
+        "config": '{"isdecimal": true}',
         **values,
+    }
+    session.create(
+        CustomAttributeConfiguration, key=key, label=key, type=number, default=default, **fields
     )
     session.commit()
+
+
+def configure_shots(session: ftorm.Session, key: str, default: int) -> None:
+    """A number configuration ``key`` for shots only (not hierarchical), committed."""
+    shot_type = session.query(ObjectType).where(name="Shot").one()
+    configure(
+        session,
+        key,
+        default,
+        entity_type="task",
+        object_type=shot_type,
+        is_hierarchical=False,
+        config="{}",
+    )
 
 
 class Tree:
@@ -134,7 +147,7 @@ def test_a_stored_none_is_an_override(session: ftorm.Session) -> None:
     tree.sequence.custom["fps"] = None  # ftrack keeps it: the sequence has no fps
     session.commit()
     other = fresh(session)
-    project, episode, sequence, shot, task = reread(other, tree)
+    _project, episode, sequence, _shot, task = reread(other, tree)
     assert task.custom.inherited["fps"] is None
     assert task.custom.source("fps") is sequence
     assert episode.custom.inherited["fps"] == 25.0
@@ -202,7 +215,7 @@ def test_after_a_commit_a_changed_value_is_seen_below_without_a_request(
     tree.project.custom["fps"] = 25.0
     session.commit()
     other = fresh(session)
-    project, episode, sequence, shot, task = reread(other, tree)
+    _project, _episode, sequence, shot, task = reread(other, tree)
     other.populate([task, shot], Task.custom.inherited)
     assert task.custom.inherited["fps"] == 25.0
     sequence.custom["fps"] = 48.0
@@ -223,7 +236,8 @@ def test_after_a_move_the_chain_is_read_again(session: ftorm.Session) -> None:
     other = fresh(session)
     shot = other.get(Shot, tree.shot.id)
     task = other.get(Task, tree.task.id)
-    assert shot is not None and task is not None
+    assert shot is not None
+    assert task is not None
     assert task.custom.inherited["fps"] == 30.0
     shot.parent = other.get(Sequence, elsewhere.id)
     other.commit()
@@ -242,7 +256,8 @@ def test_a_project_specific_configuration_applies_in_its_project_only(
     other = fresh(session)
     task = other.get(Task, tree.task.id)
     foreign = other.get(Task, other_tree.task.id)
-    assert task is not None and foreign is not None
+    assert task is not None
+    assert foreign is not None
     assert task.custom.inherited["handles"] == 10
     with pytest.raises(UnknownAttributeError):
         foreign.custom.inherited["handles"]
@@ -251,19 +266,7 @@ def test_a_project_specific_configuration_applies_in_its_project_only(
 def test_non_hierarchical_keys_read_raw_and_their_source_is_the_entity(
     session: ftorm.Session,
 ) -> None:
-    number = session.query(CustomAttributeType).where(name="number").one()
-    shot_type = session.query(ObjectType).where(name="Shot").one()
-    session.create(
-        CustomAttributeConfiguration,
-        key="fstart",
-        label="fstart",
-        type=number,
-        entity_type="task",
-        object_type=shot_type,
-        default=1001,
-        config="{}",
-    )
-    session.commit()
+    configure_shots(session, "fstart", 1001)
     tree = Tree(session)
     sibling = session.create(Shot, name="sh020", parent=tree.sequence)
     session.commit()
@@ -272,7 +275,8 @@ def test_non_hierarchical_keys_read_raw_and_their_source_is_the_entity(
     other = fresh(session)
     shot = other.get(Shot, tree.shot.id)
     plain = other.get(Shot, sibling.id)
-    assert shot is not None and plain is not None
+    assert shot is not None
+    assert plain is not None
     assert shot.custom.inherited["fstart"] == 1009
     assert shot.custom.source("fstart") is shot
     assert plain.custom.inherited["fstart"] == 1001
@@ -312,7 +316,8 @@ def test_asset_versions_inherit_through_their_assets_context(session: ftorm.Sess
     other = fresh(session)
     found = other.get(AssetVersion, version.id)
     found_asset = other.get(Asset, asset.id)
-    assert found is not None and found_asset is not None
+    assert found is not None
+    assert found_asset is not None
     with assert_max_requests(other, 2):
         other.populate([found, found_asset], AssetVersion.custom.inherited)
     assert found.custom.inherited["fps"] == 23.976
@@ -323,25 +328,13 @@ def test_asset_versions_inherit_through_their_assets_context(session: ftorm.Sess
 def test_a_key_both_hierarchical_and_not_warns_once_and_reads_the_hierarchical_one(
     session: ftorm.Session,
 ) -> None:
-    number = session.query(CustomAttributeType).where(name="number").one()
-    shot_type = session.query(ObjectType).where(name="Shot").one()
-    session.create(
-        CustomAttributeConfiguration,
-        key="fps",
-        label="Shot fps",
-        type=number,
-        entity_type="task",
-        object_type=shot_type,
-        default=12,
-        config="{}",
-    )
-    session.commit()
+    configure_shots(session, "fps", 12)
     tree = Tree(session)
-    tree.project.custom.inherited  # the view itself costs nothing
     other = fresh(session)
     project = other.get(Project, tree.project.id)
     shot = other.get(Shot, tree.shot.id)
-    assert project is not None and shot is not None
+    assert project is not None
+    assert shot is not None
     with pytest.warns(CustomAttributeConflictWarning, match="reads the hierarchical one"):
         assert shot.custom.inherited["fps"] == 24.0
     assert shot.custom["fps"] == 24.0  # the raw read takes the hierarchical one too
