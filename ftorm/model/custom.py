@@ -26,10 +26,17 @@ per type from the server's configurations), attached with ``custom = custom_name
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
-from ftorm.errors import InvalidValueError, NotLoadedError, UnknownAttributeError, UnknownKeyError
+from ftorm.errors import (
+    CustomAttributeConflictWarning,
+    InvalidValueError,
+    NotLoadedError,
+    UnknownAttributeError,
+    UnknownKeyError,
+)
 from ftorm.model.custom_columns import COLLECTION, CustomColumn, CustomStrColumn
 from ftorm.model.custom_values import check_value, read_value
 from ftorm.model.fields import Many
@@ -233,6 +240,12 @@ class CustomAttributes(metaclass=_NamespaceMeta):
             configurations = [] if hook is None else hook.custom_configurations(self._ftorm_entity)
             hierarchical = {c.id for c in configurations if c.is_hierarchical}
             found.sort(key=lambda m: m.__dict__.get("configuration_id") not in hierarchical)
+            label = f"{type(self).__ftorm_label__()}.{key}"
+            message = (
+                f"{label}: the key is both hierarchical and configured for the type itself; "
+                "the hierarchical value is read (raw and inherited alike)"
+            )
+            warnings.warn(message, CustomAttributeConflictWarning, stacklevel=4)
         return found[0] if found else None
 
     def _ftorm_configuration(self, key: str) -> Configuration | None:
