@@ -28,3 +28,13 @@ def test_the_builder_section_is_made_of_the_run_s_figures() -> None:
     assert "| column access (`Project.status`) | 0.37 µs |" in text
     without = bench_builder.report({"ftorm": [4e-6]}, parts, reads, writes, ("1", "1"))
     assert "not installed in this run" in without
+
+
+def test_the_hierarchy_benchmark_agrees_with_the_walk(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import bench_hierarchy
+
+    assert bench_hierarchy.main(["--shots", "20", "--rounds", "1", "--no-write"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(bench_hierarchy.SECTION + "\n")
+    assert "| walk up one request per level |" in out
+    assert "**met**" in out  # at most 2 requests for the cohort
