@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from ftorm._typing import JSON
-from ftorm.errors import CustomAttributeConflictWarning, NotLoadedError
+from ftorm.errors import CustomAttributeConflictWarning, NotFoundError, NotLoadedError
 from ftorm.model.custom_values import read_value
 from ftorm.model.inherited import InheritedPath, Resolved
 from ftorm.model.state import cohort_of
@@ -87,12 +87,14 @@ class Hierarchy:
         schema: Callable[[], Schema],
         hydrate: Callable[[JSON], object],
         find: Callable[[str, str], Model | None],
-        loads: Callable[[str, Sequence[str]], QueryOp],
+        get: Callable[[str, str], Model | None],
+        loads: Callable[[str, Sequence[str]], QueryOp | None],
     ) -> None:
         self._call = call
         self._schema = schema
         self._hydrate = hydrate
         self._find = find
+        self._get = get
         self._loads = loads
         self._lock = threading.RLock()
         self._chains: dict[str, tuple[Link, ...]] = {}
@@ -133,65 +135,48 @@ class Hierarchy:
 
     def resolve(self, objects: Iterable[Model]) -> None:
         """Learn the chains and stored values of ``objects`` (at most two requests, more only
-        when a server pages an answer)."""
-        with self._lock:
-            wanted: dict[str, str] = {}
-            for obj in objects:
-                key = obj.__dict__.get("id")
-                family = self._family(type(obj).__ftorm_entity__ or "")
-                if isinstance(key, str) and family is not None:
-                    wanted[key] = family
-            if not wanted:
-                return
-            unknown = [k for k in wanted if k not in self._chains]
-            operations: list[OperationLike] = []
-            kinds: list[str] = []
-            for family in ("Context", "AssetVersion", "Asset"):
-                ids = [k for k in unknown if wanted[k] == family]
-                path = "parent.link" if family == "Asset" else _LINK
-                for chunk in _chunks(ids):
-                    select = ast.Select(family, (ast.Path.of(path),), _in("id", chunk))
-                    operations.append(QueryOp(render(select)))
-                    kinds.append(family)
-            configurations = self._configurations is None
-            if operations:
-                if configurations:
-                    operations.append(first_page())
-                answers = self._call(operations)
-                for family, operation, answer in zip(kinds, operations, answers, strict=False):
-                    assert isinstance(operation, QueryOp)
-                    for row in self._all(answer, operation):
-                        self._chain(row, family)
-                if configurations:
-                    self._configurations = read_configurations(self._call, answers[-1])
-                    configurations = False
-            self._values([link for k in wanted for link in self._chains.get(k, ())], configurations)
-
-    def _chain(self, row: dict[str, Any], family: str) -> None:
-        key = row.get("id")
-        if family == "Asset":
-            parent = row.get("parent")
-            links = parent.get(_LINK) if isinstance(parent, dict) else None
-            head: list[Link] = [(str(key), "Asset")]
-        else:
-            links = row.get(_LINK)
-            head = []
-        if not isinstance(key, str) or not isinstance(links, list):
+        when a server pages an answer). No lock is held while a request is under way."""
+        wanted: dict[str, str] = {}
+        for obj in objects:
+            key = obj.__dict__.get("id")
+            family = self._family(type(obj).__ftorm_entity__ or "")
+            if isinstance(key, str) and family is not None:
+                wanted[key] = family
+        if not wanted:
             return
-        chain = [
-            (str(item["id"]), str(item.get("type") or "Context"))
-            for item in links
-            if isinstance(item, dict) and isinstance(item.get("id"), str)
-        ]
-        chain.reverse()  # ``link`` runs from the project down
-        if family == "AssetVersion":  # as ftrack: the version, then its asset's context
-            chain = [link for link in chain if link[1] != "Asset"]
-        self._chains[key] = (*head, *chain)
+        with self._lock:
+            unknown = [k for k in wanted if k not in self._chains]
+            configurations = self._configurations is None
+        operations: list[QueryOp] = []
+        kinds: list[str] = []
+        for family in ("Context", "AssetVersion", "Asset"):
+            ids = [k for k in unknown if wanted[k] == family]
+            path = "parent.link" if family == "Asset" else _LINK
+            for chunk in _chunks(ids):
+                select = ast.Select(family, (ast.Path.of(path),), _in("id", chunk))
+                operations.append(QueryOp(render(select)))
+                kinds.append(family)
+        if operations:
+            answers = self._call([*operations, *([first_page()] if configurations else [])])
+            chains = {}
+            for family, operation, answer in zip(kinds, operations, answers, strict=False):
+                for row in self._all(answer, operation):
+                    chains.update(_chain(row, family))
+            found = read_configurations(self._call, answers[-1]) if configurations else None
+            with self._lock:
+                self._chains.update(chains)
+                if found is not None:
+                    self._configurations = found
+            configurations = False
+        with self._lock:
+            links = [link for k in wanted for link in self._chains.get(k, ())]
+        self._values(links, configurations)
 
     def _values(self, links: list[Link], configurations: bool) -> None:
         """Read the stored values of the chain members not read yet, the ancestors the
         session lacks, and (``configurations``) the configurations: one request."""
-        missing = list(dict.fromkeys(link for link in links if link[0] not in self._stored))
+        with self._lock:
+            missing = list(dict.fromkeys(link for link in links if link[0] not in self._stored))
         operations: list[OperationLike] = []
         selects: list[ast.Select] = []
         by_type: dict[str, list[str]] = {}
@@ -212,23 +197,28 @@ class Hierarchy:
         loads = len(operations)
         for type_id, ids in sorted(absent.items()):
             for chunk in _chunks(ids):
-                operations.append(self._loads(type_id, chunk))
+                load = self._loads(type_id, chunk)  # None: a type the session does not know
+                if load is not None:
+                    operations.append(load)
         if configurations:
             operations.append(first_page())
         if not operations:
             return
         answers = self._call(operations)
-        for entity_id, _ in missing:
-            self._stored.setdefault(entity_id, {})
+        stored: dict[str, dict[str, Any]] = {entity_id: {} for entity_id, _ in missing}
         for select, answer in zip(selects, answers[:loads], strict=True):
             for row in self._all(answer, QueryOp(render(select))):
                 owner, configuration = row.get("entity_id"), row.get("configuration_id")
                 if isinstance(owner, str) and isinstance(configuration, str):
-                    self._stored.setdefault(owner, {})[configuration] = row.get("value")
+                    stored.setdefault(owner, {})[configuration] = row.get("value")
         for answer in answers[loads : len(answers) - (1 if configurations else 0)]:
             self._hydrate(answer)
-        if configurations:
-            self._configurations = read_configurations(self._call, answers[-1])
+        found = read_configurations(self._call, answers[-1]) if configurations else None
+        with self._lock:
+            for owner, values in stored.items():
+                self._stored.setdefault(owner, {}).update(values)
+            if found is not None:
+                self._configurations = found
 
     def _all(self, answer: JSON, operation: QueryOp | None) -> list[dict[str, Any]]:
         """The rows of ``answer``, and of the pages that follow when the server paged it."""
@@ -247,10 +237,25 @@ class Hierarchy:
     # --- answering --------------------------------------------------------------------------
 
     def value(self, obj: Model, key: str) -> Resolved:
-        """The inherited value of ``key`` for ``obj`` (it must be `ready`)."""
+        """The inherited value of ``key`` for ``obj`` (it must be `ready`); the holder is
+        looked up once no lock is held (it may take a request if the session lost it)."""
+        found = self._lookup(obj, key)
+        if isinstance(found, Resolved):
+            return found
+        hierarchical, value, holder = found
+        entity = None if holder is None else self._get(holder[1], holder[0])
+        return Resolved(hierarchical, value, entity)
+
+    def _lookup(self, obj: Model, key: str) -> Resolved | tuple[bool, object, Link | None]:
         with self._lock:
             entity_id = str(obj.__dict__.get("id"))
-            chain = self._chains[entity_id]
+            chain = self._chains.get(entity_id)
+            if chain is None:
+                msg = (
+                    f"{obj!r}: the server has no link for it (deleted by another client?), so "
+                    "its inherited values are not known"
+                )
+                raise NotFoundError(msg)
             type_id = type(obj).__ftorm_entity__ or ""
             project = next((link[0] for link in chain if link[1] == "Project"), None)
             found = [
@@ -264,19 +269,15 @@ class Hierarchy:
             flat = [c for c in found if not c.is_hierarchical and applies_to(c, schema, type_id)]
             own = self._stored.get(entity_id, {})
             if not hierarchical:
-                holder = obj if any(c.id in own for c in flat) else None
-                return Resolved(False, None, holder)
+                return Resolved(False, None, obj if any(c.id in own for c in flat) else None)
             if flat:
                 self._warn(type_id, key)
-            ids = [c.id for c in hierarchical]
-            for link_id, link_type in chain:
-                stored = self._stored.get(link_id, {})
-                for number, configuration_id in enumerate(ids):
-                    if configuration_id in stored:
-                        configuration = hierarchical[number]
-                        value = _typed(configuration, stored[configuration_id])
-                        return Resolved(True, value, self._find(link_type, link_id))
-            return Resolved(True, _typed(hierarchical[0], hierarchical[0].default), None)
+            for link in chain:
+                stored = self._stored.get(link[0], {})
+                for configuration in hierarchical:
+                    if configuration.id in stored:
+                        return True, _typed(configuration, stored[configuration.id]), link
+            return True, _typed(hierarchical[0], hierarchical[0].default), None
 
     def _warn(self, type_id: str, key: str) -> None:
         if (type_id, key) in self._warned:
@@ -329,6 +330,29 @@ class Hierarchy:
             self._chains.clear()
             self._stored.clear()
             self._configurations = None
+
+
+def _chain(row: dict[str, Any], family: str) -> dict[str, tuple[Link, ...]]:
+    """``{id: chain}`` from one answer row (nothing for a row that is not one)."""
+    key = row.get("id")
+    if family == "Asset":
+        parent = row.get("parent")
+        links = parent.get(_LINK) if isinstance(parent, dict) else None
+        head: list[Link] = [(str(key), "Asset")]
+    else:
+        links = row.get(_LINK)
+        head = []
+    if not isinstance(key, str) or not isinstance(links, list):
+        return {}
+    chain = [
+        (str(item["id"]), str(item.get("type") or "Context"))
+        for item in links
+        if isinstance(item, dict) and isinstance(item.get("id"), str)
+    ]
+    chain.reverse()  # ``link`` runs from the project down
+    if family == "AssetVersion":  # as ftrack: the version, then its asset's context
+        chain = [link for link in chain if link[1] != "Asset"]
+    return {key: (*head, *chain)}
 
 
 def _typed(configuration: Configuration, value: object) -> object:

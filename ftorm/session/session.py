@@ -129,6 +129,7 @@ class Session:
             lambda: self._catalog.schema,
             lambda answer: self._hydrate(read_query(answer), None, member=False),
             self._held,
+            lambda type_id, key: self._held(type_id, key) or self._fetch(type_id, key),
             self._entity_loads,
         )
         self._closed = False
@@ -533,9 +534,17 @@ class Session:
         cls = self._catalog.class_or_none(type_id)
         return None if cls is None else self._identity.get(identity_key(cls, (key,)))
 
-    def _entity_loads(self, type_id: str, keys: Sequence[str]) -> QueryOp:
-        """The query loading ``keys`` of ``type_id`` with their default projections."""
-        cls = self._type(type_id)
+    def _fetch(self, type_id: str, key: str) -> Model | None:
+        """The entity of ``type_id`` with id ``key``, read (None if unknown or gone)."""
+        cls = self._catalog.class_or_none(type_id)
+        return None if cls is None else self.get(cls, key)
+
+    def _entity_loads(self, type_id: str, keys: Sequence[str]) -> QueryOp | None:
+        """The query loading ``keys`` of ``type_id`` with their default projections (None
+        for a type the session does not know)."""
+        cls = self._catalog.class_or_none(type_id)
+        if cls is None:
+            return None
         paths = [Path.of(p) for p in self._default_projections(cls)]
         return QueryOp(str(by_keys(cls, paths, [(key,) for key in keys])))
 

@@ -4,6 +4,7 @@ server, in-process; what is asserted is what the client sends and reads)."""
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -346,3 +347,60 @@ def test_a_key_both_hierarchical_and_not_warns_once_and_reads_the_hierarchical_o
         warnings.simplefilter("error")  # once per session and key for inherited reads
         assert shot.custom.inherited["fps"] == 30.0
         assert shot.custom.source("fps") is shot
+
+
+def test_an_entity_deleted_by_another_client_is_reported(session: ftorm.Session) -> None:
+    tree = Tree(session)
+    other = fresh(session)
+    task = other.get(Task, tree.task.id)
+    assert task is not None
+    session.delete(tree.task)
+    session.commit()
+    with pytest.raises(ftorm.NotFoundError, match="no link"):
+        task.custom.inherited["fps"]
+
+
+def test_a_hostile_link_is_ignored_not_trusted(session: ftorm.Session) -> None:
+    tree = Tree(session)
+    other = fresh(session)
+    task = other.get(Task, tree.task.id)
+    assert task is not None
+    real = other.transport.call
+
+    def lying(operations: Any) -> Any:
+        answers = real(operations)
+        for answer in answers:
+            for row in answer.get("data", []) if isinstance(answer, dict) else []:
+                if isinstance(row, dict) and "link" in row:
+                    row["link"] = [{"id": 3, "type": None}, "x", {"id": "nope", "type": "Nope"}]
+        return answers
+
+    other.transport.call = lying  # type: ignore[method-assign]
+    assert task.custom.inherited["fps"] == 24.0  # nothing usable: the default, no source
+    assert task.custom.source("fps") is None
+
+
+def test_threads_sharing_a_session_read_the_same_values(session: ftorm.Session) -> None:
+    tree = Tree(session)
+    tree.sequence.custom["fps"] = 30.0
+    for number in range(40):
+        session.create(Task, name=f"t{number}", parent=tree.shot)
+    session.commit()
+    other = fresh(session)
+    tasks = other.query(Task).all()
+    results: list[set[Any]] = []
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            results.append({task.custom.inherited["fps"] for task in tasks})
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert results == [{30.0}] * 4
