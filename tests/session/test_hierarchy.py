@@ -19,6 +19,7 @@ from ftorm.errors import (
     QueryCompileError,
     UnknownAttributeError,
 )
+from ftorm.model.state import hook_of
 from ftorm.models import (
     Asset,
     AssetType,
@@ -91,6 +92,17 @@ def session() -> Iterator[ftorm.Session]:
 def fresh(session: ftorm.Session, **options: Any) -> ftorm.Session:
     """Another session on the same server: it holds nothing yet."""
     return ftorm.Session(transport=session.transport, **options)
+
+
+def tasks_under(session: ftorm.Session, level: str, fps: float, count: int) -> list[Task]:
+    """A tree whose ``level`` stores ``fps``, ``count`` more tasks under its shot, and every
+    task read by a fresh session."""
+    tree = Tree(session)
+    getattr(tree, level).custom["fps"] = fps
+    for number in range(count):
+        session.create(Task, name=f"t{number}", parent=tree.shot)
+    session.commit()
+    return fresh(session).query(Task).all()
 
 
 def reread(other: ftorm.Session, tree: Tree) -> list[Any]:
@@ -178,13 +190,9 @@ def test_a_thousand_shots_resolve_in_two_requests_then_none(session: ftorm.Sessi
 
 
 def test_lazy_batch_resolves_the_whole_cohort_on_first_read(session: ftorm.Session) -> None:
-    tree = Tree(session)
-    tree.project.custom["fps"] = 25.0
-    for number in range(50):
-        session.create(Task, name=f"t{number}", parent=tree.shot)
-    session.commit()
-    other = fresh(session)
-    tasks = other.query(Task).all()
+    tasks = tasks_under(session, "project", 25.0, 50)
+    other = hook_of(tasks[0])
+    assert isinstance(other, ftorm.Session)
     with assert_max_requests(other, 2):
         assert all(task.custom.inherited["fps"] == 25.0 for task in tasks)
 
@@ -381,13 +389,7 @@ def test_a_hostile_link_is_ignored_not_trusted(session: ftorm.Session) -> None:
 
 
 def test_threads_sharing_a_session_read_the_same_values(session: ftorm.Session) -> None:
-    tree = Tree(session)
-    tree.sequence.custom["fps"] = 30.0
-    for number in range(40):
-        session.create(Task, name=f"t{number}", parent=tree.shot)
-    session.commit()
-    other = fresh(session)
-    tasks = other.query(Task).all()
+    tasks = tasks_under(session, "sequence", 30.0, 40)
     results: list[set[Any]] = []
     errors: list[BaseException] = []
 
