@@ -6,12 +6,15 @@ For a set of entities, `Hierarchy.resolve` learns, in at most two requests whate
    ftrack's ``link`` attribute (``select link from Context where id in (...)``; an
    ``AssetVersion``'s own ``link``; an ``Asset``'s ``parent.link``), for the entities whose
    chain the session does not know yet;
-2. the *stored* values of every entity of those chains, read from the value types themselves
-   (``select value, entity_id, configuration_id from ContextCustomAttributeValue where entity_id
-   in (...)``), which hold what was stored and nothing else (the ``custom_attributes``
-   collection fills in defaults, so it cannot say whether a value is an entity's own); the
-   ancestors the session does not hold yet come in the same request (`source` returns them),
-   and so do the configurations the first time (which keys are hierarchical, their defaults).
+2. the *stored* values of every entity of those chains (``select value, entity_id,
+   configuration_id from CustomAttributeValue where entity_id in (...)``): ftrack keeps every
+   stored value, of any kind of entity, in the bare ``CustomAttributeValue`` type, which holds
+   what was stored and nothing else, whereas the ``custom_attributes`` collection and the
+   typed ``ContextCustomAttributeValue`` ... fill in defaults, so they cannot say whether a
+   value is an entity's own (ftorm's embedded server answers the bare type the same way,
+   `ftorm.server.custom.stored_values_source`); the ancestors the session does not hold yet
+   come in the same request (`source` returns them), and so do the configurations the first
+   time (which keys are hierarchical, their defaults).
 
 ftrack's chain for an ``AssetVersion``: the version, then its asset's context and that
 context's ancestors (ftrack's own recipe skips the asset). An ``Asset``: the asset, then its
@@ -45,7 +48,7 @@ from ftorm.protocol.operations import DeleteOp, OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast
 from ftorm.query.render import render
-from ftorm.schema.custom import CONFIGURATION_TYPE, is_custom_attribute_value
+from ftorm.schema.custom import CONFIGURATION_TYPE, VALUE_SUFFIX, is_custom_attribute_value
 from ftorm.schema.custom_attributes import Configuration, applies_to
 from ftorm.schema.hierarchy import ancestors
 from ftorm.schema.types import Schema
@@ -114,14 +117,6 @@ class Hierarchy:
                 return family
         return None
 
-    def _value_type(self, type_id: str) -> str | None:
-        """The type holding stored values of ``type_id`` entities (its ``custom_attributes``
-        items' type)."""
-        entity = self._schema().types.get(type_id)
-        prop = entity.properties.get("custom_attributes") if entity is not None else None
-        target = prop.target if prop is not None else None
-        return target if target is not None and is_custom_attribute_value(target) else None
-
     # --- loading ----------------------------------------------------------------------------
 
     def ready(self, entity_id: str) -> bool:
@@ -179,17 +174,11 @@ class Hierarchy:
             missing = list(dict.fromkeys(link for link in links if link[0] not in self._stored))
         operations: list[OperationLike] = []
         selects: list[ast.Select] = []
-        by_type: dict[str, list[str]] = {}
-        for entity_id, type_id in missing:
-            value_type = self._value_type(type_id)
-            if value_type is not None:
-                by_type.setdefault(value_type, []).append(entity_id)
-        for value_type, ids in sorted(by_type.items()):
-            for chunk in _chunks(ids):
-                projections = tuple(ast.Path.of(name) for name in _VALUES)
-                select = ast.Select(value_type, projections, _in("entity_id", chunk))
-                operations.append(QueryOp(render(select)))
-                selects.append(select)
+        projections = tuple(ast.Path.of(name) for name in _VALUES)
+        for chunk in _chunks([entity_id for entity_id, _ in missing]):
+            select = ast.Select(VALUE_SUFFIX, projections, _in("entity_id", chunk))
+            operations.append(QueryOp(render(select)))
+            selects.append(select)
         absent: dict[str, list[str]] = {}
         for entity_id, type_id in missing:
             if self._find(type_id, entity_id) is None:

@@ -26,6 +26,7 @@ from ftorm.models import (
     AssetVersion,
     CustomAttributeConfiguration,
     CustomAttributeType,
+    CustomAttributeValue,
     Episode,
     ObjectType,
     Project,
@@ -33,6 +34,8 @@ from ftorm.models import (
     Shot,
     Task,
 )
+from ftorm.protocol.operations import QueryOp
+from ftorm.protocol.results import read_query
 from ftorm.testing import assert_max_requests
 
 
@@ -406,3 +409,36 @@ def test_threads_sharing_a_session_read_the_same_values(session: ftorm.Session) 
         thread.join(timeout=60)
     assert not errors
     assert results == [{30.0}] * 4
+
+
+def test_the_bare_value_type_serves_stored_values_as_ftrack_keeps_them(
+    session: ftorm.Session,
+) -> None:
+    """ftrack keeps every stored value in ``CustomAttributeValue``; the typed collections fill
+    in defaults. The embedded server answers both the same way (raw values unchanged)."""
+    tree = Tree(session)
+    tree.sequence.custom["fps"] = 30.0
+    session.commit()
+    ids = ", ".join(f'"{obj.id}"' for obj in tree.levels)
+    (answer,) = session.call(
+        [
+            QueryOp(
+                "select value, entity_id, configuration_id from CustomAttributeValue "
+                f"where entity_id in ({ids})"
+            )
+        ]
+    )
+    rows = read_query(answer).data
+    assert [(row["entity_id"], row["value"]) for row in rows] == [(tree.sequence.id, 30)]
+    fps = session.query(CustomAttributeConfiguration).where(key="fps").one()
+    # a row of the bare type's own that a typed one also holds gives way to it
+    session.create(CustomAttributeValue, configuration_id=fps.id, entity_id=tree.sequence.id)
+    session.commit()
+    (again,) = session.call(
+        [QueryOp(f"select value from CustomAttributeValue where entity_id in ({ids})")]
+    )
+    assert [row["value"] for row in read_query(again).data] == [30]
+    assert rows[0]["__entity_type__"] == "CustomAttributeValue"
+    other = fresh(session, page_size=1)  # paged: rowids of the two tables stay distinct
+    assert len(other.query(CustomAttributeValue).all()) == 1
+    assert other.get(Task, tree.task.id).custom["fps"] == 24.0  # type: ignore[union-attr]
