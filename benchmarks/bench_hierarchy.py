@@ -23,6 +23,7 @@ results replace the "## Hierarchical custom attributes" section of ``docs/benchm
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import tempfile
@@ -177,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
             f"127.0.0.1, {args.shots:,} shots under",
             "project -> episode -> sequence -> shot, `fps` set on the project, on every fifth",
             "sequence and on every tenth shot. Both read the same values (checked).",
-            f"Python {platform.python_version()} on a shared machine.",
+            f"Python {platform.python_version()} on a shared machine (load average "
+            f"{os.getloadavg()[0]:.1f} when the run ended).",
             "",
             "| resolving `fps` for every shot | requests | seconds |",
             "|---|---|---|",
