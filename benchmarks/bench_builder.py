@@ -1,252 +1,364 @@
-"""Benchmark: building and rendering a typed query, and model attribute reads and writes.
+"""Benchmark: building and rendering typed queries of many shapes, and model reads and writes.
 
-Run: ``.venv/bin/python benchmarks/bench_builder.py [--quick] [--no-write]``; the full run
-writes its section of ``docs/benchmarks.md`` (``--quick`` and ``--no-write`` only print).
+Run: ``python benchmarks/bench_builder.py [--quick] [--write]``
 
-ftrack-query is optional: ``pip install 'ftrack-query>=2,<3'``. It needs ftrack_api, which
-pins ``arrow<1``; that arrow has no type information, so install it in a virtual environment
-of its own (``python -m venv /tmp/bench && /tmp/bench/bin/pip install -e . ftrack-query``)
-rather than in the one the type checks run in.
+**Queries.** Each shape users write (relation paths, ``in_``, numbers, dates, ``like``,
+``has``/``any``, ``~``/``|``, ordering and paging, projections, custom attributes, and a
+combination) is built *and* rendered to text, with ftorm and with ftrack-query 2.0, each
+installed the way users install it: in a virtual environment of its own (ftorm with its own
+dependencies, arrow 1.x; ftrack-query with ftrack_api, which pins ``arrow<1``). The script
+builds both environments under ``.bench-envs/`` (``--envs DIR`` elsewhere) on first use.
+Measuring alternates between the two environments, one worker process per round measuring
+every shape, so that both see the same machine load; a shape's ratio is the median over the
+rounds of ftorm's time divided by ftrack-query's time in the neighbouring round. Each worker
+checks first that its text for each shape is the expected query.
 
-Measures, in one run so the numbers are comparable:
+**Models.** Reading one attribute of a model instance (ns per read) against a plain class,
+an attrs ``slots=True`` class and a plain class that defines ``__getattr__``; writing one
+attribute against plain and attrs writes. These run in the current interpreter.
 
-1. Building *and* rendering a 3-criterion query with ftorm's builder (µs per query), and the
-   same query with ftrack-query 2.0 when it is installed (``pip install ftrack-query``).
-2. Reading one attribute of a model instance (ns per read) against a plain class, an attrs
-   ``slots=True`` class and a plain class that defines ``__getattr__`` (which is what ftorm's
-   lazy-loading hook costs on CPython 3.11, see ``guides/typing.md`` section 4).
-3. Writing one attribute (ns per write): ftorm's validating, dirty-tracking ``__setattr__``
-   against plain and attrs writes.
-
-Figures are the minimum over several interleaved rounds (the least disturbed run), per
-operation, with the empty-loop overhead shown separately and *not* subtracted. The query
-comparison also gives the median over the rounds of ftorm's time divided by ftrack-query's in
-the same round, which machine load disturbs less than either time.
+``--write`` replaces the "Query builder and models" section of ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import timeit
+from pathlib import Path
 from typing import Any
 
-import arrow
-import attrs
-
-from ftorm.model import UNSET, Attr, Model, Registry, attr, new_id, state
-from ftorm.protocol.codec import format_datetime
-from ftorm.query.expressions import date_text
-
-try:
-    from benchmarks._report import DOCS, write_section
-except ImportError:  # run as a script: benchmarks/ itself is on sys.path
-    from _report import DOCS, write_section  # type: ignore[no-redef]
-
-REGISTRY = Registry("bench")
+ROOT = Path(__file__).resolve().parents[1]
 SECTION = "## Query builder and models"
+FTRACK_QUERY = "ftrack-query==2.0.0"
+
+# (label, ftorm statement, ftrack-query statement, expected text). Both statements build
+# and render (``str``) a query; the texts must be the same query (ftrack-query writes dates
+# with a space and an offset, and ``not``/``or`` groups with parentheses).
+SHAPES: list[tuple[str, str, str]] = [
+    (
+        "relation path, 2 deep",
+        "str(Task.where(Task.parent.name == 'sh010'))",
+        "str(select('Task').where(attr('parent.name') == 'sh010'))",
+    ),
+    (
+        "relation path, 3 deep",
+        "str(Task.where(Task.parent.parent.name == 'sq01'))",
+        "str(select('Task').where(attr('parent.parent.name') == 'sq01'))",
+    ),
+    (
+        "`in_` of two strings",
+        "str(Task.where(Task.status.name.in_(['WIP', 'Review'])))",
+        "str(select('Task').where(attr('status.name').in_(['WIP', 'Review'])))",
+    ),
+    (
+        "`not_in` of three strings",
+        "str(Task.where(Task.name.not_in(['a', 'b', 'c'])))",
+        "str(select('Task').where(attr('name').not_in(['a', 'b', 'c'])))",
+    ),
+    (
+        "numeric comparisons",
+        "str(Task.where(Task.bid > 2, Task.bid <= 10))",
+        "str(select('Task').where(attr('bid') > 2, attr('bid') <= 10))",
+    ),
+    (
+        "`before` a datetime (microseconds)",
+        "str(Task.where(Task.end_date.before(when)))",
+        "str(select('Task').where(attr('end_date').before(when)))",
+    ),
+    (
+        "`after` an arrow (microseconds)",
+        "str(Task.where(Task.start_date.after(arrow_when)))",
+        "str(select('Task').where(attr('start_date').after(arrow_when)))",
+    ),
+    (
+        "`like`",
+        "str(Shot.where(Shot.name.like('sq01%')))",
+        "str(select('Shot').where(attr('name').like('sq01%')))",
+    ),
+    (
+        "`has`",
+        "str(Task.where(Task.status.has(Status.name == 'WIP')))",
+        "str(select('Task').where(attr('status').has(attr('name') == 'WIP')))",
+    ),
+    (
+        "`any`",
+        "str(Project.where(Project.children.any(Sequence.name == 'sq01')))",
+        "str(select('Project').where(attr('children').any(attr('name') == 'sq01')))",
+    ),
+    (
+        "`~` and `|`",
+        "str(Task.where(~(Task.name == 'a') | (Task.bid > 3)))",
+        "str(select('Task').where(or_(not_(attr('name') == 'a'), attr('bid') > 3)))",
+    ),
+    (
+        "`order_by` desc and asc, `limit`, `offset`",
+        "str(Task.where(Task.bid > 1).order_by(Task.name.desc(), Task.bid.asc())"
+        ".limit(10).offset(20))",
+        "str(select('Task').where(attr('bid') > 1).order_by('name desc').order_by('bid asc')"
+        ".limit(10).offset(20))",
+    ),
+    (
+        "`select` of three paths",
+        "str(Task.select(Task.name, Task.status.name, Task.parent.name))",
+        "str(select('Task').populate('name', 'status.name', 'parent.name'))",
+    ),
+    (
+        "custom attribute comparison",
+        "str(Shot.where(Shot.custom.column('fstart') >= 1001))",
+        "str(select('Shot').where(attr('custom_attributes').any(attr('key') == 'fstart', "
+        "attr('value') >= 1001)))",
+    ),
+    (
+        "combined: `in_`, path `like`, number, `order_by`, `limit`",
+        "str(Task.where(Task.status.name.in_(['WIP', 'Review']), Task.parent.name.like('sq01%'),"
+        " Task.bid > 2).order_by(Task.name.desc()).limit(10))",
+        "str(select('Task').where(attr('status.name').in_(['WIP', 'Review']), "
+        "attr('parent.name').like('sq01%'), attr('bid') > 2).order_by('name desc').limit(10))",
+    ),
+]
+
+_WORKER_SETUP = {
+    "ftorm": (
+        "import datetime, arrow\nfrom ftorm.models import Project, Sequence, Shot, Status, Task\n"
+    ),
+    "ftrack-query": ("import datetime, arrow\nfrom ftrack_query import attr, not_, or_, select\n"),
+}
+_DATES = (
+    "when = datetime.datetime(2026, 12, 4, 10, 30, 15, 123456)\n"
+    "arrow_when = arrow.get('2026-11-27T10:30:15.654321+00:00')\n"
+)
 
 
-class Project(Model, entity="Project", registry=REGISTRY):
-    id: Attr[str] = attr(primary_key=True, factory=new_id)
-    name: Attr[str] = attr(default=UNSET)
-    full_name: Attr[str] = attr(default=UNSET)
-    status: Attr[str] = attr(default=UNSET)
-    end_date: Attr[arrow.Arrow | None] = attr(default=None)
+def _canonical(text: str) -> str:
+    """Both libraries' texts of one query, written alike (dates, ``ascending``, groups)."""
+    return (
+        text.replace(" 10:30:15.123456", "T10:30:15.123456")
+        .replace("T10:30:15.654321+00:00", "T10:30:15.654321")
+        .replace(" ascending", "")
+        .replace('(not name is "a" or bid > 3)', 'not name is "a" or bid > 3')
+    )
 
 
-class Plain:
-    def __init__(self, name: str) -> None:
-        self.name = name
+def worker(library: str, number: int, repeat: int) -> None:
+    """Measure every shape with ``library`` (one round); print JSON: texts and seconds."""
+    namespace: dict[str, Any] = {}
+    exec(_WORKER_SETUP[library] + _DATES, namespace)
+    column = 1 if library == "ftorm" else 2
+    texts: list[str] = []
+    seconds: list[float] = []
+    for shape in SHAPES:
+        statement = shape[column]
+        texts.append(eval(statement, namespace))
+        timer = timeit.Timer(statement, globals=namespace)
+        seconds.append(min(timer.repeat(repeat, number)) / number)
+    print(json.dumps({"texts": texts, "seconds": seconds}))
 
 
-class PlainWithGetattr:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __getattr__(self, name: str) -> Any:
-        raise AttributeError(name)
+def _python(envs: Path, name: str) -> Path:
+    return envs / name / "bin" / "python"
 
 
-@attrs.define(slots=True)
-class AttrsSlots:
-    name: str
+def make_envs(envs: Path) -> None:
+    """The two virtual environments, each installed as its users install it."""
+    for name, packages in (("ftorm", [str(ROOT)]), ("ftrack-query", [FTRACK_QUERY])):
+        python = _python(envs, name)
+        if not python.exists():
+            print(f"  creating {envs / name} ({' '.join(packages)})", flush=True)
+            subprocess.run([sys.executable, "-m", "venv", str(envs / name)], check=True)
+            subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], check=True)
+    # This checkout's ftorm, installed as a user installs it (not editable): again each run.
+    subprocess.run(
+        [
+            str(_python(envs, "ftorm")),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--force-reinstall",
+            str(ROOT),
+        ],
+        check=True,
+    )
 
 
-def rounds(
-    statements: dict[str, str], namespace: dict[str, Any], number: int, repeat: int
-) -> dict[str, list[float]]:
-    """Seconds per execution of each statement in each of ``repeat`` rounds, the statements
-    taking turns within each round so that machine load hits them alike."""
-    timers = {label: timeit.Timer(stmt, globals=namespace) for label, stmt in statements.items()}
-    found: dict[str, list[float]] = {label: [] for label in statements}
-    for _ in range(repeat):
-        for label, timer in timers.items():
-            found[label].append(timer.timeit(number) / number)
-    return found
+def _versions(python: Path, modules: str) -> str:
+    code = (
+        "import importlib.metadata as m\n"
+        f"print(', '.join(f'{{p}} {{m.version(p)}}' for p in {modules!r}.split()))"
+    )
+    done = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
 
 
-def interleaved(
-    statements: dict[str, str], namespace: dict[str, Any], number: int, repeat: int
-) -> dict[str, float]:
-    """Seconds per execution of each statement: the minimum over ``repeat`` interleaved
-    rounds (see `rounds`)."""
-    found = rounds(statements, namespace, number, repeat)
-    return {label: min(times) for label, times in found.items()}
+def _run_worker(python: Path, library: str, number: int, repeat: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [
+            str(python),
+            str(Path(__file__).resolve()),
+            "--worker",
+            library,
+            "--number",
+            str(number),
+            "--repeat",
+            str(repeat),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=str(Path(__file__).resolve().parent),  # not the project: ftorm comes from the env
+    )
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
-def bench_query(number: int, repeat: int) -> dict[str, list[float]]:
-    next_week = arrow.get("2026-12-04T00:00:00")
-    namespace: dict[str, Any] = {"Project": Project, "next_week": next_week}
-    statements = {
-        "ftorm": (
-            "str(Project.where(Project.status == 'active', Project.name.like('te%'), "
-            "Project.end_date.before(next_week)))"
+def bench_queries(envs: Path, rounds: int, number: int) -> list[dict[str, Any]]:
+    """Per shape: ftorm's and ftrack-query's best time, and the median ratio of the rounds."""
+    pythons = {name: _python(envs, name) for name in ("ftorm", "ftrack-query")}
+    found: dict[str, list[list[float]]] = {"ftorm": [], "ftrack-query": []}
+    texts: dict[str, list[str]] = {}
+    for index in range(rounds):
+        order = ("ftorm", "ftrack-query") if index % 2 == 0 else ("ftrack-query", "ftorm")
+        for library in order:
+            result = _run_worker(pythons[library], library, number, 3)
+            texts.setdefault(library, [_canonical(t) for t in result["texts"]])
+            found[library].append(result["seconds"])
+    ours_texts, theirs_texts = texts["ftorm"], texts["ftrack-query"]
+    rows = []
+    for position, (label, *_) in enumerate(SHAPES):
+        if ours_texts[position] != theirs_texts[position]:
+            msg = f"{label}: the texts differ: {ours_texts[position]!r}, {theirs_texts[position]!r}"
+            raise SystemExit(msg)
+        ours = [r[position] for r in found["ftorm"]]
+        theirs = [r[position] for r in found["ftrack-query"]]
+        rows.append(
+            {
+                "label": label,
+                "text": ours_texts[position],
+                "ours": min(ours),
+                "theirs": min(theirs),
+                "ratio": statistics.median(o / t for o, t in zip(ours, theirs, strict=True)),
+            }
         )
+    return rows
+
+
+def bench_models(number: int, repeat: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Attribute reads and writes (seconds each, minimum of interleaved rounds)."""
+    import attrs
+
+    from ftorm.model import state
+    from ftorm.models import Task
+
+    class Plain:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    class PlainWithGetattr:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def __getattr__(self, name: str) -> Any:
+            raise AttributeError(name)
+
+    @attrs.define(slots=True)
+    class AttrsSlots:
+        name: str
+
+    tracked = state.hydrate(Task, {"id": "t", "name": "x"})
+    reads = {
+        "empty loop": "pass",
+        "attrs slots": "attrs_slots.name",
+        "plain class": "plain.name",
+        "plain class with __getattr__": "plain_getattr.name",
+        "ftorm (loaded Task)": "task.name",
     }
-    try:
-        from ftrack_query import attr as fq_attr  # type: ignore[import-untyped,unused-ignore]
-        from ftrack_query import select as fq_select  # type: ignore[import-untyped,unused-ignore]
-    except Exception as error:  # not installed, or its ftrack_api import failed
-        print(f"  ftrack-query not available ({type(error).__name__}: {error})")
-    else:
-        namespace.update({"select": fq_select, "attr": fq_attr})
-        statements["ftrack-query 2.0"] = (
-            "str(select('Project').where(attr('status') == 'active', attr('name').like('te%'), "
-            "attr('end_date').before(next_week)))"
-        )
-    for label, statement in statements.items():
-        print(f"  {label} text: {eval(statement, namespace)}")
-    return rounds(statements, namespace, number, repeat)
-
-
-def bench_reads(number: int, repeat: int) -> dict[str, float]:
+    writes = {
+        "empty loop": "pass",
+        "attrs slots": "attrs_slots.name = 'y'",
+        "plain class": "plain.name = 'y'",
+        "ftorm (validated, dirty-tracked)": "task.name = 'y'",
+    }
     namespace: dict[str, Any] = {
-        "ftorm_hydrated": state.hydrate(Project, {"id": "p", "name": "x", "status": "active"}),
-        "ftorm_constructed": Project(name="x"),
+        "task": tracked,
         "plain": Plain("x"),
         "plain_getattr": PlainWithGetattr("x"),
         "attrs_slots": AttrsSlots("x"),
     }
-    statements = {"empty loop": "pass"}
-    for label in ("attrs_slots", "plain", "plain_getattr", "ftorm_hydrated", "ftorm_constructed"):
-        statements[label] = f"{label}.name"
-    return interleaved(statements, namespace, number, repeat)
 
+    def measure(statements: dict[str, str]) -> dict[str, float]:
+        timers = {k: timeit.Timer(v, globals=namespace) for k, v in statements.items()}
+        best = {k: float("inf") for k in statements}
+        for _ in range(repeat):
+            for label, timer in timers.items():
+                best[label] = min(best[label], timer.timeit(number) / number)
+        return best
 
-def bench_writes(number: int, repeat: int) -> dict[str, float]:
-    tracked = state.hydrate(Project, {"id": "p", "name": "x"})
-    tracked.name = "first write records the original"
-    namespace: dict[str, Any] = {
-        "ftorm": tracked,
-        "plain": Plain("x"),
-        "attrs_slots": AttrsSlots("x"),
-    }
-    statements = {"empty loop": "pass"}
-    for label in ("attrs_slots", "plain", "ftorm"):
-        statements[label] = f"{label}.name = 'y'"
-    return interleaved(statements, namespace, number, repeat)
-
-
-def bench_parts(number: int, repeat: int) -> dict[str, float]:
-    """Seconds per part of the build-and-render statement, each measured alone (minimum over
-    interleaved rounds), and the date writing alone: the builder's fast path against
-    `format_datetime`, for a ``utcnow().shift()`` value (microseconds) and a whole second."""
-    shifted = arrow.utcnow().shift(days=7)
-    whole = shifted.replace(microsecond=0)
-    query = Project.where(
-        Project.status == "active", Project.name.like("te%"), Project.end_date.before(whole)
-    )
-    namespace: dict[str, Any] = {
-        "Project": Project, "status": Project.status, "name": Project.name,
-        "end_date": Project.end_date, "shifted": shifted, "whole": whole,
-        "criteria": (Project.status == "active", Project.name.like("te%"),
-                     Project.end_date.before(whole)),
-        "query": query, "date_text": date_text, "format_datetime": format_datetime,
-    }  # fmt: skip
-    statements = {
-        "column access (`Project.status`)": "Project.status",
-        '`== "active"`': "status == 'active'",
-        '`like("te%")`': "name.like('te%')",
-        "`before(d)`, d with whole seconds": "end_date.before(whole)",
-        "`before(d)`, d = `utcnow().shift(days=7)`": "end_date.before(shifted)",
-        "`Project.where(...)` of the three criteria": "Project.where(*criteria)",
-        "`str(Project.where(...))` of the three criteria": "str(Project.where(*criteria))",
-        "date text, fast path (`utcnow().shift(days=7)`)": "date_text(shifted)",
-        "date text, `format_datetime` (same value)": "format_datetime(shifted)",
-    }
-    return interleaved(statements, namespace, number, repeat)
-
-
-def _us(seconds: float) -> str:
-    return f"{seconds * 1e6:.2f} µs"
-
-
-def _ns(seconds: float) -> str:
-    return f"{seconds * 1e9:,.1f} ns"
+    return measure(reads), measure(writes)
 
 
 def report(
-    query_rounds: dict[str, list[float]],
-    parts: dict[str, float],
+    rows: list[dict[str, Any]],
     reads: dict[str, float],
     writes: dict[str, float],
-    load: tuple[str, str],
+    versions: dict[str, str],
+    rounds: int,
 ) -> str:
-    """The ``## Query builder and models`` section of ``docs/benchmarks.md``, from this run."""
-    ours = min(query_rounds["ftorm"])
-    baseline = query_rounds.get("ftrack-query 2.0")
-    if baseline is None:
-        versus, verdict = "ftrack-query 2.0: not installed in this run", "not measured"
-    else:
-        ratio = statistics.median(
-            o / t for o, t in zip(query_rounds["ftorm"], baseline, strict=True)
-        )
-        versus = f"ftrack-query 2.0: {_us(min(baseline))}"
-        verdict = f"**{'met' if ratio <= 0.5 else 'missed'}** ({ratio:.2f}x)"
-    read_ratio = reads["ftorm_hydrated"] / reads["attrs_slots"]
-    read_verdict = "met" if read_ratio <= 2 else "missed"
-    python = f"Python {platform.python_version()} ({sys.implementation.name})"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    met = sum(row["ratio"] <= 0.5 for row in rows)
     lines = [
         SECTION,
         "",
-        "Written by `python benchmarks/bench_builder.py` (ftrack-query 2.0, the baseline, is "
-        "measured in the same run when installed; it needs ftrack_api and so `arrow<1`: run the "
-        "script from an environment with both, such as `.venv-compat` with ftrack-query added). "
-        f"{python}, {platform.machine()}, {os.cpu_count()} CPUs, arrow {arrow.__version__}; "
-        f"load average {load[0]} at the start, {load[1]} at the end. Times are the minimum "
-        "over interleaved rounds (15 for queries and their parts, 25 for attribute reads and "
-        "writes); the ratio is the median over the rounds of ftorm's time "
-        "divided by ftrack-query's in the same round.",
+        "Command: `python benchmarks/bench_builder.py --write`  ",
+        f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
+        f"load average {load} at the end  ",
+        f"ftorm environment: {versions['ftorm']}  ",
+        f"ftrack-query environment: {versions['ftrack-query']}",
         "",
-        "| measure | ftorm | baseline in the same run | target |",
-        "| --- | ---: | ---: | --- |",
-        '| build and render `Project.where(status == "active", name.like("te%"), '
-        f"end_date.before(d))` | {_us(ours)} | {versus} | at most half of ftrack-query "
-        f"(0.5x): {verdict} |",
-        f"| attribute read (`task.name`, loop overhead included) | {_ns(reads['ftorm_hydrated'])}"
-        f" | attrs `slots=True` class: {_ns(reads['attrs_slots'])}; plain class with "
-        f"`__getattr__`: {_ns(reads['plain_getattr'])} | within 2x of attrs: **{read_verdict}** "
-        f"({read_ratio:.1f}x) |",
-        f"| attribute write (validated, dirty-tracked, relationship-aware) | "
-        f"{_ns(writes['ftorm'])} | attrs: {_ns(writes['attrs_slots'])} | no target |",
+        "Each library in a virtual environment of its own, as users install them; "
+        f"{rounds} rounds alternating between the two (a worker process per round measures "
+        "every shape: best of 3 repeats). Times are the best round; the ratio is the median "
+        "over the rounds of ftorm's time divided by ftrack-query's in the neighbouring round. "
+        "Each statement builds the query and renders its text (`str`); the script checks "
+        "that both texts are the same query.",
         "",
-        "Where ftorm's time goes, each part measured alone:",
+        "| query shape (built and rendered) | ftorm | ftrack-query 2.0 | ratio | target 0.5x |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        verdict = "met" if row["ratio"] <= 0.5 else "**missed**"
+        lines.append(
+            f"| {row['label']} | {row['ours'] * 1e6:.2f} µs | {row['theirs'] * 1e6:.2f} µs "
+            f"| {row['ratio']:.2f} | {verdict} |"
+        )
+    lines += [
         "",
-        "| part | time |",
-        "| --- | ---: |",
-        *(f"| {label} | {_us(seconds)} |" for label, seconds in parts.items()),
+        f"Target at most 0.5x on every shape: met on {met} of {len(rows)}.",
         "",
-        "A comparison is one object (the column, the operator and the value); its syntax tree "
-        "is built only when `Expr.node` or `Query.ast` is read, and `str(q)` writes the text "
-        "straight from the criteria. Dates in UTC (or naive), from `arrow` or `datetime`, with "
-        "or without microseconds, are written field by field; every other value goes through "
-        "`format_datetime` (a property test holds the two equal). Reads: the instance "
-        "`__getattr__` that lazy loading needs turns off CPython 3.11's attribute-read "
-        "specialisation, so a read costs what any class with `__getattr__` costs.",
+        "The query texts measured:",
+        "",
+    ]
+    lines += [f"- {row['label']}: `{row['text']}`" for row in rows]
+    empty_read, empty_write = reads.pop("empty loop"), writes.pop("empty loop")
+    lines += [
+        "",
+        "Model attribute reads and writes (ns each, loop overhead of "
+        f"{empty_read * 1e9:.1f} ns included; minimum of interleaved rounds):",
+        "",
+        "| read | ns |",
+        "|---|---:|",
+        *(f"| {label} | {seconds * 1e9:.1f} |" for label, seconds in reads.items()),
+        "",
+        "| write | ns |",
+        "|---|---:|",
+        *(f"| {label} | {seconds * 1e9:.1f} |" for label, seconds in writes.items()),
+        "",
+        f"(Empty-loop overhead of the writes: {empty_write * 1e9:.1f} ns.)",
         "",
     ]
     return "\n".join(lines)
@@ -254,28 +366,40 @@ def report(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer loops (a smoke run)")
-    parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--envs", type=Path, default=ROOT / ".bench-envs")
+    parser.add_argument("--worker", choices=sorted(_WORKER_SETUP), help=argparse.SUPPRESS)
+    parser.add_argument("--number", type=int, default=2_000, help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    scale = 10 if args.quick else 1
-    load_before = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"Python {platform.python_version()} ({sys.implementation.name}), {platform.machine()}")
+    if args.worker:
+        worker(args.worker, args.number, args.repeat)
+        return
+    rounds, number = (3, 200) if args.quick else (15, 2_000)
+    make_envs(args.envs)
+    versions = {
+        "ftorm": _versions(_python(args.envs, "ftorm"), "ftorm arrow attrs"),
+        "ftrack-query": _versions(
+            _python(args.envs, "ftrack-query"), "ftrack-query ftrack-python-api arrow"
+        ),
+    }
+    print(f"Python {platform.python_version()}; {versions}")
+    rows = bench_queries(args.envs, rounds, number)
+    for row in rows:
+        print(
+            f"  {row['label']:<58} {row['ours'] * 1e6:7.2f} µs {row['theirs'] * 1e6:7.2f} µs "
+            f"ratio {row['ratio']:.2f}"
+        )
+    reads, writes = bench_models(200_000 if not args.quick else 20_000, 15)
+    for label, seconds in {**reads, **writes}.items():
+        print(f"  {label:<40} {seconds * 1e9:7.1f} ns")
+    if args.write:
+        sys.path.insert(0, str(ROOT))
+        from benchmarks._report import DOCS, write_section
 
-    print("\nBuild + render a 3-criterion query (µs per query; minimum, median of the rounds):")
-    query_rounds = bench_query(2_000 // scale, 15)
-    for label, times in query_rounds.items():
-        print(f"  {label:<20} {min(times) * 1e6:8.2f} µs {statistics.median(times) * 1e6:8.2f} µs")
-
-    parts = bench_parts(20_000 // scale, 15)
-    reads = bench_reads(200_000 // scale, 25)
-    writes = bench_writes(100_000 // scale, 25)
-    load_after = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    section = report(query_rounds, parts, reads, writes, (load_before, load_after))
-    print()
-    print(section)
-    if not args.quick and not args.no_write:
-        write_section(DOCS, SECTION, section)
-        print(f"written: {DOCS}")
+        write_section(DOCS, SECTION, report(rows, reads, writes, versions, rounds))
+        print(f"wrote {DOCS}")
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ The generated standard models are in `ftorm.models`, testing helpers in `ftorm.t
 
 from __future__ import annotations
 
+from ftorm._embedded import open_server
 from ftorm.errors import (
     AuthenticationError,
     ConfigurationError,
     ConnectError,
     CustomAttributeConflictWarning,
+    DiskFullError,
     DownloadError,
     FixtureError,
     FtormError,
@@ -42,6 +44,9 @@ from ftorm.query.builder import Query
 from ftorm.query.expressions import and_, not_, or_
 from ftorm.query.parser import parse
 from ftorm.session import Session, Stats
+from ftorm.session.connect import provide_embedded_server
+
+provide_embedded_server(open_server)  # Session.local creates its server through it
 
 __version__: str = "0.1.0.dev0"
 """The version of ftorm (the packaging metadata reads it from here)."""
@@ -53,6 +58,7 @@ __all__ = [
     "ConfigurationError",
     "ConnectError",
     "CustomAttributeConflictWarning",
+    "DiskFullError",
     "DownloadError",
     "FixtureError",
     "FtormError",

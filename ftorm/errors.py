@@ -28,6 +28,7 @@
             ├── AuthenticationError            InvalidCredentialsError / FTAuthenticationError
             ├── ValidationError                bad payload, query or value
             ├── PermissionDeniedError          PermissionError: immutable/forbidden writes
+            ├── DiskFullError                  the server's disk (or database) is full
             └── ServerCompatibilityError       unknown action, unsupported server
 
 One warning category sits in the tree too: ``CustomAttributeConflictWarning`` (FtormError,
@@ -40,6 +41,7 @@ Every name in ``__all__`` is also exported from `ftorm`.
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "ConfigurationError",
     "ConnectError",
     "CustomAttributeConflictWarning",
+    "DiskFullError",
     "DownloadError",
     "FixtureError",
     "FtormError",
@@ -82,6 +85,18 @@ _WINDOW = 60
 """Characters of the query shown on each side of a syntax error's caret."""
 
 
+_TOKEN = re.compile(r"""[\w.\-:]+|(["'])(?:(?!\1)[^\\]|\\.)*\1?|\S""", re.S)
+"""What a syntax error quotes as found: a word (a name, number, date or uuid), a quoted
+string (or the unterminated rest of one), else one character."""
+
+
+def _token(text: str, position: int) -> str:
+    """The token of ``text`` that starts at ``position`` (at most a window long)."""
+    match = _TOKEN.match(text, position)
+    token = match.group() if match else text[position : position + 1]
+    return token if len(token) <= _WINDOW else token[: _WINDOW - 3] + "..."
+
+
 class QuerySyntaxError(FtormError, ValueError):
     """Query text that is not ftrack's query language.
 
@@ -115,7 +130,7 @@ class QuerySyntaxError(FtormError, ValueError):
     def __str__(self) -> str:
         lines = self.text.split("\n")
         source = lines[self.line - 1] if lines else ""
-        found = self.text[self.position : self.position + 1]
+        found = _token(self.text, self.position)
         where = f"found {found!r}" if found else "found end of query"
         head = self.reason or f"expected {self.expected}, {where}"
         # A window of the line around the fault: a huge query is never quoted whole.
@@ -282,6 +297,14 @@ class PermissionDeniedError(ServerError):
     default_exception: ClassVar[str] = "PermissionError"
 
 
+class DiskFullError(ServerError):
+    """The server could not store a write batch: its disk, or its database's size limit, is
+    full. Nothing of the batch was stored; the server takes writes again once there is room,
+    so the batch can be sent again."""
+
+    default_exception: ClassVar[str] = "DiskFullError"
+
+
 class ServerCompatibilityError(ServerError):
     """The server does not support what was asked (an unknown action, an old version)."""
 
@@ -293,6 +316,7 @@ _BY_EXCEPTION: dict[str, type[ServerError]] = {
     "PermissionError": PermissionDeniedError,
     "FTAuthenticationError": AuthenticationError,
     "InvalidCredentialsError": AuthenticationError,
+    "DiskFullError": DiskFullError,
 }
 
 
@@ -304,7 +328,10 @@ def excerpt(value: object, limit: int = EXCERPT) -> str:
     """``repr(value)``, cut to ``limit`` characters: what error messages quote of input."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
         return f"<an integer of {value.bit_length()} bits>"
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f"<a {type(value).__name__} nested too deeply to show>"
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... ({len(text) - limit:,} more characters)"

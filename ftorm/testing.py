@@ -50,13 +50,17 @@ def load_fixtures(session: Session, fixtures: Iterable[Fixture], *, replace: boo
     """Load data fixtures (files ``ftorm dump`` wrote, or their documents) into the workspace
     of a `Session.local` session; the number of rows written.
 
-    `ftorm.FixtureError` when a fixture was loaded already (unless ``replace``), clashes with
-    the workspace's rows, or names a type or attribute its schema lacks (the first is named).
+    A workspace that holds only what a new workspace holds (nothing written yet) ends up
+    holding exactly the first fixture, without the built-in rows.
+    `ftorm.FixtureError` for a value a create would refuse (naming the entity, the
+    attribute and the fault), when a fixture was loaded already (unless ``replace``), clashes
+    with the workspace's rows, or names a type or attribute its schema lacks (the first is
+    named); the workspace is then unchanged.
     """
-    from ftorm.server.fixtures import load
+    from ftorm.server.handlers import Server
 
     server = session.local_server
-    if server is None:
+    if not isinstance(server, Server):
         msg = "fixtures load into a local session's workspace (Session.local / local_session)"
         raise FixtureError(msg)
     written = 0
@@ -68,10 +72,10 @@ def load_fixtures(session: Session, fixtures: Iterable[Fixture], *, replace: boo
             name = os.fspath(fixture)
             try:
                 document = json.loads(Path(name).read_text(encoding="utf-8"))
-            except (OSError, ValueError) as error:
+            except (OSError, ValueError, RecursionError) as error:
                 msg = f"cannot read the fixture {name}: {error}"
                 raise FixtureError(msg) from None
-        written += load(server.layout, server.connection, document, replace=replace, name=name)
+        written += server.load_fixture(document, replace=replace, name=name)
     return written
 
 

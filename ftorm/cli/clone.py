@@ -49,7 +49,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the clone; exit status 2 for bad input or a failure, with a one-line message."""
-    from ftorm.clone import CLONE_KEY, clone
+    from ftorm.cli.query import SPELLED
+    from ftorm.clone import CLONE_KEY, clone, never_started
     from ftorm.clone.progress import Progress
     from ftorm.server.bulk import INCOMPLETE_KEY, read_meta
     from ftorm.session.connect import http_transport
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         print("ftorm clone: name at least one --project", file=sys.stderr)
         return 2
     try:
-        transport = http_transport(server or None, None, None)
+        transport = http_transport(server or None, None, None, spelled=SPELLED, instead=None)
     except FtormError as error:
         print(f"ftorm clone: {error}", file=sys.stderr)
         return 2
@@ -89,7 +90,12 @@ def run(args: argparse.Namespace) -> int:
         if progress.total and progress.enabled and progress.terminal:
             print(file=sys.stderr)  # end the status line drawn in place
         hint = ""
-        if read_meta(args.db, INCOMPLETE_KEY) is not None and read_meta(args.db, CLONE_KEY):
+        if never_started(args.db):
+            hint = (
+                f"; nothing was copied yet: start again with: ftorm clone --project NAME "
+                f"--db {args.db}, or carry on with: ftorm clone --resume --db {args.db}"
+            )
+        elif read_meta(args.db, INCOMPLETE_KEY) is not None and read_meta(args.db, CLONE_KEY):
             hint = f"; the clone is incomplete: carry on with: ftorm clone --resume --db {args.db}"
         print(f"ftorm clone: {error}{hint}", file=sys.stderr)
         return 2

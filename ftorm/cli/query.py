@@ -18,6 +18,10 @@ from ftorm.errors import FtormError
 __all__ = ["register", "run"]
 
 _LIMIT = 1000  # rows printed unless the query says otherwise
+SPELLED = ("--server", None, None)
+"""How the CLI spells the connection settings: ``--server URL``, else the environment."""
+LOCAL = "--local DB"
+"""The alternative a connection error suggests."""
 
 
 def register(subparsers: Any) -> None:
@@ -38,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from ftorm.query import ast
     from ftorm.query.parser import parse
     from ftorm.session import Session
+    from ftorm.session.connect import http_transport
 
     try:
         node = parse(args.text)
@@ -51,7 +56,11 @@ def run(args: argparse.Namespace) -> int:
                 node.offset,
                 _LIMIT,
             )
-        session = Session.local(args.local, read_only=True) if args.local else Session(args.server)
+        if args.local:
+            session = Session.local(args.local, read_only=True)
+        else:
+            transport = http_transport(args.server, None, None, spelled=SPELLED, instead=LOCAL)
+            session = Session(transport=transport)
         with session:
             if node.projections:
                 columns = [str(p) for p in node.projections]

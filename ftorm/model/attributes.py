@@ -235,19 +235,23 @@ class Attr(Field[T]):
 
     kind: ClassVar[str] = "attr"
 
-    __slots__ = ("column_class", "passes_text")
+    __slots__ = ("column_class", "passes_int", "passes_text")
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.column_class: type[Column[Any]] = Column
         self.passes_text: bool = False
         """True when every `str` is a valid value, kept as it is (``Attr[str | None]``)."""
+        self.passes_int: bool = False
+        """True when every `int` (not `bool`) is a valid value, kept as it is (``Attr[int]``,
+        ``Attr[float]``)."""
 
     def _resolve(self) -> None:
         tp = self.annotated_type()
         self._check = None if tp is MISSING else make_scalar_check(tp)
         members = {m for m in union_members(tp) if m is not NONE_TYPE and m is not None}
         self.passes_text = str in members
+        self.passes_int = bool not in members and bool(members & {int, float})
         if members == {str}:
             self.column_class = StrColumn
         elif members and members <= {arrow.Arrow, datetime.datetime}:

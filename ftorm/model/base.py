@@ -26,20 +26,56 @@ from ftorm.model.fields import MISSING, UNSET, Attr, Field, Many, attr, many, re
 from ftorm.model.paths import column_for, unknown_attribute
 from ftorm.model.registry import REGISTRY, Registry
 from ftorm.model.relations import Related, assign, link_new, set_scalar
-from ftorm.model.state import CollectionType, not_loaded
+from ftorm.model.state import CollectionType, guard, not_loaded
 from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.expressions import Column, Expr
 from ftorm.schema.naming import RESERVED_NAMES
 
-__all__ = ["RESERVED_NAMES", "Model", "ModelMeta"]
+__all__ = ["RESERVED_NAMES", "Model", "ModelMeta", "label_field"]
 
 M = TypeVar("M")
 S = TypeVar("S")
 P = ParamSpec("P")
 
+_LABELS = ("name", "username", "key", "title")
+"""The attributes a person tells entities apart by, in order (`label_field`)."""
+
+
+def label_field(cls: type[Model]) -> str | None:
+    """The attribute a person tells ``cls``'s entities apart by: the first of ``name``,
+    ``username``, ``key`` and ``title`` the model has (its repr shows it beside the primary
+    key, and a session loads it with the defaults); None when it has none of them."""
+    return next((n for n in _LABELS if n in cls.__ftorm_fields__), None)
+
+
 # RESERVED_NAMES (from ftorm.schema.naming): field names that would be shadowed by the
 # class-level API or the mapping methods; declare them with a trailing underscore and
 # ``name=`` (``where_: Attr[str] = attr(name="where")``).
+
+
+class _ClassColumn:
+    """``Model.<field>`` at class level, kept on the metaclass: a non-data descriptor of
+    `ModelMeta` named like a field of some model.
+
+    A class attribute lookup (``Task.name``) looks in the class and its bases first, and only
+    then calls a metaclass descriptor, so an attribute a class defines itself still wins;
+    without this, the lookup would fail, build an `AttributeError` and only then reach
+    `ModelMeta.__getattr__`, several times the cost of the call here. Instances never see
+    metaclass attributes: ``task.name`` is unaffected.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, cls: Any, meta: Any = None) -> Any:
+        if cls is None:
+            return self
+        found = cls.__ftorm_columns__.get(self.name)
+        if found is not None:
+            return found
+        return type(cls).__getattr__(cls, self.name)
 
 
 class ModelMeta(type):
@@ -71,7 +107,7 @@ class ModelMeta(type):
 
     def select(cls: Callable[P, M], *fields: Column[Any] | type[Model]) -> KeywordQuery[M, P]:
         """A query for this model loading the given attribute paths."""
-        return Query(cls).select(*fields)  # type: ignore[return-value]  # KeywordQuery is Query
+        return Query.selecting(cls, fields)  # type: ignore[return-value]  # KeywordQuery is Query
 
     def has(cls, *criteria: Expr) -> Expr:
         """``Shot.status.has(...)``: only meaningful on a reference path."""
@@ -170,6 +206,11 @@ class Model(metaclass=ModelMeta):
         cls.__ftorm_keys__ = {field.key: name for name, field in fields.items()}
         cls.__ftorm_primary_key__ = tuple(n for n, f in fields.items() if f.primary_key)
         cls.__ftorm_columns__ = {}
+        meta = type(cls)
+        for name in fields:
+            # Class access to each field name goes through `_ClassColumn` (see there).
+            if not hasattr(meta, name):
+                type.__setattr__(ModelMeta, name, _ClassColumn(name))
         cls.__ftorm_cache__ = {}
         if registry is not None:
             cls.__ftorm_registry__ = registry
@@ -220,13 +261,14 @@ class Model(metaclass=ModelMeta):
 
         def __setattr__(self, name, value):
             field = type(self).__ftorm_fields__.get(name)
-            if type(field) is Attr:
-                set_scalar(self, field, value)
-            elif not assign(self, name, value):
-                if name.startswith("_"):
-                    object.__setattr__(self, name, value)
-                else:
-                    raise unknown_attribute(type(self), name)
+            with guard(self):  # one step for other threads (`ftorm.model.state.guard`)
+                if type(field) is Attr:
+                    set_scalar(self, field, value)
+                elif not assign(self, name, value):
+                    if name.startswith("_"):
+                        object.__setattr__(self, name, value)
+                    else:
+                        raise unknown_attribute(type(self), name)
 
     # --- ftrack_api habits ------------------------------------------------------------------
 
@@ -296,6 +338,7 @@ class Model(metaclass=ModelMeta):
     def __repr__(self) -> str:
         cls = type(self)
         data = self.__dict__
-        shown = [*cls.__ftorm_primary_key__, *(n for n in ("name",) if n in cls.__ftorm_fields__)]
+        label = label_field(cls)
+        shown = [*cls.__ftorm_primary_key__, *((label,) if label else ())]
         parts = [f"{n}={data[n]!r}" for n in dict.fromkeys(shown) if n in data]
         return f"<{cls.__name__}{' ' if parts else ''}{' '.join(parts)}>"

@@ -41,7 +41,7 @@ from ftorm.model.custom_columns import COLLECTION, CustomColumn, CustomStrColumn
 from ftorm.model.custom_values import check_value, read_value
 from ftorm.model.fields import Many
 from ftorm.model.inherited import Inherited, source_of
-from ftorm.model.state import hook_of
+from ftorm.model.state import guard, hook_of
 from ftorm.schema.custom import TEXT_KINDS
 from ftorm.schema.custom_attributes import Configuration
 
@@ -220,13 +220,23 @@ class CustomAttributes(metaclass=_NamespaceMeta):
 
     @classmethod
     def __ftorm_column__(cls, key: str) -> CustomColumn[Any]:
+        # One column per key and namespace class (each model has its own bound class).
+        cache: dict[str, CustomColumn[Any]] | None = cls.__dict__.get("__ftorm_column_cache__")
+        found = None if cache is None else cache.get(key)
+        if found is not None:
+            return found
         spec = cls.__ftorm_specs__.get(key)
         if spec is None and cls.__ftorm_closed__:
             raise cls.__ftorm_unknown__(key)
         model = cls.__ftorm_model__ or cls
         kind = spec.kind if spec is not None else None
         column_class = CustomStrColumn if kind is None or kind in TEXT_KINDS else CustomColumn
-        return column_class(model, key, kind, spec.decimal if spec is not None else False)
+        found = column_class(model, key, kind, spec.decimal if spec is not None else False)
+        if cache is None:
+            cache = {}
+            type.__setattr__(cls, "__ftorm_column_cache__", cache)
+        cache[key] = found
+        return found
 
     # --- instance access --------------------------------------------------------------------
 
@@ -307,6 +317,10 @@ class CustomAttributes(metaclass=_NamespaceMeta):
         return list(default) if isinstance(default, list) else default
 
     def __setitem__(self, key: str, value: Any) -> None:
+        with guard(self._ftorm_entity):  # finding or adding the value entity is one step
+            self._ftorm_set(key, value)
+
+    def _ftorm_set(self, key: str, value: Any) -> None:
         cls = type(self)
         spec = cls.__ftorm_specs__.get(key)
         if spec is None and cls.__ftorm_closed__:

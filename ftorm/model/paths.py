@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from ftorm.errors import InvalidValueError, UnknownAttributeError
 from ftorm.model.fields import Attr, Many
 from ftorm.query import ast
+from ftorm.query.criteria import _Related
 from ftorm.query.expressions import Column, Expr, and_
 
 if TYPE_CHECKING:
@@ -38,7 +39,9 @@ def column_for(
     field.resolve()
     path = ast.Path((*prefix, ast.Segment(field.key)))
     if isinstance(field, Attr):
-        return field.column_class(path, root, field.validator, text=field.passes_text)
+        return field.column_class(
+            path, root, field.validator, text=field.passes_text, number=field.passes_int
+        )
     target = field.target  # type: ignore[attr-defined]
     return RelationPath(path, root, target, isinstance(field, Many))
 
@@ -64,13 +67,22 @@ def _key_criteria(path: ast.Path, root: type[Model], value: Model) -> Expr:
 class RelationPath:
     """A relationship reached from a model class: ``Shot.parent``, ``Project.children``."""
 
-    __slots__ = ("_ftorm_many", "_ftorm_path", "_ftorm_root", "_ftorm_target")
+    __slots__ = (
+        "__dict__",
+        "_ftorm_many",
+        "_ftorm_path",
+        "_ftorm_path_text",
+        "_ftorm_root",
+        "_ftorm_target",
+    )
 
     def __init__(self, path: ast.Path, root: type[Model], target: type[Model], many: bool) -> None:
         self._ftorm_path = path
         self._ftorm_root = root
         self._ftorm_target = target
         self._ftorm_many = many
+        self._ftorm_path_text: str | None = None
+        """The rendered path, kept once a query has selected it."""
 
     @property
     def __ftorm_path__(self) -> ast.Path:
@@ -85,9 +97,14 @@ class RelationPath:
     def __getattr__(self, name: str) -> Column[Any] | RelationPath:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        return column_for(self._ftorm_target, name, self._ftorm_path.segments, self._ftorm_root)
+        found = column_for(self._ftorm_target, name, self._ftorm_path.segments, self._ftorm_root)
+        # Kept in the instance's ``__dict__``: the next ``path.name`` is a plain attribute
+        # read, with no failed lookup first. (Field names never clash with the methods here:
+        # the model API's names are reserved, `ftorm.schema.naming.RESERVED_NAMES`.)
+        self.__dict__[name] = found
+        return found
 
-    def _criteria(self, method: str, criteria: tuple[Expr, ...]) -> ast.Criterion | None:
+    def _criteria(self, method: str, criteria: tuple[Expr, ...]) -> Expr | None:
         if not criteria:
             return None
         target = self._ftorm_target
@@ -105,15 +122,15 @@ class RelationPath:
                         f"entities; a criterion built on {root.__name__} does not apply"
                     )
                     raise InvalidValueError(msg)
-        return and_(*criteria).node
+        return and_(*criteria)
 
     def has(self, *criteria: Expr) -> Expr:
         """``path has (criteria)``: the related entity satisfies all criteria."""
         if self._ftorm_many:
             msg = f"{self._ftorm_path.dotted} is a collection: use .any(...) instead of .has(...)"
             raise InvalidValueError(msg)
-        node = ast.Relation(self._ftorm_path, ast.RelationKind.HAS, self._criteria("has", criteria))
-        return Expr(node, (self._ftorm_root,))
+        inner = self._criteria("has", criteria)
+        return _Related(self._ftorm_path, ast.RelationKind.HAS, inner, (self._ftorm_root,))
 
     def any(self, *criteria: Expr) -> Expr:
         """``path any (criteria)``: at least one element satisfies all criteria together."""
@@ -123,8 +140,8 @@ class RelationPath:
                 ".any(...)"
             )
             raise InvalidValueError(msg)
-        node = ast.Relation(self._ftorm_path, ast.RelationKind.ANY, self._criteria("any", criteria))
-        return Expr(node, (self._ftorm_root,))
+        inner = self._criteria("any", criteria)
+        return _Related(self._ftorm_path, ast.RelationKind.ANY, inner, (self._ftorm_root,))
 
     def as_(self, subtype: type[Model]) -> RelationPath:
         """Cast the last segment to ``subtype``: ``parent[Sequence]``."""

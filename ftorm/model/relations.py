@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, SupportsIndex, TypeVar, overload
 
 from ftorm.errors import ImmutableAttributeError, InvalidValueError, NotInCollectionError
 from ftorm.model.fields import MISSING, Attr, Field, Many, Ref
-from ftorm.model.state import record, record_write, report_collection, report_write
+from ftorm.model.state import guard, record, record_write, report_collection, report_write
 
 if TYPE_CHECKING:
     from typing import Self
@@ -138,10 +138,11 @@ def link_new(obj: Model) -> None:
             inverse = field.inverse()
             if inverse is None:
                 continue
-            current = _loaded_collection(value, inverse)
-            if current is not None and obj not in current:
-                record(value, inverse.name, tuple(current))
-                list.append(current, obj)
+            with guard(value):
+                current = _loaded_collection(value, inverse)
+                if current is not None and obj not in current:
+                    record(value, inverse.name, tuple(current))
+                    list.append(current, obj)
 
 
 def _unique(items: Iterable[Any], existing: Sequence[Any]) -> list[Any]:
@@ -217,21 +218,23 @@ class Related(list[M]):
 
     def append(self, item: M) -> None:
         """Add ``item`` (no-op when already present)."""
-        (item,) = self._ftorm_check((item,))
-        if item in self:
-            return
-        self._ftorm_changing()
-        list.append(self, item)
-        self._ftorm_changed((item,), ())
+        with guard(self._ftorm_owner):
+            (item,) = self._ftorm_check((item,))
+            if item in self:
+                return
+            self._ftorm_changing()
+            list.append(self, item)
+            self._ftorm_changed((item,), ())
 
     def extend(self, items: Iterable[M]) -> None:
         """Add each of ``items`` not already present."""
-        new = _unique(self._ftorm_check(items), self)
-        if not new:
-            return
-        self._ftorm_changing()
-        list.extend(self, new)
-        self._ftorm_changed(new, ())
+        with guard(self._ftorm_owner):
+            new = _unique(self._ftorm_check(items), self)
+            if not new:
+                return
+            self._ftorm_changing()
+            list.extend(self, new)
+            self._ftorm_changed(new, ())
 
     def __iadd__(self, items: Iterable[M]) -> Self:  # type: ignore[override,misc]
         self.extend(items)
@@ -239,71 +242,77 @@ class Related(list[M]):
 
     def insert(self, index: SupportsIndex, item: M) -> None:
         """Insert ``item`` at ``index`` (no-op when already present)."""
-        (item,) = self._ftorm_check((item,))
-        if item in self:
-            return
-        self._ftorm_changing()
-        list.insert(self, index, item)
-        self._ftorm_changed((item,), ())
+        with guard(self._ftorm_owner):
+            (item,) = self._ftorm_check((item,))
+            if item in self:
+                return
+            self._ftorm_changing()
+            list.insert(self, index, item)
+            self._ftorm_changed((item,), ())
 
     def remove(self, item: M) -> None:
         """Remove ``item`` (`ValueError` when absent)."""
-        if item not in self:
-            msg = f"{item!r} is not in the collection"
-            raise NotInCollectionError(msg)
-        self._ftorm_changing()
-        list.remove(self, item)
-        self._ftorm_changed((), (item,))
+        with guard(self._ftorm_owner):
+            if item not in self:
+                msg = f"{item!r} is not in the collection"
+                raise NotInCollectionError(msg)
+            self._ftorm_changing()
+            list.remove(self, item)
+            self._ftorm_changed((), (item,))
 
     def pop(self, index: SupportsIndex = -1) -> M:
         """Remove and return the element at ``index``."""
-        if not self:
-            msg = "pop from an empty collection"
-            raise IndexError(msg)
-        self._ftorm_changing()
-        item = list.pop(self, index)
-        self._ftorm_changed((), (item,))
-        return item
+        with guard(self._ftorm_owner):
+            if not self:
+                msg = "pop from an empty collection"
+                raise IndexError(msg)
+            self._ftorm_changing()
+            item = list.pop(self, index)
+            self._ftorm_changed((), (item,))
+            return item
 
     def clear(self) -> None:
         """Remove every element."""
-        before = tuple(self)
-        if not before:
-            return
-        self._ftorm_changing()
-        list.clear(self)
-        self._ftorm_changed((), before)
+        with guard(self._ftorm_owner):
+            before = tuple(self)
+            if not before:
+                return
+            self._ftorm_changing()
+            list.clear(self)
+            self._ftorm_changed((), before)
 
     @overload
     def __setitem__(self, key: SupportsIndex, value: M) -> None: ...
     @overload
     def __setitem__(self, key: slice, value: Iterable[M]) -> None: ...
     def __setitem__(self, key: SupportsIndex | slice, value: Any) -> None:
-        before = tuple(self)
-        if isinstance(key, slice):
-            items = self._ftorm_check(value)
-            kept = [
-                item
-                for index, item in enumerate(before)
-                if index not in range(*key.indices(len(before)))
-            ]
-            items = _unique(items, kept)
-        else:
-            items = self._ftorm_check((value,))
-        self._ftorm_changing()
-        if isinstance(key, slice):
-            list.__setitem__(self, key, items)
-        else:
-            list.__setitem__(self, key, items[0])
-        added, removed = _diff(before, self)
-        self._ftorm_changed(added, removed)
+        with guard(self._ftorm_owner):
+            before = tuple(self)
+            if isinstance(key, slice):
+                items = self._ftorm_check(value)
+                kept = [
+                    item
+                    for index, item in enumerate(before)
+                    if index not in range(*key.indices(len(before)))
+                ]
+                items = _unique(items, kept)
+            else:
+                items = self._ftorm_check((value,))
+            self._ftorm_changing()
+            if isinstance(key, slice):
+                list.__setitem__(self, key, items)
+            else:
+                list.__setitem__(self, key, items[0])
+            added, removed = _diff(before, self)
+            self._ftorm_changed(added, removed)
 
     def __delitem__(self, key: SupportsIndex | slice) -> None:
-        before = tuple(self)
-        self._ftorm_changing()
-        list.__delitem__(self, key)
-        added, removed = _diff(before, self)
-        self._ftorm_changed(added, removed)
+        with guard(self._ftorm_owner):
+            before = tuple(self)
+            self._ftorm_changing()
+            list.__delitem__(self, key)
+            added, removed = _diff(before, self)
+            self._ftorm_changed(added, removed)
 
     def keyed(self) -> dict[Any, Any]:
         """For mapped arrays (``key_value=``): ``{key: value}`` of the loaded elements."""

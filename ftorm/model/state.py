@@ -38,7 +38,11 @@ Hooks for the session (``ftorm.session``):
    ``seq.parent`` (a tracked, reported write). The collection side is recorded in the changes
    too (so `rollback` restores it), but the reference side is what carries the change to the
    server: a session can persist relationships from `Tracker.changed` on references alone.
-4. **After a commit** call `mark_clean`; to undo, `rollback`; to fold in server values (ids,
+4. **Threads.** A tracker may have a ``lock`` attribute (a re-entrant lock, as
+   ``Session.lock``): every write on an object it tracks (assignment, collection change,
+   relationship sync) runs holding it (`guard`), so the write and its record are one step
+   for other threads, and the tracker can hold the same lock while it reads the records.
+5. **After a commit** call `mark_clean`; to undo, `rollback`; to fold in server values (ids,
    defaults, computed fields) without marking anything dirty, `merge` (or `refresh`, which
    keeps the user's pending changes).
 """
@@ -46,6 +50,7 @@ Hooks for the session (``ftorm.session``):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ftorm.errors import NotLoadedError
@@ -63,6 +68,7 @@ __all__ = [
     "changes",
     "cohort_of",
     "detach",
+    "guard",
     "hook_of",
     "hydrate",
     "is_dirty",
@@ -188,6 +194,19 @@ def hook_of(obj: Model) -> Tracker | None:
     """The tracker attached to ``obj``, if any."""
     hook: Tracker | None = vars(obj).get(_HOOK)
     return hook
+
+
+_UNGUARDED: AbstractContextManager[object] = nullcontext()
+"""What `guard` gives for an object whose tracker has no lock (or that has no tracker)."""
+
+
+def guard(obj: object | None) -> AbstractContextManager[object]:
+    """The lock writes on ``obj`` hold: its tracker's ``lock`` (a no-op when it has none)."""
+    hook = None if obj is None else vars(obj).get(_HOOK)
+    if hook is None:
+        return _UNGUARDED
+    lock: AbstractContextManager[object] | None = getattr(hook, "lock", None)
+    return _UNGUARDED if lock is None else lock
 
 
 def is_loaded(obj: Model, name: str) -> bool:

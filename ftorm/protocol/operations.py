@@ -37,6 +37,7 @@ __all__ = [
     "UpdateOp",
     "UploadMetadataOp",
     "UploadPart",
+    "check_integer",
     "check_values",
     "is_read_only",
     "encode_batch",
@@ -394,8 +395,12 @@ client, and is answered beside writers by a server."""
 
 
 def is_read_only(batch: Sequence[Any]) -> bool:
-    """True when every operation of a JSON batch is one of `READ_ACTIONS`."""
-    return all(isinstance(op, dict) and op.get("action") in READ_ACTIONS for op in batch)
+    """True when every operation of a JSON batch is one of `READ_ACTIONS` (False for a
+    malformed one: the batch is then refused where it is validated)."""
+    return all(
+        isinstance(op, dict) and isinstance(op.get("action"), str) and op["action"] in READ_ACTIONS
+        for op in batch
+    )
 
 
 INT64_MIN: int = -(2**63)
@@ -417,6 +422,16 @@ def _check_text(text: str, where: str) -> None:
         raise ValidationError(msg) from None
 
 
+def check_integer(value: int, where: str = "") -> None:
+    """Refuse an integer beyond 64 bits (`ValidationError`, prefixed with ``where``)."""
+    if not INT64_MIN <= value <= INT64_MAX:
+        msg = (
+            f"{where + ': ' if where else ''}the integer {excerpt(value)} is out of range: "
+            f"integers must lie between {INT64_MIN} and {INT64_MAX}"
+        )
+        raise ValidationError(msg)
+
+
 def check_values(value: JSON) -> None:
     """Refuse what no ftrack value can be, anywhere in ``value``: integers beyond 64 bits,
     NaN and infinities, and text (values or keys) holding lone surrogates.
@@ -432,12 +447,7 @@ def check_values(value: JSON) -> None:
         elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, int):
-            if not INT64_MIN <= item <= INT64_MAX:
-                msg = (
-                    f"the integer {excerpt(item)} is out of range: integers must lie between "
-                    f"{INT64_MIN} and {INT64_MAX}"
-                )
-                raise ValidationError(msg)
+            check_integer(item)
         elif isinstance(item, float):
             if not math.isfinite(item):
                 msg = f"{item!r} is not a number a value can hold"

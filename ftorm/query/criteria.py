@@ -14,12 +14,29 @@ from typing import TYPE_CHECKING, Any
 
 from ftorm.errors import InvalidValueError
 from ftorm.query import ast
-from ftorm.query.render import OPERATOR_TEXT, operand_text, path_text, quote, render
+from ftorm.query.render import OPERATOR_TEXT, operand_text, order_text, path_text, quote, render
 
 if TYPE_CHECKING:
     from ftorm.query.expressions import Column
 
-__all__ = ["Expr", "Ordering", "and_", "not_", "or_"]
+__all__ = ["Expr", "Operand", "Ordering", "and_", "not_", "or_"]
+
+Operand = str | int | tuple[str | int, ...] | ast.Operand
+"""A comparison's right-hand side as a `_Compared` keeps it: a node, or the plain values the
+builder passes through (a `str` for `ast.String`, an `int` for `ast.Integer`, a tuple of them
+for `ast.ValueList`), whose nodes are made only when asked for."""
+
+
+def _plain_node(value: str | int) -> ast.String | ast.Integer:
+    return ast.String(value) if type(value) is str else ast.Integer(value)  # type: ignore[arg-type]
+
+
+def _plain_text(value: str | int) -> str:
+    if not isinstance(value, str):
+        return str(value)
+    if "\\" in value or '"' in value:
+        return quote(value)
+    return f'"{value}"'  # quote() inlined: most strings need no escapes
 
 
 class Expr:
@@ -58,12 +75,22 @@ class Expr:
         """Canonical text of the criterion: ``render(self.node)``."""
         return render(self.node)
 
+    def _kind(self) -> type[ast.Criterion]:
+        """The class of `node`, known without building it."""
+        return type(self.node)
+
     def _and_text(self) -> str:
         """The text of the criterion as one operand of an ``and`` group (`_AllOf`)."""
-        node = self.node
         # An And is spliced into the group (its operands become the group's), an Or
         # keeps its parentheses: what render() does with the flattened And node.
-        return f"({render(node)})" if type(node) is ast.Or else render(node)
+        kind = self._kind()
+        return f"({self._text()})" if kind is ast.Or else self._text()
+
+    def _grouped_text(self) -> str:
+        """The text as the operand of ``not`` or of an ``or`` group: ``and``/``or`` groups
+        in parentheses, as render() writes them."""
+        kind = self._kind()
+        return f"({self._text()})" if kind is ast.And or kind is ast.Or else self._text()
 
     def __and__(self, other: Expr) -> Expr:
         return and_(self, other)
@@ -105,11 +132,9 @@ class _Compared(Expr):
 
     _column: Column[Any]
     _operator: ast.Operator
-    _operand: str | ast.Operand
+    _operand: Operand
 
-    def __init__(
-        self, column: Column[Any], operator: ast.Operator, operand: str | ast.Operand
-    ) -> None:
+    def __init__(self, column: Column[Any], operator: ast.Operator, operand: Operand) -> None:
         self._node = None
         self.roots = column._ftorm_roots
         self._column = column
@@ -118,11 +143,15 @@ class _Compared(Expr):
 
     def _build(self) -> ast.Criterion:
         operand = self._operand
-        return ast.Comparison(
-            self._column._ftorm_path,
-            self._operator,
-            ast.String(operand) if isinstance(operand, str) else operand,
-        )
+        kind = type(operand)
+        node: ast.Operand
+        if kind is str or kind is int:
+            node = _plain_node(operand)  # type: ignore[arg-type]
+        elif kind is tuple:
+            node = ast.ValueList(tuple(_plain_node(v) for v in operand))  # type: ignore[union-attr]
+        else:
+            node = operand  # type: ignore[assignment]
+        return ast.Comparison(self._column._ftorm_path, self._operator, node)
 
     def _text(self) -> str:
         column = self._column
@@ -130,16 +159,21 @@ class _Compared(Expr):
         if path is None:
             path = column._ftorm_path_text = path_text(column._ftorm_path)
         operand = self._operand
-        if not isinstance(operand, str):
-            operand = operand_text(operand)
-        elif "\\" in operand or '"' in operand:
-            operand = quote(operand)
-        else:  # quote() inlined: most strings need no escapes
-            operand = f'"{operand}"'
-        return f"{path} {OPERATOR_TEXT[self._operator]} {operand}"
+        kind = type(operand)
+        if kind is str or kind is int:
+            text = _plain_text(operand)  # type: ignore[arg-type]
+        elif kind is tuple:
+            text = "(" + ", ".join([_plain_text(v) for v in operand]) + ")"  # type: ignore[union-attr]
+        else:
+            text = operand_text(operand)  # type: ignore[arg-type]
+        return f"{path} {OPERATOR_TEXT[self._operator]} {text}"
 
-    # A comparison is never parenthesised inside an ``and`` group.
+    def _kind(self) -> type[ast.Criterion]:
+        return ast.Comparison
+
+    # A comparison is never parenthesised inside an ``and`` group, ``or`` group or ``not``.
     _and_text = _text
+    _grouped_text = _text
 
 
 class _AllOf(Expr):
@@ -168,7 +202,95 @@ class _AllOf(Expr):
     def _text(self) -> str:
         return " and ".join([part._and_text() for part in self._parts])
 
+    def _kind(self) -> type[ast.Criterion]:
+        return ast.And
+
     _and_text = _text
+
+
+class _AnyOf(Expr):
+    """Two or more criteria of which one must hold: `ast.Or` of their nodes, nested ``or``
+    groups flattened, built only when asked for. `or_` makes it."""
+
+    __slots__ = ("_parts",)
+
+    _parts: tuple[Expr, ...]
+
+    def __init__(self, parts: tuple[Expr, ...], roots: tuple[type, ...]) -> None:
+        self._node = None
+        self.roots = roots
+        self._parts = parts
+
+    def _build(self) -> ast.Criterion:
+        return ast.Or(tuple(part.node for part in self._parts))
+
+    def _text(self) -> str:
+        # render() parenthesises only an Or inside an Or, and the parts are never one.
+        return " or ".join([part._text() for part in self._parts])
+
+    def _kind(self) -> type[ast.Criterion]:
+        return ast.Or
+
+
+class _Negated(Expr):
+    """``not criterion``, the `ast.Not` built only when asked for. `not_` makes it."""
+
+    __slots__ = ("_part",)
+
+    _part: Expr
+
+    def __init__(self, part: Expr) -> None:
+        self._node = None
+        self.roots = part.roots
+        self._part = part
+
+    def _build(self) -> ast.Criterion:
+        return ast.Not(self._part.node)
+
+    def _text(self) -> str:
+        return "not " + self._part._grouped_text()
+
+    def _kind(self) -> type[ast.Criterion]:
+        return ast.Not
+
+
+_RELATION_TEXT = {kind: kind.value for kind in ast.RelationKind}
+
+
+class _Related(Expr):
+    """``path has (criteria)`` / ``path any (criteria)``, the `ast.Relation` built only
+    when asked for (relationship paths and custom attribute columns make it)."""
+
+    __slots__ = ("_inner", "_kind_of", "_path")
+
+    _path: ast.Path
+    _kind_of: ast.RelationKind
+    _inner: Expr | None
+
+    def __init__(
+        self,
+        path: ast.Path,
+        kind: ast.RelationKind,
+        inner: Expr | None,
+        roots: tuple[type, ...],
+    ) -> None:
+        self._node = None
+        self.roots = roots
+        self._path = path
+        self._kind_of = kind
+        self._inner = inner
+
+    def _build(self) -> ast.Criterion:
+        inner = self._inner
+        return ast.Relation(self._path, self._kind_of, None if inner is None else inner.node)
+
+    def _text(self) -> str:
+        inner = self._inner
+        body = "" if inner is None else inner._text()
+        return f"{path_text(self._path)} {_RELATION_TEXT[self._kind_of]} ({body})"
+
+    def _kind(self) -> type[ast.Criterion]:
+        return ast.Relation
 
 
 def _merge_roots(exprs: Iterable[Expr]) -> tuple[type, ...]:
@@ -194,32 +316,44 @@ def _criteria(name: str, exprs: tuple[Expr, ...]) -> tuple[Expr, ...]:
     return exprs
 
 
-def _combine(name: str, criteria: tuple[Expr, ...], group: type[ast.And | ast.Or]) -> Expr:
-    """``group`` of the criteria, nested groups of its kind flattened; one is returned as is."""
-    exprs = _criteria(name, criteria)
-    if len(exprs) == 1:
-        return exprs[0]
-    operands: list[ast.Criterion] = []
+def _flattened(
+    exprs: tuple[Expr, ...], lazy: type[_AllOf | _AnyOf], group: type[ast.And | ast.Or]
+) -> tuple[Expr, ...]:
+    """The parts of a group: nested groups of the same kind spliced in (a lazy one's parts,
+    or a built node's operands)."""
+    parts: list[Expr] = []
     for expr in exprs:
-        node = expr.node
-        operands.extend(node.operands if isinstance(node, group) else (node,))
-    return Expr(group(tuple(operands)), _merge_roots(exprs))
+        if isinstance(expr, lazy):
+            parts.extend(expr._parts)
+            continue
+        node = expr.node if expr._kind() is group else None
+        if isinstance(node, group):
+            parts.extend(Expr(operand, expr.roots) for operand in node.operands)
+        else:
+            parts.append(expr)
+    return tuple(parts)
 
 
 def and_(*criteria: Expr) -> Expr:
     """All criteria hold; nested ``and_`` groups are flattened, one criterion is returned as is."""
-    return _combine("and_", criteria, ast.And)
+    exprs = _criteria("and_", criteria)
+    if len(exprs) == 1:
+        return exprs[0]
+    return _AllOf(_flattened(exprs, _AllOf, ast.And), _merge_roots(exprs))
 
 
 def or_(*criteria: Expr) -> Expr:
     """At least one criterion holds; nested ``or_`` groups are flattened."""
-    return _combine("or_", criteria, ast.Or)
+    exprs = _criteria("or_", criteria)
+    if len(exprs) == 1:
+        return exprs[0]
+    return _AnyOf(_flattened(exprs, _AnyOf, ast.Or), _merge_roots(exprs))
 
 
 def not_(criterion: Expr) -> Expr:
     """The criterion does not hold."""
     (expr,) = _criteria("not_", (criterion,))
-    return Expr(ast.Not(expr.node), expr.roots)
+    return _Negated(expr)
 
 
 # --- sort keys -----------------------------------------------------------------------------
@@ -228,16 +362,19 @@ def not_(criterion: Expr) -> Expr:
 class Ordering:
     """One ``order by`` key, from `Column.asc` / `Column.desc`."""
 
-    __slots__ = ("item", "roots")
+    __slots__ = ("item", "roots", "text")
 
     item: ast.OrderItem
     """The ``order by`` key as an AST node."""
     roots: tuple[type, ...]
     """The model classes the key was reached from."""
+    text: str
+    """The key's canonical text (``name descending``)."""
 
     def __init__(self, item: ast.OrderItem, roots: tuple[type, ...] = ()) -> None:
         self.item = item
         self.roots = roots
+        self.text = order_text(item)
 
     def __repr__(self) -> str:
         return f"Ordering({self.item!r})"

@@ -25,7 +25,7 @@ import arrow
 from ftorm.errors import InvalidValueError
 from ftorm.protocol.codec import format_datetime
 from ftorm.query import ast
-from ftorm.query.criteria import Expr, Ordering, _Compared, and_, not_, or_
+from ftorm.query.criteria import Expr, Operand, Ordering, _Compared, and_, not_, or_
 
 if TYPE_CHECKING:
     from ftorm.query.builder import Query
@@ -51,6 +51,10 @@ ValueCheck = Callable[[object], object]
 """Validates (and may convert) a value for one attribute; raises `InvalidValueError`."""
 
 DateLike = arrow.Arrow | datetime.datetime | datetime.date
+_PLAIN: frozenset[type] = frozenset({str, int})
+_STR: frozenset[type] = frozenset({str})
+_INT: frozenset[type] = frozenset({int})
+_NOTHING: frozenset[type] = frozenset()
 _DATES = (arrow.Arrow, datetime.date)
 _TEXT = (str, bytes)
 
@@ -140,18 +144,26 @@ class Column(Generic[T]):
     """
 
     __slots__ = (
+        "_ftorm_asc",
         "_ftorm_check",
+        "_ftorm_desc",
+        "_ftorm_passes",
         "_ftorm_path",
         "_ftorm_path_text",
         "_ftorm_root",
         "_ftorm_roots",
-        "_ftorm_text",
     )
 
     __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
     def __init__(
-        self, path: ast.Path, root: type, check: ValueCheck | None = None, *, text: bool = False
+        self,
+        path: ast.Path,
+        root: type,
+        check: ValueCheck | None = None,
+        *,
+        text: bool = False,
+        number: bool = False,
     ) -> None:
         """A column at ``path`` reached from ``root``.
 
@@ -161,6 +173,7 @@ class Column(Generic[T]):
             check: validates (and may convert) values compared with the column.
             text: ``check`` passes every `str` unchanged, so comparing with a `str` may
                 skip it (the most common criterion, ``Project.status == "active"``).
+            number: ``check`` passes every `int` (not `bool`) unchanged (``Task.bid > 2``).
         """
         self._ftorm_path = path
         self._ftorm_path_text: str | None = None
@@ -168,7 +181,18 @@ class Column(Generic[T]):
         self._ftorm_root = root
         self._ftorm_roots = (root,)
         self._ftorm_check = check
-        self._ftorm_text = check is None or text
+        self._ftorm_passes: frozenset[type] = (
+            _PLAIN
+            if check is None or (text and number)
+            else _STR
+            if text
+            else _INT
+            if number
+            else _NOTHING
+        )
+        """The exact value types compared as they are, with no check (``type(v) in ...``)."""
+        self._ftorm_asc: Ordering | None = None
+        self._ftorm_desc: Ordering | None = None
 
     @property
     def __ftorm_path__(self) -> ast.Path:
@@ -189,34 +213,44 @@ class Column(Generic[T]):
                 raise InvalidValueError(msg) from None
         return to_value(value)
 
-    def _compare(self, operator: ast.Operator, operand: str | ast.Operand) -> Expr:
+    def _compare(self, operator: ast.Operator, operand: Operand) -> Expr:
         return _Compared(self, operator, operand)
 
+    def _compared(self, operator: ast.Operator, other: object) -> Expr:
+        # A str or int the check would pass as it is goes in unchanged (no check, no node).
+        if type(other) in self._ftorm_passes:
+            return self._compare(operator, other)  # type: ignore[arg-type]
+        return self._compare(operator, self._value(other))
+
     def __ftorm_equals__(self, value: object) -> Expr:
-        return self._compare(_EQ, self._value(value))
+        return self._compared(_EQ, value)
 
     def __eq__(self, other: T) -> Expr:  # type: ignore[override]
-        # The most common criterion: a str the check would pass as it is goes in unchanged.
-        if type(other) is str and self._ftorm_text:
-            return _Compared(self, _EQ, other)  # type: ignore[arg-type]
-        return _Compared(self, _EQ, self._value(other))
+        return self._compared(_EQ, other)
 
     def __ne__(self, other: T) -> Expr:  # type: ignore[override]
-        return self._compare(_NE, self._value(other))
+        return self._compared(_NE, other)
 
     def __lt__(self, other: T) -> Expr:
-        return self._compare(_LT, self._value(other))
+        return self._compared(_LT, other)
 
     def __le__(self, other: T) -> Expr:
-        return self._compare(_LE, self._value(other))
+        return self._compared(_LE, other)
 
     def __gt__(self, other: T) -> Expr:
-        return self._compare(_GT, self._value(other))
+        return self._compared(_GT, other)
 
     def __ge__(self, other: T) -> Expr:
-        return self._compare(_GE, self._value(other))
+        return self._compared(_GE, other)
 
     def _membership(self, operator: ast.Operator, values: Iterable[T] | Query[Any]) -> Expr:
+        kind = type(values)
+        if kind is list or kind is tuple:
+            passes = self._ftorm_passes
+            plain = tuple(values)
+            if plain and all(type(value) in passes for value in plain):
+                # Kept as the values themselves: written as text, or as nodes when asked for.
+                return self._compare(operator, plain)
         from ftorm.query.builder import Query
 
         if isinstance(values, Query):
@@ -254,16 +288,20 @@ class Column(Generic[T]):
         return ast.OrderItem(self._ftorm_path)
 
     def asc(self) -> Ordering:
-        """Sort ascending by this column."""
-        return Ordering(
-            ast.OrderItem(self._ftorm_path, ast.Direction.ASCENDING), (self._ftorm_root,)
-        )
+        """Sort ascending by this column (one `Ordering` per column, made once)."""
+        found = self._ftorm_asc
+        if found is None:
+            item = ast.OrderItem(self._ftorm_path, ast.Direction.ASCENDING)
+            found = self._ftorm_asc = Ordering(item, self._ftorm_roots)
+        return found
 
     def desc(self) -> Ordering:
-        """Sort descending by this column."""
-        return Ordering(
-            ast.OrderItem(self._ftorm_path, ast.Direction.DESCENDING), (self._ftorm_root,)
-        )
+        """Sort descending by this column (one `Ordering` per column, made once)."""
+        found = self._ftorm_desc
+        if found is None:
+            item = ast.OrderItem(self._ftorm_path, ast.Direction.DESCENDING)
+            found = self._ftorm_desc = Ordering(item, self._ftorm_roots)
+        return found
 
 
 def _pattern(column: Column[Any], pattern: str) -> str:

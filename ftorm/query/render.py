@@ -18,7 +18,16 @@ from ftorm._typing import assert_never
 from ftorm.errors import InvalidValueError, QueryCompileError
 from ftorm.query import ast
 
-__all__ = ["OPERATOR_TEXT", "operand_text", "path_text", "quote", "render", "select_text"]
+__all__ = [
+    "OPERATOR_TEXT",
+    "operand_text",
+    "order_text",
+    "path_text",
+    "projection_text",
+    "quote",
+    "render",
+    "select_text",
+]
 
 
 def quote(value: str) -> str:
@@ -47,7 +56,8 @@ def path_text(node: ast.Path) -> str:
     )
 
 
-def _projection(node: ast.Projection) -> str:
+def projection_text(node: ast.Projection) -> str:
+    """Canonical text of a projection: a path, or an aggregate such as ``count(id)``."""
     match node:
         case ast.Path():
             return path_text(node)
@@ -133,7 +143,8 @@ def _criterion(node: ast.Criterion) -> str:
 _GROUPS = (ast.And, ast.Or)
 
 
-def _order_item(node: ast.OrderItem) -> str:
+def order_text(node: ast.OrderItem) -> str:
+    """Canonical text of an ``order by`` key: ``name descending``."""
     if node.direction is None:
         return path_text(node.path)
     return f"{path_text(node.path)} {node.direction.value}"
@@ -147,11 +158,16 @@ def select_text(
     order_by: tuple[ast.OrderItem, ...] = (),
     offset: int | None = None,
     limit: int | None = None,
+    *,
+    projected: tuple[str, ...] | None = None,
+    ordered: tuple[str, ...] | None = None,
 ) -> str:
     """Canonical text of a query given as its clauses, the criteria already rendered.
 
     ``render(select)`` is ``select_text`` of its fields; the builder calls it with the text
-    of its criteria, which it renders without building their nodes first.
+    of its criteria, which it renders without building their nodes first, and with the text
+    of its projections and sort keys (``projected``, ``ordered``: one per item) when it has
+    kept them.
     """
     if not projections:
         if where is not None and not (group_by or order_by) and offset is None:
@@ -160,14 +176,17 @@ def select_text(
             return text if limit is None else f"{text} limit {limit}"
         parts = [entity_type]
     else:
-        projected = ", ".join([_projection(p) for p in projections])
-        parts = [f"select {projected} from {entity_type}"]
+        if projected is None:
+            projected = tuple([projection_text(p) for p in projections])
+        parts = [f"select {', '.join(projected)} from {entity_type}"]
     if where is not None:
         parts.append("where " + where)
     if group_by:
         parts.append("group by " + ", ".join(path_text(path) for path in group_by))
     if order_by:
-        parts.append("order by " + ", ".join(_order_item(item) for item in order_by))
+        if ordered is None:
+            ordered = tuple([order_text(item) for item in order_by])
+        parts.append("order by " + ", ".join(ordered))
     if offset is not None:
         parts.append(f"offset {offset}")
     if limit is not None:
@@ -212,11 +231,11 @@ def render(node: ast.Node) -> str:
         ):
             return operand_text(node)
         case ast.Path() | ast.Aggregate():
-            return _projection(node)
+            return projection_text(node)
         case ast.Segment():
             return _segment(node)
         case ast.OrderItem():
-            return _order_item(node)
+            return order_text(node)
         case _:
             msg = f"not a query AST node: {node!r}"
             raise InvalidValueError(msg)

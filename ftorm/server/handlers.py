@@ -11,6 +11,7 @@ actions and entity types, the time taken, and the error when it failed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import sqlite3
@@ -20,6 +21,7 @@ from typing import Any
 
 from ftorm._typing import JSON, JSONObject
 from ftorm.errors import (
+    DiskFullError,
     FtormError,
     PermissionDeniedError,
     ServerError,
@@ -27,15 +29,15 @@ from ftorm.errors import (
     ValidationError,
 )
 from ftorm.protocol import operations as ops
-from ftorm.query import ast
 from ftorm.schema.types import Schema
 from ftorm.server.actions import API_KEY, complete_upload, reset_remote, upload_metadata
-from ftorm.server.answers import answer, answer_parsed, parse_query
-from ftorm.server.bulk import incomplete_reason, recorded_schema
+from ftorm.server.answers import answer_parsed, parse_query
+from ftorm.server.bulk import PRISTINE_KEY, get_meta, incomplete_reason, recorded_schema, set_meta
 from ftorm.server.encode import encode_one
 from ftorm.server.fetch import Fetcher, Record, build_tree
 from ftorm.server.files import FileStore
-from ftorm.server.opening import find_user, open_read_only, prepare
+from ftorm.server.fixtures import load
+from ftorm.server.opening import ensure_user, find_user, open_read_only, prepare
 from ftorm.server.storage import LINK, Layout, connect
 from ftorm.server.thumbnails import Thumbnails
 from ftorm.server.uploads import Uploads
@@ -67,6 +69,36 @@ class _Batch:
 MAX_ERROR = 4000
 """The longest error message the server answers, in characters: messages quote excerpts of
 the input, and this bounds whatever they add up to."""
+
+
+_FULL = "database or disk is full"
+"""SQLite's message for ``SQLITE_FULL`` (Python 3.10's errors carry no code)."""
+
+
+def _is_full(error: sqlite3.Error) -> bool:
+    """True when ``error`` is SQLite's ``SQLITE_FULL``: the disk, or ``max_page_count``."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == sqlite3.SQLITE_FULL
+    return _FULL in str(error)
+
+
+def _storage_error(error: sqlite3.Error, what: str) -> ServerError:
+    """The error answered for a failure of the database: `DiskFullError` when it is full."""
+    if _is_full(error):
+        return DiskFullError(
+            "the server's disk is full: nothing of this batch was stored; send it again once "
+            f"there is room ({error})"
+        )
+    return ServerError(f"{what}: {type(error).__name__}: {error}")
+
+
+def _idle(conn: sqlite3.Connection) -> bool:
+    """True when ``conn`` is open and in no transaction."""
+    try:
+        return not conn.in_transaction
+    except sqlite3.ProgrammingError:  # closed
+        return False
 
 
 def _bounded(payload: JSONObject) -> JSONObject:
@@ -116,10 +148,12 @@ class Server:
         self.schema_hash: str = schema.hash
         """The ``schema_hash`` of ``query_server_information``."""
         self.user_id: str | None = None
-        """The API user's id (None when the schema has no ``User``)."""
+        """The API user's id (None when the schema has no ``User``, or until the first write
+        adds the API user to a workspace that holds none: `ftorm.server.opening`)."""
         self.connection: sqlite3.Connection
         """The database connection (the server serialises its use)."""
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the writer's: held for a whole write batch
+        self._pool_lock = threading.Lock()  # the readers': never held across a batch
         self._closed = False
         self._database = database
         self._readers: list[sqlite3.Connection] = []  # idle read-only connections
@@ -129,6 +163,7 @@ class Server:
         self._separate_reads = database != ":memory:" and not read_only
         self._writes = 0
         self._next_analyze = 1000
+        self._pristine = False  # the workspace holds its seed only (`ftorm.server.bulk`)
         self.files: FileStore = FileStore(database)
         self.thumbnails: Thumbnails = Thumbnails()
         """Signs the ``thumbnail_url`` answered and checks it when opened."""
@@ -142,6 +177,7 @@ class Server:
             else:
                 self.connection = connect(database)
                 self.user_id = prepare(self.connection, self.layout, api_user)
+                self._pristine = get_meta(self.connection, PRISTINE_KEY) is not None
                 self.analyze()
         except sqlite3.Error as error:
             msg = f"cannot use the database {database!r}: {error}"
@@ -204,7 +240,10 @@ class Server:
         with self._lock:
             if self._closed:
                 return ServerError("the server is closed").to_payload()
-            answer = self._transaction(self.connection, "BEGIN IMMEDIATE", operations, batch)
+            writes = not ops.is_read_only(operations)
+            answer = self._transaction(
+                self.connection, "BEGIN IMMEDIATE", operations, batch, writes=writes
+            )
             if isinstance(answer, list):
                 self._count_writes(operations)
                 if batch.new_key is not None:
@@ -217,37 +256,97 @@ class Server:
         begin: str,
         operations: list[Any],
         batch: _Batch,
+        *,
+        writes: bool = False,
     ) -> list[JSON] | JSONObject:
-        """Run a batch in one transaction on ``conn``: its results, or one error object."""
+        """Run a batch in one transaction on ``conn``: its results, or one error object.
+
+        Whatever fails, the transaction is over when this returns (rolled back, or the
+        connection reopened): a failed ``COMMIT`` (a full disk) must not leave ``conn`` inside
+        a transaction that every later batch would trip over. A batch that ``writes`` first
+        adds the API user when the workspace holds none, and its changes end the workspace's
+        pristine state (`ftorm.server.bulk`)."""
         try:
             conn.execute(begin)
         except sqlite3.Error as error:
-            return ServerError(f"the database is not available: {error}").to_payload()
+            self._end(conn)
+            return _storage_error(error, "the database is not available").to_payload()
+        user_id = self.user_id
         try:
-            writer = Writer(self.layout, conn, self.user_id)
+            if writes and user_id is None:
+                user_id = ensure_user(conn, self.layout, self.api_user)
+            changes = conn.total_changes
+            writer = Writer(self.layout, conn, user_id)
             results = [self._one(writer, op, batch) for op in operations]
             writer.finish()
+            if self._pristine and conn.total_changes != changes:
+                set_meta(conn, PRISTINE_KEY, None)
+            conn.execute("COMMIT")
         except ServerError as error:
-            conn.execute("ROLLBACK")
+            self._end(conn)
             return _bounded(error.to_payload())
         except FtormError as error:
-            conn.execute("ROLLBACK")
+            self._end(conn)
             return _bounded(ValidationError(str(error)).to_payload())
+        except sqlite3.Error as error:
+            self._end(conn)
+            if not _is_full(error):
+                logger.exception("database error")
+            return _storage_error(error, "internal error").to_payload()
         except Exception as error:  # a bug must still answer, not crash the request
-            conn.execute("ROLLBACK")
+            self._end(conn)
             logger.exception("internal error")
             return ServerError(
                 f"internal error: {type(error).__name__}: {error}", exception="ServerError"
             ).to_payload()
-        conn.execute("COMMIT")
+        if writes:
+            self.user_id = user_id
+            self._pristine = self._pristine and get_meta(conn, PRISTINE_KEY) is not None
         return results
+
+    def _end(self, conn: sqlite3.Connection) -> None:
+        """Roll back whatever transaction ``conn`` is in; reopen the writer's connection to a
+        file when even that fails (a reader's is closed instead of going back to the pool)."""
+        if _idle(conn):
+            return
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            logger.warning("rollback failed: %s", error)
+        if _idle(conn):
+            return
+        if conn is not self.connection:  # a reader: closed, never back in the pool
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        elif self._database == ":memory:":  # reopening would lose everything
+            logger.error("the in-memory database is stuck in a failed transaction")
+        else:
+            logger.warning("reopening the database connection")
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+            self.connection = connect(self._database, read_only=self.read_only)
+
+    def load_fixture(self, fixture: Any, *, replace: bool = False, name: str = "fixture") -> int:
+        """Load a data fixture into the workspace (`ftorm.server.fixtures.load`: a pristine
+        workspace ends up holding exactly the fixture); the number of rows written."""
+        with self._lock:
+            if self.read_only:
+                msg = "the database is open read-only: a fixture cannot be loaded into it"
+                raise PermissionDeniedError(msg)
+            written = load(self.layout, self.connection, fixture, replace=replace, name=name)
+            self._pristine = False
+            self.user_id = find_user(self.connection, self.layout, self.api_user)
+        return written
 
     _IDLE_READERS = 8
     """Read-only connections kept open between batches."""
 
     def _acquire_reader(self) -> sqlite3.Connection | None:
-        """An idle read-only connection, or a new one; None once the server is closed."""
-        with self._lock:
+        """An idle read-only connection, or a new one; None once the server is closed.
+
+        The pool has its own lock, never the writer's: a reader never waits for a write
+        batch, however long (SQLite's WAL gives it the last committed snapshot)."""
+        with self._pool_lock:
             if self._closed:
                 return None
             if self._readers:
@@ -257,8 +356,9 @@ class Server:
         return reader
 
     def _release_reader(self, reader: sqlite3.Connection) -> None:
-        with self._lock:
-            if not self._closed and len(self._readers) < self._IDLE_READERS:
+        with self._pool_lock:
+            usable = _idle(reader)
+            if usable and not self._closed and len(self._readers) < self._IDLE_READERS:
                 self._readers.append(reader)
                 return
         reader.close()
@@ -354,19 +454,6 @@ class Server:
             self._local_thumbnail,
         )
 
-    def run_query(
-        self,
-        query: ast.Select,
-        *,
-        denormalize: bool = False,
-        connection: sqlite3.Connection | None = None,
-    ) -> JSONObject:
-        """Answer a parsed query: ``{"action": "query", "data": [...], "metadata": ...}``
-        (through ``connection``, by default the server's own)."""
-        return answer(
-            self.layout, connection or self.connection, query, denormalize, self._local_thumbnail
-        )
-
     def _local_thumbnail(self, component_id: str) -> str:
         return self.thumbnails.url(LOCAL_URL, component_id)
 
@@ -407,10 +494,12 @@ class Server:
     def close(self) -> None:
         """Close the database; later batches answer an error."""
         with self._lock:
-            if not self._closed:
+            if self._closed:
+                return
+            with self._pool_lock:
                 self._closed = True
-                self.connection.close()
-                for reader in self._readers:
-                    reader.close()
-                self._readers.clear()
-                self.files.close()
+                idle, self._readers = self._readers, []
+            self.connection.close()
+            for reader in idle:
+                reader.close()
+            self.files.close()

@@ -23,7 +23,7 @@ from ftorm.errors import ValidationError, excerpt
 from ftorm.server.rows import StoredRow, find
 from ftorm.server.storage import PARENT_COLUMN, Layout
 
-__all__ = ["CONTEXT_BASE", "check"]
+__all__ = ["CONTEXT_BASE", "check", "check_references"]
 
 CONTEXT_BASE: Final = "TypedContext"
 """The base of the types that must have a parent (every context below a project)."""
@@ -47,6 +47,14 @@ def check(
     ):
         msg = f"{row.type_id} {excerpt(_key(layout, row))} has no parent: a {row.type_id} needs one"
         raise ValidationError(msg)
+    check_references(layout, connection, row, written)
+
+
+def check_references(
+    layout: Layout, connection: sqlite3.Connection, row: StoredRow, written: Iterable[str]
+) -> None:
+    """`ValidationError` when one of ``row``'s ``written`` key columns refers to a row that
+    does not exist."""
     targets = layout.foreign_keys(row.type_id)
     for column in dict.fromkeys(written):
         target = targets.get(column)

@@ -11,13 +11,14 @@ is used with, else ``ftorm.models``. A class of another set raises `ftorm.ModelS
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
 from typing import Any, TypeVar
 
 from ftorm._typing import JSON
 from ftorm.errors import ModelSetError, UnknownTypeError
-from ftorm.model.base import Model
+from ftorm.model.base import Model, label_field
 from ftorm.model.dynamic import build_models
 from ftorm.model.registry import Registry, models_of
 from ftorm.protocol.operations import OperationLike, SchemasOp, ServerInformationOp
@@ -41,6 +42,7 @@ class Catalog:
         "_built",
         "_call",
         "_information",
+        "_lock",
         "_models",
         "_registries",
         "_scalars",
@@ -54,6 +56,7 @@ class Catalog:
         models: ModelSource | None = None,
     ) -> None:
         self._call = call
+        self._lock = threading.RLock()  # threads sharing a session build one set of classes
         self._models: Mapping[str, type[Model]] | None = None
         self._registries: frozenset[Registry] = frozenset()
         self._built = Registry("built from the server's schema")
@@ -79,8 +82,11 @@ class Catalog:
         if models is None:
             import ftorm.models
 
-            models = ftorm.models.REGISTRY
-            self._use(models)
+            with self._lock:
+                models = self._models
+                if models is None:
+                    models = ftorm.models.REGISTRY
+                    self._use(models)
         return models
 
     def adopt(self, cls: type[M]) -> type[M]:
@@ -94,8 +100,10 @@ class Catalog:
         """
         registry = cls.__ftorm_registry__
         if self._models is None:
-            self._use(registry)
-        elif registry not in self._registries and registry is not self._built:
+            with self._lock:
+                if self._models is None:
+                    self._use(registry)
+        if registry not in self._registries and registry is not self._built:
             names = sorted({r.name for r in self._registries}) or ["the given models"]
             msg = (
                 f"{cls.__module__}.{cls.__qualname__} belongs to the models of "
@@ -115,11 +123,15 @@ class Catalog:
     @property
     def schema(self) -> Schema:
         """The server's schema."""
-        if self._schema is None:
-            info, documents = self._call([ServerInformationOp(), SchemasOp()])
-            self._information = info if isinstance(info, dict) else {}
-            self._schema = load_schema(documents)
-        return self._schema
+        found = self._schema
+        if found is None:
+            with self._lock:  # one fetch, even when several threads ask first
+                found = self._schema
+                if found is None:
+                    info, documents = self._call([ServerInformationOp(), SchemasOp()])
+                    self._information = info if isinstance(info, dict) else {}
+                    found = self._schema = load_schema(documents)
+        return found
 
     @property
     def server_information(self) -> dict[str, Any]:
@@ -130,11 +142,15 @@ class Catalog:
     @property
     def types(self) -> dict[str, type[Model]]:
         """A model class for every entity type of the server, by entity name."""
-        if self._types is None:
-            schema = self.schema
-            known = {name: cls for name, cls in self.models.items() if name in schema.types}
-            self._types = build_models(schema, existing=known, registry=self._built)
-        return self._types
+        found = self._types
+        if found is None:
+            with self._lock:  # one class per type, even when several threads ask first
+                found = self._types
+                if found is None:
+                    schema = self.schema
+                    known = {n: cls for n, cls in self.models.items() if n in schema.types}
+                    found = self._types = build_models(schema, existing=known, registry=self._built)
+        return found
 
     def class_or_none(self, name: str) -> type[Model] | None:
         """The class of entity type ``name``, or None."""
@@ -153,12 +169,21 @@ class Catalog:
         return cls
 
     def default_projections(self, cls: type[Model]) -> tuple[str, ...]:
-        """What a query for ``cls`` loads when it names nothing: key, then the defaults."""
+        """What a query for ``cls`` loads when it names nothing: key, then the defaults, and
+        the attribute its repr shows (`ftorm.model.base.label_field`) when the server
+        projects it."""
         found = self.schema.types.get(cls.__ftorm_entity__ or "")
         keys = class_info(cls).pk_keys
         if found is None:
             return keys
-        return tuple(dict.fromkeys((*keys, *found.default_projections)))
+        label = label_field(cls)
+        extra: tuple[str, ...] = ()
+        if label is not None:
+            key = cls.__ftorm_fields__[label].key
+            served = found.properties.get(key)
+            if served is not None and not served.is_relation and not served.restricted_projection:
+                extra = (key,)
+        return tuple(dict.fromkeys((*keys, *found.default_projections, *extra)))
 
     def scalar_projections(self, cls: type[Model]) -> tuple[str, ...]:
         """What loading a ``cls`` through a relation reads: key, then every scalar attribute.

@@ -109,7 +109,7 @@ def url(session: Session, component: Model) -> str:
         if not files.exists(component_id):
             msg = f"no file is stored for the component {component_id}"
             raise NotFoundError(msg)
-        return files.path(component_id).as_uri()
+        return str(files.path(component_id).as_uri())
     if isinstance(transport, HttpTransport):
         user, key = transport.credentials
         query = urlencode({"id": component_id, "username": user, "apiKey": key})

@@ -1,29 +1,67 @@
 """Connecting a session: to an ftrack server from arguments or the environment, or to an
-embedded server in this process."""
+embedded server in this process.
+
+The session layer never builds the embedded server: it lies above the server layer's reach.
+A function of a layer that may (`ftorm._embedded.open_server`) creates it, and ``ftorm``
+names that function here on import (`provide_embedded_server`); `local_transport` asks it
+for a server and wraps it in an `ftorm.transport.inprocess.InProcessTransport`.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+import threading
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ftorm.errors import ConnectError
 from ftorm.transport.base import Transport
+from ftorm.transport.inprocess import Handler, InProcessTransport
 
 if TYPE_CHECKING:
     from ftorm.schema.types import Schema
-    from ftorm.transport.inprocess import InProcessTransport
 
-__all__ = ["http_transport", "local_transport"]
+__all__ = ["ServerFactory", "http_transport", "local_transport", "provide_embedded_server"]
+
+_PARAMETERS: tuple[str, str, str] = ("server_url", "api_user", "api_key")
+"""How `Session` spells the three connection settings (`http_transport` names them so)."""
+_VARIABLES = ("FTRACK_SERVER", "FTRACK_API_USER", "FTRACK_API_KEY")
+
+
+class ServerFactory(Protocol):
+    """Creates an embedded server on the SQLite file ``path`` (``":memory:"``: none)."""
+
+    def __call__(
+        self, path: str, *, schema: Schema | None, api_user: str, read_only: bool
+    ) -> Handler: ...
+
+
+_factory: list[ServerFactory] = []  # the one `provide_embedded_server` named (at most one)
+_factory_lock = threading.Lock()
+
+
+def provide_embedded_server(factory: ServerFactory) -> None:
+    """Name the function `local_transport` (and so ``Session.local``) creates embedded
+    servers with, replacing the one named before. ``import ftorm`` names
+    `ftorm._embedded.open_server`."""
+    with _factory_lock:
+        _factory[:] = [factory]
 
 
 def local_transport(
     path: str, schema: Schema | None, api_user: str, read_only: bool
-) -> InProcessTransport:
-    """An in-process transport to a new embedded server on the SQLite file ``path``."""
-    from ftorm.server.handlers import Server  # the server loads only when a session needs it
-    from ftorm.transport.inprocess import InProcessTransport
+) -> InProcessTransport[Handler]:
+    """An in-process transport to a new embedded server on the SQLite file ``path``, created
+    by the function `provide_embedded_server` named.
 
-    server = Server(schema, database=path, api_user=api_user, read_only=read_only)
+    Raises:
+        ConnectError: when no function was named (``ftorm`` was not imported whole).
+    """
+    with _factory_lock:
+        factory = _factory[0] if _factory else None
+    if factory is None:
+        msg = "no embedded server is available: import ftorm (it provides one) first"
+        raise ConnectError(msg)
+    server = factory(path, schema=schema, api_user=api_user, read_only=read_only)
     return InProcessTransport(server)
 
 
@@ -31,31 +69,29 @@ def http_transport(
     server_url: str | None,
     api_user: str | None,
     api_key: str | None,
+    *,
+    spelled: tuple[str | None, str | None, str | None] = _PARAMETERS,
+    instead: str | None = "Session.local()",
     **options: Any,
 ) -> Transport:
     """A `ftorm.transport.http.HttpTransport` for the given server.
 
     What is not given comes from ``FTRACK_SERVER``, ``FTRACK_API_USER`` and
-    ``FTRACK_API_KEY``.
+    ``FTRACK_API_KEY``. The error names the three settings as ``spelled`` (the caller's
+    names for them, None for the environment variable only) and suggests ``instead``.
 
     Raises:
         ConnectError: naming every setting that is missing.
     """
-    server_url = server_url or os.environ.get("FTRACK_SERVER")
-    api_user = api_user or os.environ.get("FTRACK_API_USER")
-    api_key = api_key or os.environ.get("FTRACK_API_KEY")
-    missing = [
-        name
-        for name, value in (
-            ("server_url / FTRACK_SERVER", server_url),
-            ("api_user / FTRACK_API_USER", api_user),
-            ("api_key / FTRACK_API_KEY", api_key),
-        )
-        if not value
-    ]
+    server, user, key = _VARIABLES
+    server_url = server_url or os.environ.get(server)
+    api_user = api_user or os.environ.get(user)
+    api_key = api_key or os.environ.get(key)
+    settings = zip(spelled, _VARIABLES, (server_url, api_user, api_key), strict=True)
+    missing = [f"{n} / {variable}" if n else variable for n, variable, v in settings if not v]
     if missing or not (server_url and api_user and api_key):
-        msg = "cannot connect: missing " + ", ".join(missing) + " (or use Session.local())"
-        raise ConnectError(msg)
+        msg = "cannot connect: missing " + ", ".join(missing)
+        raise ConnectError(msg + (f" (or use {instead})" if instead else ""))
     from ftorm.transport.http import HttpTransport  # requests is imported only when needed
 
     return HttpTransport(server_url, api_user, api_key, **options)

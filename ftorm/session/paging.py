@@ -1,9 +1,14 @@
 """Reading one query page by page, with the next page on its way while this one is read.
 
 `pages` yields the answer of each page request in order. The paging arithmetic (`Pager`) is
-the same on every transport: the next request starts at the server's ``next.offset``, asks
-for no more rows than the query's ``limit`` leaves, and asks for as many rows as the server
-answered when the server answered fewer than asked (its own page limit) and said more follow.
+the same on every transport. A query paged by key (``keys``: a query of entities with no
+``order by`` of its own, ordered by its primary key, see `ftorm.session.queries.keyset`)
+asks for the rows after the last row of the page before (``... and id > "<last id>"``), so
+rows deleted or added before the ones read so far move no row into or out of the pages still
+to come. Other queries start each request at the server's ``next.offset``. Either way a
+request asks for no more rows than the query's ``limit`` leaves, and for as many rows as the
+server answered when the server answered fewer than asked (its own page limit) and said more
+follow.
 
 With ``threaded`` (transports that wait on the network), the second and later pages are
 fetched by one background thread, one page ahead of the reader: while the reader turns page
@@ -28,6 +33,7 @@ from ftorm.errors import ServerError
 from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import QueryResult, read_query
 from ftorm.query import ast
+from ftorm.session.queries import after_key
 
 __all__ = ["Call", "Pager", "pages"]
 
@@ -40,11 +46,15 @@ Fetch = Callable[[ast.Select], QueryResult]
 class Pager:
     """The page requests of one query, each made from the answer to the one before."""
 
-    __slots__ = ("node", "remaining", "size")
+    __slots__ = ("_passed", "keys", "node", "remaining", "size")
 
-    def __init__(self, node: ast.Select, size: int) -> None:
+    def __init__(self, node: ast.Select, size: int, keys: Sequence[str] | None = None) -> None:
         self.node: ast.Select = node
         """The whole query (its ``offset`` and ``limit`` bound the pages)."""
+        self.keys: tuple[str, ...] | None = None if keys is None else tuple(keys)
+        """The primary key's wire names when the query is paged by key (it is ordered by
+        them), else None: paged by offset."""
+        self._passed: set[tuple[object, ...]] = set()  # the keys pages were asked after
         self.size: int = size
         """Rows asked for per page (lowered to the server's own limit when it has one)."""
         self.remaining: int | None = node.limit
@@ -52,43 +62,64 @@ class Pager:
 
     def first(self) -> ast.Select | None:
         """The first page request (None when the query's ``limit`` is 0)."""
-        return self._request(self.node.offset or 0)
+        return self._request(attrs.evolve(self.node, offset=self.node.offset or 0))
 
     def after(self, request: ast.Select, result: QueryResult) -> ast.Select | None:
         """The request for the page after ``request``, whose answer was ``result``.
 
         Raises:
-            ServerError: when the server's ``next.offset`` does not move forward.
+            ServerError: when the server's ``next.offset`` does not move forward
+                (`QueryResult.following`), or (paged by key) a page ends on a row without
+                its key or on a row a page ended on before.
         """
         count = len(result.data)
         if self.remaining is not None:
             self.remaining -= count
-        following = result.next_offset
-        if following is None or not count:
+        following = result.following(request.offset or 0)
+        if following is None:
             return None
-        offset = request.offset or 0
-        if following <= offset:
-            msg = (
-                f"the server answered next.offset {following} for the page at "
-                f"offset {offset}: paging stopped instead of reading the same rows again"
-            )
-            raise ServerError(msg)
         if request.limit is not None and count < request.limit:
             self.size = count  # the server pages by fewer rows than asked: ask for that
-        return self._request(following)
+        if self.keys is not None:
+            return self._request(after_key(self.node, self.keys, self._last_key(result)))
+        return self._request(attrs.evolve(self.node, offset=following))
 
-    def _request(self, offset: int) -> ast.Select | None:
+    def _last_key(self, result: QueryResult) -> tuple[object, ...]:
+        """The primary key of the last row of ``result``: the next page starts after it."""
+        row = result.data[-1]
+        keys = self.keys or ()
+        values = tuple(row.get(key) for key in keys)
+        if not all(type(value) in (str, int) for value in values):
+            msg = f"the server answered a row without its key ({', '.join(keys)}): {row!r:.200}"
+            raise ServerError(msg)
+        if values in self._passed:
+            msg = (
+                f"the server answered next.offset {result.next_offset} (more rows follow) "
+                f"for a page ending on the row {values!r} again: paging stopped instead of "
+                "reading the same rows again"
+            )
+            raise ServerError(msg)
+        self._passed.add(values)
+        return values
+
+    def _request(self, node: ast.Select) -> ast.Select | None:
         remaining = self.remaining
         if remaining is not None and remaining <= 0:
             return None
         size = self.size if remaining is None else min(self.size, remaining)
-        return attrs.evolve(self.node, offset=offset, limit=size)
+        return attrs.evolve(node, limit=size)
 
 
 def pages(
-    call: Call, node: ast.Select, size: int, *, threaded: bool
+    call: Call,
+    node: ast.Select,
+    size: int,
+    *,
+    threaded: bool,
+    keys: Sequence[str] | None = None,
 ) -> Generator[QueryResult, None, None]:
-    """The answers to ``node``'s page requests, ``size`` rows each, in order (see module).
+    """The answers to ``node``'s page requests, ``size`` rows each, in order (see module);
+    paged by key when ``keys`` names the primary key ``node`` is ordered by.
 
     Each request is sent through ``call`` on its own.
     """
@@ -96,7 +127,7 @@ def pages(
     def fetch(request: ast.Select) -> QueryResult:
         return read_query(call([QueryOp(str(request))])[0])
 
-    pager = Pager(node, size)
+    pager = Pager(node, size, keys)
     request = pager.first()
     while request is not None:
         result = fetch(request)

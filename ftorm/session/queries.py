@@ -21,7 +21,18 @@ from ftorm.session.loading import class_info
 if TYPE_CHECKING:
     from ftorm.model.base import Model
 
-__all__ = ["Defaults", "by_key", "by_keys", "expand", "key_of", "pageable"]
+__all__ = [
+    "Defaults",
+    "after_key",
+    "by_key",
+    "by_keys",
+    "counting",
+    "expand",
+    "key_of",
+    "keyset",
+    "pageable",
+    "within",
+]
 
 Defaults = Callable[["type[Model]"], tuple[str, ...]]
 """The attribute names a query for a class loads when it names none (primary key first)."""
@@ -71,6 +82,19 @@ def by_keys(
     )
 
 
+def counting(node: ast.Select, cls: type[Model]) -> ast.Select:
+    """``select count(<key>) from <Type> [where ...]``: how many rows ``node``'s criteria
+    match (its projections, order, offset and limit left out; see `within`)."""
+    key = ast.Path.of(class_info(cls).pk_keys[0])
+    return ast.Select(node.entity_type, (ast.Aggregate("count", key),), node.where)
+
+
+def within(total: int, node: ast.Select) -> int:
+    """How many of ``total`` matching rows ``node``'s own ``offset`` and ``limit`` keep."""
+    found = max(0, total - (node.offset or 0))
+    return found if node.limit is None else min(found, node.limit)
+
+
 def pageable(
     node: ast.Select, cls: type[Model], defaults: Defaults, related: Defaults
 ) -> ast.Select:
@@ -97,6 +121,49 @@ def pageable(
     if not order_by and not node.group_by:
         order_by = tuple(ast.OrderItem(key) for key in keys)
     return attrs.evolve(node, projections=projections, order_by=order_by)
+
+
+def keyset(node: ast.Select, cls: type[Model]) -> tuple[str, ...] | None:
+    """The primary key's wire names when ``node`` can be paged by key (see `after_key`).
+
+    That is a query of entities with no ``order by`` of its own (and no ``group by`` nor
+    aggregate): `pageable` orders it by the primary key, so each page can start after the
+    last row of the page before it instead of at an offset. None for the others.
+    """
+    if node.order_by or node.group_by:
+        return None
+    if any(not isinstance(projection, ast.Path) for projection in node.projections):
+        return None
+    return class_info(cls).pk_keys
+
+
+def _literal(value: object) -> ast.Value:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ast.Integer(value)
+    return ast.String(str(value))
+
+
+def after_key(node: ast.Select, keys: Sequence[str], values: Sequence[object]) -> ast.Select:
+    """``node`` narrowed to the rows whose primary key comes after ``values`` (in ``keys``
+    order, as ``order by <keys>`` sorts them), from its first row on (no ``offset``).
+
+    One key gives ``... and id > "<value>"``; a composite key ``(a > x) or (a is x and
+    b > y) ...``.
+    """
+    rows: list[ast.Criterion] = []
+    for index, key in enumerate(keys):
+        equal = [
+            _compare(k, ast.Operator.EQ, v)
+            for k, v in zip(keys[:index], values[:index], strict=True)
+        ]
+        rows.append(_all_of([*equal, _compare(key, ast.Operator.GT, values[index])]))
+    after = rows[0] if len(rows) == 1 else ast.Or(tuple(rows))
+    where = after if node.where is None else ast.And((node.where, after))
+    return attrs.evolve(node, where=where, offset=None)
+
+
+def _compare(key: str, operator: ast.Operator, value: object) -> ast.Comparison:
+    return ast.Comparison(ast.Path.of(key), operator, _literal(value))
 
 
 def expand(cls: type[Model], path: object, related: Defaults) -> list[ast.Path]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, overload
 
-from ftorm._typing import JSON
+from ftorm._typing import JSON, JSONObject
 from ftorm.errors import (
     InvalidValueError,
     NotLoadedError,
@@ -28,11 +28,13 @@ from ftorm.model.fields import Many, Ref
 from ftorm.model.inherited import Resolved
 from ftorm.model.relations import unlink
 from ftorm.model.state import attach, cohort_of, detach, hook_of, mark_clean, rollback
+from ftorm.protocol.codec import ENTITY_TYPE
 from ftorm.protocol.operations import DeleteOp, OperationLike, QueryOp
-from ftorm.protocol.results import QueryResult, read_query
+from ftorm.protocol.results import read_query
 from ftorm.query.ast import Path
 from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.parser import parse
+from ftorm.query.render import render
 from ftorm.schema.custom import CONFIGURATION_TYPE
 from ftorm.schema.custom_attributes import Configuration
 from ftorm.schema.types import Schema
@@ -41,17 +43,17 @@ from ftorm.session.catalog import Catalog, ModelSource
 from ftorm.session.cohort import Cohort
 from ftorm.session.custom import Configurations
 from ftorm.session.hierarchy import Hierarchy, inherited_paths, lazy_members, refuse
-from ftorm.session.identity import IdentityMap, identity_key
+from ftorm.session.identity import IdentityKey, IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
 from ftorm.session.paging import pages
-from ftorm.session.queries import by_key, by_keys, key_of, pageable
+from ftorm.session.queries import by_key, by_keys, counting, key_of, keyset, pageable, within
 from ftorm.session.reconcile import reconcile
 from ftorm.session.stats import Stats
 from ftorm.session.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from ftorm.server.handlers import Server
     from ftorm.transport.base import Transport
+    from ftorm.transport.inprocess import Handler
 
 __all__ = ["Session", "Stats"]
 
@@ -116,6 +118,12 @@ class Session:
         """Rows per query request when iterating (unless a query asks for its own)."""
         self.stats: Stats = Stats()
         """Running totals: requests, operations, entities received and batch loads."""
+        self.lock: threading.RLock = threading.RLock()
+        """The session's re-entrant lock. Every change to the session's state (the identity
+        map, the pending changes, an attribute write on one of its objects, a commit) holds
+        it, so a `Session` can be shared by threads; hold it yourself to make several steps
+        one (``with session.lock: task.bid += 1``). Requests other than commits are sent
+        without it. See "Threads" in the session reference."""
         self._counting = threading.Lock()  # pages may be fetched on another thread
         self._catalog = Catalog(self.call, models)
         self._type = self._catalog.class_of
@@ -127,14 +135,15 @@ class Session:
         self._hierarchy = Hierarchy(
             self.call,
             lambda: self._catalog.schema,
-            lambda answer: self._hydrate(read_query(answer), None, member=False),
+            lambda answer: self._hydrate(read_query(answer).data, None, member=False),
             self._held,
             lambda type_id, key: self._held(type_id, key) or self._fetch(type_id, key),
             self._entity_loads,
         )
         self._closed = False
         self._uncertain = False  # the last commit's batch may or may not have been applied
-        self._local_server: Server | None = None
+        self._watching: dict[int, set[IdentityKey]] = {}  # per running iteration: rows deleted
+        self._local_server: Handler | None = None
 
     @classmethod
     def local(
@@ -150,18 +159,30 @@ class Session:
 
         ``read_only`` opens an existing workspace without changing it (a missing file, or
         one that is not an ftorm workspace, raises `ftorm.StorageError`); commits are refused.
+
+        A shortcut: the server is created outside the session, by the function ``ftorm``
+        provides (`ftorm.session.connect.local_transport`), and handed in through an
+        `ftorm.transport.inprocess.InProcessTransport`, as
+        ``Session(transport=InProcessTransport(server))`` does with a server of your own.
+        The session owns this one: `close` closes it.
         """
         from ftorm.session.connect import local_transport
 
         transport = local_transport(path, schema, api_user, read_only)
-        session = cls(transport=transport, **options)
+        try:
+            session = cls(transport=transport, **options)
+        except BaseException:
+            transport.server.close()
+            raise
         session._local_server = transport.server
         return session
 
     @property
-    def local_server(self) -> Server | None:
-        """The embedded server `local` started for this session (None for other sessions),
-        closed with it; more sessions can share it with ``transport=InProcessTransport(...)``."""
+    def local_server(self) -> Handler | None:
+        """The embedded server `local` created for this session (None for other sessions),
+        closed with it; more sessions can share it with ``transport=InProcessTransport(...)``.
+        Typed as the `ftorm.transport.inprocess.Handler` protocol: it is an
+        `ftorm.server.handlers.Server`."""
         return self._local_server
 
     @property
@@ -173,14 +194,15 @@ class Session:
 
     def close(self) -> None:
         """Forget every object and release the connection. Pending changes are discarded."""
-        if self._closed:
-            return
-        for obj in self._identity:
-            detach(obj)
-        self._identity.clear()
-        self._work.clear()
-        self._hierarchy.forget()
-        self._closed = True
+        with self.lock:
+            if self._closed:
+                return
+            for obj in self._identity:
+                detach(obj)
+            self._identity.clear()
+            self._work.clear()
+            self._hierarchy.forget()
+            self._closed = True
         self._transport.close()
         if self._local_server is not None:
             self._local_server.close()
@@ -264,15 +286,84 @@ class Session:
 
     def iterate(self, query: Query[Any]) -> Iterator[Any]:
         """Run ``query`` page by page (`ftorm.query.builder.Executor`): over a network the
-        next page is fetched while this one is read (`ftorm.session.paging`); one cohort."""
+        next page is fetched while this one is read (`ftorm.session.paging`); one cohort.
+
+        A query with no ``order_by`` of its own is read in primary key order and paged by
+        key: each page asks for the rows after the last one read (``id > "<last>"``), so a
+        loop may delete (and commit) or create rows while it iterates. It visits every row
+        that matched when the loop started and was not deleted before the loop reached it,
+        each once; a row created meanwhile is visited when its key comes after the rows read
+        so far. Rows this session deletes are left out even of a page fetched ahead; rows
+        other clients delete while the next page is on its way may still be visited.
+
+        A query with its own ``order_by`` is paged by offset: deleting or creating rows it
+        matches while it iterates moves rows across pages, so some are skipped or visited
+        twice. Read it whole first (``for task in query.all(): ...``), or iterate a query
+        without ``order_by``.
+        """
+        self.check(query)
         node = query.ast
         cls = self._type(node.entity_type)
+        keys = keyset(node, cls)
         node = pageable(node, cls, self._default_projections, self._catalog.scalar_projections)
         size = query.page_size_hint or self.page_size
         cohort, threaded = Cohort(), bool(getattr(self._transport, "threaded", True))
-        with closing(pages(self.call, node, size, threaded=threaded)) as stream:
-            for result in stream:
-                yield from self._hydrate(result, cohort)
+        stream_of = pages(self.call, node, size, threaded=threaded, keys=keys)
+        gone: set[IdentityKey] = set()  # rows this session deletes while the loop runs
+        with self.lock:
+            self._watching[id(gone)] = gone
+        try:
+            with closing(stream_of) as stream:
+                for result in stream:
+                    rows = self._not_gone(result.data, gone) if gone else result.data
+                    for obj in self._hydrate(rows, cohort):
+                        if hook_of(obj) is self or self._closed:  # not deleted meanwhile
+                            yield obj
+        finally:
+            with self.lock:
+                del self._watching[id(gone)]
+
+    def _not_gone(self, rows: list[JSONObject], gone: set[IdentityKey]) -> list[JSONObject]:
+        """``rows`` without those of the ``gone`` entities (a page fetched ahead may hold
+        rows the loop deleted since)."""
+        kept = []
+        for row in rows:
+            kind = row.get(ENTITY_TYPE)
+            cls = self._catalog.class_or_none(kind) if isinstance(kind, str) else None
+            if cls is not None:
+                values = tuple(row.get(key) for key in class_info(cls).pk_keys)
+                if identity_key(cls, values) in gone:
+                    continue
+            kept.append(row)
+        return kept
+
+    def count(self, query: Query[Any]) -> int:
+        """How many entities ``query`` matches (`ftorm.query.builder.Executor`), with one
+        request and no entity loaded: ``select count(<key>) from <Type> [where ...]`` (an
+        aggregate; ftrack serves aggregates on a strict-API connection), with the query's
+        own ``offset`` and ``limit`` applied to the total, so ``q.count() == len(q.all())``.
+
+        Raises:
+            UnknownAttributeError: ``query`` tests a custom attribute key no configuration
+                has (`check`).
+            ServerError: the server refuses the aggregate or answers no count.
+        """
+        self.check(query)
+        node = query.ast
+        text = render(counting(node, self._type(node.entity_type)))
+        rows = read_query(self.call([QueryOp(text)])[0]).data
+        values = list(rows[0].values()) if len(rows) == 1 else []
+        total = values[0] if len(values) == 1 else None
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            msg = f"the server answered no count for {text}: {str(rows)[:200]}"
+            raise ServerError(msg)
+        return within(total, node)
+
+    def check(self, query: Query[Any]) -> None:
+        """Raise `ftorm.UnknownAttributeError` (with the closest keys) when ``query`` tests a
+        custom attribute key that no configuration of its entity type has, which the server
+        would answer with no rows (`ftorm.session.custom.Configurations.check`)."""
+        self._configurations.check(query.ast)
 
     def get(self, model: type[M] | str, key: object) -> M | None:
         """The entity of ``model`` with primary key ``key``: from the identity map when the
@@ -318,15 +409,18 @@ class Session:
         related = self._default_projections if defaults else self._catalog.scalar_projections
         operations = load_queries(objects, paths, related)
         for result in self.call(operations):
-            self._hydrate(read_query(result), cohort, member=False)
+            self._hydrate(read_query(result).data, cohort, member=False)
 
     def _hydrate(
-        self, result: QueryResult, cohort: Cohort | None = None, *, member: bool = True
+        self, rows: list[JSONObject], cohort: Cohort | None = None, *, member: bool = True
     ) -> list[Model]:
-        """Merge a query result's entities into the session; the objects, in order."""
-        before = self._hydrator.count
-        objects = self._hydrator.all(result.data, cohort, member=member)
-        self.stats.entities += self._hydrator.count - before
+        """Merge a query result's entities into the session; the objects, in order.
+
+        Holds the session's lock: two threads reading the same row get one object."""
+        with self.lock:
+            before = self._hydrator.count
+            objects = self._hydrator.all(rows, cohort, member=member)
+            self.stats.entities += self._hydrator.count - before
         return objects
 
     # --- the unit of work ------------------------------------------------------------------
@@ -340,12 +434,17 @@ class Session:
         model's constructor keywords, checked by type checkers the same way. An entity type
         name gives the session's class of that name."""
         cls = self._type(model) if isinstance(model, str) else self._catalog.adopt(model)
-        obj = cls(*args, **values)
-        self.add(obj)
+        with self.lock:  # the new object may join loaded collections of the session's objects
+            obj = cls(*args, **values)
+            self.add(obj)
         return obj
 
     def add(self, obj: Model) -> None:
         """Add a new entity (and new entities it references) to the session."""
+        with self.lock:
+            self._add(obj)
+
+    def _add(self, obj: Model) -> None:
         self._check_open()
         if not isinstance(obj, Model):
             msg = f"session.add() takes an entity, not {obj!r}"  # type: ignore[unreachable]  # untyped callers
@@ -381,12 +480,16 @@ class Session:
         """``obj`` is linked to an object of this session: add it if new, else note it."""
         owner = hook_of(obj)
         if owner is None:
-            self.add(obj)
+            self._add(obj)
         elif owner is self and obj not in self._work.new:
             self._work.touched[obj] = None
 
     def delete(self, obj: Model) -> None:
         """Delete ``obj`` on the next `commit` (a new object is simply dropped)."""
+        with self.lock:
+            self._delete(obj)
+
+    def _delete(self, obj: Model) -> None:
         self._check_open()
         if hook_of(obj) is not self:
             msg = f"{obj!r} does not belong to this session"
@@ -399,7 +502,10 @@ class Session:
         self._work.deleted[obj] = None
 
     def _forget(self, obj: Model) -> None:
-        self._identity.discard(identity_key(type(obj), key_of(obj)))
+        key = identity_key(type(obj), key_of(obj))
+        self._identity.discard(key)
+        for gone in self._watching.values():  # running iterations skip the row from now on
+            gone.add(key)
         unlink(obj)
         detach(obj)
 
@@ -416,7 +522,15 @@ class Session:
         `commit` again after fixing the data. When the connection failed, the server may or
         may not have applied the batch: the next `commit` first asks which changes took
         effect (one request) and sends only the rest, so each is applied exactly once.
+
+        A commit holds the session's `lock` from start to end: it sends what is pending when
+        it starts, and a change another thread makes meanwhile waits for it and stays pending
+        for the next commit.
         """
+        with self.lock:
+            self._commit()
+
+    def _commit(self) -> None:
         self._check_open()
         work = self._work
         if not work:
@@ -456,14 +570,15 @@ class Session:
 
     def rollback(self) -> None:
         """Undo every change since the last commit; new objects are forgotten."""
-        self._check_open()
-        work = self._work
-        for obj in list(work.new):
-            self._forget(obj)
-        for obj in (*work.dirty, *work.touched):
-            rollback(obj)
-        work.clear()
-        self._uncertain = False
+        with self.lock:
+            self._check_open()
+            work = self._work
+            for obj in list(work.new):
+                self._forget(obj)
+            for obj in (*work.dirty, *work.touched):
+                rollback(obj)
+            work.clear()
+            self._uncertain = False
 
     def _check_open(self) -> None:
         if self._closed:
@@ -476,8 +591,9 @@ class Session:
         """Load ``obj.name`` (lazy loading; with ``lazy="batch"`` for every member of the
         cohort still missing it, in one request, never replacing values held); refuses for
         new objects and closed sessions."""
-        if self._closed or obj in self._work.new:
-            return False
+        with self.lock:
+            if self._closed or obj in self._work.new:
+                return False
         cls = type(obj)
         field = cls.__ftorm_fields__[name]
         if self.lazy == "raise":
@@ -492,23 +608,26 @@ class Session:
             single = self.lazy == "select"  # as ftrack_api: related entities' defaults only
             self._load_many([obj], lambda _: (field.key,), None if single else Cohort(), single)
             return name in obj.__dict__
-        others = cohort.missing(self._identity, name, self)
-        self.stats.batch_loads += 1
+        with self.lock:  # the request is sent without it
+            others = cohort.missing(self._identity, name, self)
+            self.stats.batch_loads += 1
         members = [obj, *(member for member in others if member is not obj)]
         self._load_many(members, lambda kind: (kind.__ftorm_fields__[name].key,), cohort)
         return name in obj.__dict__
 
     def changed(self, obj: Model, name: str, old: object, new: object) -> None:
         """Record that ``obj.name`` was written (`ftorm.model.state.Tracker`)."""
-        for other in self._work.written(obj, name, old, new):
-            self._adopt(other)
+        with self.lock:
+            for other in self._work.written(obj, name, old, new):
+                self._adopt(other)
 
     def collection_changed(
         self, obj: Model, name: str, added: Sequence[Model], removed: Sequence[Model]
     ) -> None:
         """Record that the collection ``obj.name`` changed (`ftorm.model.state.Tracker`)."""
-        for other in self._work.collection_written(obj, name, (*added, *removed)):
-            self._adopt(other)
+        with self.lock:
+            for other in self._work.collection_written(obj, name, (*added, *removed)):
+                self._adopt(other)
 
     def inherited_value(self, obj: Model, key: str) -> Resolved:
         """The inherited value of custom attribute ``key`` for ``obj``

@@ -15,13 +15,24 @@ Credentials never leave the server's origin: redirects are not followed by reque
 307/308 to the same origin (scheme, host and port) is followed by hand, a few hops at most;
 any other redirect raises `TransportError` naming where it pointed. A password embedded in
 the server URL is replaced by ``***`` in every message.
+
+An answer the server cannot have meant (not JSON, not a list of one result per operation,
+or nested too deeply to decode: a `RecursionError` in the decoder) raises `ServerError` or
+`TransportError`, never a traceback.
+
+Downloads (`HttpTransport.download`) ask for the bytes as stored and take them so: an
+answer with a ``Content-Encoding`` other than ``identity`` is refused (`DownloadError`),
+and the body is read raw, never decompressed, so the bytes written are the bytes received.
+Each download must end within `HttpTransport.download_deadline` seconds in all, however
+slowly the server sends. All deadlines read the transport's ``clock`` (``time.monotonic``
+unless given).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -33,6 +44,7 @@ from ftorm.errors import (
     DownloadError,
     ServerError,
     TransportError,
+    excerpt,
     server_error_from_payload,
 )
 from ftorm.protocol.operations import OperationLike, encode_batch, is_read_only
@@ -52,6 +64,11 @@ _CHUNK = 65536
 _DOWNLOAD_CHUNK = 1024 * 1024
 _DOWNLOAD_HEADERS = {"Accept": "*/*", "Accept-Encoding": "identity", "Content-Type": None}
 """A download asks for the bytes as stored (no compression) and sends no JSON headers."""
+_IDENTITY = frozenset({"", "identity"})
+"""``Content-Encoding`` values meaning the bytes as stored."""
+
+DOWNLOAD_DEADLINE = 3600.0
+"""Seconds one download may take in all, by default (`HttpTransport.download_deadline`)."""
 
 
 def redact_url(url: str) -> str:
@@ -102,6 +119,7 @@ class HttpTransport:
         strict_api: bool = False,
         headers: dict[str, str] | None = None,
         sleep: Callable[[float], None] | None = None,
+        download_deadline: float = DOWNLOAD_DEADLINE,
         clock: Callable[[], float] | None = None,
     ) -> None:
         if not server_url.startswith(("http://", "https://")):
@@ -119,6 +137,8 @@ class HttpTransport:
         self.backoff: float = backoff
         """Seconds before the first retry, doubled for each next one."""
         self._sleep = sleep or time.sleep
+        self.download_deadline: float = download_deadline
+        """Seconds one download may take in all (`DOWNLOAD_DEADLINE` by default)."""
         self._clock = clock or time.monotonic
         self._headers = {
             "Content-Type": "application/json",
@@ -213,21 +233,34 @@ class HttpTransport:
     def _read(self, response: requests.Response, deadline: float) -> bytes:
         """The answer's body, read as it arrives; a server that takes longer than the
         deadline (dripping its answer, say) raises `requests.exceptions.ReadTimeout`."""
+        what = f"the answer took longer than {self._total():g} s in all"
+        return b"".join(self._blocks(response, _CHUNK, deadline, what, decode=True))
+
+    def _blocks(
+        self, response: requests.Response, size: int, deadline: float, late: str, *, decode: bool
+    ) -> Iterator[bytes]:
+        """The body of ``response`` in blocks of at most ``size`` bytes, each as it arrives
+        (decompressed only with ``decode``); past ``deadline`` (on the transport's clock)
+        `requests.exceptions.ReadTimeout` saying ``late``. A failing connection raises
+        `requests.exceptions.ConnectionError`."""
         import requests
         import urllib3.exceptions
 
         raw = response.raw
         read1 = getattr(raw, "read1", None)  # urllib3 >= 2: returns what has arrived
-        chunks: list[bytes] = []
         try:
             while True:
                 if self._clock() > deadline:
-                    msg = f"the answer took longer than {self._total():g} s in all"
-                    raise requests.exceptions.ReadTimeout(msg)
-                chunk = read1(_CHUNK) if read1 is not None else raw.read(_CHUNK)
-                if not chunk:
-                    return b"".join(chunks)
-                chunks.append(chunk)
+                    raise requests.exceptions.ReadTimeout(late)
+                if decode:  # as the response decodes by default
+                    block = read1(size) if read1 is not None else raw.read(size)
+                elif read1 is not None:
+                    block = read1(size, decode_content=False)
+                else:  # pragma: no cover - urllib3 1.x
+                    block = raw.read(size, decode_content=False)
+                if not block:
+                    return
+                yield block
         except (urllib3.exceptions.HTTPError, OSError) as error:
             raise requests.exceptions.ConnectionError(error) from error
 
@@ -247,6 +280,9 @@ class HttpTransport:
     def _decode(self, status: int, content: bytes, expected: int) -> list[JSON]:
         try:
             payload = json.loads(content)
+        except RecursionError:
+            msg = f"{self.display_url} answered JSON nested too deeply to read (HTTP {status})"
+            raise ServerError(msg) from None
         except ValueError:
             if status in (401, 403):
                 msg = f"HTTP {status}"
@@ -257,12 +293,12 @@ class HttpTransport:
         if isinstance(payload, dict) and "exception" in payload:
             raise server_error_from_payload(payload)
         if status >= 400:
-            msg = f"HTTP {status}: {str(payload)[:200]}"
+            msg = f"HTTP {status}: {excerpt(payload)}"
             raise ServerError(msg)
         if not isinstance(payload, list) or len(payload) != expected:
             msg = (
                 f"expected a list of {expected} results from {self.display_url}, "
-                f"got {str(payload)[:200]}"
+                f"got {excerpt(payload)}"
             )
             raise TransportError(msg)
         return payload
@@ -287,6 +323,9 @@ class HttpTransport:
     def download(self, component_id: str, write: Callable[[bytes], object]) -> int:
         """Stream the file of ``component_id`` in the ``ftrack.server`` location to
         ``write``, block by block (at most 1 MiB in memory); the number of bytes written.
+        The bytes are taken as received, never decompressed, and the whole download must
+        end within `download_deadline` seconds. ``write`` may raise `DownloadError` itself
+        (to cap the size, say): the download stops there.
 
         It asks ``<server>/component/get?id=<id>`` with the API user's credentials in the
         ``ftrack-user`` and ``ftrack-api-key`` headers. Redirects are followed by hand, a few
@@ -295,13 +334,17 @@ class HttpTransport:
 
         Raises:
             DownloadError: for an error status, a connection that fails or times out, too
-                many redirects, or a body whose size is not the ``Content-Length`` announced.
+                many redirects, a compressed body (a ``Content-Encoding`` other than
+                ``identity``), a download that takes longer than `download_deadline`, or a
+                body whose size is not the ``Content-Length`` announced.
         """
         import requests
 
         server = self.display_url.removesuffix("/api")
         what = f"the file of the component {component_id} from {server}"
         url = f"{self.url.removesuffix('/api')}/component/get?{urlencode({'id': component_id})}"
+        deadline = self._clock() + self.download_deadline
+        late = f"the download took longer than {self.download_deadline:g} s in all"
         written = 0
         try:
             response = self._get_file(url)
@@ -310,16 +353,23 @@ class HttpTransport:
                     msg = f"cannot download {what}: {_error_text(response)}"
                     raise DownloadError(msg)
                 length = response.headers.get("Content-Length")
-                encoding = response.headers.get("Content-Encoding", "identity") or "identity"
-                for block in response.iter_content(_DOWNLOAD_CHUNK):
+                encoding = response.headers.get("Content-Encoding", "").strip().lower()
+                if encoding not in _IDENTITY:
+                    msg = (
+                        f"cannot download {what}: the server sent it compressed "
+                        f"(Content-Encoding: {excerpt(encoding, 40)}) although the bytes as "
+                        "stored were asked for; a compressed file is refused, as it could "
+                        "unpack to any size"
+                    )
+                    raise DownloadError(msg)
+                for block in self._blocks(response, _DOWNLOAD_CHUNK, deadline, late, decode=False):
                     write(block)
                     written += len(block)
         except requests.RequestException as error:
             after = f" after {written} bytes" if written else ""
             msg = f"cannot download {what}{after}: {self._scrub(str(error))}"
             raise DownloadError(msg) from None
-        plain = encoding == "identity" and length is not None and length.isdigit()
-        announced = int(length) if plain and length is not None else None
+        announced = int(length) if length is not None and length.isdigit() else None
         if announced is not None and written != announced:
             msg = f"cannot download {what}: {written} bytes arrived, {length} were announced"
             raise DownloadError(msg)
@@ -359,11 +409,11 @@ class HttpTransport:
 
 def _error_text(response: requests.Response) -> str:
     """``HTTP <status>`` and the start of the error body (the server's message, if JSON)."""
-    head = response.raw.read(2000, decode_content=True) or b""
+    head = response.raw.read(2000, decode_content=True) or b""  # 2,000 bytes at most
     text = head.decode("utf-8", "replace")
     try:
         payload = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         payload = None
     if isinstance(payload, dict) and isinstance(payload.get("content"), str):
         text = payload["content"]

@@ -1,4 +1,9 @@
-"""A transport that hands batches straight to an embedded `ftorm.server.handlers.Server`.
+"""A transport that hands batches straight to a server in this process.
+
+The server is anything that answers a decoded batch (`Handler`): ftorm's embedded
+`ftorm.server.handlers.Server` is one. The transport is typed against that protocol, not
+against the server, so it does not depend on the server layer; ``transport.server`` keeps the
+type it was given (``InProcessTransport(Server(...)).server`` is a `Server`).
 
 No sockets: the batch is encoded to JSON text and decoded again on the way in, and so is the
 answer on the way out, so the client and the server never share a mutable object. An error
@@ -12,16 +17,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from ftorm._typing import JSON
+from ftorm._typing import JSON, JSONObject
 from ftorm.errors import SessionClosedError, ValidationError, server_error_from_payload
 from ftorm.protocol.operations import OperationLike, encode_batch
 
-if TYPE_CHECKING:
-    from ftorm.server.handlers import Server
+__all__ = ["Handler", "InProcessTransport"]
 
-__all__ = ["InProcessTransport"]
+
+class Handler(Protocol):
+    """A server in this process: it answers one decoded batch, and can be closed.
+
+    `ftorm.server.handlers.Server` is one (``tests/transport/test_inprocess.py``).
+    """
+
+    def handle(self, operations: Any) -> list[JSON] | JSONObject:
+        """Answer a decoded batch: one result per operation, in order, or one error
+        object (``{"exception": ..., "content": ...}``) when the batch failed."""
+        ...
+
+    def close(self) -> None:
+        """Release what the server holds; later batches are refused."""
+        ...
+
+
+H = TypeVar("H", bound=Handler)
 
 
 def _copy(value: Any, what: str) -> Any:
@@ -33,8 +54,8 @@ def _copy(value: Any, what: str) -> Any:
         raise ValidationError(msg) from None
 
 
-class InProcessTransport:
-    """`ftorm.transport.base.Transport` over an in-process server.
+class InProcessTransport(Generic[H]):
+    """`ftorm.transport.base.Transport` over an in-process server (a `Handler`).
 
     ``copy=False`` skips both JSON round trips; the caller then must not change what it sent
     or received.
@@ -44,8 +65,8 @@ class InProcessTransport:
     """Whether a session may fetch pages ahead on another thread: no, the server works on
     the calling thread, so there is nothing to wait for in parallel."""
 
-    def __init__(self, server: Server, *, copy: bool = True) -> None:
-        self.server: Server = server
+    def __init__(self, server: H, *, copy: bool = True) -> None:
+        self.server: H = server
         """The embedded server the batches go to."""
         self.copy: bool = copy
         """Whether requests and answers go through a JSON round trip."""

@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from ftorm._typing import JSON
 from ftorm.clone.plan import Shape
+from ftorm.protocol.operations import OperationLike
 from ftorm.server.handlers import Server
+from ftorm.transport.inprocess import InProcessTransport
+
+
+class Interrupted(Exception):
+    """The source went away (raised by `failing_after`)."""
+
+
+def failing_after(server: Server, requests: int) -> Callable[[Sequence[OperationLike]], list[JSON]]:
+    """A ``call`` to ``server`` that raises `Interrupted` after ``requests`` requests."""
+    made: list[int] = []
+    transport = InProcessTransport(server)
+
+    def call(ops: Sequence[OperationLike]) -> list[JSON]:
+        if len(made) >= requests:
+            raise Interrupted
+        made.append(1)
+        return transport.call(ops)
+
+    return call
 
 
 def rows(server: Server, type_id: str) -> dict[tuple[str, ...], dict[str, Any]]:

@@ -7,7 +7,7 @@ interrupted and resumed; anonymized. (Rates at 20,000 and 100,000 entities are
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,12 +16,11 @@ from benchmarks.project_data import COPIED_IN_FULL, populate
 from ftorm.cli import main
 from ftorm.clone import clone
 from ftorm.errors import NotFoundError, StorageError
-from ftorm.protocol.operations import OperationLike
 from ftorm.schema.load import load_schema_file
 from ftorm.server.handlers import Server
 from ftorm.transport.http import HttpTransport
 from ftorm.transport.inprocess import InProcessTransport
-from tests.clone.helpers import compare, rows
+from tests.clone.helpers import Interrupted, compare, failing_after, rows
 from tests.paths import RECORDED_SCHEMA as SCHEMA
 from tests.server.server_helpers import serving
 
@@ -80,28 +79,12 @@ def test_the_workspace_serves_the_source_schema(source: Server, cloned: Path) ->
         copy.close()
 
 
-class Interrupted(Exception):
-    pass
-
-
-def _failing_after(server: Server, requests: int):  # type: ignore[no-untyped-def]
-    made = []
-
-    def call(ops: Sequence[OperationLike]) -> list[object]:
-        if len(made) >= requests:
-            raise Interrupted
-        made.append(1)
-        return InProcessTransport(server).call(ops)  # type: ignore[return-value]
-
-    return call
-
-
 def test_an_interrupted_clone_is_refused_then_resumed(
     source: Server, cloned: Path, tmp_path: Path
 ) -> None:
     path = str(tmp_path / "resumed.db")
     with pytest.raises(Interrupted):
-        clone(_failing_after(source, 6), path, ["show"], page_size=200)
+        clone(failing_after(source, 6), path, ["show"], page_size=200)
     with pytest.raises(StorageError, match=r"interrupted clone.*--resume"):
         Server(database=path)
     assert main(["serve", "--db", path, "--port", "0", "--api-key", "k"]) == 2

@@ -356,6 +356,36 @@ def test_mapping_access() -> None:
     assert "name='comp'" in repr(task)
 
 
+@pytest.mark.parametrize(
+    ("entity_type", "values", "shown"),
+    [
+        ("User", {"username": "jane", "first_name": "Jane"}, "username='jane'"),
+        ("CustomAttributeConfiguration", {"key": "fstart", "label": "F"}, "key='fstart'"),
+        ("Shot", {"name": "sh010"}, "name='sh010'"),
+    ],
+)
+def test_a_repr_shows_the_attribute_people_know_an_entity_by(
+    entity_type: str, values: dict[str, str], shown: str
+) -> None:
+    import ftorm.models
+
+    cls = getattr(ftorm.models, entity_type)
+    entity = cls(id="e1", **values)
+    assert repr(entity) == f"<{entity_type} id='e1' {shown}>"
+
+
+def test_a_session_loads_what_a_repr_shows() -> None:
+    import ftorm
+    from ftorm.models import User
+
+    with ftorm.Session.local() as session:
+        (user,) = session.query(User).all()  # the API user; User's defaults are only its id
+        assert repr(user) == f"<User id={user.id!r} username={user.username!r}>"
+        assert session.stats.requests == 2  # the schema, the query: no load for the repr
+        bare = session.query(User.select(User.id)).one()
+        assert repr(bare) == f"<User id={user.id!r} username={user.username!r}>"
+
+
 # --- declaration and registry ---------------------------------------------------------------
 
 

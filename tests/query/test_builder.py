@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import decimal
 from collections.abc import Iterator
-from collections.abc import Sequence as Batch
 from typing import Any
 
 import arrow
@@ -367,9 +366,9 @@ class FakeExecutor:
         limit = query.ast.limit
         yield from self.rows[:limit] if limit is not None else self.rows
 
-    def call(self, operations: Batch[Any]) -> list[Any]:
-        self.seen.extend(operation.expression for operation in operations)
-        return [{"data": [{"count_id": len(self.rows)}]} for _ in operations]
+    def count(self, query: Query[Any]) -> int:
+        self.seen.append(f"count {query}")
+        return len(self.rows)
 
 
 def test_running_needs_an_executor() -> None:
@@ -396,6 +395,15 @@ def test_running_needs_an_executor() -> None:
     with pytest.raises(NotFoundError):
         bound.bind(FakeExecutor([])).one()
     assert bound.bind(FakeExecutor([])).first() is None
+
+
+def test_the_executor_counts_and_the_query_only_asks() -> None:
+    # Query.count is a pure hand-over: the executor (a session) does the request.
+    executor = FakeExecutor([Project(name="a"), Project(name="b"), Project(name="c")])
+    bound = Project.where(status="active").offset(1).bind(executor)
+    assert bound.count() == 3
+    assert len(bound) == 3
+    assert executor.seen == [f"count {bound}", f"count {bound}"]
 
 
 def test_from_ast_and_page_size() -> None:
@@ -444,6 +452,17 @@ _leaves = st.one_of(
     st.just(Shot.description.is_none()),
     st.builds(lambda v: Shot.status.has(Status.name == v), st.text(max_size=4)),
     st.builds(lambda v: Shot.tasks.any(Task.name != v), st.text(max_size=4)),
+    st.builds(
+        lambda v: Shot.frame_start.not_in(v), st.lists(st.integers(), min_size=1, max_size=3)
+    ),
+    st.builds(lambda v: Shot.frame_start == v, st.integers(-(2**70), 2**70)),
+    st.builds(lambda v: Shot.name.in_(tuple(v)), st.lists(st.text(max_size=4), max_size=3)),
+    st.builds(lambda v: Shot.custom.column("fstart") >= v, st.integers(-99, 99)),
+    st.builds(lambda v: Shot.custom.cut_notes.like(v), st.text(max_size=4)),
+    st.just(Shot.status.has()),
+    st.builds(lambda a, b: ftorm.and_(a, b), st.just(Shot.name == "a"), st.just(Shot.bid > 1)),
+    st.builds(lambda a, b: ftorm.or_(a, b), st.just(Shot.name == "a"), st.just(Shot.bid > 1)),
+    st.builds(lambda a: ftorm.not_(a), st.just(Shot.name == "a") | st.just(Shot.status.has())),
 )
 _exprs = st.recursive(
     _leaves,
@@ -464,6 +483,48 @@ def test_any_criteria_round_trip(expr: Expr) -> None:
 
 
 _parsed = criteria.map(lambda node: Expr(node, (Shot,)))
+
+_columns = st.sampled_from(
+    [Shot.name, Shot.frame_start, Shot.status.name, Shot.parent.name, Shot.status, Shot.tasks]
+)
+_sortable = st.sampled_from([Shot.name, Shot.frame_start, Shot.status.name, Shot.parent.name])
+_orderings = st.one_of(
+    _sortable, _sortable.map(lambda c: c.asc()), _sortable.map(lambda c: c.desc())
+)
+
+
+@given(
+    st.lists(st.lists(_columns, max_size=3), max_size=3),
+    st.lists(st.lists(_orderings, max_size=3), max_size=3),
+    st.none() | _exprs,
+    st.none() | st.integers(0, 50),
+    st.none() | st.integers(0, 50),
+    st.booleans(),
+)
+def test_select_and_order_text_is_the_text_of_its_tree(
+    selects: list[list[Any]],
+    orders: list[list[Any]],
+    where: Expr | None,
+    offset: int | None,
+    limit: int | None,
+    parsed_first: bool,
+) -> None:
+    """``select`` and ``order_by`` keep the text of their paths: ``str(q)`` is still the text
+    of the query's tree, and projections selected twice are kept once."""
+    q = Shot.select(*selects[0]) if selects and selects[0] else Query(Shot)
+    if parsed_first:  # a query whose clauses come from a parsed tree, then refined
+        q = Query.from_ast(Shot, ftorm.parse(str(q)))
+    for fields in selects[1:]:
+        q = q.select(*fields)
+    for keys in orders:
+        q = q.order_by(*keys)
+    if where is not None:
+        q = q.where(where)
+    q = q.offset(offset).limit(limit)
+    fresh = q.where()
+    assert str(fresh) == render(fresh.ast)
+    assert ftorm.parse(str(q)) == q.ast
+    assert len(set(q.ast.projections)) == len(q.ast.projections)
 
 
 @given(st.lists(st.lists(_exprs | _parsed, min_size=1, max_size=3), min_size=1, max_size=3))
@@ -526,3 +587,13 @@ def test_queries_pickle_and_copy() -> None:
         assert str(again) == str(q)
         assert again.criteria is not None
         assert again.criteria.node == q.ast.where
+
+
+def test_a_query_repr_is_its_text() -> None:
+    query = Shot.where(Shot.name == "sh010").order_by(Shot.name)
+    assert repr(query) == f"<Query: {query}>"
+    assert repr(query) == '<Query: Shot where name is "sh010" order by name>'
+    assert repr(Shot.where(name="a")) == '<Query: Shot where name is "a">'
+    many = Shot.where(Shot.name.in_([f"sh{n:05}" for n in range(1000)]))
+    assert len(repr(many)) < 520
+    assert repr(many).endswith("...>")

@@ -148,6 +148,24 @@ def test_syntax_errors_point_at_the_fault(text: str, column: int, expected: str)
     assert lines[2] == "  " + " " * (column - 1) + "^"
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Task wherre name is x", "found 'wherre'"),
+        ("select name from Task wher name is x", "found 'wher'"),
+        ("Task where name iss x", "found 'iss'"),
+        ("Task where name is x )", "found ')'"),
+        ("Task where name is x limit 2024-01-01", "found '2024-01-01'"),
+        ("Task where name is", "found end of query"),
+        ("Task wh" + "e" * 200, "found 'wh" + "e" * 55 + "...'"),
+    ],
+)
+def test_syntax_errors_quote_the_whole_word_found(text: str, found: str) -> None:
+    with pytest.raises(ftorm.QuerySyntaxError) as info:
+        ftorm.parse(text)
+    assert found in str(info.value).splitlines()[0]
+
+
 def test_unterminated_string_is_named() -> None:
     with pytest.raises(ftorm.QuerySyntaxError, match="unterminated string"):
         ftorm.parse('Task where name is "abc')

@@ -121,6 +121,51 @@ def test_filter_on_a_custom_attribute(session: ftorm.Session) -> None:
     assert sorted(s.name for s in found) == ["sh1", "sh2"]
 
 
+def test_an_unknown_key_in_a_query_is_refused_when_it_runs(session: ftorm.Session) -> None:
+    _shot(session)
+    session.commit()
+    query = Shot.where(Shot.custom.column("fstrat") >= 1001)  # open namespace: builds
+    fresh = _fresh(session)
+    for run in (
+        lambda: fresh.query(query).all(),
+        lambda: fresh.query(query).first(),
+        lambda: fresh.query(query).count(),
+        lambda: fresh.query(Shot.where(~(Shot.custom.fstrat == 1) | (Shot.name == "a"))).all(),
+        lambda: fresh.query(Sequence.where(Sequence.id.in_(query.select(Shot.parent_id)))).all(),
+        lambda: fresh.query('Shot where custom_attributes any (key is "fstrat")').all(),
+    ):
+        with pytest.raises(
+            UnknownAttributeError,
+            match=r"Shot.custom has no attribute 'fstrat'; "
+            r"did you mean 'fstart'\?",
+        ) as caught:
+            run()
+        assert caught.value.candidates[0] == "fstart"
+    with pytest.raises(UnknownAttributeError) as far:
+        fresh.query(Shot.where(Shot.custom.column("zzzzzz") == 1)).all()
+    assert far.value.candidates == ()
+    # Known keys run: on the type, on a type deriving from the one queried, hierarchical ones.
+    assert fresh.query(Shot.where(Shot.custom.fstart >= 1001)).count() == 1
+    unset = fresh.query(Shot.where(Shot.custom.delivery == None)).all()  # noqa: E711
+    assert [s.name for s in unset] == ["sh010"]  # hierarchical, unset: its default
+    typed = fresh.query('TypedContext where custom_attributes any (key is "fstart")').all()
+    assert [t.name for t in typed] == ["sh010"]
+    # A configuration another client adds is seen: the configurations are read again once.
+    other = _fresh(session)
+    types = {t.name: t for t in other.query(CustomAttributeType).all()}
+    other.create(
+        CustomAttributeConfiguration,
+        key="fstrat",
+        label="Fstrat",
+        type=types["number"],
+        entity_type="task",
+        object_type=other.query(ObjectType).where(name="Shot").one(),
+        config="{}",
+    )
+    other.commit()
+    assert fresh.query(query).all() == []
+
+
 def test_rollback_restores_and_a_failed_commit_keeps_the_change(session: ftorm.Session) -> None:
     shot = _shot(session)
     shot.custom["fstart"] = 1010

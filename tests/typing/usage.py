@@ -12,7 +12,9 @@ from ftorm.model.custom import CustomStrColumn
 from ftorm.model.inherited import InheritedPath
 from ftorm.query.builder import Query
 from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, TimeColumn, and_, not_, or_
+from ftorm.server.handlers import Server
 from ftorm.session import Session
+from ftorm.transport.inprocess import Handler, InProcessTransport
 
 from .models_fixture import REGISTRY, Context, Project, Sequence, Shot, ShotCustom, Status, Task
 
@@ -129,6 +131,15 @@ def instances(project: Project, seq: Sequence, shot: Shot, status: Status) -> No
     shot.tasks = [Task(name="comp")]
     assert_type(project["name"], Any)  # mapping access is untyped on purpose
     assert_type(project.keys(), list[str])
+
+
+def embedded_server(server: Server, session: Session) -> None:
+    handler: Handler = server  # the embedded server is a handler of the in-process transport
+    transport = InProcessTransport(server)
+    assert_type(transport.server, Server)  # and the transport keeps its type
+    assert_type(session.local_server, Handler | None)
+    Session(transport=transport)
+    del handler
 
 
 def session_create(session: Session, project: Project) -> None:
