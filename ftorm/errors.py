@@ -37,6 +37,9 @@
             ├── DiskFullError                  the server's disk (or database) is full
             └── ServerCompatibilityError       unknown action, unsupported server
 
+One warning category sits in the tree too: ``CustomAttributeConflictWarning`` (FtormError,
+UserWarning), a custom attribute key that is both hierarchical and not.
+
 `ServerError` and its subclasses carry the server's own exception name, message and
 error code, so the embedded server raises them and encodes them on the wire unchanged.
 Every name in ``__all__`` is also exported from `ftorm`.
@@ -55,6 +58,7 @@ __all__ = [
     "ComponentSourceError",
     "ConfigurationError",
     "ConnectError",
+    "CustomAttributeConflictWarning",
     "DiskFullError",
     "DownloadError",
     "EventHubConnectionError",
@@ -413,6 +417,12 @@ class EventHubConnectionError(EventHubError, ConnectionError):
 class EventRejectedError(EventHubError, ValueError):
     """An event or packet the hub refuses: not valid socket.io, not an event object, larger
     than the hub accepts, a reserved topic, or one subscription too many."""
+
+
+class CustomAttributeConflictWarning(FtormError, UserWarning):
+    """A custom attribute key that is both hierarchical and configured for an entity type
+    itself (a known ftrack trap): the message says which configuration is read. Issued by
+    ``ftorm generate`` and, once per session and key, when such a value is read."""
 
 
 class ModelSetError(FtormError, TypeError):

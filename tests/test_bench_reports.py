@@ -59,3 +59,13 @@ def test_every_builder_shape_gives_the_same_query_in_both_libraries() -> None:
         # Only an explicit ``ascending`` (the default) is dropped: the same query.
         assert canonical == text.replace(" ascending", ""), label
         assert str(ftorm.parse(canonical)) == canonical, label
+
+
+def test_the_hierarchy_benchmark_agrees_with_the_walk(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import bench_hierarchy
+
+    assert bench_hierarchy.main(["--shots", "20", "--rounds", "1", "--no-write"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(bench_hierarchy.SECTION + "\n")
+    assert "| walk up one request per level |" in out
+    assert "**met**" in out  # at most 2 requests for the cohort

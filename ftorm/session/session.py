@@ -25,11 +25,13 @@ from ftorm.errors import (
 )
 from ftorm.model.base import Model
 from ftorm.model.fields import Many, Ref
+from ftorm.model.inherited import Resolved
 from ftorm.model.relations import unlink
 from ftorm.model.state import attach, cohort_of, detach, hook_of, mark_clean, rollback
 from ftorm.protocol.codec import ENTITY_TYPE
 from ftorm.protocol.operations import DeleteOp, OperationLike, QueryOp
 from ftorm.protocol.results import read_query
+from ftorm.query.ast import Path
 from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.parser import parse
 from ftorm.query.render import render
@@ -40,10 +42,11 @@ from ftorm.session.batches import load_queries
 from ftorm.session.catalog import Catalog, ModelSource
 from ftorm.session.cohort import Cohort
 from ftorm.session.custom import Configurations
+from ftorm.session.hierarchy import Hierarchy, inherited_paths, lazy_members, refuse
 from ftorm.session.identity import IdentityKey, IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
 from ftorm.session.paging import pages
-from ftorm.session.queries import by_key, counting, key_of, keyset, pageable, within
+from ftorm.session.queries import by_key, by_keys, counting, key_of, keyset, pageable, within
 from ftorm.session.reconcile import reconcile
 from ftorm.session.stats import Stats
 from ftorm.session.unit_of_work import UnitOfWork
@@ -135,6 +138,14 @@ class Session:
         self._hydrator = Hydrator(self._catalog.class_or_none, self._identity, self)
         self._work = UnitOfWork()
         self._configurations = Configurations(self.call, lambda: self._catalog.schema)
+        self._hierarchy = Hierarchy(
+            self.call,
+            lambda: self._catalog.schema,
+            lambda answer: self._hydrate(read_query(answer).data, None, member=False),
+            self._held,
+            lambda type_id, key: self._held(type_id, key) or self._fetch(type_id, key),
+            self._entity_loads,
+        )
         self._closed = False
         self._uncertain = False  # the last commit's batch may or may not have been applied
         self._watching: dict[int, set[IdentityKey]] = {}  # per running iteration: rows deleted
@@ -213,6 +224,7 @@ class Session:
                 detach(obj)
             self._identity.clear()
             self._work.clear()
+            self._hierarchy.forget()
             self._closed = True
         self._transport.close()
         if self._local_server is not None:
@@ -401,6 +413,9 @@ class Session:
         that is not an attribute path raises `InvalidValueError`.
         """
         items = [obj for obj in dict.fromkeys(objects) if hook_of(obj) is self]
+        paths, inherited = inherited_paths(paths)
+        if items and inherited:
+            self._hierarchy.resolve(items)
         if not items or not paths:
             return
         self._load_many(items, lambda cls: paths, Cohort())
@@ -569,6 +584,7 @@ class Session:
             ):
                 self._hydrator.entity(data, into=obj)  # the server's echo: ids, defaults
         self.stats.entities += self._hydrator.count - before
+        self._hierarchy.committed(steps)
         for obj in plan.deleted:
             self._forget(obj)
         if any(op.entity_type == CONFIGURATION_TYPE for op, _ in steps):
@@ -635,6 +651,44 @@ class Session:
         with self.lock:
             for other in self._work.collection_written(obj, name, (*added, *removed)):
                 self._adopt(other)
+
+    def inherited_value(self, obj: Model, key: str) -> Resolved:
+        """The inherited value of custom attribute ``key`` for ``obj``
+        (`ftorm.model.inherited.InheritedSource`): resolved first, as `load` loads (for
+        the whole cohort with ``lazy="batch"``), when the session does not hold it."""
+        self._check_open()
+        if obj in self._work.new:
+            msg = f"{obj!r} is new: commit it before reading inherited values (ftrack links it)"
+            raise NotLoadedError(msg)
+        if not self._hierarchy.ready(str(obj.__dict__.get("id"))):
+            if self.lazy == "raise":
+                raise refuse(obj, key)
+            if self.lazy == "select":
+                self._hierarchy.resolve([obj])
+            else:
+                self.stats.batch_loads += 1
+                members = lazy_members(obj, lambda cohort: cohort.members(self._identity))  # type: ignore[attr-defined]
+                self._hierarchy.resolve(members)
+        return self._hierarchy.value(obj, key)
+
+    def _held(self, type_id: str, key: str) -> Model | None:
+        """The entity of ``type_id`` with id ``key`` if the session holds it."""
+        cls = self._catalog.class_or_none(type_id)
+        return None if cls is None else self._identity.get(identity_key(cls, (key,)))
+
+    def _fetch(self, type_id: str, key: str) -> Model | None:
+        """The entity of ``type_id`` with id ``key``, read (None if unknown or gone)."""
+        cls = self._catalog.class_or_none(type_id)
+        return None if cls is None else self.get(cls, key)
+
+    def _entity_loads(self, type_id: str, keys: Sequence[str]) -> QueryOp | None:
+        """The query loading ``keys`` of ``type_id`` with their default projections (None
+        for a type the session does not know)."""
+        cls = self._catalog.class_or_none(type_id)
+        if cls is None:
+            return None
+        paths = [Path.of(p) for p in self._default_projections(cls)]
+        return QueryOp(str(by_keys(cls, paths, [(key,) for key in keys])))
 
     def custom_configurations(self, obj: Model, *, refresh: bool = False) -> list[Configuration]:
         """The configurations that apply to ``obj`` (`ftorm.model.state.Tracker`)."""

@@ -122,6 +122,13 @@ def wrong_custom_attributes(shot: Shot) -> None:
     Project.custom  # E: attr-defined
 
 
+def wrong_inherited_custom_attributes(shot: Shot) -> None:
+    shot.custom.inherited.fstrat  # E: attr-defined
+    name: str = shot.custom.inherited.fstart  # E: assignment
+    Shot.custom.inherited.fstart  # E: attr-defined
+    shot.custom.source(1)  # E: arg-type
+
+
 def wrong_keywords(session: Session, next_week: arrow.Arrow) -> None:
     session.query(Shot).where(nmae="x")  # E: call-overload
     session.query(Shot).where(name=3)  # E: call-overload

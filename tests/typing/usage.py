@@ -9,6 +9,7 @@ import arrow
 
 from ftorm.model import Attr, CustomColumn, Model, Related, attr, new_id
 from ftorm.model.custom import CustomStrColumn
+from ftorm.model.inherited import InheritedPath
 from ftorm.query.builder import Query
 from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, TimeColumn, and_, not_, or_
 from ftorm.server.handlers import Server
@@ -18,7 +19,7 @@ from ftorm.session.locations import Location
 from ftorm.session.structures import IdStructure, StandardStructure
 from ftorm.transport.inprocess import Handler, InProcessTransport
 
-from .models_fixture import REGISTRY, Context, Project, Sequence, Shot, Status, Task
+from .models_fixture import REGISTRY, Context, Project, Sequence, Shot, ShotCustom, Status, Task
 
 
 def class_access() -> None:
@@ -194,6 +195,17 @@ def custom_attributes(shot: Shot, next_week: arrow.Arrow) -> None:
     assert_type(entities(Shot.select(Shot.custom.fstart)), list[Shot])
     assert_type(shot.custom["anything"], Any)
     assert_type(shot["custom_attributes"], Any)
+
+
+def inherited_custom_attributes(session: Session, shot: Shot, shots: list[Shot]) -> None:
+    # the inherited view is the same namespace: every attribute keeps the raw one's type
+    assert_type(shot.custom.inherited, ShotCustom)
+    assert_type(shot.custom.inherited.fstart, int | None)
+    assert_type(shot.custom.inherited.vendors, list[str] | None)
+    assert_type(shot.custom.inherited.delivery, arrow.Arrow | None)
+    assert_type(shot.custom.source("fstart"), Model | None)
+    session.populate(shots, Shot.custom.inherited)
+    assert_type(Shot.custom.inherited, InheritedPath)
 
 
 def keyword_queries(session: Session, next_week: arrow.Arrow) -> None:
