@@ -141,7 +141,9 @@ def stored_values_source(layout: Layout, type_id: str) -> str | None:
     typed = [
         tables[name]
         for name in sorted(tables)
-        if any(is_custom_attribute_value(t) for t in tables[name].types)
+        if name != bare.name  # a schema whose typed kinds derive from the bare type (ftorm's
+        # standard one) keeps them in its table already: its family holds every value
+        and any(is_custom_attribute_value(t) for t in tables[name].types)
         and set(keys) <= set(tables[name].columns)
     ]
     if not typed or not set(keys) <= set(bare.columns):
