@@ -47,7 +47,7 @@ _STATIC: Final = {"web.js": "text/javascript", "web.css": "text/css"}
 _HEADERS: Final = [
     ("Content-Security-Policy", CSP),
     ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
+    ("Referrer-Policy", "same-origin"),  # "no-referrer" would send "Origin: null"
     ("X-Frame-Options", "DENY"),
     ("Cache-Control", "no-store"),
 ]

@@ -52,7 +52,9 @@ def entity_link(entity: Mapping[str, Any], label: object = None) -> str:
     """A link to an answered entity (its ``__entity_type__`` and ``id``), else its text."""
     kind, ident = entity.get(ENTITY), entity.get("id")
     if label is None:
-        label = entity.get("name") or entity.get("username") or ident or kind
+        version = entity.get("version")
+        label = entity.get("name") or entity.get("username")
+        label = label or (f"v{version}" if isinstance(version, int) else ident or kind)
     if not isinstance(kind, str) or not isinstance(ident, str):
         return esc(label)
     return f'<a href="{entity_url(kind, ident)}">{esc(label)}</a>'

@@ -42,20 +42,30 @@ Api = Callable[[list[dict[str, Any]]], list[Any]]
 @attrs.frozen
 class Listing:
     """A level of the tree under an entity: the collection ``name`` of its type, listed as
-    ``item_type`` rows whose ``key`` is the entity's id, with ``columns``."""
+    ``item_type`` rows whose ``key`` is the entity's id, with ``columns``, in ``order``
+    (then by id, so pages never overlap)."""
 
     name: str
     item_type: str
     key: str
     columns: tuple[str, ...]
+    order: str
 
 
 LISTS: Final = (
-    Listing("children", "TypedContext", "parent_id", ("name", "object_type.name", "status.name")),
-    Listing("assets", "Asset", "context_id", ("name", "type.name")),
-    Listing("versions", "AssetVersion", "asset_id", ("version", "comment", "date", "status.name")),
-    Listing("components", "Component", "version_id", ("name", "file_type", "size")),
-    Listing("notes", "Note", "parent_id", ("content", "date", "author.username")),
+    Listing(
+        "children", "TypedContext", "parent_id", ("name", "object_type.name", "status.name"), "name"
+    ),
+    Listing("assets", "Asset", "context_id", ("name", "type.name"), "name"),
+    Listing(
+        "versions",
+        "AssetVersion",
+        "asset_id",
+        ("version", "comment", "date", "status.name"),
+        "version",
+    ),
+    Listing("components", "Component", "version_id", ("name", "file_type", "size"), "name"),
+    Listing("notes", "Note", "parent_id", ("content", "date", "author.username"), "date"),
 )
 """The lists an entity view offers, when its type has the collection (first is default)."""
 
@@ -98,7 +108,7 @@ def _rows_table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
         return '<p class="empty">Nothing here.</p>'
     body = [
         [
-            entity_link(row, row.get("name") or row.get(ENTITY)),
+            entity_link(row),
             esc(row.get(ENTITY, "")),
             *(_cell(row, c) for c in columns),
         ]
@@ -203,9 +213,11 @@ def entity(
             answers, rows, more = api(operations), list[dict[str, Any]](), False
         else:
             columns = [c for c in chosen.columns if _has_path(schema, chosen.item_type, c)]
+            order = [c for c in (chosen.order, "id") if _has_path(schema, chosen.item_type, c)]
             text = (
                 f"select {', '.join(['id', *columns])} from {chosen.item_type} "
-                f"where {chosen.key} is {quote(entity_id)} limit {PAGE_SIZE + 1} offset {offset}"
+                f"where {chosen.key} is {quote(entity_id)} order by {', '.join(order)} "
+                f"limit {PAGE_SIZE + 1} offset {offset}"
             )
             answers, rows, more = _page(api, text, operations)
     except ServerError as error:
