@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import http.client
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
 from ftorm.server.handlers import Server
-from ftorm.server.wsgi import ThreadingWSGIServer, serve
 
 KEY = "web-test-key"
 USER = "ftorm"
@@ -32,20 +28,6 @@ class Counting:
 
     def reset(self) -> None:
         self.batches.clear()
-
-
-@contextmanager
-def served(server: Server) -> Iterator[ThreadingWSGIServer]:
-    """``server`` over HTTP on 127.0.0.1 for the block."""
-    httpd = serve(server, "127.0.0.1", 0)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield httpd
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(10)
 
 
 class Answer:

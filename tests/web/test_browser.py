@@ -22,8 +22,9 @@ from ftorm.query.parser import parse
 from ftorm.query.render import quote
 from ftorm.server.handlers import Server
 from ftorm.server.web import MAX_OPERATIONS, PAGE_SIZE
+from tests.server.server_helpers import serving_http
 from tests.skip_policy import chromium_executable
-from tests.web.helpers import KEY, USER, Counting, served
+from tests.web.helpers import KEY, USER, Counting
 
 pytestmark = pytest.mark.http
 
@@ -54,7 +55,7 @@ def show(executable: str) -> Iterator[tuple[Server, str, Counting]]:
     )
     assert isinstance(created, list)
     counting = Counting(server)
-    with served(server) as httpd:
+    with serving_http(server, close=False) as httpd:
         yield server, f"http://127.0.0.1:{httpd.server_address[1]}", counting
     server.close()
 
@@ -77,10 +78,10 @@ def page(executable: str, show: tuple[Server, str, Counting]) -> Iterator[Any]:
             browser.close()
 
 
-def _shot(page: Any, name: str) -> None:
+def _shot(page: Any, name: str, *, full_page: bool = False) -> None:
     folder = os.environ.get("FTORM_WEB_SCREENSHOTS")
     if folder:
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=False)
+        page.screenshot(path=str(Path(folder) / f"web-{name}.png"), full_page=full_page)
 
 
 def _one_view(page: Any, counting: Counting, action: Any) -> None:
@@ -140,7 +141,7 @@ def test_log_in_and_browse_the_show_down_to_a_version(
     assert page.inner_text("h1").startswith("Shot")
     assert page.locator("nav.crumbs a").all_inner_texts() == names
     assert page.locator("h2:has-text('Custom attributes')").count() == 1
-    _shot(page, "shot")
+    _shot(page, "shot", full_page=True)
     _one_view(page, counting, lambda: page.click("nav.tabs a:has-text('assets')"))
     page.wait_for_url(re.compile(r"list=assets"))
     _open(page, counting, str(version["asset"]["name"]))
@@ -150,7 +151,7 @@ def test_log_in_and_browse_the_show_down_to_a_version(
     _one_view(page, counting, lambda: page.click("nav.tabs a:has-text('components')"))
     page.wait_for_url(re.compile(r"list=components"))
     assert page.locator("a.download").count() >= 1
-    _shot(page, "version")
+    _shot(page, "version", full_page=True)
 
 
 def test_a_long_level_pages(page: Any, show: tuple[Server, str, Counting]) -> None:

@@ -17,8 +17,8 @@ from ftorm.query.parser import parse
 from ftorm.server.handlers import Server
 from ftorm.server.web import COOKIE, CSP, MAX_OPERATIONS, OPERATIONS_HEADER, PAGE_SIZE
 from ftorm.server.web.live import stream
-from ftorm.server.wsgi import serve
-from tests.web.helpers import KEY, USER, Browser, Counting, served
+from tests.server.server_helpers import serving_http
+from tests.web.helpers import KEY, USER, Browser, Counting
 
 pytestmark = pytest.mark.http
 
@@ -59,7 +59,7 @@ def server() -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def port(server: Server) -> Iterator[int]:
-    with served(server) as httpd:
+    with serving_http(server, close=False) as httpd:
         yield int(httpd.server_address[1])
 
 
@@ -296,13 +296,30 @@ def test_events_stream_sends_ftrack_update_and_refuses_a_bad_expression(server: 
 
 
 def test_the_page_can_be_left_out(server: Server) -> None:
-    httpd = serve(server, "127.0.0.1", 0, web=False)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving_http(server, close=False, web=False) as httpd:
         answer = Browser(int(httpd.server_address[1])).get("/web/login")
-        assert answer.status == 404
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(10)
+    assert answer.status == 404
+    assert "/api" in answer.text
+
+
+def test_a_thumbnail_shows_from_this_server_through_its_signed_address(
+    browser: Browser, server: Server, port: int
+) -> None:
+    row = server.query("select id, version_id from FileComponent limit 1 offset 1")["data"][0]
+    component, version = str(row["id"]), str(row["version_id"])
+    server.files.path(component).write_bytes(b"\x89PNG thumbnail")
+    update = {
+        "action": "update",
+        "entity_type": "AssetVersion",
+        "entity_key": [version],
+        "entity_data": {"thumbnail_id": component},
+    }
+    assert isinstance(server.handle([update]), list)
+    page = browser.get(f"/web/entity/AssetVersion/{version}")
+    found = re.search(r'<img class="thumbnail" alt="thumbnail" src="([^"]+)"', page.text)
+    assert found is not None
+    address = html.unescape(found.group(1))
+    assert address.startswith(f"/component/thumbnail?id={component}&token=")
+    answer = Browser(port).get(address)  # the signed address needs no login
+    assert answer.status == 200
+    assert answer.text.endswith("thumbnail")

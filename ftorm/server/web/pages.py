@@ -18,6 +18,7 @@ __all__ = [
     "entity_link",
     "entity_url",
     "esc",
+    "label",
     "layout",
     "pager",
     "table",
@@ -48,16 +49,21 @@ def entity_url(entity_type: str, entity_id: object, **params: object) -> str:
     return url(path, **params)
 
 
-def entity_link(entity: Mapping[str, Any], label: object = None) -> str:
+def label(entity: Mapping[str, Any]) -> str:
+    """What names an answered entity: its name, user name, version number, else its id."""
+    version = entity.get("version")
+    found = entity.get("name") or entity.get("username")
+    found = found or (f"v{version}" if isinstance(version, int) else None)
+    return str(found or entity.get("id") or entity.get(ENTITY))
+
+
+def entity_link(entity: Mapping[str, Any]) -> str:
     """A link to an answered entity (its ``__entity_type__`` and ``id``), else its text."""
     kind, ident = entity.get(ENTITY), entity.get("id")
-    if label is None:
-        version = entity.get("version")
-        label = entity.get("name") or entity.get("username")
-        label = label or (f"v{version}" if isinstance(version, int) else ident or kind)
+    label_text = label(entity)
     if not isinstance(kind, str) or not isinstance(ident, str):
-        return esc(label)
-    return f'<a href="{entity_url(kind, ident)}">{esc(label)}</a>'
+        return esc(label_text)
+    return f'<a href="{entity_url(kind, ident)}">{esc(label_text)}</a>'
 
 
 def value_html(value: Any) -> str:

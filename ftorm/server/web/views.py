@@ -22,6 +22,7 @@ from ftorm.server.web.pages import (
     entity_link,
     entity_url,
     esc,
+    label,
     pager,
     table,
     url,
@@ -227,7 +228,7 @@ def entity(
         return "Not found", _error(NotFoundError(f"no {type_id} with id {entity_id!r}"))
     record: dict[str, Any] = dict(found[0])
     props = schema.types[type_id].properties
-    title = f"{record.get(ENTITY, type_id)} {record.get('name') or record.get('id')}"
+    title = f"{record.get(ENTITY, type_id)} {label(record)}"
     body += _breadcrumb(record.get("link"))
     body += _thumbnail(record.get("thumbnail_url"))
     scalars = [
