@@ -247,12 +247,18 @@ def test_query_console_keeps_the_texts_own_limit(browser: Browser) -> None:
     assert 'value="next"' not in answer.text
 
 
+def _stored(server: Server, offset: int, data: bytes) -> tuple[str, str]:
+    """A file component (the ``offset``-th) with ``data`` stored: its id and its version's."""
+    text = f"select id, version_id from FileComponent order by id limit 1 offset {offset}"
+    row = server.query(text)["data"][0]
+    server.files.path(str(row["id"])).write_bytes(data)
+    return str(row["id"]), str(row["version_id"])
+
+
 def test_downloads_go_through_component_get_with_the_login(
     browser: Browser, server: Server, port: int
 ) -> None:
-    row = server.query("select id, version_id from FileComponent limit 1")["data"][0]
-    component, version = str(row["id"]), str(row["version_id"])
-    server.files.path(component).write_bytes(b"frame data")
+    component, version = _stored(server, 0, b"frame data")
     page = browser.get(f"/web/entity/AssetVersion/{version}?list=components")
     assert f'href="/web/component/get?id={component}"' in page.text
     answer = browser.get(f"/web/component/get?id={component}")
@@ -305,9 +311,7 @@ def test_the_page_can_be_left_out(server: Server) -> None:
 def test_a_thumbnail_shows_from_this_server_through_its_signed_address(
     browser: Browser, server: Server, port: int
 ) -> None:
-    row = server.query("select id, version_id from FileComponent limit 1 offset 1")["data"][0]
-    component, version = str(row["id"]), str(row["version_id"])
-    server.files.path(component).write_bytes(b"\x89PNG thumbnail")
+    component, version = _stored(server, 1, b"\x89PNG thumbnail")
     update = {
         "action": "update",
         "entity_type": "AssetVersion",
