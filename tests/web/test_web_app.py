@@ -327,3 +327,14 @@ def test_a_thumbnail_shows_from_this_server_through_its_signed_address(
     answer = Browser(port).get(address)  # the signed address needs no login
     assert answer.status == 200
     assert answer.text.endswith("thumbnail")
+
+
+def test_an_unknown_type_or_id_is_a_404_with_the_name_as_text(browser: Browser) -> None:
+    hostile_type = browser.get("/web/entity/%3Cscript%3Ex%3C%5Cscript%3E/1")
+    assert hostile_type.status == 404
+    assert "<script>x" not in hostile_type.text
+    assert html.escape("'<script>x<\\\\script>'") in hostile_type.text
+    missing = browser.get("/web/entity/Shot/%22%20or%20id%20like%20%22%25")
+    assert missing.status == 404
+    assert "no Shot with id" in missing.text
+    assert browser.get("/web/nowhere").status == 404

@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from http.cookies import CookieError, SimpleCookie
 from importlib import resources
 from typing import Any, Final
-from urllib.parse import parse_qs, unquote, urlencode
+from urllib.parse import parse_qs, urlencode
 
-from ftorm.errors import AuthenticationError, server_error_from_payload
+from ftorm.errors import AuthenticationError, NotFoundError, server_error_from_payload
 from ftorm.server.downloads import Reply, component_reply
 from ftorm.server.handlers import Server
 from ftorm.server.web import live, views
@@ -43,6 +43,7 @@ OPERATIONS_HEADER: Final = "X-Ftorm-Api-Operations"
 """Answer header: how many API operations the view ran."""
 MAX_FORM: Final = 64 * 1024
 """Largest form body accepted, in bytes."""
+_HTML: Final = "text/html; charset=utf-8"
 _STATIC: Final = {"web.js": "text/javascript", "web.css": "text/css"}
 _HEADERS: Final = [
     ("Content-Security-Policy", CSP),
@@ -145,12 +146,17 @@ class WebApp:
         offset = _offset(params)
         if route == "/projects":
             title, body = views.projects(api, offset)
-        elif route.startswith("/entity/") and route.count("/") == 3:
-            _, _, type_id, entity_id = route.split("/")
+        elif route.startswith("/entity/") and route.count("/") >= 3:
+            # PATH_INFO arrives decoded; an id may hold "/" (the type cannot)
+            type_id, _, entity_id = route[len("/entity/") :].partition("/")
             listing = (params.get("list") or [""])[0] or None
-            title, body = views.entity(
-                api, self.server.schema, unquote(type_id), unquote(entity_id), listing, offset
-            )
+            try:
+                title, body = views.entity(
+                    api, self.server.schema, type_id, entity_id, listing, offset
+                )
+            except NotFoundError as error:
+                body = f'<pre class="error">{esc(error)}</pre>'
+                return _reply("404 Not Found", _page("Not found", body, login), _HTML)
         elif route == "/query":
             text = (params.get("q") or [""])[0] if method == "POST" else ""
             title, body = views.query(api, text, offset, login.csrf)
@@ -164,13 +170,9 @@ class WebApp:
                 self.server, "get", method, urlencode({"id": ident}), login.user, login.key
             )
         else:
-            return _reply(
-                "404 Not Found", _page("Not found", "", login), "text/html; charset=utf-8"
-            )
+            return _reply("404 Not Found", _page("Not found", "", login), _HTML)
         data = layout(title, body, user=login.user, csrf=login.csrf).encode("utf-8")
-        return _reply(
-            "200 OK", data, "text/html; charset=utf-8", (OPERATIONS_HEADER, str(sum(counted)))
-        )
+        return _reply("200 OK", data, _HTML, (OPERATIONS_HEADER, str(sum(counted))))
 
     # --- the API, as the logged-in user -----------------------------------------------------
 
@@ -232,7 +234,7 @@ class WebApp:
         )
         data = layout("Log in", body).encode("utf-8")
         cookie = _cookie(_LOGIN_COOKIE, csrf, environ, path=f"{PREFIX}/login", age=3600)
-        return _reply(status, data, "text/html; charset=utf-8", cookie)
+        return _reply(status, data, _HTML, cookie)
 
     def _form(self, environ: dict[str, Any], expected: str) -> dict[str, list[str]] | Reply:
         """The posted form, once its origin and anti-forgery token are checked."""

@@ -196,9 +196,11 @@ def _custom_attributes(values: Any) -> str:
 def entity(
     api: Api, schema: Schema, type_id: str, entity_id: str, listing: str | None, offset: int
 ) -> tuple[str, str]:
-    """One entity and a page of one of its lists (one batch of at most two operations)."""
+    """One entity and a page of one of its lists (one batch of at most two operations);
+    `NotFoundError` for an unknown type or id."""
     if type_id not in schema.types:
-        return "Not found", _error(NotFoundError(f"no entity type {type_id!r}"))
+        msg = f"no entity type {type_id!r}"
+        raise NotFoundError(msg)
     offered = [
         item for item in LISTS if schema.types[type_id].properties.get(item.name) is not None
     ]
@@ -225,7 +227,8 @@ def entity(
         return type_id, _error(error)
     found = answers[0].get("data", []) if answers and isinstance(answers[0], Mapping) else []
     if not found:
-        return "Not found", _error(NotFoundError(f"no {type_id} with id {entity_id!r}"))
+        msg = f"no {type_id} with id {entity_id!r}"
+        raise NotFoundError(msg)
     record: dict[str, Any] = dict(found[0])
     props = schema.types[type_id].properties
     title = f"{record.get(ENTITY, type_id)} {label(record)}"
