@@ -14,7 +14,7 @@ from tests.paths import ROOT
 CASES = """
     import pytest
 
-    from tests.skip_policy import OFFICIAL_CLIENT_MISSING
+    from tests.skip_policy import BROWSER_MISSING, OFFICIAL_CLIENT_MISSING
 
 
     def test_passes():
@@ -23,6 +23,10 @@ CASES = """
 
     def test_needs_the_official_client():
         pytest.skip(OFFICIAL_CLIENT_MISSING)
+
+
+    def test_needs_a_browser():
+        pytest.skip(BROWSER_MISSING)
 
 
     def test_skips_for_another_reason():
@@ -46,16 +50,18 @@ def _run(folder: Path, *options: str) -> str:
     return result.stdout + result.stderr
 
 
-def test_only_the_official_client_may_skip_under_strict_skips(tmp_path: Path) -> None:
+def test_only_the_official_client_or_the_browser_may_skip_under_strict_skips(
+    tmp_path: Path,
+) -> None:
     out = _run(tmp_path, "--strict-skips")
-    assert "1 failed, 1 passed, 1 skipped, 1 xfailed" in out, out
+    assert "1 failed, 1 passed, 2 skipped, 1 xfailed" in out, out
     assert "FAILED test_cases.py::test_skips_for_another_reason" in out, out
     assert "unexpected skip (--strict-skips" in out, out
 
 
 def test_without_the_option_skips_stay_skips(tmp_path: Path) -> None:
     out = _run(tmp_path)
-    assert "1 passed, 2 skipped, 1 xfailed" in out, out
+    assert "1 passed, 3 skipped, 1 xfailed" in out, out
 
 
 def test_a_module_skipped_for_another_reason_is_a_collection_error(tmp_path: Path) -> None:

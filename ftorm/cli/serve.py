@@ -27,8 +27,9 @@ def register(subparsers: Any) -> None:
         "serve",
         help="run the embedded ftrack-compatible server",
         description=(
-            "Serve ftrack's JSON API (POST /api) and its event hub (socket.io 0.9 at "
-            "/socket.io/1/) from a SQLite database. Credentials come "
+            "Serve ftrack's JSON API (POST /api), its event hub (socket.io 0.9 at "
+            "/socket.io/1/) and a read-only web page to browse it (/, log in with the API "
+            "user and key) from a SQLite database. Credentials come "
             "from --api-user/--api-key, else FTRACK_API_USER/FTRACK_API_KEY, else a key is "
             "generated and printed. An empty key counts as none. Binding an address other "
             "than loopback needs an explicit --api-key."
@@ -59,6 +60,12 @@ def register(subparsers: Any) -> None:
             "time a connection has to send its request line and headers, in all (default "
             f"{HEADER_TIMEOUT:g}); a connection then silent for {SOCKET_TIMEOUT:g} s is dropped"
         ),
+    )
+    parser.add_argument(
+        "--no-web",
+        dest="web",
+        action="store_false",
+        help="do not serve the web page at / (the API, files and events only)",
     )
     parser.add_argument(
         "--log-level",
@@ -143,6 +150,7 @@ def _serve(args: argparse.Namespace, user: str, key: str | None) -> int:
             args.port,
             header_timeout=args.header_timeout,
             max_connections=args.max_connections,
+            web=args.web,
         )
     except (OSError, OverflowError) as error:
         print(f"ftorm serve: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
@@ -157,6 +165,8 @@ def _serve(args: argparse.Namespace, user: str, key: str | None) -> int:
         print(f"export FTRACK_API_KEY={key}", flush=True)
     else:
         print("# FTRACK_API_KEY: the key you gave", flush=True)
+    if args.web:
+        print(f"# web page: {url}/ (log in with the API user and key)", flush=True)
     try:
         main_loop(httpd)
     finally:

@@ -12,6 +12,9 @@ Failures answer an error status with the error object.
 
 ``/component/get``, ``/component/thumbnail`` and ``/component/remove`` serve and delete the
 stored files with the API user's credentials (`ftorm.server.downloads`).
+
+``/`` and ``/web/...`` serve the web page (`ftorm.server.web`) unless ``make_app`` is told
+``web=False``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from ftorm.server.eventhub import Hub
 from ftorm.server.handlers import Server
 from ftorm.server.limits import HEADER_TIMEOUT, MAX_CONNECTIONS, SOCKET_TIMEOUT
 from ftorm.server.uploads import MAX_PARTS
+from ftorm.server.web import WebApp
 from ftorm.server.websocket import handshake_reply, is_upgrade, upgrade
 
 __all__ = [
@@ -204,11 +208,18 @@ def _error(start_response: StartResponse, error: ServerError, strict: bool) -> l
     return _json(start_response, status, error.to_payload())
 
 
-def make_app(server: Server) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    """The WSGI application answering ftrack API requests for ``server``."""
+def make_app(
+    server: Server, *, web: bool = True
+) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """The WSGI application answering ftrack API requests for ``server`` (and its web page
+    at ``/``, unless ``web`` is False)."""
+    page = WebApp(server) if web else None
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
+            if page is not None and (reply := page.reply(environ)) is not None:
+                start_response(reply.status, reply.headers)
+                return reply.body
             return _handle(server, environ, start_response)
         except Exception as error:  # last resort: still a well-formed API answer
             logger.exception("internal error")
@@ -343,8 +354,10 @@ def serve(
     timeout: float = SOCKET_TIMEOUT,
     header_timeout: float = HEADER_TIMEOUT,
     max_connections: int = MAX_CONNECTIONS,
+    web: bool = True,
 ) -> ThreadingWSGIServer:
-    """A threaded HTTP server for ``server`` bound to ``host:port`` (call ``serve_forever``).
+    """A threaded HTTP server for ``server`` bound to ``host:port`` (call ``serve_forever``),
+    with the web page at ``/`` unless ``web`` is False.
 
     At most ``max_connections`` connections are served at once (the others wait to be
     accepted); each has ``header_timeout`` seconds to send its request line and headers,
@@ -357,7 +370,7 @@ def serve(
         "Handler", (_QuietHandler,), {"timeout": timeout, "header_timeout": header_timeout}
     )
     httpd = ThreadingWSGIServer((host, port), handler, max_connections=max_connections)
-    httpd.set_app(make_app(server))
+    httpd.set_app(make_app(server, web=web))
     httpd.event_hub = server.events  # the websocket upgrade (`_QuietHandler.parse_request`)
     return httpd
 
