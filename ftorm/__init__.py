@@ -40,13 +40,15 @@ from ftorm.model import UNSET, Attr, Many, Model, Ref, Related, attr, many, new_
 from ftorm.query.builder import Query
 from ftorm.query.expressions import and_, not_, or_
 from ftorm.query.parser import parse
-from ftorm.session import Session, Stats
+from ftorm.session import AsyncQuery, AsyncSession, Session, Stats
 
 __version__: str = "0.1.0.dev0"
 """The version of ftorm (the packaging metadata reads it from here)."""
 
 __all__ = [
     "UNSET",
+    "AsyncQuery",
+    "AsyncSession",
     "Attr",
     "AuthenticationError",
     "ConfigurationError",

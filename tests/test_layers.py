@@ -33,6 +33,7 @@ EXCEPTIONS = {
     # and Session.local_server names its class for type checkers only.
     ("ftorm.session.connect", "server"),
     ("ftorm.session.session", "server"),
+    ("ftorm.session.aio", "server"),
     # The in-process transport names the server class for type checkers only.
     ("ftorm.transport.inprocess", "server"),
 }

@@ -47,6 +47,8 @@ ERRORS = [
 
 FTORM = [
     "UNSET",
+    "AsyncQuery",
+    "AsyncSession",
     "Attr",
     "AuthenticationError",
     "ConfigurationError",

@@ -533,16 +533,24 @@ class Query(Generic[M]):
         """
         executor = self._bound()
         executor.check(self)
+        node = self._count_ast()
+        return self._counted(node, executor.call([QueryOp(render(node))])[0])
+
+    def _count_ast(self) -> nodes.Select:
+        """The aggregate `count` sends (the asynchronous session sends it too)."""
         names = getattr(self._model, "__ftorm_primary_key__", None) or ("id",)
         key = getattr(self._column(names[0]), "__ftorm_path__", None)
         if not isinstance(key, nodes.Path):
             key = nodes.Path.of(names[0])
-        node = nodes.Select(
+        return nodes.Select(
             entity_type=self._entity,
             projections=(nodes.Aggregate("count", key),),
             where=None if self._where is None else self._where.node,
         )
-        rows = read_query(executor.call([QueryOp(render(node))])[0]).data
+
+    def _counted(self, node: nodes.Select, result: JSON) -> int:
+        """`count`'s answer from the server's ``result`` for ``node`` (see `count`)."""
+        rows = read_query(result).data
         values = list(rows[0].values()) if len(rows) == 1 else []
         total = values[0] if len(values) == 1 else None
         if not isinstance(total, int) or isinstance(total, bool) or total < 0:
