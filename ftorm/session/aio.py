@@ -44,7 +44,9 @@ from ftorm.model.state import cohort_of
 from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import QueryResult, read_query
 from ftorm.query import ast
-from ftorm.query.builder import Query
+from ftorm.query.builder import KeywordQuery, Query
+from ftorm.query.criteria import Expr, Ordering
+from ftorm.query.expressions import Column, DateLike
 from ftorm.query.render import render
 from ftorm.session.cohort import Cohort
 from ftorm.session.core import adrive
@@ -54,6 +56,9 @@ from ftorm.session.session import Session
 from ftorm.transport.aio import DEFAULT_MAX_CONNECTIONS, AsyncInProcessTransport
 
 if TYPE_CHECKING:
+    import datetime as _dt
+    from typing import Self
+
     from ftorm.schema.types import Schema
     from ftorm.server.handlers import Server
     from ftorm.session.catalog import ModelSource
@@ -74,16 +79,60 @@ class AsyncQuery(Generic[R]):
     """A query bound to an `AsyncSession`: ``await q.all()``, ``first``, ``one``, ``count``,
     and ``async for obj in q`` (the next page is fetched while this one is read).
 
-    Build the query itself with the model and `ftorm.query.builder.Query` methods
-    (``session.query(Shot.where(name="sh010").order_by(Shot.name))``): they are checked by
-    type checkers as for `Session`.
+    It refines like a `ftorm.query.builder.Query` (`where`, `before`, `after`, `select`,
+    `order_by`, `limit`, `offset`, `page_size` return a new `AsyncQuery`), checked by type
+    checkers the same way: ``session.query(Shot).where(nmae="x")`` is reported.
     """
 
-    __slots__ = ("_session", "_source")
+    __slots__ = ("_session", "_source", "_steps")
 
-    def __init__(self, session: AsyncSession, source: Query[R] | str) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        source: Query[R] | str,
+        steps: tuple[tuple[str, tuple[Any, ...], dict[str, Any]], ...] = (),
+    ) -> None:
         self._session = session
         self._source = source
+        self._steps = steps  # refinements of query text, applied once it is parsed
+
+    def _then(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Self:
+        source = self._source
+        if isinstance(source, Query):  # refined at once: errors show where they are made
+            return type(self)(self._session, getattr(source, method)(*args, **kwargs))
+        return type(self)(self._session, source, (*self._steps, (method, args, kwargs)))
+
+    def where(self, *criteria: Expr, **equals: object) -> Self:
+        """`Query.where`."""
+        return self._then("where", criteria, equals)
+
+    def before(self, **dates: DateLike) -> Self:
+        """`Query.before`."""
+        return self._then("before", (), dates)
+
+    def after(self, **dates: DateLike) -> Self:
+        """`Query.after`."""
+        return self._then("after", (), dates)
+
+    def select(self, *fields: Column[Any] | type) -> Self:
+        """`Query.select`."""
+        return self._then("select", fields, {})
+
+    def order_by(self, *keys: Column[Any] | Ordering) -> Self:
+        """`Query.order_by`."""
+        return self._then("order_by", keys, {})
+
+    def limit(self, count: int | None) -> Self:
+        """`Query.limit`."""
+        return self._then("limit", (count,), {})
+
+    def offset(self, count: int | None) -> Self:
+        """`Query.offset`."""
+        return self._then("offset", (count,), {})
+
+    def page_size(self, count: int) -> Self:
+        """`Query.page_size`."""
+        return self._then("page_size", (count,), {})
 
     @property
     def query(self) -> Query[R] | str:
@@ -96,9 +145,12 @@ class AsyncQuery(Generic[R]):
     async def _resolved(self) -> Query[R]:
         await self._session._ready()
         source = self._source
-        if isinstance(source, str):
-            return cast("Query[R]", self._session._core.query(source))
-        return source
+        if isinstance(source, Query):
+            return source
+        query: Any = self._session._core.query(source)
+        for method, args, kwargs in self._steps:
+            query = getattr(query, method)(*args, **kwargs)
+        return cast("Query[R]", query)
 
     def __aiter__(self) -> AsyncIterator[R]:
         """The matching entities, page by page; see `ftorm.Session.iterate`."""
@@ -139,6 +191,34 @@ class AsyncQuery(Generic[R]):
         node = query._count_ast()
         (result,) = await self._session.call([QueryOp(render(node))])
         return query._counted(node, result)
+
+
+if TYPE_CHECKING:
+
+    class AsyncKeywordQuery(AsyncQuery[M], Generic[M, P]):
+        """An `AsyncQuery` that also knows the model's constructor keywords ``P`` (for
+        checkers), as `ftorm.query.builder.KeywordQuery`; at run time it is `AsyncQuery`."""
+
+        @overload  # type: ignore[override]
+        def where(self, *criteria: Expr) -> Self: ...
+        @overload
+        def where(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...
+        @overload
+        def where(self, criterion: Expr, /, *criteria: Expr, **equals: object) -> Self: ...
+        def where(self, *criteria: Any, **equals: Any) -> Self: ...  # type: ignore[misc]
+        @overload  # type: ignore[override]
+        def before(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...
+        @overload
+        def before(self, **dates: _dt.datetime | _dt.date) -> Self: ...
+        def before(self, *args: Any, **kwargs: Any) -> Self: ...
+        @overload  # type: ignore[override]
+        def after(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...
+        @overload
+        def after(self, **dates: _dt.datetime | _dt.date) -> Self: ...
+        def after(self, *args: Any, **kwargs: Any) -> Self: ...
+
+else:
+    AsyncKeywordQuery = AsyncQuery
 
 
 class _Bridge:
@@ -342,7 +422,9 @@ class AsyncSession:
     # --- queries -----------------------------------------------------------------------------
 
     @overload
-    def query(self, target: Callable[P, M]) -> AsyncQuery[M]: ...
+    def query(self, target: Callable[P, M]) -> AsyncKeywordQuery[M, P]: ...
+    @overload
+    def query(self, target: KeywordQuery[M, P]) -> AsyncKeywordQuery[M, P]: ...
     @overload
     def query(self, target: Query[R]) -> AsyncQuery[R]: ...
     @overload
