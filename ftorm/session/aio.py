@@ -444,10 +444,10 @@ class AsyncSession:
         pager = Pager(node, size, keys)
         cohort, gone = Cohort(), core._watch()
         request = pager.first()
-        pending = None if request is None else asyncio.ensure_future(self._page(request))
+        pending: asyncio.Future[QueryResult] | None = None
         try:
-            while pending is not None and request is not None:
-                result = await pending
+            while request is not None:
+                result = await (self._page(request) if pending is None else pending)
                 pending, failure = None, None
                 try:
                     following = pager.after(request, result)

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ftorm._typing import JSON
 from ftorm.errors import ConfigurationError, TransportError
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncHttpTransport"]
 
+T = TypeVar("T")
+
 
 def _httpx() -> Any:
     try:
@@ -54,6 +56,16 @@ def _httpx() -> Any:
         msg = "AsyncSession over HTTP needs httpx: pip install 'ftorm[async]'"
         raise ConfigurationError(msg) from None
     return httpx
+
+
+async def _within(exchange: Coroutine[Any, Any, T], seconds: float) -> T:
+    """``await exchange``, raising `TimeoutError` after ``seconds`` (`asyncio.timeout` where
+    there is one: no task of its own, unlike `asyncio.wait_for`)."""
+    timeout = getattr(asyncio, "timeout", None)  # Python 3.11+
+    if timeout is None:
+        return await asyncio.wait_for(exchange, seconds)
+    async with timeout(seconds):
+        return await exchange
 
 
 class AsyncHttpTransport(Endpoint):
@@ -98,6 +110,7 @@ class AsyncHttpTransport(Endpoint):
         """At most this many connections are open at once."""
         self._sleep = sleep or asyncio.sleep
         self._http: httpx.AsyncClient | None = None
+        self._slots: asyncio.Semaphore | None = None  # made on the loop that first sends
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
@@ -132,7 +145,7 @@ class AsyncHttpTransport(Endpoint):
         attempt = 0
         while True:
             try:
-                status, content = await asyncio.wait_for(self._post(body), self._total())
+                status, content = await _within(self._post(body), self._total())
             except (httpx.HTTPError, asyncio.TimeoutError) as error:
                 never_sent = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
                 if (read_only or never_sent) and attempt < self.retries:
@@ -153,8 +166,11 @@ class AsyncHttpTransport(Endpoint):
         """POST ``body``; follow only same-origin 307/308 redirects. Returns (status, body)."""
         url = self.url
         client = self._client()
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.max_connections)
         for _ in range(_MAX_REDIRECTS + 1):
-            response = await client.post(url, content=body)
+            async with self._slots:  # the waiting queue is kept here, not in httpx's pool
+                response = await client.post(url, content=body)
             if response.status_code not in _REDIRECT_STATUS:
                 return response.status_code, response.content
             location = response.headers.get("Location", "")
