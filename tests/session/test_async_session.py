@@ -215,3 +215,25 @@ def test_credentials_never_follow_a_redirect_to_another_origin() -> None:
         home.server_close()
         elsewhere.server_close()
     assert len(_Redirects.seen) == 1  # the home server only: nothing went elsewhere
+
+
+def test_custom_attribute_keys_are_checked_from_a_worker_thread() -> None:
+    from tests.session.test_custom_attributes import _configure, _shot
+
+    with ftorm.Session.local() as local:
+        _configure(local)
+        for number, start in enumerate((990, 1001, 1050)):
+            _shot(local, f"sh{number}").custom["fstart"] = start
+            local.commit()
+        assert local.local_server is not None
+        inner = InProcessTransport(local.local_server)
+
+        async def main() -> None:
+            async with AsyncSession(transport=AsyncInProcessTransport(inner)) as session:
+                found = await session.query(Shot.where(Shot.custom.fstart >= 1001)).all()
+                assert sorted(s.name for s in found) == ["sh1", "sh2"]
+                with pytest.raises(ftorm.UnknownAttributeError, match="did you mean 'fstart'"):
+                    await session.query(Shot.where(Shot.custom.column("fstrat") >= 1)).count()
+                await session.load_configurations()
+
+        asyncio.run(main())
