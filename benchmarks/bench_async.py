@@ -96,8 +96,9 @@ def report(queries: int, rounds: int, times: dict[str, list[float]]) -> str:
     gathered = statistics.median(times["gathered"])
     sequential = statistics.median(times["sequential"])
     # Ratios of runs of the same round (the machine's load drifts between rounds).
-    speedup = statistics.median(g / s for g, s in zip(times["gathered"], times["sync"]))
-    overhead = statistics.median(q / s for q, s in zip(times["sequential"], times["sync"]))
+    base = times["sync"]
+    speedup = statistics.median(g / s for g, s in zip(times["gathered"], base, strict=True))
+    overhead = statistics.median(q / s for q, s in zip(times["sequential"], base, strict=True))
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     return "\n".join(
         [
