@@ -21,8 +21,7 @@ with one request for the objects given and every member of their cohorts that mi
 An `AsyncSession` belongs to one event loop: use it from that loop's tasks (not from other
 threads). Its tasks may run queries concurrently (`asyncio.gather`): each row still gives
 one object, and at most ``max_connections`` requests are on their way at once. Commits run
-one at a time; do not change the session's objects while a commit is awaited (a change made
-then is counted as committed).
+one at a time; an object changed while a commit is awaited stays pending with its change.
 """
 
 from __future__ import annotations

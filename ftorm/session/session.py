@@ -135,6 +135,7 @@ class Session:
         self._watching: dict[int, set[IdentityKey]] = {}  # per running iteration: rows deleted
         self._local_server: Server | None = None
         self._load_hint = "session.populate"  # what the lazy='raise' message suggests
+        self._during: set[Model] | None = None  # objects changed while a commit is sent
 
     @classmethod
     def local(
@@ -448,6 +449,8 @@ class Session:
 
     def _add(self, obj: Model) -> None:
         self._check_open()
+        if self._during is not None:
+            self._during.add(obj)
         if not isinstance(obj, Model):
             msg = f"session.add() takes an entity, not {obj!r}"  # type: ignore[unreachable]  # untyped callers
             raise InvalidValueError(msg)
@@ -493,6 +496,8 @@ class Session:
 
     def _delete(self, obj: Model) -> None:
         self._check_open()
+        if self._during is not None:
+            self._during.add(obj)
         if hook_of(obj) is not self:
             msg = f"{obj!r} does not belong to this session"
             raise InvalidValueError(msg)
@@ -547,7 +552,10 @@ class Session:
         plan = work.plan()
         steps = plan.steps
         results: list[JSON] = []
+        planned = dict.fromkeys((*work.new, *work.dirty, *work.touched, *work.deleted))
+        during: set[Model] = set()  # objects changed while the batch is on its way
         if steps:
+            self._during = during  # (only an awaited commit lets anything run meanwhile)
             try:
                 results = yield [operation for operation, _ in steps]
             except BaseException as error:
@@ -559,13 +567,17 @@ class Session:
                 elif not isinstance(error, Exception):
                     self._uncertain = True
                 raise
+            finally:
+                self._during = None
         for obj in (*work.new, *work.dirty, *work.touched):
-            mark_clean(obj)
+            if obj not in during:
+                mark_clean(obj)
         before = self._hydrator.count
         for (operation, obj), result in zip(steps, results, strict=True):
             data = result.get("data") if isinstance(result, dict) else None
             if (
-                not isinstance(operation, DeleteOp)
+                obj not in during  # the echo would overwrite the newer change
+                and not isinstance(operation, DeleteOp)
                 and isinstance(data, dict)
                 and "__entity_type__" in data
             ):
@@ -575,7 +587,23 @@ class Session:
             self._forget(obj)
         if any(op.entity_type == CONFIGURATION_TYPE for op, _ in steps):
             self._configurations.forget()
+        if during:
+            self._keep_pending(planned, during)
+        else:
+            work.clear()
+
+    def _keep_pending(self, planned: dict[Model, None], during: set[Model]) -> None:
+        """After a commit: forget what it sent, keep what changed while it was on its way
+        (objects changed then stay pending with every change they hold; new ones they
+        created or deleted stay new or deleted)."""
+        work = self._work
+        new = [obj for obj in work.new if obj not in planned]
+        deleted = [obj for obj in work.deleted if obj not in planned]
+        changed = [obj for obj in during if obj in planned and hook_of(obj) is self]
         work.clear()
+        work.new.update(dict.fromkeys(new))
+        work.deleted.update(dict.fromkeys(deleted))
+        work.dirty.update(dict.fromkeys(obj for obj in changed if obj not in work.deleted))
 
     def rollback(self) -> None:
         """Undo every change since the last commit; new objects are forgotten."""
@@ -627,6 +655,8 @@ class Session:
     def changed(self, obj: Model, name: str, old: object, new: object) -> None:
         """Record that ``obj.name`` was written (`ftorm.model.state.Tracker`)."""
         with self.lock:
+            if self._during is not None:
+                self._during.add(obj)
             for other in self._work.written(obj, name, old, new):
                 self._adopt(other)
 
@@ -635,6 +665,8 @@ class Session:
     ) -> None:
         """Record that the collection ``obj.name`` changed (`ftorm.model.state.Tracker`)."""
         with self.lock:
+            if self._during is not None:
+                self._during.add(obj)
             for other in self._work.collection_written(obj, name, (*added, *removed)):
                 self._adopt(other)
 

@@ -237,3 +237,57 @@ def test_custom_attribute_keys_are_checked_from_a_worker_thread() -> None:
                 await session.load_configurations()
 
         asyncio.run(main())
+
+
+class Pauses:
+    """An async transport that holds the answer to the next write batch until released."""
+
+    def __init__(self, inner: InProcessTransport) -> None:
+        self.inner = inner
+        self.armed = False
+        self.sent = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def call(self, operations: Sequence[OperationLike]) -> list[Any]:
+        answers = self.inner.call(operations)
+        if self.armed and any(isinstance(op, WRITES) for op in operations):
+            self.armed = False
+            self.sent.set()
+            await self.release.wait()
+        return answers
+
+    async def aclose(self) -> None:
+        self.inner.close()
+
+
+def test_changes_made_while_a_commit_is_awaited_stay_pending(server: Server) -> None:
+    async def main() -> None:
+        pauses = Pauses(InProcessTransport(server))
+        async with AsyncSession(transport=pauses) as session:  # type: ignore[arg-type]
+            shots = await session.query(Shot.where().order_by(Shot.name)).all()
+            sequence = await session.query(Seq).one()
+            shots[0].name = "first"
+            created = session.create(Shot, name="created", parent=sequence)
+            pauses.armed = True
+            task = asyncio.ensure_future(session.commit())
+            await pauses.sent.wait()
+            shots[0].name = "second"  # the batch on its way says "first"
+            created.description = "described later"
+            later = session.create(Shot, name="later", parent=sequence)
+            session.delete(shots[1])
+            pauses.release.set()
+            await task
+            assert shots[0].name == "second"
+            assert session.dirty
+            await session.commit()
+            assert not session.dirty
+            assert later.name == "later"
+
+    asyncio.run(main())
+    check = Session(transport=InProcessTransport(server))
+    found = {s.name: s.description for s in check.query(Shot.select(Shot.name, Shot.description))}
+    assert found["second"] is None
+    assert found["created"] == "described later"
+    assert "later" in found
+    assert "first" not in found
+    assert len(found) == SHOTS + 1  # two created, one deleted
