@@ -26,3 +26,12 @@ def write_section(path: Path, heading: str, section: str) -> None:
         body = "".join(lines[:start]) + section + ("\n" + after if after else "")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(body, "utf-8")
+
+
+def publish(heading: str, section: str, *, write: bool) -> int:
+    """Print ``section`` and, with ``write``, make it the ``heading`` section of the
+    benchmarks page; the exit status (0)."""
+    print(section)
+    if write:
+        write_section(DOCS, heading, section)
+    return 0

@@ -7,15 +7,26 @@ The generated standard models are in `ftorm.models`, testing helpers in `ftorm.t
 
 from __future__ import annotations
 
+from ftorm._embedded import event_hub, open_server
 from ftorm.errors import (
+    AccessorError,
     AuthenticationError,
+    ComponentInLocationError,
+    ComponentNotInLocationError,
+    ComponentSourceError,
     ConfigurationError,
     ConnectError,
+    CustomAttributeConflictWarning,
+    DiskFullError,
     DownloadError,
+    EventHubConnectionError,
+    EventHubError,
+    EventRejectedError,
     FixtureError,
     FtormError,
     ImmutableAttributeError,
     InvalidValueError,
+    LocationError,
     ModelSetError,
     MultipleResultsError,
     NotFoundError,
@@ -29,6 +40,8 @@ from ftorm.errors import (
     ServerError,
     SessionClosedError,
     StorageError,
+    StructureError,
+    SubscriptionSyntaxError,
     TransportError,
     UnboundQueryError,
     UnknownAttributeError,
@@ -41,23 +54,37 @@ from ftorm.query.builder import Query
 from ftorm.query.expressions import and_, not_, or_
 from ftorm.query.parser import parse
 from ftorm.session import AsyncQuery, AsyncSession, Session, Stats
+from ftorm.session.connect import provide_embedded_server, provide_event_hub
+
+provide_embedded_server(open_server)  # Session.local creates its server through it
+provide_event_hub(event_hub)  # Session.events makes its client through it
 
 __version__: str = "0.1.0.dev0"
 """The version of ftorm (the packaging metadata reads it from here)."""
 
 __all__ = [
     "UNSET",
+    "AccessorError",
     "AsyncQuery",
     "AsyncSession",
     "Attr",
     "AuthenticationError",
+    "ComponentInLocationError",
+    "ComponentNotInLocationError",
+    "ComponentSourceError",
     "ConfigurationError",
     "ConnectError",
+    "CustomAttributeConflictWarning",
+    "DiskFullError",
     "DownloadError",
+    "EventHubConnectionError",
+    "EventHubError",
+    "EventRejectedError",
     "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
+    "LocationError",
     "Many",
     "Model",
     "ModelSetError",
@@ -78,6 +105,8 @@ __all__ = [
     "SessionClosedError",
     "Stats",
     "StorageError",
+    "StructureError",
+    "SubscriptionSyntaxError",
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",

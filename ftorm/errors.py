@@ -21,6 +21,12 @@
     ├── StorageError                           the embedded server's database cannot be used
     │   └── FixtureError                        a data fixture that cannot be loaded
     ├── ModelSetError (TypeError)              a model class of another set than the session's
+    ├── ComponentSourceError (ValueError)      a missing file, a sequence matching nothing
+    ├── LocationError                          a location cannot store, find or remove a file
+    │   ├── ComponentInLocationError            the component is in the location already
+    │   ├── ComponentNotInLocationError (LookupError)  the component is not in the location
+    │   ├── StructureError                      a structure cannot name the component's file
+    │   └── AccessorError                       an accessor cannot read, write or remove
     └── TransportError                         the server could not be reached or answered badly
         ├── ConnectError (ConnectionError)     connection refused, dropped or timed out
         ├── DownloadError                      a component's file could not be downloaded
@@ -28,7 +34,11 @@
             ├── AuthenticationError            InvalidCredentialsError / FTAuthenticationError
             ├── ValidationError                bad payload, query or value
             ├── PermissionDeniedError          PermissionError: immutable/forbidden writes
+            ├── DiskFullError                  the server's disk (or database) is full
             └── ServerCompatibilityError       unknown action, unsupported server
+
+One warning category sits in the tree too: ``CustomAttributeConflictWarning`` (FtormError,
+UserWarning), a custom attribute key that is both hierarchical and not.
 
 `ServerError` and its subclasses carry the server's own exception name, message and
 error code, so the embedded server raises them and encodes them on the wire unchanged.
@@ -41,14 +51,24 @@ import re
 from typing import ClassVar
 
 __all__ = [
+    "AccessorError",
     "AuthenticationError",
+    "ComponentInLocationError",
+    "ComponentNotInLocationError",
+    "ComponentSourceError",
     "ConfigurationError",
     "ConnectError",
+    "CustomAttributeConflictWarning",
+    "DiskFullError",
     "DownloadError",
+    "EventHubConnectionError",
+    "EventHubError",
+    "EventRejectedError",
     "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
+    "LocationError",
     "ModelSetError",
     "MultipleResultsError",
     "NotFoundError",
@@ -62,6 +82,8 @@ __all__ = [
     "ServerError",
     "SessionClosedError",
     "StorageError",
+    "StructureError",
+    "SubscriptionSyntaxError",
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",
@@ -110,6 +132,7 @@ class QuerySyntaxError(FtormError, ValueError):
     """1-based line of the fault."""
     column: int
     """1-based column of the fault."""
+    _WHAT = "query"  # the language, as messages name it
 
     def __init__(self, text: str, position: int, expected: str, reason: str = "") -> None:
         self.text = text
@@ -125,7 +148,7 @@ class QuerySyntaxError(FtormError, ValueError):
         lines = self.text.split("\n")
         source = lines[self.line - 1] if lines else ""
         found = _token(self.text, self.position)
-        where = f"found {found!r}" if found else "found end of query"
+        where = f"found {found!r}" if found else f"found end of {self._WHAT}"
         head = self.reason or f"expected {self.expected}, {where}"
         # A window of the line around the fault: a huge query is never quoted whole.
         start = max(0, self.column - 1 - _WINDOW)
@@ -138,6 +161,13 @@ class QuerySyntaxError(FtormError, ValueError):
             f"  {prefix}{source[start:end]}{suffix}\n"
             f"  {caret}^"
         )
+
+
+class SubscriptionSyntaxError(QuerySyntaxError):
+    """A subscription (or target) expression that is not ftrack's event expression language
+    (``topic=ftrack.update and data.user.name="martin"``); the caret shows where."""
+
+    _WHAT = "expression"
 
 
 class QueryCompileError(FtormError, ValueError):
@@ -228,6 +258,34 @@ class FixtureError(StorageError):
     (the message names the first)."""
 
 
+class ComponentSourceError(FtormError, ValueError):
+    """A component's source that cannot be used: a missing file, a sequence pattern that
+    matches no file or is not ftrack's notation (``/renders/sh010.%04d.exr [1001-1100]``)."""
+
+
+class LocationError(FtormError):
+    """A location cannot do what was asked: it has no accessor or structure, or the file it
+    would write exists already. Nothing was registered."""
+
+
+class ComponentInLocationError(LocationError):
+    """A component is in the location already."""
+
+
+class ComponentNotInLocationError(LocationError, LookupError):
+    """A component is not in the location."""
+
+
+class StructureError(LocationError):
+    """A structure cannot name a component's file (the standard structure needs a committed
+    version and asset with a parent context)."""
+
+
+class AccessorError(LocationError):
+    """An accessor cannot read, write or remove a resource (a missing file, a timeout of the
+    server's file endpoints)."""
+
+
 class TransportError(FtormError):
     """The server could not be reached, or answered with something that is not the API."""
 
@@ -291,6 +349,14 @@ class PermissionDeniedError(ServerError):
     default_exception: ClassVar[str] = "PermissionError"
 
 
+class DiskFullError(ServerError):
+    """The server could not store a write batch: its disk, or its database's size limit, is
+    full. Nothing of the batch was stored; the server takes writes again once there is room,
+    so the batch can be sent again."""
+
+    default_exception: ClassVar[str] = "DiskFullError"
+
+
 class ServerCompatibilityError(ServerError):
     """The server does not support what was asked (an unknown action, an old version)."""
 
@@ -302,6 +368,7 @@ _BY_EXCEPTION: dict[str, type[ServerError]] = {
     "PermissionError": PermissionDeniedError,
     "FTAuthenticationError": AuthenticationError,
     "InvalidCredentialsError": AuthenticationError,
+    "DiskFullError": DiskFullError,
 }
 
 
@@ -313,7 +380,10 @@ def excerpt(value: object, limit: int = EXCERPT) -> str:
     """``repr(value)``, cut to ``limit`` characters: what error messages quote of input."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
         return f"<an integer of {value.bit_length()} bits>"
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f"<a {type(value).__name__} nested too deeply to show>"
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
@@ -334,6 +404,25 @@ def server_error_from_payload(payload: dict[str, object]) -> ServerError:
     if error_code == "api_credentials_invalid":
         cls = AuthenticationError
     return cls(content, exception=exception, error_code=error_code)
+
+
+class EventHubError(FtormError):
+    """The event hub (``session.events``, the server's hub) could not do what was asked."""
+
+
+class EventHubConnectionError(EventHubError, ConnectionError):
+    """The event hub is not connected, or its connection failed (handshake, websocket)."""
+
+
+class EventRejectedError(EventHubError, ValueError):
+    """An event or packet the hub refuses: not valid socket.io, not an event object, larger
+    than the hub accepts, a reserved topic, or one subscription too many."""
+
+
+class CustomAttributeConflictWarning(FtormError, UserWarning):
+    """A custom attribute key that is both hierarchical and configured for an entity type
+    itself (a known ftrack trap): the message says which configuration is read. Issued by
+    ``ftorm generate`` and, once per session and key, when such a value is read."""
 
 
 class ModelSetError(FtormError, TypeError):

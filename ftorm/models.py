@@ -251,31 +251,6 @@ class AssetCustomAttributeLinkFrom(
     """ftrack ``string``."""
 
 
-class AssetCustomAttributeValue(
-    Model,
-    entity="AssetCustomAttributeValue",
-    registry=REGISTRY,
-):
-    """ftrack ``AssetCustomAttributeValue``.
-
-    Keyed by ``configuration_id``, ``entity_id``.
-    """
-
-    configuration_id: Attr[str] = attr(primary_key=True)
-    """ftrack ``string`` (format ``foreign_key``)."""
-    entity_id: Attr[str] = attr(primary_key=True)
-    """ftrack ``string`` (format ``foreign_key``)."""
-    configuration: Ref[CustomAttributeConfiguration | None] = ref(
-        "CustomAttributeConfiguration",
-        default=None,
-    )
-    """ftrack reference to ``CustomAttributeConfiguration``."""
-    key: Attr[str | None] = attr(default=None)
-    """ftrack ``string``."""
-    value: Attr[Any] = attr(default=None)
-    """ftrack ``variable``."""
-
-
 class AssetType(Model, entity="AssetType", registry=REGISTRY):
     """ftrack ``AssetType``."""
 
@@ -412,31 +387,6 @@ class AssetVersionCustomAttributeLinkFrom(
     """ftrack ``string``."""
     to_id: Attr[str | None] = attr(default=None)
     """ftrack ``string``."""
-
-
-class AssetVersionCustomAttributeValue(
-    Model,
-    entity="AssetVersionCustomAttributeValue",
-    registry=REGISTRY,
-):
-    """ftrack ``AssetVersionCustomAttributeValue``.
-
-    Keyed by ``configuration_id``, ``entity_id``.
-    """
-
-    configuration_id: Attr[str] = attr(primary_key=True)
-    """ftrack ``string`` (format ``foreign_key``)."""
-    entity_id: Attr[str] = attr(primary_key=True)
-    """ftrack ``string`` (format ``foreign_key``)."""
-    configuration: Ref[CustomAttributeConfiguration | None] = ref(
-        "CustomAttributeConfiguration",
-        default=None,
-    )
-    """ftrack reference to ``CustomAttributeConfiguration``."""
-    key: Attr[str | None] = attr(default=None)
-    """ftrack ``string``."""
-    value: Attr[Any] = attr(default=None)
-    """ftrack ``variable``."""
 
 
 class AssetVersionLink(Model, entity="AssetVersionLink", registry=REGISTRY):
@@ -1062,31 +1012,6 @@ class ContextCustomAttributeLinkFrom(
     """ftrack ``string``."""
 
 
-class ContextCustomAttributeValue(
-    Model,
-    entity="ContextCustomAttributeValue",
-    registry=REGISTRY,
-):
-    """ftrack ``ContextCustomAttributeValue``.
-
-    Keyed by ``configuration_id``, ``entity_id``.
-    """
-
-    configuration_id: Attr[str] = attr(primary_key=True)
-    """ftrack ``string`` (format ``foreign_key``)."""
-    entity_id: Attr[str] = attr(primary_key=True)
-    """ftrack ``string`` (format ``foreign_key``)."""
-    configuration: Ref[CustomAttributeConfiguration | None] = ref(
-        "CustomAttributeConfiguration",
-        default=None,
-    )
-    """ftrack reference to ``CustomAttributeConfiguration``."""
-    key: Attr[str | None] = attr(default=None)
-    """ftrack ``string``."""
-    value: Attr[Any] = attr(default=None)
-    """ftrack ``variable``."""
-
-
 class Conversation(Model, entity="Conversation", registry=REGISTRY):
     """ftrack ``Conversation``."""
 
@@ -1292,6 +1217,78 @@ class CustomAttributeValue(Model, entity="CustomAttributeValue", registry=REGIST
     """ftrack reference to ``CustomAttributeConfiguration``."""
     value: Attr[Any] = attr(default=None)
     """ftrack ``variable``."""
+
+
+class AssetCustomAttributeValue(
+    CustomAttributeValue,
+    entity="AssetCustomAttributeValue",
+):
+    """ftrack ``AssetCustomAttributeValue``.
+
+    Keyed by ``configuration_id``, ``entity_id``.
+    """
+
+    key: Attr[str | None] = attr(default=None)
+    """ftrack ``string``."""
+
+
+class AssetVersionCustomAttributeValue(
+    CustomAttributeValue,
+    entity="AssetVersionCustomAttributeValue",
+):
+    """ftrack ``AssetVersionCustomAttributeValue``.
+
+    Keyed by ``configuration_id``, ``entity_id``.
+    """
+
+    key: Attr[str | None] = attr(default=None)
+    """ftrack ``string``."""
+
+
+class ContextCustomAttributeValue(
+    CustomAttributeValue,
+    entity="ContextCustomAttributeValue",
+):
+    """ftrack ``ContextCustomAttributeValue``.
+
+    Keyed by ``configuration_id``, ``entity_id``.
+    """
+
+    key: Attr[str | None] = attr(default=None)
+    """ftrack ``string``."""
+
+
+class ListCustomAttributeValue(CustomAttributeValue, entity="ListCustomAttributeValue"):
+    """ftrack ``ListCustomAttributeValue``.
+
+    Keyed by ``configuration_id``, ``entity_id``.
+    """
+
+    key: Attr[str | None] = attr(default=None)
+    """ftrack ``string``."""
+
+
+class ListObjectCustomAttributeValue(
+    CustomAttributeValue,
+    entity="ListObjectCustomAttributeValue",
+):
+    """ftrack ``ListObjectCustomAttributeValue``.
+
+    Keyed by ``configuration_id``, ``entity_id``.
+    """
+
+    key: Attr[str | None] = attr(default=None)
+    """ftrack ``string``."""
+
+
+class UserCustomAttributeValue(CustomAttributeValue, entity="UserCustomAttributeValue"):
+    """ftrack ``UserCustomAttributeValue``.
+
+    Keyed by ``configuration_id``, ``entity_id``.
+    """
+
+    key: Attr[str | None] = attr(default=None)
+    """ftrack ``string``."""
 
 
 class CustomConfigurationBase(
@@ -1679,31 +1676,6 @@ class ListCustomAttributeLinkFrom(
     """ftrack ``string``."""
 
 
-class ListCustomAttributeValue(
-    Model,
-    entity="ListCustomAttributeValue",
-    registry=REGISTRY,
-):
-    """ftrack ``ListCustomAttributeValue``.
-
-    Keyed by ``configuration_id``, ``entity_id``.
-    """
-
-    configuration_id: Attr[str] = attr(primary_key=True)
-    """ftrack ``string`` (format ``foreign_key``)."""
-    entity_id: Attr[str] = attr(primary_key=True)
-    """ftrack ``string`` (format ``foreign_key``)."""
-    configuration: Ref[CustomAttributeConfiguration | None] = ref(
-        "CustomAttributeConfiguration",
-        default=None,
-    )
-    """ftrack reference to ``CustomAttributeConfiguration``."""
-    key: Attr[str | None] = attr(default=None)
-    """ftrack ``string``."""
-    value: Attr[Any] = attr(default=None)
-    """ftrack ``variable``."""
-
-
 class ListObject(Model, entity="ListObject", registry=REGISTRY):
     """ftrack ``ListObject``."""
 
@@ -1722,31 +1694,6 @@ class ListObject(Model, entity="ListObject", registry=REGISTRY):
     """ftrack ``string`` (format ``foreign_key``)."""
     custom = custom_namespace(CustomAttributes)
     """Its custom attributes: ``obj.custom.<key>``."""
-
-
-class ListObjectCustomAttributeValue(
-    Model,
-    entity="ListObjectCustomAttributeValue",
-    registry=REGISTRY,
-):
-    """ftrack ``ListObjectCustomAttributeValue``.
-
-    Keyed by ``configuration_id``, ``entity_id``.
-    """
-
-    configuration_id: Attr[str] = attr(primary_key=True)
-    """ftrack ``string`` (format ``foreign_key``)."""
-    entity_id: Attr[str] = attr(primary_key=True)
-    """ftrack ``string`` (format ``foreign_key``)."""
-    configuration: Ref[CustomAttributeConfiguration | None] = ref(
-        "CustomAttributeConfiguration",
-        default=None,
-    )
-    """ftrack reference to ``CustomAttributeConfiguration``."""
-    key: Attr[str | None] = attr(default=None)
-    """ftrack ``string``."""
-    value: Attr[Any] = attr(default=None)
-    """ftrack ``variable``."""
 
 
 class Location(Model, entity="Location", registry=REGISTRY):
@@ -2752,31 +2699,6 @@ class UserCustomAttributeLinkFrom(
     """ftrack ``string``."""
     user: Ref[User | None] = ref("User", default=None)
     """ftrack reference to ``User``."""
-
-
-class UserCustomAttributeValue(
-    Model,
-    entity="UserCustomAttributeValue",
-    registry=REGISTRY,
-):
-    """ftrack ``UserCustomAttributeValue``.
-
-    Keyed by ``configuration_id``, ``entity_id``.
-    """
-
-    configuration_id: Attr[str] = attr(primary_key=True)
-    """ftrack ``string`` (format ``foreign_key``)."""
-    entity_id: Attr[str] = attr(primary_key=True)
-    """ftrack ``string`` (format ``foreign_key``)."""
-    configuration: Ref[CustomAttributeConfiguration | None] = ref(
-        "CustomAttributeConfiguration",
-        default=None,
-    )
-    """ftrack reference to ``CustomAttributeConfiguration``."""
-    key: Attr[str | None] = attr(default=None)
-    """ftrack ``string``."""
-    value: Attr[Any] = attr(default=None)
-    """ftrack ``variable``."""
 
 
 class UserSecurityRole(Model, entity="UserSecurityRole", registry=REGISTRY):

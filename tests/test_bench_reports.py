@@ -70,3 +70,13 @@ def test_the_async_section_is_made_of_the_run_s_figures() -> None:
     assert "| `Session`, one after another (baseline) | 450.0 ms | 4500 µs | 1.00 |  |" in text
     assert "| `AsyncSession`, `asyncio.gather` | 250.0 ms | 2500 µs | 0.55 |  |" in text
     assert "| 495.0 ms | 4950 µs | 1.10 | at most 1.2: met |" in text
+
+
+def test_the_hierarchy_benchmark_agrees_with_the_walk(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import bench_hierarchy
+
+    assert bench_hierarchy.main(["--shots", "20", "--rounds", "1", "--no-write"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(bench_hierarchy.SECTION + "\n")
+    assert "| walk up one request per level |" in out
+    assert "**met**" in out  # at most 2 requests for the cohort

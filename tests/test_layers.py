@@ -1,4 +1,8 @@
-"""Imports flow one way between ftorm's layers (DESIGN.md section 2)."""
+"""Imports flow one way between ftorm's layers (DESIGN.md section 2).
+
+`ALLOWED` is the one statement of the layer order; docs/explanation/architecture.md draws it,
+and `test_the_architecture_page_draws_the_layer_table` keeps the two in agreement.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 from tests.paths import ROOT
 
 PACKAGE = ROOT / "ftorm"
+ARCHITECTURE = ROOT / "docs" / "explanation" / "architecture.md"
 
 # layer -> the layers it may import (besides itself)
 ALLOWED: dict[str, set[str]] = {
@@ -18,25 +23,34 @@ ALLOWED: dict[str, set[str]] = {
     # protocol stays below query (operations carry query text, not the AST).
     "query": {"errors", "_typing", "protocol"},
     "schema": {"errors", "_typing"},
-    "protocol": {"errors", "_typing", "schema"},
+    "protocol": {"errors", "_typing"},
     "model": {"errors", "_typing", "query", "schema"},
     "transport": {"errors", "_typing", "protocol"},
     "server": {"errors", "_typing", "query", "schema", "protocol"},
     "session": {"errors", "_typing", "query", "schema", "protocol", "model", "transport", "models"},
     "models": {"model"},
+    "events": {
+        "errors",
+        "_typing",
+        "query",
+        "schema",
+        "protocol",
+        "model",
+        "transport",
+        "session",
+        "models",
+    },
 }
-TOP = {"__init__", "__main__", "cli", "testing", "pytest_plugin", "clone"}
+TOP = {"__init__", "__main__", "_embedded", "cli", "testing", "pytest_plugin", "clone"}
+BASE = {"errors", "_typing"}  # every layer may import these; the picture leaves them out
 
-# Deliberate, documented exceptions: (importing module, imported layer).
-EXCEPTIONS = {
-    # Session.local() starts an embedded server in-process (imported inside the function),
-    # and Session.local_server names its class for type checkers only.
-    ("ftorm.session.connect", "server"),
-    ("ftorm.session.session", "server"),
-    ("ftorm.session.aio", "server"),
-    # The in-process transport names the server class for type checkers only.
-    ("ftorm.transport.inprocess", "server"),
+TYPE_ONLY = {
+    # ``Session.events`` is typed as the event hub client it returns; the client itself is
+    # made through the factory ``import ftorm`` names (`ftorm.session.connect.provide_event_hub`),
+    # so no import runs upward.
+    ("ftorm.session.session", "events"),
 }
+"""(module, layer above it) pairs allowed only under ``if TYPE_CHECKING:``."""
 
 
 def _layer(module: str) -> str:
@@ -44,10 +58,23 @@ def _layer(module: str) -> str:
     return parts[1] if len(parts) > 1 else "__init__"
 
 
-def _imports(path: Path) -> set[str]:
+def _type_only(tree: ast.Module) -> set[int]:
+    """The ids of the import nodes under a top-level ``if TYPE_CHECKING:``."""
+    return {
+        id(child)
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        for child in ast.walk(node)
+    }
+
+
+def _imports(path: Path, *, runtime_only: bool = False) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = _type_only(tree) if runtime_only else set()
     found: set[str] = set()
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -65,9 +92,11 @@ def test_imports_flow_one_way() -> None:
         if layer in TOP:
             continue
         allowed = ALLOWED[layer] | {layer}
+        type_only = {target for name, target in TYPE_ONLY if name == module}
+        runtime = _imports(path, runtime_only=True)
         for imported in _imports(path):
             target = _layer(imported)
-            if target in allowed or (module, target) in EXCEPTIONS:
+            if target in allowed or (target in type_only and imported not in runtime):
                 continue
             problems.append(f"{module} imports {imported} ({layer} -> {target})")
     assert not problems, "\n".join(problems)
@@ -77,3 +106,34 @@ def test_every_module_belongs_to_a_layer() -> None:
     layers = {_layer(".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts))
               for p in PACKAGE.rglob("*.py")}  # fmt: skip
     assert layers <= set(ALLOWED) | TOP
+
+
+def _drawn() -> tuple[list[set[str]], dict[str, set[str]]]:
+    """The architecture page's picture: each row's layer names, top first, and the layers
+    each one's arrow points to."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    picture = text.split("```\n", 2)[1]
+    rows: list[set[str]] = []
+    arrows: dict[str, set[str]] = {}
+    for line in picture.splitlines():
+        if line and not line[0].isspace():
+            head = line.split("  ", 1)[0]
+            rows.append({name.strip().removesuffix("/").removesuffix(".py")
+                         for name in head.split(",")})  # fmt: skip
+        if "->" in line:
+            targets = line.split("->", 1)[1].split("(", 1)[0].split(";", 1)[0]
+            for name in rows[-1]:
+                arrows[name] = {target.strip() for target in targets.split(",")}
+    return rows, arrows
+
+
+def test_the_architecture_page_draws_the_layer_table() -> None:
+    rows, arrows = _drawn()
+    assert rows[0] == TOP
+    assert rows[-1] == BASE
+    row_of = {name: index for index, row in enumerate(rows) for name in row}
+    assert set(row_of) - rows[0] == set(ALLOWED), "the picture draws other layers"
+    for layer, allowed in ALLOWED.items():
+        assert arrows.get(layer, set()) == allowed - BASE, f"{layer}'s arrow"
+        below = [target for target in allowed - BASE if row_of[target] <= row_of[layer]]
+        assert not below, f"{layer} imports {below}, drawn at or above it"

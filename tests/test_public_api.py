@@ -16,14 +16,24 @@ import ftorm.models
 import ftorm.testing
 
 ERRORS = [
+    "AccessorError",
     "AuthenticationError",
+    "ComponentInLocationError",
+    "ComponentNotInLocationError",
+    "ComponentSourceError",
     "ConfigurationError",
     "ConnectError",
+    "CustomAttributeConflictWarning",
+    "DiskFullError",
     "DownloadError",
+    "EventHubConnectionError",
+    "EventHubError",
+    "EventRejectedError",
     "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
+    "LocationError",
     "ModelSetError",
     "MultipleResultsError",
     "NotFoundError",
@@ -37,6 +47,8 @@ ERRORS = [
     "ServerError",
     "SessionClosedError",
     "StorageError",
+    "StructureError",
+    "SubscriptionSyntaxError",
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",
@@ -47,17 +59,27 @@ ERRORS = [
 
 FTORM = [
     "UNSET",
+    "AccessorError",
     "AsyncQuery",
     "AsyncSession",
     "Attr",
     "AuthenticationError",
+    "ComponentInLocationError",
+    "ComponentNotInLocationError",
+    "ComponentSourceError",
     "ConfigurationError",
     "ConnectError",
+    "CustomAttributeConflictWarning",
+    "DiskFullError",
     "DownloadError",
+    "EventHubConnectionError",
+    "EventHubError",
+    "EventRejectedError",
     "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
     "InvalidValueError",
+    "LocationError",
     "Many",
     "Model",
     "ModelSetError",
@@ -78,6 +100,8 @@ FTORM = [
     "SessionClosedError",
     "Stats",
     "StorageError",
+    "StructureError",
+    "SubscriptionSyntaxError",
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",
@@ -95,7 +119,14 @@ FTORM = [
     "ref",
 ]
 
-TESTING = ["RequestBudget", "assert_max_requests", "load_fixtures", "local_session"]
+TESTING = [
+    "EventRecorder",
+    "RequestBudget",
+    "assert_max_requests",
+    "load_fixtures",
+    "local_session",
+    "record_events",
+]
 
 # ftorm.models is generated from the standard schema: pin its size and a few names only.
 STANDARD_MODEL_COUNT = 116

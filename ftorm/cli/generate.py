@@ -26,7 +26,7 @@ import ftorm
 from ftorm.errors import FtormError, SchemaError, TransportError
 from ftorm.protocol.operations import SchemasOp
 from ftorm.schema.codegen import generate_module
-from ftorm.schema.custom_attributes import Configuration, dumps, loads
+from ftorm.schema.custom_attributes import Configuration, conflicts, dumps, loads
 from ftorm.schema.load import load_schema, load_schema_file
 from ftorm.schema.standard import standard_schema
 from ftorm.schema.types import Schema
@@ -143,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
     except FtormError as error:
         print(f"ftorm generate: {error}", file=sys.stderr)
         return 2
+    for message in conflicts(configurations or [], schema):
+        print(f"ftorm generate: warning: {message}", file=sys.stderr)
     if args.dump_custom_attributes is not None:
         if configurations is None:
             print(

@@ -2,8 +2,11 @@
 
 Stores the fixture's entities (written by `ftorm dump`) as they are, in one transaction, into
 the workspace ``--db`` (created when missing, with ``--schema`` or ftorm's standard schema).
-Loading a fixture twice, or one whose rows clash with the workspace's, is refused unless
-``--replace``; a type or attribute the workspace's schema lacks is named.
+A new workspace then holds exactly the fixture (not the built-in rows a new workspace gets).
+Every value is checked first, as a create checks it: a bad one is refused with one line
+naming the entity, the attribute and the fault, and nothing is written. Loading a fixture
+twice, or one whose rows clash with the workspace's, is refused unless ``--replace``; a type
+or attribute the workspace's schema lacks is named.
 """
 
 from __future__ import annotations
@@ -36,12 +39,11 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Load the fixture; exit status 2 for any `FtormError` or unreadable file."""
     from ftorm.schema.load import load_schema_file
-    from ftorm.server.fixtures import load
     from ftorm.server.handlers import Server
 
     try:
         document = json.loads(Path(args.fixture).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:
         print(f"ftorm load: cannot read {args.fixture}: {error}", file=sys.stderr)
         return 2
     try:
@@ -51,9 +53,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"ftorm load: {error}", file=sys.stderr)
         return 2
     try:
-        written = load(
-            server.layout, server.connection, document, replace=args.replace, name=args.fixture
-        )
+        written = server.load_fixture(document, replace=args.replace, name=args.fixture)
     except FtormError as error:
         print(f"ftorm load: {error}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ftorm.errors import FtormError
+from ftorm.server.limits import HEADER_TIMEOUT, MAX_CONNECTIONS, SOCKET_TIMEOUT
 
 __all__ = ["LOG_LEVELS", "is_loopback", "register", "run"]
 
@@ -26,7 +27,8 @@ def register(subparsers: Any) -> None:
         "serve",
         help="run the embedded ftrack-compatible server",
         description=(
-            "Serve ftrack's JSON API (POST /api) from a SQLite database. Credentials come "
+            "Serve ftrack's JSON API (POST /api) and its event hub (socket.io 0.9 at "
+            "/socket.io/1/) from a SQLite database. Credentials come "
             "from --api-user/--api-key, else FTRACK_API_USER/FTRACK_API_KEY, else a key is "
             "generated and printed. An empty key counts as none. Binding an address other "
             "than loopback needs an explicit --api-key."
@@ -38,6 +40,26 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--port", type=int, default=8765, help="port (0: pick a free one)")
     parser.add_argument("--api-user", help="API user name")
     parser.add_argument("--api-key", help="API key")
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=MAX_CONNECTIONS,
+        metavar="N",
+        help=(
+            f"connections served at once (default {MAX_CONNECTIONS}); more wait in the accept "
+            "queue, which is as long"
+        ),
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=HEADER_TIMEOUT,
+        metavar="SECONDS",
+        help=(
+            "time a connection has to send its request line and headers, in all (default "
+            f"{HEADER_TIMEOUT:g}); a connection then silent for {SOCKET_TIMEOUT:g} s is dropped"
+        ),
+    )
     parser.add_argument(
         "--log-level",
         type=str.lower,
@@ -80,6 +102,14 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print(f"ftorm serve: --port must be 0 to 65535, not {args.port}", file=sys.stderr)
         return 2
+    if args.max_connections < 1:
+        msg = f"--max-connections must be at least 1, not {args.max_connections}"
+        print(f"ftorm serve: {msg}", file=sys.stderr)
+        return 2
+    if not 0 < args.header_timeout < float("inf"):
+        msg = f"--header-timeout must be a positive number of seconds, not {args.header_timeout}"
+        print(f"ftorm serve: {msg}", file=sys.stderr)
+        return 2
     if not is_loopback(args.host) and not args.api_key:
         print(
             f"ftorm serve: refusing to listen on {args.host}, which is not loopback, without an "
@@ -107,7 +137,13 @@ def _serve(args: argparse.Namespace, user: str, key: str | None) -> int:
         print(f"ftorm serve: {error}", file=sys.stderr)
         return 2
     try:
-        httpd = serve(server, args.host, args.port)
+        httpd = serve(
+            server,
+            args.host,
+            args.port,
+            header_timeout=args.header_timeout,
+            max_connections=args.max_connections,
+        )
     except (OSError, OverflowError) as error:
         print(f"ftorm serve: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         server.close()

@@ -27,12 +27,20 @@ from ftorm.clone.anonymize import FREE_TEXT_TYPES, Anonymizer
 from ftorm.clone.engine import Call, Copier
 from ftorm.clone.files import Download, FilesResult, copy_files
 from ftorm.clone.progress import Progress
-from ftorm.errors import ConfigurationError, NotFoundError, StorageError, TransportError
+from ftorm.errors import (
+    ConfigurationError,
+    NotFoundError,
+    ServerCompatibilityError,
+    StorageError,
+    TransportError,
+)
 from ftorm.protocol.operations import QueryOp, SchemasOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast
+from ftorm.query.render import quote as quote_text
 from ftorm.query.render import render
 from ftorm.schema.load import load_schema
+from ftorm.schema.types import Schema
 from ftorm.server.bulk import (
     INCOMPLETE_KEY,
     create_workspace,
@@ -97,7 +105,10 @@ def clone(
     interrupted one (its projects and options are recorded in the workspace; ``projects``
     may then be empty). ``source`` names the server in the record. Raises `StorageError` for
     a workspace that cannot be used so, `ftorm.NotFoundError` for a project the source does
-    not have, and the transport's errors.
+    not have, `ftorm.ServerCompatibilityError` for a source schema without a ``Project``
+    type (before anything is written), `ftorm.ServerError` for answers it cannot use (a
+    ``next.offset`` that does not advance, a malformed or too deeply nested answer), and
+    the transport's errors.
 
     ``with_files`` (kept for ``resume``) downloads the files of the copied components in the
     ``ftrack.server`` location with ``download`` (e.g. `HttpTransport.download`), skipping
@@ -140,8 +151,9 @@ def clone(
         if not isinstance(documents, list):
             msg = "the server's query_schemas answer is not a list"
             raise TransportError(msg)
-        _check_projects(call, projects, found)
         schema = load_schema(documents)
+        _check_schema(schema)  # a schema with no Project type: the project check cannot hold
+        _check_projects(call, projects, found)
         if restart:
             _remove(database)
         conn = create_workspace(database, schema, documents)
@@ -196,6 +208,18 @@ def clone(
         + (f"; {files.summary()}" if files is not None else "")
     )
     return result
+
+
+def _check_schema(schema: Schema) -> None:
+    """Refuse a source schema a clone cannot start from: one without a ``Project`` type
+    whose rows have a ``name`` (a clone copies projects by name)."""
+    project = schema.types.get("Project")
+    if project is None or "name" not in project.properties or not project.primary_key:
+        msg = (
+            "the server's schema has no Project type with a name and a primary key: "
+            "ftorm clone copies projects by name, so there is nothing it can copy"
+        )
+        raise ServerCompatibilityError(msg)
 
 
 def _reopen(
@@ -311,7 +335,7 @@ def _free_text(call: Call, layout: Layout) -> set[str]:
     types = layout.schema.types
     if "CustomAttributeConfiguration" not in types or "CustomAttributeType" not in types:
         return set()
-    names = ", ".join(f'"{n}"' for n in sorted(FREE_TEXT_TYPES))
+    names = ", ".join(quote_text(n) for n in sorted(FREE_TEXT_TYPES))
     found: set[str] = set()
     offset: int | None = 0
     while offset is not None:
@@ -321,5 +345,5 @@ def _free_text(call: Call, layout: Layout) -> set[str]:
         )
         page = read_query(call([QueryOp(text)])[0])
         found.update(str(row["id"]) for row in page.data)
-        offset = page.next_offset if page.data else None
+        offset = page.following(offset)
     return found

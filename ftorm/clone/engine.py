@@ -31,7 +31,7 @@ from ftorm.protocol.results import read_query
 from ftorm.query.render import quote as quote_text
 from ftorm.schema.hierarchy import family_root
 from ftorm.server.bulk import RowWriter
-from ftorm.server.storage import Layout
+from ftorm.server.storage import TYPE_COLUMN, Layout, quote
 from ftorm.server.values import from_wire
 
 __all__ = ["Call", "Copier", "Job"]
@@ -194,8 +194,9 @@ class Copier:
     def _column_values(
         self, table: str, columns: list[str]
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        names = ", ".join(f'"{c}"' for c in columns)
-        for row in self.writer.connection.execute(f'SELECT "__type__", {names} FROM "{table}"'):
+        names = ", ".join(quote(c) for c in columns)
+        statement = f"SELECT {quote(TYPE_COLUMN)}, {names} FROM {quote(table)}"
+        for row in self.writer.connection.execute(statement):
             yield str(row[0]), dict(zip(columns, row[1:], strict=True))
 
     # --- running --------------------------------------------------------------------------
@@ -218,10 +219,11 @@ class Copier:
         with self.writer:
             for job, result in zip(jobs, results, strict=True):
                 page = read_query(result)
+                following = page.following(job.offset)
                 self.store(job, page.data)
                 job.rows += len(page.data)
-                if page.next_offset is not None and page.data:
-                    job.offset = page.next_offset
+                if following is not None:
+                    job.offset = following
                     self.queue.append(job)
                 elif job.rule == "project" and job.rows == 0:
                     msg = f"the server has no project named {job.owners[0]!r}"

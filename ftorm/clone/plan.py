@@ -19,7 +19,6 @@ from typing import Final
 
 import attrs
 
-from ftorm.schema.hierarchy import family_root
 from ftorm.schema.types import EntityType, Kind
 from ftorm.server.storage import Layout
 
@@ -195,8 +194,3 @@ class Shape:
 
     def __bool__(self) -> bool:
         return bool(self.projections)
-
-
-def owner_family(layout: Layout, owner: str) -> str:
-    """The table family of an owner type."""
-    return family_root(layout.schema, owner)

@@ -26,13 +26,21 @@ per type from the server's configurations), attached with ``custom = custom_name
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
-from ftorm.errors import InvalidValueError, NotLoadedError, UnknownAttributeError, UnknownKeyError
+from ftorm.errors import (
+    CustomAttributeConflictWarning,
+    InvalidValueError,
+    NotLoadedError,
+    UnknownAttributeError,
+    UnknownKeyError,
+)
 from ftorm.model.custom_columns import COLLECTION, CustomColumn, CustomStrColumn
 from ftorm.model.custom_values import check_value, read_value
 from ftorm.model.fields import Many
+from ftorm.model.inherited import Inherited, source_of
 from ftorm.model.state import guard, hook_of
 from ftorm.schema.custom import TEXT_KINDS
 from ftorm.schema.custom_attributes import Configuration
@@ -181,6 +189,14 @@ class CustomAttributes(metaclass=_NamespaceMeta):
     def __init__(self, entity: Model) -> None:
         object.__setattr__(self, "_ftorm_entity", entity)
 
+    inherited = Inherited()
+    """The same attributes, hierarchical ones inherited: ``shot.custom.inherited.fps`` is the
+    shot's own stored value, else its nearest ancestor's (`ftorm.model.inherited`)."""
+
+    def source(self, key: str) -> Model | None:
+        """The entity whose stored value ``inherited`` reads for ``key`` (None: the default)."""
+        return source_of(self, key)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._ftorm_entity!r}>"
 
@@ -228,10 +244,19 @@ class CustomAttributes(metaclass=_NamespaceMeta):
         return list(getattr(self._ftorm_entity, _collection_name(self._ftorm_entity)))
 
     def _ftorm_member(self, key: str) -> Any:
-        for member in self._ftorm_members():
-            if member.__dict__.get("key") == key:
-                return member
-        return None
+        found = [m for m in self._ftorm_members() if m.__dict__.get("key") == key]
+        if len(found) > 1:  # a key both hierarchical and not: the hierarchical one is read
+            hook = hook_of(self._ftorm_entity)
+            configurations = [] if hook is None else hook.custom_configurations(self._ftorm_entity)
+            hierarchical = {c.id for c in configurations if c.is_hierarchical}
+            found.sort(key=lambda m: m.__dict__.get("configuration_id") not in hierarchical)
+            label = f"{type(self).__ftorm_label__()}.{key}"
+            message = (
+                f"{label}: the key is both hierarchical and configured for the type itself; "
+                "the hierarchical value is read (raw and inherited alike)"
+            )
+            warnings.warn(message, CustomAttributeConflictWarning, stacklevel=4)
+        return found[0] if found else None
 
     def _ftorm_configuration(self, key: str) -> Configuration | None:
         """The configuration of ``key`` for the entity: one of its project before a global

@@ -26,6 +26,7 @@ __all__ = [
     "CompleteUploadOp",
     "CreateOp",
     "DeleteOp",
+    "EncodeMediaOp",
     "Operation",
     "OperationLike",
     "QueryOp",
@@ -37,6 +38,7 @@ __all__ = [
     "UpdateOp",
     "UploadMetadataOp",
     "UploadPart",
+    "check_integer",
     "check_values",
     "is_read_only",
     "encode_batch",
@@ -253,6 +255,30 @@ class CompleteUploadOp:
         }
 
 
+@attrs.frozen(slots=True)
+class EncodeMediaOp:
+    """``encode_media``: make a component's media playable in browsers; answered with
+    ``{"job_id"}`` of the ``Job`` doing it."""
+
+    action: ClassVar[str] = "encode_media"
+
+    component_id: str
+    """The ``FileComponent`` (in ``ftrack.server``) whose file is encoded."""
+    version_id: str | None = None
+    """The version the encoded components belong to (None: the source's)."""
+    keep_original: bool = True
+    """Whether the source component stays."""
+
+    def to_json(self) -> JSONObject:
+        """The operation as a JSON object."""
+        return {
+            "action": self.action,
+            "component_id": self.component_id,
+            "version_id": self.version_id,
+            "keep_original": self.keep_original,
+        }
+
+
 Operation: TypeAlias = (
     ServerInformationOp
     | SchemasOp
@@ -263,6 +289,7 @@ Operation: TypeAlias = (
     | ResetRemoteOp
     | UploadMetadataOp
     | CompleteUploadOp
+    | EncodeMediaOp
 )
 """One typed operation."""
 
@@ -394,8 +421,12 @@ client, and is answered beside writers by a server."""
 
 
 def is_read_only(batch: Sequence[Any]) -> bool:
-    """True when every operation of a JSON batch is one of `READ_ACTIONS`."""
-    return all(isinstance(op, dict) and op.get("action") in READ_ACTIONS for op in batch)
+    """True when every operation of a JSON batch is one of `READ_ACTIONS` (False for a
+    malformed one: the batch is then refused where it is validated)."""
+    return all(
+        isinstance(op, dict) and isinstance(op.get("action"), str) and op["action"] in READ_ACTIONS
+        for op in batch
+    )
 
 
 INT64_MIN: int = -(2**63)
@@ -417,6 +448,16 @@ def _check_text(text: str, where: str) -> None:
         raise ValidationError(msg) from None
 
 
+def check_integer(value: int, where: str = "") -> None:
+    """Refuse an integer beyond 64 bits (`ValidationError`, prefixed with ``where``)."""
+    if not INT64_MIN <= value <= INT64_MAX:
+        msg = (
+            f"{where + ': ' if where else ''}the integer {excerpt(value)} is out of range: "
+            f"integers must lie between {INT64_MIN} and {INT64_MAX}"
+        )
+        raise ValidationError(msg)
+
+
 def check_values(value: JSON) -> None:
     """Refuse what no ftrack value can be, anywhere in ``value``: integers beyond 64 bits,
     NaN and infinities, and text (values or keys) holding lone surrogates.
@@ -432,12 +473,7 @@ def check_values(value: JSON) -> None:
         elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, int):
-            if not INT64_MIN <= item <= INT64_MAX:
-                msg = (
-                    f"the integer {excerpt(item)} is out of range: integers must lie between "
-                    f"{INT64_MIN} and {INT64_MAX}"
-                )
-                raise ValidationError(msg)
+            check_integer(item)
         elif isinstance(item, float):
             if not math.isfinite(item):
                 msg = f"{item!r} is not a number a value can hold"
@@ -487,4 +523,12 @@ def validate(operation: JSON) -> Operation:
         return _upload_metadata(operation)
     if action == "complete_multipart_upload":
         return _complete_upload(operation)
+    if action == EncodeMediaOp.action:
+        keep = operation.get("keep_original", True)
+        if not isinstance(keep, bool):
+            msg = f"encode_media: 'keep_original' must be true or false, got {excerpt(keep)}"
+            raise ValidationError(msg)
+        return EncodeMediaOp(
+            _string(operation, "component_id"), _optional_string(operation, "version_id"), keep
+        )
     raise _invalid_action(action)

@@ -12,12 +12,9 @@ from typing import Any
 import attrs
 
 from ftorm._typing import JSON, JSONObject
-from ftorm.errors import ServerError
+from ftorm.errors import ServerError, excerpt
 
 __all__ = ["QueryResult", "read_query"]
-
-_EXCERPT = 200
-"""Characters of a malformed answer quoted in the error."""
 
 
 @attrs.frozen(slots=True)
@@ -29,9 +26,31 @@ class QueryResult:
     next_offset: int | None
     """The offset of the next page; None when this is the last one."""
 
+    def following(self, offset: int) -> int | None:
+        """Where the page after this one starts, this page having been asked for at
+        ``offset``; None when this page is the last (no ``next.offset``, or no rows).
+
+        Every reader that pages through answers asks here, so a server that does not move
+        forward ends every paging loop the same way.
+
+        Raises:
+            ServerError: when ``next.offset`` is not past ``offset`` (reading on would ask
+                for the same rows again, forever).
+        """
+        following = self.next_offset
+        if following is None or not self.data:
+            return None
+        if following <= offset:
+            msg = (
+                f"the server answered next.offset {following} for the page at "
+                f"offset {offset}: paging stopped instead of reading the same rows again"
+            )
+            raise ServerError(msg)
+        return following
+
 
 def _malformed(what: str, result: object) -> ServerError:
-    return ServerError(f"malformed query result ({what}): {str(result)[:_EXCERPT]}")
+    return ServerError(f"malformed query result ({what}): {excerpt(result)}")
 
 
 def read_query(result: JSON) -> QueryResult:

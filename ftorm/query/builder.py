@@ -6,10 +6,10 @@ canonical ftrack text of `Query.ast`; nothing here does I/O.
 
 Running a query needs an `Executor` (a session): ``q.bind(executor)`` returns the same query
 bound to it, and then `Query.all`, `Query.first`, `Query.one` and iteration ask the executor
-for rows. An unbound query raises `ftorm.UnboundQueryError` when run. The session implements
-`Executor.iterate` (streaming pages) and `Executor.call` (a raw batch); ``first``/``one``,
-indexing and slicing are expressed here with ``offset`` and ``limit``, and `Query.count` (and
-``len``) with one ``select count(<key>)`` query.
+for rows, and `Query.count` (and ``len``) asks it for their number. An unbound query raises
+`ftorm.UnboundQueryError` when run. The session implements `Executor.iterate` (streaming
+pages) and `Executor.count` (one ``select count(<key>)`` query); ``first``/``one``, indexing
+and slicing are expressed here with ``offset`` and ``limit``.
 
 The builder relies on three things from the model layer, all duck-typed so this module stays
 below ``ftorm.model``: ``model.__ftorm_entity__`` (the entity type name), ``getattr(model,
@@ -19,27 +19,22 @@ name)`` giving a column or relationship path (or raising `ftorm.UnknownAttribute
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
-from ftorm._typing import JSON
 from ftorm.errors import (
     InvalidValueError,
     MultipleResultsError,
     NotFoundError,
     QueryCompileError,
-    ServerError,
     UnboundQueryError,
-    UnknownAttributeError,
 )
-from ftorm.protocol.operations import OperationLike, QueryOp
-from ftorm.protocol.results import read_query
 from ftorm.query import ast as nodes
-from ftorm.query.checks import check_roots, count_arg, entity_of, name_of
-from ftorm.query.criteria import Expr, Ordering, _AllOf, _Compared
-from ftorm.query.expressions import Column, DateLike, TimeColumn
-from ftorm.query.render import order_text, path_text, projection_text, render, select_text
+from ftorm.query.checks import count_arg, entity_of, name_of
+from ftorm.query.clauses import combined, dated, ordered, projected
+from ftorm.query.criteria import Expr, Ordering
+from ftorm.query.expressions import Column, DateLike
+from ftorm.query.render import select_text
 
 if TYPE_CHECKING:
     import datetime as _dt
@@ -56,20 +51,15 @@ _REPR_TEXT = 500
 
 
 class Executor(Protocol):
-    """What a session provides to run a bound query: rows of the query's model, streamed,
-    and raw batches (for `Query.count`)."""
+    """What runs a bound query (a session): it streams the rows of the query's model and
+    counts them. A query only describes what to ask; the executor does every request."""
 
     def iterate(self, query: Query[R]) -> Iterator[R]:
         """Yield the entities ``query`` matches, fetching page by page as needed."""
         ...
 
-    def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
-        """Send ``operations`` in one request; one result per operation."""
-        ...
-
-    def check(self, query: Query[R]) -> None:
-        """Raise for what ``query`` names that the server does not have (a custom attribute
-        key no configuration has); `Query.count` calls it before its request."""
+    def count(self, query: Query[Any]) -> int:
+        """How many entities ``query`` matches, its ``offset`` and ``limit`` applied."""
         ...
 
 
@@ -170,7 +160,7 @@ class Query(Generic[M]):
         """
         query = Query(model)
         if criteria or equals:
-            query._add_criteria(criteria, equals)
+            query._where = combined(model, None, criteria, equals)
         return query
 
     def _copy(self) -> Self:
@@ -286,9 +276,6 @@ class Query(Generic[M]):
 
     # --- building -----------------------------------------------------------------------
 
-    def _column(self, name: str) -> Any:
-        return getattr(self._model, name)
-
     def where(self, *criteria: Expr, **equals: object) -> Self:
         """Add criteria (all must hold, combined with the existing ones by ``and``).
 
@@ -297,76 +284,16 @@ class Query(Generic[M]):
         `ftorm.UnknownAttributeError`; values are checked against the attribute.
         """
         new = self._copy()
-        new._add_criteria(criteria, equals)
+        new._where = combined(self._model, self._where, criteria, equals)
         return new
-
-    def _add_criteria(self, criteria: tuple[Expr, ...], equals: dict[str, object]) -> None:
-        """Combine criteria into this (fresh, not yet shared) query."""
-        if not (criteria or equals):
-            return
-        model = self._model
-        where = self._where
-        plain = where is None and not equals  # the criteria alone are the group's parts
-        for criterion in criteria:
-            kind = type(criterion)
-            if kind is not _Compared:
-                if kind is _AllOf:
-                    plain = False  # its parts are spliced in
-                elif not isinstance(criterion, Expr):
-                    msg = (  # type: ignore[unreachable]  # untyped callers
-                        "where() takes criteria such as Project.name == 'x' (or keywords), "
-                        f"got {type(criterion).__name__}: {criterion!r}"
-                    )
-                    raise InvalidValueError(msg)
-            roots = criterion.roots
-            if len(roots) != 1 or roots[0] is not model:
-                check_roots(model, roots, "a where() criterion")
-        if plain and len(criteria) == 1:
-            self._where = criteria[0]  # one criterion alone is kept as it is
-            return
-        if plain:
-            parts = criteria
-        else:
-            # Groups (the current criteria, or a criterion) have their parts spliced in.
-            found: list[Expr] = []
-            for expr in criteria if where is None else (where, *criteria):
-                if type(expr) is _AllOf:
-                    found.extend(expr._parts)
-                else:
-                    found.append(expr)
-            for name, value in equals.items():
-                target = self._column(name)
-                equals_ = getattr(target, "__ftorm_equals__", None)
-                if equals_ is None:
-                    raise UnknownAttributeError(name_of(model), name)
-                found.append(equals_(value))
-            if where is None and len(criteria) + len(equals) == 1:
-                self._where = criteria[0] if criteria else found[0]  # kept as it is
-                return
-            parts = tuple(found)
-        # Their ast.And (nested ``and`` groups flattened) is built only if asked for.
-        self._where = _AllOf(parts, (model,) if isinstance(model, type) else ())
-
-    def _dates(self, method: str, dates: dict[str, DateLike]) -> Self:
-        exprs: list[Expr] = []
-        for name, when in dates.items():
-            column = self._column(name)
-            if not isinstance(column, TimeColumn):
-                msg = (
-                    f"{name_of(self._model)}.{name} is not a date-time attribute; "
-                    f"{method}() only takes date-time attributes"
-                )
-                raise InvalidValueError(msg)
-            exprs.append(column.before(when) if method == "before" else column.after(when))
-        return self.where(*exprs)
 
     def before(self, **dates: DateLike) -> Self:
         """``attribute before "<date>"`` for each keyword (exclusive)."""
-        return self._dates("before", dates)
+        return self.where(*dated(self._model, "before", dates))
 
     def after(self, **dates: DateLike) -> Self:
         """``attribute after "<date>"`` for each keyword (exclusive)."""
-        return self._dates("after", dates)
+        return self.where(*dated(self._model, "after", dates))
 
     def select(self, *fields: Column[Any] | type) -> Self:
         """Choose the attributes to load (projections); later calls add to earlier ones.
@@ -375,7 +302,9 @@ class Query(Generic[M]):
         (``Shot.status``, ``Project.children``).
         """
         new = self._copy()
-        new._add_projections(fields)
+        new._projections, new._projected = projected(
+            self._model, self._projections, self._projected, fields
+        )
         return new
 
     @staticmethod
@@ -385,67 +314,13 @@ class Query(Generic[M]):
         Same as ``Query(model).select(*fields)``, without the intermediate query.
         """
         query = Query(model)
-        query._add_projections(fields)
+        query._projections, query._projected = projected(model, (), (), fields)
         return query
-
-    def _add_projections(self, fields: tuple[Column[Any] | type, ...]) -> None:
-        """Add projections to this (fresh, not yet shared) query."""
-        paths = list(self._projections)
-        projected = self._projected
-        texts = [projection_text(p) for p in paths] if projected is None else list(projected)
-        model = self._model
-        for field in fields:
-            path = getattr(field, "_ftorm_path", None)  # columns and paths keep it
-            if type(path) is not nodes.Path:
-                path = getattr(field, "__ftorm_path__", None)
-                if not isinstance(path, nodes.Path):
-                    msg = (
-                        "select() takes attribute paths such as Shot.name or Shot.status, "
-                        f"got {field!r}"
-                    )
-                    raise InvalidValueError(msg)
-            root = getattr(field, "_ftorm_root", None)
-            if root is not model and isinstance(root, type):
-                check_roots(model, (root,), "a select() path")
-            # The canonical text of a path names it: paths are compared by their text.
-            text = getattr(field, "_ftorm_path_text", None)
-            if text is None:
-                text = path_text(path)
-                with contextlib.suppress(AttributeError):
-                    field._ftorm_path_text = text  # type: ignore[union-attr]
-            if text not in texts:
-                texts.append(text)
-                paths.append(path)
-        self._projections = tuple(paths)
-        self._projected = tuple(texts)
 
     def order_by(self, *keys: Column[Any] | Ordering) -> Self:
         """Sort by columns (ascending unless given ``.desc()``); later calls add keys."""
-        items = list(self._order)
-        ordered = self._ordered
-        texts = [order_text(item) for item in items] if ordered is None else list(ordered)
-        model = self._model
-        for key in keys:
-            if type(key) is Ordering or isinstance(key, Ordering):
-                roots = key.roots
-                if len(roots) != 1 or roots[0] is not model:
-                    check_roots(model, roots, "an order_by() key")
-                items.append(key.item)
-                texts.append(key.text)
-            elif isinstance(key, Column):
-                check_roots(model, (key._ftorm_root,), "an order_by() key")
-                item = key.__ftorm_order__()
-                items.append(item)
-                texts.append(order_text(item))
-            else:
-                msg = (  # type: ignore[unreachable]  # untyped callers
-                    "order_by() takes columns such as Project.name or Project.name.desc(), "
-                    f"got {type(key).__name__}: {key!r}"
-                )
-                raise InvalidValueError(msg)
         new = self._copy()
-        new._ordered = tuple(texts)
-        new._order = tuple(items)
+        new._order, new._ordered = ordered(self._model, self._order, self._ordered, keys)
         return new
 
     def limit(self, count: int | None) -> Self:
@@ -523,41 +398,16 @@ class Query(Generic[M]):
     def count(self) -> int:
         """How many entities the query matches, with one request and no entity loaded.
 
-        Sends ``select count(<key>) from <Type> [where ...]`` (an aggregate; ftrack serves
-        aggregates on a strict-API connection) and applies the query's own ``offset`` and
-        ``limit`` to the total, so ``q.count() == len(q.all())``.
+        The executor counts (`Executor.count`): a session sends ``select count(<key>) from
+        <Type> [where ...]`` (an aggregate; ftrack serves aggregates on a strict-API
+        connection) and applies the query's own ``offset`` and ``limit`` to the total, so
+        ``q.count() == len(q.all())``.
 
         Raises:
             UnboundQueryError: the query is not bound to a session.
             ServerError: the server refuses the aggregate or answers no count.
         """
-        executor = self._bound()
-        executor.check(self)
-        node = self._count_ast()
-        return self._counted(node, executor.call([QueryOp(render(node))])[0])
-
-    def _count_ast(self) -> nodes.Select:
-        """The aggregate `count` sends (the asynchronous session sends it too)."""
-        names = getattr(self._model, "__ftorm_primary_key__", None) or ("id",)
-        key = getattr(self._column(names[0]), "__ftorm_path__", None)
-        if not isinstance(key, nodes.Path):
-            key = nodes.Path.of(names[0])
-        return nodes.Select(
-            entity_type=self._entity,
-            projections=(nodes.Aggregate("count", key),),
-            where=None if self._where is None else self._where.node,
-        )
-
-    def _counted(self, node: nodes.Select, result: JSON) -> int:
-        """`count`'s answer from the server's ``result`` for ``node`` (see `count`)."""
-        rows = read_query(result).data
-        values = list(rows[0].values()) if len(rows) == 1 else []
-        total = values[0] if len(values) == 1 else None
-        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-            msg = f"the server answered no count for {render(node)}: {str(rows)[:200]}"
-            raise ServerError(msg)
-        found = max(0, total - (self._offset or 0))
-        return found if self._limit is None else min(found, self._limit)
+        return self._bound().count(self)
 
     def __len__(self) -> int:
         """``len(q)``: `count`, one request (as ftrack_api's ``len(session.query(...))``).

@@ -150,26 +150,33 @@ def _furthest_failure() -> type[ParseError]:
     return FurthestFailure
 
 
-def _syntax_error(text: str) -> QuerySyntaxError:
-    """Re-run the match collecting failures, and describe the furthest one."""
+def furthest_failure(rule: Any, text: str, labels: dict[str, str]) -> tuple[int, list[str], str]:
+    """Re-run ``rule`` (a grammar rule) on ``text`` collecting failures: the furthest
+    position reached, the ``labels`` of the rules expected there (in order, once each), and
+    a reason replacing "expected ..." (an unterminated string) or empty. Shared by the
+    query language and the event expressions (`ftorm.query.subscription`)."""
     error: Any = _furthest_failure()(text)
-    node = grammar()["query"].match_core(text, 0, _new_cache(), error)
+    node = rule.match_core(text, 0, _new_cache(), error)
     position = error.furthest
     if node is not None and node.end > position:
         position = node.end
     expected: list[str] = []
     if node is None or position == error.furthest:
         for expr in error.failed:
-            label = _EXPECTED.get(getattr(expr, "name", ""))
+            label = labels.get(getattr(expr, "name", ""))
             if label and label not in expected:
                 expected.append(label)
-    if not expected:
-        expected = ["end of query"]
     reason = ""
     rest = text[position:]
     if rest[:1] in ("'", '"') and not re.match(r"""(["'])(?:(?!\1)[^\\]|\\.)*\1""", rest, re.S):
         reason = "unterminated string"
-    return QuerySyntaxError(text, position, _join(expected), reason)
+    return position, expected, reason
+
+
+def _syntax_error(text: str) -> QuerySyntaxError:
+    """Describe the furthest failure of the query grammar on ``text``."""
+    position, expected, reason = furthest_failure(grammar()["query"], text, _EXPECTED)
+    return QuerySyntaxError(text, position, _join(expected or ["end of query"]), reason)
 
 
 # A label is left out when one of the labels it is part of was also expected there.

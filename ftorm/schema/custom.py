@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ftorm.errors import InvalidValueError, excerpt
-from ftorm.schema.hierarchy import ancestors
+from ftorm.schema.hierarchy import VALUE_SUFFIX, ancestors
 from ftorm.schema.types import Schema
 
 __all__ = [
@@ -40,9 +40,6 @@ __all__ = [
     "configuration_entity_type",
     "is_custom_attribute_value",
 ]
-
-VALUE_SUFFIX: Final = "CustomAttributeValue"
-"""How the names of custom attribute value types end."""
 
 CONFIGURATION_ENTITY_TYPES: Final[Mapping[str, str]] = {
     "Project": "show",

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 
 from ftorm.errors import SchemaError
 from ftorm.schema.custom import TEXT_KINDS, VALUE_SUFFIX, applies, configuration_entity_type
+from ftorm.schema.hierarchy import ancestors
 from ftorm.schema.types import Schema
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "VALUE",
     "Configuration",
     "applies_to",
+    "conflicts",
     "dumps",
     "from_record",
     "loads",
@@ -187,6 +189,38 @@ def applies_to(configuration: Configuration, schema: Schema, type_id: str) -> bo
         "is_hierarchical": configuration.is_hierarchical,
     }
     return applies(record, kind, entity.classifiers.get("object_typeid"))
+
+
+def conflicts(configurations: Sequence[Configuration], schema: Schema) -> list[str]:
+    """One message per key that is both hierarchical and configured for an entity type
+    itself (a known ftrack trap), naming the types and saying which one is read: the
+    hierarchical one, raw (``shot.custom.fps``) and inherited (``shot.custom.inherited.fps``)
+    alike; the other is only reachable through the entity's ``custom_attributes`` items."""
+    hierarchical: dict[str, list[Configuration]] = {}
+    for configuration in configurations:
+        if configuration.is_hierarchical:
+            hierarchical.setdefault(configuration.key, []).append(configuration)
+    found: list[str] = []
+    for configuration in sorted(configurations, key=lambda c: (c.key, c.id)):
+        shadowing = hierarchical.get(configuration.key)
+        if configuration.is_hierarchical or not shadowing:
+            continue
+        types = sorted(
+            t
+            for t in schema.types
+            if applies_to(configuration, schema, t)
+            and not any(applies_to(configuration, schema, b) for b in ancestors(schema, t))
+        )
+        if not types:
+            continue
+        names = ", ".join(types)
+        found.append(
+            f"custom attribute {configuration.key!r} is both hierarchical (configuration "
+            f"{shadowing[0].id}) and configured for {names} (configuration {configuration.id}): "
+            f"{types[0]}.custom.{configuration.key} and {types[0]}.custom.inherited."
+            f"{configuration.key} read the hierarchical one; rename one of the two in ftrack"
+        )
+    return found
 
 
 def dumps(configurations: Iterable[Configuration]) -> str:

@@ -32,6 +32,8 @@ _TAKEN = frozenset(
     {
         # the namespace's own API, and names the module's annotations and calls use
         "column",
+        "inherited",
+        "source",
         "CustomAttr",
         "CustomAttributes",
         "custom_attr",

@@ -3,15 +3,31 @@
 ftrack's schema document repeats every inherited property on each subtype and never names a
 base type, so the families are derived here: an explicit map of the families ftrack is known
 to have, plus every typed-context subtype (``alias_for`` ``{"id": "Task", "classifiers":
-{"object_typeid": ...}}``), a workspace's custom object types included. A base is only used
+{"object_typeid": ...}}``), a workspace's custom object types included, and every
+``<X>CustomAttributeValue`` (ftrack's kinds of the one ``CustomAttributeValue``, stored as
+``Variable_Value``: querying ``CustomAttributeValue`` finds them all, and a value created as
+the bare type is the value its entity's ``custom_attributes`` shows). A base is only used
 when the schema has it.
 """
 
 from __future__ import annotations
 
+from typing import Final
+
 from ftorm.schema.types import EntityType, Schema
 
-__all__ = ["ABSTRACT", "KNOWN_BASES", "ancestors", "base_of", "family_root", "subtypes"]
+__all__ = [
+    "ABSTRACT",
+    "KNOWN_BASES",
+    "VALUE_SUFFIX",
+    "ancestors",
+    "base_of",
+    "family_root",
+    "subtypes",
+]
+
+VALUE_SUFFIX: Final = "CustomAttributeValue"
+"""How the names of custom attribute value types end; also the name of their base."""
 
 ABSTRACT: frozenset[str] = frozenset({"Context", "TypedContext"})
 """Types ftrack never creates as such: every row of theirs is one of their subtypes (a
@@ -46,6 +62,8 @@ def base_of(schema: Schema, type_id: str) -> str | None:
     base = KNOWN_BASES.get(type_id)
     if base is None and _typed_context_subtype(entity):
         base = "TypedContext"
+    if base is None and type_id.endswith(VALUE_SUFFIX) and type_id != VALUE_SUFFIX:
+        base = VALUE_SUFFIX
     if base is not None and base in schema.types:
         return base
     return None

@@ -53,6 +53,7 @@ __all__ = [
     "MODEL_PROPERTIES",
     "MODULE_NAMES",
     "REGISTRY_NAME",
+    "SERVED_AS_ANY",
     "FieldKind",
     "FieldSpec",
     "check_type_ids",
@@ -119,6 +120,11 @@ _RUNTIME_TYPES: Final[dict[str, Any]] = {
     "arrow.Arrow": arrow.Arrow,
 }
 """The runtime type of each annotation text `_value_type` writes (besides ``Literal``)."""
+
+SERVED_AS_ANY: Final = frozenset({"link", "_link"})
+"""Properties ftrack's schema declares as ``string`` but serves as something else (``link``:
+the list of ``{"id", "name", "type"}`` objects of an entity's ancestry, as ftrack_api reads
+it): their values are typed ``Any``, so hydration takes what the server sends."""
 
 DOC_TEXT_LIMIT: Final = 60
 """The most characters of one schema-derived string a generated docstring quotes."""
@@ -234,6 +240,8 @@ def _value_type(prop: Property, where: str) -> tuple[str, Any]:
     """The annotation text of ``prop``'s values and the runtime type it names."""
     if prop.kind is Kind.DATETIME:
         return "arrow.Arrow", arrow.Arrow
+    if prop.name in SERVED_AS_ANY and prop.type == "string" and not prop.enum:
+        return "Any", Any
     if prop.enum:
         try:
             text = "Literal[" + ", ".join(py_literal(v) for v in prop.enum) + "]"

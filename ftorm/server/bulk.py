@@ -14,7 +14,10 @@ A workspace also records, in its ``ftorm_meta`` table:
 - ``incomplete``: set while a clone is under way, removed when it completes; a server
   refuses such a workspace (`incomplete_reason`);
 - ``seeded``: a workspace made here is never seeded with a fresh workspace's statuses,
-  types and users: it holds its source's.
+  types and users: it holds its source's;
+- ``pristine``: set when a workspace is seeded, removed by its first change: the workspace
+  holds the seed and nothing else, so a fixture loaded into it replaces the seed
+  (`ftorm.server.fixtures`).
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ from ftorm.server.storage import TYPE_COLUMN, Layout, connect, quote
 __all__ = [
     "INCOMPLETE_KEY",
     "META_TABLE",
+    "PRISTINE_KEY",
     "SCHEMA_KEY",
+    "SEEDED_KEY",
     "RowWriter",
     "create_tables",
     "create_workspace",
@@ -51,6 +56,8 @@ META_TABLE: Final = "ftorm_meta"
 
 SCHEMA_KEY: Final = "schema"
 INCOMPLETE_KEY: Final = "incomplete"
+SEEDED_KEY: Final = "seeded"
+PRISTINE_KEY: Final = "pristine"
 
 
 def read_meta(database: str, key: str) -> str | None:
@@ -133,7 +140,7 @@ def create_workspace(
         conn = connect(database)
         conn.execute("BEGIN IMMEDIATE")
         create_tables(conn, Layout(schema))
-        set_meta(conn, "seeded", "1")
+        set_meta(conn, SEEDED_KEY, "1")
         if documents is not None:
             set_meta(conn, SCHEMA_KEY, json.dumps(list(documents), sort_keys=True))
         conn.execute("COMMIT")

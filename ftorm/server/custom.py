@@ -28,6 +28,7 @@ from ftorm.schema.custom import (
     CONFIGURATION_TYPE,
     HIERARCHICAL_ENTITY_TYPES,
     TEXT_KINDS,
+    VALUE_SUFFIX,
     check_value,
     configuration_entity_type,
     is_custom_attribute_value,
@@ -37,7 +38,13 @@ from ftorm.server.fragments import Bind, column, placeholders, positional, type_
 from ftorm.server.rows import find
 from ftorm.server.storage import ID_COLUMN, TYPE_COLUMN, Collection, Layout, quote
 
-__all__ = ["check_value_write", "effective", "members_source"]
+__all__ = [
+    "check_value_write",
+    "effective",
+    "members_source",
+    "stored_values_source",
+    "value_type_for",
+]
 
 
 TYPES: Final = "CustomAttributeType"
@@ -74,6 +81,24 @@ def _owners(layout: Layout, value_type: str) -> tuple[str, ...]:
     return found
 
 
+def value_type_for(layout: Layout, connection: sqlite3.Connection, entity_id: object) -> str | None:
+    """The ``<X>CustomAttributeValue`` type whose items the entity ``entity_id`` holds in its
+    ``custom_attributes`` (``ContextCustomAttributeValue`` for a task), or None when no
+    entity with that id has custom attributes. A value created as the bare
+    ``CustomAttributeValue`` is stored as this type, so the entity's collection shows it."""
+    if entity_id is None:
+        return None
+    for value_type in sorted(t for t in layout.schema.types if is_custom_attribute_value(t)):
+        owners = _owners(layout, value_type)
+        for root in sorted({layout.table(owner).root for owner in owners}):
+            if len(layout.schema.types[root].primary_key) != 1:
+                continue
+            row = find(layout, connection, root, (str(entity_id),))
+            if row is not None and any(layout.is_a(row.type_id, o) for o in owners):
+                return value_type
+    return None
+
+
 def effective(layout: Layout, coll: Collection) -> bool:
     """Whether ``coll`` is read as the configurations that apply (a ``custom_attributes``
     collection of a schema with configurations), not as the stored rows."""
@@ -97,6 +122,50 @@ def members_source(layout: Layout, coll: Collection, bind: Bind) -> str:
     if not effective(layout, coll):
         return quote(layout.table(coll.target).name)
     return "(" + _relation(layout, coll.target, bind) + ")"
+
+
+def stored_values_source(layout: Layout, type_id: str) -> str | None:
+    """What to read the bare ``CustomAttributeValue`` type from: as ftrack keeps every stored
+    value in one table, its own rows and the stored rows of every ``<X>CustomAttributeValue``
+    type (``ContextCustomAttributeValue`` ...), a subquery with the bare table's columns; a row
+    of its own that a typed table also holds gives way to it. None for any other type.
+
+    This is what clients read an entity's *own* values from (``select value, entity_id,
+    configuration_id from CustomAttributeValue where entity_id in (...)``): the typed
+    collections fill in defaults."""
+    if type_id != VALUE_SUFFIX or type_id not in layout.schema.types:
+        return None
+    bare = layout.table(type_id)
+    keys = ("configuration_id", "entity_id")
+    tables = {layout.table(t).name: layout.table(t) for t in layout.schema.types}
+    typed = [
+        tables[name]
+        for name in sorted(tables)
+        if any(is_custom_attribute_value(t) for t in tables[name].types)
+        and set(keys) <= set(tables[name].columns)
+    ]
+    if not typed or not set(keys) <= set(bare.columns):
+        return None
+    count = len(typed) + 1  # rowids stay distinct: rowid * count + the table's index
+    own = ", ".join(column("b", c) for c in bare.columns)
+    same = " AND ".join(f"{column('t', k)} = {column('b', k)}" for k in keys)
+    shadowed = " AND ".join(
+        f"NOT EXISTS (SELECT 1 FROM {quote(table.name)} AS t WHERE {same})" for table in typed
+    )
+    arms = [
+        f"SELECT b.rowid * {count} AS rowid, {column('b', TYPE_COLUMN)} AS {quote(TYPE_COLUMN)}, "
+        f"{own} FROM {quote(bare.name)} AS b WHERE {shadowed}"
+    ]
+    for index, table in enumerate(typed, 1):
+        selected = ", ".join(
+            f"{column('t', c) if c in table.columns else 'NULL'} AS {quote(c)}"
+            for c in bare.columns
+        )
+        arms.append(
+            f"SELECT t.rowid * {count} + {index} AS rowid, '{VALUE_SUFFIX}' AS "
+            f"{quote(TYPE_COLUMN)}, {selected} FROM {quote(table.name)} AS t"
+        )
+    return "(" + " UNION ALL ".join(arms) + ")"
 
 
 def _config(name: str, layout: Layout) -> str:

@@ -412,7 +412,8 @@ class Fetcher:
     def _links(self, records: Sequence[Record]) -> None:
         """``link``: ``[{"id", "name", "type"}, ...]`` from the project down to the entity
         itself, one batched statement per level and type: contexts walk their parents, an
-        asset its context, a version its asset (named ``v<version>``)."""
+        asset its context. A version's chain is its asset's context chain, then the version
+        itself (named ``<asset> v<version>``); the asset is not an element, as in ftrack."""
         chains: dict[int, list[Record]] = {id(r): [r] for r in records}
         frontier: dict[int, tuple[str, str] | None] = {id(r): self._link_parent(r) for r in records}
         for _ in range(64):  # deeper than any real hierarchy; also ends cycles
@@ -433,9 +434,16 @@ class Fetcher:
                     next_frontier[ident] = self._link_parent(record)
             frontier = next_frontier
         for record in records:
+            chain = chains[id(record)]
+            names = [_link_name(item) for item in chain]
+            if len(chain) > 1 and LINK_PARENTS.get(chain[0].type_id) is not None:
+                # ftrack leaves the version's asset out of the chain and names the version
+                # after it ("plate v3"); the chain goes on from the asset's parent.
+                names[0] = f"{names[1]} {names[0]}"
+                del chain[1], names[1]
             record.computed[LINK] = [
-                {"id": item.key[0], "name": _link_name(item), "type": item.type_id}
-                for item in reversed(chains[id(record)])
+                {"id": item.key[0], "name": name, "type": item.type_id}
+                for item, name in zip(reversed(chain), reversed(names), strict=True)
             ]
 
     def _thumbnails(self, records: Sequence[Record]) -> None:

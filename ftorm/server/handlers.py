@@ -11,15 +11,19 @@ actions and entity types, the time taken, and the error when it failed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from ftorm._typing import JSON, JSONObject
 from ftorm.errors import (
+    DiskFullError,
     FtormError,
     PermissionDeniedError,
     ServerError,
@@ -27,15 +31,19 @@ from ftorm.errors import (
     ValidationError,
 )
 from ftorm.protocol import operations as ops
-from ftorm.query import ast
 from ftorm.schema.types import Schema
 from ftorm.server.actions import API_KEY, complete_upload, reset_remote, upload_metadata
-from ftorm.server.answers import answer, answer_parsed, parse_query
-from ftorm.server.bulk import incomplete_reason, recorded_schema
+from ftorm.server.answers import answer_parsed, parse_query
+from ftorm.server.bulk import PRISTINE_KEY, get_meta, incomplete_reason, recorded_schema, set_meta
+from ftorm.server.changes import Changes
 from ftorm.server.encode import encode_one
+from ftorm.server.encoding import encode_media
+from ftorm.server.eventhub import Hub
 from ftorm.server.fetch import Fetcher, Record, build_tree
 from ftorm.server.files import FileStore
-from ftorm.server.opening import find_user, open_read_only, prepare
+from ftorm.server.fixtures import load
+from ftorm.server.opening import ensure_user, find_user, open_read_only, prepare
+from ftorm.server.rows import StoredRow
 from ftorm.server.storage import LINK, Layout, connect
 from ftorm.server.thumbnails import Thumbnails
 from ftorm.server.uploads import Uploads
@@ -55,13 +63,14 @@ LOCAL_URL = "http://localhost"
 class _Batch:
     """What one batch carries besides its operations."""
 
-    __slots__ = ("base_url", "denormalize", "done", "new_key")
+    __slots__ = ("base_url", "changes", "denormalize", "done", "new_key")
 
     def __init__(self, denormalize: bool, base_url: str) -> None:
         self.denormalize = denormalize
         self.base_url = base_url
         self.done: list[str] = []  # what was answered, for the log line
         self.new_key: str | None = None  # the API user's new key, once the batch commits
+        self.changes: Changes | None = None  # what a write batch changed (ftrack.update)
 
 
 MAX_ERROR = 4000
@@ -69,11 +78,52 @@ MAX_ERROR = 4000
 the input, and this bounds whatever they add up to."""
 
 
+_FULL = "database or disk is full"
+"""SQLite's message for ``SQLITE_FULL`` (Python 3.10's errors carry no code)."""
+
+
+def _is_full(error: sqlite3.Error) -> bool:
+    """True when ``error`` is SQLite's ``SQLITE_FULL``: the disk, or ``max_page_count``."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == sqlite3.SQLITE_FULL
+    return _FULL in str(error)
+
+
+def _storage_error(error: sqlite3.Error, what: str) -> ServerError:
+    """The error answered for a failure of the database: `DiskFullError` when it is full."""
+    if _is_full(error):
+        return DiskFullError(
+            "the server's disk is full: nothing of this batch was stored; send it again once "
+            f"there is room ({error})"
+        )
+    return ServerError(f"{what}: {type(error).__name__}: {error}")
+
+
+def _idle(conn: sqlite3.Connection) -> bool:
+    """True when ``conn`` is open and in no transaction."""
+    try:
+        return not conn.in_transaction
+    except sqlite3.ProgrammingError:  # closed
+        return False
+
+
 def _bounded(payload: JSONObject) -> JSONObject:
     content = payload.get("content")
     if isinstance(content, str) and len(content) > MAX_ERROR:
         payload["content"] = f"{content[:MAX_ERROR]}... ({len(content) - MAX_ERROR:,} more)"
     return payload
+
+
+def _peek(writer: Writer, type_id: str, key: Any) -> StoredRow | None:
+    """The stored row an update or delete is about to change (None when there is none: the
+    operation itself then reports what is wrong)."""
+    if type_id not in writer.schema.types:
+        return None
+    try:
+        return writer.find(type_id, key)
+    except (FtormError, LookupError, TypeError, ValueError):
+        return None
 
 
 class Server:
@@ -116,10 +166,12 @@ class Server:
         self.schema_hash: str = schema.hash
         """The ``schema_hash`` of ``query_server_information``."""
         self.user_id: str | None = None
-        """The API user's id (None when the schema has no ``User``)."""
+        """The API user's id (None when the schema has no ``User``, or until the first write
+        adds the API user to a workspace that holds none: `ftorm.server.opening`)."""
         self.connection: sqlite3.Connection
         """The database connection (the server serialises its use)."""
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the writer's: held for a whole write batch
+        self._pool_lock = threading.Lock()  # the readers': never held across a batch
         self._closed = False
         self._database = database
         self._readers: list[sqlite3.Connection] = []  # idle read-only connections
@@ -129,12 +181,16 @@ class Server:
         self._separate_reads = database != ":memory:" and not read_only
         self._writes = 0
         self._next_analyze = 1000
+        self._pristine = False  # the workspace holds its seed only (`ftorm.server.bulk`)
         self.files: FileStore = FileStore(database)
         self.thumbnails: Thumbnails = Thumbnails()
         """Signs the ``thumbnail_url`` answered and checks it when opened."""
         """The ``ftrack.server`` location's files, in a folder beside the database."""
         self.uploads: Uploads = Uploads(self.files)
         """The uploads in progress (``get_upload_metadata``, then ``PUT``)."""
+        self.events: Hub = Hub(self.check_credentials)
+        """The event hub (`ftorm.server.eventhub`): ``ftrack.update`` after every commit
+        that changed entities, and whatever clients publish."""
         try:
             if read_only:
                 self.connection = open_read_only(database, self.layout)
@@ -142,6 +198,7 @@ class Server:
             else:
                 self.connection = connect(database)
                 self.user_id = prepare(self.connection, self.layout, api_user)
+                self._pristine = get_meta(self.connection, PRISTINE_KEY) is not None
                 self.analyze()
         except sqlite3.Error as error:
             msg = f"cannot use the database {database!r}: {error}"
@@ -204,11 +261,16 @@ class Server:
         with self._lock:
             if self._closed:
                 return ServerError("the server is closed").to_payload()
-            answer = self._transaction(self.connection, "BEGIN IMMEDIATE", operations, batch)
+            writes = not ops.is_read_only(operations)
+            answer = self._transaction(
+                self.connection, "BEGIN IMMEDIATE", operations, batch, writes=writes
+            )
             if isinstance(answer, list):
                 self._count_writes(operations)
                 if batch.new_key is not None:
                     self.api_key = batch.new_key
+                if batch.changes:
+                    self.events.publish(batch.changes.event(self.api_user, self.user_id))
             return answer
 
     def _transaction(
@@ -217,37 +279,101 @@ class Server:
         begin: str,
         operations: list[Any],
         batch: _Batch,
+        *,
+        writes: bool = False,
     ) -> list[JSON] | JSONObject:
-        """Run a batch in one transaction on ``conn``: its results, or one error object."""
+        """Run a batch in one transaction on ``conn``: its results, or one error object.
+
+        Whatever fails, the transaction is over when this returns (rolled back, or the
+        connection reopened): a failed ``COMMIT`` (a full disk) must not leave ``conn`` inside
+        a transaction that every later batch would trip over. A batch that ``writes`` first
+        adds the API user when the workspace holds none, and its changes end the workspace's
+        pristine state (`ftorm.server.bulk`)."""
         try:
             conn.execute(begin)
         except sqlite3.Error as error:
-            return ServerError(f"the database is not available: {error}").to_payload()
+            self._end(conn)
+            return _storage_error(error, "the database is not available").to_payload()
+        user_id = self.user_id
         try:
-            writer = Writer(self.layout, conn, self.user_id)
+            if writes and user_id is None:
+                user_id = ensure_user(conn, self.layout, self.api_user)
+            changes = conn.total_changes
+            writer = Writer(self.layout, conn, user_id)
+            if conn is self.connection:
+                batch.changes = Changes(
+                    self.schema, writer.find, lambda type_id: self.layout.table(type_id).root
+                )
             results = [self._one(writer, op, batch) for op in operations]
             writer.finish()
+            if self._pristine and conn.total_changes != changes:
+                set_meta(conn, PRISTINE_KEY, None)
+            conn.execute("COMMIT")
         except ServerError as error:
-            conn.execute("ROLLBACK")
+            self._end(conn)
             return _bounded(error.to_payload())
         except FtormError as error:
-            conn.execute("ROLLBACK")
+            self._end(conn)
             return _bounded(ValidationError(str(error)).to_payload())
+        except sqlite3.Error as error:
+            self._end(conn)
+            if not _is_full(error):
+                logger.exception("database error")
+            return _storage_error(error, "internal error").to_payload()
         except Exception as error:  # a bug must still answer, not crash the request
-            conn.execute("ROLLBACK")
+            self._end(conn)
             logger.exception("internal error")
             return ServerError(
                 f"internal error: {type(error).__name__}: {error}", exception="ServerError"
             ).to_payload()
-        conn.execute("COMMIT")
+        if writes:
+            self.user_id = user_id
+            self._pristine = self._pristine and get_meta(conn, PRISTINE_KEY) is not None
         return results
+
+    def _end(self, conn: sqlite3.Connection) -> None:
+        """Roll back whatever transaction ``conn`` is in; reopen the writer's connection to a
+        file when even that fails (a reader's is closed instead of going back to the pool)."""
+        if _idle(conn):
+            return
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            logger.warning("rollback failed: %s", error)
+        if _idle(conn):
+            return
+        if conn is not self.connection:  # a reader: closed, never back in the pool
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        elif self._database == ":memory:":  # reopening would lose everything
+            logger.error("the in-memory database is stuck in a failed transaction")
+        else:
+            logger.warning("reopening the database connection")
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+            self.connection = connect(self._database, read_only=self.read_only)
+
+    def load_fixture(self, fixture: Any, *, replace: bool = False, name: str = "fixture") -> int:
+        """Load a data fixture into the workspace (`ftorm.server.fixtures.load`: a pristine
+        workspace ends up holding exactly the fixture); the number of rows written."""
+        with self._lock:
+            if self.read_only:
+                msg = "the database is open read-only: a fixture cannot be loaded into it"
+                raise PermissionDeniedError(msg)
+            written = load(self.layout, self.connection, fixture, replace=replace, name=name)
+            self._pristine = False
+            self.user_id = find_user(self.connection, self.layout, self.api_user)
+        return written
 
     _IDLE_READERS = 8
     """Read-only connections kept open between batches."""
 
     def _acquire_reader(self) -> sqlite3.Connection | None:
-        """An idle read-only connection, or a new one; None once the server is closed."""
-        with self._lock:
+        """An idle read-only connection, or a new one; None once the server is closed.
+
+        The pool has its own lock, never the writer's: a reader never waits for a write
+        batch, however long (SQLite's WAL gives it the last committed snapshot)."""
+        with self._pool_lock:
             if self._closed:
                 return None
             if self._readers:
@@ -257,8 +383,9 @@ class Server:
         return reader
 
     def _release_reader(self, reader: sqlite3.Connection) -> None:
-        with self._lock:
-            if not self._closed and len(self._readers) < self._IDLE_READERS:
+        with self._pool_lock:
+            usable = _idle(reader)
+            if usable and not self._closed and len(self._readers) < self._IDLE_READERS:
                 self._readers.append(reader)
                 return
         reader.close()
@@ -297,16 +424,27 @@ class Server:
                 denormalize,
                 lambda component: self.thumbnails.url(base_url, component),
             )
+        changes = batch.changes
         if isinstance(valid, ops.CreateOp):
             done.append(f"create {valid.entity_type}")
             type_id, key = writer.create(valid.entity_type, valid.data, valid.key)
+            if changes is not None and (row := writer.find(type_id, key)) is not None:
+                changes.record_add(row)
             return {"action": "create", "data": self._echo(writer, type_id, key, valid.data)}
         if isinstance(valid, ops.UpdateOp):
             done.append(f"update {valid.entity_type}")
+            before = _peek(writer, valid.entity_type, valid.key) if changes is not None else None
             type_id, key = writer.update(valid.entity_type, valid.key, valid.data)
+            if changes is not None and (after := writer.find(type_id, key)) is not None:
+                if before is None:  # an upsert created it
+                    changes.record_add(after)
+                else:
+                    changes.record_update(before, after)
             return {"action": "update", "data": self._echo(writer, type_id, key, valid.data)}
         if isinstance(valid, ops.DeleteOp):
             done.append(f"delete {valid.entity_type}")
+            if changes is not None and (doomed := _peek(writer, valid.entity_type, valid.key)):
+                changes.record_remove(doomed)
             writer.delete(valid.entity_type, valid.key)
             return {"action": "delete", "data": True}
         if isinstance(valid, ops.SchemasOp):
@@ -324,6 +462,9 @@ class Server:
         if isinstance(valid, ops.CompleteUploadOp):
             done.append(f"complete_multipart_upload {valid.component_id}")
             return complete_upload(self.uploads, valid, batch.base_url)
+        if isinstance(valid, ops.EncodeMediaOp):
+            done.append(f"encode_media {valid.component_id}")
+            return encode_media(writer, self.files, valid, self.user_id)
         done.append("query_server_information")
         return self.server_information(valid.values)
 
@@ -352,19 +493,6 @@ class Server:
             parse_query(expression),
             denormalize,
             self._local_thumbnail,
-        )
-
-    def run_query(
-        self,
-        query: ast.Select,
-        *,
-        denormalize: bool = False,
-        connection: sqlite3.Connection | None = None,
-    ) -> JSONObject:
-        """Answer a parsed query: ``{"action": "query", "data": [...], "metadata": ...}``
-        (through ``connection``, by default the server's own)."""
-        return answer(
-            self.layout, connection or self.connection, query, denormalize, self._local_thumbnail
         )
 
     def _local_thumbnail(self, component_id: str) -> str:
@@ -404,13 +532,28 @@ class Server:
             fetcher.load([record], build_tree(written))
         return encode_one(self.schema, record)
 
+    def app(self) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+        """The server's HTTP endpoints as a WSGI application (`ftorm.server.wsgi.make_app`):
+        what an in-process transport sends files through, as a client does over HTTP."""
+        from ftorm.server.wsgi import make_app
+
+        return make_app(self)
+
+    def file_path(self, component_id: str) -> Path | None:
+        """The stored file of ``component_id``, or None when there is none."""
+        files = self.files
+        return files.path(component_id) if files.exists(component_id) else None
+
     def close(self) -> None:
         """Close the database; later batches answer an error."""
         with self._lock:
-            if not self._closed:
+            if self._closed:
+                return
+            with self._pool_lock:
                 self._closed = True
-                self.connection.close()
-                for reader in self._readers:
-                    reader.close()
-                self._readers.clear()
-                self.files.close()
+                idle, self._readers = self._readers, []
+            self.events.close()
+            self.connection.close()
+            for reader in idle:
+                reader.close()
+            self.files.close()

@@ -6,7 +6,7 @@ writes (`ftorm.server.writes`) note what they touch, and `check` runs over every
 entity that still exists before the transaction commits:
 
 - every required stored attribute has a value;
-- a typed context has a parent;
+- a typed context has a parent, and an asset version an asset (`REQUIRED_REFERENCES`);
 - every key column written holds the key of an existing row of the reference's target
   (`ftorm.server.storage.Layout.foreign_keys`: the layout's references, not a list per type).
 
@@ -16,17 +16,21 @@ The first failure is a `ValidationError` and the batch rolls back.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 from ftorm.errors import ValidationError, excerpt
 from ftorm.server.rows import StoredRow, find
 from ftorm.server.storage import PARENT_COLUMN, Layout
 
-__all__ = ["CONTEXT_BASE", "check"]
+__all__ = ["CONTEXT_BASE", "REQUIRED_REFERENCES", "check", "check_references"]
 
 CONTEXT_BASE: Final = "TypedContext"
 """The base of the types that must have a parent (every context below a project)."""
+
+REQUIRED_REFERENCES: Final[Mapping[str, str]] = {"AssetVersion": "asset_id"}
+"""Key columns ftrack refuses to leave empty though the schema does not mark them required
+(a version without an asset is refused)."""
 
 
 def check(
@@ -47,6 +51,18 @@ def check(
     ):
         msg = f"{row.type_id} {excerpt(_key(layout, row))} has no parent: a {row.type_id} needs one"
         raise ValidationError(msg)
+    needed = REQUIRED_REFERENCES.get(row.type_id)
+    if needed is not None and needed in row.columns and row.columns.get(needed) is None:
+        msg = f"{row.type_id} {excerpt(_key(layout, row))} has no {needed.removesuffix('_id')}"
+        raise ValidationError(msg)
+    check_references(layout, connection, row, written)
+
+
+def check_references(
+    layout: Layout, connection: sqlite3.Connection, row: StoredRow, written: Iterable[str]
+) -> None:
+    """`ValidationError` when one of ``row``'s ``written`` key columns refers to a row that
+    does not exist."""
     targets = layout.foreign_keys(row.type_id)
     for column in dict.fromkeys(written):
         target = targets.get(column)

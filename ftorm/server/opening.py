@@ -1,6 +1,9 @@
 """Opening a workspace for a `ftorm.server.handlers.Server`: an existing one read-only, or
-one made ready to serve (its tables created or completed, the built-in rows seeded once, the
-API user present).
+one made ready to serve (its tables created or completed, the built-in rows seeded once).
+
+Opening changes no row of a workspace that was seeded already, a clone's or a fixture's
+included: the API user is added by the first write that needs it (`ensure_user`) when the
+workspace holds no user of that name, so a workspace read stays exactly what was loaded.
 
 The tables themselves are `ftorm.server.bulk.create_tables`, shared with the workspaces a
 clone or a fixture load writes.
@@ -13,17 +16,21 @@ import sqlite3
 from pathlib import Path
 
 from ftorm.errors import ServerError, StorageError
-from ftorm.server.bulk import META_TABLE, create_tables, get_meta, set_meta
+from ftorm.server.bulk import (
+    META_TABLE,
+    PRISTINE_KEY,
+    SEEDED_KEY,
+    create_tables,
+    get_meta,
+    set_meta,
+)
 from ftorm.server.seed import seed_entities
 from ftorm.server.storage import ID_COLUMN, Layout, connect, quote
 from ftorm.server.writes import Writer
 
-__all__ = ["find_user", "open_read_only", "prepare"]
+__all__ = ["ensure_user", "find_user", "open_read_only", "prepare"]
 
 logger: logging.Logger = logging.getLogger(__name__)
-
-_SEEDED = "seeded"
-"""The ``ftorm_meta`` key set once the built-in rows are in."""
 
 
 def open_read_only(database: str, layout: Layout) -> sqlite3.Connection:
@@ -47,15 +54,18 @@ def open_read_only(database: str, layout: Layout) -> sqlite3.Connection:
 
 
 def prepare(conn: sqlite3.Connection, layout: Layout, api_user: str) -> str | None:
-    """Make the workspace on ``conn`` ready to serve, in one transaction: its tables, the
-    built-in rows (once), the API user. Returns the API user's id (None without ``User``)."""
+    """Make the workspace on ``conn`` ready to serve, in one transaction: its tables and, in a
+    workspace never seeded, the built-in rows (the API user among them; the workspace is
+    then pristine, see `ftorm.server.bulk`). Returns the API user's id (None when the
+    workspace holds no such user, or the schema no ``User``)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         create_tables(conn, layout)
-        if get_meta(conn, _SEEDED) is None:
+        if get_meta(conn, SEEDED_KEY) is None:
             _seed(conn, layout, api_user)
-            set_meta(conn, _SEEDED, "1")
-        user_id = _ensure_user(conn, layout, api_user)
+            set_meta(conn, SEEDED_KEY, "1")
+            set_meta(conn, PRISTINE_KEY, "1")
+        user_id = find_user(conn, layout, api_user)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -89,7 +99,9 @@ def _seed(conn: sqlite3.Connection, layout: Layout, api_user: str) -> None:
             logger.warning("not seeding %s: %s", type_id, error.content)
 
 
-def _ensure_user(conn: sqlite3.Connection, layout: Layout, api_user: str) -> str | None:
+def ensure_user(conn: sqlite3.Connection, layout: Layout, api_user: str) -> str | None:
+    """The id of the user named ``api_user``, created (inside the caller's transaction) when
+    the workspace holds none; None when the schema has no ``User``."""
     if "User" not in layout.schema.types:
         return None
     found = find_user(conn, layout, api_user)

@@ -31,7 +31,7 @@ from ftorm.errors import ValidationError, excerpt
 from ftorm.protocol.operations import INT64_MAX
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
-from ftorm.server.custom import members_source
+from ftorm.server.custom import members_source, stored_values_source
 from ftorm.server.fragments import SYMBOLS, column, members, type_condition
 from ftorm.server.storage import (
     ID_COLUMN,
@@ -114,6 +114,7 @@ class Renderer:
         read from ``table`` when given (a subquery with the table's columns)."""
         condition = type_condition(self.layout, type_id, alias, self.bind)
         where = [c for c in (condition, *conditions) if c]
+        table = table or stored_values_source(self.layout, type_id)
         text = f"FROM {table or quote(self.layout.table(type_id).name)} AS {alias}"
         if where:
             text += " WHERE " + " AND ".join(where)

@@ -178,6 +178,8 @@ class Layout:
         self._hidden: dict[str, set[str]] = {root: set() for root in families}
         self.references: dict[tuple[str, str], Reference] = {}
         """Every stored reference, by (type, name)."""
+        self._owned: dict[str, list[Reference]] = {}  # type -> its references, in order
+        self._by_column: dict[tuple[str, str], Reference] = {}  # (type, column) -> the first
         self.collections: dict[tuple[str, str], Collection] = {}
         """Every readable collection, by (type, name)."""
         self.link_tables: dict[str, tuple[str, str]] = {}
@@ -185,6 +187,7 @@ class Layout:
         self._subtypes: dict[str, tuple[str, ...]] = {}
         self._stored: dict[str, frozenset[str]] = {}
         self._ancestors: dict[str, tuple[str, ...]] = {}
+        self._reverse: dict[tuple[tuple[str, ...], str], tuple[str, ...]] = {}
         self._column_lists: dict[tuple[str, str], str] = {}
         self._filters: dict[str, tuple[str, ...] | None] = {}
         self._foreign_keys: dict[str, dict[str, str]] = {}
@@ -240,13 +243,14 @@ class Layout:
 
     def is_a(self, type_id: str, base: str) -> bool:
         """True when ``type_id`` is ``base`` or derives from it."""
-        if type_id == base:
-            return True
+        return type_id == base or base in self.ancestors(type_id)
+
+    def ancestors(self, type_id: str) -> tuple[str, ...]:
+        """The bases of ``type_id``, nearest first (`ftorm.schema.hierarchy.ancestors`)."""
         chain = self._ancestors.get(type_id)
         if chain is None:
-            chain = ancestors(self.schema, type_id)
-            self._ancestors[type_id] = chain
-        return base in chain
+            chain = self._ancestors[type_id] = ancestors(self.schema, type_id)
+        return chain
 
     def stored(self, type_id: str, name: str) -> bool:
         """True when attribute ``name`` of ``type_id`` is a stored column."""
@@ -279,11 +283,8 @@ class Layout:
         type referred to (from the stored references; hidden columns included)."""
         found = self._foreign_keys.get(type_id)
         if found is None:
-            found = {
-                ref.column: ref.target
-                for (owner, _), ref in sorted(self.references.items())
-                if owner == type_id
-            }
+            owned = sorted(self._owned.get(type_id, ()), key=lambda ref: ref.name)
+            found = {ref.column: ref.target for ref in owned}
             self._foreign_keys[type_id] = found
         return found
 
@@ -305,7 +306,11 @@ class Layout:
             if column is None:
                 column = f"__ref_{prop.alias_for or prop.name}"
                 self._hidden[root].add(column)
-        self.references[(type_id, prop.name)] = Reference(type_id, prop.name, target, column)
+        found = self.references[(type_id, prop.name)] = Reference(
+            type_id, prop.name, target, column
+        )
+        self._owned.setdefault(type_id, []).append(found)
+        self._by_column.setdefault((type_id, column), found)
 
     @staticmethod
     def _key_column(entity: EntityType, prop: Property) -> str | None:
@@ -339,7 +344,7 @@ class Layout:
         link = next(
             (
                 LINK_ENTITIES[(t, name)]
-                for t in (type_id, *ancestors(self.schema, type_id))
+                for t in (type_id, *self.ancestors(type_id))
                 if (t, name) in LINK_ENTITIES
             ),
             None,
@@ -378,23 +383,28 @@ class Layout:
         if found is not None:
             self.collections[(type_id, name)] = found
 
+    def _reverse_keys(self, owners: tuple[str, ...], name: str) -> tuple[str, ...]:
+        """`reverse_keys`, once per (owners, collection)."""
+        found = self._reverse.get((owners, name))
+        if found is None:
+            found = self._reverse[(owners, name)] = reverse_keys(owners, name)
+        return found
+
     def _points_at(self, member: str, column: str, owner: str) -> bool:
         """Whether ``member.column`` can hold an ``owner`` id (by reference target or name)."""
-        for ref in self.references.values():
-            if ref.owner == member and ref.column == column:
-                return family_root(self.schema, owner) == family_root(self.schema, ref.target)
+        ref = self._by_column.get((member, column))
+        if ref is not None:
+            return family_root(self.schema, owner) == family_root(self.schema, ref.target)
         return True  # a plain key column with no declared reference: trust the name
 
     def _reverse_key(self, owner: str, name: str, member: str) -> str | None:
-        for column in reverse_keys((owner, *ancestors(self.schema, owner)), name):
+        for column in self._reverse_keys((owner, *self.ancestors(owner)), name):
             if self.stored(member, column) and self._points_at(member, column, owner):
                 return column
         matches = [
             ref.column
-            for ref in self.references.values()
-            if ref.owner == member
-            and not ref.column.startswith("__")
-            and (self.is_a(owner, ref.target))
+            for ref in self._owned.get(member, ())
+            if not ref.column.startswith("__") and (self.is_a(owner, ref.target))
         ]
         unique = sorted(set(matches))
         if len(unique) == 1:

@@ -13,17 +13,29 @@ import datetime as _dt
 import decimal
 import json
 import math
-from typing import Any
+from typing import Any, Final
 
 from ftorm._typing import assert_never
 from ftorm.errors import InvalidValueError, ValidationError, excerpt
 from ftorm.protocol.codec import DATETIME, encode_datetime, format_datetime, parse_datetime
+from ftorm.protocol.operations import check_integer
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
 
-__all__ = ["from_literal", "from_wire", "now_text", "readings", "to_wire"]
+__all__ = ["JSON_TYPES", "from_literal", "from_wire", "now_text", "readings", "to_wire"]
 
-_JSON_TYPES = ("variable", "object")
+JSON_TYPES: Final = ("variable", "object")
+"""The attribute types stored as JSON text."""
+
+
+def _text(value: str, where: str) -> str:
+    """``value`` unless it cannot be stored as UTF-8 text (a lone surrogate)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        msg = f"{where}: not valid Unicode text (a lone surrogate): {excerpt(value)}"
+        raise ValidationError(msg) from None
+    return value
 
 
 def _datetime_text(value: str, where: str) -> str:
@@ -47,10 +59,10 @@ def from_wire(prop: Property, value: Any, where: str) -> Any:
         msg = f"{where}: expected a datetime, got {excerpt(value)}"
         raise ValidationError(msg)
     kind = prop.type
-    if kind in _JSON_TYPES:
+    if kind in JSON_TYPES:
         try:
             return json.dumps(value, sort_keys=True, allow_nan=False)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             msg = f"{where}: not a JSON value: {excerpt(value)}"
             raise ValidationError(msg) from None
     if kind == "boolean":
@@ -59,10 +71,11 @@ def from_wire(prop: Property, value: Any, where: str) -> Any:
         msg = f"{where}: expected a boolean, got {excerpt(value)}"
         raise ValidationError(msg)
     if kind == "integer":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
         if isinstance(value, float) and value.is_integer():
-            return int(value)
+            value = int(value)  # 3.0 is 3; 1e19 is then out of range
+        if isinstance(value, int) and not isinstance(value, bool):
+            check_integer(value, where)
+            return value
         msg = f"{where}: expected an integer, got {excerpt(value)}"
         raise ValidationError(msg)
     if kind == "number":
@@ -70,6 +83,8 @@ def from_wire(prop: Property, value: Any, where: str) -> Any:
             if isinstance(value, float) and not math.isfinite(value):
                 msg = f"{where}: expected a finite number, got {excerpt(value)}"
                 raise ValidationError(msg)
+            if isinstance(value, int):
+                check_integer(value, where)
             return value
         msg = f"{where}: expected a number, got {excerpt(value)}"
         raise ValidationError(msg)
@@ -78,7 +93,7 @@ def from_wire(prop: Property, value: Any, where: str) -> Any:
         if prop.enum is not None and value not in prop.enum:
             msg = f"{where}: {excerpt(value)} is not one of {excerpt(list(prop.enum))}"
             raise ValidationError(msg)
-        return value
+        return _text(value, where)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and prop.is_foreign_key:
         return str(value)
     msg = f"{where}: expected a string, got {excerpt(value)}"
@@ -92,7 +107,7 @@ def to_wire(prop: Property, value: Any) -> Any:
     if prop.kind is Kind.DATETIME:
         return encode_datetime(parse_datetime(str(value)))
     kind = prop.type
-    if kind in _JSON_TYPES:
+    if kind in JSON_TYPES:
         try:
             return json.loads(value) if isinstance(value, str) else value
         except ValueError:
@@ -129,7 +144,7 @@ def from_literal(prop: Property | None, node: ast.Value, where: str) -> Any:
         msg = f"{where}: expected a date or datetime string, got {node}"
         raise ValidationError(msg)
     kind = prop.type
-    if kind in _JSON_TYPES:
+    if kind in JSON_TYPES:
         if isinstance(raw, decimal.Decimal):
             raw = float(raw)
         return json.dumps(raw)

@@ -17,8 +17,10 @@ from typing import Any, Final
 
 from ftorm.errors import PermissionDeniedError, ValidationError, excerpt
 from ftorm.protocol.codec import ENTITY_TYPE
+from ftorm.schema.custom import VALUE_SUFFIX, is_custom_attribute_value
 from ftorm.schema.hierarchy import ABSTRACT, subtypes
 from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property, Schema
+from ftorm.server.custom import value_type_for
 from ftorm.server.fragments import placeholders, positional
 from ftorm.server.integrity import check
 from ftorm.server.rows import StoredRow, find, members_of
@@ -124,7 +126,14 @@ class Writer:
     def create(
         self, type_id: str, data: Mapping[str, Any], key: Sequence[str] | None
     ) -> tuple[str, tuple[str, ...]]:
-        """Insert one entity; returns its concrete type and key."""
+        """Insert one entity; returns its concrete type and key. A bare
+        ``CustomAttributeValue`` is stored as the value type of its entity
+        (`ftorm.server.custom.value_type_for`)."""
+        if type_id == VALUE_SUFFIX:
+            typed = value_type_for(self.layout, self.connection, data.get("entity_id"))
+            if typed is not None:
+                data = {k: v for k, v in data.items() if k != ENTITY_TYPE}
+                type_id = typed
         entity = self.entity(type_id)
         if type_id in ABSTRACT:
             names = [name for name in subtypes(self.schema, type_id) if name not in ABSTRACT]
@@ -425,6 +434,19 @@ class Writer:
                     params,
                 )
 
+    def _member_types(self, coll: Collection) -> list[str]:
+        """The types whose rows can be members of ``coll``: its target, and for the bare
+        ``CustomAttributeValue`` (a configuration's ``values``) every ``<X>CustomAttributeValue``
+        type holding the same key column."""
+        types = [coll.target]
+        if coll.target == VALUE_SUFFIX:
+            types.extend(
+                t
+                for t in self.schema.types
+                if is_custom_attribute_value(t) and coll.key in self.layout.table(t).columns
+            )
+        return types
+
     def _cascade(self, type_id: str, owners: Sequence[str], *, top: bool) -> list[StoredRow]:
         """Members of ``owners``' reverse-key collections that are deleted with them; the
         keys of other members are cleared."""
@@ -435,7 +457,11 @@ class Writer:
                 continue
             for start in range(0, len(owners), _CHUNK):
                 chunk = owners[start : start + _CHUNK]
-                members = members_of(self.layout, self.connection, coll.target, coll.key, chunk)
+                members = [
+                    row
+                    for target in self._member_types(coll)
+                    for row in members_of(self.layout, self.connection, target, coll.key, chunk)
+                ]
                 if not members:
                     continue
                 if top and self.rules.restricts(type_id, prop.name):

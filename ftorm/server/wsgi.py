@@ -16,19 +16,37 @@ stored files with the API user's credentials (`ftorm.server.downloads`).
 
 from __future__ import annotations
 
-import json
+import io
 import logging
+import socket
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
-from ftorm.errors import AuthenticationError, ServerError, ValidationError
+from ftorm.errors import AuthenticationError, ConfigurationError, ServerError, ValidationError
+from ftorm.protocol.socketio import HANDSHAKE_PATH
+from ftorm.server import bodies
 from ftorm.server.downloads import COMPONENT_PREFIX, component_reply
+from ftorm.server.eventhub import Hub
 from ftorm.server.handlers import Server
+from ftorm.server.limits import HEADER_TIMEOUT, MAX_CONNECTIONS, SOCKET_TIMEOUT
 from ftorm.server.uploads import MAX_PARTS
+from ftorm.server.websocket import handshake_reply, is_upgrade, upgrade
 
-__all__ = ["MAX_BODY", "ThreadingWSGIServer", "main_loop", "make_app", "serve"]
+__all__ = [
+    "HEADER_TIMEOUT",
+    "MAX_BODY",
+    "MAX_CONNECTIONS",
+    "SOCKET_TIMEOUT",
+    "ThreadingWSGIServer",
+    "main_loop",
+    "make_app",
+    "serve",
+]
 
 logger: logging.Logger = logging.getLogger(__name__)
 
@@ -42,32 +60,139 @@ _STRICT_STATUS = {
     "FTAuthenticationError": "401 Unauthorized",
     "PermissionError": "403 Forbidden",
     "ValidationError": "400 Bad Request",
+    "DiskFullError": "507 Insufficient Storage",
 }
 
 _UPLOAD = "/upload/"
+_SOCKETIO = HANDSHAKE_PATH.rstrip("/")  # the handshake; its websocket is `upgrade`'s
+
+
+_SLOT_POLL = 0.5
+"""Seconds between checks for a shutdown while every connection slot is taken."""
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    """One thread per connection; the `Server` serialises the writes."""
+    """One thread per connection, at most ``max_connections`` at once; the `Server`
+    serialises the writes.
+
+    At the cap the server stops accepting: new connections wait in the accept queue (as
+    long as ``max_connections``) until a connection ends, rather than being refused.
+    """
 
     daemon_threads = True
-    request_queue_size = 128  # connections waiting to be accepted (the default 5 resets clients)
+    event_hub: Hub | None = None  # the hub whose websocket this server serves
+
+    def __init__(
+        self,
+        server_address: tuple[str, int],
+        handler: type[WSGIRequestHandler],
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
+        if max_connections < 1:
+            msg = f"max_connections must be at least 1, not {max_connections}"
+            raise ConfigurationError(msg)
+        self.max_connections: int = max_connections
+        """Connections served at once."""
+        self.request_queue_size = max_connections  # the accept queue, set before listen()
+        self.peak_connections: int = 0
+        """The most connections served at once so far."""
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._active = 0
+        self._count = threading.Lock()
+        self._stopping = threading.Event()
+        super().__init__(server_address, handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        """Accept a connection once a slot is free (until then it waits in the queue)."""
+        while not self._slots.acquire(timeout=_SLOT_POLL):
+            if self._stopping.is_set():
+                msg = "the server is stopping"
+                raise OSError(msg)  # serve_forever skips the accept
+        try:
+            request, address = super().get_request()
+        except BaseException:
+            self._slots.release()
+            raise
+        with self._count:
+            self._active += 1
+            self.peak_connections = max(self.peak_connections, self._active)
+        return request, address
+
+    def shutdown_request(self, request: Any) -> None:
+        """Close a connection and free its slot (called once per accepted connection)."""
+        try:
+            super().shutdown_request(request)
+        finally:
+            with self._count:
+                self._active -= 1
+            self._slots.release()
+
+    def shutdown(self) -> None:
+        self._stopping.set()
+        super().shutdown()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection that timed out or broke is logged quietly; anything else with its
+        traceback (never on stderr by itself)."""
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):
+            logger.debug("connection from %s dropped: %s", client_address, error)
+        else:
+            logger.exception("error on a connection from %s", client_address)
 
 
-SOCKET_TIMEOUT = 30.0
-"""Seconds a connection may stay silent (a half-open client, a body shorter than its
-``Content-Length``) before the server drops it."""
+class _HeaderDeadline(socket.SocketIO):
+    """A connection's reads, bounded as a whole by ``deadline`` while it is set (the request
+    line and headers), each read by the socket's timeout afterwards."""
+
+    def __init__(self, sock: socket.socket, deadline: float, timeout: float) -> None:
+        super().__init__(sock, "rb")
+        self.deadline: float | None = deadline
+        self._sock_timeout = timeout
+
+    def readinto(self, buffer: Any) -> int | None:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                msg = "the request headers took too long"
+                raise TimeoutError(msg)
+            self._sock.settimeout(min(left, self._sock_timeout))  # type: ignore[attr-defined]
+        return super().readinto(buffer)
 
 
 class _QuietHandler(WSGIRequestHandler):
-    timeout = SOCKET_TIMEOUT  # the socket timeout of each connection
+    timeout = SOCKET_TIMEOUT  # the socket timeout of each connection once its headers are in
+    header_timeout = HEADER_TIMEOUT  # the time for the request line and headers, in all
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # replaced by a reader bounded by the header deadline
+        self._reads = _HeaderDeadline(
+            self.connection, time.monotonic() + self.header_timeout, float(self.timeout or 0)
+        )
+        self.rfile = io.BufferedReader(self._reads)
+
+    def parse_request(self) -> bool:
+        """Read the request line and headers (within the header deadline); the event hub's
+        websocket is served here, outside WSGI (its socket timeout is the hub's)."""
+        parsed = super().parse_request()
+        self._reads.deadline = None  # the headers are in: the body has the socket timeout
+        self.connection.settimeout(self.timeout)
+        if not parsed:
+            return False
+        hub = getattr(self.server, "event_hub", None)
+        if hub is not None and is_upgrade(self):
+            upgrade(self, hub)
+            return False  # served: the handler closes the connection
+        return True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
 def _json(start_response: StartResponse, status: str, body: Any) -> list[bytes]:
-    data = json.dumps(body).encode("utf-8")
+    data = bodies.encode(body)
     start_response(
         status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
     )
@@ -98,6 +223,15 @@ def _handle(
 ) -> Iterable[bytes]:
     strict = str(environ.get("HTTP_FTRACK_STRICT_API", "")).strip().lower() == "true"
     path = str(environ.get("PATH_INFO", "")).rstrip("/")
+    if path == _SOCKETIO:
+        status, headers, body = handshake_reply(
+            server.events,
+            str(environ.get("REQUEST_METHOD", "")),
+            environ.get("HTTP_FTRACK_USER"),
+            environ.get("HTTP_FTRACK_API_KEY"),
+        )
+        start_response(status, headers)
+        return [body]
     if path.startswith(_UPLOAD):
         return _upload(server, environ, start_response, path[len(_UPLOAD) :])
     if path.startswith(COMPONENT_PREFIX):
@@ -140,7 +274,7 @@ def _handle(
         short = ValidationError(f"the request body ended before its {length} bytes arrived")
         return _error(start_response, short, strict)
     try:
-        operations = json.loads(body.decode("utf-8"))
+        operations = bodies.decode(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         return _error(
             start_response, ValidationError(f"the request body is not valid JSON: {error}"), strict
@@ -202,20 +336,29 @@ def _api_options(header: str) -> dict[str, bool]:
 
 
 def serve(
-    server: Server, host: str = "127.0.0.1", port: int = 8765, *, timeout: float = SOCKET_TIMEOUT
+    server: Server,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    timeout: float = SOCKET_TIMEOUT,
+    header_timeout: float = HEADER_TIMEOUT,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> ThreadingWSGIServer:
     """A threaded HTTP server for ``server`` bound to ``host:port`` (call ``serve_forever``).
 
-    A connection silent for ``timeout`` seconds is dropped.
+    At most ``max_connections`` connections are served at once (the others wait to be
+    accepted); each has ``header_timeout`` seconds to send its request line and headers,
+    then may stay silent ``timeout`` seconds at a time before it is dropped.
     """
-    handler = type("Handler", (_QuietHandler,), {"timeout": timeout})
-    httpd = make_server(
-        host,
-        port,
-        make_app(server),
-        server_class=ThreadingWSGIServer,
-        handler_class=handler,
+    if not header_timeout > 0 or not timeout > 0:
+        msg = f"timeouts must be positive, not {header_timeout} and {timeout}"
+        raise ConfigurationError(msg)
+    handler = type(
+        "Handler", (_QuietHandler,), {"timeout": timeout, "header_timeout": header_timeout}
     )
+    httpd = ThreadingWSGIServer((host, port), handler, max_connections=max_connections)
+    httpd.set_app(make_app(server))
+    httpd.event_hub = server.events  # the websocket upgrade (`_QuietHandler.parse_request`)
     return httpd
 
 

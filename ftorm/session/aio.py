@@ -7,12 +7,18 @@ server is a core step generator (`ftorm.session.core`) that `Session` drives wit
 call and `AsyncSession` with an awaited one (`ftorm.session.core.adrive`), so both make the
 same requests and merge the answers the same way.
 
-Two reads are not steps but blocking code run once per session: the custom attribute
-configurations (read only when a query tests a custom attribute key, or a value is read
-through ``obj.custom``). An `AsyncSession` runs that code on a worker thread
-(`asyncio.to_thread`) whose requests are sent by the session's event loop; reading
-``obj.custom`` before they were read raises `ftorm.NotLoadedError` (an attribute read cannot
-await): ``await session.load_configurations()`` first.
+Two reads are not steps but blocking code: the custom attribute configurations (read once
+per session, only when a query tests a custom attribute key, or a value is read through
+``obj.custom``), and inherited custom attribute values (`ftorm.session.hierarchy`, resolved
+when ``populate`` or ``load`` is given ``Model.custom.inherited``). An `AsyncSession` runs
+that code on a worker thread (`asyncio.to_thread`) whose requests are sent by the session's
+event loop; reading ``obj.custom`` before the configurations were read, or an inherited
+value before it was resolved, raises `ftorm.NotLoadedError` (an attribute read cannot
+await): ``await session.load_configurations()`` or ``await session.populate(objects,
+Model.custom.inherited)`` first.
+
+The event hub (`ftorm.Session.events`) and the file methods (`Session.create_component`,
+locations) are `Session`'s only: an `AsyncSession` has none of them yet.
 
 An attribute read cannot await, so an `AsyncSession` never loads on attribute reads: its
 ``lazy`` is ``"raise"``. ``await session.load(objects, Shot.status)`` loads chosen attributes,
@@ -27,16 +33,28 @@ one at a time; an object changed while a commit is awaited stays pending with it
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, cast, overload
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    BinaryIO,
+    Generic,
+    Literal,
+    ParamSpec,
+    TypeVar,
+    cast,
+    overload,
+)
 
 from ftorm._typing import JSON
 from ftorm.errors import (
+    DownloadError,
     InvalidValueError,
     MultipleResultsError,
     NotFoundError,
     NotLoadedError,
     ServerError,
+    TransportError,
 )
 from ftorm.model.base import Model
 from ftorm.model.state import cohort_of
@@ -46,7 +64,6 @@ from ftorm.query import ast
 from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.criteria import Expr, Ordering
 from ftorm.query.expressions import Column, DateLike
-from ftorm.query.render import render
 from ftorm.session.cohort import Cohort
 from ftorm.session.core import adrive
 from ftorm.session.custom import custom_keys
@@ -59,16 +76,19 @@ if TYPE_CHECKING:
     from typing import Self
 
     from ftorm.schema.types import Schema
-    from ftorm.server.handlers import Server
     from ftorm.session.catalog import ModelSource
     from ftorm.session.stats import Stats
     from ftorm.transport.aio import AsyncTransport
+    from ftorm.transport.inprocess import Handler
 
 __all__ = ["AsyncQuery", "AsyncSession"]
 
 M = TypeVar("M", bound=Model)
 R = TypeVar("R")
 P = ParamSpec("P")
+
+_NO_FILES = "an AsyncSession does not transfer files (yet): use a Session for files"
+"""Why the file operations of an asynchronous session's core are refused."""
 
 _LOAD_HINT = "await session.load"
 """What the ``lazy='raise'`` message of an asynchronous session tells to call."""
@@ -184,12 +204,11 @@ class AsyncQuery(Generic[R]):
         raise MultipleResultsError(msg)
 
     async def count(self) -> int:
-        """How many entities the query matches, with one request (see `Query.count`)."""
+        """How many entities the query matches, with one request (see `Session.count`)."""
         query = await self._resolved()
-        await self._session._check(query)
-        node = query._count_ast()
-        (result,) = await self._session.call([QueryOp(render(node))])
-        return query._counted(node, result)
+        session = self._session
+        await session._check(query)
+        return await adrive(session._core._count_steps(query), session.call)
 
 
 if TYPE_CHECKING:
@@ -246,6 +265,20 @@ class _Bridge:
             raise NotLoadedError(msg)
         future = asyncio.run_coroutine_threadsafe(self._owner._transport.call(operations), loop)
         return future.result()
+
+    # Files travel through `Session` only for now (`ftorm.session.components`).
+
+    def put_file(self, url: str, stream: BinaryIO, headers: Mapping[str, str]) -> None:
+        raise TransportError(_NO_FILES)
+
+    def download(self, component_id: str, write: Callable[[bytes], object]) -> int:
+        raise DownloadError(_NO_FILES)
+
+    def remove_file(self, component_id: str) -> None:
+        raise TransportError(_NO_FILES)
+
+    def file_url(self, component_id: str, *, thumbnail_size: int | None = None) -> str:
+        raise TransportError(_NO_FILES)
 
     def close(self) -> None:
         """Nothing to release: the asynchronous transport is closed by the session."""
@@ -304,7 +337,7 @@ class AsyncSession:
         self._transport: AsyncTransport = transport
         self._loop: asyncio.AbstractEventLoop | None = None
         self._committing = asyncio.Lock()  # one commit at a time
-        self._local_server: Server | None = None
+        self._local_server: Handler | None = None
 
     @classmethod
     def local(
@@ -324,7 +357,11 @@ class AsyncSession:
 
         blocking = local_transport(path, schema, api_user, read_only)
         transport = AsyncInProcessTransport(blocking, max_connections=max_connections)
-        session = cls(transport=transport, **options)
+        try:
+            session = cls(transport=transport, **options)
+        except BaseException:
+            blocking.server.close()
+            raise
         session._local_server = blocking.server
         return session
 
@@ -342,8 +379,10 @@ class AsyncSession:
         return self._transport
 
     @property
-    def local_server(self) -> Server | None:
-        """The embedded server `local` started for this session (None for other sessions)."""
+    def local_server(self) -> Handler | None:
+        """The embedded server `local` created for this session (None for other sessions),
+        closed with it; typed as the `ftorm.transport.inprocess.Handler` protocol (see
+        `Session.local_server`)."""
         return self._local_server
 
     @property
@@ -472,16 +511,25 @@ class AsyncSession:
     async def get(self, model: type[M] | str, key: object) -> M | None:
         """The entity of ``model`` with primary key ``key`` (see `Session.get`)."""
         await self._ready()
-        found = self._core._held(model, key)
+        found = self._core._held_or_query(model, key)
         if isinstance(found, Query):
             results = [obj async for obj in self._iterate(found)]
             return cast("M", results[0]) if results else None
         return cast("M", found)
 
     async def populate(self, objects: Iterable[Model], *paths: object) -> None:
-        """Load ``paths`` for every object in one request (see `Session.populate`)."""
+        """Load ``paths`` for every object in one request (see `Session.populate`);
+        ``Model.custom.inherited`` among them resolves inherited custom attribute values
+        (`ftorm.session.hierarchy`, on a worker thread: see the module docstring)."""
         await self._ready()
-        await adrive(self._core._populate_steps(objects, paths), self.call)
+        await self._populate(objects, paths)
+
+    async def _populate(self, objects: Iterable[Model], paths: Sequence[object]) -> None:
+        core = self._core
+        items, rest, inherited = core._populating(objects, paths)
+        if inherited:
+            await asyncio.to_thread(core._hierarchy.resolve, items)
+        await adrive(core._populate_steps(items, rest), self.call)
 
     async def load(self, objects: Model | Iterable[Model], *paths: object) -> None:
         """Load ``paths`` (``Shot.status``, ``"parent.name"``) for ``objects`` (one or many)
@@ -500,7 +548,7 @@ class AsyncSession:
                 for name in _first_names(type(obj), paths):
                     items.update(dict.fromkeys(cohort.missing(core._identity, name, core)))
             core.stats.batch_loads += 1
-        await adrive(core._populate_steps(items, paths), self.call)
+        await self._populate(items, paths)
 
     # --- the unit of work ----------------------------------------------------------------
 

@@ -1,34 +1,108 @@
 """Connecting a session: to an ftrack server from arguments or the environment, or to an
-embedded server in this process."""
+embedded server in this process.
+
+The session layer never builds the embedded server: it lies above the server layer's reach.
+A function of a layer that may (`ftorm._embedded.open_server`) creates it, and ``ftorm``
+names that function here on import (`provide_embedded_server`); `local_transport` asks it
+for a server and wraps it in an `ftorm.transport.inprocess.InProcessTransport`.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ftorm.errors import ConnectError
 from ftorm.transport.base import Transport
+from ftorm.transport.inprocess import Handler, InProcessTransport
 
 if TYPE_CHECKING:
     from ftorm.schema.types import Schema
     from ftorm.transport.ahttp import AsyncHttpTransport
-    from ftorm.transport.inprocess import InProcessTransport
 
-__all__ = ["async_http_transport", "connection_settings", "http_transport", "local_transport"]
+__all__ = [
+    "EventHubFactory",
+    "ServerFactory",
+    "async_http_transport",
+    "connection_settings",
+    "event_hub_for",
+    "http_transport",
+    "local_transport",
+    "provide_embedded_server",
+    "provide_event_hub",
+]
 
 _PARAMETERS: tuple[str, str, str] = ("server_url", "api_user", "api_key")
 """How `Session` spells the three connection settings (`http_transport` names them so)."""
 _VARIABLES = ("FTRACK_SERVER", "FTRACK_API_USER", "FTRACK_API_KEY")
 
 
+class ServerFactory(Protocol):
+    """Creates an embedded server on the SQLite file ``path`` (``":memory:"``: none)."""
+
+    def __call__(
+        self, path: str, *, schema: Schema | None, api_user: str, read_only: bool
+    ) -> Handler: ...
+
+
+_factory: list[ServerFactory] = []  # the one `provide_embedded_server` named (at most one)
+_factory_lock = threading.Lock()
+
+
+def provide_embedded_server(factory: ServerFactory) -> None:
+    """Name the function `local_transport` (and so ``Session.local``) creates embedded
+    servers with, replacing the one named before. ``import ftorm`` names
+    `ftorm._embedded.open_server`."""
+    with _factory_lock:
+        _factory[:] = [factory]
+
+
+EventHubFactory = Callable[[Any], Any]
+"""Makes the event hub client of a transport (`ftorm.events.connect.hub_for`)."""
+
+_hub_factory: list[EventHubFactory] = []  # the one `provide_event_hub` named (at most one)
+
+
+def provide_event_hub(factory: EventHubFactory) -> None:
+    """Name the function ``Session.events`` makes its event hub client with (the session
+    layer does not import the events layer above it). ``import ftorm`` names
+    `ftorm._embedded.event_hub`."""
+    with _factory_lock:
+        _hub_factory[:] = [factory]
+
+
+def event_hub_for(transport: Any) -> Any:
+    """The event hub client for ``transport``, made by the function `provide_event_hub`
+    named.
+
+    Raises:
+        ConnectError: when no function was named (``ftorm`` was not imported whole).
+    """
+    with _factory_lock:
+        factory = _hub_factory[0] if _hub_factory else None
+    if factory is None:
+        msg = "no event hub client is available: import ftorm (it provides one) first"
+        raise ConnectError(msg)
+    return factory(transport)
+
+
 def local_transport(
     path: str, schema: Schema | None, api_user: str, read_only: bool
-) -> InProcessTransport:
-    """An in-process transport to a new embedded server on the SQLite file ``path``."""
-    from ftorm.server.handlers import Server  # the server loads only when a session needs it
-    from ftorm.transport.inprocess import InProcessTransport
+) -> InProcessTransport[Handler]:
+    """An in-process transport to a new embedded server on the SQLite file ``path``, created
+    by the function `provide_embedded_server` named.
 
-    server = Server(schema, database=path, api_user=api_user, read_only=read_only)
+    Raises:
+        ConnectError: when no function was named (``ftorm`` was not imported whole).
+    """
+    with _factory_lock:
+        factory = _factory[0] if _factory else None
+    if factory is None:
+        msg = "no embedded server is available: import ftorm (it provides one) first"
+        raise ConnectError(msg)
+    server = factory(path, schema=schema, api_user=api_user, read_only=read_only)
     return InProcessTransport(server)
 
 

@@ -74,9 +74,9 @@ def read_configurations(
             if isinstance(kind, dict) and "name" not in kind and kind.get("id") in names:
                 row = {**row, "type": {**kind, "name": names[kind.get("id")]}}
             found.append(from_record(row))
-        if page.next_offset is None or not page.data:
+        offset = page.following(offset or 0)
+        if offset is None:
             break
-        offset = page.next_offset
     return found
 
 

@@ -68,27 +68,20 @@ class Pager:
         """The request for the page after ``request``, whose answer was ``result``.
 
         Raises:
-            ServerError: when the server's ``next.offset`` does not move forward, or (paged
-                by key) a page ends on a row without its key or on a row a page ended on
-                before.
+            ServerError: when the server's ``next.offset`` does not move forward
+                (`QueryResult.following`), or (paged by key) a page ends on a row without
+                its key or on a row a page ended on before.
         """
         count = len(result.data)
         if self.remaining is not None:
             self.remaining -= count
-        following = result.next_offset
-        if following is None or not count:
+        following = result.following(request.offset or 0)
+        if following is None:
             return None
         if request.limit is not None and count < request.limit:
             self.size = count  # the server pages by fewer rows than asked: ask for that
         if self.keys is not None:
             return self._request(after_key(self.node, self.keys, self._last_key(result)))
-        offset = request.offset or 0
-        if following <= offset:
-            msg = (
-                f"the server answered next.offset {following} for the page at "
-                f"offset {offset}: paging stopped instead of reading the same rows again"
-            )
-            raise ServerError(msg)
         return self._request(attrs.evolve(self.node, offset=following))
 
     def _last_key(self, result: QueryResult) -> tuple[object, ...]:

@@ -21,7 +21,18 @@ from ftorm.session.loading import class_info
 if TYPE_CHECKING:
     from ftorm.model.base import Model
 
-__all__ = ["Defaults", "after_key", "by_key", "by_keys", "expand", "key_of", "keyset", "pageable"]
+__all__ = [
+    "Defaults",
+    "after_key",
+    "by_key",
+    "by_keys",
+    "counting",
+    "expand",
+    "key_of",
+    "keyset",
+    "pageable",
+    "within",
+]
 
 Defaults = Callable[["type[Model]"], tuple[str, ...]]
 """The attribute names a query for a class loads when it names none (primary key first)."""
@@ -69,6 +80,19 @@ def by_keys(
         projections=tuple(dict.fromkeys((*paths, *projections))),
         where=criterion,
     )
+
+
+def counting(node: ast.Select, cls: type[Model]) -> ast.Select:
+    """``select count(<key>) from <Type> [where ...]``: how many rows ``node``'s criteria
+    match (its projections, order, offset and limit left out; see `within`)."""
+    key = ast.Path.of(class_info(cls).pk_keys[0])
+    return ast.Select(node.entity_type, (ast.Aggregate("count", key),), node.where)
+
+
+def within(total: int, node: ast.Select) -> int:
+    """How many of ``total`` matching rows ``node``'s own ``offset`` and ``limit`` keep."""
+    found = max(0, total - (node.offset or 0))
+    return found if node.limit is None else min(found, node.limit)
 
 
 def pageable(

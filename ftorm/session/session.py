@@ -25,14 +25,16 @@ from ftorm.errors import (
 )
 from ftorm.model.base import Model
 from ftorm.model.fields import Many, Ref
+from ftorm.model.inherited import Resolved
 from ftorm.model.relations import unlink
 from ftorm.model.state import attach, cohort_of, detach, hook_of, mark_clean, rollback
 from ftorm.protocol.codec import ENTITY_TYPE
-from ftorm.protocol.operations import DeleteOp, OperationLike
+from ftorm.protocol.operations import DeleteOp, OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast
 from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.parser import parse
+from ftorm.query.render import render
 from ftorm.schema.custom import CONFIGURATION_TYPE
 from ftorm.schema.custom_attributes import Configuration
 from ftorm.schema.types import Schema
@@ -41,17 +43,24 @@ from ftorm.session.catalog import Catalog, ModelSource
 from ftorm.session.cohort import Cohort
 from ftorm.session.core import Steps, drive
 from ftorm.session.custom import Configurations
+from ftorm.session.hierarchy import Hierarchy, inherited_paths, lazy_members, refuse
 from ftorm.session.identity import IdentityKey, IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
 from ftorm.session.paging import pages
-from ftorm.session.queries import by_key, key_of, keyset, pageable
+from ftorm.session.queries import by_key, by_keys, counting, key_of, keyset, pageable, within
 from ftorm.session.reconcile import reconcile_steps
 from ftorm.session.stats import Stats
 from ftorm.session.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from ftorm.server.handlers import Server
+    import os
+
+    from ftorm.events.hub import EventHub
+    from ftorm.session.accessors import Accessor
+    from ftorm.session.locations import Location
+    from ftorm.session.structures import Structure
     from ftorm.transport.base import Transport
+    from ftorm.transport.inprocess import Handler
 
 __all__ = ["Session", "Stats"]
 
@@ -130,10 +139,20 @@ class Session:
         self._hydrator = Hydrator(self._catalog.class_or_none, self._identity, self)
         self._work = UnitOfWork()
         self._configurations = Configurations(self.call, lambda: self._catalog.schema)
+        self._hierarchy = Hierarchy(
+            self.call,
+            lambda: self._catalog.schema,
+            lambda answer: self._hydrate(read_query(answer).data, None, member=False),
+            self._held,
+            lambda type_id, key: self._held(type_id, key) or self._fetch(type_id, key),
+            self._entity_loads,
+        )
         self._closed = False
         self._uncertain = False  # the last commit's batch may or may not have been applied
         self._watching: dict[int, set[IdentityKey]] = {}  # per running iteration: rows deleted
-        self._local_server: Server | None = None
+        self._local_server: Handler | None = None
+        self._events: EventHub | None = None
+        self._events_lock = threading.Lock()
         self._load_hint = "session.populate"  # what the lazy='raise' message suggests
         self._during: set[Model] | None = None  # objects changed while a commit is sent
 
@@ -151,19 +170,44 @@ class Session:
 
         ``read_only`` opens an existing workspace without changing it (a missing file, or
         one that is not an ftorm workspace, raises `ftorm.StorageError`); commits are refused.
+
+        A shortcut: the server is created outside the session, by the function ``ftorm``
+        provides (`ftorm.session.connect.local_transport`), and handed in through an
+        `ftorm.transport.inprocess.InProcessTransport`, as
+        ``Session(transport=InProcessTransport(server))`` does with a server of your own.
+        The session owns this one: `close` closes it.
         """
         from ftorm.session.connect import local_transport
 
         transport = local_transport(path, schema, api_user, read_only)
-        session = cls(transport=transport, **options)
+        try:
+            session = cls(transport=transport, **options)
+        except BaseException:
+            transport.server.close()
+            raise
         session._local_server = transport.server
         return session
 
     @property
-    def local_server(self) -> Server | None:
-        """The embedded server `local` started for this session (None for other sessions),
-        closed with it; more sessions can share it with ``transport=InProcessTransport(...)``."""
+    def local_server(self) -> Handler | None:
+        """The embedded server `local` created for this session (None for other sessions),
+        closed with it; more sessions can share it with ``transport=InProcessTransport(...)``.
+        Typed as the `ftorm.transport.inprocess.Handler` protocol: it is an
+        `ftorm.server.handlers.Server`."""
         return self._local_server
+
+    @property
+    def events(self) -> EventHub:
+        """ftrack's event hub for this session's server (`ftorm.events.EventHub`), made on
+        first use and closed with the session: a websocket to ``ftorm serve`` or ftrack, or,
+        for `local` sessions, the embedded server's hub in this process."""
+        with self._events_lock:
+            if self._events is None:
+                from ftorm.session.connect import event_hub_for
+
+                self._events = event_hub_for(self._transport)
+                self._events.session = self
+            return self._events
 
     @property
     def transport(self) -> Transport:
@@ -177,10 +221,13 @@ class Session:
         with self.lock:
             if self._closed:
                 return
+            if self._events is not None:
+                self._events.close()
             for obj in self._identity:
                 detach(obj)
             self._identity.clear()
             self._work.clear()
+            self._hierarchy.forget()
             self._closed = True
         self._transport.close()
         if self._local_server is not None:
@@ -344,6 +391,32 @@ class Session:
             kept.append(row)
         return kept
 
+    def count(self, query: Query[Any]) -> int:
+        """How many entities ``query`` matches (`ftorm.query.builder.Executor`), with one
+        request and no entity loaded: ``select count(<key>) from <Type> [where ...]`` (an
+        aggregate; ftrack serves aggregates on a strict-API connection), with the query's
+        own ``offset`` and ``limit`` applied to the total, so ``q.count() == len(q.all())``.
+
+        Raises:
+            UnknownAttributeError: ``query`` tests a custom attribute key no configuration
+                has (`check`).
+            ServerError: the server refuses the aggregate or answers no count.
+        """
+        self.check(query)
+        return drive(self._count_steps(query), self.call)
+
+    def _count_steps(self, query: Query[Any]) -> Steps[int]:
+        """`count` after its `check`, as core steps (`ftorm.session.core`): one batch."""
+        node = query.ast
+        text = render(counting(node, self._type(node.entity_type)))
+        rows = read_query((yield [QueryOp(text)])[0]).data
+        values = list(rows[0].values()) if len(rows) == 1 else []
+        total = values[0] if len(values) == 1 else None
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            msg = f"the server answered no count for {text}: {str(rows)[:200]}"
+            raise ServerError(msg)
+        return within(total, node)
+
     def check(self, query: Query[Any]) -> None:
         """Raise `ftorm.UnknownAttributeError` (with the closest keys) when ``query`` tests a
         custom attribute key that no configuration of its entity type has, which the server
@@ -353,13 +426,13 @@ class Session:
     def get(self, model: type[M] | str, key: object) -> M | None:
         """The entity of ``model`` with primary key ``key``: from the identity map when the
         session holds it, else with one query; None when there is none."""
-        found = self._held(model, key)
+        found = self._held_or_query(model, key)
         if not isinstance(found, Query):
             return found  # type: ignore[return-value]
         results = found.all()
         return results[0] if results else None  # type: ignore[return-value]
 
-    def _held(self, model: type[Model] | str, key: object) -> Model | Query[Model]:
+    def _held_or_query(self, model: type[Model] | str, key: object) -> Model | Query[Model]:
         """`get`'s answer from the identity map, else the query that finds it."""
         cls: type[Any] = self._type(model) if isinstance(model, str) else self._catalog.adopt(model)
         values = key if isinstance(key, tuple) else (key,)
@@ -382,11 +455,25 @@ class Session:
         loads exactly that value. The related entities form a cohort of their own. A path
         that is not an attribute path raises `InvalidValueError`.
         """
-        drive(self._populate_steps(objects, paths), self.call)
+        items, rest, inherited = self._populating(objects, paths)
+        if inherited:
+            self._hierarchy.resolve(items)
+        drive(self._populate_steps(items, rest), self.call)
 
-    def _populate_steps(self, objects: Iterable[Model], paths: Sequence[object]) -> Steps[None]:
-        """`populate` as core steps (`ftorm.session.core`): one batch, or none."""
+    def _populating(
+        self, objects: Iterable[Model], paths: Sequence[object]
+    ) -> tuple[list[Model], tuple[object, ...], bool]:
+        """What `populate` loads: this session's objects among ``objects`` (once each), the
+        attribute paths among ``paths``, and whether inherited custom attribute values are
+        asked for too (`ftorm.session.hierarchy`; resolved apart from the steps: blocking
+        code an `ftorm.AsyncSession` runs on a worker thread)."""
         items = [obj for obj in dict.fromkeys(objects) if hook_of(obj) is self]
+        rest, inherited = inherited_paths(paths)
+        return items, rest, bool(items and inherited)
+
+    def _populate_steps(self, items: Sequence[Model], paths: Sequence[object]) -> Steps[None]:
+        """`populate`'s attribute paths for ``items`` (`_populating`) as core steps
+        (`ftorm.session.core`): one batch, or none."""
         if items and paths:
             yield from self._load_steps(items, lambda cls: paths, Cohort())
 
@@ -583,6 +670,7 @@ class Session:
             ):
                 self._hydrator.entity(data, into=obj)  # the server's echo: ids, defaults
         self.stats.entities += self._hydrator.count - before
+        self._hierarchy.committed(steps)
         for obj in plan.deleted:
             self._forget(obj)
         if any(op.entity_type == CONFIGURATION_TYPE for op, _ in steps):
@@ -670,6 +758,124 @@ class Session:
             for other in self._work.collection_written(obj, name, (*added, *removed)):
                 self._adopt(other)
 
+    def inherited_value(self, obj: Model, key: str) -> Resolved:
+        """The inherited value of custom attribute ``key`` for ``obj``
+        (`ftorm.model.inherited.InheritedSource`): resolved first, as `load` loads (for
+        the whole cohort with ``lazy="batch"``), when the session does not hold it."""
+        self._check_open()
+        if obj in self._work.new:
+            msg = f"{obj!r} is new: commit it before reading inherited values (ftrack links it)"
+            raise NotLoadedError(msg)
+        if not self._hierarchy.ready(str(obj.__dict__.get("id"))):
+            if self.lazy == "raise":
+                raise refuse(obj, key, self._load_hint)
+            if self.lazy == "select":
+                self._hierarchy.resolve([obj])
+            else:
+                self.stats.batch_loads += 1
+                members = lazy_members(obj, lambda cohort: cohort.members(self._identity))  # type: ignore[attr-defined]
+                self._hierarchy.resolve(members)
+        return self._hierarchy.value(obj, key)
+
+    def _held(self, type_id: str, key: str) -> Model | None:
+        """The entity of ``type_id`` with id ``key`` if the session holds it."""
+        cls = self._catalog.class_or_none(type_id)
+        return None if cls is None else self._identity.get(identity_key(cls, (key,)))
+
+    def _fetch(self, type_id: str, key: str) -> Model | None:
+        """The entity of ``type_id`` with id ``key``, read (None if unknown or gone)."""
+        cls = self._catalog.class_or_none(type_id)
+        return None if cls is None else self.get(cls, key)
+
+    def _entity_loads(self, type_id: str, keys: Sequence[str]) -> QueryOp | None:
+        """The query loading ``keys`` of ``type_id`` with their default projections (None
+        for a type the session does not know)."""
+        cls = self._catalog.class_or_none(type_id)
+        if cls is None:
+            return None
+        paths = [ast.Path.of(p) for p in self._default_projections(cls)]
+        return QueryOp(str(by_keys(cls, paths, [(key,) for key in keys])))
+
     def custom_configurations(self, obj: Model, *, refresh: bool = False) -> list[Configuration]:
         """The configurations that apply to ``obj`` (`ftorm.model.state.Tracker`)."""
         return self._configurations.applying(type(obj).__ftorm_entity__ or "", refresh=refresh)
+
+    # --- files (`ftorm.session.components`, `ftorm.session.locations`) ----------------------
+
+    def create_component(
+        self,
+        path: str | os.PathLike[str],
+        data: Mapping[str, Any] | None = None,
+        location: Location | Literal["auto"] | None = "auto",
+        *,
+        version: Model | None = None,
+    ) -> Model:
+        """A new component for the file, sequence (``/renders/sh010.%04d.exr [1001-1100]``)
+        or folder at ``path``, committed and added to ``location``
+        (`ftorm.session.components.create_component`)."""
+        from ftorm.session.components import create_component
+
+        return create_component(self, path, data, location, version=version)
+
+    def location(
+        self,
+        name: str,
+        *,
+        accessor: Accessor | None = None,
+        structure: Structure | None = None,
+        priority: int | None = None,
+    ) -> Location:
+        """The location ``name``, configured for this session with ``accessor``,
+        ``structure`` and ``priority`` when given (`ftorm.session.components.location`)."""
+        from ftorm.session.components import location as named
+
+        return named(self, name, accessor=accessor, structure=structure, priority=priority)
+
+    def pick_location(self) -> Location:
+        """The preferred location with an accessor and a structure
+        (`ftorm.session.components.pick_location`)."""
+        from ftorm.session.components import pick_location
+
+        return pick_location(self)
+
+    def get_component_availability(
+        self, component: Model, locations: Sequence[Location] | None = None
+    ) -> dict[str, float]:
+        """``{location id: percent}`` of ``component`` in ``locations`` (by default every
+        location of the session), as ftrack_api answers."""
+        return self.get_component_availabilities([component], locations)[0]
+
+    def get_component_availabilities(
+        self, components: Sequence[Model], locations: Sequence[Location] | None = None
+    ) -> list[dict[str, float]]:
+        """`get_component_availability` of each of ``components``, in order."""
+        from ftorm.session.components import locations as every
+
+        chosen = list(locations) if locations is not None else every(self)
+        result: list[dict[str, float]] = [{} for _ in components]
+        for place in chosen:
+            for index, share in enumerate(place.get_component_availabilities(components)):
+                result[index][place.id] = share
+        return result
+
+    def create_thumbnail(
+        self, entity: Model, path: str | os.PathLike[str], data: Mapping[str, Any] | None = None
+    ) -> Model:
+        """Upload the image at ``path`` and make it ``entity``'s thumbnail; the component
+        (`ftorm.session.components.create_thumbnail`)."""
+        from ftorm.session.components import create_thumbnail
+
+        return create_thumbnail(self, entity, path, data)
+
+    def encode_media(
+        self,
+        media: str | os.PathLike[str] | Model,
+        *,
+        version_id: str | None = None,
+        keep_original: bool | Literal["auto"] = "auto",
+    ) -> Model:
+        """Ask the server to encode ``media`` (a path or a ``FileComponent``); the ``Job``
+        (`ftorm.session.components.encode_media`)."""
+        from ftorm.session.components import encode_media
+
+        return encode_media(self, media, version_id=version_id, keep_original=keep_original)

@@ -22,7 +22,7 @@ from ftorm._typing import JSON
 from ftorm.protocol.operations import OperationLike
 
 if TYPE_CHECKING:
-    from ftorm.transport.inprocess import InProcessTransport
+    from ftorm.transport.inprocess import Handler, InProcessTransport
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "AsyncInProcessTransport", "AsyncTransport"]
 
@@ -54,9 +54,12 @@ class AsyncInProcessTransport:
     """Pages can be fetched ahead: the server works on worker threads."""
 
     def __init__(
-        self, transport: InProcessTransport, *, max_connections: int = DEFAULT_MAX_CONNECTIONS
+        self,
+        transport: InProcessTransport[Handler],
+        *,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
-        self.sync: InProcessTransport = transport
+        self.sync: InProcessTransport[Handler] = transport
         """The synchronous transport whose ``call`` runs on the worker threads."""
         self.max_connections: int = max_connections
         """At most this many batches run at once."""

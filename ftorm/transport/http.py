@@ -15,13 +15,24 @@ Credentials never leave the server's origin: redirects are not followed by reque
 307/308 to the same origin (scheme, host and port) is followed by hand, a few hops at most;
 any other redirect raises `TransportError` naming where it pointed. A password embedded in
 the server URL is replaced by ``***`` in every message.
+
+An answer the server cannot have meant (not JSON, not a list of one result per operation,
+or nested too deeply to decode: a `RecursionError` in the decoder) raises `ServerError` or
+`TransportError`, never a traceback.
+
+Downloads (`HttpTransport.download`) ask for the bytes as stored and take them so: an
+answer with a ``Content-Encoding`` other than ``identity`` is refused (`DownloadError`),
+and the body is read raw, never decompressed, so the bytes written are the bytes received.
+Each download must end within `HttpTransport.download_deadline` seconds in all, however
+slowly the server sends. All deadlines read the transport's ``clock`` (``time.monotonic``
+unless given).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -31,11 +42,15 @@ from ftorm.errors import (
     ConfigurationError,
     ConnectError,
     DownloadError,
+    EventHubConnectionError,
     ServerError,
     TransportError,
+    excerpt,
     server_error_from_payload,
 )
 from ftorm.protocol.operations import OperationLike, encode_batch, is_read_only
+from ftorm.protocol.socketio import HANDSHAKE_PATH
+from ftorm.transport.base import error_message
 
 if TYPE_CHECKING:  # requests is imported on the first request: a session starts without it
     import requests
@@ -61,6 +76,11 @@ _CHUNK = 65536
 _DOWNLOAD_CHUNK = 1024 * 1024
 _DOWNLOAD_HEADERS = {"Accept": "*/*", "Accept-Encoding": "identity", "Content-Type": None}
 """A download asks for the bytes as stored (no compression) and sends no JSON headers."""
+_IDENTITY = frozenset({"", "identity"})
+"""``Content-Encoding`` values meaning the bytes as stored."""
+
+DOWNLOAD_DEADLINE = 3600.0
+"""Seconds one download may take in all, by default (`HttpTransport.download_deadline`)."""
 
 
 def redact_url(url: str) -> str:
@@ -141,6 +161,9 @@ def decode_answer(status: int, content: bytes, expected: int, display: str) -> l
     """
     try:
         payload = json.loads(content)
+    except RecursionError:
+        msg = f"{display} answered JSON nested too deeply to read (HTTP {status})"
+        raise ServerError(msg) from None
     except ValueError:
         if status in (401, 403):
             msg = f"HTTP {status}"
@@ -151,10 +174,10 @@ def decode_answer(status: int, content: bytes, expected: int, display: str) -> l
     if isinstance(payload, dict) and "exception" in payload:
         raise server_error_from_payload(payload)
     if status >= 400:
-        msg = f"HTTP {status}: {str(payload)[:200]}"
+        msg = f"HTTP {status}: {excerpt(payload)}"
         raise ServerError(msg)
     if not isinstance(payload, list) or len(payload) != expected:
-        msg = f"expected a list of {expected} results from {display}, got {str(payload)[:200]}"
+        msg = f"expected a list of {expected} results from {display}, got {excerpt(payload)}"
         raise TransportError(msg)
     return payload
 
@@ -225,6 +248,7 @@ class HttpTransport(Endpoint):
         *,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
+        download_deadline: float = DOWNLOAD_DEADLINE,
         timeout: float | tuple[float, float] = (10.0, 60.0),
         retries: int = 3,
         backoff: float = 0.25,
@@ -243,6 +267,8 @@ class HttpTransport(Endpoint):
         )
         self._sleep = sleep or time.sleep
         self._clock = clock or time.monotonic
+        self.download_deadline: float = download_deadline
+        """Seconds one download may take in all (`DOWNLOAD_DEADLINE` by default)."""
         self._http: requests.Session | None = None
 
     def _client(self) -> requests.Session:
@@ -307,21 +333,34 @@ class HttpTransport(Endpoint):
     def _read(self, response: requests.Response, deadline: float) -> bytes:
         """The answer's body, read as it arrives; a server that takes longer than the
         deadline (dripping its answer, say) raises `requests.exceptions.ReadTimeout`."""
+        what = f"the answer took longer than {self._total():g} s in all"
+        return b"".join(self._blocks(response, _CHUNK, deadline, what, decode=True))
+
+    def _blocks(
+        self, response: requests.Response, size: int, deadline: float, late: str, *, decode: bool
+    ) -> Iterator[bytes]:
+        """The body of ``response`` in blocks of at most ``size`` bytes, each as it arrives
+        (decompressed only with ``decode``); past ``deadline`` (on the transport's clock)
+        `requests.exceptions.ReadTimeout` saying ``late``. A failing connection raises
+        `requests.exceptions.ConnectionError`."""
         import requests
         import urllib3.exceptions
 
         raw = response.raw
         read1 = getattr(raw, "read1", None)  # urllib3 >= 2: returns what has arrived
-        chunks: list[bytes] = []
         try:
             while True:
                 if self._clock() > deadline:
-                    msg = f"the answer took longer than {self._total():g} s in all"
-                    raise requests.exceptions.ReadTimeout(msg)
-                chunk = read1(_CHUNK) if read1 is not None else raw.read(_CHUNK)
-                if not chunk:
-                    return b"".join(chunks)
-                chunks.append(chunk)
+                    raise requests.exceptions.ReadTimeout(late)
+                if decode:  # as the response decodes by default
+                    block = read1(size) if read1 is not None else raw.read(size)
+                elif read1 is not None:
+                    block = read1(size, decode_content=False)
+                else:  # pragma: no cover - urllib3 1.x
+                    block = raw.read(size, decode_content=False)
+                if not block:
+                    return
+                yield block
         except (urllib3.exceptions.HTTPError, OSError) as error:
             raise requests.exceptions.ConnectionError(error) from error
 
@@ -354,6 +393,9 @@ class HttpTransport(Endpoint):
     def download(self, component_id: str, write: Callable[[bytes], object]) -> int:
         """Stream the file of ``component_id`` in the ``ftrack.server`` location to
         ``write``, block by block (at most 1 MiB in memory); the number of bytes written.
+        The bytes are taken as received, never decompressed, and the whole download must
+        end within `download_deadline` seconds. ``write`` may raise `DownloadError` itself
+        (to cap the size, say): the download stops there.
 
         It asks ``<server>/component/get?id=<id>`` with the API user's credentials in the
         ``ftrack-user`` and ``ftrack-api-key`` headers. Redirects are followed by hand, a few
@@ -362,13 +404,17 @@ class HttpTransport(Endpoint):
 
         Raises:
             DownloadError: for an error status, a connection that fails or times out, too
-                many redirects, or a body whose size is not the ``Content-Length`` announced.
+                many redirects, a compressed body (a ``Content-Encoding`` other than
+                ``identity``), a download that takes longer than `download_deadline`, or a
+                body whose size is not the ``Content-Length`` announced.
         """
         import requests
 
         server = self.display_url.removesuffix("/api")
         what = f"the file of the component {component_id} from {server}"
         url = f"{self.url.removesuffix('/api')}/component/get?{urlencode({'id': component_id})}"
+        deadline = self._clock() + self.download_deadline
+        late = f"the download took longer than {self.download_deadline:g} s in all"
         written = 0
         try:
             response = self._get_file(url)
@@ -377,20 +423,61 @@ class HttpTransport(Endpoint):
                     msg = f"cannot download {what}: {_error_text(response)}"
                     raise DownloadError(msg)
                 length = response.headers.get("Content-Length")
-                encoding = response.headers.get("Content-Encoding", "identity") or "identity"
-                for block in response.iter_content(_DOWNLOAD_CHUNK):
+                encoding = response.headers.get("Content-Encoding", "").strip().lower()
+                if encoding not in _IDENTITY:
+                    msg = (
+                        f"cannot download {what}: the server sent it compressed "
+                        f"(Content-Encoding: {excerpt(encoding, 40)}) although the bytes as "
+                        "stored were asked for; a compressed file is refused, as it could "
+                        "unpack to any size"
+                    )
+                    raise DownloadError(msg)
+                for block in self._blocks(response, _DOWNLOAD_CHUNK, deadline, late, decode=False):
                     write(block)
                     written += len(block)
         except requests.RequestException as error:
             after = f" after {written} bytes" if written else ""
             msg = f"cannot download {what}{after}: {self._scrub(str(error))}"
             raise DownloadError(msg) from None
-        plain = encoding == "identity" and length is not None and length.isdigit()
-        announced = int(length) if plain and length is not None else None
+        announced = int(length) if length is not None and length.isdigit() else None
         if announced is not None and written != announced:
             msg = f"cannot download {what}: {written} bytes arrived, {length} were announced"
             raise DownloadError(msg)
         return written
+
+    def remove_file(self, component_id: str) -> None:
+        """``POST <server>/component/remove?id=<id>`` with the API user's credentials.
+
+        Raises:
+            TransportError: when the server refuses, cannot be reached or does not answer
+                within the timeout.
+        """
+        import requests
+
+        base = self.url.removesuffix("/api")
+        url = f"{base}/component/remove?{urlencode({'id': component_id})}"
+        try:
+            response = self._client().post(
+                url, headers=_DOWNLOAD_HEADERS, timeout=self.timeout, allow_redirects=False
+            )
+        except requests.RequestException as error:
+            msg = f"the file of {component_id} could not be removed: {self._scrub(str(error))}"
+            raise TransportError(msg) from None
+        with response:
+            if response.status_code >= 400:
+                msg = f"the file of {component_id} could not be removed: {_error_text(response)}"
+                raise TransportError(msg)
+
+    def file_url(self, component_id: str, *, thumbnail_size: int | None = None) -> str:
+        """``<server>/component/get?id=...&username=...&apiKey=...`` (``/component/thumbnail``
+        with ``&size=`` for a thumbnail): the form ftrack's own clients hand out, which opens
+        the file for anyone holding it."""
+        user, key = self.credentials
+        route = "get" if thumbnail_size is None else "thumbnail"
+        params: dict[str, object] = {"id": component_id, "username": user, "apiKey": key}
+        if thumbnail_size is not None:
+            params["size"] = thumbnail_size
+        return f"{self.url.removesuffix('/api')}/component/{route}?{urlencode(params)}"
 
     def _get_file(self, url: str) -> requests.Response:
         """``GET url``, streamed; redirects followed with credentials only to the origin."""
@@ -418,6 +505,29 @@ class HttpTransport(Endpoint):
         msg = f"{self.display_url.removesuffix('/api')}: more than {_MAX_REDIRECTS} redirects"
         raise DownloadError(msg)
 
+    @property
+    def server_url(self) -> str:
+        """The server's address (`url` without ``/api``)."""
+        return self.url[: -len("/api")]
+
+    def socketio_handshake(self) -> str:
+        """``GET /socket.io/1/`` with the credentials: the event hub's handshake answer
+        (`ftorm.protocol.socketio.Handshake`). `EventHubConnectionError` when the server
+        cannot be reached or refuses."""
+        import requests
+
+        url = self.server_url + HANDSHAKE_PATH
+        try:
+            response = self._client().get(url, timeout=self.timeout, allow_redirects=False)
+        except requests.RequestException as error:
+            msg = f"cannot reach the event hub at {redact_url(url)}: {self._scrub(str(error))}"
+            raise EventHubConnectionError(msg) from None
+        with response:
+            if response.status_code != 200:
+                msg = f"the event hub at {redact_url(url)} answered {_error_text(response)}"
+                raise EventHubConnectionError(msg)
+            return response.content[:1000].decode("utf-8", "replace")
+
     def close(self) -> None:
         """Close the keep-alive connections."""
         if self._http is not None:
@@ -426,13 +536,5 @@ class HttpTransport(Endpoint):
 
 def _error_text(response: requests.Response) -> str:
     """``HTTP <status>`` and the start of the error body (the server's message, if JSON)."""
-    head = response.raw.read(2000, decode_content=True) or b""
-    text = head.decode("utf-8", "replace")
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        payload = None
-    if isinstance(payload, dict) and isinstance(payload.get("content"), str):
-        text = payload["content"]
-    text = " ".join(text.split())[:200]
+    text = error_message(response.raw.read(2000, decode_content=True) or b"")
     return f"HTTP {response.status_code}" + (f": {text}" if text else "")

@@ -289,3 +289,31 @@ def test_a_dump_needs_configurations_and_check_writes_nothing(
     assert main([*check, "--dump-custom-attributes", str(dump)]) == 2
     assert "--check writes nothing" in capsys.readouterr().err
     assert not dump.exists()
+
+
+def test_a_key_both_hierarchical_and_not_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shot = "bad911de-3bd6-47b9-8b46-3476e237cb36"
+    on_shots = {"entity_type": "task", "object_type_id": shot}
+    records = [
+        {
+            "id": "h1",
+            "key": "fps",
+            "type": "number",
+            "entity_type": "show",
+            "is_hierarchical": True,
+        },
+        {"id": "s1", "key": "fps", "type": "text", **on_shots},
+        {"id": "s2", "key": "fstart", "type": "number", **on_shots},
+    ]
+    dump = tmp_path / "custom.json"
+    dump.write_text(json.dumps({"custom_attribute_configurations": records}), encoding="utf-8")
+    target = tmp_path / "models.py"
+    assert main(["generate", "--custom-attributes", str(dump), "-o", str(target)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning:") == 1
+    assert "'fps' is both hierarchical (configuration h1) and configured for Shot" in err
+    assert "Shot.custom.fps and Shot.custom.inherited.fps read the hierarchical one" in err
+    text = target.read_text(encoding="utf-8")
+    assert 'fps: CustomAttr[int | None] = custom_attr("fps", "number")' in text  # hierarchical

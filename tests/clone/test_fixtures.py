@@ -3,9 +3,10 @@ and the ``ftorm_fixtures`` marker; load(dump(x)) == x for generated workspaces."
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import sqlite3
 import string
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,74 +16,111 @@ from hypothesis import strategies as st
 
 from ftorm.cli import main
 from ftorm.errors import FixtureError
-from ftorm.models import Project, Sequence, Shot
-from ftorm.schema.standard import standard_schema
-from ftorm.server.bulk import RowWriter, create_workspace, stored_rows
-from ftorm.server.fixtures import dump, load, render
-from ftorm.server.storage import Layout
+from ftorm.models import Priority, Project, Scope, Sequence, Shot, Status, User
+from ftorm.schema.workspace import DEFAULT_PRIORITY, PRIORITIES, STATUSES, seed_id
+from ftorm.server.fixtures import dump, render
+from ftorm.server.handlers import Server
 from ftorm.session import Session
 from ftorm.testing import load_fixtures, local_session
 from tests.profiles import scaled
 
 HERE = Path(__file__).parent
-LAYOUT = Layout(standard_schema())
-LINK_TABLE = sorted(LAYOUT.link_tables)[0]
-"""A hidden link table of the standard schema (pairs without an entity of their own)."""
-
-
-def _tables(conn: sqlite3.Connection) -> dict[str, list[tuple[str, dict[str, Any]]]]:
-    found = {root: sorted(stored_rows(LAYOUT, conn, root), key=repr) for root in LAYOUT.tables}
-    for table, (owner, member) in LAYOUT.link_tables.items():
-        pairs = conn.execute(f'SELECT "{owner}", "{member}" FROM "{table}" ORDER BY 1, 2')
-        found[table] = [("", {"pair": list(p)}) for p in pairs]
-    return found
-
-
-ids = st.uuids().map(str)
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
-datetimes = st.datetimes().map(
-    lambda d: d.strftime("%Y-%m-%dT%H:%M:%S") + (".5" if d.second % 2 else "")
+datetimes = st.datetimes(timezones=st.just(dt.timezone.utc)).map(
+    lambda d: d.isoformat().replace("+00:00", "Z")
 )
-projects = st.fixed_dictionaries(
-    {"id": ids, "name": texts, "full_name": texts, "is_private": st.booleans(),
-     "start_date": datetimes, "color": st.none() | texts},
-)  # fmt: skip
 shots = st.fixed_dictionaries(
-    {"id": ids, "name": texts, "bid": st.floats(allow_nan=False, allow_infinity=False),
-     "description": st.none() | texts},
+    {"name": texts},
+    optional={"bid": st.floats(allow_nan=False, allow_infinity=False),
+              "description": texts, "start_date": datetimes},
 )  # fmt: skip
 metadata = st.fixed_dictionaries({"key": st.text(string.ascii_letters, min_size=1), "value": texts})
 
 
-@settings(max_examples=scaled(30), deadline=None)
-@given(
-    st.lists(projects, max_size=3, unique_by=lambda p: p["id"]),
-    st.lists(shots, max_size=5, unique_by=lambda s: s["id"]),
-    st.lists(metadata, max_size=3, unique_by=lambda m: m["key"]),
-    st.lists(st.tuples(ids, ids), max_size=3, unique=True),
-)
-def test_load_of_dump_is_the_workspace(
-    project_rows: list[dict[str, Any]],
-    shot_rows: list[dict[str, Any]],
-    meta_rows: list[dict[str, Any]],
-    pairs: list[tuple[str, str]],
-) -> None:
-    source = create_workspace(":memory:", LAYOUT.schema)
-    with RowWriter(LAYOUT, source) as writer:
-        for row in project_rows:
-            writer.put("Project", {**row, "is_private": int(row["is_private"])})
-            for meta in meta_rows:
-                writer.put("Metadata", {**meta, "parent_id": row["id"], "parent_type": "Project"})
-        for row in shot_rows:
-            parent = project_rows[0]["id"] if project_rows else None
-            writer.put("Shot", {**row, "parent_id": parent, "project_id": parent})
-        writer.link(LINK_TABLE, pairs)
-    fixture = dump(LAYOUT, source)
-    assert json.loads(render(fixture)) == fixture
-    copy = create_workspace(":memory:", LAYOUT.schema)
-    load(LAYOUT, copy, json.loads(render(fixture)))
-    assert _tables(copy) == _tables(source)
-    assert render(dump(LAYOUT, copy)) == render(fixture)
+@st.composite
+def workspaces(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """The batch that makes a workspace through the server's own writes: projects with
+    sequences, shots, metadata and scopes, and built-in rows deleted or changed (a studio
+    with one priority, a renamed status)."""
+    batch: list[dict[str, Any]] = []
+    salt = draw(st.integers(1, 2**100))
+
+    def create(entity_type: str, **data: Any) -> dict[str, str]:
+        ident = str(uuid.UUID(int=salt + len(batch)))
+        data.setdefault("id", ident)
+        batch.append({"action": "create", "entity_type": entity_type, "entity_data": data})
+        return {"__entity_type__": entity_type, "id": ident}
+
+    scope = create("Scope", name=draw(texts)) if draw(st.booleans()) else None
+    for _ in range(draw(st.integers(0, 2))):
+        project = create("Project", name=draw(texts), full_name=draw(texts))
+        for meta in draw(st.lists(metadata, max_size=2, unique_by=lambda m: m["key"])):
+            batch.append({"action": "create", "entity_type": "Metadata", "entity_data": {
+                "parent_id": project["id"], "parent_type": "Project", **meta}})  # fmt: skip
+        for _ in range(draw(st.integers(0, 2))):
+            sequence = create("Sequence", name=draw(texts), parent=project)
+            for shot in draw(st.lists(shots, max_size=3)):
+                made = create("Shot", parent=sequence, **shot)
+                if scope is not None and draw(st.booleans()):
+                    data = {"scopes": [scope]}
+                    batch.append({"action": "update", "entity_type": "Shot",
+                                  "entity_key": [made["id"]], "entity_data": data})  # fmt: skip
+    for priority in draw(st.sets(st.sampled_from(UNUSED_PRIORITY_IDS))):
+        batch.append({"action": "delete", "entity_type": "Priority", "entity_key": [priority]})
+    if draw(st.booleans()):
+        status = STATUS_IDS[0]
+        batch.append({"action": "update", "entity_type": "Status", "entity_key": [status],
+                      "entity_data": {"name": draw(texts)}})  # fmt: skip
+    return batch
+
+
+UNUSED_PRIORITY_IDS = [
+    priority.fixed_id or seed_id("Priority", priority.name)
+    for priority in PRIORITIES
+    if priority.name != DEFAULT_PRIORITY
+]
+"""The built-in priorities no new context gets."""
+STATUS_IDS = [seed_id("Status", status.name) for status in STATUSES]
+
+
+@settings(max_examples=scaled(25), deadline=None)
+@given(workspaces())
+def test_load_of_dump_into_a_fresh_workspace_is_exact(batch: list[dict[str, Any]]) -> None:
+    """A fresh workspace loaded with a workspace's dump holds exactly its rows (no seeded
+    row more, none less): dumping it gives the same bytes (issue 18, B2)."""
+    source = Server()
+    try:
+        answer = source.handle(batch)
+        assert isinstance(answer, list), answer
+        text = render(dump(source.layout, source.connection))
+        assert json.loads(text) == dump(source.layout, source.connection)
+    finally:
+        source.close()
+    copy = Server()  # fresh: seeded, nothing written
+    try:
+        copy.load_fixture(json.loads(text))
+        assert render(dump(copy.layout, copy.connection)) == text
+    finally:
+        copy.close()
+
+
+def test_a_fresh_workspace_loaded_holds_the_fixture_and_nothing_else() -> None:
+    """A studio with one priority stays a studio with one priority; the fixture's own
+    rows only (no seeded status, type or user beside them)."""
+    fixture = {"ftorm_fixture": 1, "links": [], "entities": [
+        {"__entity_type__": "Priority", "id": "p1", "name": "Only", "value": 1, "sort": 1},
+        {"__entity_type__": "Project", "id": "pr", "name": "demo", "full_name": "Demo"},
+    ]}  # fmt: skip
+    with local_session(fixtures=[fixture]) as session:
+        server = session.local_server
+        assert server is not None
+        assert [p.name for p in session.query(Priority)] == ["Only"]
+        assert session.query(Status).all() == []
+        loaded = dump(server.layout, server.connection)
+        assert [e["id"] for e in loaded["entities"]] == ["p1", "pr"]
+        session.create(Scope, name="s")
+        session.commit()  # the first write adds the API user
+        assert [u.username for u in session.query(User)] == ["ftorm"]
 
 
 def _sample(session: Session) -> None:

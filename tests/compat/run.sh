@@ -29,4 +29,6 @@ exec "$VENV/bin/python" -m pytest --confcutdir="$HERE" -p no:cacheprovider \
     -p tests.skip_policy --strict-skips -rs \
     "$HERE/test_official_client.py" "$HERE/test_official_custom_attributes.py" \
     "$HERE/test_custom_attributes_e2e.py" "$HERE/test_clone_official_client.py" \
+    "$HERE/test_official_events.py" \
+    "$HERE/test_official_rules.py" "$HERE/test_official_files.py" \
     "$ROOT/tests/schema/test_schema_official_client.py" "$@"

@@ -7,6 +7,7 @@ part happens to be acceptable). Nothing here may ever produce an "internal error
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import strategies as st
@@ -25,6 +26,12 @@ _BIG_INTS = st.one_of(
     st.integers(min_value=-(2**70), max_value=-(2**63) + 2),
     st.sampled_from([2**63, -(2**63) - 1, 10**30, 2**63 - 1, -(2**63)]),
 )
+_BIG_FLOATS = st.one_of(
+    st.floats(min_value=2.0**63, allow_infinity=False),
+    st.floats(max_value=-(2.0**63) - 2048, allow_infinity=False),
+    st.sampled_from([1e19, -1e19, 2.0**63, 1e308]),
+)
+"""Whole floats beyond 64 bits: integral, so an integer attribute must range-check them."""
 _SURROGATES = st.sampled_from(["\ud800", "a\udfffb", "\udc00\ud800", "x\ud83d"])
 _EDGE_DATETIMES = st.sampled_from(
     [
@@ -44,6 +51,7 @@ _LONG_TEXT = st.sampled_from([1_000, 20_000]).map(lambda n: "a" * n)
 
 hostile_scalars: st.SearchStrategy[Any] = st.one_of(
     _BIG_INTS,
+    _BIG_FLOATS,
     _SURROGATES,
     _LONG_TEXT,
     st.floats(allow_nan=True, allow_infinity=True),
@@ -186,3 +194,56 @@ def _json_bytes(batch: list[Any]) -> bytes:
     import json
 
     return json.dumps(batch).encode("utf-8", "surrogatepass")
+
+
+_FIXTURE_VALUES: st.SearchStrategy[Any] = st.one_of(
+    hostile_values,
+    _EDGE_DATETIMES,
+    st.sampled_from(["not a date", "2026-01-01T10:00:00", "2026-01-01", "1", "00000000-dead"]),
+    st.dictionaries(st.text(max_size=3), hostile_scalars, max_size=2),
+)
+"""Values a hostile fixture may hold for an attribute (or a key)."""
+
+
+@st.composite
+def hostile_fixtures(draw: st.DrawFn, base: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the valid fixture ``base`` with one to three changes, mostly hostile: a
+    value, a key, an unknown or hidden attribute, an entity given twice or dropped (leaving
+    its references dangling), a broken link, or the format member; or a harmless new text."""
+    fixture: dict[str, Any] = json.loads(json.dumps(base))
+    entities: list[Any] = fixture["entities"]
+    hostile = draw(st.integers(0, 3)) > 0  # a quarter of the fixtures stay loadable
+    for _ in range(draw(st.integers(1, 3))):
+        changes = ["value", "value", "benign", "attribute", "twice", "drop", "link", "top"]
+        change = draw(st.sampled_from(changes)) if hostile else "benign"
+        entity = draw(st.sampled_from(entities)) if entities else {}
+        if change == "value" and isinstance(entity, dict) and entity:
+            name = draw(st.sampled_from(sorted(entity)))
+            entity[name] = draw(_FIXTURE_VALUES)
+        elif change == "benign" and isinstance(entity, dict):
+            plain = sorted(
+                name
+                for name, value in entity.items()
+                if isinstance(value, str) and name in ("name", "description", "full_name")
+            )
+            if plain:
+                entity[draw(st.sampled_from(plain))] = draw(
+                    st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)
+                )
+        elif change == "attribute" and isinstance(entity, dict):
+            name = draw(st.sampled_from(["nmae", "__ref_parent", "__ref_x", "\ud800", "link"]))
+            entity[name] = draw(_FIXTURE_VALUES)
+        elif change == "twice" and entities:
+            entities.append(json.loads(json.dumps(entity)))
+        elif change == "drop" and entities:
+            entities.remove(entity)
+        elif change == "link":
+            fixture["links"].append(
+                draw(st.lists(_FIXTURE_VALUES, max_size=5) | st.sampled_from([{}, None, 1]))
+            )
+        elif change == "top":
+            member = draw(st.sampled_from(["ftorm_fixture", "entities", "links"]))
+            fixture[member] = draw(
+                st.sampled_from([True, 1.0, "1", 2, None, {}, [None], [[]], [1]])
+            )
+    return fixture

@@ -42,6 +42,10 @@ def _update(key: Any, data: dict[str, Any], entity_type: str = "Project") -> lis
     ]
 
 
+def _create(entity_type: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"action": "create", "entity_type": entity_type, "entity_data": data}]
+
+
 DATE_SHIFT = {"__type__": "datetime", "value": "0001-01-01T00:00:00+05:00"}
 OR_TERMS = " or ".join(f'name is "{i}"' for i in range(1000))
 
@@ -50,6 +54,9 @@ CASES: dict[str, Any] = {
     "int 2**63 in limit": lambda pid: _query("Project limit 9223372036854775807"),
     "int 2**63 in offset": lambda pid: _query("Project offset 9223372036854775808"),
     "int 2**63 as a literal": lambda pid: _query("Project where name is 9223372036854775808"),
+    "float 1e19 on an integer": lambda pid: _create("Priority", {"name": "p", "sort": 1e19}),
+    "float -1e19 on an integer": lambda pid: _create("Priority", {"name": "p", "sort": -1e19}),
+    "float 2**63 on an integer": lambda pid: _update([pid], {"name": "x", "priority": 2.0**63}),
     "a date shifted out of range": lambda pid: _update([pid], {"end_date": DATE_SHIFT}),
     "a date shifted out of range in a query": lambda pid: _query(
         'Project where end_date > "0001-01-01T00:00:00+05:00"'
@@ -92,3 +99,32 @@ def test_refusals_that_ftrack_makes(served: tuple[Server, Path, str]) -> None:
         result = server.handle(batch)
         assert isinstance(result, dict), batch
         assert result["exception"] in ("ValidationError", "PermissionError")
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [(3, 3), (3.0, 3), (-0.0, 0), (2**63 - 1, 2**63 - 1), (-(2**63), -(2**63)),
+     (float(2**62), 2**62)],
+)  # fmt: skip
+def test_an_integer_attribute_takes_whole_numbers_within_64_bits(
+    served: tuple[Server, Path, str], sent: Any, stored: int
+) -> None:
+    server, _, _ = served
+    result = server.handle(_create("Priority", {"name": "p", "sort": sent}))
+    assert isinstance(result, list), result
+    assert result[0]["data"]["sort"] == stored
+    assert type(result[0]["data"]["sort"]) is int
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [1e19, -1e19, 2.0**63, -(2.0**63) - 2048, 1e308, 2**63, -(2**63) - 1, 3.5, True, False,
+     "1", float("nan"), float("inf"), float("-inf")],
+)  # fmt: skip
+def test_an_integer_attribute_refuses_the_rest(served: tuple[Server, Path, str], sent: Any) -> None:
+    server, path, _ = served
+    before = snapshot(path)
+    result = server.handle(_create("Priority", {"name": "p", "sort": sent}))
+    assert isinstance(result, dict)
+    assert result["exception"] == "ValidationError", result
+    assert snapshot(path) == before

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import decimal
 from collections.abc import Iterator
-from collections.abc import Sequence as Batch
 from typing import Any
 
 import arrow
@@ -367,12 +366,9 @@ class FakeExecutor:
         limit = query.ast.limit
         yield from self.rows[:limit] if limit is not None else self.rows
 
-    def call(self, operations: Batch[Any]) -> list[Any]:
-        self.seen.extend(operation.expression for operation in operations)
-        return [{"data": [{"count_id": len(self.rows)}]} for _ in operations]
-
-    def check(self, query: Query[Any]) -> None:
-        pass
+    def count(self, query: Query[Any]) -> int:
+        self.seen.append(f"count {query}")
+        return len(self.rows)
 
 
 def test_running_needs_an_executor() -> None:
@@ -399,6 +395,15 @@ def test_running_needs_an_executor() -> None:
     with pytest.raises(NotFoundError):
         bound.bind(FakeExecutor([])).one()
     assert bound.bind(FakeExecutor([])).first() is None
+
+
+def test_the_executor_counts_and_the_query_only_asks() -> None:
+    # Query.count is a pure hand-over: the executor (a session) does the request.
+    executor = FakeExecutor([Project(name="a"), Project(name="b"), Project(name="c")])
+    bound = Project.where(status="active").offset(1).bind(executor)
+    assert bound.count() == 3
+    assert len(bound) == 3
+    assert executor.seen == [f"count {bound}", f"count {bound}"]
 
 
 def test_from_ast_and_page_size() -> None:

@@ -4,13 +4,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from collections.abc import Sequence as Batch
+from typing import Any, cast
 
 import pytest
 
 import ftorm
+from ftorm._typing import JSON
 from ftorm.models import CustomAttributeConfiguration, Project, Sequence, Shot
+from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.session import Session
 from ftorm.testing import assert_max_requests, local_session
+from ftorm.transport.inprocess import InProcessTransport
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +132,29 @@ def test_a_field_named_entity_type_keeps_its_meaning() -> None:
     assert config["entity_type"] == "task"
     query = CustomAttributeConfiguration.where(CustomAttributeConfiguration.entity_type == "task")
     assert str(query) == 'CustomAttributeConfiguration where entity_type is "task"'
+
+
+class _Miscounting:
+    """A transport that answers every count query with ``data`` instead of the count."""
+
+    def __init__(self, inner: InProcessTransport, data: list[Any]) -> None:
+        self.inner, self.data = inner, data
+
+    def call(self, operations: Batch[OperationLike]) -> list[JSON]:
+        results = self.inner.call(operations)
+        for index, operation in enumerate(operations):
+            if isinstance(operation, QueryOp) and operation.expression.startswith("select count("):
+                results[index] = {**cast("dict[str, JSON]", results[index]), "data": self.data}
+        return results
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("data", [[], [{"count_id": "5"}], [{"count_id": -1}], [{}, {}]])
+def test_a_server_answering_no_count_is_refused(session: Session, data: list[Any]) -> None:
+    transport = session.transport
+    assert isinstance(transport, InProcessTransport)
+    other = Session(transport=_Miscounting(transport, data))
+    with pytest.raises(ftorm.ServerError, match="answered no count"):
+        other.query(Sequence).count()

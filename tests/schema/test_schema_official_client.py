@@ -66,6 +66,7 @@ def test_create_with_defaults(session: Any) -> None:
     assert shot["priority_id"] == "9661b320-3a0c-11e2-81c1-0800200c9a66"
     shot["metadata"]["colour"] = "red"
     assert dict(shot["metadata"]) == {"colour": "red"}
-    version = session.create("AssetVersion", {})
+    asset = session.create("Asset", {"name": "plate", "parent": shot})
+    version = session.create("AssetVersion", {"asset": asset})
     assert version["is_published"] is True
     assert version["comment"] == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,15 @@ def server() -> Iterator[Server]:
     """A fresh in-memory server with the standard schema."""
     instance = Server(api_key="test-key")
     yield instance
+    instance.close()
+
+
+@pytest.fixture
+def filed(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
+    """A fresh server with the standard schema on a database file: (server, path)."""
+    path = tmp_path / "server.db"
+    instance = Server(database=str(path), api_key="k")
+    yield instance, path
     instance.close()
 
 

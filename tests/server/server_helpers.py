@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ftorm.server.handlers import Server
-from ftorm.server.wsgi import SOCKET_TIMEOUT, serve
+from ftorm.server.wsgi import SOCKET_TIMEOUT, ThreadingWSGIServer, serve
 
 Call = Callable[..., Any]
 
@@ -50,12 +50,22 @@ def serving(
     server: Server, *, timeout: float = SOCKET_TIMEOUT, close: bool = True
 ) -> Iterator[tuple[str, int]]:
     """``server`` over HTTP on a free loopback port, in a thread: its (host, port)."""
-    httpd = serve(server, "127.0.0.1", 0, timeout=timeout)
+    with serving_http(server, close=close, timeout=timeout) as httpd:
+        host, port = httpd.server_address[:2]
+        yield str(host), int(port)
+
+
+@contextlib.contextmanager
+def serving_http(
+    server: Server, *, close: bool = True, **options: Any
+) -> Iterator[ThreadingWSGIServer]:
+    """``server`` over HTTP on a free loopback port, in a thread (``options`` go to
+    `ftorm.server.wsgi.serve`): the HTTP server."""
+    httpd = serve(server, "127.0.0.1", 0, **options)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    host, port = httpd.server_address[:2]
     try:
-        yield str(host), int(port)
+        yield httpd
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -19,6 +19,7 @@ from ftorm.schema.custom import (
 from ftorm.schema.hierarchy import ancestors
 from ftorm.schema.standard import standard_schema
 from ftorm.schema.types import EntityType, Kind, Property
+from ftorm.server.integrity import REQUIRED_REFERENCES
 from ftorm.server.storage import Layout
 from tests.server.server_helpers import Call, configure
 
@@ -56,6 +57,9 @@ def written(type_id: str) -> list[str]:
     entity = SCHEMA[type_id]
     foreign = LAYOUT.foreign_keys(type_id)
     names = [n for n in entity.required if n in entity.properties]
+    needed = REQUIRED_REFERENCES.get(type_id)  # refused empty though not marked required
+    if needed is not None and needed not in names:
+        names.append(needed)
     for prop in entity.scalars():
         if prop.name in names or prop.computed or prop.name in entity.computed:
             continue

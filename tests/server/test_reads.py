@@ -40,12 +40,20 @@ def test_link_in_the_echo_and_in_queries(either: Server) -> None:
         ("Project", "p"),
         ("Sequence", "sq"),
         ("Shot", "sh"),
-        ("Asset", "plate"),
-        ("AssetVersion", "v1"),
+        ("AssetVersion", "plate v1"),
     ]
     assert _names(version["link"]) == expected
+    assert [item["id"] for item in version["link"]] == [
+        project["id"],
+        sequence["id"],
+        shot["id"],
+        version["id"],
+    ]
     (row,) = query(call, "select link from AssetVersion")
     assert _names(row["link"]) == expected
+    on_project = create(call, "Asset", name="ref", parent=ref(project))
+    direct = create(call, "AssetVersion", asset=ref(on_project))
+    assert _names(direct["link"]) == [("Project", "p"), ("AssetVersion", "ref v1")]
     (row,) = query(call, 'select link from Shot where name is "sh"')
     assert _names(row["link"])[-1] == ("Shot", "sh")
 

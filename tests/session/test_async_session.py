@@ -291,3 +291,54 @@ def test_changes_made_while_a_commit_is_awaited_stay_pending(server: Server) -> 
     assert "later" in found
     assert "first" not in found
     assert len(found) == SHOTS + 1  # two created, one deleted
+
+
+def test_inherited_custom_attribute_values_resolve_when_awaited() -> None:
+    from tests.session.test_hierarchy import Tree, configure
+
+    with ftorm.Session.local() as local:
+        configure(local)
+        tree = Tree(local)
+        tree.sequence.custom["fps"] = 30.0
+        local.commit()
+        assert local.local_server is not None
+        inner = InProcessTransport(local.local_server)
+
+        async def main() -> None:
+            async with AsyncSession(transport=AsyncInProcessTransport(inner)) as session:
+                shot = await session.get(Shot, tree.shot.id)
+                assert shot is not None
+                with pytest.raises(ftorm.NotLoadedError, match=r"await session\.load"):
+                    _ = shot.custom.inherited["fps"]
+                before = session.stats.requests
+                await session.populate([shot], Shot.custom.inherited, Shot.name)
+                assert session.stats.requests - before <= 3  # chains+values, then the path
+                assert shot.custom.inherited["fps"] == 30.0
+                assert shot.custom.source("fps").id == tree.sequence.id  # type: ignore[union-attr]
+                # A committed value is folded in without a request (the hierarchy hook).
+                sequence = await session.get(Seq, tree.sequence.id)
+                assert sequence is not None
+                await session.load_configurations()
+                await session.load(sequence, "custom_attributes")
+                sequence.custom["fps"] = 48.0
+                await session.commit()
+                before = session.stats.requests
+                assert shot.custom.inherited["fps"] == 48.0
+                assert session.stats.requests == before
+                # count runs the session's one implementation: offset and limit apply.
+                assert await session.query(Shot).count() == 1
+                assert await session.query(Shot.where().offset(1)).count() == 0
+
+        asyncio.run(main())
+
+
+def test_file_transfers_are_refused_with_a_clear_error(server: Server) -> None:
+    session = AsyncSession(transport=AsyncInProcessTransport(InProcessTransport(server)))
+    core = session.core.transport
+    with pytest.raises(ftorm.DownloadError, match="use a Session"):
+        core.download("some-id", lambda block: None)
+    with pytest.raises(ftorm.TransportError, match="use a Session"):
+        core.remove_file("some-id")
+    with pytest.raises(ftorm.TransportError, match="use a Session"):
+        core.file_url("some-id")
+    asyncio.run(session.close())

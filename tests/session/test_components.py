@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.request import url2pathname
@@ -28,18 +27,9 @@ def _schema(kind: str) -> Schema | None:
     return load_schema_file(RECORDED)
 
 
-@pytest.fixture(params=["in-process", "http"])
-def session(request: pytest.FixtureRequest) -> Iterator[Session]:
-    if request.param == "in-process":
-        local = Session.local()
-        yield local
-        local.close()
-        return
-    server = Server(api_key="test-key")
-    with serving(server) as (host, port):
-        remote = Session(f"http://{host}:{port}", server.api_user, "test-key")
-        yield remote
-        remote.close()
+@pytest.fixture
+def session(either_session: Session) -> Session:
+    return either_session
 
 
 def _version(session: Session) -> Any:

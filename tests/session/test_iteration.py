@@ -22,6 +22,7 @@ from ftorm.server.handlers import Server
 from ftorm.session import Session
 from ftorm.session.queries import after_key
 from ftorm.transport.inprocess import InProcessTransport
+from tests.profiles import scaled
 from tests.server.server_helpers import serving
 
 ROWS = 40
@@ -106,7 +107,9 @@ def test_creating_rows_while_iterating_visits_each_row_once(session: Session) ->
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=scaled(15),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     actions=st.lists(st.sampled_from(["delete", "ahead", "behind", "create", "none"]), max_size=60),

@@ -69,6 +69,6 @@ def test_link_comes_back_with_the_create(session: Session) -> None:
     assert [item["type"] for item in version.link or []] == [
         "Project",
         "Shot",
-        "Asset",
         "AssetVersion",
     ]
+    assert [item["name"] for item in version.link or []] == ["p", "sh", "plate v1"]

@@ -122,9 +122,24 @@ def wrong_custom_attributes(shot: Shot) -> None:
     Project.custom  # E: attr-defined
 
 
+def wrong_inherited_custom_attributes(shot: Shot) -> None:
+    shot.custom.inherited.fstrat  # E: attr-defined
+    name: str = shot.custom.inherited.fstart  # E: assignment
+    Shot.custom.inherited.fstart  # E: attr-defined
+    shot.custom.source(1)  # E: arg-type
+
+
 def wrong_keywords(session: Session, next_week: arrow.Arrow) -> None:
     session.query(Shot).where(nmae="x")  # E: call-overload
     session.query(Shot).where(name=3)  # E: call-overload
     Project.where(Project.name == "x").before(end_dat=next_week)  # E: call-overload
     Project.where().order_by(Project.name).after(end_date="2024")  # E: call-overload
     session.query(Project).limit(3).where(stauts="active")  # E: call-overload
+
+
+def typed_event_handlers(session: Session) -> None:
+    from ftorm.events import Change
+
+    def of_shots(change: Change[Shot]) -> None: ...
+
+    session.events.on_change(Task, Task.status)(of_shots)  # E: arg-type

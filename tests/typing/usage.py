@@ -9,11 +9,17 @@ import arrow
 
 from ftorm.model import Attr, CustomColumn, Model, Related, attr, new_id
 from ftorm.model.custom import CustomStrColumn
+from ftorm.model.inherited import InheritedPath
 from ftorm.query.builder import Query
 from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, TimeColumn, and_, not_, or_
+from ftorm.server.handlers import Server
 from ftorm.session import Session
+from ftorm.session.accessors import DiskAccessor
+from ftorm.session.locations import Location
+from ftorm.session.structures import IdStructure, StandardStructure
+from ftorm.transport.inprocess import Handler, InProcessTransport
 
-from .models_fixture import REGISTRY, Context, Project, Sequence, Shot, Status, Task
+from .models_fixture import REGISTRY, Context, Project, Sequence, Shot, ShotCustom, Status, Task
 
 
 def class_access() -> None:
@@ -130,6 +136,15 @@ def instances(project: Project, seq: Sequence, shot: Shot, status: Status) -> No
     assert_type(project.keys(), list[str])
 
 
+def embedded_server(server: Server, session: Session) -> None:
+    handler: Handler = server  # the embedded server is a handler of the in-process transport
+    transport = InProcessTransport(server)
+    assert_type(transport.server, Server)  # and the transport keeps its type
+    assert_type(session.local_server, Handler | None)
+    Session(transport=transport)
+    del handler
+
+
 def session_create(session: Session, project: Project) -> None:
     assert_type(session.create(Shot, name="sh010", project=project), Shot)
     assert_type(session.create(Status, name="WIP"), Status)
@@ -182,6 +197,17 @@ def custom_attributes(shot: Shot, next_week: arrow.Arrow) -> None:
     assert_type(shot["custom_attributes"], Any)
 
 
+def inherited_custom_attributes(session: Session, shot: Shot, shots: list[Shot]) -> None:
+    # the inherited view is the same namespace: every attribute keeps the raw one's type
+    assert_type(shot.custom.inherited, ShotCustom)
+    assert_type(shot.custom.inherited.fstart, int | None)
+    assert_type(shot.custom.inherited.vendors, list[str] | None)
+    assert_type(shot.custom.inherited.delivery, arrow.Arrow | None)
+    assert_type(shot.custom.source("fstart"), Model | None)
+    session.populate(shots, Shot.custom.inherited)
+    assert_type(Shot.custom.inherited, InheritedPath)
+
+
 def keyword_queries(session: Session, next_week: arrow.Arrow) -> None:
     shot = session.query(Shot).where(name="sh010").first()
     assert_type(session.query(Project).before(end_date=next_week).all(), list[Project])
@@ -193,3 +219,41 @@ def keyword_queries(session: Session, next_week: arrow.Arrow) -> None:
     mixed = session.query(Shot).where(Shot.name == "x", bid=1.0)  # keywords beside criteria
     assert_type(entities(mixed), list[Shot])
     assert_type(Shot.custom.column("fstart") >= 1001, Expr)  # by key, untyped
+
+
+def typed_event_handlers(session: Session) -> None:
+    from ftorm.events import Change
+
+    @session.events.on_change(Task, Task.status)
+    def status_changed(change: Change[Task]) -> None:
+        assert_type(change.model, type[Task])
+        assert_type(change.entity, Task | None)
+
+    def any_context(change: Change[Context]) -> None: ...
+
+    session.events.on_change(Task)(any_context)  # a handler of a base class takes a Task
+
+
+def files(session: Session, version: Model, folder: str) -> None:
+    disk = session.location(
+        "studio.disk", accessor=DiskAccessor(folder), structure=StandardStructure(), priority=1
+    )
+    assert_type(disk, Location)
+    sequence = session.create_component("/r/sh010.%04d.exr [1001-1100]", {"name": "b"}, disk)
+    assert_type(sequence, Model)
+    single = session.create_component("/r/a.exr", location=None, version=version)
+    server = session.location("ftrack.server")
+    server.add_component(single, session.location("ftrack.origin"))
+    server.add_components([single, sequence], [disk])
+    assert_type(server.get_component_availability(single), float)
+    assert_type(server.get_component_availabilities([single]), list[float])
+    assert_type(session.get_component_availability(single), dict[str, float])
+    assert_type(disk.get_filesystem_path(single), str | None)
+    assert_type(server.get_url(single), str)
+    assert_type(server.get_resource_identifier(single), str)
+    assert_type(server.download(single, "/tmp/a.exr", deadline=60.0).name, str)
+    disk.structure = IdStructure(prefix="by-id")
+    disk.remove_component(sequence, recursive=True)
+    assert_type(session.create_thumbnail(version, "/r/t.png"), Model)
+    assert_type(session.encode_media("/r/take.mov", version_id="v", keep_original=True), Model)
+    assert_type(session.pick_location(), Location)

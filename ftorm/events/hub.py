@@ -1,0 +1,641 @@
+"""`EventHub`: ftrack's event hub client (``session.events``).
+
+Wire-compatible with ftrack's server and ``ftorm serve`` (socket.io 0.9, see
+`ftorm.protocol.socketio`); for a `ftorm.Session.local` session it attaches to the embedded
+server's hub in the same process, with the same packets.
+
+Threads. Connecting starts one reading thread (``ftorm-events-reader``) that answers
+heartbeats and acknowledgements and queues incoming events. Callbacks run only where events
+are dispatched: in the thread calling `EventHub.wait`, or in the hub's dispatching thread
+(``ftorm-events-dispatch``) once `EventHub.start` was called; one at a time, in order. An
+exception in a callback is logged (``ftorm.events.hub``) and the next callback runs.
+
+Reconnection. A lost connection is reopened with backoff (0.1 s doubling to 5 s, at most
+``reconnect_attempts`` tries); every subscriber is subscribed again with the same id, and
+events published but not yet acknowledged are sent again. The server keeps a dropped
+connection's matching events for a while and hands them to the connection that
+resubscribes, and events are delivered once per event id: a subscriber neither misses nor
+sees twice an event published while it reconnected (``tests/events/test_reconnect.py``).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import itertools
+import logging
+import operator
+import platform
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
+
+from ftorm.errors import (
+    EventHubConnectionError,
+    EventHubError,
+    EventRejectedError,
+    SubscriptionSyntaxError,
+    excerpt,
+)
+from ftorm.events.channel import Channel
+from ftorm.events.event import Event
+from ftorm.protocol import socketio
+from ftorm.protocol.events import (
+    CONNECTED,
+    DISCONNECTED,
+    REPLY,
+    SUBSCRIBE,
+    UNSUBSCRIBE,
+    RecentIds,
+    check_event,
+    from_wire,
+    to_wire,
+)
+from ftorm.protocol.socketio import Code, Packet
+from ftorm.query.subscription import Expression, parse
+
+if TYPE_CHECKING:
+    from ftorm.events.changes import Change
+    from ftorm.model.base import Model
+    from ftorm.session.session import Session
+
+    M = TypeVar("M", bound=Model)
+
+__all__ = ["Callback", "EventHub", "Subscription"]
+
+logger: logging.Logger = logging.getLogger(__name__)
+
+Callback = Callable[[Event], Any]
+"""A subscriber: called with each matching event; a result other than None is published as
+the reply (`EventHub.publish_reply`)."""
+
+MAX_PENDING: Final = 10_000
+"""Events kept for sending (while disconnected, or sent and not yet acknowledged)."""
+_SEEN: Final = 20_000  # event ids remembered to deliver each event once
+_REPLIES: Final = 10_000  # on_reply callbacks kept
+_BACKOFF: Final = (0.1, 5.0)  # first delay, longest delay (seconds)
+ACK_EVERY: Final = 64
+"""Events received between two acknowledgements (and one whenever the connection is idle)."""
+
+
+class Subscription:
+    """One subscriber of an `EventHub`: its expression, callback and metadata."""
+
+    def __init__(
+        self,
+        hub: EventHub,
+        expression: Expression,
+        callback: Callback,
+        metadata: dict[str, Any],
+        priority: int,
+    ) -> None:
+        self.hub: EventHub = hub
+        self.expression: Expression = expression
+        """The parsed subscription (``str`` gives its text)."""
+        self.callback: Callback = callback
+        self.metadata: dict[str, Any] = metadata
+        """The subscriber's metadata, with its ``id`` (targets match against it)."""
+        self.priority: int = priority
+        """Lower runs first."""
+
+    @property
+    def id(self) -> str:
+        """The subscriber's id."""
+        return str(self.metadata["id"])
+
+    def unsubscribe(self) -> None:
+        """Stop receiving events (`ftorm.NotFoundError`-like `EventHubError` if already)."""
+        self.hub.unsubscribe(self)
+
+    def __repr__(self) -> str:
+        return f"<Subscription {self.id} {self.expression}>"
+
+
+class EventHub:
+    """A client of ftrack's event hub. ``connect`` opens a `Channel` (a new one per
+    (re)connection); ``user`` is named as the events' source."""
+
+    def __init__(
+        self,
+        connect: Callable[[], Channel],
+        *,
+        user: str,
+        reconnect_attempts: int = 30,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.id: str = uuid.uuid4().hex
+        """This hub's id: the ``source.id`` of what it publishes, the target of replies."""
+        self.user: str = user
+        self.reconnect_attempts: int = reconnect_attempts
+        """Tries to reopen a lost connection before giving up (``ftrack.meta.disconnected``)."""
+        self._open = connect
+        self._sleep = sleep
+        self._lock = threading.RLock()
+        self._channel: Channel | None = None
+        self._generation = 0  # which connection the reader thread serves
+        self._closed = False
+        self._subscriptions: list[Subscription] = []
+        self._packet_ids = itertools.count(1)
+        self._unacked: dict[int, tuple[str, dict[str, Any]]] = {}  # packet id -> kind, event
+        self._outbox: collections.deque[dict[str, Any]] = collections.deque()
+        self._inbox: queue.Queue[Event] = queue.Queue()
+        self._seen = RecentIds(_SEEN)
+        self._replies: collections.OrderedDict[str, Callback] = collections.OrderedDict()
+        self._dispatcher: threading.Thread | None = None
+        self._dispatching = threading.Lock()
+        self.reconnects: int = 0
+        """Connections reopened after a loss."""
+        self._reconnecting = False  # the reading thread is reopening the connection
+        self._to_ack: int | None = None  # the last event packet id received
+        self._unacked_count = 0
+        self.session: Session | None = None
+        """The session this hub belongs to (`ftorm.Session.events`): typed handlers load
+        entities through it."""
+        self._reply_subscription = Subscription(
+            self, parse(f"topic={REPLY}"), self._handle_reply, {"id": self.id}, 0
+        )
+        self._subscriptions.append(self._reply_subscription)
+
+    # --- connection -----------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is open."""
+        return self._channel is not None
+
+    def connect(self) -> None:
+        """Open the connection (idempotent): subscribe every subscriber and send what
+        waits. `EventHubConnectionError` when the hub cannot be reached."""
+        with self._lock:
+            if self._closed:
+                msg = "the event hub client is closed"
+                raise EventHubConnectionError(msg)
+            if self._channel is not None or self._reconnecting:
+                return  # (reconnecting: the reading thread reopens it)
+            self._attach(self._open())
+
+    def _attach(self, channel: Channel) -> None:
+        """Use ``channel`` (under the lock): subscribe, resend, start its reader."""
+        self._channel = channel
+        self._generation += 1
+        self._to_ack, self._unacked_count = None, 0
+        unacked = [event for _, event in self._unacked.values()]
+        self._unacked.clear()
+        reader = threading.Thread(
+            target=self._read,
+            args=(channel, self._generation),
+            name="ftorm-events-reader",
+            daemon=True,
+        )
+        reader.start()
+        for subscription in self._subscriptions:
+            self._send_subscribe(subscription)
+        waiting = [*unacked, *self._outbox]
+        self._outbox.clear()
+        for event in waiting:
+            self._send_event(event)
+        self._inbox.put(Event(CONNECTED, source={"id": self.id}))
+
+    def _send(self, packet: Packet) -> None:
+        channel = self._channel
+        if channel is None:
+            msg = "the event hub is not connected"
+            raise EventHubConnectionError(msg)
+        channel.send(str(packet))
+
+    def _send_subscribe(self, subscription: Subscription) -> None:
+        event = Event(
+            SUBSCRIBE,
+            {"subscriber": subscription.metadata, "subscription": str(subscription.expression)},
+            source=self._source(),
+        )
+        self._send_tracked("subscribe", event)
+
+    def _send_event(self, event: dict[str, Any]) -> None:
+        self._send_tracked("event", event)
+
+    def _send_tracked(self, kind: str, event: dict[str, Any]) -> None:
+        ident = next(self._packet_ids)
+        self._unacked[ident] = (kind, event)
+        with contextlib.suppress(EventHubConnectionError):  # kept: sent again on reconnecting
+            self._send(socketio.event(to_wire(event), ident))
+
+    def _read(self, channel: Channel, generation: int) -> None:
+        """The reading thread of one connection."""
+        silence = channel.heartbeat_timeout
+        last = time.monotonic()
+        while True:
+            try:
+                text = channel.receive(1.0 if silence else 5.0)
+            except EOFError as error:
+                self._lost(generation, str(error) or "the connection closed")
+                return
+            with self._lock:
+                if generation != self._generation or self._closed:
+                    return
+            if text is None:
+                self._acknowledge()  # quiet: acknowledge what came
+                if silence and time.monotonic() - last > silence:
+                    self._lost(generation, "no heartbeat from the hub")
+                    return
+                continue
+            last = time.monotonic()
+            try:
+                self._packet(socketio.parse_packet(text))
+            except EventRejectedError as error:
+                logger.warning("event hub: ignored a bad packet: %s", error)
+            except Exception:  # a hostile or broken server never kills the reader
+                logger.exception("event hub: ignored a packet that could not be handled")
+
+    def _packet(self, packet: Packet) -> None:
+        if packet.code is Code.HEARTBEAT:
+            with contextlib.suppress(EventHubConnectionError):
+                self._send(Packet(Code.HEARTBEAT))
+        elif packet.code is Code.EVENT:
+            payload = socketio.read_event(packet)
+            if not isinstance(payload, dict):
+                msg = f"an event that is not an object: {excerpt(payload)}"
+                raise EventRejectedError(msg)
+            event = Event.of(from_wire(payload))
+            if self._first_time(event.id):
+                self._inbox.put(event)
+            if packet.id is not None:  # received: acknowledged in batches (`_acknowledge`)
+                self._to_ack = packet.id
+                self._unacked_count += 1
+                if self._unacked_count >= ACK_EVERY:
+                    self._acknowledge()
+        elif packet.code is Code.ACK:
+            ident, args = socketio.read_ack(packet)
+            with self._lock:
+                sent = self._unacked.pop(ident, None)
+            answer = args[0] if args and isinstance(args[0], dict) else {}
+            if sent is not None and answer.get("success") is False:
+                logger.error(
+                    "event hub: the server refused %s %s: %s",
+                    sent[0],
+                    excerpt(sent[1].get("topic")),
+                    answer.get("message"),
+                )
+        elif packet.code is Code.ERROR:
+            logger.error("event hub: the server reported: %s", packet.data)
+        elif packet.code is Code.DISCONNECT:
+            msg = "the server disconnected"
+            raise EventRejectedError(msg)
+
+    def _acknowledge(self) -> None:
+        """Acknowledge every event received so far: the server takes an acknowledgement of
+        packet ``n`` as one of all its events up to ``n`` (`ftorm.protocol.socketio`)."""
+        if self._to_ack is not None and self._unacked_count:
+            self._unacked_count = 0
+            with contextlib.suppress(EventHubConnectionError):
+                self._send(socketio.ack(self._to_ack))
+
+    def _first_time(self, event_id: str) -> bool:
+        with self._lock:
+            return self._seen.add(event_id)
+
+    def _lost(self, generation: int, reason: str) -> None:
+        """The connection of ``generation`` is gone: reconnect with backoff."""
+        with self._lock:
+            if generation != self._generation or self._closed:
+                return
+            channel, self._channel = self._channel, None
+            self._reconnecting = True  # publish and subscribe queue meanwhile, never block
+        if channel is not None:
+            channel.close()
+        logger.warning("event hub: connection lost (%s); reconnecting", reason)
+        try:
+            self._reconnect()
+        finally:
+            with self._lock:
+                self._reconnecting = False
+
+    def _reconnect(self) -> None:
+        delay = _BACKOFF[0]
+        for attempt in range(1, self.reconnect_attempts + 1):
+            if self._settled():
+                return
+            try:
+                channel = self._open()  # outside the lock: publishers never wait on it
+            except EventHubError as error:
+                logger.info("event hub: reconnect attempt %d failed: %s", attempt, error)
+            else:
+                with self._lock:
+                    if not self._settled():
+                        self.reconnects += 1
+                        self._attach(channel)
+                        logger.info("event hub: reconnected after %d attempt(s)", attempt)
+                        return
+                channel.close()  # closed, or connected by another thread meanwhile
+                return
+            self._sleep(delay)
+            delay = min(delay * 2, _BACKOFF[1])
+        logger.error("event hub: gave up reconnecting after %d attempts", self.reconnect_attempts)
+        self._inbox.put(Event(DISCONNECTED, source={"id": self.id}))
+
+    def _settled(self) -> bool:
+        """Closed, or connected again (by another thread): nothing to reconnect."""
+        return self._closed or self._channel is not None
+
+    def drop(self) -> None:
+        """Drop the connection as a network failure would (the hub then reconnects); for
+        tests of reconnection."""
+        with self._lock:
+            channel = self._channel
+        if channel is not None:
+            channel.abort()
+
+    def close(self) -> None:
+        """Unsubscribe everything and disconnect; the hub cannot be used afterwards."""
+        with self._lock:
+            if self._closed:
+                return
+            channel = self._channel
+            if channel is not None:
+                for subscription in self._subscriptions:
+                    event = Event(UNSUBSCRIBE, {"subscriber": subscription.metadata})
+                    try:
+                        self._send(socketio.event(to_wire(event)))
+                    except EventHubConnectionError:
+                        break
+                with contextlib.suppress(EventHubConnectionError):
+                    self._send(Packet(Code.DISCONNECT))
+            self._closed = True
+            self._channel = None
+            self._generation += 1
+        if channel is not None:
+            channel.close()
+        dispatcher = self._dispatcher
+        if dispatcher is not None and dispatcher is not threading.current_thread():
+            dispatcher.join(timeout=5)
+
+    # --- subscribing ----------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        expression: str,
+        callback: Callback,
+        *,
+        subscriber: dict[str, Any] | None = None,
+        priority: int = 100,
+    ) -> Subscription:
+        """Call ``callback`` for every event matching ``expression`` (ftrack's event
+        expressions, `ftorm.query.subscription`); `SubscriptionSyntaxError` for a bad one.
+
+        ``subscriber`` is this subscriber's metadata (an ``id`` is generated when missing;
+        `EventHubError` if the id is taken); targeted events (replies, actions) match
+        against it. Lower ``priority`` runs first. Connects when not connected.
+        """
+        try:
+            parsed = parse(expression)
+        except SubscriptionSyntaxError:
+            raise
+        metadata = dict(subscriber or {})
+        metadata.setdefault("id", uuid.uuid4().hex)
+        subscription = Subscription(self, parsed, callback, metadata, priority)
+        with self._lock:
+            if any(s.id == subscription.id for s in self._subscriptions):
+                msg = f"a subscriber with id {excerpt(subscription.id)} already exists"
+                raise EventHubError(msg)
+            self._subscriptions.append(subscription)
+            if self._channel is not None:
+                self._send_subscribe(subscription)
+            elif not self._reconnecting:  # (reconnecting: subscribed on reconnecting)
+                self.connect()
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription | str) -> None:
+        """Remove a subscriber (or the subscriber with that id)."""
+        ident = subscription if isinstance(subscription, str) else subscription.id
+        with self._lock:
+            found = [s for s in self._subscriptions if s.id == ident]
+            if not found or found[0] is self._reply_subscription:
+                msg = f"no subscriber with id {excerpt(ident)}"
+                raise EventHubError(msg)
+            self._subscriptions.remove(found[0])
+            event = Event(UNSUBSCRIBE, {"subscriber": found[0].metadata}, source=self._source())
+            if self._channel is not None:
+                self._send_tracked("unsubscribe", event)
+
+    def on_change(
+        self, model: type[M], *attributes: object, load: bool = False, priority: int = 100
+    ) -> Callable[[Callable[[Change[M]], object]], Subscription]:
+        """Decorate a handler of ``model``'s changes (`ftorm.events.changes.on_change`):
+        it receives each `Change[model]` whose entity changed one of ``attributes`` (any,
+        when none is given); ``load=True`` loads `Change.entity` through `session` first,
+        one query per ``ftrack.update`` event.
+
+        ::
+
+            @session.events.on_change(Task, Task.status)
+            def status_changed(change: Change[Task]) -> None: ...
+        """
+        from ftorm.events.changes import on_change
+
+        if load and self.session is None:
+            msg = "load=True needs the hub of a session (session.events)"
+            raise EventHubError(msg)
+        return on_change(
+            self, model, *attributes, session=self.session if load else None, priority=priority
+        )
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        """The current subscribers (without the hub's own reply subscriber)."""
+        with self._lock:
+            return [s for s in self._subscriptions if s is not self._reply_subscription]
+
+    # --- publishing -----------------------------------------------------------------------
+
+    def _source(self) -> dict[str, Any]:
+        return {"id": self.id, "user": {"username": self.user}, "host": platform.node()}
+
+    def publish(
+        self,
+        event: dict[str, Any],
+        *,
+        synchronous: bool = False,
+        on_reply: Callback | None = None,
+        on_error: Literal["raise", "ignore"] = "raise",
+    ) -> list[Any] | None:
+        """Publish ``event`` (an `Event`, or a mapping with at least a ``topic``).
+
+        ``synchronous=True`` runs this hub's own matching subscribers now, on this thread,
+        and returns their results (nothing is sent: ftrack's behaviour). Otherwise the event
+        goes to the hub (queued while reconnecting) and ``on_reply`` is called, where events
+        are dispatched, with every reply to it. An event the hub would refuse (not JSON, too
+        large, no topic) raises `EventRejectedError`, and a closed client
+        `EventHubConnectionError`, unless ``on_error="ignore"``.
+        """
+        try:
+            return self._publish(event, synchronous, on_reply)
+        except EventHubError:
+            if on_error == "ignore":
+                return None
+            raise
+
+    def _publish(
+        self, event: dict[str, Any], synchronous: bool, on_reply: Callback | None
+    ) -> list[Any] | None:
+        checked = Event.of(check_event(to_wire(dict(event))))
+        source = checked.setdefault("source", {})
+        source.setdefault("id", self.id)
+        source.setdefault("user", {"username": self.user})
+        source.setdefault("host", platform.node())
+        if isinstance(event, dict):
+            event.setdefault("id", checked.id)  # the caller can match replies to its event
+        if synchronous:
+            return self._dispatch(checked, synchronous=True)
+        with self._lock:
+            if self._closed:
+                msg = "the event hub client is closed"
+                raise EventHubConnectionError(msg)
+            if on_reply is not None:
+                self._replies[checked.id] = on_reply
+                if len(self._replies) > _REPLIES:
+                    self._replies.popitem(last=False)
+            if self._channel is None:
+                try:
+                    if self._reconnecting:
+                        msg = "reconnecting"
+                        raise EventHubConnectionError(msg)
+                    self.connect()
+                except EventHubConnectionError:
+                    if len(self._outbox) >= MAX_PENDING:
+                        raise
+                    self._outbox.append(checked)  # sent once connected
+                    return None
+            if len(self._unacked) >= MAX_PENDING:
+                msg = f"{MAX_PENDING:,} events wait for the hub's acknowledgement"
+                raise EventHubConnectionError(msg)
+            self._send_event(checked)
+        return None
+
+    def publish_reply(
+        self, source_event: dict[str, Any], data: Any, *, source: dict[str, Any] | None = None
+    ) -> None:
+        """Reply to ``source_event`` with ``data`` (``ftrack.meta.reply``, targeted at the
+        hub that published it)."""
+        reply = Event(
+            REPLY,
+            data,
+            target=f"id={source_event.get('source', {}).get('id', '')}",
+            in_reply_to_event=str(source_event.get("id", "")),
+            source=source,
+        )
+        self.publish(reply)
+
+    # --- dispatching ----------------------------------------------------------------------
+
+    def _handle_reply(self, event: Event) -> None:
+        with self._lock:
+            callback = self._replies.get(str(event.get("in_reply_to_event", "")))
+        if callback is not None:
+            callback(event)
+
+    def _dispatch(self, event: Event, *, synchronous: bool = False) -> list[Any]:
+        """Run the matching subscribers for ``event``: their results."""
+        with self._lock:
+            subscriptions = sorted(self._subscriptions, key=operator.attrgetter("priority"))
+        target_text = event.get("target") or ""
+        try:
+            target = parse(target_text) if target_text else None
+        except SubscriptionSyntaxError as error:
+            logger.warning("event hub: ignored an event with a bad target: %s", error)
+            return []
+        results: list[Any] = []
+        for subscription in subscriptions:
+            if target is not None and not target.match(subscription.metadata):
+                continue
+            if not subscription.expression.match(event):
+                continue
+            try:
+                result = subscription.callback(event)
+            except Exception:
+                logger.exception("event hub: subscriber %r failed on %r", subscription, event)
+                result = None
+            results.append(result)
+            if (
+                result is not None
+                and not synchronous
+                and subscription is not self._reply_subscription
+            ):
+                try:
+                    self.publish_reply(event, result, source=subscription.metadata)
+                except EventHubError:
+                    logger.exception("event hub: cannot publish the reply of %r", subscription)
+            if event.is_stopped():
+                break
+        return results
+
+    def wait(self, duration: float | None = None) -> None:
+        """Dispatch events on this thread for ``duration`` seconds (None: until the client
+        is closed or gives up reconnecting). Connects when not connected."""
+        if self._dispatcher is not None:
+            msg = "events are dispatched by the hub's own thread (start() was called)"
+            raise EventHubError(msg)
+        self.connect()
+        self._run(None if duration is None else time.monotonic() + duration)
+
+    def _run(self, deadline: float | None) -> None:
+        with self._dispatching:
+            while not self._closed:
+                timeout = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+                if timeout <= 0:
+                    return
+                try:
+                    event = self._inbox.get(timeout=timeout)
+                except queue.Empty:
+                    continue
+                self._dispatch(event)
+                if event.topic == DISCONNECTED:
+                    return
+
+    def process_pending(self) -> int:
+        """Dispatch the events already received, on this thread; how many."""
+        count = 0
+        with self._dispatching:
+            while True:
+                try:
+                    event = self._inbox.get_nowait()
+                except queue.Empty:
+                    return count
+                self._dispatch(event)
+                count += 1
+
+    def settle(self, timeout: float = 5.0, *, quiet: float = 0.05) -> int:
+        """Dispatch on this thread until no event has arrived for ``quiet`` seconds (or
+        ``timeout`` passed); how many were dispatched. For tests: after a commit,
+        ``settle()`` runs the listeners it triggers."""
+        self.connect()
+        count = 0
+        deadline = time.monotonic() + timeout
+        with self._dispatching:
+            while time.monotonic() < deadline:
+                try:
+                    event = self._inbox.get(timeout=quiet)
+                except queue.Empty:
+                    return count
+                self._dispatch(event)
+                count += 1
+        return count
+
+    def start(self) -> None:
+        """Dispatch events on the hub's own thread (``ftorm-events-dispatch``) from now on."""
+        with self._lock:
+            if self._dispatcher is not None:
+                return
+            self.connect()
+            self._dispatcher = threading.Thread(
+                target=self._run, args=(None,), name="ftorm-events-dispatch", daemon=True
+            )
+            self._dispatcher.start()
+
+    def __enter__(self) -> EventHub:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,0 +1,112 @@
+"""Dropping a connection mid-stream: the client reconnects, nothing is lost or doubled."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from ftorm import Session
+from ftorm.events import Event
+from ftorm.events.connect import hub_for
+from ftorm.server.handlers import Server
+from ftorm.server.wsgi import serve
+from ftorm.transport.inprocess import InProcessTransport
+from tests.events.helpers import until
+
+
+@pytest.fixture(params=["local", "http"])
+def sessions(request: pytest.FixtureRequest) -> Iterator[tuple[Session, Session]]:
+    server = Server(api_key="test-key")
+    if request.param == "local":
+        pair = (
+            Session(transport=InProcessTransport(server)),
+            Session(transport=InProcessTransport(server)),
+        )
+        yield pair
+    else:
+        httpd = serve(server, "127.0.0.1", 0)
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        pair = (Session(url, "ftorm", "test-key"), Session(url, "ftorm", "test-key"))
+        yield pair
+        httpd.shutdown()
+        httpd.server_close()
+    for session in pair:
+        session.close()
+    server.close()
+
+
+def test_drop_mid_stream_loses_and_doubles_nothing(sessions: tuple[Session, Session]) -> None:
+    listening, publishing = sessions
+    listener, publisher = listening.events, publishing.events
+    received: list[str] = []
+    listener.subscribe("topic=stream", lambda event: received.append(event["data"]["n"]))
+    ready: list[Event] = []
+    publisher.subscribe("topic=stream", ready.append)  # the publisher's own echo
+    publisher.publish(Event("stream", {"n": "warm-up"}))
+    assert until(lambda: bool(received), step=lambda: (listener.wait(0.01), publisher.wait(0.01)))
+    sent = [f"e{index}" for index in range(60)]
+    for index, name in enumerate(sent):
+        publisher.publish(Event("stream", {"n": name}))
+        if index in (15, 40):
+            listener.drop()  # as a network failure would
+    assert until(
+        lambda: len(received) >= len(sent) + 1,
+        step=lambda: listener.wait(0.02),
+    )
+    listener.wait(0.2)  # anything doubled would arrive now
+    assert received == ["warm-up", *sent]
+    assert listener.reconnects >= 1
+
+
+def test_publishing_while_disconnected_is_sent_after_reconnecting() -> None:
+    server = Server(api_key="test-key")
+    try:
+        publisher = hub_for(InProcessTransport(server))
+        watcher = hub_for(InProcessTransport(server))
+        got: list[Event] = []
+        watcher.subscribe("topic=late", got.append)
+        publisher.connect()
+        publisher.drop()
+        publisher.publish(Event("late"))
+        assert until(lambda: bool(got), step=lambda: watcher.wait(0.02))
+        assert len(got) == 1
+        publisher.close()
+        watcher.close()
+    finally:
+        server.close()
+
+
+def test_reconnection_backs_off_then_gives_up_with_a_disconnected_event() -> None:
+    from ftorm.errors import EventHubConnectionError
+    from ftorm.events import EventHub
+    from ftorm.events.channel import Channel
+    from ftorm.events.connect import local_channel
+
+    server = Server(api_key="test-key")
+    opened: list[int] = []
+    delays: list[float] = []
+
+    def connect() -> Channel:
+        opened.append(1)
+        if len(opened) > 1:
+            msg = "refused"
+            raise EventHubConnectionError(msg)
+        return local_channel(server)
+
+    hub = EventHub(connect, user="ftorm", reconnect_attempts=4, sleep=delays.append)
+    try:
+        topics: list[str] = []
+        hub.subscribe("topic=ftrack.meta.*", lambda event: topics.append(event.topic))
+        hub.drop()
+        hub.wait(10)  # returns at ftrack.meta.disconnected
+        assert delays == [0.1, 0.2, 0.4, 0.8]
+        assert len(opened) == 5
+        assert not hub.connected
+        assert topics[-1] == "ftrack.meta.disconnected"
+    finally:
+        hub.close()
+        server.close()
