@@ -53,7 +53,7 @@ from ftorm.model import UNSET, Attr, Many, Model, Ref, Related, attr, many, new_
 from ftorm.query.builder import Query
 from ftorm.query.expressions import and_, not_, or_
 from ftorm.query.parser import parse
-from ftorm.session import Session, Stats
+from ftorm.session import AsyncQuery, AsyncSession, Session, Stats
 from ftorm.session.connect import provide_embedded_server, provide_event_hub
 
 provide_embedded_server(open_server)  # Session.local creates its server through it
@@ -65,6 +65,8 @@ __version__: str = "0.1.0.dev0"
 __all__ = [
     "UNSET",
     "AccessorError",
+    "AsyncQuery",
+    "AsyncSession",
     "Attr",
     "AuthenticationError",
     "ComponentInLocationError",

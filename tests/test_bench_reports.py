@@ -61,6 +61,17 @@ def test_every_builder_shape_gives_the_same_query_in_both_libraries() -> None:
         assert str(ftorm.parse(canonical)) == canonical, label
 
 
+def test_the_async_section_is_made_of_the_run_s_figures() -> None:
+    from benchmarks import bench_async
+
+    times = {"sync": [0.4, 0.5], "gathered": [0.2, 0.3], "sequential": [0.44, 0.55]}
+    text = bench_async.report(100, 2, times)
+    assert text.startswith(bench_async.SECTION + "\n")
+    assert "| `Session`, one after another (baseline) | 450.0 ms | 4500 µs | 1.00 |  |" in text
+    assert "| `AsyncSession`, `asyncio.gather` | 250.0 ms | 2500 µs | 0.55 |  |" in text
+    assert "| 495.0 ms | 4950 µs | 1.10 | at most 1.2: met |" in text
+
+
 def test_the_hierarchy_benchmark_agrees_with_the_walk(capsys: pytest.CaptureFixture[str]) -> None:
     from benchmarks import bench_hierarchy
 

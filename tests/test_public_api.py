@@ -60,6 +60,8 @@ ERRORS = [
 FTORM = [
     "UNSET",
     "AccessorError",
+    "AsyncQuery",
+    "AsyncSession",
     "Attr",
     "AuthenticationError",
     "ComponentInLocationError",

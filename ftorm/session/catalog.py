@@ -25,6 +25,7 @@ from ftorm.protocol.operations import OperationLike, SchemasOp, ServerInformatio
 from ftorm.query.builder import Query
 from ftorm.schema.load import load_schema
 from ftorm.schema.types import Schema
+from ftorm.session.core import Steps, drive
 from ftorm.session.loading import class_info
 
 __all__ = ["Catalog", "ModelSource"]
@@ -128,10 +129,23 @@ class Catalog:
             with self._lock:  # one fetch, even when several threads ask first
                 found = self._schema
                 if found is None:
-                    info, documents = self._call([ServerInformationOp(), SchemasOp()])
-                    self._information = info if isinstance(info, dict) else {}
-                    found = self._schema = load_schema(documents)
+                    found = drive(self.fetch_steps(), self._call)
         return found
+
+    def fetch_steps(self) -> Steps[Schema]:
+        """The fetch of the schema as core steps (`ftorm.session.core`): one batch of
+        ``query_server_information`` and ``query_schemas``; the first answer is kept."""
+        info, documents = yield [ServerInformationOp(), SchemasOp()]
+        with self._lock:
+            if self._schema is None:
+                self._information = info if isinstance(info, dict) else {}
+                self._schema = load_schema(documents)
+            return self._schema
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the schema has been fetched (reading `schema` sends no request)."""
+        return self._schema is not None
 
     @property
     def server_information(self) -> dict[str, Any]:

@@ -20,10 +20,13 @@ from ftorm.transport.inprocess import Handler, InProcessTransport
 
 if TYPE_CHECKING:
     from ftorm.schema.types import Schema
+    from ftorm.transport.ahttp import AsyncHttpTransport
 
 __all__ = [
     "EventHubFactory",
     "ServerFactory",
+    "async_http_transport",
+    "connection_settings",
     "event_hub_for",
     "http_transport",
     "local_transport",
@@ -121,6 +124,36 @@ def http_transport(
     Raises:
         ConnectError: naming every setting that is missing.
     """
+    settings = connection_settings(server_url, api_user, api_key, spelled, instead)
+    from ftorm.transport.http import HttpTransport  # requests is imported only when needed
+
+    return HttpTransport(*settings, **options)
+
+
+def async_http_transport(
+    server_url: str | None, api_user: str | None, api_key: str | None, **options: Any
+) -> AsyncHttpTransport:
+    """A `ftorm.transport.ahttp.AsyncHttpTransport` for the given server (settings as for
+    `http_transport`, with ``AsyncSession.local()`` suggested instead)."""
+    settings = connection_settings(server_url, api_user, api_key, instead="AsyncSession.local()")
+    from ftorm.transport.ahttp import AsyncHttpTransport  # httpx: an optional dependency
+
+    return AsyncHttpTransport(*settings, **options)
+
+
+def connection_settings(
+    server_url: str | None,
+    api_user: str | None,
+    api_key: str | None,
+    spelled: tuple[str | None, str | None, str | None] = _PARAMETERS,
+    instead: str | None = "Session.local()",
+) -> tuple[str, str, str]:
+    """The server URL, API user and key: as given, else from the environment (see
+    `http_transport`).
+
+    Raises:
+        ConnectError: naming every setting that is missing.
+    """
     server, user, key = _VARIABLES
     server_url = server_url or os.environ.get(server)
     api_user = api_user or os.environ.get(user)
@@ -130,6 +163,4 @@ def http_transport(
     if missing or not (server_url and api_user and api_key):
         msg = "cannot connect: missing " + ", ".join(missing)
         raise ConnectError(msg + (f" (or use {instead})" if instead else ""))
-    from ftorm.transport.http import HttpTransport  # requests is imported only when needed
-
-    return HttpTransport(server_url, api_user, api_key, **options)
+    return server_url, api_user, api_key

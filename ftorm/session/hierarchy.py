@@ -364,11 +364,12 @@ def lazy_members(obj: Model, members: Callable[[object], Iterable[Model]]) -> li
     return found
 
 
-def refuse(obj: Model, key: str) -> NotLoadedError:
-    """The error of ``lazy="raise"`` for an inherited value not resolved yet."""
+def refuse(obj: Model, key: str, hint: str = "session.populate") -> NotLoadedError:
+    """The error of ``lazy="raise"`` for an inherited value not resolved yet (``hint``:
+    what to call, ``await session.load`` for an `ftorm.AsyncSession`)."""
     name = type(obj).__name__
     msg = (
         f"{name}.custom.inherited.{key} is not loaded and this session has lazy='raise': "
-        f"call session.populate(objects, {name}.custom.inherited)"
+        f"call {hint}(objects, {name}.custom.inherited)"
     )
     return NotLoadedError(msg)

@@ -25,9 +25,10 @@ from ftorm._typing import JSON, JSONObject
 from ftorm.model.attributes import Many, Ref
 from ftorm.model.state import MISSING, record, settle
 from ftorm.protocol.codec import decode_value
-from ftorm.protocol.operations import QueryOp
+from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast
+from ftorm.session.core import Steps, drive
 from ftorm.session.identity import IdentityKey, identity_key
 from ftorm.session.loading import class_info, encode_entity
 from ftorm.session.queries import by_keys, key_of
@@ -36,7 +37,7 @@ from ftorm.session.unit_of_work import UnitOfWork, create_names, update_names
 if TYPE_CHECKING:
     from ftorm.model.base import Model
 
-__all__ = ["reconcile"]
+__all__ = ["reconcile", "reconcile_steps"]
 
 _CHUNK = 500
 """Keys per ``id in (...)`` query."""
@@ -44,20 +45,26 @@ _CHUNK = 500
 
 def reconcile(
     work: UnitOfWork,
-    call: Callable[[list[QueryOp]], list[JSON]],
+    call: Callable[[Sequence[OperationLike]], list[JSON]],
     forget: Callable[[Model], None],
 ) -> None:
     """Settle ``work`` against what the server holds (see the module docstring).
 
     ``call`` sends one batch of queries; ``forget`` drops an object the server deleted.
     """
+    drive(reconcile_steps(work, forget), call)
+
+
+def reconcile_steps(work: UnitOfWork, forget: Callable[[Model], None]) -> Steps[None]:
+    """`reconcile` as core steps (`ftorm.session.core`): yields its one batch of queries."""
     compared: dict[Model, list[str]] = {}
     for obj in work.new:
         compared[obj] = create_names(obj)
     for obj in work.dirty:
         if obj not in work.new and obj not in work.deleted:
             compared[obj] = update_names(obj)
-    rows = _stored_rows([*compared, *work.deleted], compared, call)
+    operations, classes = _stored_queries([*compared, *work.deleted], compared)
+    rows = _stored_rows(classes, (yield operations)) if operations else {}
     for obj in list(work.deleted):
         if _key(obj) not in rows:
             del work.deleted[obj]
@@ -82,12 +89,11 @@ def _key(obj: Model) -> IdentityKey:
     return identity_key(type(obj), key_of(obj))
 
 
-def _stored_rows(
-    objects: Iterable[Model],
-    compared: dict[Model, list[str]],
-    call: Callable[[list[QueryOp]], list[JSON]],
-) -> dict[IdentityKey, JSONObject]:
-    """The server's rows of ``objects`` (with the compared attributes), by identity key."""
+def _stored_queries(
+    objects: Iterable[Model], compared: dict[Model, list[str]]
+) -> tuple[list[QueryOp], list[type[Model]]]:
+    """The queries for the server's rows of ``objects`` (with the compared attributes), and
+    the class each one asks about."""
     by_class: dict[type[Model], list[Model]] = defaultdict(list)
     for obj in dict.fromkeys(objects):
         by_class[type(obj)].append(obj)
@@ -103,10 +109,13 @@ def _stored_rows(
             projections = [ast.Path.of(key) for key in keys]
             operations.append(QueryOp(str(by_keys(cls, projections, [key_of(o) for o in chunk]))))
             classes.append(cls)
+    return operations, classes
+
+
+def _stored_rows(classes: list[type[Model]], answers: list[JSON]) -> dict[IdentityKey, JSONObject]:
+    """The rows the queries of `_stored_queries` answered, by identity key."""
     rows: dict[IdentityKey, JSONObject] = {}
-    if not operations:
-        return rows
-    for cls, result in zip(classes, call(operations), strict=True):
+    for cls, result in zip(classes, answers, strict=True):
         pk_keys = class_info(cls).pk_keys
         for row in read_query(result).data:
             rows[identity_key(cls, tuple(row.get(key) for key in pk_keys))] = row

@@ -31,7 +31,7 @@ from ftorm.model.state import attach, cohort_of, detach, hook_of, mark_clean, ro
 from ftorm.protocol.codec import ENTITY_TYPE
 from ftorm.protocol.operations import DeleteOp, OperationLike, QueryOp
 from ftorm.protocol.results import read_query
-from ftorm.query.ast import Path
+from ftorm.query import ast
 from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.parser import parse
 from ftorm.query.render import render
@@ -41,13 +41,14 @@ from ftorm.schema.types import Schema
 from ftorm.session.batches import load_queries
 from ftorm.session.catalog import Catalog, ModelSource
 from ftorm.session.cohort import Cohort
+from ftorm.session.core import Steps, drive
 from ftorm.session.custom import Configurations
 from ftorm.session.hierarchy import Hierarchy, inherited_paths, lazy_members, refuse
 from ftorm.session.identity import IdentityKey, IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
 from ftorm.session.paging import pages
 from ftorm.session.queries import by_key, by_keys, counting, key_of, keyset, pageable, within
-from ftorm.session.reconcile import reconcile
+from ftorm.session.reconcile import reconcile_steps
 from ftorm.session.stats import Stats
 from ftorm.session.unit_of_work import UnitOfWork
 
@@ -152,6 +153,8 @@ class Session:
         self._local_server: Handler | None = None
         self._events: EventHub | None = None
         self._events_lock = threading.Lock()
+        self._load_hint = "session.populate"  # what the lazy='raise' message suggests
+        self._during: set[Model] | None = None  # objects changed while a commit is sent
 
     @classmethod
     def local(
@@ -254,11 +257,15 @@ class Session:
         after `close`, `ServerError` (a subclass by kind) when the server answers with an
         error, `ConnectError` when it cannot be reached.
         """
+        self._sending(operations)
+        return self._transport.call(operations)
+
+    def _sending(self, operations: Sequence[OperationLike]) -> None:
+        """Count a batch about to be sent (refused after `close`)."""
         self._check_open()
         with self._counting:
             self.stats.requests += 1
             self.stats.operations += len(operations)
-        return self._transport.call(operations)
 
     # --- schema and types ------------------------------------------------------------------
 
@@ -325,26 +332,50 @@ class Session:
         without ``order_by``.
         """
         self.check(query)
+        node, size, keys = self._paging(query)
+        cohort, threaded = Cohort(), bool(getattr(self._transport, "threaded", True))
+        stream_of = pages(self.call, node, size, threaded=threaded, keys=keys)
+        gone = self._watch()
+        try:
+            with closing(stream_of) as stream:
+                for result in stream:
+                    for obj in self._page_objects(result.data, cohort, gone):
+                        if self._kept(obj):
+                            yield obj
+        finally:
+            self._unwatch(gone)
+
+    # The steps of a paged query both drivers share (`ftorm.session.core`).
+
+    def _paging(self, query: Query[Any]) -> tuple[ast.Select, int, tuple[str, ...] | None]:
+        """The query to page (`pageable`), the page size, and the key it is paged by."""
         node = query.ast
         cls = self._type(node.entity_type)
         keys = keyset(node, cls)
         node = pageable(node, cls, self._default_projections, self._catalog.scalar_projections)
-        size = query.page_size_hint or self.page_size
-        cohort, threaded = Cohort(), bool(getattr(self._transport, "threaded", True))
-        stream_of = pages(self.call, node, size, threaded=threaded, keys=keys)
-        gone: set[IdentityKey] = set()  # rows this session deletes while the loop runs
+        return node, query.page_size_hint or self.page_size, keys
+
+    def _watch(self) -> set[IdentityKey]:
+        """A set collecting the rows this session deletes while one iteration runs."""
+        gone: set[IdentityKey] = set()
         with self.lock:
             self._watching[id(gone)] = gone
-        try:
-            with closing(stream_of) as stream:
-                for result in stream:
-                    rows = self._not_gone(result.data, gone) if gone else result.data
-                    for obj in self._hydrate(rows, cohort):
-                        if hook_of(obj) is self or self._closed:  # not deleted meanwhile
-                            yield obj
-        finally:
-            with self.lock:
-                del self._watching[id(gone)]
+        return gone
+
+    def _unwatch(self, gone: set[IdentityKey]) -> None:
+        with self.lock:
+            self._watching.pop(id(gone), None)
+
+    def _page_objects(
+        self, rows: list[JSONObject], cohort: Cohort, gone: set[IdentityKey]
+    ) -> list[Model]:
+        """One page's rows merged into the session, as objects; the iteration yields those
+        still `_kept` when it reaches them."""
+        return self._hydrate(self._not_gone(rows, gone) if gone else rows, cohort)
+
+    def _kept(self, obj: Model) -> bool:
+        """Whether an iteration still yields ``obj`` (the loop did not delete it meanwhile)."""
+        return hook_of(obj) is self or self._closed
 
     def _not_gone(self, rows: list[JSONObject], gone: set[IdentityKey]) -> list[JSONObject]:
         """``rows`` without those of the ``gone`` entities (a page fetched ahead may hold
@@ -372,9 +403,13 @@ class Session:
             ServerError: the server refuses the aggregate or answers no count.
         """
         self.check(query)
+        return drive(self._count_steps(query), self.call)
+
+    def _count_steps(self, query: Query[Any]) -> Steps[int]:
+        """`count` after its `check`, as core steps (`ftorm.session.core`): one batch."""
         node = query.ast
         text = render(counting(node, self._type(node.entity_type)))
-        rows = read_query(self.call([QueryOp(text)])[0]).data
+        rows = read_query((yield [QueryOp(text)])[0]).data
         values = list(rows[0].values()) if len(rows) == 1 else []
         total = values[0] if len(values) == 1 else None
         if not isinstance(total, int) or isinstance(total, bool) or total < 0:
@@ -391,17 +426,25 @@ class Session:
     def get(self, model: type[M] | str, key: object) -> M | None:
         """The entity of ``model`` with primary key ``key``: from the identity map when the
         session holds it, else with one query; None when there is none."""
+        found = self._held_or_query(model, key)
+        if not isinstance(found, Query):
+            return found  # type: ignore[return-value]
+        results = found.all()
+        return results[0] if results else None  # type: ignore[return-value]
+
+    def _held_or_query(self, model: type[Model] | str, key: object) -> Model | Query[Model]:
+        """`get`'s answer from the identity map, else the query that finds it."""
         cls: type[Any] = self._type(model) if isinstance(model, str) else self._catalog.adopt(model)
         values = key if isinstance(key, tuple) else (key,)
         found = self._identity.get(identity_key(cls, values))
         if found is not None and isinstance(found, cls):
-            return found  # type: ignore[return-value]
+            return found
         info = class_info(cls)
         if len(values) != len(info.pk_keys):
             msg = f"{cls.__name__} has the key ({', '.join(info.pk_keys)}); got {key!r}"
             raise InvalidValueError(msg)
-        results = Query.from_ast(cls, by_key(cls, values), executor=self).limit(1).all()
-        return results[0] if results else None
+        query: Query[Model] = Query.from_ast(cls, by_key(cls, values), executor=self)
+        return query.limit(1)
 
     def populate(self, objects: Iterable[Model], *paths: object) -> None:
         """Load ``paths`` (``Task.status``, ``Task.status.name``, ``"parent.name"``) for every
@@ -412,13 +455,27 @@ class Session:
         loads exactly that value. The related entities form a cohort of their own. A path
         that is not an attribute path raises `InvalidValueError`.
         """
-        items = [obj for obj in dict.fromkeys(objects) if hook_of(obj) is self]
-        paths, inherited = inherited_paths(paths)
-        if items and inherited:
+        items, rest, inherited = self._populating(objects, paths)
+        if inherited:
             self._hierarchy.resolve(items)
-        if not items or not paths:
-            return
-        self._load_many(items, lambda cls: paths, Cohort())
+        drive(self._populate_steps(items, rest), self.call)
+
+    def _populating(
+        self, objects: Iterable[Model], paths: Sequence[object]
+    ) -> tuple[list[Model], tuple[object, ...], bool]:
+        """What `populate` loads: this session's objects among ``objects`` (once each), the
+        attribute paths among ``paths``, and whether inherited custom attribute values are
+        asked for too (`ftorm.session.hierarchy`; resolved apart from the steps: blocking
+        code an `ftorm.AsyncSession` runs on a worker thread)."""
+        items = [obj for obj in dict.fromkeys(objects) if hook_of(obj) is self]
+        rest, inherited = inherited_paths(paths)
+        return items, rest, bool(items and inherited)
+
+    def _populate_steps(self, items: Sequence[Model], paths: Sequence[object]) -> Steps[None]:
+        """`populate`'s attribute paths for ``items`` (`_populating`) as core steps
+        (`ftorm.session.core`): one batch, or none."""
+        if items and paths:
+            yield from self._load_steps(items, lambda cls: paths, Cohort())
 
     def _load_many(
         self,
@@ -429,9 +486,19 @@ class Session:
     ) -> None:
         """Load ``paths`` for ``objects`` in one request; related entities come with their
         scalars (or ``defaults``) and join ``cohort``'s children; ``objects`` keep theirs."""
+        drive(self._load_steps(objects, paths, cohort, defaults), self.call)
+
+    def _load_steps(
+        self,
+        objects: Iterable[Model],
+        paths: Callable[[type[Model]], Sequence[object]],
+        cohort: Cohort | None,
+        defaults: bool = False,
+    ) -> Steps[None]:
+        """`_load_many` as core steps (`ftorm.session.core`): one batch."""
         related = self._default_projections if defaults else self._catalog.scalar_projections
         operations = load_queries(objects, paths, related)
-        for result in self.call(operations):
+        for result in (yield operations):
             self._hydrate(read_query(result).data, cohort, member=False)
 
     def _hydrate(
@@ -469,6 +536,8 @@ class Session:
 
     def _add(self, obj: Model) -> None:
         self._check_open()
+        if self._during is not None:
+            self._during.add(obj)
         if not isinstance(obj, Model):
             msg = f"session.add() takes an entity, not {obj!r}"  # type: ignore[unreachable]  # untyped callers
             raise InvalidValueError(msg)
@@ -514,6 +583,8 @@ class Session:
 
     def _delete(self, obj: Model) -> None:
         self._check_open()
+        if self._during is not None:
+            self._during.add(obj)
         if hook_of(obj) is not self:
             msg = f"{obj!r} does not belong to this session"
             raise InvalidValueError(msg)
@@ -551,34 +622,49 @@ class Session:
         for the next commit.
         """
         with self.lock:
-            self._commit()
+            drive(self._commit_steps(), self.call)
 
-    def _commit(self) -> None:
+    def _commit_steps(self) -> Steps[None]:
+        """`commit` as core steps (`ftorm.session.core`): reconciliation first when the last
+        commit's fate is unknown, then the batch of pending changes, then their answers."""
         self._check_open()
         work = self._work
         if not work:
             return
         if self._uncertain:
-            reconcile(work, self.call, self._forget)
+            yield from reconcile_steps(work, self._forget)
             self._uncertain = False
             if not work:
                 return
         plan = work.plan()
         steps = plan.steps
-        try:
-            results = self.call([operation for operation, _ in steps]) if steps else []
-        except TransportError as error:
-            # Connection lost or an answer that is not the API: the server may have applied
-            # the batch. A ServerError is a refusal: nothing was applied.
-            self._uncertain = not isinstance(error, ServerError)
-            raise
+        results: list[JSON] = []
+        planned = dict.fromkeys((*work.new, *work.dirty, *work.touched, *work.deleted))
+        during: set[Model] = set()  # objects changed while the batch is on its way
+        if steps:
+            self._during = during  # (only an awaited commit lets anything run meanwhile)
+            try:
+                results = yield [operation for operation, _ in steps]
+            except BaseException as error:
+                # Connection lost, an answer that is not the API, or the sender interrupted
+                # (a cancelled task, Ctrl-C) while the batch was on its way: the server may
+                # have applied it. A ServerError is a refusal: nothing was applied.
+                if isinstance(error, TransportError):
+                    self._uncertain = not isinstance(error, ServerError)
+                elif not isinstance(error, Exception):
+                    self._uncertain = True
+                raise
+            finally:
+                self._during = None
         for obj in (*work.new, *work.dirty, *work.touched):
-            mark_clean(obj)
+            if obj not in during:
+                mark_clean(obj)
         before = self._hydrator.count
         for (operation, obj), result in zip(steps, results, strict=True):
             data = result.get("data") if isinstance(result, dict) else None
             if (
-                not isinstance(operation, DeleteOp)
+                obj not in during  # the echo would overwrite the newer change
+                and not isinstance(operation, DeleteOp)
                 and isinstance(data, dict)
                 and "__entity_type__" in data
             ):
@@ -589,7 +675,23 @@ class Session:
             self._forget(obj)
         if any(op.entity_type == CONFIGURATION_TYPE for op, _ in steps):
             self._configurations.forget()
+        if during:
+            self._keep_pending(planned, during)
+        else:
+            work.clear()
+
+    def _keep_pending(self, planned: dict[Model, None], during: set[Model]) -> None:
+        """After a commit: forget what it sent, keep what changed while it was on its way
+        (objects changed then stay pending with every change they hold; new ones they
+        created or deleted stay new or deleted)."""
+        work = self._work
+        new = [obj for obj in work.new if obj not in planned]
+        deleted = [obj for obj in work.deleted if obj not in planned]
+        changed = [obj for obj in during if obj in planned and hook_of(obj) is self]
         work.clear()
+        work.new.update(dict.fromkeys(new))
+        work.deleted.update(dict.fromkeys(deleted))
+        work.dirty.update(dict.fromkeys(obj for obj in changed if obj not in work.deleted))
 
     def rollback(self) -> None:
         """Undo every change since the last commit; new objects are forgotten."""
@@ -622,7 +724,7 @@ class Session:
         if self.lazy == "raise":
             msg = (
                 f"{cls.__name__}.{name} is not loaded and this session has lazy='raise': "
-                f"select it in the query or call session.populate(objects, "
+                f"select it in the query or call {self._load_hint}(objects, "
                 f"{cls.__name__}.{name})"
             )
             raise NotLoadedError(msg)
@@ -641,6 +743,8 @@ class Session:
     def changed(self, obj: Model, name: str, old: object, new: object) -> None:
         """Record that ``obj.name`` was written (`ftorm.model.state.Tracker`)."""
         with self.lock:
+            if self._during is not None:
+                self._during.add(obj)
             for other in self._work.written(obj, name, old, new):
                 self._adopt(other)
 
@@ -649,6 +753,8 @@ class Session:
     ) -> None:
         """Record that the collection ``obj.name`` changed (`ftorm.model.state.Tracker`)."""
         with self.lock:
+            if self._during is not None:
+                self._during.add(obj)
             for other in self._work.collection_written(obj, name, (*added, *removed)):
                 self._adopt(other)
 
@@ -662,7 +768,7 @@ class Session:
             raise NotLoadedError(msg)
         if not self._hierarchy.ready(str(obj.__dict__.get("id"))):
             if self.lazy == "raise":
-                raise refuse(obj, key)
+                raise refuse(obj, key, self._load_hint)
             if self.lazy == "select":
                 self._hierarchy.resolve([obj])
             else:
@@ -687,7 +793,7 @@ class Session:
         cls = self._catalog.class_or_none(type_id)
         if cls is None:
             return None
-        paths = [Path.of(p) for p in self._default_projections(cls)]
+        paths = [ast.Path.of(p) for p in self._default_projections(cls)]
         return QueryOp(str(by_keys(cls, paths, [(key,) for key in keys])))
 
     def custom_configurations(self, obj: Model, *, refresh: bool = False) -> list[Configuration]:

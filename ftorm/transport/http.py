@@ -55,7 +55,16 @@ from ftorm.transport.base import error_message
 if TYPE_CHECKING:  # requests is imported on the first request: a session starts without it
     import requests
 
-__all__ = ["HttpTransport", "redact_url"]
+__all__ = [
+    "Endpoint",
+    "HttpTransport",
+    "decode_answer",
+    "lost_write_error",
+    "never_sent_error",
+    "redact_url",
+    "redirect_target",
+    "retry_delay",
+]
 
 
 _RETRY_STATUS = frozenset({502, 503, 504})
@@ -107,8 +116,75 @@ def _never_sent(error: requests.RequestException) -> bool:
     return False
 
 
-class HttpTransport:
-    """Sends operation batches to an ftrack server (or ``ftorm serve``) over HTTP."""
+def retry_delay(backoff: float, attempt: int) -> float:
+    """Seconds to wait before retry number ``attempt`` (1, 2, ...): doubled each time."""
+    return backoff * 2.0 ** (attempt - 1)
+
+
+def redirect_target(home: str, url: str, status: int, location: str, display: str) -> str:
+    """Where a redirect answered for ``url`` leads, when ftorm follows it: a 307/308 to the
+    origin of ``home`` (the API endpoint). Any other redirect raises `TransportError`: each
+    request carries the API key, so it never goes to another origin."""
+    target = urljoin(url, location)
+    if status not in _FOLLOWED_REDIRECTS or _origin(target) != _origin(home):
+        msg = (
+            f"{display} answered HTTP {status}, a redirect to "
+            f"{redact_url(target)!r}; ftorm follows only 307/308 redirects to the same "
+            "origin, because each request carries your API key. Set the server URL to "
+            "the address the server really answers on."
+        )
+        raise TransportError(msg)
+    return target
+
+
+def never_sent_error(display: str, reason: str) -> ConnectError:
+    """The error for a request that failed before or while reading (safe to have failed)."""
+    return ConnectError(f"cannot reach {display}: {reason}")
+
+
+def lost_write_error(display: str, reason: str) -> ConnectError:
+    """The error for a write batch whose fate is unknown (it is never sent twice)."""
+    return ConnectError(
+        f"connection to {display} failed while sending changes ({reason}); the "
+        "server may or may not have applied them, so they were not sent again"
+    )
+
+
+def decode_answer(status: int, content: bytes, expected: int, display: str) -> list[JSON]:
+    """The results of an API answer (``status`` and body ``content``) to a batch of
+    ``expected`` operations.
+
+    Raises:
+        AuthenticationError: the server refused the credentials.
+        ServerError: the server answered with an error object, or an error status.
+        TransportError: an answer that is not the expected list of results.
+    """
+    try:
+        payload = json.loads(content)
+    except RecursionError:
+        msg = f"{display} answered JSON nested too deeply to read (HTTP {status})"
+        raise ServerError(msg) from None
+    except ValueError:
+        if status in (401, 403):
+            msg = f"HTTP {status}"
+            raise AuthenticationError(msg, exception="InvalidCredentialsError") from None
+        text = content[:200].decode("utf-8", "replace")
+        msg = f"Server reported error in unexpected format (HTTP {status}): {text!r}"
+        raise TransportError(msg) from None
+    if isinstance(payload, dict) and "exception" in payload:
+        raise server_error_from_payload(payload)
+    if status >= 400:
+        msg = f"HTTP {status}: {excerpt(payload)}"
+        raise ServerError(msg)
+    if not isinstance(payload, list) or len(payload) != expected:
+        msg = f"expected a list of {expected} results from {display}, got {excerpt(payload)}"
+        raise TransportError(msg)
+    return payload
+
+
+class Endpoint:
+    """What the blocking and the asynchronous HTTP transports share: the API endpoint, the
+    headers of every request (credentials included), timeouts and the retry settings."""
 
     def __init__(
         self,
@@ -121,9 +197,6 @@ class HttpTransport:
         backoff: float = 0.25,
         strict_api: bool = False,
         headers: dict[str, str] | None = None,
-        sleep: Callable[[float], None] | None = None,
-        download_deadline: float = DOWNLOAD_DEADLINE,
-        clock: Callable[[], float] | None = None,
     ) -> None:
         if not server_url.startswith(("http://", "https://")):
             msg = f"server_url must start with http:// or https://, got {redact_url(server_url)!r}"
@@ -139,10 +212,6 @@ class HttpTransport:
         """How many times a safe request is retried."""
         self.backoff: float = backoff
         """Seconds before the first retry, doubled for each next one."""
-        self._sleep = sleep or time.sleep
-        self.download_deadline: float = download_deadline
-        """Seconds one download may take in all (`DOWNLOAD_DEADLINE` by default)."""
-        self._clock = clock or time.monotonic
         self._headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
@@ -151,12 +220,56 @@ class HttpTransport:
             "ftrack-strict-api": "true" if strict_api else "false",
             **(headers or {}),
         }
-        self._http: requests.Session | None = None
 
     @property
     def credentials(self) -> tuple[str, str]:
         """The API user and key sent with every request."""
         return self._headers["ftrack-user"], self._headers["ftrack-api-key"]
+
+    def _total(self) -> float:
+        """Seconds the whole exchange may take: connecting plus reading the full answer."""
+        if isinstance(self.timeout, tuple):
+            return self.timeout[0] + self.timeout[1]
+        return 2 * self.timeout
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without the URL's password."""
+        return text.replace(self._password, "***") if self._password else text
+
+
+class HttpTransport(Endpoint):
+    """Sends operation batches to an ftrack server (or ``ftorm serve``) over HTTP."""
+
+    def __init__(
+        self,
+        server_url: str,
+        api_user: str,
+        api_key: str,
+        *,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+        download_deadline: float = DOWNLOAD_DEADLINE,
+        timeout: float | tuple[float, float] = (10.0, 60.0),
+        retries: int = 3,
+        backoff: float = 0.25,
+        strict_api: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            server_url,
+            api_user,
+            api_key,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            strict_api=strict_api,
+            headers=headers,
+        )
+        self._sleep = sleep or time.sleep
+        self._clock = clock or time.monotonic
+        self.download_deadline: float = download_deadline
+        """Seconds one download may take in all (`DOWNLOAD_DEADLINE` by default)."""
+        self._http: requests.Session | None = None
 
     def _client(self) -> requests.Session:
         """The keep-alive `requests.Session`, made (and requests imported) on first use."""
@@ -189,21 +302,15 @@ class HttpTransport:
                 safe = read_only or _never_sent(error)
                 if safe and attempt < self.retries:
                     attempt += 1
-                    self._sleep(self.backoff * 2 ** (attempt - 1))
+                    self._sleep(retry_delay(self.backoff, attempt))
                     continue
                 raise self._connect_error(error, read_only=read_only) from error
             status, content = response
             if status in _RETRY_STATUS and read_only and attempt < self.retries:
                 attempt += 1
-                self._sleep(self.backoff * 2 ** (attempt - 1))
+                self._sleep(retry_delay(self.backoff, attempt))
                 continue
             return self._decode(status, content, len(operations))
-
-    def _total(self) -> float:
-        """Seconds the whole exchange may take: connecting plus reading the full answer."""
-        if isinstance(self.timeout, tuple):
-            return self.timeout[0] + self.timeout[1]
-        return 2 * self.timeout
 
     def _post(self, body: bytes) -> tuple[int, bytes]:
         """POST ``body`` and read the whole answer before the deadline; follow only
@@ -217,19 +324,9 @@ class HttpTransport:
             if response.status_code not in _REDIRECT_STATUS:
                 with response:
                     return response.status_code, self._read(response, deadline)
-            target = urljoin(url, response.headers.get("Location", ""))
             response.close()
-            if response.status_code not in _FOLLOWED_REDIRECTS or _origin(target) != _origin(
-                self.url
-            ):
-                msg = (
-                    f"{self.display_url} answered HTTP {response.status_code}, a redirect to "
-                    f"{redact_url(target)!r}; ftorm follows only 307/308 redirects to the same "
-                    "origin, because each request carries your API key. Set the server URL to "
-                    "the address the server really answers on."
-                )
-                raise TransportError(msg)
-            url = target
+            location = response.headers.get("Location", "")
+            url = redirect_target(self.url, url, response.status_code, location, self.display_url)
         msg = f"{self.display_url}: more than {_MAX_REDIRECTS} redirects"
         raise TransportError(msg)
 
@@ -267,44 +364,14 @@ class HttpTransport:
         except (urllib3.exceptions.HTTPError, OSError) as error:
             raise requests.exceptions.ConnectionError(error) from error
 
-    def _scrub(self, text: str) -> str:
-        """``text`` without the URL's password."""
-        return text.replace(self._password, "***") if self._password else text
-
     def _connect_error(self, error: requests.RequestException, *, read_only: bool) -> ConnectError:
         reason = self._scrub(str(error))
         if read_only or _never_sent(error):
-            return ConnectError(f"cannot reach {self.display_url}: {reason}")
-        return ConnectError(
-            f"connection to {self.display_url} failed while sending changes ({reason}); the "
-            "server may or may not have applied them, so they were not sent again"
-        )
+            return never_sent_error(self.display_url, reason)
+        return lost_write_error(self.display_url, reason)
 
     def _decode(self, status: int, content: bytes, expected: int) -> list[JSON]:
-        try:
-            payload = json.loads(content)
-        except RecursionError:
-            msg = f"{self.display_url} answered JSON nested too deeply to read (HTTP {status})"
-            raise ServerError(msg) from None
-        except ValueError:
-            if status in (401, 403):
-                msg = f"HTTP {status}"
-                raise AuthenticationError(msg, exception="InvalidCredentialsError") from None
-            text = content[:200].decode("utf-8", "replace")
-            msg = f"Server reported error in unexpected format (HTTP {status}): {text!r}"
-            raise TransportError(msg) from None
-        if isinstance(payload, dict) and "exception" in payload:
-            raise server_error_from_payload(payload)
-        if status >= 400:
-            msg = f"HTTP {status}: {excerpt(payload)}"
-            raise ServerError(msg)
-        if not isinstance(payload, list) or len(payload) != expected:
-            msg = (
-                f"expected a list of {expected} results from {self.display_url}, "
-                f"got {excerpt(payload)}"
-            )
-            raise TransportError(msg)
-        return payload
+        return decode_answer(status, content, expected, self.display_url)
 
     def put_file(self, url: str, stream: BinaryIO, headers: Mapping[str, str]) -> None:
         """``PUT`` a file's bytes to an upload URL a server answered (no credentials sent).

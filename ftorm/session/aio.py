@@ -1,0 +1,596 @@
+"""`AsyncSession`: the session's typed API with ``await``, over the same core as `Session`.
+
+An `AsyncSession` holds a `Session` as its core: the identity map, the unit of work, the
+model catalog, query planning and paging (`ftorm.session.paging.Pager`), hydration and the
+reconciliation after a lost answer are that session's, unchanged. Every step that needs the
+server is a core step generator (`ftorm.session.core`) that `Session` drives with a blocking
+call and `AsyncSession` with an awaited one (`ftorm.session.core.adrive`), so both make the
+same requests and merge the answers the same way.
+
+Two reads are not steps but blocking code: the custom attribute configurations (read once
+per session, only when a query tests a custom attribute key, or a value is read through
+``obj.custom``), and inherited custom attribute values (`ftorm.session.hierarchy`, resolved
+when ``populate`` or ``load`` is given ``Model.custom.inherited``). An `AsyncSession` runs
+that code on a worker thread (`asyncio.to_thread`) whose requests are sent by the session's
+event loop; reading ``obj.custom`` before the configurations were read, or an inherited
+value before it was resolved, raises `ftorm.NotLoadedError` (an attribute read cannot
+await): ``await session.load_configurations()`` or ``await session.populate(objects,
+Model.custom.inherited)`` first.
+
+The event hub (`ftorm.Session.events`) and the file methods (`Session.create_component`,
+locations) are `Session`'s only: an `AsyncSession` has none of them yet.
+
+An attribute read cannot await, so an `AsyncSession` never loads on attribute reads: its
+``lazy`` is ``"raise"``. ``await session.load(objects, Shot.status)`` loads chosen attributes,
+with one request for the objects given and every member of their cohorts that misses them.
+
+An `AsyncSession` belongs to one event loop: use it from that loop's tasks (not from other
+threads). Its tasks may run queries concurrently (`asyncio.gather`): each row still gives
+one object, and at most ``max_connections`` requests are on their way at once. Commits run
+one at a time; an object changed while a commit is awaited stays pending with its change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    BinaryIO,
+    Generic,
+    Literal,
+    ParamSpec,
+    TypeVar,
+    cast,
+    overload,
+)
+
+from ftorm._typing import JSON
+from ftorm.errors import (
+    DownloadError,
+    InvalidValueError,
+    MultipleResultsError,
+    NotFoundError,
+    NotLoadedError,
+    ServerError,
+    TransportError,
+)
+from ftorm.model.base import Model
+from ftorm.model.state import cohort_of
+from ftorm.protocol.operations import OperationLike, QueryOp
+from ftorm.protocol.results import QueryResult, read_query
+from ftorm.query import ast
+from ftorm.query.builder import KeywordQuery, Query
+from ftorm.query.criteria import Expr, Ordering
+from ftorm.query.expressions import Column, DateLike
+from ftorm.session.cohort import Cohort
+from ftorm.session.core import adrive
+from ftorm.session.custom import custom_keys
+from ftorm.session.paging import Pager
+from ftorm.session.session import Session
+from ftorm.transport.aio import DEFAULT_MAX_CONNECTIONS, AsyncInProcessTransport
+
+if TYPE_CHECKING:
+    import datetime as _dt
+    from typing import Self
+
+    from ftorm.schema.types import Schema
+    from ftorm.session.catalog import ModelSource
+    from ftorm.session.stats import Stats
+    from ftorm.transport.aio import AsyncTransport
+    from ftorm.transport.inprocess import Handler
+
+__all__ = ["AsyncQuery", "AsyncSession"]
+
+M = TypeVar("M", bound=Model)
+R = TypeVar("R")
+P = ParamSpec("P")
+
+_NO_FILES = "an AsyncSession does not transfer files (yet): use a Session for files"
+"""Why the file operations of an asynchronous session's core are refused."""
+
+_LOAD_HINT = "await session.load"
+"""What the ``lazy='raise'`` message of an asynchronous session tells to call."""
+
+
+class AsyncQuery(Generic[R]):
+    """A query bound to an `AsyncSession`: ``await q.all()``, ``first``, ``one``, ``count``,
+    and ``async for obj in q`` (the next page is fetched while this one is read).
+
+    It refines like a `ftorm.query.builder.Query` (`where`, `before`, `after`, `select`,
+    `order_by`, `limit`, `offset`, `page_size` return a new `AsyncQuery`), checked by type
+    checkers the same way: ``session.query(Shot).where(nmae="x")`` is reported.
+    """
+
+    __slots__ = ("_session", "_source", "_steps")
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        source: Query[R] | str,
+        steps: tuple[tuple[str, tuple[Any, ...], dict[str, Any]], ...] = (),
+    ) -> None:
+        self._session = session
+        self._source = source
+        self._steps = steps  # refinements of query text, applied once it is parsed
+
+    def _then(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Self:
+        source = self._source
+        if isinstance(source, Query):  # refined at once: errors show where they are made
+            return type(self)(self._session, getattr(source, method)(*args, **kwargs))
+        return type(self)(self._session, source, (*self._steps, (method, args, kwargs)))
+
+    def where(self, *criteria: Expr, **equals: object) -> Self:
+        """`Query.where`."""
+        return self._then("where", criteria, equals)
+
+    def before(self, **dates: DateLike) -> Self:
+        """`Query.before`."""
+        return self._then("before", (), dates)
+
+    def after(self, **dates: DateLike) -> Self:
+        """`Query.after`."""
+        return self._then("after", (), dates)
+
+    def select(self, *fields: Column[Any] | type) -> Self:
+        """`Query.select`."""
+        return self._then("select", fields, {})
+
+    def order_by(self, *keys: Column[Any] | Ordering) -> Self:
+        """`Query.order_by`."""
+        return self._then("order_by", keys, {})
+
+    def limit(self, count: int | None) -> Self:
+        """`Query.limit`."""
+        return self._then("limit", (count,), {})
+
+    def offset(self, count: int | None) -> Self:
+        """`Query.offset`."""
+        return self._then("offset", (count,), {})
+
+    def page_size(self, count: int) -> Self:
+        """`Query.page_size`."""
+        return self._then("page_size", (count,), {})
+
+    @property
+    def query(self) -> Query[R] | str:
+        """The query this runs (query text until the session knows the server's types)."""
+        return self._source
+
+    def __repr__(self) -> str:
+        return f"<AsyncQuery: {self._source}>"
+
+    async def _resolved(self) -> Query[R]:
+        await self._session._ready()
+        source = self._source
+        if isinstance(source, Query):
+            return source
+        query: Any = self._session._core.query(source)
+        for method, args, kwargs in self._steps:
+            query = getattr(query, method)(*args, **kwargs)
+        return cast("Query[R]", query)
+
+    def __aiter__(self) -> AsyncIterator[R]:
+        """The matching entities, page by page; see `ftorm.Session.iterate`."""
+        return self._iterate(None)
+
+    async def _iterate(self, limit: int | None) -> AsyncIterator[R]:
+        query = await self._resolved()
+        if limit is not None:
+            query = query.limit(limit)
+        async for obj in self._session._iterate(query):
+            yield obj
+
+    async def all(self) -> list[R]:
+        """Every matching entity."""
+        return [obj async for obj in self._iterate(None)]
+
+    async def first(self) -> R | None:
+        """The first matching entity (fetched with ``limit 1``), or None."""
+        found = [obj async for obj in self._iterate(1)]
+        return found[0] if found else None
+
+    async def one(self) -> R:
+        """Exactly one matching entity; `NotFoundError` or `MultipleResultsError` otherwise."""
+        found = [obj async for obj in self._iterate(2)]
+        if len(found) == 1:
+            return found[0]
+        query = await self._resolved()
+        if not found:
+            msg = f"no {query.entity_type} matches {query}"
+            raise NotFoundError(msg)
+        msg = f"more than one {query.entity_type} matches {query}"
+        raise MultipleResultsError(msg)
+
+    async def count(self) -> int:
+        """How many entities the query matches, with one request (see `Session.count`)."""
+        query = await self._resolved()
+        session = self._session
+        await session._check(query)
+        return await adrive(session._core._count_steps(query), session.call)
+
+
+if TYPE_CHECKING:
+
+    class AsyncKeywordQuery(AsyncQuery[M], Generic[M, P]):
+        """An `AsyncQuery` that also knows the model's constructor keywords ``P`` (for
+        checkers), as `ftorm.query.builder.KeywordQuery`; at run time it is `AsyncQuery`."""
+
+        @overload  # type: ignore[override]
+        def where(self, *criteria: Expr) -> Self: ...
+        @overload
+        def where(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...
+        @overload
+        def where(self, criterion: Expr, /, *criteria: Expr, **equals: object) -> Self: ...
+        def where(self, *criteria: Any, **equals: Any) -> Self: ...  # type: ignore[misc]
+        @overload  # type: ignore[override]
+        def before(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...
+        @overload
+        def before(self, **dates: _dt.datetime | _dt.date) -> Self: ...
+        def before(self, *args: Any, **kwargs: Any) -> Self: ...
+        @overload  # type: ignore[override]
+        def after(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...
+        @overload
+        def after(self, **dates: _dt.datetime | _dt.date) -> Self: ...
+        def after(self, *args: Any, **kwargs: Any) -> Self: ...
+
+else:
+    AsyncKeywordQuery = AsyncQuery
+
+
+class _Bridge:
+    """The core session's transport: the blocking steps an `AsyncSession` runs on a worker
+    thread send their batches through the session's asynchronous transport, on its loop."""
+
+    threaded = False
+
+    def __init__(self, owner: AsyncSession) -> None:
+        self._owner = owner
+
+    def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
+        loop = self._owner._loop
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            on_loop = False
+        else:
+            on_loop = True
+        if loop is None or on_loop or loop.is_closed():
+            msg = (
+                "this needs a request, and an AsyncSession cannot send one from a plain "
+                "attribute read or call: await it (session.load, session.populate, a query; "
+                "await session.load_configurations() before reading obj.custom)"
+            )
+            raise NotLoadedError(msg)
+        future = asyncio.run_coroutine_threadsafe(self._owner._transport.call(operations), loop)
+        return future.result()
+
+    # Files travel through `Session` only for now (`ftorm.session.components`).
+
+    def put_file(self, url: str, stream: BinaryIO, headers: Mapping[str, str]) -> None:
+        raise TransportError(_NO_FILES)
+
+    def download(self, component_id: str, write: Callable[[bytes], object]) -> int:
+        raise DownloadError(_NO_FILES)
+
+    def remove_file(self, component_id: str) -> None:
+        raise TransportError(_NO_FILES)
+
+    def file_url(self, component_id: str, *, thumbnail_size: int | None = None) -> str:
+        raise TransportError(_NO_FILES)
+
+    def close(self) -> None:
+        """Nothing to release: the asynchronous transport is closed by the session."""
+
+
+class AsyncSession:
+    """A connection to one ftrack server (or ftorm's embedded one), awaited.
+
+    ``AsyncSession()`` reads ``FTRACK_SERVER``, ``FTRACK_API_USER`` and ``FTRACK_API_KEY`` and
+    takes the same arguments as `Session` (``lazy`` can only be ``"raise"``: an attribute
+    read cannot await), plus ``max_connections``: at most this many requests on their way at
+    once (default `ftorm.transport.aio.DEFAULT_MAX_CONNECTIONS`, 10). It needs httpx
+    (``pip install 'ftorm[async]'``). ``AsyncSession.local(path)`` runs the embedded server
+    in this process, its handler on worker threads. Nothing is sent until the first use.
+    See the module docstring for what is shared with `Session`.
+    """
+
+    def __init__(
+        self,
+        server_url: str | None = None,
+        api_user: str | None = None,
+        api_key: str | None = None,
+        *,
+        transport: AsyncTransport | None = None,
+        lazy: Literal["raise"] = "raise",
+        page_size: int = 500,
+        strict_api: bool = False,
+        timeout: float | tuple[float, float] = (10.0, 60.0),
+        retries: int = 3,
+        models: ModelSource | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    ) -> None:
+        if lazy != "raise":
+            msg = (  # type: ignore[unreachable]  # untyped callers
+                f"an AsyncSession cannot load attributes when they are read (a read cannot "
+                f"await), so lazy must be 'raise', not {lazy!r}: select attributes in the "
+                f"query, or {_LOAD_HINT}(objects, Model.attribute)"
+            )
+            raise InvalidValueError(msg)
+        self._core = Session(
+            transport=_Bridge(self), lazy="raise", page_size=page_size, models=models
+        )
+        self._core._load_hint = _LOAD_HINT
+        if transport is None:
+            from ftorm.session.connect import async_http_transport
+
+            transport = async_http_transport(
+                server_url,
+                api_user,
+                api_key,
+                strict_api=strict_api,
+                timeout=timeout,
+                retries=retries,
+                max_connections=max_connections,
+            )
+        self._transport: AsyncTransport = transport
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._committing = asyncio.Lock()  # one commit at a time
+        self._local_server: Handler | None = None
+
+    @classmethod
+    def local(
+        cls,
+        path: str = ":memory:",
+        *,
+        schema: Schema | None = None,
+        api_user: str = "ftorm",
+        read_only: bool = False,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        **options: Any,
+    ) -> AsyncSession:
+        """An asynchronous session on an embedded server in this process (SQLite at ``path``),
+        whose handler runs on worker threads (`ftorm.transport.aio.AsyncInProcessTransport`);
+        arguments as for `Session.local`."""
+        from ftorm.session.connect import local_transport
+
+        blocking = local_transport(path, schema, api_user, read_only)
+        transport = AsyncInProcessTransport(blocking, max_connections=max_connections)
+        try:
+            session = cls(transport=transport, **options)
+        except BaseException:
+            blocking.server.close()
+            raise
+        session._local_server = blocking.server
+        return session
+
+    # --- state shared with the core ----------------------------------------------------------
+
+    @property
+    def core(self) -> Session:
+        """The `Session` holding this session's objects and pending changes (its own I/O
+        refuses to block: send requests through this session)."""
+        return self._core
+
+    @property
+    def transport(self) -> AsyncTransport:
+        """The asynchronous transport this session sends its batches through."""
+        return self._transport
+
+    @property
+    def local_server(self) -> Handler | None:
+        """The embedded server `local` created for this session (None for other sessions),
+        closed with it; typed as the `ftorm.transport.inprocess.Handler` protocol (see
+        `Session.local_server`)."""
+        return self._local_server
+
+    @property
+    def stats(self) -> Stats:
+        """Running totals: requests, operations, entities received and batch loads."""
+        return self._core.stats
+
+    @property
+    def lazy(self) -> Literal["raise"]:
+        """Always ``"raise"``: an attribute read cannot await."""
+        return "raise"
+
+    @property
+    def page_size(self) -> int:
+        """Rows per query request when iterating (unless a query asks for its own)."""
+        return self._core.page_size
+
+    @property
+    def dirty(self) -> bool:
+        """True when `commit` has something to send."""
+        return self._core.dirty
+
+    @property
+    def closed(self) -> bool:
+        """True after `close`."""
+        return self._core.closed
+
+    def __repr__(self) -> str:
+        return repr(self._core).replace("<Session", "<AsyncSession", 1)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def __aenter__(self) -> AsyncSession:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Forget every object and release the connections. Pending changes are discarded."""
+        if self._core.closed:
+            return
+        self._core.close()
+        await self._transport.aclose()
+        if self._local_server is not None:
+            self._local_server.close()
+            self._local_server = None
+
+    async def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
+        """Send a raw batch (one request); one result per operation (see `Session.call`)."""
+        self._core._sending(operations)
+        return await self._transport.call(operations)
+
+    async def _ready(self) -> None:
+        """Check the session is open and that it knows the server's schema (one request the
+        first time)."""
+        self._core._check_open()
+        self._loop = asyncio.get_running_loop()
+        catalog = self._core._catalog
+        if not catalog.loaded:
+            await adrive(catalog.fetch_steps(), self.call)
+
+    async def _check(self, query: Query[Any]) -> None:
+        """`Session.check` (reading the configurations on a worker thread when the query tests
+        custom attribute keys)."""
+        if next(custom_keys(query.ast), None) is not None:
+            await asyncio.to_thread(self._core.check, query)
+
+    async def load_configurations(self) -> None:
+        """Read the server's custom attribute configurations (once), so that ``obj.custom``
+        can be read without a request."""
+        await self._ready()
+        await asyncio.to_thread(self._core._configurations.all)
+
+    # --- queries -----------------------------------------------------------------------------
+
+    @overload
+    def query(self, target: Callable[P, M]) -> AsyncKeywordQuery[M, P]: ...
+    @overload
+    def query(self, target: KeywordQuery[M, P]) -> AsyncKeywordQuery[M, P]: ...
+    @overload
+    def query(self, target: Query[R]) -> AsyncQuery[R]: ...
+    @overload
+    def query(self, target: str) -> AsyncQuery[Model]: ...
+    def query(self, target: Any) -> AsyncQuery[Any]:
+        """A query bound to this session: a model class, a built query, or query text."""
+        if isinstance(target, str):
+            return AsyncQuery(self, target)
+        return AsyncQuery(self, self._core.query(target))
+
+    async def _iterate(self, query: Query[R]) -> AsyncIterator[R]:
+        """The pages of ``query`` as in `Session.iterate`: the next page is on its way while
+        this one is read."""
+        await self._check(query)
+        core = self._core
+        node, size, keys = core._paging(query)
+        pager = Pager(node, size, keys)
+        cohort, gone = Cohort(), core._watch()
+        request = pager.first()
+        pending: asyncio.Future[QueryResult] | None = None
+        try:
+            while request is not None:
+                result = await (self._page(request) if pending is None else pending)
+                pending, failure = None, None
+                try:
+                    following = pager.after(request, result)
+                except ServerError as error:
+                    following, failure = None, error
+                if following is not None:
+                    pending = asyncio.ensure_future(self._page(following))
+                request = following
+                for obj in core._page_objects(result.data, cohort, gone):
+                    if core._kept(obj):
+                        yield cast("R", obj)
+                if failure is not None:
+                    raise failure
+        finally:
+            if pending is not None:
+                pending.cancel()
+            core._unwatch(gone)
+
+    async def _page(self, request: ast.Select) -> QueryResult:
+        (result,) = await self.call([QueryOp(str(request))])
+        return read_query(result)
+
+    async def get(self, model: type[M] | str, key: object) -> M | None:
+        """The entity of ``model`` with primary key ``key`` (see `Session.get`)."""
+        await self._ready()
+        found = self._core._held_or_query(model, key)
+        if isinstance(found, Query):
+            results = [obj async for obj in self._iterate(found)]
+            return cast("M", results[0]) if results else None
+        return cast("M", found)
+
+    async def populate(self, objects: Iterable[Model], *paths: object) -> None:
+        """Load ``paths`` for every object in one request (see `Session.populate`);
+        ``Model.custom.inherited`` among them resolves inherited custom attribute values
+        (`ftorm.session.hierarchy`, on a worker thread: see the module docstring)."""
+        await self._ready()
+        await self._populate(objects, paths)
+
+    async def _populate(self, objects: Iterable[Model], paths: Sequence[object]) -> None:
+        core = self._core
+        items, rest, inherited = core._populating(objects, paths)
+        if inherited:
+            await asyncio.to_thread(core._hierarchy.resolve, items)
+        await adrive(core._populate_steps(items, rest), self.call)
+
+    async def load(self, objects: Model | Iterable[Model], *paths: object) -> None:
+        """Load ``paths`` (``Shot.status``, ``"parent.name"``) for ``objects`` (one or many)
+        and for every member of their cohorts (the result they were loaded with) that misses
+        the attribute the path starts with: one request, as a lazy ``"batch"`` load makes.
+        """
+        await self._ready()
+        given = [objects] if isinstance(objects, Model) else list(objects)
+        items = dict.fromkeys(given)
+        core = self._core
+        with core.lock:
+            for obj in given:
+                cohort = cohort_of(obj)
+                if not isinstance(cohort, Cohort):
+                    continue
+                for name in _first_names(type(obj), paths):
+                    items.update(dict.fromkeys(cohort.missing(core._identity, name, core)))
+            core.stats.batch_loads += 1
+        await self._populate(items, paths)
+
+    # --- the unit of work ----------------------------------------------------------------
+
+    @overload
+    def create(self, model: Callable[P, M], /, *args: P.args, **values: P.kwargs) -> M: ...
+    @overload
+    def create(self, model: str, /, **values: Any) -> Model: ...
+    def create(self, model: Any, /, *args: Any, **values: Any) -> Any:
+        """A new entity, added to the session (sent on the next `commit`); see
+        `Session.create` (an entity type name needs the schema: run a query first)."""
+        return self._core.create(model, *args, **values)
+
+    def add(self, obj: Model) -> None:
+        """Add a new entity (and new entities it references) to the session."""
+        self._core.add(obj)
+
+    def delete(self, obj: Model) -> None:
+        """Delete ``obj`` on the next `commit` (a new object is simply dropped)."""
+        self._core.delete(obj)
+
+    async def commit(self) -> None:
+        """Send every pending create, update and delete in one request (see `Session.commit`:
+        nothing is lost on failure, and after a lost answer or a cancelled commit the next
+        commit first asks what took effect and sends only the rest, exactly once)."""
+        async with self._committing:
+            if self._core.dirty:
+                await self._ready()  # the answers are merged with the server's types
+            await adrive(self._core._commit_steps(), self.call)
+
+    async def rollback(self) -> None:
+        """Undo every change since the last commit (after a running commit ends)."""
+        async with self._committing:
+            self._core.rollback()
+
+
+def _first_names(cls: type[Model], paths: Sequence[object]) -> Generator[str, None, None]:
+    """The attribute names of ``cls`` the ``paths`` start with."""
+    for path in paths:
+        found = path if isinstance(path, (str, ast.Path)) else getattr(path, "__ftorm_path__", None)
+        if callable(found):
+            found = found()
+        node = ast.Path.of(found) if isinstance(found, str) else found
+        if isinstance(node, ast.Path) and node.segments:
+            key = node.segments[0].name
+            yield cls.__ftorm_keys__.get(key, key)
