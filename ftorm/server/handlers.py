@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from ftorm._typing import JSON, JSONObject
+from ftorm._typing import JSON, JSONObject, assert_never
 from ftorm.errors import (
     DiskFullError,
     FtormError,
@@ -393,7 +393,9 @@ class Server:
     def _count_writes(self, operations: list[Any]) -> None:
         """Refresh the planner's statistics as the database grows (1k, 2k, 4k ... writes)."""
         self._writes += sum(
-            1 for op in operations if isinstance(op, dict) and op.get("action") != "query"
+            1
+            for op in operations
+            if isinstance(op, dict) and op.get("action") != ops.QueryOp.action
         )
         if self._writes >= self._next_analyze:
             self._next_analyze = self._writes * 2
@@ -411,62 +413,73 @@ class Server:
 
     def _one(self, writer: Writer, operation: JSON, batch: _Batch) -> JSON:
         valid = ops.validate(operation)
-        denormalize, done = batch.denormalize, batch.done
-        if isinstance(valid, ops.QueryOp):
-            select = parse_query(valid.expression)
-            done.append(f"query {select.entity_type}")
-            base_url = batch.base_url
-            return answer_parsed(
-                self.layout,
-                writer.connection,
-                valid.expression,
-                select,
-                denormalize,
-                lambda component: self.thumbnails.url(base_url, component),
-            )
-        changes = batch.changes
-        if isinstance(valid, ops.CreateOp):
-            done.append(f"create {valid.entity_type}")
-            type_id, key = writer.create(valid.entity_type, valid.data, valid.key)
-            if changes is not None and (row := writer.find(type_id, key)) is not None:
-                changes.record_add(row)
-            return {"action": "create", "data": self._echo(writer, type_id, key, valid.data)}
-        if isinstance(valid, ops.UpdateOp):
-            done.append(f"update {valid.entity_type}")
-            before = _peek(writer, valid.entity_type, valid.key) if changes is not None else None
-            type_id, key = writer.update(valid.entity_type, valid.key, valid.data)
-            if changes is not None and (after := writer.find(type_id, key)) is not None:
-                if before is None:  # an upsert created it
-                    changes.record_add(after)
-                else:
-                    changes.record_update(before, after)
-            return {"action": "update", "data": self._echo(writer, type_id, key, valid.data)}
-        if isinstance(valid, ops.DeleteOp):
-            done.append(f"delete {valid.entity_type}")
-            if changes is not None and (doomed := _peek(writer, valid.entity_type, valid.key)):
-                changes.record_remove(doomed)
-            writer.delete(valid.entity_type, valid.key)
-            return {"action": "delete", "data": True}
-        if isinstance(valid, ops.SchemasOp):
-            done.append("query_schemas")
-            return self.documents
-        if isinstance(valid, ops.ResetRemoteOp):
-            done.append(f"reset_remote {valid.reset_type}")
-            value = reset_remote(writer, valid)
-            if valid.reset_type == API_KEY and valid.key == self.user_id:
-                batch.new_key = str(value)  # the old key stops working, as on ftrack
-            return {"action": valid.action, "data": value}
-        if isinstance(valid, ops.UploadMetadataOp):
-            done.append(f"get_upload_metadata {valid.component_id}")
-            return upload_metadata(self.uploads, valid, batch.base_url)
-        if isinstance(valid, ops.CompleteUploadOp):
-            done.append(f"complete_multipart_upload {valid.component_id}")
-            return complete_upload(self.uploads, valid, batch.base_url)
-        if isinstance(valid, ops.EncodeMediaOp):
-            done.append(f"encode_media {valid.component_id}")
-            return encode_media(writer, self.files, valid, self.user_id)
-        done.append("query_server_information")
-        return self.server_information(valid.values)
+        done, changes = batch.done, batch.changes
+        match valid:
+            case ops.QueryOp():
+                select = parse_query(valid.expression)
+                done.append(f"{valid.action} {select.entity_type}")
+                base_url = batch.base_url
+                return answer_parsed(
+                    self.layout,
+                    writer.connection,
+                    valid.expression,
+                    select,
+                    batch.denormalize,
+                    lambda component: self.thumbnails.url(base_url, component),
+                )
+            case ops.CreateOp():
+                done.append(f"{valid.action} {valid.entity_type}")
+                type_id, key = writer.create(valid.entity_type, valid.data, valid.key)
+                if changes is not None and (row := writer.find(type_id, key)) is not None:
+                    changes.record_add(row)
+                return {
+                    "action": valid.action,
+                    "data": self._echo(writer, type_id, key, valid.data),
+                }
+            case ops.UpdateOp():
+                done.append(f"{valid.action} {valid.entity_type}")
+                before = (
+                    _peek(writer, valid.entity_type, valid.key) if changes is not None else None
+                )
+                type_id, key = writer.update(valid.entity_type, valid.key, valid.data)
+                if changes is not None and (after := writer.find(type_id, key)) is not None:
+                    if before is None:  # an upsert created it
+                        changes.record_add(after)
+                    else:
+                        changes.record_update(before, after)
+                return {
+                    "action": valid.action,
+                    "data": self._echo(writer, type_id, key, valid.data),
+                }
+            case ops.DeleteOp():
+                done.append(f"{valid.action} {valid.entity_type}")
+                if changes is not None and (doomed := _peek(writer, valid.entity_type, valid.key)):
+                    changes.record_remove(doomed)
+                writer.delete(valid.entity_type, valid.key)
+                return {"action": valid.action, "data": True}
+            case ops.SchemasOp():
+                done.append(valid.action)
+                return self.documents
+            case ops.ServerInformationOp():
+                done.append(valid.action)
+                return self.server_information(valid.values)
+            case ops.ResetRemoteOp():
+                done.append(f"{valid.action} {valid.reset_type}")
+                value = reset_remote(writer, valid)
+                if valid.reset_type == API_KEY and valid.key == self.user_id:
+                    batch.new_key = str(value)  # the old key stops working, as on ftrack
+                return {"action": valid.action, "data": value}
+            case ops.UploadMetadataOp():
+                done.append(f"{valid.action} {valid.component_id}")
+                return upload_metadata(self.uploads, valid, batch.base_url)
+            case ops.CompleteUploadOp():
+                done.append(f"{valid.action} {valid.component_id}")
+                return complete_upload(self.uploads, valid, batch.base_url)
+            case ops.EncodeMediaOp():
+                done.append(f"{valid.action} {valid.component_id}")
+                return encode_media(writer, self.files, valid, self.user_id)
+            case _:
+                assert_never(valid)
 
     # --- actions --------------------------------------------------------------------------
 
