@@ -37,8 +37,8 @@ from ftorm.errors import (
 from ftorm.protocol.operations import QueryOp, SchemasOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast
-from ftorm.query.render import quote as quote_text
 from ftorm.query.render import render
+from ftorm.schema.custom import CONFIGURATION_TYPE
 from ftorm.schema.load import load_schema
 from ftorm.schema.types import Schema
 from ftorm.server.bulk import (
@@ -333,17 +333,22 @@ def _check_projects(call: Call, projects: Sequence[str], answer: JSON) -> None:
 def _free_text(call: Call, layout: Layout) -> set[str]:
     """The ids of the source's custom attribute configurations whose values are free text."""
     types = layout.schema.types
-    if "CustomAttributeConfiguration" not in types or "CustomAttributeType" not in types:
+    if CONFIGURATION_TYPE not in types or "CustomAttributeType" not in types:
         return set()
-    names = ", ".join(quote_text(n) for n in sorted(FREE_TEXT_TYPES))
+    names = ast.ValueList(tuple(ast.String(n) for n in sorted(FREE_TEXT_TYPES)))
+    ident = ast.Path.of("id")
     found: set[str] = set()
     offset: int | None = 0
     while offset is not None:
-        text = (
-            f"select id from CustomAttributeConfiguration where type.name in ({names}) "
-            f"order by id offset {offset} limit 1000"
+        select = ast.Select(
+            CONFIGURATION_TYPE,
+            projections=(ident,),
+            where=ast.Comparison(ast.Path.of("type.name"), ast.Operator.IN, names),
+            order_by=(ast.OrderItem(ident),),
+            offset=offset,
+            limit=1000,
         )
-        page = read_query(call([QueryOp(text)])[0])
+        page = read_query(call([QueryOp(render(select))])[0])
         found.update(str(row["id"]) for row in page.data)
         offset = page.following(offset)
     return found

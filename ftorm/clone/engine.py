@@ -22,13 +22,15 @@ import attrs
 
 from ftorm._typing import JSON, JSONObject
 from ftorm.clone.anonymize import Anonymizer
-from ftorm.clone.plan import Rule, Shape, applicable_rules, references
+from ftorm.clone.plan import Rule, Shape, among, applicable_rules, references
 from ftorm.clone.progress import Progress
 from ftorm.clone.state import State
 from ftorm.errors import NotFoundError, ValidationError
+from ftorm.protocol.codec import ENTITY_TYPE
 from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import read_query
-from ftorm.query.render import quote as quote_text
+from ftorm.query import ast
+from ftorm.query.render import render
 from ftorm.schema.hierarchy import family_root
 from ftorm.server.bulk import RowWriter
 from ftorm.server.storage import TYPE_COLUMN, Layout, quote
@@ -39,15 +41,13 @@ __all__ = ["Call", "Copier", "Job"]
 Call = Callable[[Sequence[OperationLike]], list[JSON]]
 """Sends one batch as one request; one result per operation."""
 
-ENTITY_TYPE = "__entity_type__"
-
 
 @attrs.define
 class Job:
     """One query to read to its end, page by page."""
 
     shape: Shape
-    criteria: str
+    criteria: ast.Criterion
     rule: str  # marked done for ``owners`` when the last page is read
     owners: list[str]
     beneath: bool
@@ -56,21 +56,24 @@ class Job:
 
     def text(self, layout: Layout, page: int) -> str:
         """The query text of the current page."""
-        pk = ", ".join(layout.schema.types[self.shape.type_id].primary_key)
-        return (
-            f"select {', '.join(self.shape.projections)} from {self.shape.type_id} "
-            f"where {self.criteria} order by {pk} offset {self.offset} limit {page}"
+        type_id = self.shape.type_id
+        select = ast.Select(
+            type_id,
+            projections=tuple(ast.Path.of(name) for name in self.shape.projections),
+            where=self.criteria,
+            order_by=tuple(
+                ast.OrderItem(ast.Path.of(name))
+                for name in layout.schema.types[type_id].primary_key
+            ),
+            offset=self.offset,
+            limit=page,
         )
+        return render(select)
 
 
 def _chunks(values: Sequence[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(values), size):
         yield list(values[start : start + size])
-
-
-def id_list(ids: Sequence[str]) -> str:
-    """``"a", "b"``: ids as quoted query strings."""
-    return ", ".join(quote_text(i) for i in ids)
 
 
 class Copier:
@@ -129,7 +132,7 @@ class Copier:
         for name in projects:
             if name not in self.state.done.get("project", set()):
                 shape = self.shape("Project")
-                criteria = f"name is {quote_text(name)}"
+                criteria = ast.Comparison(ast.Path.of("name"), ast.Operator.EQ, ast.String(name))
                 self.queue.append(Job(shape, criteria, "project", [name], beneath=True))
 
     def plan(self) -> None:
@@ -144,12 +147,12 @@ class Copier:
             if concrete != root and self.needs_extras(concrete, root):
                 todo = sorted(ids - state.done.get(f"extras:{concrete}", set()))
                 for chunk in _chunks(todo, self.chunk):
-                    criteria = f"id in ({id_list(chunk)})"
+                    criteria = among("id", chunk)
                     job = Job(self.shape(concrete), criteria, f"extras:{concrete}", chunk, False)
                     self.queue.append(job)
         for target, ids in sorted(self._missing().items()):
             for chunk in _chunks(sorted(ids), self.chunk):
-                criteria = f"id in ({id_list(chunk)})"
+                criteria = among("id", chunk)
                 self.queue.append(Job(self.shape(target), criteria, "", chunk, beneath=False))
 
     def _owners(self, rule: Rule) -> set[str]:
@@ -162,12 +165,12 @@ class Copier:
         return found
 
     def _queue(self, shape: Shape, rule: Rule, owners: list[str]) -> None:
-        if rule.where is not None and "{ids}" not in rule.where:
+        if rule.fixed is not None:
             if owners:  # a rule with fixed criteria runs once
-                self.queue.append(Job(shape, rule.where, rule.name, owners, rule.beneath))
+                self.queue.append(Job(shape, rule.fixed, rule.name, owners, rule.beneath))
             return
         for chunk in _chunks(owners, self.chunk):
-            criteria = rule.criteria(id_list(chunk))
+            criteria = rule.criteria(chunk)
             self.queue.append(Job(shape, criteria, rule.name, chunk, rule.beneath))
 
     def _missing(self) -> dict[str, set[str]]:

@@ -14,15 +14,25 @@ schemas, configurations ...) is copied too, transitively (`references`), and not
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import attrs
 
+from ftorm.query import ast
+from ftorm.schema.custom import CONFIGURATION_TYPE
 from ftorm.schema.types import EntityType, Kind
 from ftorm.server.storage import Layout
 
-__all__ = ["EXTRA_REFERENCES", "RULES", "Rule", "Shape", "applicable_rules", "references"]
+__all__ = [
+    "EXTRA_REFERENCES",
+    "RULES",
+    "Rule",
+    "Shape",
+    "among",
+    "applicable_rules",
+    "references",
+]
 
 
 @attrs.frozen
@@ -33,17 +43,31 @@ class Rule:
     column: str
     owners: tuple[str, ...]
     beneath: bool = True
-    where: str | None = None  # criteria with {ids}; default ``<column> in ({ids})``
+    unowned: bool = False
+    """Rows whose ``column`` is none are copied too (global configurations)."""
+    fixed: ast.Criterion | None = None
+    """Criteria that name no owner: the rule runs once, whatever the owners."""
 
     @property
     def name(self) -> str:
         """The rule's name (in the record of what a clone has done)."""
         return f"{self.type_id}.{self.column}"
 
-    def criteria(self, ids: str) -> str:
-        """The query criteria for the owner ids ``ids`` (quoted, comma-separated)."""
-        template = self.where or "{column} in ({ids})"
-        return template.format(column=self.column, ids=ids)
+    def criteria(self, ids: Sequence[str]) -> ast.Criterion:
+        """The query criteria for the owner ids ``ids``: ``<column> in (...)``, or ``fixed``."""
+        if self.fixed is not None:
+            return self.fixed
+        owned = among(self.column, ids)
+        if not self.unowned:
+            return owned
+        none = ast.Comparison(ast.Path.of(self.column), ast.Operator.EQ, ast.Null())
+        return ast.Or((none, owned))
+
+
+def among(attribute: str, ids: Sequence[str]) -> ast.Comparison:
+    """``<attribute> in ("a", "b")``."""
+    values = ast.ValueList(tuple(ast.String(i) for i in ids))
+    return ast.Comparison(ast.Path.of(attribute), ast.Operator.IN, values)
 
 
 _CONTEXT: Final = ("Context",)
@@ -87,19 +111,14 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     Rule("Metadata", "parent_id", (*_CONTEXT, "Asset", *_VERSION, "Component", "Note")),
     # What configures the projects: configurations (global or theirs), every location.
+    Rule(CONFIGURATION_TYPE, "project_id", ("Project",), unowned=True),
+    Rule("CustomAttributeLinkConfiguration", "project_id", ("Project",), unowned=True),
     Rule(
-        "CustomAttributeConfiguration",
-        "project_id",
+        "Location",
+        "id",
         ("Project",),
-        where="project_id is none or project_id in ({ids})",
+        fixed=ast.Comparison(ast.Path.of("id"), ast.Operator.NE, ast.Null()),
     ),
-    Rule(
-        "CustomAttributeLinkConfiguration",
-        "project_id",
-        ("Project",),
-        where="project_id is none or project_id in ({ids})",
-    ),
-    Rule("Location", "id", ("Project",), where="id is_not none"),
     # A project schema's parts, wherever it was copied from.
     Rule("ProjectSchemaObjectType", "project_schema_id", ("ProjectSchema",), beneath=False),
     Rule("Schema", "project_schema_id", ("ProjectSchema",), beneath=False),

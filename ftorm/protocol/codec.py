@@ -27,6 +27,7 @@ from ftorm.errors import InvalidValueError, excerpt
 __all__ = [
     "DATE",
     "DATETIME",
+    "DATE_TYPES",
     "ENTITY_TYPE",
     "decode_value",
     "encode",
@@ -35,6 +36,7 @@ __all__ = [
     "format_datetime",
     "parse_date",
     "parse_datetime",
+    "unwrap_date",
 ]
 
 ENTITY_TYPE: Final = "__entity_type__"
@@ -43,6 +45,8 @@ DATETIME: Final = "datetime"
 """The ``__type__`` of a datetime value."""
 DATE: Final = "date"
 """The ``__type__`` of a date value (server to client)."""
+DATE_TYPES: Final = (DATETIME, DATE)
+"""The ``__type__`` of every date envelope."""
 
 _ISO = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})"
@@ -162,6 +166,14 @@ def decode_value(value: Mapping[str, Any]) -> Any:
     if kind == DATE:
         day = parse_date(_text(value.get("value")))
         return arrow.Arrow(day.year, day.month, day.day)
+    return value
+
+
+def unwrap_date(value: JSON) -> JSON:
+    """The ``value`` inside a date or datetime envelope (its ISO text); anything else as it
+    is."""
+    if isinstance(value, Mapping) and value.get("__type__") in DATE_TYPES:
+        return value.get("value")
     return value
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, TypeAlias
+from types import MappingProxyType
+from typing import Any, ClassVar, TypeAlias, get_args
 
 import attrs
 
@@ -25,6 +26,8 @@ from ftorm.errors import ServerCompatibilityError, ValidationError, excerpt
 __all__ = [
     "CompleteUploadOp",
     "CreateOp",
+    "OPERATIONS",
+    "SEARCH_ACTION",
     "DeleteOp",
     "EncodeMediaOp",
     "Operation",
@@ -51,9 +54,15 @@ class ServerInformationOp:
     """``query_server_information``: the server's version, schema hash and settings."""
 
     action: ClassVar[str] = "query_server_information"
+    read_only: ClassVar[bool] = True
 
     values: tuple[str, ...] | None = None
     """The keys to answer (``version`` always comes back); None for all of them."""
+
+    @classmethod
+    def from_json(cls, operation: Mapping[str, Any]) -> ServerInformationOp:
+        """The operation from a received JSON object (`validate`)."""
+        return cls(_values(operation))
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -67,6 +76,12 @@ class SchemasOp:
     """``query_schemas``: the server's entity schemas."""
 
     action: ClassVar[str] = "query_schemas"
+    read_only: ClassVar[bool] = True
+
+    @classmethod
+    def from_json(cls, operation: Mapping[str, Any]) -> SchemasOp:
+        """The operation from a received JSON object (`validate`)."""
+        return cls()
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -78,9 +93,15 @@ class QueryOp:
     """``query``: run one query expression (rendered from an `ftorm.query.ast.Select`)."""
 
     action: ClassVar[str] = "query"
+    read_only: ClassVar[bool] = True
 
     expression: str
     """The query text."""
+
+    @classmethod
+    def from_json(cls, operation: Mapping[str, Any]) -> QueryOp:
+        """The operation from a received JSON object (`validate`)."""
+        return cls(_string(operation, "expression"))
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -92,6 +113,7 @@ class CreateOp:
     """``create``: a new entity; ``data`` is its ``entity_data``, ``__entity_type__`` included."""
 
     action: ClassVar[str] = "create"
+    read_only: ClassVar[bool] = False
 
     entity_type: str
     """The schema id of the entity's type."""
@@ -99,6 +121,12 @@ class CreateOp:
     """The encoded attribute values (`ftorm.protocol.codec.encode`)."""
     key: tuple[str, ...] | None = None
     """The primary key values, when the client made them."""
+
+    @classmethod
+    def from_json(cls, operation: Mapping[str, Any]) -> CreateOp:
+        """The operation from a received JSON object (`validate`)."""
+        key = _key(operation) if operation.get("entity_key") is not None else None
+        return cls(_string(operation, "entity_type"), _data(operation), key)
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -117,6 +145,7 @@ class UpdateOp:
     """``update``: changed attributes of one entity (``data`` with ``__entity_type__``)."""
 
     action: ClassVar[str] = "update"
+    read_only: ClassVar[bool] = False
 
     entity_type: str
     """The schema id of the entity's type."""
@@ -124,6 +153,12 @@ class UpdateOp:
     """The primary key values."""
     data: JSONObject
     """The encoded changed attribute values."""
+
+    @classmethod
+    def from_json(cls, operation: Mapping[str, Any]) -> UpdateOp:
+        """The operation from a received JSON object (`validate`)."""
+        key = _key(operation)
+        return cls(_string(operation, "entity_type"), key, _data(operation))
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -140,11 +175,18 @@ class DeleteOp:
     """``delete``: one entity."""
 
     action: ClassVar[str] = "delete"
+    read_only: ClassVar[bool] = False
 
     entity_type: str
     """The schema id of the entity's type."""
     key: tuple[str, ...]
     """The primary key values."""
+
+    @classmethod
+    def from_json(cls, operation: Mapping[str, Any]) -> DeleteOp:
+        """The operation from a received JSON object (`validate`)."""
+        key = _key(operation)
+        return cls(_string(operation, "entity_type"), key)
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -164,6 +206,7 @@ class ResetRemoteOp:
     """
 
     action: ClassVar[str] = "reset_remote"
+    read_only: ClassVar[bool] = False
 
     reset_type: str
     """The attribute (or ``api_key``) to reset."""
@@ -171,6 +214,19 @@ class ResetRemoteOp:
     """The schema id of the entity's type; None when no entity is named."""
     key: str | None = None
     """The entity's primary key value (ftrack's clients send it as one string)."""
+
+    @classmethod
+    def from_json(cls, operation: Mapping[str, Any]) -> ResetRemoteOp:
+        """The operation from a received JSON object (`validate`)."""
+        key = operation.get("entity_key")
+        if isinstance(key, list) and len(key) == 1:  # a one-part key sent as a list
+            key = key[0]
+        if key is not None and not (isinstance(key, str) and key):
+            msg = f"{cls.action}: 'entity_key' must be the entity's id, got {excerpt(key)}"
+            raise ValidationError(msg)
+        return cls(
+            _string(operation, "reset_type"), _optional_string(operation, "entity_type"), key
+        )
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -192,6 +248,7 @@ class UploadMetadataOp:
     """
 
     action: ClassVar[str] = "get_upload_metadata"
+    read_only: ClassVar[bool] = False
 
     component_id: str
     """The component the file belongs to."""
@@ -203,6 +260,18 @@ class UploadMetadataOp:
     """The base64 MD5 digest of the file (RFC 1864's ``Content-MD5``), when known."""
     parts: int | None = None
     """The number of parts of a multipart upload; None for one ``PUT``."""
+
+    @classmethod
+    def from_json(cls, operation: Mapping[str, Any]) -> UploadMetadataOp:
+        """The operation from a received JSON object (`validate`)."""
+        parts = operation.get("parts")
+        return cls(
+            _string(operation, "component_id"),
+            _string(operation, "file_name"),
+            _count(operation, "file_size", cls.action),
+            _optional_string(operation, "checksum"),
+            None if parts is None else _count(operation, "parts", cls.action),
+        )
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -237,6 +306,7 @@ class CompleteUploadOp:
     """``complete_multipart_upload``: join the uploaded parts into the component's file."""
 
     action: ClassVar[str] = "complete_multipart_upload"
+    read_only: ClassVar[bool] = False
 
     component_id: str
     """The component the file belongs to."""
@@ -244,6 +314,25 @@ class CompleteUploadOp:
     """The ``upload_id`` that `UploadMetadataOp`'s answer gave."""
     parts: tuple[UploadPart, ...]
     """Every part, each with the ``ETag`` its ``PUT`` answered."""
+
+    @classmethod
+    def from_json(cls, operation: Mapping[str, Any]) -> CompleteUploadOp:
+        """The operation from a received JSON object (`validate`)."""
+        action = cls.action
+        parts = operation.get("parts")
+        if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
+            msg = f"{action}: 'parts' must be a list of objects, got {excerpt(parts)}"
+            raise ValidationError(msg)
+        typed: list[UploadPart] = []
+        for part in parts:
+            tag = part.get("e_tag")
+            if not isinstance(tag, str) or not tag:
+                msg = f"{action}: each part needs an 'e_tag' string, got {excerpt(part)}"
+                raise ValidationError(msg)
+            typed.append(UploadPart(_count(part, "part_number", action), tag))
+        return cls(
+            _string(operation, "component_id"), _string(operation, "upload_id"), tuple(typed)
+        )
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -261,6 +350,7 @@ class EncodeMediaOp:
     ``{"job_id"}`` of the ``Job`` doing it."""
 
     action: ClassVar[str] = "encode_media"
+    read_only: ClassVar[bool] = False
 
     component_id: str
     """The ``FileComponent`` (in ``ftrack.server``) whose file is encoded."""
@@ -268,6 +358,17 @@ class EncodeMediaOp:
     """The version the encoded components belong to (None: the source's)."""
     keep_original: bool = True
     """Whether the source component stays."""
+
+    @classmethod
+    def from_json(cls, operation: Mapping[str, Any]) -> EncodeMediaOp:
+        """The operation from a received JSON object (`validate`)."""
+        keep = operation.get("keep_original", True)
+        if not isinstance(keep, bool):
+            msg = f"{cls.action}: 'keep_original' must be true or false, got {excerpt(keep)}"
+            raise ValidationError(msg)
+        return cls(
+            _string(operation, "component_id"), _optional_string(operation, "version_id"), keep
+        )
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -371,50 +472,16 @@ def _count(operation: Mapping[str, Any], name: str, action: str) -> int:
     return value
 
 
-def _reset_remote(operation: Mapping[str, Any]) -> ResetRemoteOp:
-    key = operation.get("entity_key")
-    if isinstance(key, list) and len(key) == 1:  # a one-part key sent as a list
-        key = key[0]
-    if key is not None and not (isinstance(key, str) and key):
-        msg = f"reset_remote: 'entity_key' must be the entity's id, got {excerpt(key)}"
-        raise ValidationError(msg)
-    return ResetRemoteOp(
-        _string(operation, "reset_type"), _optional_string(operation, "entity_type"), key
-    )
+SEARCH_ACTION = "search"
+"""ftrack's full-text search: a read ftorm's server does not implement (sent raw)."""
 
-
-def _upload_metadata(operation: Mapping[str, Any]) -> UploadMetadataOp:
-    action = UploadMetadataOp.action
-    parts = operation.get("parts")
-    return UploadMetadataOp(
-        _string(operation, "component_id"),
-        _string(operation, "file_name"),
-        _count(operation, "file_size", action),
-        _optional_string(operation, "checksum"),
-        None if parts is None else _count(operation, "parts", action),
-    )
-
-
-def _complete_upload(operation: Mapping[str, Any]) -> CompleteUploadOp:
-    action = CompleteUploadOp.action
-    parts = operation.get("parts")
-    if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
-        msg = f"{action}: 'parts' must be a list of objects, got {excerpt(parts)}"
-        raise ValidationError(msg)
-    typed: list[UploadPart] = []
-    for part in parts:
-        tag = part.get("e_tag")
-        if not isinstance(tag, str) or not tag:
-            msg = f"{action}: each part needs an 'e_tag' string, got {excerpt(part)}"
-            raise ValidationError(msg)
-        typed.append(UploadPart(_count(part, "part_number", action), tag))
-    return CompleteUploadOp(
-        _string(operation, "component_id"), _string(operation, "upload_id"), tuple(typed)
-    )
-
+OPERATIONS: Mapping[str, type[Operation]] = MappingProxyType(
+    {cls.action: cls for cls in get_args(Operation)}
+)
+"""Every typed operation class by its action: the one table `validate` reads."""
 
 READ_ACTIONS: frozenset[str] = frozenset(
-    {"query", "query_schemas", "query_server_information", "search"}
+    {action for action, cls in OPERATIONS.items() if cls.read_only} | {SEARCH_ACTION}
 )
 """Actions that change nothing on the server: a batch of only these may be retried by a
 client, and is answered beside writers by a server."""
@@ -502,33 +569,7 @@ def validate(operation: JSON) -> Operation:
         msg = f"an operation needs an 'action' string, got {excerpt(action)}"
         raise ValidationError(msg)
     check_values(operation)
-    if action == "query":
-        return QueryOp(_string(operation, "expression"))
-    if action == "create":
-        key = _key(operation) if operation.get("entity_key") is not None else None
-        return CreateOp(_string(operation, "entity_type"), _data(operation), key)
-    if action == "update":
-        key = _key(operation)
-        return UpdateOp(_string(operation, "entity_type"), key, _data(operation))
-    if action == "delete":
-        key = _key(operation)
-        return DeleteOp(_string(operation, "entity_type"), key)
-    if action == "query_schemas":
-        return SchemasOp()
-    if action == "query_server_information":
-        return ServerInformationOp(_values(operation))
-    if action == "reset_remote":
-        return _reset_remote(operation)
-    if action == "get_upload_metadata":
-        return _upload_metadata(operation)
-    if action == "complete_multipart_upload":
-        return _complete_upload(operation)
-    if action == EncodeMediaOp.action:
-        keep = operation.get("keep_original", True)
-        if not isinstance(keep, bool):
-            msg = f"encode_media: 'keep_original' must be true or false, got {excerpt(keep)}"
-            raise ValidationError(msg)
-        return EncodeMediaOp(
-            _string(operation, "component_id"), _optional_string(operation, "version_id"), keep
-        )
-    raise _invalid_action(action)
+    kind = OPERATIONS.get(action)
+    if kind is None:
+        raise _invalid_action(action)
+    return kind.from_json(operation)

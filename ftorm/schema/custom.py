@@ -31,6 +31,7 @@ from ftorm.schema.types import Schema
 __all__ = [
     "CONFIGURATION_ENTITY_TYPES",
     "CONFIGURATION_TYPE",
+    "DATE_KIND",
     "ENUMERATOR_KINDS",
     "HIERARCHICAL_ENTITY_TYPES",
     "TEXT_KINDS",
@@ -56,6 +57,9 @@ HIERARCHICAL_ENTITY_TYPES: Final = frozenset({"show", "task", "asset", "assetver
 """The kinds of entity a hierarchical configuration applies to (as the official client
 reads them): projects, every typed context, assets and asset versions."""
 
+
+DATE_KIND: Final = "date"
+"""The configuration type whose values are dates (sent in a date envelope, ISO text inside)."""
 
 CONFIGURATION_TYPE: Final = "CustomAttributeConfiguration"
 """The entity type whose rows say which custom attributes exist."""
@@ -118,8 +122,8 @@ def _options(config: Mapping[str, Any]) -> tuple[bool, list[str] | None]:
 
 
 def _is_date(value: Any) -> bool:
-    if isinstance(value, Mapping) and value.get("__type__") in ("datetime", "date"):
-        value = value.get("value")
+    """Whether ``value`` reads as an ISO date (a date envelope is unwrapped by the caller,
+    `ftorm.server.custom`)."""
     return isinstance(value, str) and len(value) >= 10 and value[4:5] == "-"
 
 
@@ -137,7 +141,7 @@ def check_value(type_name: str | None, config: str | None, value: Any, where: st
         ok = isinstance(value, str)
     elif type_name == "boolean":
         ok = isinstance(value, bool)
-    elif type_name == "date":
+    elif type_name == DATE_KIND:
         ok = _is_date(value)
     elif type_name in ENUMERATOR_KINDS:
         ok = isinstance(value, list) and all(isinstance(item, str) for item in value)

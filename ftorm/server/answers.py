@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 from ftorm._typing import JSON, JSONObject
 from ftorm.errors import FtormError, ServerError, ValidationError, excerpt
-from ftorm.protocol.operations import INT64_MAX, INT64_MIN
+from ftorm.protocol.operations import INT64_MAX, INT64_MIN, QueryOp
 from ftorm.query import ast
 from ftorm.query.parser import parse
 from ftorm.server.aggregates import grouped
@@ -110,7 +110,7 @@ def answer(
     denormalize: bool,
     thumbnail_url: Callable[[str], str] | None = None,
 ) -> JSONObject:
-    """``{"action": "query", "data": [...], "metadata": {"next": {"offset": ...}}}``;
+    """``{"action": QueryOp.action, "data": [...], "metadata": {"next": {"offset": ...}}}``;
     ``thumbnail_url`` makes the URL of a thumbnail component (else they read as null)."""
     type_id = check_entity_type(layout, query.entity_type)
     if query.group_by or any(isinstance(p, ast.Aggregate) for p in query.projections):
@@ -134,7 +134,7 @@ def answer(
     fetcher.load(records, tree)
     next_offset = (query.offset or 0) + len(records) if more else None
     return {
-        "action": "query",
+        "action": QueryOp.action,
         "data": encode(layout.schema, records, denormalize=denormalize),
         "metadata": {"next": {"offset": next_offset}},
     }
@@ -155,4 +155,4 @@ def _grouped(layout: Layout, conn: sqlite3.Connection, query: ast.Select) -> JSO
         for row in rows
     ]
     next_offset = (query.offset or 0) + len(rows) if more else None
-    return {"action": "query", "data": data, "metadata": {"next": {"offset": next_offset}}}
+    return {"action": QueryOp.action, "data": data, "metadata": {"next": {"offset": next_offset}}}

@@ -32,6 +32,7 @@ from ftorm._typing import JSONObject
 from ftorm.errors import StorageError
 from ftorm.schema.load import load_schema
 from ftorm.schema.types import Schema
+from ftorm.server.fragments import insert, insert_row
 from ftorm.server.storage import TYPE_COLUMN, Layout, connect, quote
 
 __all__ = [
@@ -203,10 +204,7 @@ class RowWriter:
     def link(self, table: str, pairs: Iterable[tuple[str, str]]) -> None:
         """Store (owner, member) pairs of a hidden link table (pairs already stored stay)."""
         owner, member = self.layout.link_tables[table]
-        self.connection.executemany(
-            f"INSERT OR IGNORE INTO {quote(table)} ({quote(owner)}, {quote(member)}) VALUES (?, ?)",
-            list(pairs),
-        )
+        self.connection.executemany(insert(table, (owner, member), or_ignore=True), list(pairs))
 
     def _statement(self, type_id: str, kind: str, names: tuple[str, ...]) -> str:
         table = self.layout.table(type_id)
@@ -214,16 +212,12 @@ class RowWriter:
         if found is not None:
             return found
         pk = [c for c in table.primary_key if c in table.columns]
-        columns = [TYPE_COLUMN, *names]
-        insert = (
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join('?' for _ in columns)})"
-        )
+        statement = insert_row(table.name, names)
         if pk and set(pk) <= set(names):
-            updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in columns)
-            insert += f" ON CONFLICT ({', '.join(quote(c) for c in pk)}) DO UPDATE SET {updates}"
-        self._statements[(table.name, kind, names)] = insert
-        return insert
+            updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in (TYPE_COLUMN, *names))
+            statement += f" ON CONFLICT ({', '.join(quote(c) for c in pk)}) DO UPDATE SET {updates}"
+        self._statements[(table.name, kind, names)] = statement
+        return statement
 
 
 def stored_rows(

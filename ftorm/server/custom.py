@@ -24,8 +24,10 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ftorm.errors import InvalidValueError, ValidationError, excerpt
+from ftorm.protocol.codec import unwrap_date
 from ftorm.schema.custom import (
     CONFIGURATION_TYPE,
+    DATE_KIND,
     HIERARCHICAL_ENTITY_TYPES,
     TEXT_KINDS,
     VALUE_SUFFIX,
@@ -343,6 +345,8 @@ def _check(
         value = json.loads(stored) if isinstance(stored, str) else stored
     except ValueError:
         value = stored
+    if type_name == DATE_KIND:
+        value = unwrap_date(value)
     try:
         check_value(type_name, config.get("config"), value, where)
     except InvalidValueError as error:

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs
 import attrs
 
 from ftorm.errors import AuthenticationError, ServerError, ValidationError
+from ftorm.protocol.operations import QueryOp, encode_batch
 from ftorm.server.files import CHUNK
 from ftorm.server.handlers import Server
 
@@ -126,14 +127,8 @@ def _blocks(stream: BinaryIO) -> Iterator[bytes]:
 def _content_type(server: Server, component_id: str) -> str:
     """The type of the component's file, from its name and ``file_type`` (the id is a
     checked file name, so it is safe in the query text)."""
-    answer = server.handle(
-        [
-            {
-                "action": "query",
-                "expression": f'select name, file_type from Component where id is "{component_id}"',
-            }
-        ]
-    )
+    expression = f'select name, file_type from Component where id is "{component_id}"'
+    answer = server.handle(encode_batch([QueryOp(expression)]))
     if not isinstance(answer, list) or not isinstance(answer[0], dict):
         return _OCTET
     rows = answer[0].get("data")

@@ -18,14 +18,12 @@ from ftorm._typing import JSON
 from ftorm.errors import ValidationError, excerpt
 from ftorm.schema.types import EntityType, Kind
 from ftorm.server.custom import members_source
-from ftorm.server.fragments import column, placeholders, positional, type_condition
+from ftorm.server.fragments import CHUNK, column, placeholders, positional, type_condition
 from ftorm.server.storage import LINK, PARENT_COLUMN, Collection, Layout, Reference, quote
 from ftorm.server.thumbnails import THUMBNAIL_ID, THUMBNAIL_URL
 
 __all__ = ["CHUNK", "Fetcher", "Record", "RowView", "Tree", "always_fields", "build_tree"]
 
-CHUNK = 500
-"""Keys per ``IN (...)`` list."""
 
 Tree = dict[str, "Tree"]
 """Projection paths as a tree: ``{"status": {"state": {"short": {}}}, "name": {}}``."""

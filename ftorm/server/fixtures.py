@@ -38,6 +38,7 @@ from typing import Any, Final
 
 from ftorm._typing import JSONObject
 from ftorm.errors import FixtureError, ValidationError, excerpt
+from ftorm.protocol.codec import ENTITY_TYPE
 from ftorm.schema.custom import is_custom_attribute_value
 from ftorm.schema.types import Kind, Property
 from ftorm.server.answers import answer_text
@@ -53,7 +54,6 @@ __all__ = ["FORMAT", "dump", "load", "render"]
 FORMAT: Final = 1
 """The fixture format's version (the ``ftorm_fixture`` member)."""
 
-ENTITY_TYPE: Final = "__entity_type__"
 ATTACHED_KEYS: Final = ("entity_id", "parent_id")
 """A type whose primary key holds one of these columns is attached to the entity it names
 (custom attribute values, metadata): a dump of selected entities brings their attached rows."""

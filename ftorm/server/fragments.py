@@ -1,7 +1,8 @@
 """SQL fragments every statement of the embedded server is built from.
 
-Each fragment is written here once: a placeholder list, the restriction of a family table to
-the rows of one type (the ``__type__`` filter), and a column of an aliased table. Values are
+Each fragment is written here once: the ``INSERT`` of a row, a placeholder list, the
+restriction of a family table to the rows of one type (the ``__type__`` filter), a column of
+an aliased table, and how many keys one ``IN (...)`` list holds (`CHUNK`). Values are
 always bound: a `Bind` turns a value into a placeholder, named (`ftorm.server.sql`, where
 text order does not matter) or positional (`positional`, everywhere else).
 """
@@ -16,9 +17,12 @@ from ftorm.query import ast
 from ftorm.server.storage import TYPE_COLUMN, Layout, quote
 
 __all__ = [
+    "CHUNK",
     "SYMBOLS",
     "Bind",
     "column",
+    "insert",
+    "insert_row",
     "members",
     "placeholders",
     "positional",
@@ -55,6 +59,9 @@ def placeholders(values: Iterable[Any], bind: Bind) -> str:
     return ", ".join(bind(value) for value in values)
 
 
+CHUNK: Final = 500
+"""Keys per ``IN (...)`` list of a statement that reads or writes rows by key."""
+
 FEW = 32
 """Up to this many values, an ``IN`` list binds one placeholder each."""
 
@@ -80,3 +87,17 @@ def type_condition(layout: Layout, type_id: str, alias: str, bind: Bind) -> str 
     if types is None:
         return None
     return f"{column(alias, TYPE_COLUMN)} IN ({placeholders(types, bind)})"
+
+
+def insert(table: str, columns: Sequence[str], *, or_ignore: bool = False) -> str:
+    """``INSERT INTO "table" ("a", "b") VALUES (?, ?)``: one row of ``columns``, bound in
+    order (``INSERT OR IGNORE`` keeps a row already stored under the same key)."""
+    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+    names = ", ".join(quote(c) for c in columns)
+    return f"{verb} INTO {quote(table)} ({names}) VALUES ({', '.join('?' for _ in columns)})"
+
+
+def insert_row(table: str, names: Sequence[str]) -> str:
+    """The `insert` of one typed row of a family table: its concrete type first (bound as
+    the first value), then ``names``."""
+    return insert(table, (TYPE_COLUMN, *names))

@@ -28,13 +28,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from ftorm.errors import ValidationError, excerpt
-from ftorm.schema.custom import is_custom_attribute_value
+from ftorm.schema.custom import CONFIGURATION_TYPE, is_custom_attribute_value
 from ftorm.schema.pairings import CASCADE, RESTRICT
 from ftorm.schema.types import EntityType
 from ftorm.schema.workspace import DEFAULT_PRIORITY, DEFAULT_STATUS, DEFAULT_TASK_TYPE
 from ftorm.server.custom import check_value_write
+from ftorm.server.fragments import insert_row
 from ftorm.server.rows import find
-from ftorm.server.storage import ID_COLUMN, TYPE_COLUMN, Layout, quote
+from ftorm.server.storage import ID_COLUMN, Layout, quote
 from ftorm.server.values import now_text
 
 __all__ = ["CASCADE", "PROJECT_COLUMN", "RESTRICT", "Rules", "upserts"]
@@ -149,7 +150,7 @@ class Rules:
             for flag in props.values():  # flags start false, as ftrack's echo shows
                 if flag.type == "boolean" and missing(flag.name):
                     columns[flag.name] = 0
-        if type_id == "CustomAttributeConfiguration" and missing("config"):
+        if type_id == CONFIGURATION_TYPE and missing("config"):
             columns["config"] = "{}"
         if is_custom_attribute_value(type_id):
             check_value_write(layout, self.connection, type_id, columns)
@@ -241,12 +242,10 @@ class Rules:
         key = tuple(str(values.get(name)) for name in entity.primary_key)
         if find(self.layout, self.connection, type_id, key) is not None:
             return
-        names = [name for name in values if name in self.layout.table(type_id).columns]
-        columns = ", ".join(quote(c) for c in (TYPE_COLUMN, *names))
-        marks = ", ".join("?" for _ in range(len(names) + 1))
+        table = self.layout.table(type_id)
+        names = [name for name in values if name in table.columns]
         self.connection.execute(
-            f"INSERT INTO {quote(self.layout.table(type_id).name)} ({columns}) VALUES ({marks})",
-            [type_id, *(values[name] for name in names)],
+            insert_row(table.name, names), [type_id, *(values[name] for name in names)]
         )
 
     def changing(self, type_id: str, key: Mapping[str, Any], columns: dict[str, Any]) -> None:

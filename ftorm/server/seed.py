@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ftorm.protocol.codec import entity_reference
 from ftorm.schema.workspace import (
     ASSET_TYPES,
     CUSTOM_ATTRIBUTE_TYPES,
@@ -56,7 +57,7 @@ def seed_entities(api_user: str) -> Iterator[tuple[str, dict[str, Any]]]:
             {
                 "id": seed_id("Status", status.name),
                 "name": status.name,
-                "state": {"__entity_type__": "State", "id": seed_id("State", status.state)},
+                "state": entity_reference("State", {"id": seed_id("State", status.state)}),
                 "color": status.color,
                 "sort": sort,
                 "is_active": True,

@@ -108,6 +108,10 @@ index range, as SQLite's LIKE optimisation allows)."""
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_]")
 
+_LINK_PREFIX: Final = "l_"
+"""Begins the name of a hidden link table (`Layout.link_tables`: a many-to-many collection
+the schema gives no link entity); whether a table is one is read from that mapping."""
+
 
 def quote(name: str) -> str:
     """A SQL identifier, double-quoted."""
@@ -369,7 +373,9 @@ class Layout:
                     where = ("type", kind)
                 found = Collection(type_id, name, target, "reverse", key=key, where=where)
         if found is None and len(self.schema.types[type_id].primary_key) == 1:
-            table = "l_" + _SAFE_NAME.sub("_", f"{family_root(self.schema, type_id)}_{name}")
+            table = _LINK_PREFIX + _SAFE_NAME.sub(
+                "_", f"{family_root(self.schema, type_id)}_{name}"
+            )
             self.link_tables[table] = ("owner_id", "member_id")
             found = Collection(
                 type_id,

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from ftorm._typing import assert_never
 from ftorm.errors import InvalidValueError, ValidationError, excerpt
-from ftorm.protocol.codec import DATETIME, encode_datetime, format_datetime, parse_datetime
+from ftorm.protocol.codec import encode_datetime, format_datetime, parse_datetime, unwrap_date
 from ftorm.protocol.operations import check_integer
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
@@ -52,8 +52,7 @@ def from_wire(prop: Property, value: Any, where: str) -> Any:
     if value is None:
         return None
     if prop.kind is Kind.DATETIME:
-        if isinstance(value, dict) and value.get("__type__") in (DATETIME, "date"):
-            value = value.get("value")
+        value = unwrap_date(value)
         if isinstance(value, str):
             return _datetime_text(value, where)
         msg = f"{where}: expected a datetime, got {excerpt(value)}"

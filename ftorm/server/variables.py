@@ -22,12 +22,15 @@ from __future__ import annotations
 from typing import Any
 
 from ftorm.errors import InvalidValueError, ValidationError
-from ftorm.protocol.codec import format_datetime, parse_datetime
+from ftorm.protocol.codec import DATE_TYPES, format_datetime, parse_datetime
 from ftorm.query import ast
 from ftorm.server.fragments import SYMBOLS, Bind
 from ftorm.server.values import readings
 
 __all__ = ["compare_variable", "variable_in"]
+
+_DATE_TYPES = ", ".join(f"'{kind}'" for kind in DATE_TYPES)
+"""The date envelopes' ``__type__`` values as SQL text (constants, never input)."""
 
 
 def _missing(key: str) -> str:
@@ -66,7 +69,7 @@ def compare_variable(
     as_datetime = (
         "0"
         if when is None
-        else f"(CASE WHEN json_extract({key}, '$.__type__') IN ('datetime', 'date') "
+        else f"(CASE WHEN json_extract({key}, '$.__type__') IN ({_DATE_TYPES}) "
         f"THEN json_extract({key}, '$.value') {symbol} {bind(when)} ELSE 0 END)"
     )
     return (

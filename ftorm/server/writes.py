@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 
 from ftorm.errors import PermissionDeniedError, ValidationError, excerpt
 from ftorm.protocol.codec import ENTITY_TYPE
@@ -21,16 +21,14 @@ from ftorm.schema.custom import VALUE_SUFFIX, is_custom_attribute_value
 from ftorm.schema.hierarchy import ABSTRACT, subtypes
 from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property, Schema
 from ftorm.server.custom import value_type_for
-from ftorm.server.fragments import placeholders, positional
+from ftorm.server.fragments import CHUNK, insert, insert_row, placeholders, positional
 from ftorm.server.integrity import check
 from ftorm.server.rows import StoredRow, find, members_of
 from ftorm.server.rules import Rules, upserts
-from ftorm.server.storage import LINK, TYPE_COLUMN, Collection, Layout, quote
+from ftorm.server.storage import LINK, Collection, Layout, quote
 from ftorm.server.values import from_wire
 
 __all__ = ["StoredRow", "Writer"]
-
-_CHUNK: Final = 500
 
 
 class Writer:
@@ -169,11 +167,8 @@ class Writer:
             msg = f"{type_id} {excerpt(list(entity_key))} already exists"
             raise ValidationError(msg)
         names = [c for c in columns if c in table.columns]
-        cols = ", ".join(quote(c) for c in (TYPE_COLUMN, *names))
-        marks = ", ".join("?" for _ in range(len(names) + 1))
         self.connection.execute(
-            f"INSERT INTO {quote(table.name)} ({cols}) VALUES ({marks})",
-            [type_id, *(columns[c] for c in names)],
+            insert_row(table.name, names), [type_id, *(columns[c] for c in names)]
         )
         self._note(type_id, entity_key, names)
         for coll, value, where in collections:
@@ -346,12 +341,13 @@ class Writer:
         assert coll.link_owner
         assert coll.link_member
         link = quote(coll.link_table)
-        owner_col, member_col = quote(coll.link_owner), quote(coll.link_member)
+        owner_col = quote(coll.link_owner)
         self.connection.execute(f"DELETE FROM {link} WHERE {owner_col} = ?", [owner_key])
+        hidden = coll.link_table in self.layout.link_tables  # no entity type of its own
         for member in dict.fromkeys(keys):
-            if coll.link_table.startswith("l_"):
+            if hidden:
                 self.connection.execute(
-                    f"INSERT INTO {link} ({owner_col}, {member_col}) VALUES (?, ?)",
+                    insert(coll.link_table, (coll.link_owner, coll.link_member)),
                     [owner_key, member],
                 )
             else:
@@ -416,15 +412,15 @@ class Writer:
             top = False
         for table_name, rowids in doomed.items():
             ordered = sorted(rowids)
-            for start in range(0, len(ordered), _CHUNK):
+            for start in range(0, len(ordered), CHUNK):
                 params: list[Any] = []
-                marks = placeholders(ordered[start : start + _CHUNK], positional(params))
+                marks = placeholders(ordered[start : start + CHUNK], positional(params))
                 self.connection.execute(
                     f"DELETE FROM {quote(table_name)} WHERE rowid IN ({marks})", params
                 )
         for name, (owner_col, member_col) in self.layout.link_tables.items():
-            for start in range(0, len(keys), _CHUNK):
-                batch = keys[start : start + _CHUNK]
+            for start in range(0, len(keys), CHUNK):
+                batch = keys[start : start + CHUNK]
                 params = []
                 bind = positional(params)
                 self.connection.execute(
@@ -455,8 +451,8 @@ class Writer:
             coll = self.layout.collection(type_id, prop.name)
             if coll is None or coll.mode != "reverse" or coll.key is None:
                 continue
-            for start in range(0, len(owners), _CHUNK):
-                chunk = owners[start : start + _CHUNK]
+            for start in range(0, len(owners), CHUNK):
+                chunk = owners[start : start + CHUNK]
                 members = [
                     row
                     for target in self._member_types(coll)

@@ -95,7 +95,7 @@ class ClassInfo:
         """Wire keys of the primary key attributes."""
         # Keys that can be copied into the instance dict as they are.
         self.plain: frozenset[str] = frozenset(
-            {"__entity_type__"} | {key for key, name in self.scalars.items() if key == name}
+            {ENTITY_TYPE} | {key for key, name in self.scalars.items() if key == name}
         )
         # Columns whose values repeat across rows (foreign keys, discriminators): one string
         # object per distinct value instead of one per row.

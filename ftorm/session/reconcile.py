@@ -28,6 +28,7 @@ from ftorm.protocol.codec import decode_value
 from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast
+from ftorm.session.batches import CHUNK
 from ftorm.session.core import Steps, drive
 from ftorm.session.identity import IdentityKey, identity_key
 from ftorm.session.loading import class_info, encode_entity
@@ -38,9 +39,6 @@ if TYPE_CHECKING:
     from ftorm.model.base import Model
 
 __all__ = ["reconcile", "reconcile_steps"]
-
-_CHUNK = 500
-"""Keys per ``id in (...)`` query."""
 
 
 def reconcile(
@@ -101,8 +99,8 @@ def _stored_queries(
     classes: list[type[Model]] = []  # the class each operation asks about
     for cls, group in by_class.items():
         fields = cls.__ftorm_fields__
-        for start in range(0, len(group), _CHUNK):
-            chunk = group[start : start + _CHUNK]
+        for start in range(0, len(group), CHUNK):
+            chunk = group[start : start + CHUNK]
             keys = dict.fromkeys(
                 fields[name].key for obj in chunk for name in compared.get(obj, ())
             )

@@ -666,7 +666,7 @@ class Session:
                 obj not in during  # the echo would overwrite the newer change
                 and not isinstance(operation, DeleteOp)
                 and isinstance(data, dict)
-                and "__entity_type__" in data
+                and ENTITY_TYPE in data
             ):
                 self._hydrator.entity(data, into=obj)  # the server's echo: ids, defaults
         self.stats.entities += self._hydrator.count - before

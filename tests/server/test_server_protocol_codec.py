@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import typing
 
 import arrow
 import pytest
@@ -90,6 +91,22 @@ def _typed_operations() -> st.SearchStrategy[ops.Operation]:
         st.builds(ops.CreateOp, names, data, st.none() | keys),
         st.builds(ops.UpdateOp, names, keys, data),
         st.builds(ops.DeleteOp, names, keys),
+        st.builds(ops.ResetRemoteOp, names, st.none() | names, st.none() | names),
+        st.builds(
+            ops.UploadMetadataOp,
+            names,
+            names,
+            st.integers(0, ops.INT64_MAX),
+            st.none() | names,
+            st.none() | st.integers(0, 10_000),
+        ),
+        st.builds(
+            ops.CompleteUploadOp,
+            names,
+            names,
+            st.lists(st.builds(ops.UploadPart, st.integers(1, 10_000), names)).map(tuple),
+        ),
+        st.builds(ops.EncodeMediaOp, names, st.none() | names, st.booleans()),
     )
 
 
@@ -97,6 +114,25 @@ def _typed_operations() -> st.SearchStrategy[ops.Operation]:
 def test_typed_operations_survive_json(operation: ops.Operation) -> None:
     (encoded,) = ops.encode_batch([operation])
     assert ops.validate(json.loads(json.dumps(encoded))) == operation
+
+
+def test_the_operations_table_holds_every_typed_operation_once() -> None:
+    members = typing.get_args(ops.Operation)
+    assert sorted(cls.__name__ for cls in ops.OPERATIONS.values()) == sorted(
+        cls.__name__ for cls in members
+    )
+    assert all(ops.OPERATIONS[cls.action] is cls for cls in members)
+    reads = {cls.action for cls in members if cls.read_only} | {ops.SEARCH_ACTION}
+    assert (
+        reads
+        == ops.READ_ACTIONS
+        == {
+            "query",
+            "query_schemas",
+            "query_server_information",
+            "search",
+        }
+    )
 
 
 def test_raw_operations_pass_through() -> None:
