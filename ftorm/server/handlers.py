@@ -32,7 +32,13 @@ from ftorm.errors import (
 )
 from ftorm.protocol import operations as ops
 from ftorm.schema.types import Schema
-from ftorm.server.actions import API_KEY, complete_upload, reset_remote, upload_metadata
+from ftorm.server.actions import (
+    API_KEY,
+    complete_upload,
+    reset_remote,
+    upload_metadata,
+    widget_url,
+)
 from ftorm.server.answers import answer_parsed, parse_query
 from ftorm.server.bulk import PRISTINE_KEY, get_meta, incomplete_reason, recorded_schema, set_meta
 from ftorm.server.changes import Changes
@@ -456,6 +462,9 @@ class Server:
             if valid.reset_type == API_KEY and valid.key == self.user_id:
                 batch.new_key = str(value)  # the old key stops working, as on ftrack
             return {"action": valid.action, "data": value}
+        if isinstance(valid, ops.WidgetUrlOp):
+            done.append(f"get_widget_url {valid.name}")
+            return {"widget_url": widget_url(writer, valid, batch.base_url)}
         if isinstance(valid, ops.UploadMetadataOp):
             done.append(f"get_upload_metadata {valid.component_id}")
             return upload_metadata(self.uploads, valid, batch.base_url)

@@ -67,6 +67,12 @@ def wrong_create_keywords(session: Session) -> None:
     session.create(Status)  # E: call-overload
 
 
+def wrong_ensure_keywords(session: Session) -> None:
+    session.ensure(Shot, ["name"], nmae="x")  # E: call-overload
+    session.ensure(Shot, ["name"], name=3)  # E: call-overload
+    session.get_widget_url("info", theme="blue")  # E: arg-type
+
+
 def wrong_where_keywords() -> None:
     Project.where(nme="x")  # E: call-overload
     Project.where(name=3)  # E: call-overload

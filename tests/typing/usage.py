@@ -151,6 +151,21 @@ def session_create(session: Session, project: Project) -> None:
     assert_type(session.create("Shot", name="sh010"), Model)
 
 
+def session_ensure(session: Session, project: Project, user: Model) -> None:
+    assert_type(session.ensure(Status, name="WIP"), Status)
+    shot = session.ensure(Shot, ["name", "project"], name="sh010", project=project)
+    assert_type(shot, Shot)
+    assert_type(session.ensure("Shot", ["name"], name="sh010"), Model)
+    session.refresh(shot)
+    session.reset()
+    assert_type(session.reset_remote("api_key", user), Any)
+    assert_type(session.get_widget_url("info", shot, theme="dark"), str)
+    note = session.create_note(shot, "text", user, recipients=[user], labels=[])
+    assert_type(session.create_reply(note, "re", user), Model)
+    assert_type(session.start_timer(user, shot, comment="c", force=True), Model)
+    assert_type(session.stop_timer(user), Model)
+
+
 def any_values(value: Attr[Any]) -> None:
     assert_type(Cav.value, Column[Any])
     assert_type(Cav.value == 1001, Expr)
