@@ -16,6 +16,7 @@ from ftorm.server.handlers import Server
 from ftorm.session import Session
 from ftorm.session.accessors import DiskAccessor
 from ftorm.session.locations import Location
+from ftorm.session.project_schema import get_statuses, get_types
 from ftorm.session.structures import IdStructure, StandardStructure
 from ftorm.transport.inprocess import Handler, InProcessTransport
 
@@ -164,6 +165,8 @@ def session_ensure(session: Session, project: Project, user: Model) -> None:
     assert_type(session.create_reply(note, "re", user), Model)
     assert_type(session.start_timer(user, shot, comment="c", force=True), Model)
     assert_type(session.stop_timer(user), Model)
+    assert_type(get_statuses(user, "Task", type_id=None), list[Model])
+    assert_type(get_types(user, "Shot"), list[Model])
 
 
 def any_values(value: Attr[Any]) -> None:
