@@ -25,9 +25,11 @@ from ftorm.errors import (
 from ftorm.model.base import Model
 from ftorm.model.fields import Many
 from ftorm.model.state import changes, hook_of, loaded, set_committed
+from ftorm.protocol.codec import ENTITY_TYPE
 from ftorm.protocol.operations import THEMES, WIDGETS, QueryOp, ResetRemoteOp, WidgetUrlOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast
+from ftorm.query.aggregates import Grouped, Row
 from ftorm.query.builder import Query
 from ftorm.query.render import render
 from ftorm.session.loading import class_info
@@ -36,7 +38,7 @@ from ftorm.session.queries import by_keys, key_of
 if TYPE_CHECKING:
     from ftorm.session.session import Session
 
-__all__ = ["ensure", "get_widget_url", "refresh", "reset_remote"]
+__all__ = ["aggregate", "ensure", "get_widget_url", "refresh", "reset_remote"]
 
 
 def ensure(
@@ -157,6 +159,22 @@ def reset_remote(session: Session, reset_type: str, entity: Model | None) -> Any
                         set_committed(entity, name, value)
                     break
     return value
+
+
+def aggregate(session: Session, query: Grouped[Any]) -> list[Row]:
+    """The rows of a grouped query (`ftorm.query.aggregates`), one request.
+
+    Raises:
+        InvalidValueError: ``query`` is not a `Grouped` query.
+        ServerError: the server refuses it (ftrack: without ``strict_api``, or for an entity
+            type it does not aggregate).
+    """
+    if not isinstance(query, Grouped):
+        msg = f"session.aggregate() takes a Grouped query, not {excerpt(query)}"  # type: ignore[unreachable]  # untyped callers
+        raise InvalidValueError(msg)
+    node = query.ast
+    rows = read_query(session.call([QueryOp(render(node))])[0]).data
+    return [{key: value for key, value in row.items() if key != ENTITY_TYPE} for row in rows]
 
 
 def get_widget_url(

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     import os
 
     from ftorm.events.hub import EventHub
+    from ftorm.query.aggregates import Grouped
     from ftorm.session.accessors import Accessor
     from ftorm.session.locations import Location
     from ftorm.session.structures import Structure
@@ -817,6 +818,15 @@ class Session:
             identifying_keys = values.pop("identifying_keys")
         cls = self._type(model) if isinstance(model, str) else self._catalog.adopt(model)
         return ensure(self, cls, identifying_keys, values)
+
+    def aggregate(self, query: Grouped[Any]) -> list[dict[str, Any]]:
+        """The rows of a grouped query (``Grouped(Task, count(Task.id)).by(Task.status_id)``,
+        `ftorm.query.aggregates`), in one request: one dict per group, keyed by the grouped
+        attributes and ``<function>_<attribute>``. ftrack answers these on a strict-API
+        connection only (``Session(strict_api=True)``)."""
+        from ftorm.session.conveniences import aggregate
+
+        return aggregate(self, query)
 
     def reset(self) -> None:
         """Forget every object and every pending change, as ``ftrack_api.Session.reset``:

@@ -11,6 +11,7 @@ from typing import Any
 import arrow
 
 from ftorm.model import UNSET, Attr, Model, attr
+from ftorm.query.aggregates import count
 from ftorm.session import Session
 
 from .models_fixture import Context, Project, Sequence, Shot, Status, Task
@@ -71,6 +72,7 @@ def wrong_ensure_keywords(session: Session) -> None:
     session.ensure(Shot, ["name"], nmae="x")  # E: call-overload
     session.ensure(Shot, ["name"], name=3)  # E: call-overload
     session.get_widget_url("info", theme="blue")  # E: arg-type
+    count("id")  # E: arg-type
 
 
 def wrong_where_keywords() -> None:

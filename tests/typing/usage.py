@@ -10,6 +10,7 @@ import arrow
 from ftorm.model import Attr, CustomColumn, Model, Related, attr, new_id
 from ftorm.model.custom import CustomStrColumn
 from ftorm.model.inherited import InheritedPath
+from ftorm.query.aggregates import Grouped, count, sum_
 from ftorm.query.builder import Query
 from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, TimeColumn, and_, not_, or_
 from ftorm.server.handlers import Server
@@ -167,6 +168,9 @@ def session_ensure(session: Session, project: Project, user: Model) -> None:
     assert_type(session.stop_timer(user), Model)
     assert_type(get_statuses(user, "Task", type_id=None), list[Model])
     assert_type(get_types(user, "Shot"), list[Model])
+    grouped = Grouped(Shot, count(Shot.id), sum_(Shot.bid)).by(Shot.name).where(name="sh010")
+    assert_type(grouped, Grouped[Shot])
+    assert_type(session.aggregate(grouped), list[dict[str, Any]])
 
 
 def any_values(value: Attr[Any]) -> None:
