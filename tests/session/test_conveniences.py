@@ -246,3 +246,24 @@ def test_timers(session: Session) -> None:
     assert session.query("Timer").count() == 0
     with pytest.raises(NotFoundError):
         session.stop_timer(user)
+
+
+# --- the same helpers as methods of generated classes ---------------------------------------
+
+
+def test_entity_helper_methods(session: Session) -> None:
+    project = _project(session)
+    task = session.create(Task, name="comp", parent=project)
+    session.commit()
+    user = _user(session)
+    note = task.create_note("From the entity", user, recipients=[user])
+    session.commit()
+    reply = note.create_reply("And back", user)
+    session.commit()
+    assert reply.in_reply_to is note
+    assert note.parent_id == task.id
+    timer = user.start_timer(task, comment="on it")
+    assert timer.context_id == task.id  # type: ignore[attr-defined]
+    assert user.stop_timer().comment == "on it"  # type: ignore[attr-defined]
+    with pytest.raises(InvalidValueError, match="not attached"):
+        Task(name="loose").create_note("x", user)

@@ -7,6 +7,7 @@ from typing import Any, Literal, TypeVar, assert_type
 
 import arrow
 
+from ftorm import models
 from ftorm.model import Attr, CustomColumn, Model, Related, attr, new_id
 from ftorm.model.custom import CustomStrColumn
 from ftorm.model.inherited import InheritedPath
@@ -171,6 +172,16 @@ def session_ensure(session: Session, project: Project, user: Model) -> None:
     grouped = Grouped(Shot, count(Shot.id), sum_(Shot.bid)).by(Shot.name).where(name="sh010")
     assert_type(grouped, Grouped[Shot])
     assert_type(session.aggregate(grouped), list[dict[str, Any]])
+
+
+def entity_helpers(task: models.Task, user: models.User, version: models.AssetVersion) -> None:
+    note = task.create_note("text", user, recipients=[user])
+    assert_type(note, Model)
+    assert_type(models.Note().create_reply("re", user), Model)
+    assert_type(user.start_timer(task, comment="c", force=True), Model)
+    assert_type(user.stop_timer(), Model)
+    assert_type(version.create_component("/r/a.exr", {"name": "main"}), Model)
+    assert_type(task.create_thumbnail("/r/t.png"), Model)
 
 
 def any_values(value: Attr[Any]) -> None:
