@@ -17,6 +17,7 @@
     ├── NotFoundError (LookupError)            one() / get() found nothing
     ├── MultipleResultsError (LookupError)     one() found more than one row
     ├── SessionClosedError                     using a closed session
+    ├── TimerRunningError (ValueError)         start_timer while the user's timer runs
     ├── ConfigurationError (ValueError)        a bad option: server URL, credentials, bind address
     ├── StorageError                           the embedded server's database cannot be used
     │   └── FixtureError                        a data fixture that cannot be loaded
@@ -84,6 +85,7 @@ __all__ = [
     "StorageError",
     "StructureError",
     "SubscriptionSyntaxError",
+    "TimerRunningError",
     "TransportError",
     "UnboundQueryError",
     "UnknownAttributeError",
@@ -236,6 +238,11 @@ class NotFoundError(FtormError, LookupError):
 
 class MultipleResultsError(FtormError, LookupError):
     """A query expected exactly one entity and found several."""
+
+
+class TimerRunningError(FtormError, ValueError):
+    """A user already has a running timer (ftrack_api's ``NotUniqueError`` for
+    ``start_timer``): stop it first, or start with ``force=True``."""
 
 
 class SessionClosedError(FtormError):

@@ -13,8 +13,13 @@ from ftorm.model import (
     CustomAttributes,
     Many,
     Model,
+    NoteHelpers,
+    NotesHelpers,
     Ref,
     Registry,
+    ThumbnailHelpers,
+    TimerHelpers,
+    VersionHelpers,
     attr,
     custom_namespace,
     many,
@@ -266,7 +271,14 @@ class AssetType(Model, entity="AssetType", registry=REGISTRY):
     """ftrack ``string``."""
 
 
-class AssetVersion(Model, entity="AssetVersion", registry=REGISTRY):
+class AssetVersion(
+    Model,
+    NotesHelpers,
+    ThumbnailHelpers,
+    VersionHelpers,
+    entity="AssetVersion",
+    registry=REGISTRY,
+):
     """ftrack ``AssetVersion``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -621,7 +633,13 @@ class ComponentLocation(Model, entity="ComponentLocation", registry=REGISTRY):
     """ftrack ``object``."""
 
 
-class Context(Model, entity="Context", registry=REGISTRY):
+class Context(
+    Model,
+    NotesHelpers,
+    ThumbnailHelpers,
+    entity="Context",
+    registry=REGISTRY,
+):
     """ftrack ``Context``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -1792,7 +1810,7 @@ class Metadata(Model, entity="Metadata", registry=REGISTRY):
     """ftrack ``string``."""
 
 
-class Note(Model, entity="Note", registry=REGISTRY):
+class Note(Model, NoteHelpers, entity="Note", registry=REGISTRY):
     """ftrack ``Note``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -2107,7 +2125,7 @@ class Group(Resource, entity="Group"):
     """ftrack ``string``."""
 
 
-class User(Resource, entity="User"):
+class User(Resource, ThumbnailHelpers, TimerHelpers, entity="User"):
     """ftrack ``User``."""
 
     custom_attributes: Many[UserCustomAttributeValue] = many(
@@ -2158,7 +2176,7 @@ class User(Resource, entity="User"):
     """Its custom attributes: ``obj.custom.<key>``."""
 
 
-class ReviewSession(Model, entity="ReviewSession", registry=REGISTRY):
+class ReviewSession(Model, ThumbnailHelpers, entity="ReviewSession", registry=REGISTRY):
     """ftrack ``ReviewSession``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)
@@ -2243,7 +2261,12 @@ class ReviewSessionInvitee(Model, entity="ReviewSessionInvitee", registry=REGIST
     """ftrack collection of ``ReviewSessionObjectStatus``."""
 
 
-class ReviewSessionObject(Model, entity="ReviewSessionObject", registry=REGISTRY):
+class ReviewSessionObject(
+    Model,
+    NotesHelpers,
+    entity="ReviewSessionObject",
+    registry=REGISTRY,
+):
     """ftrack ``ReviewSessionObject``."""
 
     id: Attr[str] = attr(primary_key=True, factory=new_id)

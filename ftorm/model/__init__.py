@@ -17,6 +17,13 @@ from ftorm.model.custom import (
     custom_namespace,
 )
 from ftorm.model.fields import UNSET, Attr, Many, Ref, attr, many, new_id, ref
+from ftorm.model.helpers import (
+    NoteHelpers,
+    NotesHelpers,
+    ThumbnailHelpers,
+    TimerHelpers,
+    VersionHelpers,
+)
 from ftorm.model.registry import REGISTRY, Registry
 from ftorm.model.relations import Related
 
@@ -32,9 +39,14 @@ __all__ = [
     "Many",
     "Model",
     "ModelMeta",
+    "NoteHelpers",
+    "NotesHelpers",
     "Ref",
     "Registry",
     "Related",
+    "ThumbnailHelpers",
+    "TimerHelpers",
+    "VersionHelpers",
     "attr",
     "custom_attr",
     "custom_namespace",

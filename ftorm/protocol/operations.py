@@ -41,6 +41,9 @@ __all__ = [
     "UpdateOp",
     "UploadMetadataOp",
     "UploadPart",
+    "THEMES",
+    "WIDGETS",
+    "WidgetUrlOp",
     "check_integer",
     "check_values",
     "is_read_only",
@@ -380,9 +383,48 @@ class EncodeMediaOp:
         }
 
 
+WIDGETS: tuple[str, ...] = ("info", "tasks", "tasks_browser")
+"""The widget names ftrack's ``get_widget_url`` action knows."""
+
+THEMES: tuple[str, ...] = ("light", "dark")
+"""The themes of ``get_widget_url``."""
+
+
+@attrs.frozen(slots=True)
+class WidgetUrlOp:
+    """``get_widget_url``: an authenticated URL of one of ftrack's web widgets, answered
+    with ``{"widget_url"}``."""
+
+    action: ClassVar[str] = "get_widget_url"
+    read_only: ClassVar[bool] = True
+
+    name: str
+    """The widget (one of `WIDGETS`)."""
+    theme: str | None = None
+    """``light`` or ``dark`` (None: the server's default)."""
+    entity_type: str | None = None
+    """The schema id of the entity the widget shows; None for none."""
+    key: str | None = None
+    """The entity's primary key value."""
+
+    @classmethod
+    def from_json(cls, operation: Mapping[str, Any]) -> WidgetUrlOp:
+        """The operation from a received JSON object (`validate`)."""
+        return _widget_url(operation)
+
+    def to_json(self) -> JSONObject:
+        """The operation as a JSON object (``entity_key`` a list, as ftrack_api sends it)."""
+        operation: JSONObject = {"action": self.action, "name": self.name, "theme": self.theme}
+        if self.entity_type is not None and self.key is not None:
+            operation["entity_type"] = self.entity_type
+            operation["entity_key"] = [self.key]
+        return operation
+
+
 Operation: TypeAlias = (
     ServerInformationOp
     | SchemasOp
+    | WidgetUrlOp
     | QueryOp
     | CreateOp
     | UpdateOp
@@ -552,6 +594,28 @@ def check_values(value: JSON) -> None:
                 stack.append(member)
         elif isinstance(item, list):
             stack.extend(item)
+
+
+def _widget_url(operation: Mapping[str, Any]) -> WidgetUrlOp:
+    name = _string(operation, "name")
+    if name not in WIDGETS:
+        msg = f"get_widget_url: 'name' must be one of {', '.join(WIDGETS)}, got {excerpt(name)}"
+        raise ValidationError(msg)
+    theme = operation.get("theme")
+    if theme is not None and theme not in THEMES:
+        msg = f"get_widget_url: 'theme' must be 'light' or 'dark', got {excerpt(theme)}"
+        raise ValidationError(msg)
+    entity_type = _optional_string(operation, "entity_type")
+    raw = operation.get("entity_key")
+    if isinstance(raw, list) and len(raw) == 1:
+        raw = raw[0]
+    if raw is not None and not isinstance(raw, str):
+        msg = f"get_widget_url: 'entity_key' must be the entity's id, got {excerpt(raw)}"
+        raise ValidationError(msg)
+    if (entity_type is None) != (raw is None):
+        msg = "get_widget_url: give both 'entity_type' and 'entity_key', or neither"
+        raise ValidationError(msg)
+    return WidgetUrlOp(name, theme, entity_type, raw)
 
 
 def validate(operation: JSON) -> Operation:

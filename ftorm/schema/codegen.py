@@ -85,13 +85,40 @@ def _needs(field: FieldSpec) -> set[str]:
     return needs
 
 
+HELPERS_BY_TYPE: Final = {
+    "Note": "NoteHelpers",
+    "User": "TimerHelpers",
+    "AssetVersion": "VersionHelpers",
+}
+"""Helper bases (`ftorm.model.helpers`) given to one entity type."""
+
+HELPERS_BY_ATTRIBUTE: Final = (("notes", "NotesHelpers"), ("thumbnail_id", "ThumbnailHelpers"))
+"""Helper bases given to every type with the attribute (and not to types whose base has it)."""
+
+
+def helpers_of(schema: Schema, type_id: str) -> tuple[str, ...]:
+    """The `ftorm.model.helpers` bases of ``type_id``'s class: ftrack_api's helper methods
+    for that type, in a fixed order (the base class already gives what it has)."""
+    entity = schema.types[type_id]
+    base = base_of(schema, type_id)
+    inherited = schema.types[base].properties if base is not None else {}
+    found = [
+        name
+        for key, name in HELPERS_BY_ATTRIBUTE
+        if key in entity.properties and key not in inherited
+    ]
+    if type_id in HELPERS_BY_TYPE:
+        found.append(HELPERS_BY_TYPE[type_id])
+    return tuple(found)
+
+
 def _class_source(
     schema: Schema, type_id: str, fields: dict[str, FieldSpec], custom: str | None = None
 ) -> str:
     """The class statement of ``type_id``."""
     entity = schema.types[type_id]
     base = base_of(schema, type_id)
-    arguments = [base or "Model", f"entity={py_literal(type_id)}"]
+    arguments = [base or "Model", *helpers_of(schema, type_id), f"entity={py_literal(type_id)}"]
     if base is None:  # a root: it (and so its family) registers in the module's registry
         arguments.append(f"registry={REGISTRY_NAME}")
     header = _wrap(f"class {type_id}", "", arguments, indent="")
@@ -187,6 +214,7 @@ def generate_module(
             used |= {"custom_namespace"}
             used |= {BASE_NAMESPACE} if f"({BASE_NAMESPACE})" in part.attribute else set()
         used |= part.needs
+        used |= set(helpers_of(schema, type_id))
         classes.append(_class_source(schema, type_id, fields, part.attribute))
         for field in fields.values():
             used |= _needs(field)

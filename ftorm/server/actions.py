@@ -8,21 +8,28 @@
   carrying the token of a registered upload (`ftorm.server.uploads`), with the headers to
   send; with ``parts``, one URL per part and the ``upload_id`` to finish with.
 - ``complete_multipart_upload`` joins the parts and answers the file's download URL.
+- ``get_widget_url`` answers a URL on this server naming the widget (no widget is served).
 """
 
 from __future__ import annotations
 
 import mimetypes
 import uuid
+from urllib.parse import urlencode
 
 from ftorm._typing import JSON, JSONObject
 from ftorm.errors import ValidationError, excerpt
-from ftorm.protocol.operations import CompleteUploadOp, ResetRemoteOp, UploadMetadataOp
+from ftorm.protocol.operations import (
+    CompleteUploadOp,
+    ResetRemoteOp,
+    UploadMetadataOp,
+    WidgetUrlOp,
+)
 from ftorm.schema.types import NO_DEFAULT
 from ftorm.server.uploads import Uploads
 from ftorm.server.writes import Writer
 
-__all__ = ["API_KEY", "complete_upload", "reset_remote", "upload_metadata"]
+__all__ = ["API_KEY", "complete_upload", "reset_remote", "upload_metadata", "widget_url"]
 
 API_KEY = "api_key"
 """The reset type that makes a user a new API key."""
@@ -59,6 +66,25 @@ def reset_remote(writer: Writer, op: ResetRemoteOp) -> JSON:
     default: JSON = prop.default
     writer.update(row.type_id, (op.key,), {prop.name: default})
     return default
+
+
+def widget_url(writer: Writer, op: WidgetUrlOp, base_url: str) -> str:
+    """``get_widget_url``: a URL on this server naming the widget, its theme and entity.
+
+    The embedded server has no web widgets: the URL only says what was asked (nothing is
+    served there). ftrack answers an authenticated link to its web app.
+
+    Raises:
+        ValidationError: for an entity that does not exist.
+    """
+    query = {"theme": op.theme or "light"}
+    if op.entity_type is not None and op.key is not None:
+        entity = writer.entity(op.entity_type)
+        if writer.find(entity.id, (op.key,)) is None:
+            msg = f"{entity.id} {excerpt(op.key)} does not exist"
+            raise ValidationError(msg)
+        query.update(entity_type=entity.id, entity_id=op.key)
+    return f"{base_url.rstrip('/')}/widget/{op.name}?{urlencode(query)}"
 
 
 def upload_metadata(uploads: Uploads, op: UploadMetadataOp, base_url: str) -> JSONObject:

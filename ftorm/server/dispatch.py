@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 from ftorm._typing import JSON, assert_never
 from ftorm.errors import FtormError
 from ftorm.protocol import operations as ops
-from ftorm.server.actions import API_KEY, complete_upload, reset_remote, upload_metadata
+from ftorm.server.actions import (
+    API_KEY,
+    complete_upload,
+    reset_remote,
+    upload_metadata,
+    widget_url,
+)
 from ftorm.server.answers import answer_parsed, parse_query
 from ftorm.server.changes import Changes
 from ftorm.server.echo import echo
@@ -110,6 +116,9 @@ def answer(server: Server, writer: Writer, operation: JSON, batch: Batch) -> JSO
         case ops.CompleteUploadOp():
             done.append(f"{valid.action} {valid.component_id}")
             return complete_upload(server.uploads, valid, batch.base_url)
+        case ops.WidgetUrlOp():
+            done.append(f"{valid.action} {valid.name}")
+            return {"widget_url": widget_url(writer, valid, batch.base_url)}
         case ops.EncodeMediaOp():
             done.append(f"{valid.action} {valid.component_id}")
             return encode_media(writer, server.files, valid, server.user_id)

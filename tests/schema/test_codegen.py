@@ -454,3 +454,20 @@ def test_generated_modules_pass_mypy_strict(generated_dir: Path) -> None:
     """One mypy run over every generated module (standard, and recorded when available)."""
     result = mypy_strict(sorted(generated_dir.glob("*.py")), cwd=generated_dir)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_helper_bases_follow_ftrack_api() -> None:
+    schema = standard_schema()
+    classes = _classes(generate_module(schema, version="0"))
+
+    def bases(name: str) -> list[str]:
+        return [ast.unparse(b) for b in classes[name].bases]
+
+    assert bases("Context") == ["Model", "NotesHelpers", "ThumbnailHelpers"]
+    assert bases("Shot") == ["TypedContext"]  # inherited from Context
+    assert bases("Note") == ["Model", "NoteHelpers"]
+    assert bases("User")[1:] == ["ThumbnailHelpers", "TimerHelpers"]
+    assert "VersionHelpers" in bases("AssetVersion")
+    assert "NotesHelpers" in bases("AssetVersion")
+    assert bases("Status") == ["Model"]
+    assert generate_module(schema, version="0") == generate_module(schema, version="0")

@@ -10,7 +10,9 @@ from typing import Any
 
 import arrow
 
+from ftorm import models
 from ftorm.model import UNSET, Attr, Model, attr
+from ftorm.query.aggregates import count
 from ftorm.session import Session
 
 from .models_fixture import Context, Project, Sequence, Shot, Status, Task
@@ -65,6 +67,19 @@ def wrong_create_keywords(session: Session) -> None:
     session.create(Shot, nmae="x")  # E: call-overload
     session.create(Shot, name=3)  # E: call-overload
     session.create(Status)  # E: call-overload
+
+
+def wrong_ensure_keywords(session: Session) -> None:
+    session.ensure(Shot, ["name"], nmae="x")  # E: call-overload
+    session.ensure(Shot, ["name"], name=3)  # E: call-overload
+    session.get_widget_url("info", theme="blue")  # E: arg-type
+    count("id")  # E: arg-type
+
+
+def wrong_helpers(task: models.Task, user: models.User) -> None:
+    task.create_note(3, user)  # E: arg-type
+    user.start_timer(comment=3)  # E: arg-type
+    models.Status().create_note("x", user)  # E: attr-defined
 
 
 def wrong_where_keywords() -> None:

@@ -7,15 +7,18 @@ from typing import Any, Literal, TypeVar, assert_type
 
 import arrow
 
+from ftorm import models
 from ftorm.model import Attr, CustomColumn, Model, Related, attr, new_id
 from ftorm.model.custom import CustomStrColumn
 from ftorm.model.inherited import InheritedPath
+from ftorm.query.aggregates import Grouped, count, sum_
 from ftorm.query.builder import Query
 from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, TimeColumn, and_, not_, or_
 from ftorm.server.handlers import Server
 from ftorm.session import Session
 from ftorm.session.accessors import DiskAccessor
 from ftorm.session.locations import Location
+from ftorm.session.project_schema import get_statuses, get_types
 from ftorm.session.structures import IdStructure, StandardStructure
 from ftorm.transport.inprocess import Handler, InProcessTransport
 
@@ -149,6 +152,36 @@ def session_create(session: Session, project: Project) -> None:
     assert_type(session.create(Shot, name="sh010", project=project), Shot)
     assert_type(session.create(Status, name="WIP"), Status)
     assert_type(session.create("Shot", name="sh010"), Model)
+
+
+def session_ensure(session: Session, project: Project, user: Model) -> None:
+    assert_type(session.ensure(Status, name="WIP"), Status)
+    shot = session.ensure(Shot, ["name", "project"], name="sh010", project=project)
+    assert_type(shot, Shot)
+    assert_type(session.ensure("Shot", ["name"], name="sh010"), Model)
+    session.refresh(shot)
+    session.reset()
+    assert_type(session.reset_remote("api_key", user), Any)
+    assert_type(session.get_widget_url("info", shot, theme="dark"), str)
+    note = session.create_note(shot, "text", user, recipients=[user], labels=[])
+    assert_type(session.create_reply(note, "re", user), Model)
+    assert_type(session.start_timer(user, shot, comment="c", force=True), Model)
+    assert_type(session.stop_timer(user), Model)
+    assert_type(get_statuses(user, "Task", type_id=None), list[Model])
+    assert_type(get_types(user, "Shot"), list[Model])
+    grouped = Grouped(Shot, count(Shot.id), sum_(Shot.bid)).by(Shot.name).where(name="sh010")
+    assert_type(grouped, Grouped[Shot])
+    assert_type(session.aggregate(grouped), list[dict[str, Any]])
+
+
+def entity_helpers(task: models.Task, user: models.User, version: models.AssetVersion) -> None:
+    note = task.create_note("text", user, recipients=[user])
+    assert_type(note, Model)
+    assert_type(models.Note().create_reply("re", user), Model)
+    assert_type(user.start_timer(task, comment="c", force=True), Model)
+    assert_type(user.stop_timer(), Model)
+    assert_type(version.create_component("/r/a.exr", {"name": "main"}), Model)
+    assert_type(task.create_thumbnail("/r/t.png"), Model)
 
 
 def any_values(value: Attr[Any]) -> None:
