@@ -107,6 +107,12 @@ def _typed_operations() -> st.SearchStrategy[ops.Operation]:
             st.lists(st.builds(ops.UploadPart, st.integers(1, 10_000), names)).map(tuple),
         ),
         st.builds(ops.EncodeMediaOp, names, st.none() | names, st.booleans()),
+        st.builds(
+            lambda name, theme, entity: ops.WidgetUrlOp(name, theme, *entity),
+            st.sampled_from(ops.WIDGETS),
+            st.none() | st.sampled_from(ops.THEMES),
+            st.just((None, None)) | st.tuples(names, names),
+        ),
     )
 
 
@@ -131,6 +137,7 @@ def test_the_operations_table_holds_every_typed_operation_once() -> None:
             "query_schemas",
             "query_server_information",
             "search",
+            "get_widget_url",
         }
     )
 
