@@ -11,7 +11,7 @@ on `commit`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, overload
 
@@ -29,7 +29,7 @@ from ftorm.model.relations import unlink
 from ftorm.model.state import attach, cohort_of, detach, hook_of, mark_clean, rollback
 from ftorm.protocol.codec import ENTITY_TYPE
 from ftorm.protocol.operations import DeleteOp, OperationLike, QueryOp
-from ftorm.protocol.results import read_query
+from ftorm.protocol.results import QueryResult, read_query
 from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.parser import parse
 from ftorm.query.render import render
@@ -45,6 +45,7 @@ from ftorm.session.loading import Hydrator, class_info
 from ftorm.session.paging import pages
 from ftorm.session.queries import by_key, counting, key_of, keyset, pageable, within
 from ftorm.session.reconcile import reconcile
+from ftorm.session.schema_cache import SchemaCache
 from ftorm.session.stats import Stats
 from ftorm.session.unit_of_work import UnitOfWork
 
@@ -123,7 +124,9 @@ class Session:
         one (``with session.lock: task.bid += 1``). Requests other than commits are sent
         without it. See "Threads" in the session reference."""
         self._counting = threading.Lock()  # pages may be fetched on another thread
-        self._catalog = Catalog(self.call, models)
+        server = getattr(transport, "server_url", None)  # a remote server: cache its schema
+        cache = SchemaCache.for_server(server) if isinstance(server, str) else None
+        self._catalog = Catalog(self.call, models, cache)
         self._type = self._catalog.class_of
         self._default_projections = self._catalog.default_projections
         self._identity = IdentityMap()
@@ -308,18 +311,12 @@ class Session:
         without ``order_by``.
         """
         self.check(query)
-        node = query.ast
-        cls = self._type(node.entity_type)
-        keys = keyset(node, cls)
-        node = pageable(node, cls, self._default_projections, self._catalog.scalar_projections)
-        size = query.page_size_hint or self.page_size
-        cohort, threaded = Cohort(), bool(getattr(self._transport, "threaded", True))
-        stream_of = pages(self.call, node, size, threaded=threaded, keys=keys)
+        cohort = Cohort()
         gone: set[IdentityKey] = set()  # rows this session deletes while the loop runs
         with self.lock:
             self._watching[id(gone)] = gone
         try:
-            with closing(stream_of) as stream:
+            with closing(self._pages(query)) as stream:
                 for result in stream:
                     rows = self._not_gone(result.data, gone) if gone else result.data
                     for obj in self._hydrate(rows, cohort):
@@ -328,6 +325,40 @@ class Session:
         finally:
             with self.lock:
                 del self._watching[id(gone)]
+
+    def _pages(self, query: Query[Any]) -> Generator[QueryResult, None, None]:
+        """The answers to ``query``'s page requests (`ftorm.session.paging.pages`).
+
+        A fresh session plans the query before it has the server's schema (from the cached
+        schema, or from the model class and the server's default projections) and fetches
+        the schema in the first page's request (`Catalog.send_with_schema`). When that
+        request fails and the server's schema is not the cached one the plan came from, the
+        query is planned again from the server's schema and sent again, once.
+        """
+        catalog = self._catalog
+        threaded = bool(getattr(self._transport, "threaded", True))
+        for again in (False, True):
+            planned = catalog.planning_hash()
+            node = query.ast
+            cls = catalog.planning_class(node.entity_type)
+            keys = keyset(node, cls)
+            node = pageable(node, cls, catalog.planning_defaults, catalog.scalar_projections)
+            size = query.page_size_hint or self.page_size
+            stream = pages(catalog.send_with_schema, node, size, threaded=threaded, keys=keys)
+            try:
+                first = next(stream, None)
+            except ServerError:
+                stream.close()
+                if again or not catalog.changed_since(planned):
+                    raise
+                continue
+            try:
+                if first is not None:
+                    yield first
+                    yield from stream
+            finally:
+                stream.close()
+            return
 
     def _not_gone(self, rows: list[JSONObject], gone: set[IdentityKey]) -> list[JSONObject]:
         """``rows`` without those of the ``gone`` entities (a page fetched ahead may hold
