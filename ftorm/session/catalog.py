@@ -55,6 +55,7 @@ class Catalog:
         "_lock",
         "_models",
         "_registries",
+        "_remote",
         "_scalars",
         "_schema",
         "_types",
@@ -65,8 +66,11 @@ class Catalog:
         call: Callable[[Sequence[OperationLike]], list[JSON]],
         models: ModelSource | None = None,
         cache: SchemaCache | None = None,
+        *,
+        remote: bool = False,
     ) -> None:
         self._call = call
+        self._remote = remote  # a request costs a round trip: plan before the schema comes
         self._cache = cache
         self._cached: CachedSchema | None = _UNREAD if cache is not None else None
         self._lock = threading.RLock()  # threads sharing a session build one set of classes
@@ -178,7 +182,9 @@ class Catalog:
         return schema
 
     def _planning_schema(self) -> Schema | None:
-        """The schema to plan a query from: the server's, else the cached one (unchecked)."""
+        """The schema to plan a query from: the server's, else the cached one (unchecked),
+        else, for a remote server, None (plan without one); an in-process server's schema
+        is fetched first, a request that costs no round trip."""
         found = self._schema
         if found is None:
             with self._lock:
@@ -186,6 +192,8 @@ class Catalog:
                 if found is None:
                     stored = self._stored()
                     found = None if stored is None else stored.schema
+            if found is None and not self._remote:
+                found = self.schema
         return found
 
     def planning_hash(self) -> str | None:

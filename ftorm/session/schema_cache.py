@@ -24,10 +24,8 @@ only saves a download.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import attrs
@@ -68,6 +66,8 @@ class SchemaCache:
 
     def __init__(self, folder: Path, server: str) -> None:
         """The entry of the server at URL ``server`` in ``folder``."""
+        import hashlib  # on first use, not on ``import ftorm``
+
         digest = hashlib.sha256(server.encode("utf-8")).hexdigest()
         self.server: str = digest
         """The SHA-256 of the server's URL: the server the entry belongs to."""
@@ -103,6 +103,8 @@ class SchemaCache:
         folder = self.path.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
+            import tempfile  # only when writing (not on ``import ftorm``)
+
             handle, temporary = tempfile.mkstemp(prefix=".schema-", suffix=".tmp", dir=folder)
         except OSError:
             return

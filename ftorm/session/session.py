@@ -126,7 +126,8 @@ class Session:
         self._counting = threading.Lock()  # pages may be fetched on another thread
         server = getattr(transport, "server_url", None)  # a remote server: cache its schema
         cache = SchemaCache.for_server(server) if isinstance(server, str) else None
-        self._catalog = Catalog(self.call, models, cache)
+        remote = isinstance(server, str)
+        self._catalog = Catalog(self.call, models, cache, remote=remote)
         self._type = self._catalog.class_of
         self._default_projections = self._catalog.default_projections
         self._identity = IdentityMap()

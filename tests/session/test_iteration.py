@@ -167,8 +167,7 @@ def test_unordered_queries_page_by_key_and_ordered_ones_by_offset() -> None:
         session = Session(transport=spy, page_size=10)
         names = [s.name for s in session.query(Seq.where(Seq.name.like("s%")))]
         assert sorted(names) == [f"s{index:02d}" for index in range(ROWS)]
-        # the first page is planned before the schema is known: it names no projections
-        pages = [q for q in spy.queries if "from Sequence" in q or q.startswith("Sequence ")]
+        pages = [q for q in spy.queries if "from Sequence" in q]
         assert len(pages) == 4
         assert "offset 0" in pages[0]
         assert "order by id" in pages[0]

@@ -188,7 +188,7 @@ def test_pipelined_pages_read_the_same_rows(server: Server) -> None:
     network = Session(transport=_Network(server))  # type: ignore[arg-type]
     tasks = network.query(Task).order_by(Task.name).page_size(30).all()
     assert [task.name for task in tasks] == expected
-    assert network.stats.requests == -(-TASKS // 30)  # the schema rides with the first page
+    assert network.stats.requests == 1 + -(-TASKS // 30)  # schema, then the pages
     _wait_for_no_pagers()
 
 
@@ -207,7 +207,7 @@ def test_abandoned_iteration_stops_its_thread(server: Server) -> None:
 
 
 def test_a_failure_surfaces_at_its_page(server: Server) -> None:
-    network = Session(transport=_Network(server, fail_at=3))  # schema + page 1, page 2, fails
+    network = Session(transport=_Network(server, fail_at=4))  # schema, page 1, page 2, fails
     read: list[Task] = []
     rows = iter(network.query(Task).page_size(10))  # not list(): it asks len() first
     with pytest.raises(ftorm.ConnectError, match="connection reset"):
