@@ -42,7 +42,7 @@ from ftorm.session.cohort import Cohort
 from ftorm.session.custom import Configurations
 from ftorm.session.identity import IdentityKey, IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
-from ftorm.session.paging import pages
+from ftorm.session.paging import GROW_TO, pages
 from ftorm.session.queries import by_key, counting, key_of, keyset, pageable, within
 from ftorm.session.reconcile import reconcile
 from ftorm.session.schema_cache import SchemaCache
@@ -60,6 +60,9 @@ M = TypeVar("M", bound=Model)
 P = ParamSpec("P")
 Q = TypeVar("Q", bound="Query[Any]")
 
+PAGE_SIZE = 500
+"""Rows of a session's first page request when iterating (ftrack's Python client's page)."""
+
 Lazy = Literal["batch", "select", "raise"]  # how an attribute an object lacks is loaded
 
 
@@ -72,7 +75,8 @@ class Session:
     ``"batch"`` (the default) loads it, in one request, for every object of the object's
     cohort (the result of the query or populate that loaded it) still missing it;
     ``"select"`` loads it for that one object, as ftrack_api does; ``"raise"`` raises
-    `NotLoadedError`. ``page_size``: rows per query request when iterating. ``models``: the
+    `NotLoadedError`. ``page_size``: rows per query request when iterating (not given: 500 for
+    the first, then doubling up to 5,000 a request). ``models``: the
     set of model classes to hydrate (a module written by ``ftorm generate``, or a mapping of
     entity names to classes; by default the set of the first model class the session is used
     with, else ``ftorm.models``); classes of another set raise `ftorm.ModelSetError`.
@@ -86,7 +90,7 @@ class Session:
         *,
         transport: Transport | None = None,
         lazy: Lazy = "batch",
-        page_size: int = 500,
+        page_size: int | None = None,
         strict_api: bool = False,
         timeout: float | tuple[float, float] = (10.0, 60.0),
         retries: int = 3,
@@ -95,7 +99,7 @@ class Session:
         if lazy not in ("batch", "select", "raise"):
             msg = f"lazy must be 'batch', 'select' or 'raise', not {lazy!r}"
             raise InvalidValueError(msg)
-        if not isinstance(page_size, int) or page_size < 1:
+        if page_size is not None and (not isinstance(page_size, int) or page_size < 1):
             msg = f"page_size must be a positive int, not {page_size!r}"
             raise InvalidValueError(msg)
         if transport is None:
@@ -113,8 +117,11 @@ class Session:
         self.lazy: Lazy = lazy
         """``"batch"`` loads a missing attribute for the object's whole cohort in one
         request, ``"select"`` for the one object, ``"raise"`` refuses."""
-        self.page_size: int = page_size
-        """Rows per query request when iterating (unless a query asks for its own)."""
+        self.page_size: int = PAGE_SIZE if page_size is None else page_size
+        """Rows per query request when iterating (unless a query asks for its own); the
+        first request's when ``page_size`` was not given: then pages grow, doubling, up to
+        `ftorm.session.paging.GROW_TO` rows (`ftorm.session.paging`)."""
+        self._grow = page_size is None
         self.stats: Stats = Stats()
         """Running totals: requests, operations, entities received and batch loads."""
         self.lock: threading.RLock = threading.RLock()
@@ -344,8 +351,12 @@ class Session:
             cls = catalog.planning_class(node.entity_type)
             keys = keyset(node, cls)
             node = pageable(node, cls, catalog.planning_defaults, catalog.scalar_projections)
-            size = query.page_size_hint or self.page_size
-            stream = pages(catalog.send_with_schema, node, size, threaded=threaded, keys=keys)
+            hint = query.page_size_hint
+            size = hint or self.page_size
+            grow = GROW_TO if hint is None and self._grow else None
+            stream = pages(
+                catalog.send_with_schema, node, size, threaded=threaded, keys=keys, grow_to=grow
+            )
             try:
                 first = next(stream, None)
             except ServerError:
