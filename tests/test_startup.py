@@ -59,3 +59,21 @@ def test_an_http_session_loads_nothing_before_its_first_request() -> None:
 )
 def test_what_is_left_out_loads_on_first_use(code: str, needed: str) -> None:
     assert needed in loaded_after(code)
+
+
+def test_arrow_waits_for_the_first_date() -> None:
+    """arrow (and dateutil under it) load when a date is converted, not on import."""
+    program = (
+        "import sys, ftorm, ftorm.models\n"
+        "from ftorm.models import Task\n"
+        "ftorm.Session('http://127.0.0.1:1', 'u', 'k')\n"
+        "str(Task.where(Task.name == 'x', Task.bid > 2))\n"
+        "print('arrow' in sys.modules, 'dateutil' in sys.modules)\n"
+        "from ftorm.protocol.codec import decode_value\n"
+        "decode_value({'__type__': 'datetime', 'value': '2026-12-04T10:00:00'})\n"
+        "print('arrow' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "False", "True"]

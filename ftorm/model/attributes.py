@@ -23,13 +23,14 @@ import typing
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Literal, TypeVar, overload
 
-import arrow
-
+from ftorm._typing import arrow_class
 from ftorm.errors import InvalidValueError, UnknownTypeError
 from ftorm.model.checks import NONE_TYPE, make_scalar_check, union_members
 from ftorm.query.expressions import Column, StrColumn, TimeColumn, ValueCheck
 
 if TYPE_CHECKING:
+    import arrow
+
     from ftorm.model.base import Model
     from ftorm.model.relations import Related
 
@@ -202,10 +203,13 @@ def _evaluate(text: str, owner: type[Model] | None) -> Any:
         "Literal": Literal,
         "Optional": typing.Optional,
         "Union": typing.Union,
-        "arrow": arrow,
         "datetime": datetime,
         "decimal": decimal,
     }
+    if "arrow" in text:  # an annotation naming arrow.Arrow: dates will be converted
+        import arrow
+
+        namespace["arrow"] = arrow
     if owner is not None:
         registry = owner.__ftorm_registry__
         namespace.update(registry.classes())
@@ -254,7 +258,7 @@ class Attr(Field[T]):
         self.passes_int = bool not in members and bool(members & {int, float})
         if members == {str}:
             self.column_class = StrColumn
-        elif members and members <= {arrow.Arrow, datetime.datetime}:
+        elif members and members <= {arrow_class(), datetime.datetime}:
             self.column_class = TimeColumn
 
     if TYPE_CHECKING:

@@ -15,7 +15,6 @@ What type checkers see and what runs differ on purpose (``guides/typing.md``):
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar, overload
 
@@ -179,7 +178,8 @@ class Model(metaclass=ModelMeta):
             inherited = base.__dict__.get("__ftorm_fields__")
             if inherited:
                 fields.update(inherited)
-        annotations: dict[str, Any] = inspect.get_annotations(cls)
+        # its own annotations (on 3.10+ a class never shows its bases' ones here)
+        annotations: dict[str, Any] = dict(getattr(cls, "__annotations__", None) or {})
         for name, value in list(cls.__dict__.items()):
             if isinstance(value, Field):
                 if name in RESERVED_NAMES:

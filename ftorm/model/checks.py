@@ -14,8 +14,7 @@ import types
 import typing
 from typing import Any, Literal
 
-import arrow
-
+from ftorm._typing import arrow_class
 from ftorm.errors import InvalidValueError
 from ftorm.query.expressions import ValueCheck
 
@@ -64,7 +63,7 @@ def make_scalar_check(tp: Any) -> ValueCheck | None:
         else:
             return None
     accepted = tuple(classes)
-    wants_arrow = arrow.Arrow in accepted
+    wants_arrow = arrow_class() in accepted
     wants_float = float in accepted or decimal.Decimal in accepted
     strict_int = int in accepted and bool not in accepted
     expected = _describe(tp)
@@ -78,6 +77,8 @@ def make_scalar_check(tp: Any) -> ValueCheck | None:
         ):
             return value
         elif wants_arrow and isinstance(value, datetime.datetime):
+            import arrow  # imported already: the annotation named it
+
             return arrow.get(value)
         elif wants_float and isinstance(value, int) and not isinstance(value, bool):
             return value

@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 
-import arrow
-
+from ftorm._typing import is_arrow
 from ftorm.errors import InvalidValueError
 from ftorm.schema.custom import ENUMERATOR_KINDS, TEXT_KINDS
 
@@ -43,9 +42,11 @@ def check_value(label: str, kind: str, decimal: bool, value: object) -> object:
             raise fail(label, "True or False", value)
         return value
     if kind == "date":
-        if isinstance(value, arrow.Arrow):
+        if is_arrow(value):
             return value
         if isinstance(value, datetime.datetime | datetime.date):
+            import arrow
+
             return arrow.get(value)
         raise fail(label, "a date (arrow.Arrow or datetime)", value)
     if kind in ENUMERATOR_KINDS:
@@ -64,9 +65,11 @@ def read_value(kind: str, decimal: bool, value: object) -> object:
     if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value) if decimal else (int(value) if float(value).is_integer() else value)
     if kind == "date":
-        if isinstance(value, arrow.Arrow):
+        if is_arrow(value):
             return value
         if isinstance(value, str | datetime.datetime | datetime.date):
+            import arrow
+
             try:
                 return arrow.get(value)
             except (arrow.parser.ParserError, ValueError, TypeError):

@@ -17,11 +17,12 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import arrow
+from ftorm._typing import JSON, JSONObject, is_arrow
 
-from ftorm._typing import JSON, JSONObject
+if TYPE_CHECKING:
+    import arrow
 from ftorm.errors import InvalidValueError, excerpt
 
 __all__ = [
@@ -111,7 +112,7 @@ def format_datetime(value: arrow.Arrow | _dt.datetime | _dt.date) -> str:
     """
     # %-formatting of the fields is the fastest spelling here (several times faster than
     # arrow's .to("UTC") + strftime, and faster than replace() + isoformat()).
-    if isinstance(value, arrow.Arrow):
+    if is_arrow(value):
         value = value.datetime
     elif not isinstance(value, _dt.datetime):
         return "%04d-%02d-%02d" % (value.year, value.month, value.day)  # noqa: UP031
@@ -140,7 +141,7 @@ def encode(value: Any) -> JSON:
     Datetimes (`arrow.Arrow` or `datetime.datetime`) and dates, also inside lists and dicts,
     become typed objects; everything else is returned as is.
     """
-    if isinstance(value, (arrow.Arrow, _dt.datetime)):
+    if isinstance(value, _dt.datetime) or is_arrow(value):
         return encode_datetime(value)
     if isinstance(value, _dt.date):
         return {"__type__": DATE, "value": format_datetime(value)}
@@ -161,6 +162,8 @@ def decode_value(value: Mapping[str, Any]) -> Any:
         InvalidValueError: for a typed object whose value is not an ISO date or datetime.
     """
     kind = value.get("__type__")
+    if kind in (DATETIME, DATE):
+        import arrow  # the first date read: arrow is imported here, not on ``import ftorm``
     if kind == DATETIME:
         return arrow.Arrow.fromdatetime(parse_datetime(_text(value.get("value"))))
     if kind == DATE:

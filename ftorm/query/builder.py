@@ -33,12 +33,14 @@ from ftorm.query import ast as nodes
 from ftorm.query.checks import count_arg, entity_of, name_of
 from ftorm.query.clauses import combined, dated, ordered, projected
 from ftorm.query.criteria import Expr, Ordering
-from ftorm.query.expressions import Column, DateLike
+from ftorm.query.expressions import Column
 from ftorm.query.render import select_text
 
 if TYPE_CHECKING:
     import datetime as _dt
     from typing import Self
+
+    from ftorm.query.expressions import DateLike
 
 __all__ = ["Executor", "KeywordQuery", "Query"]
 

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftorm.errors import InvalidValueError, UnknownAttributeError
 from ftorm.query import ast as nodes
 from ftorm.query.checks import check_roots, name_of, roots_of
 from ftorm.query.criteria import Expr, Ordering, _AllOf, _Compared
-from ftorm.query.expressions import Column, DateLike, TimeColumn
+from ftorm.query.expressions import Column, TimeColumn
 from ftorm.query.render import order_text, path_text, projection_text
+
+if TYPE_CHECKING:
+    from ftorm.query.expressions import DateLike
 
 __all__ = ["combined", "dated", "ordered", "projected"]
 

@@ -17,18 +17,22 @@ import datetime
 import decimal
 import enum
 import math
+import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeAlias, TypeVar
 
-import arrow
-
+from ftorm._typing import arrow_class, is_arrow
 from ftorm.errors import InvalidValueError
 from ftorm.protocol.codec import format_datetime
 from ftorm.query import ast
 from ftorm.query.criteria import Expr, Operand, Ordering, _Compared, and_, not_, or_
 
 if TYPE_CHECKING:
+    import arrow
+
     from ftorm.query.builder import Query
+
+    DateLike: TypeAlias = arrow.Arrow | datetime.datetime | datetime.date
 
 __all__ = [
     "Column",
@@ -50,12 +54,26 @@ T = TypeVar("T")
 ValueCheck = Callable[[object], object]
 """Validates (and may convert) a value for one attribute; raises `InvalidValueError`."""
 
-DateLike = arrow.Arrow | datetime.datetime | datetime.date
 _PLAIN: frozenset[type] = frozenset({str, int})
 _STR: frozenset[type] = frozenset({str})
 _INT: frozenset[type] = frozenset({int})
 _NOTHING: frozenset[type] = frozenset()
-_DATES = (arrow.Arrow, datetime.date)
+
+
+def _is_date(value: object) -> bool:
+    """A date, datetime or ``arrow.Arrow`` (arrow is not imported for the test)."""
+    return isinstance(value, (datetime.date, arrow_class()))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DateLike":  # a runtime alias, made on demand (it needs arrow)
+        import arrow
+
+        return arrow.Arrow | datetime.datetime | datetime.date
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
 _TEXT = (str, bytes)
 
 
@@ -102,8 +120,8 @@ def to_value(value: object) -> ast.Value:
             msg = f"cannot use {value!r} in a query"
             raise InvalidValueError(msg)
         return ast.Decimal(value)
-    if isinstance(value, _DATES):
-        return ast.String(format_datetime(value))
+    if _is_date(value):
+        return ast.String(format_datetime(value))  # type: ignore[arg-type]
     key = _entity_key(value)
     if key is not None:
         return to_value(key)
@@ -331,9 +349,11 @@ class StrColumn(Column[T]):
 # Two-digit fields of a datetime, zero-padded: indexing is cheaper than %02d formatting.
 _TWO_DIGITS = tuple(f"{number:02d}" for number in range(100))
 # The UTC time zones needing no utcoffset() call: the standard library's and arrow's (dateutil's
-# tzutc, a singleton in every dateutil arrow accepts; were it not, the identity test would only
-# fail and format_datetime would be asked).
-_UTC_ZONES = (datetime.timezone.utc, arrow.Arrow.utcfromtimestamp(0).tzinfo)
+# tzutc, a singleton in every dateutil arrow accepts, read from dateutil once it is imported;
+# were it not the one, the identity test would only fail and format_datetime would be asked).
+_UTC = datetime.timezone.utc
+_modules = sys.modules
+_TZ = "dateutil.tz"
 
 
 def date_text(value: arrow.Arrow | datetime.datetime | datetime.date) -> str:
@@ -345,10 +365,16 @@ def date_text(value: arrow.Arrow | datetime.datetime | datetime.date) -> str:
     `format_datetime`'s (``tests/query/test_builder.py::test_date_text_is_format_datetime``
     holds them equal).
     """
-    dt = value.datetime if type(value) is arrow.Arrow else value
+    dt = value.datetime if is_arrow(value) else value
     if type(dt) is datetime.datetime:
         zone = dt.tzinfo
-        if (zone is None or zone is _UTC_ZONES[0] or zone is _UTC_ZONES[1]) and dt.year >= 1000:
+        # dateutil's tzutc (arrow's UTC) can only be the zone once dateutil is imported
+        utc = (
+            zone is None
+            or zone is _UTC
+            or zone is getattr(_modules.get("dateutil.tz"), "UTC", _UTC)
+        )
+        if utc and dt.year >= 1000:
             two = _TWO_DIGITS
             text = (
                 f"{dt.year}-{two[dt.month]}-{two[dt.day]}"
@@ -360,8 +386,8 @@ def date_text(value: arrow.Arrow | datetime.datetime | datetime.date) -> str:
 
 
 def _date(column: Column[Any], value: object) -> str:
-    if isinstance(value, _DATES):
-        return date_text(value)
+    if _is_date(value):
+        return date_text(value)  # type: ignore[arg-type]
     if isinstance(value, str):
         return str.__str__(value)
     msg = (
@@ -378,10 +404,10 @@ class TimeColumn(Column[T]):
 
     def before(self, when: DateLike) -> Expr:
         """``path before "YYYY-MM-DDTHH:MM:SS"`` (exclusive)."""
-        text = date_text(when) if isinstance(when, _DATES) else _date(self, when)
+        text = date_text(when) if _is_date(when) else _date(self, when)
         return _Compared(self, _BEFORE, text)
 
     def after(self, when: DateLike) -> Expr:
         """``path after "YYYY-MM-DDTHH:MM:SS"`` (exclusive)."""
-        text = date_text(when) if isinstance(when, _DATES) else _date(self, when)
+        text = date_text(when) if _is_date(when) else _date(self, when)
         return _Compared(self, _AFTER, text)

@@ -40,7 +40,6 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, Literal
 
-import arrow
 import attrs
 
 from ftorm.errors import SchemaError
@@ -122,9 +121,9 @@ _RUNTIME_TYPES: Final[dict[str, Any]] = {
     "int": int,
     "float": float,
     "Any": Any,
-    "arrow.Arrow": arrow.Arrow,
 }
-"""The runtime type of each annotation text `_value_type` writes (besides ``Literal``)."""
+"""The runtime type of each annotation text `_value_type` writes (besides ``Literal`` and
+``arrow.Arrow``, imported on first use)."""
 
 SERVED_AS_ANY: Final = frozenset({"link", "_link"})
 """Properties ftrack's schema declares as ``string`` but serves as something else (``link``:
@@ -244,6 +243,8 @@ def check_type_ids(schema: Schema) -> None:
 def _value_type(prop: Property, where: str) -> tuple[str, Any]:
     """The annotation text of ``prop``'s values and the runtime type it names."""
     if prop.kind is Kind.DATETIME:
+        import arrow  # the first date-time attribute: dates are about to be converted
+
         return "arrow.Arrow", arrow.Arrow
     if prop.name in SERVED_AS_ANY and prop.type == "string" and not prop.enum:
         return "Any", Any

@@ -8,7 +8,6 @@ attribute names to `Property` values classified by `Kind`. Nothing here does I/O
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
@@ -144,6 +143,8 @@ class EntityType:
 def schema_hash(documents: list[Any]) -> str:
     """md5 of the schema list dumped as JSON with sorted keys, as ftrack clients compute it."""
     text = json.dumps(documents, sort_keys=True)
+    import hashlib  # not on ``import ftorm``: only a server computes the hash
+
     return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 

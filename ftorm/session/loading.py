@@ -34,9 +34,7 @@ import typing
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
-import arrow
-
-from ftorm._typing import JSONObject
+from ftorm._typing import JSONObject, arrow_class
 from ftorm.errors import InvalidValueError, ServerError, excerpt
 from ftorm.model.checks import NONE_TYPE, union_members
 from ftorm.model.fields import MISSING, Many, Ref
@@ -142,13 +140,22 @@ _JSON_OF: dict[Any, frozenset[type]] = {
     float: frozenset({float, int}),
     decimal.Decimal: frozenset({float, int}),
     bool: frozenset({bool}),
-    arrow.Arrow: frozenset({dict}),
     datetime.datetime: frozenset({dict}),
     datetime.date: frozenset({dict}),
     dict: frozenset({dict}),
     list: frozenset({list}),
 }
-"""A field's Python type -> the JSON types of the values that decode to it."""
+"""A field's Python type -> the JSON types of the values that decode to it (and
+``arrow.Arrow``: objects, see `_json_of`)."""
+
+
+def _json_of(origin: Any) -> frozenset[type] | None:
+    """`_JSON_OF` of ``origin``; ``arrow.Arrow`` arrives as an object (arrow is not imported
+    for the lookup: an annotation that names it has imported it)."""
+    found = _JSON_OF.get(origin)
+    if found is None and origin is arrow_class():
+        return frozenset({dict})
+    return found
 
 
 def _json_types(annotation: Any) -> frozenset[type] | None:
@@ -163,14 +170,14 @@ def _json_types(annotation: Any) -> frozenset[type] | None:
             found.update(type(value) for value in typing.get_args(member))
             continue
         origin = typing.get_origin(member) or member
-        types = _JSON_OF.get(origin)
+        types = _json_of(origin)
         if types is None:
             return None  # a type ftorm does not map: not checked
         found |= types
     return frozenset(found)
 
 
-_DATE_TYPES: frozenset[Any] = frozenset({arrow.Arrow, datetime.datetime, datetime.date})
+_DATE_TYPES: frozenset[Any] = frozenset({datetime.datetime, datetime.date})
 
 
 def _dates_only(annotation: Any) -> bool:
@@ -181,8 +188,9 @@ def _dates_only(annotation: Any) -> bool:
     members = {
         typing.get_origin(m) or m for m in union_members(annotation) if m not in (None, NONE_TYPE)
     }
-    return bool(members & _DATE_TYPES) and not any(
-        m not in _DATE_TYPES and _JSON_OF.get(m, frozenset({dict})) & {dict} for m in members
+    dates = _DATE_TYPES | {arrow_class()}
+    return bool(members & dates) and not any(
+        m not in dates and (_json_of(m) or frozenset({dict})) & {dict} for m in members
     )
 
 

@@ -10,6 +10,14 @@ request asks for no more rows than the query's ``limit`` leaves, and for as many
 server answered when the server answered fewer than asked (its own page limit) and said more
 follow.
 
+Pages may grow (``grow_to``): after each full page the next asks for twice as many rows, up to
+``grow_to``, so a large query costs few round trips while its first rows still come quickly
+(500, 1,000, 2,000, 4,000, then 5,000 a page with the session's defaults: 10,000 rows in 5
+requests instead of 20, 100,000 in 23 instead of 200). ftrack documents no largest page; its
+Python client asks for 500 rows a page and takes any ``limit``. A server that answers fewer
+rows than asked while more follow has a limit of its own: from then on every page asks for
+that many, and pages stop growing.
+
 With ``threaded`` (transports that wait on the network), the second and later pages are
 fetched by one background thread, one page ahead of the reader: while the reader turns page
 n into objects, page n+1 is on its way. The thread stops when the reader stops, whether the
@@ -35,7 +43,11 @@ from ftorm.protocol.results import QueryResult, read_query
 from ftorm.query import ast
 from ftorm.session.queries import after_key
 
-__all__ = ["Call", "Pager", "pages"]
+__all__ = ["GROW_TO", "Call", "Pager", "pages"]
+
+GROW_TO = 5_000
+"""The largest page a session's pages grow to when its ``page_size`` is the default (10x the
+500 rows ftrack's Python client asks for)."""
 
 Call = Callable[[Sequence[OperationLike]], list[JSON]]
 """Sends one batch (one request); one result per operation (`ftorm.Session.call`)."""
@@ -46,9 +58,15 @@ Fetch = Callable[[ast.Select], QueryResult]
 class Pager:
     """The page requests of one query, each made from the answer to the one before."""
 
-    __slots__ = ("_passed", "keys", "node", "remaining", "size")
+    __slots__ = ("_passed", "grow_to", "keys", "node", "remaining", "size")
 
-    def __init__(self, node: ast.Select, size: int, keys: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        node: ast.Select,
+        size: int,
+        keys: Sequence[str] | None = None,
+        grow_to: int | None = None,
+    ) -> None:
         self.node: ast.Select = node
         """The whole query (its ``offset`` and ``limit`` bound the pages)."""
         self.keys: tuple[str, ...] | None = None if keys is None else tuple(keys)
@@ -59,6 +77,8 @@ class Pager:
         """Rows asked for per page (lowered to the server's own limit when it has one)."""
         self.remaining: int | None = node.limit
         """Rows the query's ``limit`` still allows (None: no limit)."""
+        self.grow_to: int = max(size, grow_to or size)
+        """The largest page: after a full page the next asks for twice as many, up to this."""
 
     def first(self) -> ast.Select | None:
         """The first page request (None when the query's ``limit`` is 0)."""
@@ -79,7 +99,9 @@ class Pager:
         if following is None:
             return None
         if request.limit is not None and count < request.limit:
-            self.size = count  # the server pages by fewer rows than asked: ask for that
+            self.size = self.grow_to = count  # the server's own page limit: ask for that
+        else:
+            self.size = min(self.size * 2, self.grow_to)
         if self.keys is not None:
             return self._request(after_key(self.node, self.keys, self._last_key(result)))
         return self._request(attrs.evolve(self.node, offset=following))
@@ -117,9 +139,11 @@ def pages(
     *,
     threaded: bool,
     keys: Sequence[str] | None = None,
+    grow_to: int | None = None,
 ) -> Generator[QueryResult, None, None]:
-    """The answers to ``node``'s page requests, ``size`` rows each, in order (see module);
-    paged by key when ``keys`` names the primary key ``node`` is ordered by.
+    """The answers to ``node``'s page requests, ``size`` rows each (growing to ``grow_to``),
+    in order (see module); paged by key when ``keys`` names the primary key ``node`` is
+    ordered by.
 
     Each request is sent through ``call`` on its own.
     """
@@ -127,7 +151,7 @@ def pages(
     def fetch(request: ast.Select) -> QueryResult:
         return read_query(call([QueryOp(str(request))])[0])
 
-    pager = Pager(node, size, keys)
+    pager = Pager(node, size, keys, grow_to)
     request = pager.first()
     while request is not None:
         result = fetch(request)

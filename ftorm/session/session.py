@@ -11,7 +11,7 @@ on `commit`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, overload
 
@@ -30,7 +30,7 @@ from ftorm.model.relations import unlink
 from ftorm.model.state import attach, cohort_of, detach, hook_of, mark_clean, rollback
 from ftorm.protocol.codec import ENTITY_TYPE
 from ftorm.protocol.operations import DeleteOp, OperationLike, QueryOp
-from ftorm.protocol.results import read_query
+from ftorm.protocol.results import QueryResult, read_query
 from ftorm.query import ast
 from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.parser import parse
@@ -46,9 +46,10 @@ from ftorm.session.custom import Configurations
 from ftorm.session.hierarchy import Hierarchy, inherited_paths, lazy_members, refuse
 from ftorm.session.identity import IdentityKey, IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
-from ftorm.session.paging import pages
+from ftorm.session.paging import GROW_TO, pages
 from ftorm.session.queries import by_key, by_keys, counting, key_of, keyset, pageable, within
 from ftorm.session.reconcile import reconcile_steps
+from ftorm.session.schema_cache import SchemaCache
 from ftorm.session.stats import Stats
 from ftorm.session.unit_of_work import UnitOfWork
 
@@ -69,6 +70,9 @@ M = TypeVar("M", bound=Model)
 P = ParamSpec("P")
 Q = TypeVar("Q", bound="Query[Any]")
 
+PAGE_SIZE = 500
+"""Rows of a session's first page request when iterating (ftrack's Python client's page)."""
+
 Lazy = Literal["batch", "select", "raise"]  # how an attribute an object lacks is loaded
 
 
@@ -81,7 +85,8 @@ class Session:
     ``"batch"`` (the default) loads it, in one request, for every object of the object's
     cohort (the result of the query or populate that loaded it) still missing it;
     ``"select"`` loads it for that one object, as ftrack_api does; ``"raise"`` raises
-    `NotLoadedError`. ``page_size``: rows per query request when iterating. ``models``: the
+    `NotLoadedError`. ``page_size``: rows per query request when iterating (not given: 500 for
+    the first, then doubling up to 5,000 a request). ``models``: the
     set of model classes to hydrate (a module written by ``ftorm generate``, or a mapping of
     entity names to classes; by default the set of the first model class the session is used
     with, else ``ftorm.models``); classes of another set raise `ftorm.ModelSetError`.
@@ -95,7 +100,7 @@ class Session:
         *,
         transport: Transport | None = None,
         lazy: Lazy = "batch",
-        page_size: int = 500,
+        page_size: int | None = None,
         strict_api: bool = False,
         timeout: float | tuple[float, float] = (10.0, 60.0),
         retries: int = 3,
@@ -104,7 +109,7 @@ class Session:
         if lazy not in ("batch", "select", "raise"):
             msg = f"lazy must be 'batch', 'select' or 'raise', not {lazy!r}"
             raise InvalidValueError(msg)
-        if not isinstance(page_size, int) or page_size < 1:
+        if page_size is not None and (not isinstance(page_size, int) or page_size < 1):
             msg = f"page_size must be a positive int, not {page_size!r}"
             raise InvalidValueError(msg)
         if transport is None:
@@ -122,8 +127,11 @@ class Session:
         self.lazy: Lazy = lazy
         """``"batch"`` loads a missing attribute for the object's whole cohort in one
         request, ``"select"`` for the one object, ``"raise"`` refuses."""
-        self.page_size: int = page_size
-        """Rows per query request when iterating (unless a query asks for its own)."""
+        self.page_size: int = PAGE_SIZE if page_size is None else page_size
+        """Rows per query request when iterating (unless a query asks for its own); the
+        first request's when ``page_size`` was not given: then pages grow, doubling, up to
+        `ftorm.session.paging.GROW_TO` rows (`ftorm.session.paging`)."""
+        self._grow = page_size is None
         self.stats: Stats = Stats()
         """Running totals: requests, operations, entities received and batch loads."""
         self.lock: threading.RLock = threading.RLock()
@@ -133,7 +141,10 @@ class Session:
         one (``with session.lock: task.bid += 1``). Requests other than commits are sent
         without it. See "Threads" in the session reference."""
         self._counting = threading.Lock()  # pages may be fetched on another thread
-        self._catalog = Catalog(self.call, models)
+        server = getattr(transport, "server_url", None)  # a remote server: cache its schema
+        cache = SchemaCache.for_server(server) if isinstance(server, str) else None
+        remote = isinstance(server, str)
+        self._catalog = Catalog(self.call, models, cache, remote=remote)
         self._type = self._catalog.class_of
         self._default_projections = self._catalog.default_projections
         self._identity = IdentityMap()
@@ -333,12 +344,10 @@ class Session:
         without ``order_by``.
         """
         self.check(query)
-        node, size, keys = self._paging(query)
-        cohort, threaded = Cohort(), bool(getattr(self._transport, "threaded", True))
-        stream_of = pages(self.call, node, size, threaded=threaded, keys=keys)
+        cohort = Cohort()
         gone = self._watch()
         try:
-            with closing(stream_of) as stream:
+            with closing(self._pages(query)) as stream:
                 for result in stream:
                     for obj in self._page_objects(result.data, cohort, gone):
                         if self._kept(obj):
@@ -377,6 +386,44 @@ class Session:
     def _kept(self, obj: Model) -> bool:
         """Whether an iteration still yields ``obj`` (the loop did not delete it meanwhile)."""
         return hook_of(obj) is self or self._closed
+
+    def _pages(self, query: Query[Any]) -> Generator[QueryResult, None, None]:
+        """The answers to ``query``'s page requests (`ftorm.session.paging.pages`).
+
+        A fresh session plans the query before it has the server's schema (from the cached
+        schema, or from the model class and the server's default projections) and fetches
+        the schema in the first page's request (`Catalog.send_with_schema`). When that
+        request fails and the server's schema is not the cached one the plan came from, the
+        query is planned again from the server's schema and sent again, once.
+        """
+        catalog = self._catalog
+        threaded = bool(getattr(self._transport, "threaded", True))
+        for again in (False, True):
+            planned = catalog.planning_hash()
+            node = query.ast
+            cls = catalog.planning_class(node.entity_type)
+            keys = keyset(node, cls)
+            node = pageable(node, cls, catalog.planning_defaults, catalog.scalar_projections)
+            hint = query.page_size_hint
+            size = hint or self.page_size
+            grow = GROW_TO if hint is None and self._grow else None
+            stream = pages(
+                catalog.send_with_schema, node, size, threaded=threaded, keys=keys, grow_to=grow
+            )
+            try:
+                first = next(stream, None)
+            except ServerError:
+                stream.close()
+                if again or not catalog.changed_since(planned):
+                    raise
+                continue
+            try:
+                if first is not None:
+                    yield first
+                    yield from stream
+            finally:
+                stream.close()
+            return
 
     def _not_gone(self, rows: list[JSONObject], gone: set[IdentityKey]) -> list[JSONObject]:
         """``rows`` without those of the ``gone`` entities (a page fetched ahead may hold

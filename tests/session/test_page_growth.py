@@ -1,0 +1,116 @@
+"""Pages grow (`ftorm.session.paging.Pager`, ``grow_to``): a session left with its default
+``page_size`` asks for 500 rows, then twice as many after each full page up to
+`ftorm.session.paging.GROW_TO`; a server with a page limit of its own stops the growth."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ftorm.models import Task
+from ftorm.protocol.operations import OperationLike, QueryOp
+from ftorm.protocol.results import QueryResult
+from ftorm.query import ast
+from ftorm.session import Session
+from ftorm.session.paging import GROW_TO, Pager, pages
+
+
+def _sizes(total: int, size: int, grow_to: int | None, cap: int | None = None) -> list[int]:
+    """The ``limit`` of each page request for ``total`` rows on a server answering at most
+    ``cap`` rows a page."""
+    asked: list[int] = []
+    pager = Pager(ast.Select("Task"), size, None, grow_to)
+    request = pager.first()
+    while request is not None:
+        assert request.limit is not None
+        asked.append(request.limit)
+        start = request.offset or 0
+        count = min(request.limit, cap or request.limit, total - start)
+        following = start + count if start + count < total else None
+        request = pager.after(request, QueryResult([{"id": "x"}] * count, following))
+    return asked
+
+
+def test_pages_double_up_to_the_largest_page() -> None:
+    assert _sizes(10_000, 500, GROW_TO) == [500, 1_000, 2_000, 4_000, 5_000]
+    assert len(_sizes(100_000, 500, GROW_TO)) == 23
+
+
+def test_a_fixed_page_size_does_not_grow() -> None:
+    assert _sizes(2_000, 500, None) == [500] * 4
+
+
+def test_a_server_limit_stops_the_growth() -> None:
+    assert _sizes(5_000, 500, GROW_TO, cap=700) == [500, 1_000, 700, 700, 700, 700, 700, 700]
+
+
+@given(
+    total=st.integers(0, 30_000),
+    size=st.integers(1, 3_000),
+    grow_to=st.none() | st.integers(1, 9_000),
+    cap=st.none() | st.integers(1, 4_000),
+)
+def test_every_row_is_asked_for_once(
+    total: int, size: int, grow_to: int | None, cap: int | None
+) -> None:
+    asked = _sizes(total, size, grow_to, cap)
+    largest = max(size, grow_to or size)
+    assert all(limit <= largest for limit in asked)
+    assert len(asked) <= max(1, -(-total // min(size, cap or size)) + 1)
+
+
+class _Spy:
+    """An in-process transport keeping the ``limit`` of each query it sends."""
+
+    threaded = False
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.limits: list[int | None] = []
+
+    def call(self, operations: Sequence[OperationLike]) -> list[Any]:
+        for op in operations:
+            if isinstance(op, QueryOp) and " from Task" in op.expression:
+                self.limits.append(int(op.expression.rsplit(" limit ", 1)[1]))
+        return self.session.call(operations)
+
+    def close(self) -> None:
+        pass
+
+
+def _tasks(session: Session, count: int) -> None:
+    project = session.create("Project", name="p", full_name="p")
+    for index in range(count):
+        session.create(Task, name=f"t{index}", parent=project)
+    session.commit()
+
+
+def test_a_session_grows_its_pages_unless_given_a_page_size() -> None:
+    with Session.local() as local:
+        _tasks(local, 1_600)
+        spy = _Spy(local)
+        assert len(Session(transport=spy).query(Task).all()) == 1_600
+        assert spy.limits == [500, 1_000, 2_000]
+        spy.limits.clear()
+        assert len(Session(transport=spy, page_size=500).query(Task).all()) == 1_600
+        assert spy.limits == [500] * 4
+        spy.limits.clear()
+        assert len(Session(transport=spy).query(Task.where().page_size(800)).all()) == 1_600
+        assert spy.limits == [800, 800]
+
+
+def test_pages_reads_every_row_when_growing() -> None:
+    with Session.local() as local:
+        _tasks(local, 700)
+        node = ast.Select(
+            "Task", (ast.Path.of("id"),), order_by=(ast.OrderItem(ast.Path.of("id")),)
+        )
+        rows = [
+            row["id"]
+            for page in pages(local.call, node, 100, threaded=False, keys=("id",), grow_to=400)
+            for row in page.data
+        ]
+        assert len(rows) == len(set(rows)) == 700
