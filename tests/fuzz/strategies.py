@@ -237,7 +237,7 @@ def hostile_fixtures(draw: st.DrawFn, base: dict[str, Any]) -> dict[str, Any]:
             entities.append(json.loads(json.dumps(entity)))
         elif change == "drop" and entities:
             entities.remove(entity)
-        elif change == "link":
+        elif change == "link" and isinstance(fixture.get("links"), list):
             fixture["links"].append(
                 draw(st.lists(_FIXTURE_VALUES, max_size=5) | st.sampled_from([{}, None, 1]))
             )
