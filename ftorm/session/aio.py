@@ -63,7 +63,7 @@ from ftorm.protocol.results import QueryResult, read_query
 from ftorm.query import ast
 from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.criteria import Expr, Ordering
-from ftorm.query.expressions import Column, DateLike
+from ftorm.query.expressions import Column
 from ftorm.session.cohort import Cohort
 from ftorm.session.core import adrive
 from ftorm.session.custom import custom_keys
@@ -75,6 +75,7 @@ if TYPE_CHECKING:
     import datetime as _dt
     from typing import Self
 
+    from ftorm.query.expressions import DateLike
     from ftorm.schema.types import Schema
     from ftorm.session.catalog import ModelSource
     from ftorm.session.stats import Stats
