@@ -26,11 +26,11 @@ import ftorm
 from ftorm.errors import FtormError, SchemaError, TransportError
 from ftorm.protocol.operations import SchemasOp
 from ftorm.schema.codegen import generate_module
-from ftorm.schema.custom_attributes import Configuration, conflicts, dumps, loads
+from ftorm.schema.custom.configurations import Configuration, conflicts, dumps, loads
 from ftorm.schema.load import load_schema, load_schema_file
 from ftorm.schema.standard import standard_schema
 from ftorm.schema.types import Schema
-from ftorm.session.custom import first_page, read_configurations
+from ftorm.session.custom.configurations import first_page, read_configurations
 from ftorm.transport.http import HttpTransport
 
 __all__ = ["fetch_schemas", "register", "run"]

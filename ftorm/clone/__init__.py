@@ -38,7 +38,7 @@ from ftorm.protocol.operations import QueryOp, SchemasOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast
 from ftorm.query.render import render
-from ftorm.schema.custom import CONFIGURATION_TYPE
+from ftorm.schema.custom.rules import CONFIGURATION_TYPE, KIND_TYPE
 from ftorm.schema.load import load_schema
 from ftorm.schema.types import Schema
 from ftorm.server.bulk import (
@@ -333,7 +333,7 @@ def _check_projects(call: Call, projects: Sequence[str], answer: JSON) -> None:
 def _free_text(call: Call, layout: Layout) -> set[str]:
     """The ids of the source's custom attribute configurations whose values are free text."""
     types = layout.schema.types
-    if CONFIGURATION_TYPE not in types or "CustomAttributeType" not in types:
+    if CONFIGURATION_TYPE not in types or KIND_TYPE not in types:
         return set()
     names = ast.ValueList(tuple(ast.String(n) for n in sorted(FREE_TEXT_TYPES)))
     ident = ast.Path.of("id")

@@ -13,6 +13,8 @@ import hashlib
 from collections.abc import Callable, Collection
 from typing import Any, Final
 
+from ftorm.schema.custom.rules import VALUE_SUFFIX
+
 __all__ = ["FREE_TEXT_TYPES", "Anonymizer"]
 
 FREE_TEXT_TYPES: Final = frozenset({"text"})
@@ -73,7 +75,7 @@ class Anonymizer:
         rule = self._rules.get(type_id)
         if rule is not None:
             rule(columns)
-        elif type_id.endswith("CustomAttributeValue"):
+        elif type_id.endswith(VALUE_SUFFIX):
             self._value(columns)
 
     @staticmethod

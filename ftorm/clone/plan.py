@@ -20,7 +20,7 @@ from typing import Final
 import attrs
 
 from ftorm.query import ast
-from ftorm.schema.custom import CONFIGURATION_TYPE
+from ftorm.schema.custom.rules import CONFIGURATION_TYPE, VALUE_SUFFIX
 from ftorm.schema.types import EntityType, Kind
 from ftorm.server.storage import Layout
 
@@ -105,7 +105,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("ListCustomAttributeValue", "entity_id", ("List",)),
     Rule("ListObjectCustomAttributeValue", "entity_id", ("ListObject",)),
     Rule(
-        "CustomAttributeValue",
+        VALUE_SUFFIX,
         "entity_id",
         (*_CONTEXT, "Asset", *_VERSION, "List", "ListObject", "Component"),
     ),

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar, overload
 
 from ftorm._typing import dataclass_transform
 from ftorm.errors import InvalidValueError, UnknownKeyError
-from ftorm.model.custom import COLLECTION, CustomAttributeMapping, namespace_of
+from ftorm.model.custom.columns import COLLECTION
+from ftorm.model.custom.mapping import CustomAttributeMapping
+from ftorm.model.custom.namespace import namespace_of
 from ftorm.model.fields import MISSING, UNSET, Attr, Field, Many, attr, many, ref
 from ftorm.model.paths import column_for, unknown_attribute
 from ftorm.model.registry import REGISTRY, Registry

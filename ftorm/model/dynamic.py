@@ -19,12 +19,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ftorm.model.base import Model
-from ftorm.model.custom import (
-    COLLECTION,
-    CustomAttributes,
-    CustomNamespace,
-    declared_namespace,
-)
+from ftorm.model.custom.columns import COLLECTION
+from ftorm.model.custom.namespace import CustomAttributes, CustomNamespace, declared_namespace
 from ftorm.model.fields import MISSING, Attr, Field, Many, Ref, new_id
 from ftorm.model.registry import Registry
 from ftorm.schema.hierarchy import ancestors, base_of

@@ -58,7 +58,7 @@ from ftorm.model.fields import MISSING, Many
 
 if TYPE_CHECKING:
     from ftorm.model.base import Model
-    from ftorm.schema.custom_attributes import Configuration
+    from ftorm.schema.custom.configurations import Configuration
 
 __all__ = [
     "MISSING",

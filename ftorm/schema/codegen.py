@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from typing import Final
 
 from ftorm.errors import SchemaError
-from ftorm.schema.custom_attributes import Configuration
-from ftorm.schema.custom_codegen import BASE_NAMESPACE, custom_part
+from ftorm.schema.custom.codegen import BASE_NAMESPACE, custom_part
+from ftorm.schema.custom.configurations import Configuration
 from ftorm.schema.hierarchy import base_of
 from ftorm.schema.naming import RESERVED_NAMES
 from ftorm.schema.translate import (

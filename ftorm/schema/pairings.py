@@ -22,6 +22,8 @@ from typing import Final
 
 import attrs
 
+from ftorm.schema.custom.rules import CONFIGURATION_TYPE, KIND_TYPE
+
 __all__ = ["CASCADE", "KNOWN_BACKREFS", "PAIRINGS", "RESTRICT", "Pairing", "reverse_keys"]
 
 
@@ -82,9 +84,9 @@ PAIRINGS: Final[tuple[Pairing, ...]] = (
     ),
     _p("Conversation", "messages", "conversation", "conversation_id", cascade=True),
     _p("Conversation", "participants", "conversation", "conversation_id", cascade=True),
-    _p("CustomAttributeConfiguration", "values", "configuration", None, cascade=True),
+    _p(CONFIGURATION_TYPE, "values", "configuration", None, cascade=True),
     _p("CustomAttributeGroup", "custom_attribute_configurations", "group", None),
-    _p("CustomAttributeType", "custom_attribute_configurations", "type", None, restrict=True),
+    _p(KIND_TYPE, "custom_attribute_configurations", "type", None, restrict=True),
     _p("Dashboard", "dashboard_resources", "dashboard", "dashboard_id", cascade=True),
     _p("Dashboard", "widgets", "dashboard", "dashboard_id", cascade=True),
     _p("Disk", "projects", "disk", None),

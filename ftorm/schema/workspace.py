@@ -179,7 +179,7 @@ CUSTOM_ATTRIBUTE_TYPES: Final[tuple[str, ...]] = (
     "url",
 )
 """The names of the built-in custom attribute types (``CustomAttributeType``), every one a
-``core`` type; the values each accepts are checked by `ftorm.schema.custom.check_value`."""
+``core`` type; the values each accepts are checked by `ftorm.schema.custom.rules.check_value`."""
 
 LOCATIONS: Final[Mapping[str, str]] = {
     "ftrack.origin": "ce9b348f-8809-11e3-821c-20c9d081909b",

@@ -17,7 +17,7 @@ from typing import Any, Final
 from ftorm._typing import JSON
 from ftorm.errors import ValidationError, excerpt
 from ftorm.schema.types import EntityType, Kind
-from ftorm.server.custom import members_source
+from ftorm.server.custom.reads import members_source
 from ftorm.server.fragments import CHUNK, column, placeholders, positional, type_condition
 from ftorm.server.storage import LINK, PARENT_COLUMN, Collection, Layout, Reference, quote
 from ftorm.server.thumbnails import THUMBNAIL_ID, THUMBNAIL_URL

@@ -14,7 +14,7 @@ Loading checks the whole fixture before anything is kept, with the rules of a cr
 value with `ftorm.server.values.from_wire` (types, dates, 64-bit integers, valid text,
 enumerations), every row's references with `ftorm.server.integrity.check_references` (to
 rows that exist, in the fixture or the workspace), every link's two ends, and custom
-attribute values with `ftorm.server.custom.check_value_write`. The first fault is a
+attribute values with `ftorm.server.custom.writes.check_value_write`. The first fault is a
 `FixtureError` naming the fixture, the entity, the attribute and the fault, and the
 workspace is left as it was (one transaction). Rows are stored as they are
 (`ftorm.server.bulk.RowWriter`): nothing is derived, a required value a create would fill
@@ -39,11 +39,11 @@ from typing import Any, Final
 from ftorm._typing import JSONObject
 from ftorm.errors import FixtureError, ValidationError, excerpt
 from ftorm.protocol.codec import ENTITY_TYPE
-from ftorm.schema.custom import is_custom_attribute_value
+from ftorm.schema.custom.rules import is_custom_attribute_value
 from ftorm.schema.types import Kind, Property
 from ftorm.server.answers import answer_text
 from ftorm.server.bulk import PRISTINE_KEY, RowWriter, get_meta, set_meta, stored_rows
-from ftorm.server.custom import check_value_write
+from ftorm.server.custom.writes import check_value_write
 from ftorm.server.integrity import check_references
 from ftorm.server.rows import StoredRow, find
 from ftorm.server.storage import TYPE_COLUMN, Layout, quote

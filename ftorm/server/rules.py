@@ -17,7 +17,7 @@ What a generic store would not know, kept apart from the writes that apply it
 - the delete rules, `CASCADE` and `RESTRICT` (from `ftorm.schema.pairings`);
 - custom attribute values are upserted: updating one that does not exist creates it; a
   value written must belong to a configuration that applies to its entity, takes the
-  configuration's ``key`` and must suit its type (`ftorm.server.custom`); a configuration
+  configuration's ``key`` and must suit its type (`ftorm.server.custom.writes`); a configuration
   without ``config`` gets ``{}``.
 """
 
@@ -28,11 +28,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from ftorm.errors import ValidationError, excerpt
-from ftorm.schema.custom import CONFIGURATION_TYPE, is_custom_attribute_value
+from ftorm.schema.custom.rules import CONFIGURATION_TYPE, is_custom_attribute_value
 from ftorm.schema.pairings import CASCADE, RESTRICT
 from ftorm.schema.types import EntityType
 from ftorm.schema.workspace import DEFAULT_PRIORITY, DEFAULT_STATUS, DEFAULT_TASK_TYPE
-from ftorm.server.custom import check_value_write
+from ftorm.server.custom.writes import check_value_write
 from ftorm.server.fragments import insert_row
 from ftorm.server.rows import find
 from ftorm.server.storage import ID_COLUMN, Layout, quote

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ftorm.protocol.codec import entity_reference
+from ftorm.schema.custom.rules import KIND_TYPE
 from ftorm.schema.workspace import (
     ASSET_TYPES,
     CUSTOM_ATTRIBUTE_TYPES,
@@ -96,10 +97,7 @@ def seed_entities(api_user: str) -> Iterator[tuple[str, dict[str, Any]]]:
     for name, short in ASSET_TYPES:
         yield "AssetType", {"id": seed_id("AssetType", name), "name": name, "short": short}
     for name in CUSTOM_ATTRIBUTE_TYPES:
-        yield (
-            "CustomAttributeType",
-            {"id": seed_id("CustomAttributeType", name), "name": name, "core": True},
-        )
+        yield KIND_TYPE, {"id": seed_id(KIND_TYPE, name), "name": name, "core": True}
     for name, location_id in LOCATIONS.items():
         yield "Location", {"id": location_id, "name": name, "label": name}
     task_workflow = seed_id("WorkflowSchema", TASK_WORKFLOW)

@@ -31,7 +31,7 @@ from ftorm.errors import ValidationError, excerpt
 from ftorm.protocol.operations import INT64_MAX
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
-from ftorm.server.custom import members_source, stored_values_source
+from ftorm.server.custom.reads import members_source, stored_values_source
 from ftorm.server.fragments import SYMBOLS, column, members, type_condition
 from ftorm.server.storage import (
     ID_COLUMN,

@@ -17,10 +17,10 @@ from typing import Any
 
 from ftorm.errors import PermissionDeniedError, ValidationError, excerpt
 from ftorm.protocol.codec import ENTITY_TYPE
-from ftorm.schema.custom import VALUE_SUFFIX, is_custom_attribute_value
+from ftorm.schema.custom.rules import VALUE_SUFFIX, is_custom_attribute_value
 from ftorm.schema.hierarchy import ABSTRACT, subtypes
 from ftorm.schema.types import NO_DEFAULT, EntityType, Kind, Property, Schema
-from ftorm.server.custom import value_type_for
+from ftorm.server.custom.writes import value_type_for
 from ftorm.server.fragments import CHUNK, insert, insert_row, placeholders, positional
 from ftorm.server.integrity import check
 from ftorm.server.rows import StoredRow, find, members_of
@@ -126,7 +126,7 @@ class Writer:
     ) -> tuple[str, tuple[str, ...]]:
         """Insert one entity; returns its concrete type and key. A bare
         ``CustomAttributeValue`` is stored as the value type of its entity
-        (`ftorm.server.custom.value_type_for`)."""
+        (`ftorm.server.custom.writes.value_type_for`)."""
         if type_id == VALUE_SUFFIX:
             typed = value_type_for(self.layout, self.connection, data.get("entity_id"))
             if typed is not None:

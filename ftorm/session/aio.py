@@ -66,7 +66,7 @@ from ftorm.query.criteria import Expr, Ordering
 from ftorm.query.expressions import Column
 from ftorm.session.cohort import Cohort
 from ftorm.session.core import adrive
-from ftorm.session.custom import custom_keys
+from ftorm.session.custom.configurations import custom_keys
 from ftorm.session.paging import Pager
 from ftorm.session.session import Session
 from ftorm.transport.aio import DEFAULT_MAX_CONNECTIONS, AsyncInProcessTransport

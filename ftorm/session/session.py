@@ -24,8 +24,8 @@ from ftorm.errors import (
     TransportError,
 )
 from ftorm.model.base import Model
+from ftorm.model.custom.inheritance import Resolved
 from ftorm.model.fields import Many, Ref
-from ftorm.model.inherited import Resolved
 from ftorm.model.relations import unlink
 from ftorm.model.state import attach, cohort_of, detach, hook_of, mark_clean, rollback
 from ftorm.protocol.codec import ENTITY_TYPE
@@ -35,15 +35,15 @@ from ftorm.query import ast
 from ftorm.query.builder import KeywordQuery, Query
 from ftorm.query.parser import parse
 from ftorm.query.render import render
-from ftorm.schema.custom import CONFIGURATION_TYPE
-from ftorm.schema.custom_attributes import Configuration
+from ftorm.schema.custom.configurations import Configuration
+from ftorm.schema.custom.rules import CONFIGURATION_TYPE
 from ftorm.schema.types import Schema
 from ftorm.session.batches import load_queries
 from ftorm.session.catalog import Catalog, ModelSource
 from ftorm.session.cohort import Cohort
 from ftorm.session.core import Steps, drive
-from ftorm.session.custom import Configurations
-from ftorm.session.hierarchy import Hierarchy, inherited_paths, lazy_members, refuse
+from ftorm.session.custom.configurations import Configurations
+from ftorm.session.custom.inheritance import Hierarchy, inherited_paths, lazy_members, refuse
 from ftorm.session.identity import IdentityKey, IdentityMap, identity_key
 from ftorm.session.loading import Hydrator, class_info
 from ftorm.session.paging import GROW_TO, pages

@@ -25,8 +25,8 @@ from ftorm.model.base import Model
 from ftorm.model.fields import Many, Ref
 from ftorm.model.state import changes
 from ftorm.protocol.operations import CreateOp, DeleteOp, UpdateOp
-from ftorm.schema.custom import is_custom_attribute_value
-from ftorm.schema.custom_attributes import VALUE
+from ftorm.schema.custom.configurations import VALUE
+from ftorm.schema.custom.rules import is_custom_attribute_value
 from ftorm.session.loading import class_info, encode_entity
 
 __all__ = ["Plan", "Step", "UnitOfWork", "create_names", "update_names"]

@@ -13,7 +13,7 @@ import requests
 import ftorm
 from ftorm.cli import main
 from ftorm.schema.codegen import generate_module
-from ftorm.schema.custom_attributes import Configuration
+from ftorm.schema.custom.configurations import Configuration
 from ftorm.schema.load import load_schema
 from ftorm.schema.standard import standard_documents, standard_schema
 from ftorm.schema.workspace import OBJECT_TYPE_IDS

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from ftorm.errors import SchemaError
 from ftorm.model.dynamic import build_models
 from ftorm.schema.codegen import generate_module
-from ftorm.schema.custom_attributes import Configuration, from_record
+from ftorm.schema.custom.configurations import Configuration, from_record
 from ftorm.schema.load import load_schema
 from ftorm.schema.types import Schema
 from tests.generated_checks import mypy_strict

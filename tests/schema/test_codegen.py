@@ -16,7 +16,7 @@ import pytest
 import ftorm
 from ftorm.errors import SchemaError
 from ftorm.schema.codegen import generate_module
-from ftorm.schema.custom_attributes import Configuration
+from ftorm.schema.custom.configurations import Configuration
 from ftorm.schema.load import load_schema
 from ftorm.schema.standard import standard_documents, standard_schema
 from ftorm.schema.types import Schema

@@ -18,7 +18,7 @@ import attrs
 from hypothesis import strategies as st
 
 from ftorm.query import ast
-from ftorm.schema.custom import applies
+from ftorm.schema.custom.rules import applies
 from tests.server.naive_eval import CUSTOM_VALUE, World
 
 __all__ = ["KEYS", "VALUES", "AttributeSpec", "add_attributes", "attributes", "variable_literals"]

@@ -1,11 +1,11 @@
 """The naive evaluator's custom attributes, by brute force (see `tests.server.naive_eval`).
 
 - **Items.** An entity's ``custom_attributes`` hold one item per configuration that applies
-  to it (`ftorm.schema.custom.applies`: projects are ``show``, typed contexts ``task`` of their
-  object type, hierarchical configurations apply to both, project-specific ones inside their
-  project), each with ``configuration_id``, ``entity_id``, ``key`` (the configuration's) and
-  ``value`` (the stored value, else the configuration's ``default``). Stored values queried
-  directly are the stored rows.
+  to it (`ftorm.schema.custom.rules.applies`: projects are ``show``, typed contexts ``task``
+  of their object type, hierarchical configurations apply to both, project-specific ones
+  inside their project), each with ``configuration_id``, ``entity_id``, ``key`` (the
+  configuration's) and ``value`` (the stored value, else the configuration's ``default``).
+  Stored values queried directly are the stored rows.
 - **Variable values** (a custom attribute's ``value``, a configuration's ``default``) compare
   by what they hold: text with the literal's text, a number with the literal's number (none
   when the literal is not one: never true), a boolean as 0/1 with the literal's truth
@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from ftorm.query import ast
-from ftorm.schema.custom import applies
+from ftorm.schema.custom.rules import applies
 
 __all__ = ["VariableOperand", "compare_variable", "custom_items", "variable_operand"]
 

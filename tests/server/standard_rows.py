@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ftorm.schema.custom import (
+from ftorm.schema.custom.rules import (
     VALUE_SUFFIX,
     configuration_entity_type,
     is_custom_attribute_value,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ftorm.errors import InvalidValueError, ValidationError
-from ftorm.schema.custom import (
+from ftorm.schema.custom.rules import (
     applies,
     check_value,
     configuration_entity_type,

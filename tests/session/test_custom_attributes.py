@@ -34,7 +34,7 @@ from ftorm.models import (
     Shot,
 )
 from ftorm.schema.codegen import generate_module
-from ftorm.session.custom import read_configurations
+from ftorm.session.custom.configurations import read_configurations
 
 
 def _configure(session: ftorm.Session) -> None:

@@ -9,8 +9,7 @@ import arrow
 
 from ftorm import models
 from ftorm.model import Attr, CustomColumn, Model, Related, attr, new_id
-from ftorm.model.custom import CustomStrColumn
-from ftorm.model.inherited import InheritedPath
+from ftorm.model.custom import CustomStrColumn, InheritedPath
 from ftorm.query.aggregates import Grouped, count, sum_
 from ftorm.query.builder import Query
 from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, TimeColumn, and_, not_, or_

@@ -1,4 +1,5 @@
-"""Inherited custom attribute values for a session (`ftorm.model.inherited` asks, this answers).
+"""Inherited custom attribute values for a session (`ftorm.model.custom.inheritance` asks,
+this answers).
 
 For a set of entities, `Hierarchy.resolve` learns, in at most two requests whatever the depth:
 
@@ -12,7 +13,7 @@ For a set of entities, `Hierarchy.resolve` learns, in at most two requests whate
    what was stored and nothing else, whereas the ``custom_attributes`` collection and the
    typed ``ContextCustomAttributeValue`` ... fill in defaults, so they cannot say whether a
    value is an entity's own (ftorm's embedded server answers the bare type the same way,
-   `ftorm.server.custom.stored_values_source`); the ancestors the session does not hold yet
+   `ftorm.server.custom.reads.stored_values_source`); the ancestors the session does not hold yet
    come in the same request (`source` returns them), and so do the configurations the first
    time (which keys are hierarchical, their defaults).
 
@@ -41,19 +42,19 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ftorm._typing import JSON
 from ftorm.errors import CustomAttributeConflictWarning, NotFoundError, NotLoadedError
-from ftorm.model.custom_values import read_value
-from ftorm.model.inherited import InheritedPath, Resolved
+from ftorm.model.custom.inheritance import InheritedPath, Resolved
+from ftorm.model.custom.values import read_value
 from ftorm.model.state import cohort_of
 from ftorm.protocol.operations import DeleteOp, OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast
 from ftorm.query.render import render
-from ftorm.schema.custom import CONFIGURATION_TYPE, VALUE_SUFFIX, is_custom_attribute_value
-from ftorm.schema.custom_attributes import Configuration, applies_to
+from ftorm.schema.custom.configurations import Configuration, applies_to
+from ftorm.schema.custom.rules import CONFIGURATION_TYPE, VALUE_SUFFIX, is_custom_attribute_value
 from ftorm.schema.hierarchy import ancestors
 from ftorm.schema.types import Schema
 from ftorm.session.batches import CHUNK
-from ftorm.session.custom import first_page, read_configurations
+from ftorm.session.custom.configurations import first_page, read_configurations
 
 if TYPE_CHECKING:
     from ftorm.model.base import Model

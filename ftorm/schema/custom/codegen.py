@@ -3,7 +3,7 @@
 Every model whose entities carry custom attributes gets a ``custom`` attribute. Generated from
 configurations, each such type ``T`` gets a namespace class ``TCustom`` deriving from its base
 type's namespace, declaring the configurations that apply to ``T`` and not to its base, typed
-from each configuration (`ftorm.schema.custom_attributes.value_annotation`); the namespaces are
+from each configuration (`ftorm.schema.custom.configurations.value_annotation`); the namespaces are
 *closed* (an unknown key raises). Without configurations, each family root gets the open
 `ftorm.model.custom.CustomAttributes` namespace (any key, untyped).
 """
@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from ftorm.errors import SchemaError
-from ftorm.schema.custom import VALUE_SUFFIX
-from ftorm.schema.custom_attributes import Configuration, applies_to, value_annotation
+from ftorm.schema.custom.configurations import Configuration, applies_to, value_annotation
+from ftorm.schema.custom.rules import VALUE_SUFFIX
 from ftorm.schema.hierarchy import base_of
 from ftorm.schema.naming import source_name
 from ftorm.schema.translate import doc_text, py_literal

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Final, TypeVar
 
 from ftorm.errors import QueryCompileError
-from ftorm.model.custom_values import check_value, fail
+from ftorm.model.custom.values import check_value, fail
 from ftorm.query import ast
 from ftorm.query.criteria import Operand, _AllOf, _Compared, _Related
 from ftorm.query.expressions import Column, Expr, Ordering, StrColumn, to_value

@@ -3,7 +3,7 @@ type of its values, the JSON dump ``ftorm generate --dump-custom-attributes`` wr
 which entity types it applies to.
 
 Which configurations apply to which entities, and how values are written, are ftrack's rules
-kept in `ftorm.schema.custom` (shared with the embedded server): this module only applies
+kept in `ftorm.schema.custom.rules` (shared with the embedded server): this module only applies
 them to schema types (`applies_to`). Used by the code generator (typed namespaces), the
 session (resolving a key for a new entity) and ``ftorm generate`` (`dumps` / `loads`).
 """
@@ -18,7 +18,7 @@ from typing import Any, Final
 import attrs
 
 from ftorm.errors import SchemaError
-from ftorm.schema.custom import TEXT_KINDS, VALUE_SUFFIX, applies, configuration_entity_type
+from ftorm.schema.custom.rules import TEXT_KINDS, VALUE_SUFFIX, applies, configuration_entity_type
 from ftorm.schema.hierarchy import ancestors
 from ftorm.schema.types import Schema
 
@@ -173,7 +173,7 @@ def value_annotation(configuration: Configuration) -> str:
 
 def applies_to(configuration: Configuration, schema: Schema, type_id: str) -> bool:
     """Whether ``configuration`` applies to entities of ``type_id`` (of the given schema), by
-    ftrack's rules (`ftorm.schema.custom.applies`; a project-specific one counts as
+    ftrack's rules (`ftorm.schema.custom.rules.applies`; a project-specific one counts as
     applying, since a type's attributes cannot depend on the project)."""
     kind = configuration_entity_type(schema, type_id)
     entity = schema.types.get(type_id)

@@ -2,55 +2,38 @@
 
 An entity's ``custom_attributes`` (a keyed collection of ``<X>CustomAttributeValue``
 items) holds one item for every ``CustomAttributeConfiguration`` that applies to it
-(`ftorm.schema.custom.applies`), whether or not a value was ever stored: ``key`` is the
-configuration's, ``value`` the stored value or else the configuration's ``default``.
+(`ftorm.schema.custom.rules.applies`), whether or not a value was ever stored: ``key`` is
+the configuration's, ``value`` the stored value or else the configuration's ``default``.
 `members_source` renders that relation as a subquery read in place of the value table
 wherever the collection is read (criteria in `ftorm.server.sql`, projections in
 `ftorm.server.fetch`), so ``custom_attributes any (key is "fstart" and value >= 1001)``
 sees the items the projection serves, defaults included. Querying a value type directly
-still reads its stored rows.
+still reads its stored rows; the bare ``CustomAttributeValue`` reads every stored value
+(`stored_values_source`).
 
-Writes (`check_value`): a value written (created, or updated and so upserted) must belong
-to a configuration that applies to its entity, takes the configuration's ``key``, and must
-suit the configuration's type (`ftorm.schema.custom.check_value`).
+What a written value must satisfy is `ftorm.server.custom.writes`.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import weakref
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
-from ftorm.errors import InvalidValueError, ValidationError, excerpt
-from ftorm.protocol.codec import unwrap_date
-from ftorm.schema.custom import (
+from ftorm.schema.custom.rules import (
     CONFIGURATION_TYPE,
-    DATE_KIND,
     HIERARCHICAL_ENTITY_TYPES,
+    KIND_TYPE,
     TEXT_KINDS,
     VALUE_SUFFIX,
-    check_value,
     configuration_entity_type,
     is_custom_attribute_value,
 )
 from ftorm.schema.types import Kind
-from ftorm.server.fragments import Bind, column, placeholders, positional, type_condition
-from ftorm.server.rows import find
+from ftorm.server.fragments import Bind, column, placeholders, type_condition
 from ftorm.server.storage import ID_COLUMN, TYPE_COLUMN, Collection, Layout, quote
 
-__all__ = [
-    "check_value_write",
-    "effective",
-    "members_source",
-    "stored_values_source",
-    "value_type_for",
-]
-
-
-TYPES: Final = "CustomAttributeType"
-"""The type naming a configuration's kind of value (``number``, ``text`` ...)."""
+__all__ = ["effective", "members_source", "owners", "stored_values_source"]
 
 _NEEDED: Final = ("id", "key", "entity_type")
 """Configuration columns without which no configuration can be matched."""
@@ -61,7 +44,7 @@ _PROJECT_PATH: Final[Mapping[str, str]] = {"AssetVersion": "asset", "Asset": "pa
 _OWNERS: weakref.WeakKeyDictionary[Layout, dict[str, tuple[str, ...]]] = weakref.WeakKeyDictionary()
 
 
-def _owners(layout: Layout, value_type: str) -> tuple[str, ...]:
+def owners(layout: Layout, value_type: str) -> tuple[str, ...]:
     """The types whose keyed collections hold ``value_type`` items and that configurations
     can apply to, sorted."""
     cache = _OWNERS.setdefault(layout, {})
@@ -83,24 +66,6 @@ def _owners(layout: Layout, value_type: str) -> tuple[str, ...]:
     return found
 
 
-def value_type_for(layout: Layout, connection: sqlite3.Connection, entity_id: object) -> str | None:
-    """The ``<X>CustomAttributeValue`` type whose items the entity ``entity_id`` holds in its
-    ``custom_attributes`` (``ContextCustomAttributeValue`` for a task), or None when no
-    entity with that id has custom attributes. A value created as the bare
-    ``CustomAttributeValue`` is stored as this type, so the entity's collection shows it."""
-    if entity_id is None:
-        return None
-    for value_type in sorted(t for t in layout.schema.types if is_custom_attribute_value(t)):
-        owners = _owners(layout, value_type)
-        for root in sorted({layout.table(owner).root for owner in owners}):
-            if len(layout.schema.types[root].primary_key) != 1:
-                continue
-            row = find(layout, connection, root, (str(entity_id),))
-            if row is not None and any(layout.is_a(row.type_id, o) for o in owners):
-                return value_type
-    return None
-
-
 def effective(layout: Layout, coll: Collection) -> bool:
     """Whether ``coll`` is read as the configurations that apply (a ``custom_attributes``
     collection of a schema with configurations), not as the stored rows."""
@@ -113,7 +78,7 @@ def effective(layout: Layout, coll: Collection) -> bool:
         and config is not None
         and all(layout.stored(CONFIGURATION_TYPE, name) for name in _NEEDED)
         and {"configuration_id", "entity_id"} <= set(layout.table(coll.target).columns)
-        and bool(_owners(layout, coll.target))
+        and bool(owners(layout, coll.target))
     )
 
 
@@ -180,9 +145,9 @@ def _default(layout: Layout) -> str:
     """The configuration's default as the value of an entity that has none stored; an empty
     default is "no value" except for text types (`TEXT_KINDS`)."""
     default = _config("default", layout)
-    if not layout.stored(CONFIGURATION_TYPE, "type_id") or TYPES not in layout.schema.types:
+    if not layout.stored(CONFIGURATION_TYPE, "type_id") or KIND_TYPE not in layout.schema.types:
         return default
-    types = layout.table(TYPES)
+    types = layout.table(KIND_TYPE)
     kinds = ", ".join(f"'{kind}'" for kind in sorted(TEXT_KINDS))
     kind = (
         f"(SELECT t.{quote('name')} FROM {quote(types.name)} AS t "
@@ -196,7 +161,7 @@ def _relation(layout: Layout, value_type: str, bind: Bind) -> str:
     owners, with the stored value or else the configuration's default."""
     values = layout.table(value_type)
     by_table: dict[str, list[str]] = {}
-    for owner in _owners(layout, value_type):
+    for owner in owners(layout, value_type):
         for type_id in layout.subtypes(owner):
             by_table.setdefault(layout.table(type_id).root, []).append(type_id)
     arms: list[str] = []
@@ -289,65 +254,3 @@ def _project(layout: Layout, root: str, alias: str, bind: Bind, depth: int) -> s
     if not mixed:
         return other
     return f"({case}THEN {column(alias, ID_COLUMN)} ELSE {other} END)"
-
-
-def check_value_write(
-    layout: Layout, connection: sqlite3.Connection, type_id: str, columns: dict[str, Any]
-) -> None:
-    """For a value of ``type_id`` being written with ``columns`` (its key columns
-    included): `ValidationError` unless its configuration applies to its entity and the
-    value suits the configuration's type; fills ``key`` from the configuration."""
-    if not is_custom_attribute_value(type_id) or CONFIGURATION_TYPE not in layout.schema.types:
-        return
-    coll = next(
-        (c for c in layout.collections.values() if c.target == type_id and effective(layout, c)),
-        None,
-    )
-    if coll is None:
-        return
-    config_id, entity_id = columns.get("configuration_id"), columns.get("entity_id")
-    config = find(layout, connection, CONFIGURATION_TYPE, (str(config_id),))
-    if config is None:
-        msg = f"{type_id}: no {CONFIGURATION_TYPE} {excerpt(config_id)}"
-        raise ValidationError(msg)
-    params: list[Any] = []
-    source = members_source(layout, coll, positional(params))
-    found = connection.execute(
-        f"SELECT 1 FROM {source} AS m WHERE m.configuration_id = ? AND m.entity_id = ? LIMIT 1",
-        [*params, str(config_id), str(entity_id)],
-    ).fetchone()
-    key = config.columns.get("key")
-    if found is None:
-        msg = (
-            f"{type_id}: the custom attribute {excerpt(key)} ({config.columns.get('entity_type')}"
-            f") does not apply to entity {excerpt(entity_id)}"
-        )
-        raise ValidationError(msg)
-    if layout.stored(type_id, "key"):
-        columns["key"] = key
-    if "value" in columns:
-        _check(layout, connection, config.columns, columns["value"], f"{type_id}.value ({key})")
-
-
-def _check(
-    layout: Layout,
-    connection: sqlite3.Connection,
-    config: Mapping[str, Any],
-    stored: Any,
-    where: str,
-) -> None:
-    type_name = None
-    type_key = config.get("type_id")
-    if type_key is not None and "CustomAttributeType" in layout.schema.types:
-        found = find(layout, connection, "CustomAttributeType", (str(type_key),))
-        type_name = None if found is None else found.columns.get("name")
-    try:
-        value = json.loads(stored) if isinstance(stored, str) else stored
-    except ValueError:
-        value = stored
-    if type_name == DATE_KIND:
-        value = unwrap_date(value)
-    try:
-        check_value(type_name, config.get("config"), value, where)
-    except InvalidValueError as error:
-        raise ValidationError(str(error)) from None

@@ -1,5 +1,6 @@
-"""Custom attributes on models: ``shot.custom.fstart``, ``Shot.custom.fstart >= 1001`` and the
-ftrack_api-style mapping ``shot["custom_attributes"]["fstart"]``.
+"""Custom attribute namespaces on models: ``shot.custom.fstart`` and ``Shot.custom.fstart >=
+1001`` (the ftrack_api-style mapping ``shot["custom_attributes"]["fstart"]`` over the same
+values is `ftorm.model.custom.mapping`).
 
 A model whose entities carry custom attributes declares a *namespace*: a `CustomAttributes`
 subclass listing the configured keys as `CustomAttr` descriptors (``ftorm generate`` writes one
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from collections.abc import Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from ftorm.errors import (
@@ -35,27 +35,22 @@ from ftorm.errors import (
     InvalidValueError,
     NotLoadedError,
     UnknownAttributeError,
-    UnknownKeyError,
 )
-from ftorm.model.custom_columns import COLLECTION, CustomColumn, CustomStrColumn
-from ftorm.model.custom_values import check_value, read_value
+from ftorm.model.custom.columns import COLLECTION, CustomColumn, CustomStrColumn
+from ftorm.model.custom.inheritance import Inherited, source_of
+from ftorm.model.custom.values import check_value, read_value
 from ftorm.model.fields import Many
-from ftorm.model.inherited import Inherited, source_of
 from ftorm.model.state import guard, hook_of
-from ftorm.schema.custom import TEXT_KINDS
-from ftorm.schema.custom_attributes import Configuration
+from ftorm.schema.custom.configurations import Configuration
+from ftorm.schema.custom.rules import TEXT_KINDS
 
 if TYPE_CHECKING:
     from ftorm.model.base import Model
 
 __all__ = [
-    "COLLECTION",
     "CustomAttr",
-    "CustomAttributeMapping",
     "CustomAttributes",
-    "CustomColumn",
     "CustomNamespace",
-    "CustomStrColumn",
     "custom_attr",
     "custom_namespace",
     "declared_namespace",
@@ -191,7 +186,7 @@ class CustomAttributes(metaclass=_NamespaceMeta):
 
     inherited = Inherited()
     """The same attributes, hierarchical ones inherited: ``shot.custom.inherited.fps`` is the
-    shot's own stored value, else its nearest ancestor's (`ftorm.model.inherited`)."""
+    shot's own stored value, else its nearest ancestor's (`ftorm.model.custom.inheritance`)."""
 
     def source(self, key: str) -> Model | None:
         """The entity whose stored value ``inherited`` reads for ``key`` (None: the default)."""
@@ -454,41 +449,3 @@ def namespace_of(entity: Model) -> CustomAttributes:
     cls = type(entity)
     descriptor = declared_namespace(cls) or CustomNamespace(CustomAttributes)
     return descriptor.bound(cls)(entity)
-
-
-class CustomAttributeMapping(MutableMapping[str, Any]):
-    """``shot["custom_attributes"]``: the entity's custom attributes by key, as ftrack_api
-    exposes them; the same data as ``shot.custom`` (keys never set read their default)."""
-
-    __slots__ = ("_namespace",)
-
-    def __init__(self, namespace: CustomAttributes) -> None:
-        self._namespace = namespace
-
-    def __getitem__(self, key: str) -> Any:
-        try:
-            return self._namespace[key]
-        except UnknownAttributeError as error:
-            raise UnknownKeyError(error.model, key, error.candidates) from None
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        try:
-            self._namespace[key] = value
-        except UnknownAttributeError as error:
-            raise UnknownKeyError(error.model, key, error.candidates) from None
-
-    def __delitem__(self, key: str) -> None:
-        msg = (
-            f"custom attribute {key!r} cannot be removed: set it to None to clear it "
-            "(ftrack keeps one value per configuration)"
-        )
-        raise InvalidValueError(msg)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._namespace._ftorm_keys())
-
-    def __len__(self) -> int:
-        return len(self._namespace._ftorm_keys())
-
-    def __repr__(self) -> str:
-        return f"CustomAttributeMapping({dict(self)!r})"

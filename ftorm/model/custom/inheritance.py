@@ -9,7 +9,7 @@ own stored value, else the nearest ancestor's, up to and including the project, 
 configured default. Attributes that are not hierarchical read as ``shot.custom`` does.
 
 The values come from the session the entity belongs to (`InheritedSource`, implemented by
-`ftorm.session.hierarchy`): the model layer only asks. ``Shot.custom.inherited`` (class
+`ftorm.session.custom.inheritance`): the model layer only asks. ``Shot.custom.inherited`` (class
 access) is an `InheritedPath`, a path for `Session.populate`; it is no query column: ftrack's
 server cannot filter on inherited values, so building a query from it raises
 `QueryCompileError` rather than sending a filter that would mean the raw value.
@@ -24,7 +24,7 @@ from ftorm.model.state import hook_of
 
 if TYPE_CHECKING:
     from ftorm.model.base import Model
-    from ftorm.model.custom import CustomAttributes
+    from ftorm.model.custom.namespace import CustomAttributes
 
 __all__ = [
     "Inherited",

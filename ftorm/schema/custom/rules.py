@@ -34,6 +34,7 @@ __all__ = [
     "DATE_KIND",
     "ENUMERATOR_KINDS",
     "HIERARCHICAL_ENTITY_TYPES",
+    "KIND_TYPE",
     "TEXT_KINDS",
     "VALUE_SUFFIX",
     "applies",
@@ -63,6 +64,10 @@ DATE_KIND: Final = "date"
 
 CONFIGURATION_TYPE: Final = "CustomAttributeConfiguration"
 """The entity type whose rows say which custom attributes exist."""
+
+KIND_TYPE: Final = "CustomAttributeType"
+"""The entity type naming a configuration's kind of value (its ``type``: ``number``,
+``text`` ... `DATE_KIND`, `TEXT_KINDS`, `ENUMERATOR_KINDS`)."""
 
 TEXT_KINDS: Final = frozenset({"text", "url"})
 """Configuration types whose values are text: for the others an empty default means no
@@ -123,7 +128,7 @@ def _options(config: Mapping[str, Any]) -> tuple[bool, list[str] | None]:
 
 def _is_date(value: Any) -> bool:
     """Whether ``value`` reads as an ISO date (a date envelope is unwrapped by the caller,
-    `ftorm.server.custom`)."""
+    `ftorm.server.custom.writes`)."""
     return isinstance(value, str) and len(value) >= 10 and value[4:5] == "-"
 
 

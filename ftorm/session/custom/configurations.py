@@ -16,18 +16,18 @@ from collections.abc import Callable, Iterator, Sequence
 
 from ftorm._typing import JSON
 from ftorm.errors import UnknownAttributeError
-from ftorm.model.custom_columns import criterion_key
+from ftorm.model.custom.columns import criterion_key
 from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import read_query
 from ftorm.query import ast
 from ftorm.query.render import render
-from ftorm.schema.custom import CONFIGURATION_TYPE
-from ftorm.schema.custom_attributes import (
+from ftorm.schema.custom.configurations import (
     CONFIGURATION_PROJECTIONS,
     Configuration,
     applies_to,
     from_record,
 )
+from ftorm.schema.custom.rules import CONFIGURATION_TYPE
 from ftorm.schema.hierarchy import subtypes
 from ftorm.schema.types import Schema
 
@@ -82,7 +82,7 @@ def read_configurations(
 
 def custom_keys(node: ast.Select) -> Iterator[tuple[str, str]]:
     """(entity type, key) of each custom attribute criterion of the query ``node`` tests on
-    its own entities (`ftorm.model.custom_columns.criterion_key`), subqueries included."""
+    its own entities (`ftorm.model.custom.columns.criterion_key`), subqueries included."""
     stack: list[tuple[str, ast.Criterion | None]] = [(node.entity_type, node.where)]
     for _ in range(100_000):  # bounded: a query's tree is finite
         if not stack:

@@ -1,5 +1,6 @@
 """Custom attribute values: checked against their configuration's type when written, and
-read back as that type (`ftorm.model.custom` uses both, for instances and query columns)."""
+read back as that type (for instances, `ftorm.model.custom.namespace`, and query columns,
+`ftorm.model.custom.columns`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 
 from ftorm._typing import is_arrow
 from ftorm.errors import InvalidValueError
-from ftorm.schema.custom import ENUMERATOR_KINDS, TEXT_KINDS
+from ftorm.schema.custom.rules import ENUMERATOR_KINDS, TEXT_KINDS
 
 __all__ = ["check_value", "fail", "read_value"]
 
