@@ -11,6 +11,7 @@ import pytest
 
 import ftorm.model
 import ftorm.model.custom
+import ftorm.model.inherited
 from ftorm.schema.custom.rules import CONFIGURATION_TYPE, KIND_TYPE, VALUE_SUFFIX
 from tests.paths import ROOT
 
@@ -50,13 +51,14 @@ def test_no_custom_attribute_module_lies_beside_the_packages() -> None:
 
 def test_documented_names_import_from_where_the_docs_name_them() -> None:
     """docs/reference/models.md: the custom attribute names in ``ftorm.model.custom`` (and
-    the model front door)."""
+    the model front door), `InheritedPath` in ``ftorm.model.inherited`` too."""
     custom = ftorm.model.custom
     for name in custom.__all__:
         found = getattr(custom, name)
         assert found.__module__.startswith("ftorm.model.custom."), name
         if name in ftorm.model.__all__:
             assert getattr(ftorm.model, name) is found, name
+    assert ftorm.model.inherited.InheritedPath is custom.InheritedPath
 
 
 def test_the_entity_type_names_are_written_once() -> None:
