@@ -1,4 +1,4 @@
-"""`InheritedPath` where the models reference first named it: the code is
+"""Kept so that ``from ftorm.model.inherited import InheritedPath`` keeps working: the code is
 `ftorm.model.custom.inheritance` (``from ftorm.model.custom import InheritedPath``)."""
 
 from __future__ import annotations
