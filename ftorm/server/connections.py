@@ -103,7 +103,7 @@ class Connection:
         """The handshake's session id."""
         self.user: str = user
         """The API user the handshake authenticated."""
-        self.subscribers: dict[str, tuple[dict[str, Any], Expression]] = {}
+        self.subscribers: Subscribers = {}
         """Subscriber id to (metadata, subscription)."""
         self.closed_reason: str | None = None
         """Why the connection closed (None while open)."""
@@ -315,7 +315,7 @@ class Connection:
             subscribers = list(self.subscribers.values())
         return wanted(subscribers, event)
 
-    def adopt(self, subscribers: dict[str, tuple[dict[str, Any], Expression]]) -> None:
+    def adopt(self, subscribers: Subscribers) -> None:
         """Take over a lost connection's ``subscribers`` (`Router.claim_parked`)."""
         with self._ready:
             for ident, entry in subscribers.items():
@@ -352,17 +352,23 @@ class Parked:
     """A lost connection's subscribers and the events they match, until a new connection
     subscribes one of them again (then it takes them all, and the events) or time runs out."""
 
-    def __init__(
-        self, user: str, subscribers: dict[str, tuple[dict[str, Any], Expression]]
-    ) -> None:
-        self.user = user
-        self.deadline = time.monotonic() + CLOSE_TIMEOUT
-        self.subscribers = subscribers
+    def __init__(self, user: str, subscribers: Subscribers) -> None:
+        self.user: str = user
+        """The API user of the lost connection (only the same user takes it over)."""
+        self.deadline: float = time.monotonic() + CLOSE_TIMEOUT
+        """When the subscribers are forgotten (`time.monotonic`)."""
+        self.subscribers: Subscribers = subscribers
+        """The lost connection's subscribers."""
         self.events: collections.deque[tuple[str, str]] = collections.deque()
-        self.size = 0  # characters held in events
-        self.overflowed = False  # the oldest events were dropped (logged once)
+        """(event id, packet) of the events kept for them, oldest first."""
+        self.size: int = 0
+        """Characters held in `events`."""
+        self.overflowed: bool = False
+        """The oldest events were dropped (logged once)."""
         self.target: Connection | None = None
-        self.lock = threading.Lock()
+        """The connection that took the subscribers over (then events go straight to it)."""
+        self.lock: threading.Lock = threading.Lock()
+        """Held while events are kept or handed over."""
 
     def deliver(self, event_id: str, packet: str) -> None:
         """Keep the event for the connection that takes the subscribers over (the newest

@@ -36,8 +36,7 @@ from ftorm.errors import EventRejectedError
 from ftorm.protocol import socketio
 from ftorm.protocol.events import to_wire
 from ftorm.protocol.socketio import Code, Handshake, Packet
-from ftorm.query.subscription import Expression
-from ftorm.server.connections import CLOSE_TIMEOUT, Connection, Parked, logger, wanted
+from ftorm.server.connections import CLOSE_TIMEOUT, Connection, Parked, Subscribers, logger, wanted
 from ftorm.server.connections import MAX_QUEUED as MAX_QUEUED
 from ftorm.server.connections import MAX_QUEUED_BYTES as MAX_QUEUED_BYTES
 from ftorm.server.connections import MAX_UNACKNOWLEDGED as MAX_UNACKNOWLEDGED
@@ -136,7 +135,7 @@ class Hub:
     def forget(
         self,
         connection: Connection,
-        subscribers: dict[str, tuple[dict[str, Any], Expression]],
+        subscribers: Subscribers,
         unsent: list[tuple[str, str]],
     ) -> None:
         """Drop the closed ``connection``; park its ``subscribers`` (a lost connection) with
