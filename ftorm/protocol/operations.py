@@ -5,7 +5,8 @@ transport turns a batch into JSON objects with `encode_batch` (``to_json`` of ea
 server turns each received JSON object back into the same class with `validate`, which raises
 `ftorm.errors.ValidationError` (or `ftorm.errors.ServerCompatibilityError` for an unknown
 action) with a message that says what is wrong. ``validate(op.to_json()) == op`` for every
-operation.
+operation. The fields of a received object are read and checked in `ftorm.protocol.fields`;
+this module holds the classes and the one table of actions.
 
 A batch may also hold raw JSON objects (`RawOperation`) for actions ftorm does not model
 (``search``, ``permissions`` ...): `encode_batch` passes them through unchanged.
@@ -13,7 +14,6 @@ A batch may also hold raw JSON objects (`RawOperation`) for actions ftorm does n
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeAlias, get_args
@@ -21,7 +21,11 @@ from typing import Any, ClassVar, TypeAlias, get_args
 import attrs
 
 from ftorm._typing import JSON, JSONObject
-from ftorm.errors import ServerCompatibilityError, ValidationError, excerpt
+from ftorm.errors import ValidationError, excerpt
+from ftorm.protocol import fields
+from ftorm.protocol.fields import INT64_MAX as INT64_MAX
+from ftorm.protocol.fields import INT64_MIN as INT64_MIN
+from ftorm.protocol.fields import check_integer, check_values
 
 __all__ = [
     "CompleteUploadOp",
@@ -65,7 +69,7 @@ class ServerInformationOp:
     @classmethod
     def from_json(cls, operation: Mapping[str, Any]) -> ServerInformationOp:
         """The operation from a received JSON object (`validate`)."""
-        return cls(_values(operation))
+        return cls(fields.string_list(operation, "values"))
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -104,7 +108,7 @@ class QueryOp:
     @classmethod
     def from_json(cls, operation: Mapping[str, Any]) -> QueryOp:
         """The operation from a received JSON object (`validate`)."""
-        return cls(_string(operation, "expression"))
+        return cls(fields.string(operation, "expression"))
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -128,8 +132,8 @@ class CreateOp:
     @classmethod
     def from_json(cls, operation: Mapping[str, Any]) -> CreateOp:
         """The operation from a received JSON object (`validate`)."""
-        key = _key(operation) if operation.get("entity_key") is not None else None
-        return cls(_string(operation, "entity_type"), _data(operation), key)
+        key = fields.entity_key(operation) if operation.get("entity_key") is not None else None
+        return cls(fields.string(operation, "entity_type"), fields.entity_data(operation), key)
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -160,8 +164,8 @@ class UpdateOp:
     @classmethod
     def from_json(cls, operation: Mapping[str, Any]) -> UpdateOp:
         """The operation from a received JSON object (`validate`)."""
-        key = _key(operation)
-        return cls(_string(operation, "entity_type"), key, _data(operation))
+        key = fields.entity_key(operation)
+        return cls(fields.string(operation, "entity_type"), key, fields.entity_data(operation))
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -188,8 +192,8 @@ class DeleteOp:
     @classmethod
     def from_json(cls, operation: Mapping[str, Any]) -> DeleteOp:
         """The operation from a received JSON object (`validate`)."""
-        key = _key(operation)
-        return cls(_string(operation, "entity_type"), key)
+        key = fields.entity_key(operation)
+        return cls(fields.string(operation, "entity_type"), key)
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -221,15 +225,9 @@ class ResetRemoteOp:
     @classmethod
     def from_json(cls, operation: Mapping[str, Any]) -> ResetRemoteOp:
         """The operation from a received JSON object (`validate`)."""
-        key = operation.get("entity_key")
-        if isinstance(key, list) and len(key) == 1:  # a one-part key sent as a list
-            key = key[0]
-        if key is not None and not (isinstance(key, str) and key):
-            msg = f"{cls.action}: 'entity_key' must be the entity's id, got {excerpt(key)}"
-            raise ValidationError(msg)
-        return cls(
-            _string(operation, "reset_type"), _optional_string(operation, "entity_type"), key
-        )
+        key = fields.entity_id(operation, cls.action, empty=False)
+        reset_type = fields.string(operation, "reset_type")
+        return cls(reset_type, fields.optional_string(operation, "entity_type"), key)
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -269,11 +267,11 @@ class UploadMetadataOp:
         """The operation from a received JSON object (`validate`)."""
         parts = operation.get("parts")
         return cls(
-            _string(operation, "component_id"),
-            _string(operation, "file_name"),
-            _count(operation, "file_size", cls.action),
-            _optional_string(operation, "checksum"),
-            None if parts is None else _count(operation, "parts", cls.action),
+            fields.string(operation, "component_id"),
+            fields.string(operation, "file_name"),
+            fields.whole_number(operation, "file_size", cls.action),
+            fields.optional_string(operation, "checksum"),
+            None if parts is None else fields.whole_number(operation, "parts", cls.action),
         )
 
     def to_json(self) -> JSONObject:
@@ -321,21 +319,9 @@ class CompleteUploadOp:
     @classmethod
     def from_json(cls, operation: Mapping[str, Any]) -> CompleteUploadOp:
         """The operation from a received JSON object (`validate`)."""
-        action = cls.action
-        parts = operation.get("parts")
-        if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
-            msg = f"{action}: 'parts' must be a list of objects, got {excerpt(parts)}"
-            raise ValidationError(msg)
-        typed: list[UploadPart] = []
-        for part in parts:
-            tag = part.get("e_tag")
-            if not isinstance(tag, str) or not tag:
-                msg = f"{action}: each part needs an 'e_tag' string, got {excerpt(part)}"
-                raise ValidationError(msg)
-            typed.append(UploadPart(_count(part, "part_number", action), tag))
-        return cls(
-            _string(operation, "component_id"), _string(operation, "upload_id"), tuple(typed)
-        )
+        parts = tuple(UploadPart(*part) for part in fields.upload_parts(operation, cls.action))
+        component = fields.string(operation, "component_id")
+        return cls(component, fields.string(operation, "upload_id"), parts)
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -365,13 +351,9 @@ class EncodeMediaOp:
     @classmethod
     def from_json(cls, operation: Mapping[str, Any]) -> EncodeMediaOp:
         """The operation from a received JSON object (`validate`)."""
-        keep = operation.get("keep_original", True)
-        if not isinstance(keep, bool):
-            msg = f"{cls.action}: 'keep_original' must be true or false, got {excerpt(keep)}"
-            raise ValidationError(msg)
-        return cls(
-            _string(operation, "component_id"), _optional_string(operation, "version_id"), keep
-        )
+        keep = fields.flag(operation, "keep_original", cls.action, True)
+        version = fields.optional_string(operation, "version_id")
+        return cls(fields.string(operation, "component_id"), version, keep)
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object."""
@@ -410,7 +392,20 @@ class WidgetUrlOp:
     @classmethod
     def from_json(cls, operation: Mapping[str, Any]) -> WidgetUrlOp:
         """The operation from a received JSON object (`validate`)."""
-        return _widget_url(operation)
+        name = fields.string(operation, "name")
+        if name not in WIDGETS:
+            msg = f"{cls.action}: 'name' must be one of {', '.join(WIDGETS)}, got {excerpt(name)}"
+            raise ValidationError(msg)
+        theme = operation.get("theme")
+        if theme is not None and theme not in THEMES:
+            msg = f"{cls.action}: 'theme' must be 'light' or 'dark', got {excerpt(theme)}"
+            raise ValidationError(msg)
+        entity_type = fields.optional_string(operation, "entity_type")
+        key = fields.entity_id(operation, cls.action, empty=True)
+        if (entity_type is None) != (key is None):
+            msg = f"{cls.action}: give both 'entity_type' and 'entity_key', or neither"
+            raise ValidationError(msg)
+        return cls(name, theme, entity_type, key)
 
     def to_json(self) -> JSONObject:
         """The operation as a JSON object (``entity_key`` a list, as ftrack_api sends it)."""
@@ -448,72 +443,6 @@ def encode_batch(operations: Sequence[OperationLike]) -> list[JSONObject]:
     return [dict(op) if isinstance(op, Mapping) else op.to_json() for op in operations]
 
 
-# --- validation ---------------------------------------------------------------------------
-
-
-def _invalid_action(action: object) -> ServerCompatibilityError:
-    """ftrack's answer to an action it does not know (the client matches this text)."""
-    msg = f"Invalid action u'{action}'"
-    return ServerCompatibilityError(msg, exception="ServerError")
-
-
-def _string(operation: Mapping[str, Any], name: str) -> str:
-    value = operation.get(name)
-    if not isinstance(value, str) or not value:
-        msg = f"{operation.get('action')}: {name!r} must be a non-empty string, got {value!r}"
-        raise ValidationError(msg)
-    return value
-
-
-def _key(operation: Mapping[str, Any]) -> tuple[str, ...]:
-    value = operation.get("entity_key")
-    if isinstance(value, (str, int)) and not isinstance(value, bool):
-        return (str(value),)
-    if (
-        isinstance(value, list)
-        and value
-        and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value)
-    ):
-        return tuple(str(v) for v in value)
-    msg = (
-        f"{operation.get('action')}: 'entity_key' must be a list of primary key values, "
-        f"got {value!r}"
-    )
-    raise ValidationError(msg)
-
-
-def _data(operation: Mapping[str, Any]) -> JSONObject:
-    value = operation.get("entity_data", {})
-    if not isinstance(value, dict):
-        msg = f"{operation.get('action')}: 'entity_data' must be an object, got {value!r}"
-        raise ValidationError(msg)
-    return value
-
-
-def _values(operation: Mapping[str, Any]) -> tuple[str, ...] | None:
-    values = operation.get("values")
-    if values is None:
-        return None
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        msg = f"'values' must be a list of strings, got {excerpt(values)}"
-        raise ValidationError(msg)
-    return tuple(values)
-
-
-def _optional_string(operation: Mapping[str, Any], name: str) -> str | None:
-    if operation.get(name) is None:
-        return None
-    return _string(operation, name)
-
-
-def _count(operation: Mapping[str, Any], name: str, action: str) -> int:
-    value = operation.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        msg = f"{action}: {name!r} must be a whole number, got {excerpt(value)}"
-        raise ValidationError(msg)
-    return value
-
-
 SEARCH_ACTION = "search"
 """ftrack's full-text search: a read ftorm's server does not implement (sent raw)."""
 
@@ -538,86 +467,6 @@ def is_read_only(batch: Sequence[Any]) -> bool:
     )
 
 
-INT64_MIN: int = -(2**63)
-"""The smallest integer a value may be (ftrack's integers are 64-bit)."""
-INT64_MAX: int = 2**63 - 1
-"""The largest integer a value may be."""
-
-
-def _check_text(text: str, where: str) -> None:
-    if text.isascii():
-        return
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        msg = (
-            f"{where} holds a lone surrogate ({text[error.start]!r} at position {error.start}), "
-            f"which is not valid Unicode: {excerpt(text)}"
-        )
-        raise ValidationError(msg) from None
-
-
-def check_integer(value: int, where: str = "") -> None:
-    """Refuse an integer beyond 64 bits (`ValidationError`, prefixed with ``where``)."""
-    if not INT64_MIN <= value <= INT64_MAX:
-        msg = (
-            f"{where + ': ' if where else ''}the integer {excerpt(value)} is out of range: "
-            f"integers must lie between {INT64_MIN} and {INT64_MAX}"
-        )
-        raise ValidationError(msg)
-
-
-def check_values(value: JSON) -> None:
-    """Refuse what no ftrack value can be, anywhere in ``value``: integers beyond 64 bits,
-    NaN and infinities, and text (values or keys) holding lone surrogates.
-
-    Raises:
-        ValidationError: naming the first such value.
-    """
-    stack: list[Any] = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            _check_text(item, "a text")
-        elif isinstance(item, bool) or item is None:
-            continue
-        elif isinstance(item, int):
-            check_integer(item)
-        elif isinstance(item, float):
-            if not math.isfinite(item):
-                msg = f"{item!r} is not a number a value can hold"
-                raise ValidationError(msg)
-        elif isinstance(item, dict):
-            for key, member in item.items():
-                if isinstance(key, str):
-                    _check_text(key, "an attribute name")
-                stack.append(member)
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
-def _widget_url(operation: Mapping[str, Any]) -> WidgetUrlOp:
-    name = _string(operation, "name")
-    if name not in WIDGETS:
-        msg = f"get_widget_url: 'name' must be one of {', '.join(WIDGETS)}, got {excerpt(name)}"
-        raise ValidationError(msg)
-    theme = operation.get("theme")
-    if theme is not None and theme not in THEMES:
-        msg = f"get_widget_url: 'theme' must be 'light' or 'dark', got {excerpt(theme)}"
-        raise ValidationError(msg)
-    entity_type = _optional_string(operation, "entity_type")
-    raw = operation.get("entity_key")
-    if isinstance(raw, list) and len(raw) == 1:
-        raw = raw[0]
-    if raw is not None and not isinstance(raw, str):
-        msg = f"get_widget_url: 'entity_key' must be the entity's id, got {excerpt(raw)}"
-        raise ValidationError(msg)
-    if (entity_type is None) != (raw is None):
-        msg = "get_widget_url: give both 'entity_type' and 'entity_key', or neither"
-        raise ValidationError(msg)
-    return WidgetUrlOp(name, theme, entity_type, raw)
-
-
 def validate(operation: JSON) -> Operation:
     """Check one received operation and return it as its typed class.
 
@@ -635,5 +484,5 @@ def validate(operation: JSON) -> Operation:
     check_values(operation)
     kind = OPERATIONS.get(action)
     if kind is None:
-        raise _invalid_action(action)
+        raise fields.invalid_action(action)
     return kind.from_json(operation)

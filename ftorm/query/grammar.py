@@ -10,7 +10,8 @@ Conventions of the grammar below:
   need none next to a quote or parenthesis: real clients send ``status=active`` and
   ``(parent_id is "x"and key is "y")``.
 - ``not`` binds tighter than ``and``, which binds tighter than ``or``.
-- Values: strings in double or single quotes with backslash escapes; numbers, booleans and
+- Values: strings in double or single quotes with backslash escapes (the token rules the
+  event expression language shares are written once, in `ftorm.query.tokens`); numbers, booleans and
   none only as whole tokens (so a uuid starting with digits is a bare word); anything else
   without spaces, quotes, commas or parentheses is a bare word (``active``, ``NOT_STARTED``,
   an unquoted uuid).
@@ -28,9 +29,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from parsimonious.grammar import Grammar
 
+from ftorm.query.tokens import shared
+
 __all__ = ["GRAMMAR_TEXT", "grammar"]
 
-GRAMMAR_TEXT = r"""
+GRAMMAR_TEXT = shared(r"""
     # --- a whole query --------------------------------------------------------------
     query           = _ (select_query / bare_query)
     select_query    = SELECT projections FROM entity_type tail
@@ -70,7 +73,7 @@ GRAMMAR_TEXT = r"""
     string_list     = ~r'\(\s*"(?:[^"\\]|\\.)*"\s*(?:,\s*"(?:[^"\\]|\\.)*"\s*)*\)\s*'s
     value_list      = LPAR value (COMMA value)* RPAR
     # One token, tried in this order: "string", 'string', number, boolean, none, bare word.
-    value           = ~r'"((?:[^"\\]|\\.)*)"\s*|\'((?:[^\'\\]|\\.)*)\'\s*|(-?\d+(?:\.\d+)?)(?![^\s(),])\s*|(true|false)(?![^\s(),])\s*|(none|null)(?![^\s(),])\s*|([^\s()"\',]+)\s*'is
+    value           = ~r'QUOTED_STRING|(-?\d+(?:\.\d+)?)(?![^\s(),])\s*|(true|false)(?![^\s(),])\s*|(none|null)(?![^\s(),])\s*|([^\s()"\',]+)\s*'is
 
     # --- paths: parent.status.name, parent[TypedContext].name ---------------------------
     # One token: names joined by dots, each optionally cast to a subtype.
@@ -78,7 +81,7 @@ GRAMMAR_TEXT = r"""
     entity_type     = ~r"[A-Za-z_][A-Za-z0-9_]*\s*"
 
     # --- tokens (each eats the whitespace after it) --------------------------------------
-    operator        = ~r"(!=|>=|<=|=|>|<|(?:is_not|is|not_in|not\s+in|in|not_like|like|after|before|greater_than|less_than)\b)\s*"i
+    operator        = ~r"(COMPARISON_SYMBOLS|(?:is_not|is|not_in|not\s+in|in|not_like|like|after|before|greater_than|less_than)\b)\s*"i
     count           = ~r"(\d+)(?![^\s(),])\s*"
     AGG_FN          = ~r"(count|sum|avg|min|max)\s*(?=\()"i
     REL_OP          = ~r"(has|any)\b\s*"i
@@ -91,14 +94,8 @@ GRAMMAR_TEXT = r"""
     BY              = ~r"by\b\s*"i
     OFFSET          = ~r"offset\b\s*"i
     LIMIT           = ~r"limit\b\s*"i
-    NOT             = ~r"not\b\s*"i
-    AND             = ~r"and\b\s*"i
-    OR              = ~r"or\b\s*"i
-    LPAR            = ~r"\(\s*"
-    RPAR            = ~r"\)\s*"
     COMMA           = ~r",\s*"
-    _               = ~r"\s*"
-"""
+""")
 
 
 @cache

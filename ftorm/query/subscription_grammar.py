@@ -3,7 +3,8 @@
 ``topic=ftrack.update and data.user.name="martin"``; ``topic=ftrack.action.*``;
 ``not (source.user.username=bot or data.entities.0.action=remove)``.
 
-Conventions of the grammar below (the same as the query language's, `ftorm.query.grammar`):
+Conventions of the grammar below (the same as the query language's, `ftorm.query.grammar`;
+the token rules both share are written once, in `ftorm.query.tokens`):
 
 - Every token eats the whitespace after it, so a failure is reported where something else
   was expected, not at the whitespace before it.
@@ -25,12 +26,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from parsimonious.grammar import Grammar
 
+from ftorm.query.tokens import shared
+
 __all__ = ["BARE_VALUE", "GRAMMAR_TEXT", "grammar"]
 
 BARE_VALUE = r"[A-Za-z0-9_\-,./*@+]+"
 """A value that needs no quotes (ftrack's set of characters; anything else is quoted)."""
 
-GRAMMAR_TEXT = r"""
+GRAMMAR_TEXT = shared(
+    r"""
     # --- a whole expression: or of ands of (possibly negated) conditions ------------------
     expression      = _ disjunction
     disjunction     = conjunction (OR conjunction)*
@@ -42,18 +46,11 @@ GRAMMAR_TEXT = r"""
     # --- one condition: data.user.name = "martin" -------------------------------------
     condition       = key operator value
     key             = ~r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\s*"
-    operator        = ~r"(!=|>=|<=|=|>|<)\s*"
+    operator        = ~r"(COMPARISON_SYMBOLS)\s*"
     # One token: "string", 'string', or a bare word.
-    value           = ~r'"((?:[^"\\]|\\.)*)"\s*|\'((?:[^\'\\]|\\.)*)\'\s*|(BARE_VALUE)\s*'s
-
-    # --- tokens (each eats the whitespace after it) ------------------------------------
-    NOT             = ~r"not\b\s*"i
-    AND             = ~r"and\b\s*"i
-    OR              = ~r"or\b\s*"i
-    LPAR            = ~r"\(\s*"
-    RPAR            = ~r"\)\s*"
-    _               = ~r"\s*"
+    value           = ~r'QUOTED_STRING|(BARE_VALUE)\s*'s
 """.replace("BARE_VALUE", BARE_VALUE)
+)
 
 
 @cache

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 
 from ftorm._typing import JSON, JSONObject
 from ftorm.errors import FtormError, ServerError, ValidationError, excerpt
-from ftorm.protocol.operations import INT64_MAX, INT64_MIN, QueryOp
+from ftorm.protocol.fields import INT64_MAX, INT64_MIN
+from ftorm.protocol.operations import QueryOp
 from ftorm.query import ast
 from ftorm.query.parser import parse
 from ftorm.server.aggregates import grouped

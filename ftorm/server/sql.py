@@ -28,7 +28,7 @@ import attrs
 
 from ftorm._typing import assert_never
 from ftorm.errors import ValidationError, excerpt
-from ftorm.protocol.operations import INT64_MAX
+from ftorm.protocol.fields import INT64_MAX
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
 from ftorm.server.custom.reads import members_source, stored_values_source

@@ -18,7 +18,7 @@ from typing import Any, Final
 from ftorm._typing import assert_never
 from ftorm.errors import InvalidValueError, ValidationError, excerpt
 from ftorm.protocol.codec import encode_datetime, format_datetime, parse_datetime, unwrap_date
-from ftorm.protocol.operations import check_integer
+from ftorm.protocol.fields import check_integer
 from ftorm.query import ast
 from ftorm.schema.types import Kind, Property
 

@@ -9,7 +9,7 @@ same requests and merge the answers the same way.
 
 Two reads are not steps but blocking code: the custom attribute configurations (read once
 per session, only when a query tests a custom attribute key, or a value is read through
-``obj.custom``), and inherited custom attribute values (`ftorm.session.hierarchy`, resolved
+``obj.custom``), and inherited custom attribute values (`ftorm.session.custom.inheritance`, resolved
 when ``populate`` or ``load`` is given ``Model.custom.inherited``). An `AsyncSession` runs
 that code on a worker thread (`asyncio.to_thread`) whose requests are sent by the session's
 event loop; reading ``obj.custom`` before the configurations were read, or an inherited
@@ -521,7 +521,7 @@ class AsyncSession:
     async def populate(self, objects: Iterable[Model], *paths: object) -> None:
         """Load ``paths`` for every object in one request (see `Session.populate`);
         ``Model.custom.inherited`` among them resolves inherited custom attribute values
-        (`ftorm.session.hierarchy`, on a worker thread: see the module docstring)."""
+        (`ftorm.session.custom.inheritance`, on a worker thread: see the module docstring)."""
         await self._ready()
         await self._populate(objects, paths)
 

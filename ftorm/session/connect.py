@@ -4,7 +4,10 @@ embedded server in this process.
 The session layer never builds the embedded server: it lies above the server layer's reach.
 A function of a layer that may (`ftorm._embedded.open_server`) creates it, and ``ftorm``
 names that function here on import (`provide_embedded_server`); `local_transport` asks it
-for a server and wraps it in an `ftorm.transport.inprocess.InProcessTransport`.
+for a server and wraps it in an `ftorm.transport.inprocess.InProcessTransport`. The event
+hub client is named the same way (`provide_event_hub`). Both are held by one small registry,
+`Provided`: one way to name a function, one way to look it up, one error when none was
+named.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ftorm.errors import ConnectError
 from ftorm.transport.base import Transport
@@ -23,7 +26,10 @@ if TYPE_CHECKING:
     from ftorm.transport.ahttp import AsyncHttpTransport
 
 __all__ = [
+    "EMBEDDED_SERVERS",
+    "EVENT_HUBS",
     "EventHubFactory",
+    "Provided",
     "ServerFactory",
     "async_http_transport",
     "connection_settings",
@@ -47,30 +53,59 @@ class ServerFactory(Protocol):
     ) -> Handler: ...
 
 
-_factory: list[ServerFactory] = []  # the one `provide_embedded_server` named (at most one)
-_factory_lock = threading.Lock()
+EventHubFactory = Callable[[Any], Any]
+"""Makes the event hub client of a transport (`ftorm.events.connect.hub_for`)."""
+
+F = TypeVar("F")
+
+
+class Provided(Generic[F]):
+    """One function a layer above the session names to it on import (the session layer
+    imports neither the server layer nor the events layer): the last one named is used."""
+
+    def __init__(self, what: str) -> None:
+        self.what: str = what
+        """What the function makes, for the error when none was named."""
+        self._factory: F | None = None
+        self._lock = threading.Lock()
+
+    def provide(self, factory: F) -> None:
+        """Name ``factory``, replacing the one named before."""
+        with self._lock:
+            self._factory = factory
+
+    def factory(self) -> F:
+        """The function named last.
+
+        Raises:
+            ConnectError: when none was named (``ftorm`` was not imported whole).
+        """
+        with self._lock:
+            factory = self._factory
+        if factory is None:
+            msg = f"no {self.what} is available: import ftorm (it provides one) first"
+            raise ConnectError(msg)
+        return factory
+
+
+EMBEDDED_SERVERS: Provided[ServerFactory] = Provided("embedded server")
+"""How `local_transport` (and so ``Session.local``) creates embedded servers."""
+EVENT_HUBS: Provided[EventHubFactory] = Provided("event hub client")
+"""How ``Session.events`` makes its event hub client."""
 
 
 def provide_embedded_server(factory: ServerFactory) -> None:
     """Name the function `local_transport` (and so ``Session.local``) creates embedded
     servers with, replacing the one named before. ``import ftorm`` names
     `ftorm._embedded.open_server`."""
-    with _factory_lock:
-        _factory[:] = [factory]
-
-
-EventHubFactory = Callable[[Any], Any]
-"""Makes the event hub client of a transport (`ftorm.events.connect.hub_for`)."""
-
-_hub_factory: list[EventHubFactory] = []  # the one `provide_event_hub` named (at most one)
+    EMBEDDED_SERVERS.provide(factory)
 
 
 def provide_event_hub(factory: EventHubFactory) -> None:
     """Name the function ``Session.events`` makes its event hub client with (the session
     layer does not import the events layer above it). ``import ftorm`` names
     `ftorm._embedded.event_hub`."""
-    with _factory_lock:
-        _hub_factory[:] = [factory]
+    EVENT_HUBS.provide(factory)
 
 
 def event_hub_for(transport: Any) -> Any:
@@ -80,12 +115,7 @@ def event_hub_for(transport: Any) -> Any:
     Raises:
         ConnectError: when no function was named (``ftorm`` was not imported whole).
     """
-    with _factory_lock:
-        factory = _hub_factory[0] if _hub_factory else None
-    if factory is None:
-        msg = "no event hub client is available: import ftorm (it provides one) first"
-        raise ConnectError(msg)
-    return factory(transport)
+    return EVENT_HUBS.factory()(transport)
 
 
 def local_transport(
@@ -97,11 +127,7 @@ def local_transport(
     Raises:
         ConnectError: when no function was named (``ftorm`` was not imported whole).
     """
-    with _factory_lock:
-        factory = _factory[0] if _factory else None
-    if factory is None:
-        msg = "no embedded server is available: import ftorm (it provides one) first"
-        raise ConnectError(msg)
+    factory = EMBEDDED_SERVERS.factory()
     server = factory(path, schema=schema, api_user=api_user, read_only=read_only)
     return InProcessTransport(server)
 

@@ -36,13 +36,16 @@ from ftorm.session.loading import class_info
 from ftorm.session.queries import by_keys, key_of
 
 if TYPE_CHECKING:
-    from ftorm.session.session import Session
+    from ftorm.session.writing import WritingSession
 
 __all__ = ["aggregate", "ensure", "get_widget_url", "refresh", "reset_remote"]
 
 
 def ensure(
-    session: Session, cls: type[Any], identifying_keys: Sequence[str] | None, values: dict[str, Any]
+    session: WritingSession,
+    cls: type[Any],
+    identifying_keys: Sequence[str] | None,
+    values: dict[str, Any],
 ) -> Any:
     """The entity of ``cls`` whose ``identifying_keys`` values equal those in ``values``,
     updated with the other ``values``, or a new one made of ``values``; committed when
@@ -90,7 +93,7 @@ def ensure(
     return obj
 
 
-def _check_held(session: Session, obj: Model, what: str) -> type[Model]:
+def _check_held(session: WritingSession, obj: Model, what: str) -> type[Model]:
     if not isinstance(obj, Model):
         msg = f"{what} takes an entity, not {excerpt(obj)}"  # type: ignore[unreachable]
         raise InvalidValueError(msg)
@@ -100,7 +103,7 @@ def _check_held(session: Session, obj: Model, what: str) -> type[Model]:
     return type(obj)
 
 
-def refresh(session: Session, obj: Model, created: bool) -> list[JSONObject]:
+def refresh(session: WritingSession, obj: Model, created: bool) -> list[JSONObject]:
     """The rows read again for ``obj``: every attribute it holds (its default projections
     when it holds none but its key), by key, in one request. ``created`` (a new object,
     not on the server yet) is refused.
@@ -128,7 +131,7 @@ def refresh(session: Session, obj: Model, created: bool) -> list[JSONObject]:
     return rows
 
 
-def reset_remote(session: Session, reset_type: str, entity: Model | None) -> Any:
+def reset_remote(session: WritingSession, reset_type: str, entity: Model | None) -> Any:
     """Send ``reset_remote`` for ``reset_type`` of ``entity``; the server's new value,
     stored on ``entity`` when it is one of its attributes without a pending change.
 
@@ -161,7 +164,7 @@ def reset_remote(session: Session, reset_type: str, entity: Model | None) -> Any
     return value
 
 
-def aggregate(session: Session, query: Grouped[Any]) -> list[Row]:
+def aggregate(session: WritingSession, query: Grouped[Any]) -> list[Row]:
     """The rows of a grouped query (`ftorm.query.aggregates`), one request.
 
     Raises:
@@ -178,7 +181,7 @@ def aggregate(session: Session, query: Grouped[Any]) -> list[Row]:
 
 
 def get_widget_url(
-    session: Session,
+    session: WritingSession,
     name: str,
     entity: Model | None,
     theme: Literal["light", "dark"] | None,

@@ -17,12 +17,12 @@ from ftorm.model.base import Model
 from ftorm.model.state import changes, hook_of
 
 if TYPE_CHECKING:
-    from ftorm.session.session import Session
+    from ftorm.session.writing import WritingSession
 
 __all__ = ["create_note", "create_reply"]
 
 
-def _entity(session: Session, value: object, what: str) -> Model:
+def _entity(session: WritingSession, value: object, what: str) -> Model:
     if not isinstance(value, Model) or hook_of(value) is not session:
         msg = f"{what} must be an entity of this session, not {excerpt(value)}"
         raise InvalidValueError(msg)
@@ -37,7 +37,7 @@ def _text(content: object) -> str:
 
 
 def create_note(
-    session: Session,
+    session: WritingSession,
     entity: Model,
     content: str,
     author: Model,
@@ -83,7 +83,7 @@ def create_note(
     return note
 
 
-def create_reply(session: Session, note: Model, content: str, author: Model) -> Model:
+def create_reply(session: WritingSession, note: Model, content: str, author: Model) -> Model:
     """A reply to ``note`` (a ``Note`` with ``in_reply_to``, under the same parent); sent
     on the next commit.
 

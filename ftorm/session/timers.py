@@ -24,7 +24,7 @@ from ftorm.model.base import Model
 from ftorm.model.state import hook_of
 
 if TYPE_CHECKING:
-    from ftorm.session.session import Session
+    from ftorm.session.writing import WritingSession
 
 __all__ = ["running_timer", "start_timer", "stop_timer"]
 
@@ -32,21 +32,21 @@ DUPLICATE = "DuplicateEntryError"
 """The server's exception name for a second running timer."""
 
 
-def _user(session: Session, user: object) -> Model:
+def _user(session: WritingSession, user: object) -> Model:
     if not isinstance(user, Model) or hook_of(user) is not session:
         msg = f"a timer belongs to a user of this session, not {excerpt(user)}"
         raise InvalidValueError(msg)
     return user
 
 
-def running_timer(session: Session, user: Model) -> Model | None:
+def running_timer(session: WritingSession, user: Model) -> Model | None:
     """The running ``Timer`` of ``user``, read from the server (None when none runs)."""
     user = _user(session, user)
     return session.query("Timer").where(user_id=str(user.__dict__.get("id"))).first()
 
 
 def start_timer(
-    session: Session,
+    session: WritingSession,
     user: Model,
     context: Model | None = None,
     comment: str = "",
@@ -89,7 +89,7 @@ def start_timer(
     return timer
 
 
-def stop_timer(session: Session, user: Model) -> Model:
+def stop_timer(session: WritingSession, user: Model) -> Model:
     """Stop ``user``'s running timer; the ``Timelog`` made of it (committed).
 
     Raises:

@@ -1,4 +1,5 @@
-"""The embedded server's hub (`ftorm.server.eventhub`), packet by packet, without sockets."""
+"""The embedded server's hub (`ftorm.server.eventhub`, `ftorm.server.connections`), packet by
+packet, without sockets."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from ftorm.protocol import socketio
 from ftorm.protocol.events import MAX_EVENT_BYTES, MAX_SUBSCRIPTIONS
 from ftorm.protocol.socketio import Code
-from ftorm.server import eventhub
+from ftorm.server import connections
 from ftorm.server.eventhub import Hub
 from ftorm.server.handlers import Server
 from tests.events.helpers import Raw
@@ -138,7 +139,7 @@ def test_duplicate_subscriber_with_another_expression_is_refused(hub: Hub) -> No
 def test_a_slow_client_is_disconnected_without_blocking_others(
     hub: Hub, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(eventhub, "MAX_QUEUED", 5)
+    monkeypatch.setattr(connections, "MAX_QUEUED", 5)
     slow, fast, publisher = Raw(hub), Raw(hub), Raw(hub)
     slow.subscribe("topic=x", "slow")
     fast.subscribe("topic=x", "fast")
@@ -225,7 +226,7 @@ def test_a_lost_connection_is_resumed_by_resubscribing(hub: Hub) -> None:
 def test_a_lost_connections_backlog_is_bounded(
     hub: Hub, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(eventhub, "MAX_QUEUED", 6)  # a backlog of half that
+    monkeypatch.setattr(connections, "MAX_QUEUED", 6)  # a backlog of half that
     listener, publisher = Raw(hub), Raw(hub)
     listener.subscribe("topic=x", "sub-1")
     listener.connection.close("network", lost=True)

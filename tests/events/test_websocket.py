@@ -70,9 +70,9 @@ def test_a_client_that_stops_reading_is_dropped_and_slows_no_one(
 ) -> None:
     from ftorm.events import Event
     from ftorm.protocol import socketio
-    from ftorm.server import eventhub
+    from ftorm.server import connections
 
-    monkeypatch.setattr(eventhub, "MAX_QUEUED", 10)
+    monkeypatch.setattr(connections, "MAX_QUEUED", 10)
     with serving(server, close=False) as (host, port):
         url = f"http://{host}:{port}"
         stuck = open_websocket(url, _session_id(url))  # subscribes, then never reads again

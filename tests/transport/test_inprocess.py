@@ -97,16 +97,32 @@ def test_session_local_closes_its_server_when_the_options_are_refused(
     assert factory.made[0].closed
 
 
-def test_without_a_factory_local_transport_says_so(factory: Factory) -> None:
+def test_without_a_factory_local_transport_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     from ftorm.session import connect
 
-    saved = list(connect._factory)
-    connect._factory.clear()
-    try:
-        with pytest.raises(ftorm.ConnectError, match="no embedded server"):
-            local_transport(":memory:", None, "ftorm", False)
-    finally:
-        connect._factory[:] = saved
+    monkeypatch.setattr(connect, "EMBEDDED_SERVERS", connect.Provided("embedded server"))
+    with pytest.raises(ftorm.ConnectError, match="no embedded server is available: import ftorm"):
+        local_transport(":memory:", None, "ftorm", False)
+
+
+def test_without_a_factory_session_events_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ftorm.session import connect
+
+    monkeypatch.setattr(connect, "EVENT_HUBS", connect.Provided("event hub client"))
+    with ftorm.Session.local() as session, pytest.raises(ftorm.ConnectError) as raised:
+        session.events  # noqa: B018
+    assert str(raised.value) == (
+        "no event hub client is available: import ftorm (it provides one) first"
+    )
+
+
+def test_the_last_factory_named_is_the_one_used() -> None:
+    from ftorm.session.connect import Provided
+
+    provided: Provided[str] = Provided("greeting")
+    provided.provide("hello")
+    provided.provide("hi")
+    assert provided.factory() == "hi"
 
 
 def test_session_local_serves_the_embedded_server() -> None:

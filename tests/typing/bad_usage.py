@@ -1,6 +1,6 @@
 """Must FAIL type checking: every line marked ``# E: <mypy code>`` is an error, no other is.
 
-``tests/test_model_typing.py`` runs mypy on this file and compares the reported lines and
+``tests/model/test_model_typing.py`` runs mypy on this file and compares the reported lines and
 codes with the markers. Never imported or run.
 """
 

@@ -1,6 +1,6 @@
 """Hand-written models for the typing checks (a small slice of ftrack's standard types).
 
-Type-checked by mypy and pyright; also imported at runtime by ``tests/test_model_typing.py``.
+Type-checked by mypy and pyright; also imported at runtime by ``tests/model/test_model_typing.py``.
 They live in their own registry so they never clash with ``ftorm.models``.
 """
 
