@@ -147,11 +147,15 @@ CIRCLES_ALLOWED: list[tuple[str, ...]] = [
     # so do the event hub client and its change subscriptions.
     ("ftorm.session.*",),
     ("ftorm.events.*",),
-    # Model's type is named by the modules whose functions its methods call (the per-object
-    # state and its `Tracker` protocol, which the session implements with ``obj: Model``;
-    # relations; field descriptors; column paths; the registry; custom attribute namespaces,
-    # whose `source` answers ``Model | None``), so base.py and they form one circle. Breaking
-    # it moves `Model`'s name below them without changing any of those types.
+    # not broken yet: `Model`'s methods call the functions of these modules (state.not_loaded,
+    # guard; relations.assign; paths.column_for; the default REGISTRY; namespace_of), and
+    # those modules name `Model` in their public types: `state.Tracker` and
+    # `custom.inheritance.InheritedSource`, which the session implements with ``obj: Model``
+    # (a stand-in supertype would no longer admit those implementations),
+    # ``CustomAttributes.source() -> Model | None`` (tests/typing/usage.py),
+    # ``Registry.lookup() -> type[Model]``, ``Ref.target``. Breaking it means splitting each:
+    # what base.py calls moves below it, typed with a stand-in, and what names `Model` stays
+    # where it is importable now, above base.py.
     (
         "ftorm.model.attributes",
         "ftorm.model.base",
