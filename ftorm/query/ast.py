@@ -23,6 +23,8 @@ from typing import TypeAlias
 
 import attrs
 
+from ftorm.errors import QueryCompileError
+
 __all__ = [
     "Aggregate",
     "And",
@@ -65,7 +67,7 @@ class Node:
 
 def _unrendered(node: Node) -> str:
     msg = f"no query renderer is set to write a {type(node).__name__} (see use_renderer)"
-    raise RuntimeError(msg)
+    raise QueryCompileError(msg)
 
 
 _render: Callable[[Node], str] = _unrendered
