@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import decimal
 import enum
+from collections.abc import Callable
 from typing import TypeAlias
 
 import attrs
+
+from ftorm.errors import QueryCompileError
 
 __all__ = [
     "Aggregate",
@@ -49,6 +52,7 @@ __all__ = [
     "Value",
     "ValueList",
     "Comparison",
+    "use_renderer",
 ]
 
 
@@ -58,9 +62,27 @@ class Node:
     __slots__ = ()
 
     def __str__(self) -> str:
-        from ftorm.query.render import render
+        return _render(self)
 
-        return render(self)
+
+def _unrendered(node: Node) -> str:
+    msg = f"no query renderer is set to write a {type(node).__name__} (see use_renderer)"
+    raise QueryCompileError(msg)
+
+
+_render: Callable[[Node], str] = _unrendered
+
+
+def use_renderer(render: Callable[[Node], str]) -> None:
+    """Make ``str(node)`` write query text with ``render``.
+
+    The renderer sits above the tree it writes: `ftorm.query.render` names its `render`
+    here when it loads, and the ``ftorm.query`` package loads it before any of its modules,
+    so every node prints
+    (``tests/query/test_query_language.py::test_str_of_a_node_works_when_only_the_tree_is_imported``).
+    """
+    global _render
+    _render = render
 
 
 class Operator(str, enum.Enum):

@@ -33,7 +33,7 @@ from ftorm.query import ast as nodes
 from ftorm.query.checks import count_arg, entity_of, name_of
 from ftorm.query.clauses import combined, dated, ordered, projected
 from ftorm.query.criteria import Expr, Ordering
-from ftorm.query.expressions import Column
+from ftorm.query.expressions import Column, SubquerySource
 from ftorm.query.render import select_text
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class Executor(Protocol):
         ...
 
 
-class Query(Generic[M]):
+class Query(SubquerySource, Generic[M]):
     """An immutable query for entities of type ``M``.
 
     Build with ``Model.where(...)`` / ``Model.select(...)`` or ``Query(Model)``; refine with

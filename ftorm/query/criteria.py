@@ -10,14 +10,11 @@ printing a query makes few objects. Columns (`ftorm.query.expressions`) make the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Protocol
 
 from ftorm.errors import InvalidValueError
 from ftorm.query import ast
 from ftorm.query.render import OPERATOR_TEXT, operand_text, order_text, path_text, quote, render
-
-if TYPE_CHECKING:
-    from ftorm.query.expressions import Column
 
 __all__ = ["Expr", "Operand", "Ordering", "and_", "not_", "or_"]
 
@@ -121,6 +118,19 @@ class Expr:
         return f"Expr({self.node!r})"
 
 
+class _Side(Protocol):
+    """What a comparison keeps of its column (an `ftorm.query.expressions.Column`, which
+    makes comparisons and so sits above them): its path, that path's text once rendered,
+    and the model classes it was reached from."""
+
+    _ftorm_path_text: str | None
+
+    @property
+    def _ftorm_path(self) -> ast.Path: ...
+    @property
+    def _ftorm_roots(self) -> tuple[type, ...]: ...
+
+
 class _Compared(Expr):
     """``column operator operand``, the node built only when asked for.
 
@@ -130,11 +140,11 @@ class _Compared(Expr):
 
     __slots__ = ("_column", "_operand", "_operator")
 
-    _column: Column[Any]
+    _column: _Side
     _operator: ast.Operator
     _operand: Operand
 
-    def __init__(self, column: Column[Any], operator: ast.Operator, operand: Operand) -> None:
+    def __init__(self, column: _Side, operator: ast.Operator, operand: Operand) -> None:
         self._node = None
         self.roots = column._ftorm_roots
         self._column = column

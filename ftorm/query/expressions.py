@@ -30,8 +30,6 @@ from ftorm.query.criteria import Expr, Operand, Ordering, _Compared, and_, not_,
 if TYPE_CHECKING:
     import arrow
 
-    from ftorm.query.builder import Query
-
     DateLike: TypeAlias = arrow.Arrow | datetime.datetime | datetime.date
 
 __all__ = [
@@ -39,6 +37,7 @@ __all__ = [
     "Expr",
     "Ordering",
     "StrColumn",
+    "SubquerySource",
     "TimeColumn",
     "ValueCheck",
     "and_",
@@ -153,6 +152,18 @@ _IN, _NOT_IN, _LIKE, _NOT_LIKE, _BEFORE, _AFTER = (
 # --- columns -------------------------------------------------------------------------------
 
 
+class SubquerySource:
+    """A query that `Column.in_` and `Column.not_in` take as a subquery:
+    `ftorm.query.builder.Query`, which builds on columns and so sits above this module."""
+
+    __slots__ = ()
+
+    def _subquery_ast(self) -> ast.Select:
+        """The query as the ``select`` of one attribute a subquery is; raises
+        `InvalidValueError` when it selects another number of attributes."""
+        raise NotImplementedError
+
+
 class Column(Generic[T]):
     """A scalar attribute reached from a model class: ``Project.status``, ``Shot.parent.name``.
 
@@ -261,17 +272,15 @@ class Column(Generic[T]):
     def __ge__(self, other: T) -> Expr:
         return self._compared(_GE, other)
 
-    def _membership(self, operator: ast.Operator, values: Iterable[T] | Query[Any]) -> Expr:
+    def _membership(self, operator: ast.Operator, values: Iterable[T] | SubquerySource) -> Expr:
         kind = type(values)
         if kind is list or kind is tuple:
             passes = self._ftorm_passes
-            plain = tuple(values)
+            plain: tuple[Any, ...] = tuple(values)  # type: ignore[arg-type]  # a list or tuple
             if plain and all(type(value) in passes for value in plain):
                 # Kept as the values themselves: written as text, or as nodes when asked for.
                 return self._compare(operator, plain)
-        from ftorm.query.builder import Query
-
-        if isinstance(values, Query):
+        if isinstance(values, SubquerySource):
             return self._compare(operator, ast.Subquery(values._subquery_ast()))
         if isinstance(values, _TEXT) or not isinstance(values, Iterable):
             msg = (
@@ -285,11 +294,11 @@ class Column(Generic[T]):
             items = (ast.String(""),)
         return self._compare(operator, ast.ValueList(items))
 
-    def in_(self, values: Iterable[T] | Query[Any]) -> Expr:
+    def in_(self, values: Iterable[T] | SubquerySource) -> Expr:
         """One of ``values``, or one of the single column a subquery selects."""
         return self._membership(_IN, values)
 
-    def not_in(self, values: Iterable[T] | Query[Any]) -> Expr:
+    def not_in(self, values: Iterable[T] | SubquerySource) -> Expr:
         """None of ``values`` (or of a subquery's column)."""
         return self._membership(_NOT_IN, values)
 

@@ -239,3 +239,6 @@ def render(node: ast.Node) -> str:
         case _:
             msg = f"not a query AST node: {node!r}"
             raise InvalidValueError(msg)
+
+
+ast.use_renderer(render)  # str(node) writes through render: the tree does not import its writer

@@ -8,7 +8,7 @@ changed (for ``ftrack.update``) and a new API key.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ftorm._typing import JSON, assert_never
 from ftorm.errors import FtormError
@@ -25,10 +25,8 @@ from ftorm.server.changes import Changes
 from ftorm.server.echo import echo
 from ftorm.server.encoding import encode_media
 from ftorm.server.rows import StoredRow
+from ftorm.server.served import Answering
 from ftorm.server.writes import Writer
-
-if TYPE_CHECKING:
-    from ftorm.server.handlers import Server
 
 __all__ = ["Batch", "answer"]
 
@@ -57,7 +55,7 @@ def _peek(writer: Writer, type_id: str, key: Any) -> StoredRow | None:
         return None
 
 
-def answer(server: Server, writer: Writer, operation: JSON, batch: Batch) -> JSON:
+def answer(server: Answering, writer: Writer, operation: JSON, batch: Batch) -> JSON:
     """Validate ``operation`` (`ftorm.protocol.operations.validate`) and answer it."""
     valid = ops.validate(operation)
     done, changes = batch.done, batch.changes

@@ -30,7 +30,7 @@ import attrs
 from ftorm.errors import AuthenticationError, ServerError, ValidationError
 from ftorm.protocol.operations import QueryOp, encode_batch
 from ftorm.server.files import CHUNK
-from ftorm.server.handlers import Server
+from ftorm.server.served import Endpoint
 
 __all__ = ["COMPONENT_PREFIX", "Reply", "component_reply"]
 
@@ -56,7 +56,7 @@ class Reply:
 
 
 def component_reply(
-    server: Server,
+    server: Endpoint,
     route: str,
     method: str,
     query_string: str,
@@ -124,7 +124,7 @@ def _blocks(stream: BinaryIO) -> Iterator[bytes]:
             yield block
 
 
-def _content_type(server: Server, component_id: str) -> str:
+def _content_type(server: Endpoint, component_id: str) -> str:
     """The type of the component's file, from its name and ``file_type`` (the id is a
     checked file name, so it is safe in the query text)."""
     expression = f'select name, file_type from Component where id is "{component_id}"'

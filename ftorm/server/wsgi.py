@@ -35,8 +35,8 @@ from ftorm.protocol.socketio import HANDSHAKE_PATH
 from ftorm.server import bodies
 from ftorm.server.downloads import COMPONENT_PREFIX, component_reply
 from ftorm.server.eventhub import Hub
-from ftorm.server.handlers import Server
 from ftorm.server.limits import HEADER_TIMEOUT, MAX_CONNECTIONS, SOCKET_TIMEOUT
+from ftorm.server.served import Endpoint
 from ftorm.server.uploads import MAX_PARTS
 from ftorm.server.web import WebApp
 from ftorm.server.websocket import handshake_reply, is_upgrade, upgrade
@@ -209,7 +209,7 @@ def _error(start_response: StartResponse, error: ServerError, strict: bool) -> l
 
 
 def make_app(
-    server: Server, *, web: bool = True
+    server: Endpoint, *, web: bool = True
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """The WSGI application answering ftrack API requests for ``server`` (and its web page
     at ``/``, unless ``web`` is False)."""
@@ -230,7 +230,7 @@ def make_app(
 
 
 def _handle(
-    server: Server, environ: dict[str, Any], start_response: StartResponse
+    server: Endpoint, environ: dict[str, Any], start_response: StartResponse
 ) -> Iterable[bytes]:
     strict = str(environ.get("HTTP_FTRACK_STRICT_API", "")).strip().lower() == "true"
     path = str(environ.get("PATH_INFO", "")).rstrip("/")
@@ -309,7 +309,7 @@ def _base_url(environ: dict[str, Any]) -> str:
 
 
 def _upload(
-    server: Server, environ: dict[str, Any], start_response: StartResponse, rest: str
+    server: Endpoint, environ: dict[str, Any], start_response: StartResponse, rest: str
 ) -> list[bytes]:
     """``PUT /upload/<token>[/<part>]``: store the body (`ftorm.server.uploads`)."""
     if environ.get("REQUEST_METHOD") != "PUT":
@@ -347,7 +347,7 @@ def _api_options(header: str) -> dict[str, bool]:
 
 
 def serve(
-    server: Server,
+    server: Endpoint,
     host: str = "127.0.0.1",
     port: int = 8765,
     *,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import decimal
+import subprocess
+import sys
 
 import pytest
 
@@ -208,3 +210,21 @@ def test_render_takes_only_ast_nodes() -> None:
         render(object())  # type: ignore[arg-type]
     assert render(ast.Segment("parent", "Sequence")) == "parent[Sequence]"
     assert render(ast.OrderItem(ast.Path.of("a"), ast.Direction.DESCENDING)) == "a descending"
+
+
+def test_str_of_a_node_is_its_rendered_text() -> None:
+    # The tree does not import its writer: ``ftorm.query`` names `render` to it on load.
+    tree = ftorm.parse("select name, count(id) from Task where (a is 1 or b > 2) and not c is none")
+    nodes = [tree, tree.where, *tree.projections, ast.Path.of("parent.name"), ast.String('a"b')]
+    for node in nodes:
+        assert node is not None
+        assert str(node) == render(node)
+
+
+def test_str_of_a_node_works_when_only_the_tree_is_imported() -> None:
+    code = (
+        "from ftorm.query import ast\n"
+        "print(ast.Comparison(ast.Path.of('a'), ast.Operator.EQ, ast.Integer(1)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "a is 1"

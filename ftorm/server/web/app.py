@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlencode
 
 from ftorm.errors import AuthenticationError, NotFoundError, server_error_from_payload
 from ftorm.server.downloads import Reply, component_reply
-from ftorm.server.handlers import Server
+from ftorm.server.served import Endpoint
 from ftorm.server.web import live, views
 from ftorm.server.web.logins import Login, Logins, same_token
 from ftorm.server.web.pages import PREFIX, esc, layout, url
@@ -91,8 +91,8 @@ def _offset(params: dict[str, list[str]]) -> int:
 class WebApp:
     """The page of one `Server`: ``reply(environ)`` answers its routes, None for others."""
 
-    def __init__(self, server: Server) -> None:
-        self.server: Server = server
+    def __init__(self, server: Endpoint) -> None:
+        self.server: Endpoint = server
         self.logins: Logins = Logins()
         """The logged-in browsers."""
         self.requests: int = 0
