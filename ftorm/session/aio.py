@@ -75,6 +75,7 @@ if TYPE_CHECKING:
     import datetime as _dt
     from typing import Self
 
+    from ftorm.events.aio import AsyncEventHub
     from ftorm.query.expressions import DateLike
     from ftorm.schema.types import Schema
     from ftorm.session.catalog import ModelSource
@@ -339,6 +340,7 @@ class AsyncSession:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._committing = asyncio.Lock()  # one commit at a time
         self._local_server: Handler | None = None
+        self._events: AsyncEventHub | None = None
 
     @classmethod
     def local(
@@ -387,6 +389,19 @@ class AsyncSession:
         return self._local_server
 
     @property
+    def events(self) -> AsyncEventHub:
+        """ftrack's event hub for this session's server (`ftorm.events.aio.AsyncEventHub`):
+        ``async for event in session.events.stream("topic=ftrack.update")`` and ``await
+        session.events.publish(event)``; made on first use (nothing is sent until a stream
+        is awaited or an event published) and closed with the session. A websocket to
+        ``ftorm serve`` or ftrack, or, for `local` sessions, the embedded server's hub."""
+        if self._events is None:
+            from ftorm.session.connect import event_hub_for
+
+            self._events = cast("AsyncEventHub", event_hub_for(self._transport))
+        return self._events
+
+    @property
     def stats(self) -> Stats:
         """Running totals: requests, operations, entities received and batch loads."""
         return self._core.stats
@@ -426,6 +441,9 @@ class AsyncSession:
         """Forget every object and release the connections. Pending changes are discarded."""
         if self._core.closed:
             return
+        events, self._events = self._events, None
+        if events is not None:
+            await events.close()
         self._core.close()
         await self._transport.aclose()
         if self._local_server is not None:

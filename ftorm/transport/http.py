@@ -236,6 +236,32 @@ class Endpoint:
         """``text`` without the URL's password."""
         return text.replace(self._password, "***") if self._password else text
 
+    @property
+    def server_url(self) -> str:
+        """The server's address (`url` without ``/api``)."""
+        return self.url[: -len("/api")]
+
+    def socketio_handshake(self) -> str:
+        """``GET /socket.io/1/`` with the credentials (blocking, for either transport: the
+        event hub's connection runs on threads): the handshake answer
+        (`ftorm.protocol.socketio.Handshake`). `EventHubConnectionError` when the server
+        cannot be reached or refuses."""
+        import requests
+
+        url = self.server_url + HANDSHAKE_PATH
+        try:
+            response = requests.get(
+                url, headers=self._headers, timeout=self.timeout, allow_redirects=False
+            )
+        except requests.RequestException as error:
+            msg = f"cannot reach the event hub at {redact_url(url)}: {self._scrub(str(error))}"
+            raise EventHubConnectionError(msg) from None
+        with response:
+            if response.status_code != 200:
+                msg = f"the event hub at {redact_url(url)} answered {_error_text(response)}"
+                raise EventHubConnectionError(msg)
+            return response.content[:1000].decode("utf-8", "replace")
+
 
 class HttpTransport(Endpoint):
     """Sends operation batches to an ftrack server (or ``ftorm serve``) over HTTP."""
@@ -504,29 +530,6 @@ class HttpTransport(Endpoint):
             url = urljoin(url, location)
         msg = f"{self.display_url.removesuffix('/api')}: more than {_MAX_REDIRECTS} redirects"
         raise DownloadError(msg)
-
-    @property
-    def server_url(self) -> str:
-        """The server's address (`url` without ``/api``)."""
-        return self.url[: -len("/api")]
-
-    def socketio_handshake(self) -> str:
-        """``GET /socket.io/1/`` with the credentials: the event hub's handshake answer
-        (`ftorm.protocol.socketio.Handshake`). `EventHubConnectionError` when the server
-        cannot be reached or refuses."""
-        import requests
-
-        url = self.server_url + HANDSHAKE_PATH
-        try:
-            response = self._client().get(url, timeout=self.timeout, allow_redirects=False)
-        except requests.RequestException as error:
-            msg = f"cannot reach the event hub at {redact_url(url)}: {self._scrub(str(error))}"
-            raise EventHubConnectionError(msg) from None
-        with response:
-            if response.status_code != 200:
-                msg = f"the event hub at {redact_url(url)} answered {_error_text(response)}"
-                raise EventHubConnectionError(msg)
-            return response.content[:1000].decode("utf-8", "replace")
 
     def close(self) -> None:
         """Close the keep-alive connections."""
