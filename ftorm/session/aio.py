@@ -38,6 +38,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     BinaryIO,
+    Concatenate,
     Generic,
     Literal,
     ParamSpec,
@@ -62,23 +63,21 @@ from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import QueryResult, read_query
 from ftorm.query import ast
 from ftorm.query.builder import KeywordQuery, Query
-from ftorm.query.criteria import Expr, Ordering
-from ftorm.query.expressions import Column
+from ftorm.query.criteria import Expr
 from ftorm.session.cohort import Cohort
 from ftorm.session.core import adrive
 from ftorm.session.custom import custom_keys
 from ftorm.session.paging import Pager
-from ftorm.session.session import Session
+from ftorm.session.session import PAGE_SIZE, Session
 from ftorm.transport.aio import DEFAULT_MAX_CONNECTIONS, AsyncInProcessTransport
 
 if TYPE_CHECKING:
     import datetime as _dt
-    from typing import Self
+    from typing import Self, Unpack
 
     from ftorm.events.aio import AsyncEventHub
-    from ftorm.query.expressions import DateLike
     from ftorm.schema.types import Schema
-    from ftorm.session.catalog import ModelSource
+    from ftorm.session.connect import SessionOptions
     from ftorm.session.stats import Stats
     from ftorm.transport.aio import AsyncTransport
     from ftorm.transport.inprocess import Handler
@@ -94,6 +93,36 @@ _NO_FILES = "an AsyncSession does not transfer files (yet): use a Session for fi
 
 _LOAD_HINT = "await session.load"
 """What the ``lazy='raise'`` message of an asynchronous session tells to call."""
+
+
+AQ = TypeVar("AQ", bound="AsyncQuery[Any]")
+
+
+class _Refinement(Generic[P]):
+    """An `AsyncQuery` refinement: the `Query` method ``method`` (typed as it is, returning
+    the `AsyncQuery`), applied to the query, or, for query text, once it is parsed."""
+
+    __slots__ = ("_doc", "_name")
+
+    def __init__(self, method: Callable[Concatenate[Any, P], object]) -> None:
+        self._name = method.__name__
+        self._doc = method.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: AQ, owner: type[Any] | None = None) -> Callable[P, AQ]: ...
+    def __get__(self, obj: Any, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            return self
+        name = self._name
+
+        def refine(*args: P.args, **kwargs: P.kwargs) -> Any:
+            return obj._then(name, args, kwargs)
+
+        refine.__name__ = refine.__qualname__ = name
+        refine.__doc__ = self._doc
+        return refine
 
 
 class AsyncQuery(Generic[R]):
@@ -123,37 +152,16 @@ class AsyncQuery(Generic[R]):
             return type(self)(self._session, getattr(source, method)(*args, **kwargs))
         return type(self)(self._session, source, (*self._steps, (method, args, kwargs)))
 
-    def where(self, *criteria: Expr, **equals: object) -> Self:
-        """`Query.where`."""
-        return self._then("where", criteria, equals)
-
-    def before(self, **dates: DateLike) -> Self:
-        """`Query.before`."""
-        return self._then("before", (), dates)
-
-    def after(self, **dates: DateLike) -> Self:
-        """`Query.after`."""
-        return self._then("after", (), dates)
-
-    def select(self, *fields: Column[Any] | type) -> Self:
-        """`Query.select`."""
-        return self._then("select", fields, {})
-
-    def order_by(self, *keys: Column[Any] | Ordering) -> Self:
-        """`Query.order_by`."""
-        return self._then("order_by", keys, {})
-
-    def limit(self, count: int | None) -> Self:
-        """`Query.limit`."""
-        return self._then("limit", (count,), {})
-
-    def offset(self, count: int | None) -> Self:
-        """`Query.offset`."""
-        return self._then("offset", (count,), {})
-
-    def page_size(self, count: int) -> Self:
-        """`Query.page_size`."""
-        return self._then("page_size", (count,), {})
+    # Each refinement is `Query`'s method of the same name (its signature, its checks, its
+    # docstring), applied by `_then`: written once, in `ftorm.query.builder`.
+    where = _Refinement(Query.where)
+    before = _Refinement(Query.before)
+    after = _Refinement(Query.after)
+    select = _Refinement(Query.select)
+    order_by = _Refinement(Query.order_by)
+    limit = _Refinement(Query.limit)
+    offset = _Refinement(Query.offset)
+    page_size = _Refinement(Query.page_size)
 
     @property
     def query(self) -> Query[R] | str:
@@ -306,13 +314,12 @@ class AsyncSession:
         *,
         transport: AsyncTransport | None = None,
         lazy: Literal["raise"] = "raise",
-        page_size: int = 500,
-        strict_api: bool = False,
-        timeout: float | tuple[float, float] = (10.0, 60.0),
-        retries: int = 3,
-        models: ModelSource | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        **options: Unpack[SessionOptions],
     ) -> None:
+        from ftorm.session.connect import session_options
+
+        connecting = session_options("AsyncSession", dict(options))
         if lazy != "raise":
             msg = (  # type: ignore[unreachable]  # untyped callers
                 f"an AsyncSession cannot load attributes when they are read (a read cannot "
@@ -321,20 +328,17 @@ class AsyncSession:
             )
             raise InvalidValueError(msg)
         self._core = Session(
-            transport=_Bridge(self), lazy="raise", page_size=page_size, models=models
+            transport=_Bridge(self),
+            lazy="raise",
+            page_size=options.get("page_size", PAGE_SIZE),
+            models=options.get("models"),
         )
         self._core._load_hint = _LOAD_HINT
         if transport is None:
             from ftorm.session.connect import async_http_transport
 
             transport = async_http_transport(
-                server_url,
-                api_user,
-                api_key,
-                strict_api=strict_api,
-                timeout=timeout,
-                retries=retries,
-                max_connections=max_connections,
+                server_url, api_user, api_key, max_connections=max_connections, **connecting
             )
         self._transport: AsyncTransport = transport
         self._loop: asyncio.AbstractEventLoop | None = None

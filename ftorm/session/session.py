@@ -39,7 +39,7 @@ from ftorm.schema.custom import CONFIGURATION_TYPE
 from ftorm.schema.custom_attributes import Configuration
 from ftorm.schema.types import Schema
 from ftorm.session.batches import load_queries
-from ftorm.session.catalog import Catalog, ModelSource
+from ftorm.session.catalog import Catalog
 from ftorm.session.cohort import Cohort
 from ftorm.session.core import Steps, drive
 from ftorm.session.custom import Configurations
@@ -55,10 +55,12 @@ from ftorm.session.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     import os
+    from typing import Unpack  # (3.11: only type checkers read it)
 
     from ftorm.events.hub import EventHub
     from ftorm.query.aggregates import Grouped
     from ftorm.session.accessors import Accessor
+    from ftorm.session.connect import SessionOptions
     from ftorm.session.locations import Location
     from ftorm.session.structures import Structure
     from ftorm.transport.base import Transport
@@ -100,12 +102,12 @@ class Session:
         *,
         transport: Transport | None = None,
         lazy: Lazy = "batch",
-        page_size: int | None = None,
-        strict_api: bool = False,
-        timeout: float | tuple[float, float] = (10.0, 60.0),
-        retries: int = 3,
-        models: ModelSource | None = None,
+        **options: Unpack[SessionOptions],
     ) -> None:
+        from ftorm.session.connect import session_options
+
+        connecting = session_options("Session", dict(options))
+        page_size, models = options.get("page_size"), options.get("models")
         if lazy not in ("batch", "select", "raise"):
             msg = f"lazy must be 'batch', 'select' or 'raise', not {lazy!r}"
             raise InvalidValueError(msg)
@@ -115,14 +117,7 @@ class Session:
         if transport is None:
             from ftorm.session.connect import http_transport
 
-            transport = http_transport(
-                server_url,
-                api_user,
-                api_key,
-                strict_api=strict_api,
-                timeout=timeout,
-                retries=retries,
-            )
+            transport = http_transport(server_url, api_user, api_key, **connecting)
         self._transport = transport
         self.lazy: Lazy = lazy
         """``"batch"`` loads a missing attribute for the object's whole cohort in one
