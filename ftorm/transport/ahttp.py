@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     import httpx
 
-    from ftorm.transport.http import EndpointOptions
+    from ftorm.transport.http import EndpointOptions, HttpTransport
 
 __all__ = ["AsyncHttpTransport"]
 
@@ -90,6 +90,7 @@ class AsyncHttpTransport(Endpoint):
         self._sleep = sleep or asyncio.sleep
         self._http: httpx.AsyncClient | None = None
         self._slots: asyncio.Semaphore | None = None  # made on the loop that first sends
+        self._files: HttpTransport | None = None
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
@@ -146,8 +147,21 @@ class AsyncHttpTransport(Endpoint):
             response = await client.post(post.url, content=post.body)
         return Answer(response.status_code, response.content, response.headers.get("Location", ""))
 
+    def files(self) -> HttpTransport:
+        """The blocking transport (same endpoint and settings) that moves component files,
+        on worker threads: file transfers stream from and to disk with requests."""
+        if self._files is None:
+            from ftorm.transport.http import HttpTransport
+
+            user, key = self.credentials
+            self._files = HttpTransport(self.server_url, user, key, **self.options)
+        return self._files
+
     async def aclose(self) -> None:
         """Close the connections."""
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+        if self._files is not None:
+            self._files.close()
+            self._files = None

@@ -270,6 +270,14 @@ class Endpoint:
         """How many times a safe request is retried."""
         self.backoff: float = backoff
         """Seconds before the first retry, doubled for each next one."""
+        self.options: EndpointOptions = {
+            "timeout": timeout,
+            "retries": retries,
+            "backoff": backoff,
+            "strict_api": strict_api,
+            "headers": headers,
+        }
+        """The settings given (another transport to the same endpoint takes them)."""
         self._headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
