@@ -4,6 +4,9 @@ Wire-compatible with ftrack's server and ``ftorm serve`` (socket.io 0.9, see
 `ftorm.protocol.socketio`); for a `ftorm.Session.local` session it attaches to the embedded
 server's hub in the same process, with the same packets.
 
+This module holds the connection; which subscriber gets an event is
+`ftorm.events.routing`'s, and where events are dispatched `ftorm.events.dispatch`'s.
+
 Threads. Connecting starts one reading thread (``ftorm-events-reader``) that answers
 heartbeats and acknowledgements and queues incoming events. Callbacks run only where events
 are dispatched: in the thread calling `EventHub.wait`, or in the hub's dispatching thread
@@ -25,7 +28,6 @@ import contextlib
 import itertools
 import logging
 import platform
-import queue
 import threading
 import time
 import uuid
@@ -40,6 +42,7 @@ from ftorm.errors import (
     excerpt,
 )
 from ftorm.events.channel import Channel
+from ftorm.events.dispatch import Dispatcher
 from ftorm.events.event import Event
 from ftorm.events.routing import Callback, Router, Subscription
 from ftorm.protocol import socketio
@@ -102,10 +105,7 @@ class EventHub:
         self._packet_ids = itertools.count(1)
         self._unacked: dict[int, tuple[str, dict[str, Any]]] = {}  # packet id -> kind, event
         self._outbox: collections.deque[dict[str, Any]] = collections.deque()
-        self._inbox: queue.Queue[Event] = queue.Queue()
         self._seen = RecentIds(_SEEN)
-        self._dispatcher: threading.Thread | None = None
-        self._dispatching = threading.Lock()
         self.reconnects: int = 0
         """Connections reopened after a loss."""
         self._reconnecting = False  # the reading thread is reopening the connection
@@ -119,6 +119,7 @@ class EventHub:
             Subscription(self, parse(f"topic={REPLY}"), self._handle_reply, {"id": self.id}, 0)
         )
         """The subscribers and reply callbacks (`ftorm.events.routing.Router`)."""
+        self._dispatcher = Dispatcher(self.router, self._reply, lambda: self._closed)
 
     # --- connection -----------------------------------------------------------------------
 
@@ -158,7 +159,7 @@ class EventHub:
         self._outbox.clear()
         for event in waiting:
             self._send_event(event)
-        self._inbox.put(Event(CONNECTED, source={"id": self.id}))
+        self._dispatcher.put(Event(CONNECTED, source={"id": self.id}))
 
     def _send(self, packet: Packet) -> None:
         channel = self._channel
@@ -222,7 +223,7 @@ class EventHub:
                 raise EventRejectedError(msg)
             event = Event.of(from_wire(payload))
             if self._first_time(event.id):
-                self._inbox.put(event)
+                self._dispatcher.put(event)
             if packet.id is not None:  # received: acknowledged in batches (`_acknowledge`)
                 self._to_ack = packet.id
                 self._unacked_count += 1
@@ -296,7 +297,7 @@ class EventHub:
             self._sleep(delay)
             delay = min(delay * 2, _BACKOFF[1])
         logger.error("event hub: gave up reconnecting after %d attempts", self.reconnect_attempts)
-        self._inbox.put(Event(DISCONNECTED, source={"id": self.id}))
+        self._dispatcher.put(Event(DISCONNECTED, source={"id": self.id}))
 
     def _settled(self) -> bool:
         """Closed, or connected again (by another thread): nothing to reconnect."""
@@ -331,9 +332,7 @@ class EventHub:
             self._acked.notify_all()
         if channel is not None:
             channel.close()
-        dispatcher = self._dispatcher
-        if dispatcher is not None and dispatcher is not threading.current_thread():
-            dispatcher.join(timeout=5)
+        self._dispatcher.join(timeout=5)
 
     # --- subscribing ----------------------------------------------------------------------
 
@@ -517,69 +516,34 @@ class EventHub:
 
     def _dispatch(self, event: Event) -> list[Any]:
         """Run the matching subscribers for ``event`` (replying with their results)."""
-        return self.router.dispatch(event, self._reply)
+        return self._dispatcher.dispatch(event)
 
     def wait(self, duration: float | None = None) -> None:
         """Dispatch events on this thread for ``duration`` seconds (None: until the client
         is closed or gives up reconnecting). Connects when not connected."""
-        if self._dispatcher is not None:
+        if self._dispatcher.thread is not None:
             msg = "events are dispatched by the hub's own thread (start() was called)"
             raise EventHubError(msg)
         self.connect()
-        self._run(None if duration is None else time.monotonic() + duration)
-
-    def _run(self, deadline: float | None) -> None:
-        with self._dispatching:
-            while not self._closed:
-                timeout = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
-                if timeout <= 0:
-                    return
-                try:
-                    event = self._inbox.get(timeout=timeout)
-                except queue.Empty:
-                    continue
-                self._dispatch(event)
-                if event.topic == DISCONNECTED:
-                    return
+        self._dispatcher.run(None if duration is None else time.monotonic() + duration)
 
     def process_pending(self) -> int:
         """Dispatch the events already received, on this thread; how many."""
-        count = 0
-        with self._dispatching:
-            while True:
-                try:
-                    event = self._inbox.get_nowait()
-                except queue.Empty:
-                    return count
-                self._dispatch(event)
-                count += 1
+        return self._dispatcher.pending()
 
     def settle(self, timeout: float = 5.0, *, quiet: float = 0.05) -> int:
         """Dispatch on this thread until no event has arrived for ``quiet`` seconds (or
         ``timeout`` passed); how many were dispatched. For tests: after a commit,
         ``settle()`` runs the listeners it triggers."""
         self.connect()
-        count = 0
-        deadline = time.monotonic() + timeout
-        with self._dispatching:
-            while time.monotonic() < deadline:
-                try:
-                    event = self._inbox.get(timeout=quiet)
-                except queue.Empty:
-                    return count
-                self._dispatch(event)
-                count += 1
-        return count
+        return self._dispatcher.settle(timeout, quiet)
 
     def start(self) -> None:
         """Dispatch events on the hub's own thread (``ftorm-events-dispatch``) from now on."""
         with self._lock:
-            if self._dispatcher is not None:
+            if self._dispatcher.thread is not None:
                 return
             self.connect()
-            self._dispatcher = threading.Thread(
-                target=self._run, args=(None,), name="ftorm-events-dispatch", daemon=True
-            )
             self._dispatcher.start()
 
     def __enter__(self) -> EventHub:
