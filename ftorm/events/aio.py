@@ -160,9 +160,16 @@ class EventStream:
             if stream is not None:
                 stream._deliver(event)
 
-        subscription = hub.subscribe(
-            self.expression, deliver, subscriber=self._subscriber, priority=self._priority
-        )
+        metadata = dict(self._subscriber or {})
+        metadata.setdefault("id", uuid.uuid4().hex)
+        try:
+            subscription = hub.subscribe(
+                self.expression, deliver, subscriber=metadata, priority=self._priority
+            )
+        except EventHubConnectionError:  # registered, not connected: no stream to feed
+            with contextlib.suppress(EventHubError):
+                hub.unsubscribe(str(metadata["id"]))
+            raise
         with self._lock:
             closed = self._closed
             if not closed:
@@ -274,9 +281,10 @@ class EventStream:
         with contextlib.suppress(EventHubError):  # the hub was closed meanwhile
             self._owner.hub.unsubscribe(subscription)
 
-    def __del__(self) -> None:
+    def __del__(self) -> None:  # a stream left by ``break``: unsubscribe now
         if not getattr(self, "_closed", True):
-            self.close()
+            with contextlib.suppress(Exception):  # (at interpreter exit, say)
+                self.close()
 
 
 def _resolve(waiter: asyncio.Future[None]) -> None:

@@ -363,11 +363,7 @@ class EventHub:
             if self._channel is not None:
                 self._send_subscribe(subscription)
             elif not self._reconnecting:  # (reconnecting: subscribed on reconnecting)
-                try:
-                    self.connect()
-                except BaseException:
-                    self.router.remove(subscription.id)
-                    raise
+                self.connect()
         return subscription
 
     def unsubscribe(self, subscription: Subscription | str) -> None:

@@ -241,3 +241,14 @@ def test_inherited_values_read_while_a_commit_is_awaited(outcome: str, applied: 
         expected = 30.0 if outcome == "refused" else 48.0
         assert check.get(Seq, tree.sequence.id).custom["fps"] == expected  # type: ignore[union-attr]
         check.close()
+
+
+def test_both_sessions_take_one_set_of_options_and_refuse_others() -> None:
+    server = Server()
+    with pytest.raises(TypeError, match="unexpected keyword argument 'page_sise'"):
+        Session(transport=InProcessTransport(server), page_sise=10)  # type: ignore[call-arg]
+    server.close()
+    with pytest.raises(TypeError, match=r"AsyncSession.*'lazzy'"):
+        AsyncSession(transport=_Idle(), lazzy="raise")  # type: ignore[arg-type, call-arg]
+    session = AsyncSession(transport=_Idle(), page_size=7, retries=1)  # type: ignore[arg-type]
+    assert session.page_size == 7
