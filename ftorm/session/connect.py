@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
-from ftorm.errors import ConnectError
+from ftorm.errors import ConnectError, InvalidValueError
 from ftorm.transport.base import Transport
 from ftorm.transport.inprocess import Handler, InProcessTransport
 
@@ -60,12 +60,13 @@ _TRANSPORT_OPTIONS = ("strict_api", "timeout", "retries")
 
 
 def session_options(owner: str, options: dict[str, Any]) -> EndpointOptions:
-    """Check that ``options`` are `SessionOptions` (a `TypeError` naming ``owner``, as
-    for any unexpected keyword); the ones that configure the HTTP transport."""
+    """Check that ``options`` are `SessionOptions` (`ftorm.InvalidValueError`, a
+    `TypeError`, naming ``owner``, as Python does for an unexpected keyword); the ones that
+    configure the HTTP transport."""
     unknown = sorted(options.keys() - SessionOptions.__optional_keys__)
     if unknown:
         msg = f"{owner}() got an unexpected keyword argument {unknown[0]!r}"
-        raise TypeError(msg)
+        raise InvalidValueError(msg)
     found: Any = {name: options[name] for name in _TRANSPORT_OPTIONS if name in options}
     return found  # type: ignore[no-any-return]
 
