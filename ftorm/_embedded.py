@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ftorm.events.aio import AsyncEventHub
     from ftorm.events.hub import EventHub
     from ftorm.schema.types import Schema
     from ftorm.server.handlers import Server
@@ -32,10 +33,13 @@ def open_server(path: str, *, schema: Schema | None, api_user: str, read_only: b
     return Server(schema, database=path, api_user=api_user, read_only=read_only)
 
 
-def event_hub(transport: Any) -> EventHub:
-    """The event hub client for a session's transport (`ftorm.events.connect.hub_for`),
+def event_hub(transport: Any) -> EventHub | AsyncEventHub:
+    """The event hub client for a session's transport (`ftorm.events.connect.hub_for`; for
+    an asynchronous transport, one with an ``aclose``, `ftorm.events.connect.async_hub_for`),
     named to the session layer on import (`ftorm.session.connect.provide_event_hub`): the
     session layer does not import the events layer above it. Loaded on first use."""
-    from ftorm.events.connect import hub_for
+    from ftorm.events.connect import async_hub_for, hub_for
 
+    if callable(getattr(transport, "aclose", None)):
+        return async_hub_for(transport)
     return hub_for(transport)

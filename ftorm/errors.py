@@ -65,6 +65,7 @@ __all__ = [
     "EventHubConnectionError",
     "EventHubError",
     "EventRejectedError",
+    "EventStreamOverflowError",
     "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
@@ -419,6 +420,12 @@ class EventHubError(FtormError):
 
 class EventHubConnectionError(EventHubError, ConnectionError):
     """The event hub is not connected, or its connection failed (handshake, websocket)."""
+
+
+class EventStreamOverflowError(EventHubError):
+    """An asynchronous event stream (``AsyncSession.events.stream``) whose reader fell
+    behind by more than its buffer holds, with ``overflow="raise"``: raised after the
+    buffered events were read, where the first event was dropped."""
 
 
 class EventRejectedError(EventHubError, ValueError):

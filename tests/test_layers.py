@@ -50,6 +50,7 @@ TYPE_ONLY = {
     # made through the factory ``import ftorm`` names (`ftorm.session.connect.provide_event_hub`),
     # so no import runs upward.
     ("ftorm.session.session", "events"),
+    ("ftorm.session.aio", "events"),  # ``AsyncSession.events``, the same way
 }
 """(module, layer above it) pairs allowed only under ``if TYPE_CHECKING:``."""
 

@@ -1,22 +1,25 @@
 """The `EventHub` of a session's transport: a websocket over HTTP, a direct attachment to
-an embedded server in this process."""
+an embedded server in this process; for an asynchronous transport, an `AsyncEventHub`
+driving one (`ftorm.events.aio`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ftorm.errors import EventHubConnectionError, EventHubError, EventRejectedError
+from ftorm.events.aio import AsyncEventHub
 from ftorm.events.channel import Channel, LocalChannel, WebSocketChannel
 from ftorm.events.hub import EventHub
 from ftorm.protocol.socketio import ACKING_QUERY, TRANSPORT, Handshake
-from ftorm.transport.http import HttpTransport
+from ftorm.transport.aio import AsyncInProcessTransport
+from ftorm.transport.http import Endpoint
 from ftorm.transport.inprocess import InProcessTransport
 from ftorm.transport.websocket import open_websocket
 
-__all__ = ["hub_for", "local_channel", "websocket_channel"]
+__all__ = ["async_hub_for", "hub_for", "local_channel", "websocket_channel"]
 
 
-def websocket_channel(transport: HttpTransport) -> Channel:
+def websocket_channel(transport: Endpoint) -> Channel:
     """Handshake with the server of ``transport`` and open its websocket."""
     try:
         handshake = Handshake.parse(transport.socketio_handshake())
@@ -40,9 +43,18 @@ def local_channel(server: Any) -> Channel:
         raise EventHubConnectionError(str(error)) from None
 
 
+def async_hub_for(transport: Any) -> AsyncEventHub:
+    """An (unconnected) `AsyncEventHub` reaching the hub behind an asynchronous transport
+    (`ftorm.transport.aio.AsyncTransport`): it drives the `EventHub` `hub_for` makes for
+    the same server."""
+    if isinstance(transport, AsyncInProcessTransport):
+        return AsyncEventHub(hub_for(transport.sync))
+    return AsyncEventHub(hub_for(transport))
+
+
 def hub_for(transport: Any) -> EventHub:
     """An (unconnected) `EventHub` reaching the hub behind ``transport``."""
-    if isinstance(transport, HttpTransport):
+    if isinstance(transport, Endpoint):
         http = transport
         return EventHub(lambda: websocket_channel(http), user=http.credentials[0])
     if isinstance(transport, InProcessTransport):

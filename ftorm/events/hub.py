@@ -4,6 +4,9 @@ Wire-compatible with ftrack's server and ``ftorm serve`` (socket.io 0.9, see
 `ftorm.protocol.socketio`); for a `ftorm.Session.local` session it attaches to the embedded
 server's hub in the same process, with the same packets.
 
+This module holds the connection; which subscriber gets an event is
+`ftorm.events.routing`'s, and where events are dispatched `ftorm.events.dispatch`'s.
+
 Threads. Connecting starts one reading thread (``ftorm-events-reader``) that answers
 heartbeats and acknowledgements and queues incoming events. Callbacks run only where events
 are dispatched: in the thread calling `EventHub.wait`, or in the hub's dispatching thread
@@ -24,9 +27,7 @@ import collections
 import contextlib
 import itertools
 import logging
-import operator
 import platform
-import queue
 import threading
 import time
 import uuid
@@ -41,7 +42,9 @@ from ftorm.errors import (
     excerpt,
 )
 from ftorm.events.channel import Channel
+from ftorm.events.dispatch import Dispatcher
 from ftorm.events.event import Event
+from ftorm.events.routing import Callback, Router, Subscription
 from ftorm.protocol import socketio
 from ftorm.protocol.events import (
     CONNECTED,
@@ -55,7 +58,7 @@ from ftorm.protocol.events import (
     to_wire,
 )
 from ftorm.protocol.socketio import Code, Packet
-from ftorm.query.subscription import Expression, parse
+from ftorm.query.subscription import parse
 
 if TYPE_CHECKING:
     from ftorm.events.changes import Change
@@ -68,50 +71,12 @@ __all__ = ["Callback", "EventHub", "Subscription"]
 
 logger: logging.Logger = logging.getLogger(__name__)
 
-Callback = Callable[[Event], Any]
-"""A subscriber: called with each matching event; a result other than None is published as
-the reply (`EventHub.publish_reply`)."""
-
 MAX_PENDING: Final = 10_000
 """Events kept for sending (while disconnected, or sent and not yet acknowledged)."""
 _SEEN: Final = 20_000  # event ids remembered to deliver each event once
-_REPLIES: Final = 10_000  # on_reply callbacks kept
 _BACKOFF: Final = (0.1, 5.0)  # first delay, longest delay (seconds)
 ACK_EVERY: Final = 64
 """Events received between two acknowledgements (and one whenever the connection is idle)."""
-
-
-class Subscription:
-    """One subscriber of an `EventHub`: its expression, callback and metadata."""
-
-    def __init__(
-        self,
-        hub: EventHub,
-        expression: Expression,
-        callback: Callback,
-        metadata: dict[str, Any],
-        priority: int,
-    ) -> None:
-        self.hub: EventHub = hub
-        self.expression: Expression = expression
-        """The parsed subscription (``str`` gives its text)."""
-        self.callback: Callback = callback
-        self.metadata: dict[str, Any] = metadata
-        """The subscriber's metadata, with its ``id`` (targets match against it)."""
-        self.priority: int = priority
-        """Lower runs first."""
-
-    @property
-    def id(self) -> str:
-        """The subscriber's id."""
-        return str(self.metadata["id"])
-
-    def unsubscribe(self) -> None:
-        """Stop receiving events (`ftorm.NotFoundError`-like `EventHubError` if already)."""
-        self.hub.unsubscribe(self)
-
-    def __repr__(self) -> str:
-        return f"<Subscription {self.id} {self.expression}>"
 
 
 class EventHub:
@@ -137,15 +102,10 @@ class EventHub:
         self._channel: Channel | None = None
         self._generation = 0  # which connection the reader thread serves
         self._closed = False
-        self._subscriptions: list[Subscription] = []
         self._packet_ids = itertools.count(1)
         self._unacked: dict[int, tuple[str, dict[str, Any]]] = {}  # packet id -> kind, event
         self._outbox: collections.deque[dict[str, Any]] = collections.deque()
-        self._inbox: queue.Queue[Event] = queue.Queue()
         self._seen = RecentIds(_SEEN)
-        self._replies: collections.OrderedDict[str, Callback] = collections.OrderedDict()
-        self._dispatcher: threading.Thread | None = None
-        self._dispatching = threading.Lock()
         self.reconnects: int = 0
         """Connections reopened after a loss."""
         self._reconnecting = False  # the reading thread is reopening the connection
@@ -154,10 +114,12 @@ class EventHub:
         self.session: Session | None = None
         """The session this hub belongs to (`ftorm.Session.events`): typed handlers load
         entities through it."""
-        self._reply_subscription = Subscription(
-            self, parse(f"topic={REPLY}"), self._handle_reply, {"id": self.id}, 0
+        self._acked = threading.Condition(self._lock)  # notified on each acknowledgement
+        self.router: Router = Router(
+            Subscription(self, parse(f"topic={REPLY}"), self._handle_reply, {"id": self.id}, 0)
         )
-        self._subscriptions.append(self._reply_subscription)
+        """The subscribers and reply callbacks (`ftorm.events.routing.Router`)."""
+        self._dispatcher = Dispatcher(self.router, self._reply, lambda: self._closed)
 
     # --- connection -----------------------------------------------------------------------
 
@@ -191,13 +153,13 @@ class EventHub:
             daemon=True,
         )
         reader.start()
-        for subscription in self._subscriptions:
+        for subscription in self.router.all():
             self._send_subscribe(subscription)
         waiting = [*unacked, *self._outbox]
         self._outbox.clear()
         for event in waiting:
             self._send_event(event)
-        self._inbox.put(Event(CONNECTED, source={"id": self.id}))
+        self._dispatcher.put(Event(CONNECTED, source={"id": self.id}))
 
     def _send(self, packet: Packet) -> None:
         channel = self._channel
@@ -261,7 +223,7 @@ class EventHub:
                 raise EventRejectedError(msg)
             event = Event.of(from_wire(payload))
             if self._first_time(event.id):
-                self._inbox.put(event)
+                self._dispatcher.put(event)
             if packet.id is not None:  # received: acknowledged in batches (`_acknowledge`)
                 self._to_ack = packet.id
                 self._unacked_count += 1
@@ -271,6 +233,7 @@ class EventHub:
             ident, args = socketio.read_ack(packet)
             with self._lock:
                 sent = self._unacked.pop(ident, None)
+                self._acked.notify_all()
             answer = args[0] if args and isinstance(args[0], dict) else {}
             if sent is not None and answer.get("success") is False:
                 logger.error(
@@ -334,7 +297,7 @@ class EventHub:
             self._sleep(delay)
             delay = min(delay * 2, _BACKOFF[1])
         logger.error("event hub: gave up reconnecting after %d attempts", self.reconnect_attempts)
-        self._inbox.put(Event(DISCONNECTED, source={"id": self.id}))
+        self._dispatcher.put(Event(DISCONNECTED, source={"id": self.id}))
 
     def _settled(self) -> bool:
         """Closed, or connected again (by another thread): nothing to reconnect."""
@@ -355,7 +318,7 @@ class EventHub:
                 return
             channel = self._channel
             if channel is not None:
-                for subscription in self._subscriptions:
+                for subscription in self.router.all():
                     event = Event(UNSUBSCRIBE, {"subscriber": subscription.metadata})
                     try:
                         self._send(socketio.event(to_wire(event)))
@@ -366,11 +329,10 @@ class EventHub:
             self._closed = True
             self._channel = None
             self._generation += 1
+            self._acked.notify_all()
         if channel is not None:
             channel.close()
-        dispatcher = self._dispatcher
-        if dispatcher is not None and dispatcher is not threading.current_thread():
-            dispatcher.join(timeout=5)
+        self._dispatcher.join(timeout=5)
 
     # --- subscribing ----------------------------------------------------------------------
 
@@ -397,10 +359,7 @@ class EventHub:
         metadata.setdefault("id", uuid.uuid4().hex)
         subscription = Subscription(self, parsed, callback, metadata, priority)
         with self._lock:
-            if any(s.id == subscription.id for s in self._subscriptions):
-                msg = f"a subscriber with id {excerpt(subscription.id)} already exists"
-                raise EventHubError(msg)
-            self._subscriptions.append(subscription)
+            self.router.add(subscription)
             if self._channel is not None:
                 self._send_subscribe(subscription)
             elif not self._reconnecting:  # (reconnecting: subscribed on reconnecting)
@@ -411,14 +370,28 @@ class EventHub:
         """Remove a subscriber (or the subscriber with that id)."""
         ident = subscription if isinstance(subscription, str) else subscription.id
         with self._lock:
-            found = [s for s in self._subscriptions if s.id == ident]
-            if not found or found[0] is self._reply_subscription:
-                msg = f"no subscriber with id {excerpt(ident)}"
-                raise EventHubError(msg)
-            self._subscriptions.remove(found[0])
-            event = Event(UNSUBSCRIBE, {"subscriber": found[0].metadata}, source=self._source())
+            found = self.router.remove(ident)
+            self._acked.notify_all()  # (`confirmed` waits no longer)
+            event = Event(UNSUBSCRIBE, {"subscriber": found.metadata}, source=self._source())
             if self._channel is not None:
                 self._send_tracked("unsubscribe", event)
+
+    def confirmed(self, subscription: Subscription, timeout: float) -> bool:
+        """Wait until the hub acknowledged ``subscription`` (events published from then on
+        reach it), at most ``timeout`` seconds; whether it did."""
+
+        def done() -> bool:
+            if self._closed or subscription not in self.router.all():
+                return True
+            if self._channel is None:
+                return False
+            return not any(
+                kind == "subscribe" and event["data"]["subscriber"]["id"] == subscription.id
+                for kind, event in self._unacked.values()
+            )
+
+        with self._acked:
+            return self._acked.wait_for(done, timeout) and not self._closed
 
     def on_change(
         self, model: type[M], *attributes: object, load: bool = False, priority: int = 100
@@ -446,7 +419,7 @@ class EventHub:
     def subscriptions(self) -> list[Subscription]:
         """The current subscribers (without the hub's own reply subscriber)."""
         with self._lock:
-            return [s for s in self._subscriptions if s is not self._reply_subscription]
+            return self.router.subscriptions()
 
     # --- publishing -----------------------------------------------------------------------
 
@@ -488,15 +461,13 @@ class EventHub:
         if isinstance(event, dict):
             event.setdefault("id", checked.id)  # the caller can match replies to its event
         if synchronous:
-            return self._dispatch(checked, synchronous=True)
+            return self.router.dispatch(checked, None)
         with self._lock:
             if self._closed:
                 msg = "the event hub client is closed"
                 raise EventHubConnectionError(msg)
             if on_reply is not None:
-                self._replies[checked.id] = on_reply
-                if len(self._replies) > _REPLIES:
-                    self._replies.popitem(last=False)
+                self.router.expect_reply(checked.id, on_reply)
             if self._channel is None:
                 try:
                     if self._reconnecting:
@@ -531,107 +502,44 @@ class EventHub:
     # --- dispatching ----------------------------------------------------------------------
 
     def _handle_reply(self, event: Event) -> None:
-        with self._lock:
-            callback = self._replies.get(str(event.get("in_reply_to_event", "")))
-        if callback is not None:
-            callback(event)
+        self.router.handle_reply(event)
 
-    def _dispatch(self, event: Event, *, synchronous: bool = False) -> list[Any]:
-        """Run the matching subscribers for ``event``: their results."""
-        with self._lock:
-            subscriptions = sorted(self._subscriptions, key=operator.attrgetter("priority"))
-        target_text = event.get("target") or ""
+    def _reply(self, event: Event, result: Any, subscription: Subscription) -> None:
         try:
-            target = parse(target_text) if target_text else None
-        except SubscriptionSyntaxError as error:
-            logger.warning("event hub: ignored an event with a bad target: %s", error)
-            return []
-        results: list[Any] = []
-        for subscription in subscriptions:
-            if target is not None and not target.match(subscription.metadata):
-                continue
-            if not subscription.expression.match(event):
-                continue
-            try:
-                result = subscription.callback(event)
-            except Exception:
-                logger.exception("event hub: subscriber %r failed on %r", subscription, event)
-                result = None
-            results.append(result)
-            if (
-                result is not None
-                and not synchronous
-                and subscription is not self._reply_subscription
-            ):
-                try:
-                    self.publish_reply(event, result, source=subscription.metadata)
-                except EventHubError:
-                    logger.exception("event hub: cannot publish the reply of %r", subscription)
-            if event.is_stopped():
-                break
-        return results
+            self.publish_reply(event, result, source=subscription.metadata)
+        except EventHubError:
+            logger.exception("event hub: cannot publish the reply of %r", subscription)
+
+    def _dispatch(self, event: Event) -> list[Any]:
+        """Run the matching subscribers for ``event`` (replying with their results)."""
+        return self._dispatcher.dispatch(event)
 
     def wait(self, duration: float | None = None) -> None:
         """Dispatch events on this thread for ``duration`` seconds (None: until the client
         is closed or gives up reconnecting). Connects when not connected."""
-        if self._dispatcher is not None:
+        if self._dispatcher.thread is not None:
             msg = "events are dispatched by the hub's own thread (start() was called)"
             raise EventHubError(msg)
         self.connect()
-        self._run(None if duration is None else time.monotonic() + duration)
-
-    def _run(self, deadline: float | None) -> None:
-        with self._dispatching:
-            while not self._closed:
-                timeout = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
-                if timeout <= 0:
-                    return
-                try:
-                    event = self._inbox.get(timeout=timeout)
-                except queue.Empty:
-                    continue
-                self._dispatch(event)
-                if event.topic == DISCONNECTED:
-                    return
+        self._dispatcher.run(None if duration is None else time.monotonic() + duration)
 
     def process_pending(self) -> int:
         """Dispatch the events already received, on this thread; how many."""
-        count = 0
-        with self._dispatching:
-            while True:
-                try:
-                    event = self._inbox.get_nowait()
-                except queue.Empty:
-                    return count
-                self._dispatch(event)
-                count += 1
+        return self._dispatcher.pending()
 
     def settle(self, timeout: float = 5.0, *, quiet: float = 0.05) -> int:
         """Dispatch on this thread until no event has arrived for ``quiet`` seconds (or
         ``timeout`` passed); how many were dispatched. For tests: after a commit,
         ``settle()`` runs the listeners it triggers."""
         self.connect()
-        count = 0
-        deadline = time.monotonic() + timeout
-        with self._dispatching:
-            while time.monotonic() < deadline:
-                try:
-                    event = self._inbox.get(timeout=quiet)
-                except queue.Empty:
-                    return count
-                self._dispatch(event)
-                count += 1
-        return count
+        return self._dispatcher.settle(timeout, quiet)
 
     def start(self) -> None:
         """Dispatch events on the hub's own thread (``ftorm-events-dispatch``) from now on."""
         with self._lock:
-            if self._dispatcher is not None:
+            if self._dispatcher.thread is not None:
                 return
             self.connect()
-            self._dispatcher = threading.Thread(
-                target=self._run, args=(None,), name="ftorm-events-dispatch", daemon=True
-            )
             self._dispatcher.start()
 
     def __enter__(self) -> EventHub:

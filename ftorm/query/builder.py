@@ -278,7 +278,7 @@ class Query(SubquerySource, Generic[M]):
 
     # --- building -----------------------------------------------------------------------
 
-    def where(self, *criteria: Expr, **equals: object) -> Self:
+    def where(self, /, *criteria: Expr, **equals: object) -> Self:
         """Add criteria (all must hold, combined with the existing ones by ``and``).
 
         Keywords compare for equality: ``where(status="active", parent=project)``; a model
@@ -289,11 +289,11 @@ class Query(SubquerySource, Generic[M]):
         new._where = combined(self._model, self._where, criteria, equals)
         return new
 
-    def before(self, **dates: DateLike) -> Self:
+    def before(self, /, **dates: DateLike) -> Self:
         """``attribute before "<date>"`` for each keyword (exclusive)."""
         return self.where(*dated(self._model, "before", dates))
 
-    def after(self, **dates: DateLike) -> Self:
+    def after(self, /, **dates: DateLike) -> Self:
         """``attribute after "<date>"`` for each keyword (exclusive)."""
         return self.where(*dated(self._model, "after", dates))
 

@@ -249,7 +249,12 @@ def _check(layout: Layout, fixture: Any, name: str) -> tuple[list[_Row], list[tu
     known = {(o, n) for o, n in _link_names(layout).values()}
     pairs: list[tuple[str, ...]] = []
     for link in links:
-        if not (isinstance(link, list) and len(link) == 4 and tuple(link[:2]) in known):
+        if not (
+            isinstance(link, list)
+            and len(link) == 4
+            and all(isinstance(part, str) for part in link[:2])  # (a dict cannot be looked up)
+            and tuple(link[:2]) in known
+        ):
             head = link[:2] if isinstance(link, list) else link
             msg = f"{name}: the workspace's schema has no link collection {excerpt(head)}"
             raise FixtureError(msg)

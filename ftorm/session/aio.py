@@ -17,8 +17,20 @@ value before it was resolved, raises `ftorm.NotLoadedError` (an attribute read c
 await): ``await session.load_configurations()`` or ``await session.populate(objects,
 Model.custom.inherited)`` first.
 
-The event hub (`ftorm.Session.events`) and the file methods (`Session.create_component`,
-locations) are `Session`'s only: an `AsyncSession` has none of them yet.
+The event hub is ``session.events`` (`ftorm.events.aio.AsyncEventHub`: ``async for``
+streams, awaited publishing). The rest of `Session`'s methods (``ensure``, ``refresh``,
+``aggregate``, notes, timers, files: ``create_component``, ``location``, availabilities,
+thumbnails, ...) are awaitable twins that run `Session`'s own code on the core, on a worker
+thread (`AsyncSession.run`): its requests are sent through this session's transport on
+the event loop, and component files through the transport's blocking twin (``files()``).
+`schema`, `types` and `server_information` are properties, read once `load_schema` (or a
+query) fetched the schema.
+
+Inherited custom attribute values read while an awaited commit is on its way are the
+values the session last knew committed: the commit's new values are folded in when its
+answer is merged (`ftorm.session.custom.inheritance.Hierarchy.committed`), never before, and not
+after a refusal; after a lost or cancelled commit they are resolved again once the next
+commit has reconciled it (``tests/session/test_async_parity.py``).
 
 An attribute read cannot await, so an `AsyncSession` never loads on attribute reads: its
 ``lazy`` is ``"raise"``. ``await session.load(objects, Shot.status)`` loads chosen attributes,
@@ -33,11 +45,20 @@ one at a time; an object changed while a commit is awaited stays pending with it
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Coroutine,
+    Generator,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from typing import (
     TYPE_CHECKING,
     Any,
     BinaryIO,
+    Concatenate,
     Generic,
     Literal,
     ParamSpec,
@@ -62,24 +83,24 @@ from ftorm.protocol.operations import OperationLike, QueryOp
 from ftorm.protocol.results import QueryResult, read_query
 from ftorm.query import ast
 from ftorm.query.builder import KeywordQuery, Query
-from ftorm.query.criteria import Expr, Ordering
-from ftorm.query.expressions import Column
+from ftorm.query.criteria import Expr
 from ftorm.session.cohort import Cohort
 from ftorm.session.core import adrive
 from ftorm.session.custom.configurations import custom_keys
 from ftorm.session.paging import Pager
-from ftorm.session.session import Session
+from ftorm.session.session import PAGE_SIZE, Session
 from ftorm.transport.aio import DEFAULT_MAX_CONNECTIONS, AsyncInProcessTransport
 
 if TYPE_CHECKING:
     import datetime as _dt
-    from typing import Self
+    from typing import Self, Unpack
 
-    from ftorm.query.expressions import DateLike
+    from ftorm.events.aio import AsyncEventHub
     from ftorm.schema.types import Schema
-    from ftorm.session.catalog import ModelSource
+    from ftorm.session.connect import SessionOptions
     from ftorm.session.stats import Stats
     from ftorm.transport.aio import AsyncTransport
+    from ftorm.transport.base import Transport
     from ftorm.transport.inprocess import Handler
 
 __all__ = ["AsyncQuery", "AsyncSession"]
@@ -88,11 +109,70 @@ M = TypeVar("M", bound=Model)
 R = TypeVar("R")
 P = ParamSpec("P")
 
-_NO_FILES = "an AsyncSession does not transfer files (yet): use a Session for files"
+_NO_FILES = "this AsyncSession's transport moves no files (it has no files() transport)"
 """Why the file operations of an asynchronous session's core are refused."""
 
 _LOAD_HINT = "await session.load"
 """What the ``lazy='raise'`` message of an asynchronous session tells to call."""
+
+
+AQ = TypeVar("AQ", bound="AsyncQuery[Any]")
+
+
+class _Refinement(Generic[P]):
+    """An `AsyncQuery` refinement: the `Query` method ``method`` (typed as it is, returning
+    the `AsyncQuery`), applied to the query, or, for query text, once it is parsed."""
+
+    __slots__ = ("_doc", "_name")
+
+    def __init__(self, method: Callable[Concatenate[Any, P], object]) -> None:
+        self._name = method.__name__
+        self._doc = method.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: AQ, owner: type[Any] | None = None) -> Callable[P, AQ]: ...
+    def __get__(self, obj: Any, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            return self
+        name = self._name
+
+        def refine(*args: P.args, **kwargs: P.kwargs) -> Any:
+            return obj._then(name, args, kwargs)
+
+        refine.__name__ = refine.__qualname__ = name
+        refine.__doc__ = self._doc
+        return refine
+
+
+class _OnCore(Generic[P, R]):
+    """An awaitable `AsyncSession` method: the `Session` method ``method`` (typed as it is,
+    awaited), run on the session's core by `AsyncSession.run`."""
+
+    __slots__ = ("_doc", "_method")
+
+    def __init__(self, method: Callable[Concatenate[Session, P], R]) -> None:
+        self._method = method
+        self._doc = method.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
+    @overload
+    def __get__(
+        self, obj: AsyncSession, owner: type[Any] | None = None
+    ) -> Callable[P, Coroutine[Any, Any, R]]: ...
+    def __get__(self, obj: Any, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            return self
+        method = self._method
+
+        async def awaited(*args: P.args, **kwargs: P.kwargs) -> R:
+            return await cast("AsyncSession", obj).run(method, *args, **kwargs)
+
+        awaited.__name__ = awaited.__qualname__ = method.__name__
+        awaited.__doc__ = self._doc
+        return awaited
 
 
 class AsyncQuery(Generic[R]):
@@ -122,37 +202,16 @@ class AsyncQuery(Generic[R]):
             return type(self)(self._session, getattr(source, method)(*args, **kwargs))
         return type(self)(self._session, source, (*self._steps, (method, args, kwargs)))
 
-    def where(self, *criteria: Expr, **equals: object) -> Self:
-        """`Query.where`."""
-        return self._then("where", criteria, equals)
-
-    def before(self, **dates: DateLike) -> Self:
-        """`Query.before`."""
-        return self._then("before", (), dates)
-
-    def after(self, **dates: DateLike) -> Self:
-        """`Query.after`."""
-        return self._then("after", (), dates)
-
-    def select(self, *fields: Column[Any] | type) -> Self:
-        """`Query.select`."""
-        return self._then("select", fields, {})
-
-    def order_by(self, *keys: Column[Any] | Ordering) -> Self:
-        """`Query.order_by`."""
-        return self._then("order_by", keys, {})
-
-    def limit(self, count: int | None) -> Self:
-        """`Query.limit`."""
-        return self._then("limit", (count,), {})
-
-    def offset(self, count: int | None) -> Self:
-        """`Query.offset`."""
-        return self._then("offset", (count,), {})
-
-    def page_size(self, count: int) -> Self:
-        """`Query.page_size`."""
-        return self._then("page_size", (count,), {})
+    # Each refinement is `Query`'s method of the same name (its signature, its checks, its
+    # docstring), applied by `_then`: written once, in `ftorm.query.builder`.
+    where = _Refinement(Query.where)
+    before = _Refinement(Query.before)
+    after = _Refinement(Query.after)
+    select = _Refinement(Query.select)
+    order_by = _Refinement(Query.order_by)
+    limit = _Refinement(Query.limit)
+    offset = _Refinement(Query.offset)
+    page_size = _Refinement(Query.page_size)
 
     @property
     def query(self) -> Query[R] | str:
@@ -261,25 +320,38 @@ class _Bridge:
             msg = (
                 "this needs a request, and an AsyncSession cannot send one from a plain "
                 "attribute read or call: await it (session.load, session.populate, a query; "
+                "await session.load_schema() before session.schema or session.types, "
                 "await session.load_configurations() before reading obj.custom)"
             )
             raise NotLoadedError(msg)
         future = asyncio.run_coroutine_threadsafe(self._owner._transport.call(operations), loop)
         return future.result()
 
-    # Files travel through `Session` only for now (`ftorm.session.components`).
+    # Files travel through the asynchronous transport's blocking twin (``files()``), on the
+    # worker thread running the core's file code (`AsyncSession.create_component`, ...).
+
+    def _files(self) -> Transport:
+        files = getattr(self._owner._transport, "files", None)
+        if files is None:
+            raise TransportError(_NO_FILES)
+        found: Transport = files()
+        return found
 
     def put_file(self, url: str, stream: BinaryIO, headers: Mapping[str, str]) -> None:
-        raise TransportError(_NO_FILES)
+        self._files().put_file(url, stream, headers)
 
     def download(self, component_id: str, write: Callable[[bytes], object]) -> int:
-        raise DownloadError(_NO_FILES)
+        try:
+            files = self._files()
+        except TransportError:
+            raise DownloadError(_NO_FILES) from None
+        return files.download(component_id, write)
 
     def remove_file(self, component_id: str) -> None:
-        raise TransportError(_NO_FILES)
+        self._files().remove_file(component_id)
 
     def file_url(self, component_id: str, *, thumbnail_size: int | None = None) -> str:
-        raise TransportError(_NO_FILES)
+        return self._files().file_url(component_id, thumbnail_size=thumbnail_size)
 
     def close(self) -> None:
         """Nothing to release: the asynchronous transport is closed by the session."""
@@ -305,13 +377,12 @@ class AsyncSession:
         *,
         transport: AsyncTransport | None = None,
         lazy: Literal["raise"] = "raise",
-        page_size: int = 500,
-        strict_api: bool = False,
-        timeout: float | tuple[float, float] = (10.0, 60.0),
-        retries: int = 3,
-        models: ModelSource | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        **options: Unpack[SessionOptions],
     ) -> None:
+        from ftorm.session.connect import session_options
+
+        connecting = session_options("AsyncSession", dict(options))
         if lazy != "raise":
             msg = (  # type: ignore[unreachable]  # untyped callers
                 f"an AsyncSession cannot load attributes when they are read (a read cannot "
@@ -320,25 +391,23 @@ class AsyncSession:
             )
             raise InvalidValueError(msg)
         self._core = Session(
-            transport=_Bridge(self), lazy="raise", page_size=page_size, models=models
+            transport=_Bridge(self),
+            lazy="raise",
+            page_size=options.get("page_size", PAGE_SIZE),
+            models=options.get("models"),
         )
         self._core._load_hint = _LOAD_HINT
         if transport is None:
             from ftorm.session.connect import async_http_transport
 
             transport = async_http_transport(
-                server_url,
-                api_user,
-                api_key,
-                strict_api=strict_api,
-                timeout=timeout,
-                retries=retries,
-                max_connections=max_connections,
+                server_url, api_user, api_key, max_connections=max_connections, **connecting
             )
         self._transport: AsyncTransport = transport
         self._loop: asyncio.AbstractEventLoop | None = None
         self._committing = asyncio.Lock()  # one commit at a time
         self._local_server: Handler | None = None
+        self._events: AsyncEventHub | None = None
 
     @classmethod
     def local(
@@ -387,6 +456,19 @@ class AsyncSession:
         return self._local_server
 
     @property
+    def events(self) -> AsyncEventHub:
+        """ftrack's event hub for this session's server (`ftorm.events.aio.AsyncEventHub`):
+        ``async for event in session.events.stream("topic=ftrack.update")`` and ``await
+        session.events.publish(event)``; made on first use (nothing is sent until a stream
+        is awaited or an event published) and closed with the session. A websocket to
+        ``ftorm serve`` or ftrack, or, for `local` sessions, the embedded server's hub."""
+        if self._events is None:
+            from ftorm.session.connect import event_hub_for
+
+            self._events = cast("AsyncEventHub", event_hub_for(self._transport))
+        return self._events
+
+    @property
     def stats(self) -> Stats:
         """Running totals: requests, operations, entities received and batch loads."""
         return self._core.stats
@@ -426,6 +508,9 @@ class AsyncSession:
         """Forget every object and release the connections. Pending changes are discarded."""
         if self._core.closed:
             return
+        events, self._events = self._events, None
+        if events is not None:
+            await events.close()
         self._core.close()
         await self._transport.aclose()
         if self._local_server is not None:
@@ -583,6 +668,125 @@ class AsyncSession:
         """Undo every change since the last commit (after a running commit ends)."""
         async with self._committing:
             self._core.rollback()
+
+    # --- the rest of `Session`, on the core ------------------------------------------------
+
+    async def run(
+        self, function: Callable[Concatenate[Session, P], R], /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """``function(core, *args, **kwargs)`` on a worker thread (`asyncio.to_thread`),
+        where ``core`` is this session's `core` `Session`: its requests are sent through
+        this session's transport on this event loop, and its component files through the
+        transport's blocking twin (``files()``: requests for HTTP, the server's own for
+        `local`). Runs one at a time with commits (it may commit). This is how every
+        `Session` method an `AsyncSession` has no dedicated method for is awaited.
+
+        While it runs, attributes the function reads are loaded as ``lazy="batch"`` loads
+        them (its requests wait for nothing on this loop); reads on the loop still raise.
+        Cancelling the awaiting task returns once the worker thread ended (a thread cannot
+        be interrupted), so nothing overlaps the next commit::
+
+            await session.run(Session.create_component, "/renders/sh010.exr")
+        """
+        await self._ready()
+        core = self._core
+        async with self._committing:
+            core.lazy = "batch"  # on the worker thread a read may load: requests can be sent
+            work = asyncio.ensure_future(asyncio.to_thread(function, core, *args, **kwargs))
+            try:
+                return await asyncio.shield(work)
+            except asyncio.CancelledError:
+                await asyncio.wait({work})  # a thread cannot be stopped: let it end first
+                raise
+            finally:
+                core.lazy = "raise"
+
+    # Awaitable twins of `Session`'s methods, each run by `run`: signature and docstring
+    # are the `Session` method's (`_OnCore`).
+    aggregate = _OnCore(Session.aggregate)
+    refresh = _OnCore(Session.refresh)
+    reset_remote = _OnCore(Session.reset_remote)
+    get_widget_url = _OnCore(Session.get_widget_url)
+    create_note = _OnCore(Session.create_note)
+    create_reply = _OnCore(Session.create_reply)
+    start_timer = _OnCore(Session.start_timer)
+    stop_timer = _OnCore(Session.stop_timer)
+    custom_configurations = _OnCore(Session.custom_configurations)
+    create_component = _OnCore(Session.create_component)
+    location = _OnCore(Session.location)
+    pick_location = _OnCore(Session.pick_location)
+    get_component_availability = _OnCore(Session.get_component_availability)
+    get_component_availabilities = _OnCore(Session.get_component_availabilities)
+    create_thumbnail = _OnCore(Session.create_thumbnail)
+    encode_media = _OnCore(Session.encode_media)
+
+    @overload
+    async def ensure(
+        self,
+        model: Callable[P, M],
+        identifying_keys: Sequence[str] | None = None,
+        /,
+        *args: P.args,
+        **values: P.kwargs,
+    ) -> M: ...
+    @overload
+    async def ensure(
+        self, model: str, identifying_keys: Sequence[str] | None = None, /, **values: Any
+    ) -> Model: ...
+    async def ensure(
+        self,
+        model: Any,
+        identifying_keys: Sequence[str] | None = None,
+        /,
+        *args: Any,
+        **values: Any,
+    ) -> Any:
+        """`Session.ensure`, awaited (get or create; committed when anything changed)."""
+        return await self.run(lambda core: core.ensure(model, identifying_keys, *args, **values))
+
+    def reset(self) -> None:
+        """Forget every object and every pending change (`Session.reset`; no request)."""
+        self._core.reset()
+
+    # --- schema and types --------------------------------------------------------------------
+
+    async def load_schema(self) -> Schema:
+        """The server's schema, fetched the first time (with the server information, in one
+        request, as a first query does); afterwards `schema`, `types` and
+        `server_information` are read without a request."""
+        await self._ready()
+        return self._core.schema
+
+    @property
+    def schema(self) -> Schema:
+        """The server's schema (`ftorm.NotLoadedError` until `load_schema`, or a query, read
+        it: a property cannot await)."""
+        return self._core.schema
+
+    @property
+    def server_information(self) -> dict[str, Any]:
+        """The server's ``query_server_information`` answer (read as `schema` is)."""
+        return self._core.server_information
+
+    @property
+    def types(self) -> Mapping[str, type[Model]]:
+        """A model class for every entity type of the server (`Session.types`; read as
+        `schema` is)."""
+        return self._core.types
+
+    async def count(self, query: Query[Any]) -> int:
+        """How many entities ``query`` matches, with one request (`Session.count`)."""
+        return await self.query(query).count()
+
+    def iterate(self, query: Query[R]) -> AsyncIterator[R]:
+        """The entities ``query`` matches, page by page (`Session.iterate`)."""
+        return aiter(self.query(query))
+
+    async def check(self, query: Query[Any]) -> None:
+        """Check ``query`` against the server's schema and custom attribute configurations
+        (`Session.check`; they are read first when needed)."""
+        await self._ready()
+        await asyncio.to_thread(self._core.check, query)
 
 
 def _first_names(cls: type[Model], paths: Sequence[object]) -> Generator[str, None, None]:

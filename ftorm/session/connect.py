@@ -15,15 +15,17 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar
 
-from ftorm.errors import ConnectError
+from ftorm.errors import ConnectError, InvalidValueError
 from ftorm.transport.base import Transport
 from ftorm.transport.inprocess import Handler, InProcessTransport
 
 if TYPE_CHECKING:
     from ftorm.schema.types import Schema
+    from ftorm.session.catalog import ModelSource
     from ftorm.transport.ahttp import AsyncHttpTransport
+    from ftorm.transport.http import EndpointOptions
 
 __all__ = [
     "EMBEDDED_SERVERS",
@@ -31,6 +33,7 @@ __all__ = [
     "EventHubFactory",
     "Provided",
     "ServerFactory",
+    "SessionOptions",
     "async_http_transport",
     "connection_settings",
     "event_hub_for",
@@ -38,7 +41,41 @@ __all__ = [
     "local_transport",
     "provide_embedded_server",
     "provide_event_hub",
+    "session_options",
 ]
+
+
+class SessionOptions(TypedDict, total=False):
+    """The options `ftorm.Session` and `ftorm.AsyncSession` both take, as keywords (one
+    statement of them, so the two constructors cannot drift apart)."""
+
+    page_size: int | None
+    """Rows per query request when iterating (see `ftorm.Session`)."""
+    strict_api: bool
+    """Send ``ftrack-strict-api: true`` (HTTP); default False."""
+    timeout: float | tuple[float, float]
+    """Seconds to connect and to read (HTTP); default (10, 60)."""
+    retries: int
+    """How many times a safe request is retried (HTTP); default 3."""
+    models: ModelSource | None
+    """The set of model classes to hydrate (see `ftorm.Session`)."""
+
+
+_TRANSPORT_OPTIONS = ("strict_api", "timeout", "retries")
+"""The `SessionOptions` that configure the HTTP transport (`EndpointOptions` names)."""
+
+
+def session_options(owner: str, options: dict[str, Any]) -> EndpointOptions:
+    """Check that ``options`` are `SessionOptions` (`ftorm.InvalidValueError`, a
+    `TypeError`, naming ``owner``, as Python does for an unexpected keyword); the ones that
+    configure the HTTP transport."""
+    unknown = sorted(options.keys() - SessionOptions.__optional_keys__)
+    if unknown:
+        msg = f"{owner}() got an unexpected keyword argument {unknown[0]!r}"
+        raise InvalidValueError(msg)
+    found: Any = {name: options[name] for name in _TRANSPORT_OPTIONS if name in options}
+    return found  # type: ignore[no-any-return]
+
 
 _PARAMETERS: tuple[str, str, str] = ("server_url", "api_user", "api_key")
 """How `Session` spells the three connection settings (`http_transport` names them so)."""

@@ -28,7 +28,6 @@ from ftorm.protocol.results import read_query
 from ftorm.schema.types import Schema
 from ftorm.session.base import PAGE_SIZE as PAGE_SIZE
 from ftorm.session.base import Lazy as Lazy
-from ftorm.session.catalog import ModelSource
 from ftorm.session.convenience_methods import ConvenienceMethods
 from ftorm.session.custom.inheritance import Hierarchy, lazy_members, refuse
 from ftorm.session.loading import Hydrator
@@ -36,10 +35,12 @@ from ftorm.session.stats import Stats
 
 if TYPE_CHECKING:
     import os
+    from typing import Unpack  # (3.11: only type checkers read it)
 
     from ftorm.events.hub import EventHub
     from ftorm.model.base import Model
     from ftorm.session.accessors import Accessor
+    from ftorm.session.connect import SessionOptions
     from ftorm.session.locations import Location
     from ftorm.session.structures import Structure
     from ftorm.transport.base import Transport
@@ -72,12 +73,12 @@ class Session(ConvenienceMethods):
         *,
         transport: Transport | None = None,
         lazy: Lazy = "batch",
-        page_size: int | None = None,
-        strict_api: bool = False,
-        timeout: float | tuple[float, float] = (10.0, 60.0),
-        retries: int = 3,
-        models: ModelSource | None = None,
+        **options: Unpack[SessionOptions],
     ) -> None:
+        from ftorm.session.connect import session_options
+
+        connecting = session_options("Session", dict(options))
+        page_size, models = options.get("page_size"), options.get("models")
         if lazy not in ("batch", "select", "raise"):
             msg = f"lazy must be 'batch', 'select' or 'raise', not {lazy!r}"
             raise InvalidValueError(msg)
@@ -87,14 +88,7 @@ class Session(ConvenienceMethods):
         if transport is None:
             from ftorm.session.connect import http_transport
 
-            transport = http_transport(
-                server_url,
-                api_user,
-                api_key,
-                strict_api=strict_api,
-                timeout=timeout,
-                retries=retries,
-            )
+            transport = http_transport(server_url, api_user, api_key, **connecting)
         super().__init__(transport, lazy, page_size, models)
         self._hydrator = Hydrator(self._catalog.class_or_none, self._identity, self)
         self._hierarchy = Hierarchy(

@@ -161,6 +161,7 @@ class WritingSession(ReadingSession):
         if self._uncertain:
             yield from reconcile_steps(work, self._forget)
             self._uncertain = False
+            self._hierarchy.forget()  # the lost batch may have stored values: resolve again
             if not work:
                 return
         plan = work.plan()

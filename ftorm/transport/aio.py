@@ -36,6 +36,10 @@ class AsyncTransport(Protocol):
 
     Implementations raise `ftorm.errors.ServerError` (or a subclass) when the server answers
     with an error object, and `ftorm.errors.ConnectError` when it cannot be reached.
+
+    One may also have ``files()``: a blocking `ftorm.transport.base.Transport` to the same
+    server, which moves component files on worker threads (`ftorm.AsyncSession.run`);
+    without it, an `ftorm.AsyncSession`'s file methods raise `ftorm.TransportError`.
     """
 
     async def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
@@ -96,6 +100,10 @@ class AsyncInProcessTransport:
             if not running.done():
                 self._abandoned.add(running)
             raise
+
+    def files(self) -> InProcessTransport[Handler]:
+        """The blocking transport that moves component files (on worker threads): `sync`."""
+        return self.sync
 
     async def aclose(self) -> None:
         """Refuse further batches (the server stays open: it belongs to the caller)."""

@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, BinaryIO
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TypedDict
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from ftorm._typing import JSON
@@ -53,11 +53,19 @@ from ftorm.protocol.socketio import HANDSHAKE_PATH
 from ftorm.transport.base import error_message
 
 if TYPE_CHECKING:  # requests is imported on the first request: a session starts without it
+    from typing import Unpack  # (3.11: only type checkers read it)
+
     import requests
 
 __all__ = [
+    "Answer",
     "Endpoint",
+    "EndpointOptions",
+    "Exchange",
+    "Failure",
     "HttpTransport",
+    "Pause",
+    "Post",
     "decode_answer",
     "lost_write_error",
     "never_sent_error",
@@ -182,9 +190,59 @@ def decode_answer(status: int, content: bytes, expected: int, display: str) -> l
     return payload
 
 
+class EndpointOptions(TypedDict, total=False):
+    """The settings both HTTP transports take (`Endpoint`), as keywords."""
+
+    timeout: float | tuple[float, float]
+    """Seconds to connect and to read (one number for both); default (10, 60)."""
+    retries: int
+    """How many times a safe request is retried; default 3."""
+    backoff: float
+    """Seconds before the first retry, doubled for each next one; default 0.25."""
+    strict_api: bool
+    """Send ``ftrack-strict-api: true``; default False."""
+    headers: dict[str, str] | None
+    """More headers for every request."""
+
+
+class Post(NamedTuple):
+    """An exchange step: ``POST`` ``body`` to ``url`` and answer an `Answer` or `Failure`."""
+
+    url: str
+    body: bytes
+
+
+class Pause(NamedTuple):
+    """An exchange step: wait ``seconds`` before the next attempt (answer None)."""
+
+    seconds: float
+
+
+class Answer(NamedTuple):
+    """What a `Post` got: the status, the whole body and the ``Location`` header."""
+
+    status: int
+    content: bytes
+    location: str
+
+
+class Failure(NamedTuple):
+    """A `Post` that got no answer: the error, and whether it provably never reached the
+    server (the connection was refused or could not be opened in time)."""
+
+    error: BaseException
+    never_sent: bool
+
+
+Exchange = Generator[Post | Pause, Answer | Failure | None, list[JSON]]
+"""`Endpoint.exchange`: yields `Post` and `Pause` steps, returns the batch's results."""
+
+
 class Endpoint:
     """What the blocking and the asynchronous HTTP transports share: the API endpoint, the
-    headers of every request (credentials included), timeouts and the retry settings."""
+    headers of every request (credentials included), timeouts, the retry settings, and the
+    policy of one batch's exchange (`exchange`), which each transport drives with its own
+    HTTP client."""
 
     def __init__(
         self,
@@ -212,6 +270,14 @@ class Endpoint:
         """How many times a safe request is retried."""
         self.backoff: float = backoff
         """Seconds before the first retry, doubled for each next one."""
+        self.options: EndpointOptions = {
+            "timeout": timeout,
+            "retries": retries,
+            "backoff": backoff,
+            "strict_api": strict_api,
+            "headers": headers,
+        }
+        """The settings given (another transport to the same endpoint takes them)."""
         self._headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
@@ -220,6 +286,57 @@ class Endpoint:
             "ftrack-strict-api": "true" if strict_api else "false",
             **(headers or {}),
         }
+
+    def exchange(self, operations: Sequence[OperationLike]) -> Exchange:
+        """The exchange of one batch, sans I/O: the steps to send it (`Post`, and `Pause`
+        before a retry), each answered by the driver; returns one result per operation.
+
+        The policy of the module docstring: retries of reads after failures and
+        502/503/504 answers, of writes only when never sent; same-origin 307/308
+        redirects followed (`redirect_target`); the answer read by `decode_answer`.
+
+        Raises:
+            ConnectError: the server cannot be reached, or a write's fate is unknown.
+            AuthenticationError, ServerError, TransportError: as `decode_answer`, or a
+                redirect ftorm does not follow.
+        """
+        batch = encode_batch(operations)
+        body = json.dumps(batch, sort_keys=True).encode("utf-8")
+        read_only = is_read_only(batch)
+        attempt = 0
+        while True:
+            outcome = yield from self._posted(body)
+            if isinstance(outcome, Failure):
+                safe = read_only or outcome.never_sent
+                if safe and attempt < self.retries:
+                    attempt += 1
+                    yield Pause(retry_delay(self.backoff, attempt))
+                    continue
+                error = outcome.error
+                reason = self._scrub(str(error) or type(error).__name__)
+                if safe:
+                    raise never_sent_error(self.display_url, reason) from error
+                raise lost_write_error(self.display_url, reason) from error
+            if outcome.status in _RETRY_STATUS and read_only and attempt < self.retries:
+                attempt += 1
+                yield Pause(retry_delay(self.backoff, attempt))
+                continue
+            return decode_answer(outcome.status, outcome.content, len(operations), self.display_url)
+
+    def _posted(self, body: bytes) -> Generator[Post, Answer | Failure | None, Answer | Failure]:
+        """``POST`` ``body``, following only same-origin 307/308 redirects (credentials stay
+        home): the last answer, or the failure."""
+        url = self.url
+        for _ in range(_MAX_REDIRECTS + 1):
+            outcome = yield Post(url, body)
+            if outcome is None:  # pragma: no cover - a driver always answers a Post
+                msg = "an exchange step was not answered"
+                raise TransportError(msg)
+            if isinstance(outcome, Failure) or outcome.status not in _REDIRECT_STATUS:
+                return outcome
+            url = redirect_target(self.url, url, outcome.status, outcome.location, self.display_url)
+        msg = f"{self.display_url}: more than {_MAX_REDIRECTS} redirects"
+        raise TransportError(msg)
 
     @property
     def credentials(self) -> tuple[str, str]:
@@ -236,6 +353,32 @@ class Endpoint:
         """``text`` without the URL's password."""
         return text.replace(self._password, "***") if self._password else text
 
+    @property
+    def server_url(self) -> str:
+        """The server's address (`url` without ``/api``)."""
+        return self.url[: -len("/api")]
+
+    def socketio_handshake(self) -> str:
+        """``GET /socket.io/1/`` with the credentials (blocking, for either transport: the
+        event hub's connection runs on threads): the handshake answer
+        (`ftorm.protocol.socketio.Handshake`). `EventHubConnectionError` when the server
+        cannot be reached or refuses."""
+        import requests
+
+        url = self.server_url + HANDSHAKE_PATH
+        try:
+            response = requests.get(
+                url, headers=self._headers, timeout=self.timeout, allow_redirects=False
+            )
+        except requests.RequestException as error:
+            msg = f"cannot reach the event hub at {redact_url(url)}: {self._scrub(str(error))}"
+            raise EventHubConnectionError(msg) from None
+        with response:
+            if response.status_code != 200:
+                msg = f"the event hub at {redact_url(url)} answered {_error_text(response)}"
+                raise EventHubConnectionError(msg)
+            return response.content[:1000].decode("utf-8", "replace")
+
 
 class HttpTransport(Endpoint):
     """Sends operation batches to an ftrack server (or ``ftorm serve``) over HTTP."""
@@ -249,22 +392,9 @@ class HttpTransport(Endpoint):
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
         download_deadline: float = DOWNLOAD_DEADLINE,
-        timeout: float | tuple[float, float] = (10.0, 60.0),
-        retries: int = 3,
-        backoff: float = 0.25,
-        strict_api: bool = False,
-        headers: dict[str, str] | None = None,
+        **options: Unpack[EndpointOptions],
     ) -> None:
-        super().__init__(
-            server_url,
-            api_user,
-            api_key,
-            timeout=timeout,
-            retries=retries,
-            backoff=backoff,
-            strict_api=strict_api,
-            headers=headers,
-        )
+        super().__init__(server_url, api_user, api_key, **options)
         self._sleep = sleep or time.sleep
         self._clock = clock or time.monotonic
         self.download_deadline: float = download_deadline
@@ -281,7 +411,8 @@ class HttpTransport(Endpoint):
         return self._http
 
     def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
-        """Send one batch; return one result per operation, in order.
+        """Send one batch; return one result per operation, in order (`Endpoint.exchange`,
+        driven with requests).
 
         Raises:
             ConnectError: when the server cannot be reached (see the module docstring).
@@ -291,44 +422,34 @@ class HttpTransport(Endpoint):
         """
         import requests
 
-        batch = encode_batch(operations)
-        body = json.dumps(batch, sort_keys=True).encode("utf-8")
-        read_only = is_read_only(batch)
-        attempt = 0
+        steps = self.exchange(operations)
+        outcome: Answer | Failure | None = None
         while True:
             try:
-                response = self._post(body)
-            except requests.RequestException as error:
-                safe = read_only or _never_sent(error)
-                if safe and attempt < self.retries:
-                    attempt += 1
-                    self._sleep(retry_delay(self.backoff, attempt))
-                    continue
-                raise self._connect_error(error, read_only=read_only) from error
-            status, content = response
-            if status in _RETRY_STATUS and read_only and attempt < self.retries:
-                attempt += 1
-                self._sleep(retry_delay(self.backoff, attempt))
+                step = steps.send(outcome)
+            except StopIteration as done:
+                results: list[JSON] = done.value
+                return results
+            if isinstance(step, Pause):
+                self._sleep(step.seconds)
+                outcome = None
                 continue
-            return self._decode(status, content, len(operations))
+            try:
+                outcome = self._post(step)
+            except requests.RequestException as error:
+                outcome = Failure(error, _never_sent(error))
 
-    def _post(self, body: bytes) -> tuple[int, bytes]:
-        """POST ``body`` and read the whole answer before the deadline; follow only
-        same-origin 307/308 redirects (credentials stay home). Returns (status, body)."""
-        url = self.url
+    def _post(self, post: Post) -> Answer:
+        """One ``POST`` (no redirect followed), its whole answer read before the deadline."""
         deadline = self._clock() + self._total()
-        for _ in range(_MAX_REDIRECTS + 1):
-            response = self._client().post(
-                url, data=body, timeout=self.timeout, allow_redirects=False, stream=True
-            )
-            if response.status_code not in _REDIRECT_STATUS:
-                with response:
-                    return response.status_code, self._read(response, deadline)
-            response.close()
+        response = self._client().post(
+            post.url, data=post.body, timeout=self.timeout, allow_redirects=False, stream=True
+        )
+        with response:
             location = response.headers.get("Location", "")
-            url = redirect_target(self.url, url, response.status_code, location, self.display_url)
-        msg = f"{self.display_url}: more than {_MAX_REDIRECTS} redirects"
-        raise TransportError(msg)
+            if response.status_code in _REDIRECT_STATUS:
+                return Answer(response.status_code, b"", location)
+            return Answer(response.status_code, self._read(response, deadline), location)
 
     def _read(self, response: requests.Response, deadline: float) -> bytes:
         """The answer's body, read as it arrives; a server that takes longer than the
@@ -363,12 +484,6 @@ class HttpTransport(Endpoint):
                 yield block
         except (urllib3.exceptions.HTTPError, OSError) as error:
             raise requests.exceptions.ConnectionError(error) from error
-
-    def _connect_error(self, error: requests.RequestException, *, read_only: bool) -> ConnectError:
-        reason = self._scrub(str(error))
-        if read_only or _never_sent(error):
-            return never_sent_error(self.display_url, reason)
-        return lost_write_error(self.display_url, reason)
 
     def _decode(self, status: int, content: bytes, expected: int) -> list[JSON]:
         return decode_answer(status, content, expected, self.display_url)
@@ -504,29 +619,6 @@ class HttpTransport(Endpoint):
             url = urljoin(url, location)
         msg = f"{self.display_url.removesuffix('/api')}: more than {_MAX_REDIRECTS} redirects"
         raise DownloadError(msg)
-
-    @property
-    def server_url(self) -> str:
-        """The server's address (`url` without ``/api``)."""
-        return self.url[: -len("/api")]
-
-    def socketio_handshake(self) -> str:
-        """``GET /socket.io/1/`` with the credentials: the event hub's handshake answer
-        (`ftorm.protocol.socketio.Handshake`). `EventHubConnectionError` when the server
-        cannot be reached or refuses."""
-        import requests
-
-        url = self.server_url + HANDSHAKE_PATH
-        try:
-            response = self._client().get(url, timeout=self.timeout, allow_redirects=False)
-        except requests.RequestException as error:
-            msg = f"cannot reach the event hub at {redact_url(url)}: {self._scrub(str(error))}"
-            raise EventHubConnectionError(msg) from None
-        with response:
-            if response.status_code != 200:
-                msg = f"the event hub at {redact_url(url)} answered {_error_text(response)}"
-                raise EventHubConnectionError(msg)
-            return response.content[:1000].decode("utf-8", "replace")
 
     def close(self) -> None:
         """Close the keep-alive connections."""

@@ -332,13 +332,32 @@ def test_inherited_custom_attribute_values_resolve_when_awaited() -> None:
         asyncio.run(main())
 
 
-def test_file_transfers_are_refused_with_a_clear_error(server: Server) -> None:
+def test_file_transfers_go_through_the_transports_blocking_twin(server: Server) -> None:
     session = AsyncSession(transport=AsyncInProcessTransport(InProcessTransport(server)))
     core = session.core.transport
-    with pytest.raises(ftorm.DownloadError, match="use a Session"):
+    with pytest.raises(ftorm.DownloadError, match="no file is stored"):  # the server's answer
         core.download("some-id", lambda block: None)
-    with pytest.raises(ftorm.TransportError, match="use a Session"):
+    with pytest.raises(ftorm.NotFoundError, match="no file is stored"):
+        core.file_url("some-id")
+    asyncio.run(session.close())
+
+
+def test_file_transfers_without_a_blocking_twin_are_refused_with_a_clear_error(
+    server: Server,
+) -> None:
+    class NoFiles:
+        async def call(self, operations: Sequence[OperationLike]) -> list[Any]:
+            return InProcessTransport(server).call(operations)
+
+        async def aclose(self) -> None:
+            pass
+
+    session = AsyncSession(transport=NoFiles())
+    core = session.core.transport
+    with pytest.raises(ftorm.DownloadError, match="moves no files"):
+        core.download("some-id", lambda block: None)
+    with pytest.raises(ftorm.TransportError, match="moves no files"):
         core.remove_file("some-id")
-    with pytest.raises(ftorm.TransportError, match="use a Session"):
+    with pytest.raises(ftorm.TransportError, match="moves no files"):
         core.file_url("some-id")
     asyncio.run(session.close())

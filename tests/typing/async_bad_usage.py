@@ -30,3 +30,11 @@ def not_awaited(session: AsyncSession) -> None:
     AsyncSession(lazy="batch")  # E: arg-type
     with session:  # E: attr-defined
         pass
+
+
+async def like_session_typos(session: AsyncSession, shot: Shot) -> None:
+    session.events.stream("topic=x", overflow="block")  # E: arg-type
+    await session.ensure(Shot, ["name"], nmae="sh010")  # E: call-overload
+    await session.refresh(shot, True)  # E: call-arg
+    await session.get_widget_url("info", theme="pink")  # E: arg-type
+    shots: list[Shot] = await session.count(Shot.where(name="sh010"))  # E: assignment

@@ -4,11 +4,14 @@ the types `Session` gives, awaited (never run as a test)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import assert_type
 
 import arrow
 
+from ftorm.events import Event
 from ftorm.model import Model
+from ftorm.schema.types import Schema
 from ftorm.session import AsyncSession
 
 from .models_fixture import Project, Sequence, Shot, Status
@@ -45,3 +48,25 @@ async def lifecycle() -> None:
         assert_type(session, AsyncSession)
         assert_type(await session.query(Sequence).all(), list[Sequence])
     await session.close()
+
+
+async def events(session: AsyncSession) -> None:
+    async for event in session.events.stream("topic=ftrack.update"):
+        assert_type(event, Event)
+    async with session.events.stream("topic=x", buffer=10, overflow="drop_oldest") as stream:
+        assert_type(await anext(stream), Event)
+        assert_type(stream.dropped, int)
+    await session.events.publish(Event("my.topic"), on_reply=print)
+
+
+async def like_session(session: AsyncSession, project: Project, shot: Shot) -> None:
+    assert_type(await session.load_schema(), Schema)
+    assert_type(session.types, Mapping[str, type[Model]])
+    assert_type(await session.ensure(Shot, ["name"], name="sh010", parent=project), Shot)
+    assert_type(await session.count(Shot.where(name="sh010")), int)
+    async for found in session.iterate(Shot.where(name="sh010")):
+        assert_type(found, Shot)
+    await session.refresh(shot)
+    assert_type(await session.get_widget_url("info", shot), str)
+    assert_type(await session.create_component("/renders/sh010.exr"), Model)
+    assert_type(await session.run(lambda core: core.query(Shot).all()), list[Shot])

@@ -1,0 +1,405 @@
+"""`AsyncEventHub`: ``session.events`` of an `ftorm.AsyncSession`.
+
+::
+
+    async for event in session.events.stream("topic=ftrack.update"):
+        ...
+    await session.events.publish(Event("my.topic", {"n": 1}))
+
+One core. An `AsyncEventHub` drives an `ftorm.events.EventHub`: the connection (a
+websocket, or the embedded server's hub in this process), heartbeats, acknowledgements,
+reconnection and the delivery of each event once are that client's, and so is the routing
+(`ftorm.events.routing`). Each stream is one subscriber of it, whose callback hands the
+events to the stream's buffer. The blocking steps (opening the connection, waiting for the
+hub to acknowledge a subscription) run on a worker thread (`asyncio.to_thread`); events are
+dispatched by the hub's dispatching thread (``ftorm-events-dispatch``, started with the
+first stream), which wakes the waiting task through its event loop.
+
+A stream subscribes when it is first awaited (``async for`` or ``async with``), and its
+first event is awaited only once the hub acknowledged the subscription: an event published
+after that reaches it.
+
+Buffering. Each stream holds at most ``buffer`` events not yet read (`DEFAULT_BUFFER`).
+When its reader falls further behind, ``overflow`` decides:
+
+- ``"raise"`` (the default): nothing more is buffered; the reader gets the buffered events,
+  then `ftorm.EventStreamOverflowError` (the stream is closed). No event is skipped silently.
+- ``"drop_oldest"``: the oldest buffered event is dropped for each new one, and
+  `EventStream.dropped` counts them (the stream stays open).
+
+The hub's dispatching thread never waits for a slow stream.
+
+Cancellation. Leaving the ``async for`` (``break``, an exception, a cancelled task) or the
+``async with`` closes the stream: its subscriber is removed and the hub told, at once
+(``break`` out of a bare ``async for`` closes it when the stream is released, which is at
+once in CPython; ``async with`` closes it where the block ends). A closed stream ends
+(`StopAsyncIteration`). Closing the session (or `AsyncEventHub.close`) closes its streams
+and the connection. When the hub gives up reconnecting (``ftrack.meta.disconnected``), every
+open stream raises `ftorm.EventHubConnectionError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import threading
+import uuid
+import weakref
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from ftorm.errors import (
+    EventHubConnectionError,
+    EventHubError,
+    EventStreamOverflowError,
+    InvalidValueError,
+)
+from ftorm.events.event import Event
+from ftorm.events.routing import Subscription
+from ftorm.protocol.events import DISCONNECTED
+from ftorm.query.subscription import parse
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+    from typing import Self
+
+    from ftorm.events.hub import EventHub
+
+__all__ = ["DEFAULT_BUFFER", "AsyncEventHub", "EventStream", "Overflow"]
+
+DEFAULT_BUFFER: Final = 1_000
+"""Events a stream holds for its reader, by default (``stream(..., buffer=)``)."""
+
+Overflow = Literal["raise", "drop_oldest"]
+"""What a stream does when its buffer is full (see the module docstring)."""
+
+_SUBSCRIBE_TIMEOUT: Final = 30.0
+"""Seconds a stream waits for the hub to acknowledge its subscription."""
+
+
+class EventStream:
+    """The events matching one subscription, awaited: ``async for event in stream``.
+
+    Made by `AsyncEventHub.stream`; see the module docstring for buffering and closing.
+    """
+
+    def __init__(
+        self,
+        owner: AsyncEventHub,
+        expression: str,
+        *,
+        subscriber: dict[str, Any] | None,
+        priority: int,
+        buffer: int,
+        overflow: Overflow,
+    ) -> None:
+        parse(expression)  # `SubscriptionSyntaxError` here, where the stream is asked for
+        if isinstance(buffer, bool) or not isinstance(buffer, int) or buffer < 1:
+            msg = f"buffer must be a positive int, not {buffer!r}"
+            raise InvalidValueError(msg)
+        if overflow not in ("raise", "drop_oldest"):
+            msg = f"overflow must be 'raise' or 'drop_oldest', not {overflow!r}"
+            raise InvalidValueError(msg)
+        self._owner = owner
+        self.expression: str = expression
+        """The subscription expression."""
+        self.buffer: int = buffer
+        """At most this many events wait for the reader."""
+        self.overflow: Overflow = overflow
+        """What happens when the buffer is full."""
+        self.dropped: int = 0
+        """Events this stream did not buffer (its reader was ``buffer`` events behind)."""
+        self._subscriber = subscriber
+        self._priority = priority
+        self._lock = threading.Lock()
+        self._events: collections.deque[Event] = collections.deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._subscription: Subscription | None = None
+        self._opening: asyncio.Future[None] | None = None
+        self._failure: EventHubError | None = None
+        self._closed = False
+
+    @property
+    def subscription(self) -> Subscription | None:
+        """The hub subscriber of this stream (None before it is first awaited, and after it
+        is closed)."""
+        return self._subscription
+
+    @property
+    def closed(self) -> bool:
+        """True once the stream was closed (by its reader, an overflow, or the session)."""
+        return self._closed
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"{len(self._events)} buffered"
+        return f"<EventStream {self.expression!r} {state}>"
+
+    # --- opening ------------------------------------------------------------------------
+
+    async def _open(self) -> None:
+        if self._subscription is not None or self._closed:
+            return
+        if self._opening is None:
+            self._loop = asyncio.get_running_loop()
+            self._opening = asyncio.ensure_future(asyncio.to_thread(self._subscribe))
+        try:
+            await asyncio.shield(self._opening)
+        except BaseException:
+            self.close()  # cancelled or failed: the worker thread unsubscribes if it did
+            raise
+
+    def _subscribe(self) -> None:
+        """Subscribe on the hub and wait for its acknowledgement (on a worker thread)."""
+        hub = self._owner.hub
+        held = weakref.ref(self)  # the hub's subscriber does not keep the stream alive
+
+        def deliver(event: Event) -> None:
+            stream = held()
+            if stream is not None:
+                stream._deliver(event)
+
+        metadata = dict(self._subscriber or {})
+        metadata.setdefault("id", uuid.uuid4().hex)
+        try:
+            subscription = hub.subscribe(
+                self.expression, deliver, subscriber=metadata, priority=self._priority
+            )
+        except EventHubConnectionError:  # registered, not connected: no stream to feed
+            with contextlib.suppress(EventHubError):
+                hub.unsubscribe(str(metadata["id"]))
+            raise
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._subscription = subscription
+        if closed:  # closed while subscribing (a cancelled task)
+            self._unsubscribe(subscription)
+            return
+        hub.start()
+        if not hub.confirmed(subscription, _SUBSCRIBE_TIMEOUT) and not self._closed:
+            self.close()
+            msg = f"the event hub did not acknowledge the subscription {self.expression!r}"
+            raise EventHubConnectionError(msg)
+
+    # --- delivering (the hub's dispatching thread) ---------------------------------------
+
+    def _deliver(self, event: Event) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            if self._failure is not None or len(self._events) >= self.buffer:
+                self.dropped += 1
+                if self._failure is not None:
+                    return
+                if self.overflow == "raise":
+                    msg = (
+                        f"the stream {self.expression!r} fell {self.buffer:,} events behind: "
+                        f"the next events were dropped (read faster, or pass a larger "
+                        f"buffer=, or overflow='drop_oldest')"
+                    )
+                    self._failure = EventStreamOverflowError(msg)
+                    self._wake()
+                    return
+                self._events.popleft()
+            self._events.append(Event.of(event))
+            self._wake()
+
+    def _fail(self, error: EventHubError) -> None:
+        with self._lock:
+            if not self._closed and self._failure is None:
+                self._failure = error
+                self._wake()
+
+    def _wake(self) -> None:
+        """Wake the waiting reader (under the lock)."""
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                self._loop.call_soon_threadsafe(_resolve, waiter)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Event:
+        await self._open()
+        while True:
+            with self._lock:
+                if self._events:
+                    return self._events.popleft()
+                failure = self._failure
+                if failure is None and self._closed:
+                    raise StopAsyncIteration
+                if failure is None:
+                    assert self._loop is not None  # set by `_open`
+                    waiter = self._waiter = self._loop.create_future()
+            if failure is not None:
+                self.close()
+                raise failure
+            try:
+                await waiter
+            except BaseException:  # cancelled: the stream is closed with its task
+                self.close()
+                raise
+
+    async def __aenter__(self) -> Self:
+        await self._open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- closing ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the stream: remove its subscriber (telling the hub) and end its iteration.
+        Idempotent; the events still buffered are dropped."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            subscription, self._subscription = self._subscription, None
+            self._events.clear()
+            self._wake()
+        self._owner._forget(self)
+        if subscription is not None:
+            self._unsubscribe(subscription)
+
+    async def aclose(self) -> None:
+        """`close`."""
+        self.close()
+
+    def _unsubscribe(self, subscription: Subscription) -> None:
+        with contextlib.suppress(EventHubError):  # the hub was closed meanwhile
+            self._owner.hub.unsubscribe(subscription)
+
+    def __del__(self) -> None:  # a stream left by ``break``: unsubscribe now
+        if not getattr(self, "_closed", True):
+            with contextlib.suppress(Exception):  # (at interpreter exit, say)
+                self.close()
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+class AsyncEventHub:
+    """ftrack's event hub for an `ftorm.AsyncSession` (``session.events``): `stream` and
+    awaitable `publish` over one `ftorm.events.EventHub` (see the module docstring)."""
+
+    def __init__(self, hub: EventHub) -> None:
+        self.hub: EventHub = hub
+        """The event hub client doing the work (its blocking methods block: await this
+        object's instead)."""
+        self._streams: weakref.WeakSet[EventStream] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._watching: Subscription | None = None
+
+    def stream(
+        self,
+        expression: str,
+        *,
+        subscriber: dict[str, Any] | None = None,
+        priority: int = 100,
+        buffer: int = DEFAULT_BUFFER,
+        overflow: Overflow = "raise",
+    ) -> EventStream:
+        """The events matching ``expression`` (ftrack's subscription expressions), as an
+        asynchronous iterator; `ftorm.SubscriptionSyntaxError` for a bad expression.
+
+        ``subscriber`` is the subscriber's metadata (targeted events match against it),
+        ``priority`` its place among this session's subscribers, ``buffer`` and
+        ``overflow`` what happens when the reader falls behind (module docstring).
+        Nothing is sent until the stream is first awaited.
+        """
+        stream = EventStream(
+            self,
+            expression,
+            subscriber=subscriber,
+            priority=priority,
+            buffer=buffer,
+            overflow=overflow,
+        )
+        with self._lock:
+            self._streams.add(stream)
+            if self._watching is None:  # hub-side only: subscribed with the others
+                self._watching = Subscription(
+                    self.hub,
+                    parse(f"topic={DISCONNECTED}"),
+                    self._disconnected,
+                    {"id": uuid.uuid4().hex},
+                    0,
+                )
+                self.hub.router.add(self._watching, internal=True)
+        return stream
+
+    @property
+    def streams(self) -> list[EventStream]:
+        """The open streams."""
+        with self._lock:
+            return [s for s in self._streams if not s.closed]
+
+    def _forget(self, stream: EventStream) -> None:
+        with self._lock:
+            self._streams.discard(stream)
+
+    def _disconnected(self, event: Event) -> None:
+        """The hub gave up reconnecting: every open stream fails."""
+        msg = "the event hub connection was lost and could not be reopened"
+        for stream in self.streams:
+            stream._fail(EventHubConnectionError(msg))
+
+    async def publish(
+        self,
+        event: dict[str, Any],
+        *,
+        on_reply: Callable[[Event], object] | None = None,
+        on_error: Literal["raise", "ignore"] = "raise",
+    ) -> None:
+        """Publish ``event`` (see `ftorm.events.EventHub.publish`; connects first when not
+        connected). ``on_reply`` is called on this event loop with each reply to it."""
+        callback = None
+        if on_reply is not None:
+            loop = asyncio.get_running_loop()
+            reply = on_reply
+
+            def callback(answer: Event) -> None:
+                with contextlib.suppress(RuntimeError):  # the loop is closed
+                    loop.call_soon_threadsafe(reply, answer)
+
+        await asyncio.to_thread(self._publish, event, callback, on_error)
+
+    def _publish(
+        self,
+        event: dict[str, Any],
+        on_reply: Callable[[Event], object] | None,
+        on_error: Literal["raise", "ignore"],
+    ) -> None:
+        if on_reply is not None:  # replies are dispatched by the hub's dispatching thread
+            try:
+                self.hub.start()
+            except EventHubError:
+                if on_error == "raise":
+                    raise
+        self.hub.publish(event, on_reply=on_reply, on_error=on_error)
+
+    async def publish_reply(
+        self, source_event: dict[str, Any], data: Any, *, source: dict[str, Any] | None = None
+    ) -> None:
+        """Reply to ``source_event`` with ``data`` (`ftorm.events.EventHub.publish_reply`)."""
+        await asyncio.to_thread(self.hub.publish_reply, source_event, data, source=source)
+
+    async def close(self) -> None:
+        """Close every stream, unsubscribe and disconnect (the session does it on close)."""
+        for stream in self.streams:
+            stream.close()
+        await asyncio.to_thread(self.hub.close)
