@@ -109,6 +109,7 @@ class EventHub:
         self.reconnects: int = 0
         """Connections reopened after a loss."""
         self._reconnecting = False  # the reading thread is reopening the connection
+        self._gave_up = False  # reconnecting failed every attempt; `connect` tries again
         self._to_ack: int | None = None  # the last event packet id received
         self._unacked_count = 0
         self.session: Session | None = None
@@ -128,16 +129,32 @@ class EventHub:
         """Whether a connection is open."""
         return self._channel is not None
 
+    @property
+    def gave_up(self) -> bool:
+        """Whether the client gave up reconnecting after a lost connection (it has then
+        dispatched ``ftrack.meta.disconnected``); false again once `connect` succeeds."""
+        return self._gave_up
+
     def connect(self) -> None:
         """Open the connection (idempotent): subscribe every subscriber and send what
-        waits. `EventHubConnectionError` when the hub cannot be reached."""
+        waits. `EventHubConnectionError` when the hub cannot be reached. After the client
+        gave up reconnecting, this is how to try again."""
+        self._connect(retry=True)
+
+    def _connect(self, *, retry: bool) -> None:
+        """`connect`; with ``retry`` false, nothing once the client gave up reconnecting
+        (`wait` and `settle` then dispatch what was received, which ends with
+        ``ftrack.meta.disconnected``, instead of racing the give-up with a new attempt)."""
         with self._lock:
             if self._closed:
                 msg = "the event hub client is closed"
                 raise EventHubConnectionError(msg)
             if self._channel is not None or self._reconnecting:
                 return  # (reconnecting: the reading thread reopens it)
+            if self._gave_up and not retry:
+                return
             self._attach(self._open())
+            self._gave_up = False
 
     def _attach(self, channel: Channel) -> None:
         """Use ``channel`` (under the lock): subscribe, resend, start its reader."""
@@ -296,6 +313,8 @@ class EventHub:
                 return
             self._sleep(delay)
             delay = min(delay * 2, _BACKOFF[1])
+        with self._lock:
+            self._gave_up = True
         logger.error("event hub: gave up reconnecting after %d attempts", self.reconnect_attempts)
         self._dispatcher.put(Event(DISCONNECTED, source={"id": self.id}))
 
@@ -516,11 +535,13 @@ class EventHub:
 
     def wait(self, duration: float | None = None) -> None:
         """Dispatch events on this thread for ``duration`` seconds (None: until the client
-        is closed or gives up reconnecting). Connects when not connected."""
+        is closed or gives up reconnecting). Connects when not connected, unless the client
+        gave up reconnecting: then it dispatches what was received, ending with
+        ``ftrack.meta.disconnected`` (call `connect` to try again)."""
         if self._dispatcher.thread is not None:
             msg = "events are dispatched by the hub's own thread (start() was called)"
             raise EventHubError(msg)
-        self.connect()
+        self._connect(retry=False)
         self._dispatcher.run(None if duration is None else time.monotonic() + duration)
 
     def process_pending(self) -> int:
@@ -531,7 +552,7 @@ class EventHub:
         """Dispatch on this thread until no event has arrived for ``quiet`` seconds (or
         ``timeout`` passed); how many were dispatched. For tests: after a commit,
         ``settle()`` runs the listeners it triggers."""
-        self.connect()
+        self._connect(retry=False)
         return self._dispatcher.settle(timeout, quiet)
 
     def start(self) -> None:

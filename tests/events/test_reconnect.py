@@ -13,7 +13,7 @@ from ftorm.events.connect import hub_for
 from ftorm.server.handlers import Server
 from ftorm.server.wsgi import serve
 from ftorm.transport.inprocess import InProcessTransport
-from tests.events.helpers import until
+from tests.events.helpers import WAIT, until
 
 
 @pytest.fixture(params=["local", "http"])
@@ -43,9 +43,12 @@ def test_drop_mid_stream_loses_and_doubles_nothing(sessions: tuple[Session, Sess
     listening, publishing = sessions
     listener, publisher = listening.events, publishing.events
     received: list[str] = []
-    listener.subscribe("topic=stream", lambda event: received.append(event["data"]["n"]))
-    ready: list[Event] = []
-    publisher.subscribe("topic=stream", ready.append)  # the publisher's own echo
+    subscription = listener.subscribe(
+        "topic=stream", lambda event: received.append(event["data"]["n"])
+    )
+    # an event reaches the subscribers the hub knows when it is published: wait for the
+    # hub to acknowledge the subscription before publishing
+    assert listener.confirmed(subscription, WAIT)
     publisher.publish(Event("stream", {"n": "warm-up"}))
     assert until(lambda: bool(received), step=lambda: (listener.wait(0.01), publisher.wait(0.01)))
     sent = [f"e{index}" for index in range(60)]
@@ -107,6 +110,42 @@ def test_reconnection_backs_off_then_gives_up_with_a_disconnected_event() -> Non
         assert len(opened) == 5
         assert not hub.connected
         assert topics[-1] == "ftrack.meta.disconnected"
+    finally:
+        hub.close()
+        server.close()
+
+
+def test_waiting_after_the_client_gave_up_dispatches_the_disconnection() -> None:
+    """Once reconnecting failed every attempt, `wait` does not race it with one more
+    attempt: it dispatches ``ftrack.meta.disconnected``; `connect` is how to try again."""
+    from ftorm.errors import EventHubConnectionError
+    from ftorm.events import EventHub
+    from ftorm.events.channel import Channel
+    from ftorm.events.connect import local_channel
+
+    server = Server(api_key="test-key")
+    opened: list[int] = []
+
+    def connect() -> Channel:
+        opened.append(1)
+        if len(opened) > 1:
+            msg = "refused"
+            raise EventHubConnectionError(msg)
+        return local_channel(server)
+
+    hub = EventHub(connect, user="ftorm", reconnect_attempts=2, sleep=lambda _: None)
+    try:
+        topics: list[str] = []
+        hub.subscribe("topic=ftrack.meta.*", lambda event: topics.append(event.topic))
+        hub.connect()
+        hub.drop()
+        assert until(lambda: hub.gave_up)
+        hub.wait(10)  # no new attempt: returns at ftrack.meta.disconnected
+        assert topics[-1] == "ftrack.meta.disconnected"
+        assert len(opened) == 3
+        with pytest.raises(EventHubConnectionError, match="refused"):
+            hub.connect()
+        assert hub.gave_up
     finally:
         hub.close()
         server.close()
