@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from ftorm import Session
-from ftorm.events import Event
-from ftorm.events.connect import hub_for
+from ftorm.errors import EventHubConnectionError
+from ftorm.events import Event, EventHub
+from ftorm.events.channel import Channel
+from ftorm.events.connect import hub_for, local_channel
 from ftorm.server.handlers import Server
 from ftorm.server.wsgi import serve
 from ftorm.transport.inprocess import InProcessTransport
@@ -83,15 +85,10 @@ def test_publishing_while_disconnected_is_sent_after_reconnecting() -> None:
         server.close()
 
 
-def test_reconnection_backs_off_then_gives_up_with_a_disconnected_event() -> None:
-    from ftorm.errors import EventHubConnectionError
-    from ftorm.events import EventHub
-    from ftorm.events.channel import Channel
-    from ftorm.events.connect import local_channel
-
-    server = Server(api_key="test-key")
+def refusing_after_first(server: Server) -> tuple[Callable[[], Channel], list[int]]:
+    """A connect function whose first connection reaches ``server`` and every later one is
+    refused; and the list it appends to at each attempt."""
     opened: list[int] = []
-    delays: list[float] = []
 
     def connect() -> Channel:
         opened.append(1)
@@ -99,6 +96,14 @@ def test_reconnection_backs_off_then_gives_up_with_a_disconnected_event() -> Non
             msg = "refused"
             raise EventHubConnectionError(msg)
         return local_channel(server)
+
+    return connect, opened
+
+
+def test_reconnection_backs_off_then_gives_up_with_a_disconnected_event() -> None:
+    server = Server(api_key="test-key")
+    connect, opened = refusing_after_first(server)
+    delays: list[float] = []
 
     hub = EventHub(connect, user="ftorm", reconnect_attempts=4, sleep=delays.append)
     try:
@@ -118,20 +123,8 @@ def test_reconnection_backs_off_then_gives_up_with_a_disconnected_event() -> Non
 def test_waiting_after_the_client_gave_up_dispatches_the_disconnection() -> None:
     """Once reconnecting failed every attempt, `wait` does not race it with one more
     attempt: it dispatches ``ftrack.meta.disconnected``; `connect` is how to try again."""
-    from ftorm.errors import EventHubConnectionError
-    from ftorm.events import EventHub
-    from ftorm.events.channel import Channel
-    from ftorm.events.connect import local_channel
-
     server = Server(api_key="test-key")
-    opened: list[int] = []
-
-    def connect() -> Channel:
-        opened.append(1)
-        if len(opened) > 1:
-            msg = "refused"
-            raise EventHubConnectionError(msg)
-        return local_channel(server)
+    connect, opened = refusing_after_first(server)
 
     hub = EventHub(connect, user="ftorm", reconnect_attempts=2, sleep=lambda _: None)
     try:
