@@ -1,6 +1,6 @@
 """Loading over HTTP: request counts of everyday loops, paged query time, start-up time.
 
-Run: ``python benchmarks/bench_loading.py [--rows 10000] [--rounds 3] [--no-write]``.
+Run: ``python benchmarks/bench_loading.py [--rows 10000] [--rounds 9] [--no-write]``.
 
 Starts ``ftorm serve`` as a separate process on 127.0.0.1 with a database file, seeds it over
 HTTP (500 tasks with statuses under one project, the rest of ``--rows`` under another), then
@@ -11,7 +11,9 @@ measures, for ftorm and (where it imports) ftrack_api in the same run:
    followed by the first loop.
 2. **A large query** of every task, at each size of ``--rows`` (10,000 and 100,000 by default):
    ftorm's ``query(Task).all()`` against one bare ``requests.post`` of the same query without
-   a ``limit`` + ``json.loads``, alternating, the median of ``--rounds`` rounds' ratios.
+   a ``limit`` + ``json.loads``, alternating, the median of ``--rounds`` rounds' ratios
+   (9 by default, at least 7: about a minute at 100,000 rows), with the load average when
+   each size's rounds began and ended.
 3. **Start-up** (``--only startup``; "## Start-up"): the whole process ``python -c "import
    ftorm, ftorm.models; ftorm.Session(url, user, key)"`` (an HTTP session: nothing is sent
    before its first use) against ``python -c "import ftrack_api"``, each library in a virtual
@@ -22,7 +24,8 @@ measures, for ftorm and (where it imports) ftrack_api in the same run:
 
 For parts 1 and 2, ftrack_api pins ``arrow<1``: to measure it in the same run use an
 environment where both import (see ``benchmarks/bench_session.py``); without it its columns
-are skipped with a note. Charts (PNG, matplotlib from the ``bench`` extra) go to
+are skipped with a note. Charts (PNG, `benchmarks._charts`: matplotlib from the ``bench`` extra, or
+an environment of its own under ``.bench-envs/charts`` that the script builds) go to
 ``docs/images/``; without ``--no-write`` the results replace the sections of
 ``docs/benchmarks.md``.
 """
@@ -44,15 +47,18 @@ from typing import Any
 import requests
 
 try:
+    from benchmarks._charts import bar_chart
     from benchmarks._report import DOCS, ROOT, write_section
     from benchmarks.bench_contention import HEADERS, KEY, USER, Served
 except ImportError:  # run as a script: benchmarks/ itself is on sys.path
+    from _charts import bar_chart  # type: ignore[no-redef]
     from _report import DOCS, ROOT, write_section  # type: ignore[no-redef]
     from bench_contention import HEADERS, KEY, USER, Served  # type: ignore[no-redef]
 
 import ftorm
 from ftorm.models import Project, Status, Task
 from ftorm.protocol.operations import OperationLike, encode_batch
+from ftorm.session.paging import GROW_TO
 
 SECTION = "## Loading"
 IMAGES = ROOT / "docs" / "images"
@@ -164,6 +170,7 @@ def query_times(url: str, rounds: int) -> dict[str, Any]:
 
     ftorm_times, raw_times, ratios = [], [], []
     rows = requests_sent = raw_rows = 0
+    load_before = _load()
     with requests.Session() as http:
         run_ftorm()  # warm both sides; learns the query's text
         run_raw(http)
@@ -184,8 +191,11 @@ def query_times(url: str, rounds: int) -> dict[str, Any]:
         "ftorm": statistics.median(ftorm_times),
         "raw": statistics.median(raw_times),
         "ratio": statistics.median(ratios),
+        "lowest": min(ratios),
+        "highest": max(ratios),
         "expression": expression[0],
         "rounds": rounds,
+        "load": f"{load_before} / {_load()}",
     }
 
 
@@ -294,43 +304,6 @@ def startup_section(found: dict[str, Any], load: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def chart(
-    path: Path, title: str, labels: Sequence[str], series: dict[str, list[float]], log: bool
-) -> bool:
-    """A grouped bar chart, one group per label and one bar per series (False without
-    matplotlib)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return False
-    figure, axes = plt.subplots(figsize=(8, 4.2), dpi=110)
-    width = 0.8 / len(series)
-    for index, (name, values) in enumerate(series.items()):
-        positions = [i + (index - (len(series) - 1) / 2) * width for i in range(len(labels))]
-        bars = axes.bar(positions, values, width, label=name)
-        axes.bar_label(bars, labels=[f"{v:.0f}" for v in values], padding=2, fontsize=9)
-    axes.set_xticks(range(len(labels)), labels, fontsize=9)
-    if log:
-        from matplotlib.ticker import NullFormatter, ScalarFormatter
-
-        axes.set_yscale("log")
-        axes.set_ylim(bottom=1, top=max(max(v) for v in series.values()) * 3)
-        axes.yaxis.set_major_formatter(ScalarFormatter())
-        axes.yaxis.set_minor_formatter(NullFormatter())
-    axes.set_title(title)
-    axes.legend()
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.margins(y=0.15)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    plt.close(figure)
-    return True
-
-
 def http_section(sizes: Sequence[int], rounds: int) -> str:
     """Measure over HTTP against ``ftorm serve`` and write the "## Loading" section."""
     queries: list[dict[str, Any]] = []
@@ -367,20 +340,24 @@ def http_section(sizes: Sequence[int], rounds: int) -> str:
         lines.append(f"| `{loop}` | {ours[index]} | {other} | at most {targets[index]} |")
     lines += [
         "",
-        "A large query: ftorm's `session.query(Task).all()` (pages of 500 rows, then doubling up "
-        "to 5,000: `ftorm.session.paging`; the next page on its way while one is read) "
-        "against one bare `requests.post` of the same query without a `limit` (every row in "
-        "one answer) + `json.loads`. Alternating rounds (the order swapped each round); the "
-        f"ratio is the median of {rounds} rounds' ratios.",
+        "A large query: ftorm's `session.query(Task).all()` (pages of 500 rows, then doubling "
+        f"up to {GROW_TO:,}: `ftorm.session.paging`; the next page on its way while one is "
+        "read) against one bare `requests.post` of the same query without a `limit` (every "
+        "row in one answer) + `json.loads`, in the same run against the same server. "
+        f"Alternating rounds (the order swapped each round); the ratio is the median of "
+        f"{rounds} rounds' ratios (each ftorm time over the raw time of its round), the "
+        "range the lowest and highest of them. Load average (1, 5, 15 min) when each size's "
+        "rounds began and ended.",
         "",
-        "| rows | ftorm requests | ftorm | one raw request | ratio | target 1.5x |",
-        "|---:|---:|---:|---:|---:|---|",
+        "| rows | ftorm requests | ftorm | one raw request | ratio | range | target 1.5x | load |",
+        "|---:|---:|---:|---:|---:|---|---|---|",
     ]
     for found in queries:
         verdict = "met" if found["ratio"] <= 1.5 else "**missed**"
         lines.append(
             f"| {found['rows']:,} | {found['requests']} | {found['ftorm']:.3f} s "
-            f"| {found['raw']:.3f} s | {found['ratio']:.2f} | {verdict} |"
+            f"| {found['raw']:.3f} s | {found['ratio']:.2f} "
+            f"| {found['lowest']:.2f}-{found['highest']:.2f} | {verdict} | {found['load']} |"
         )
     lines += ["", f"The raw request's query: `{queries[0]['expression']}`."]
     if theirs is None:
@@ -388,14 +365,19 @@ def http_section(sizes: Sequence[int], rounds: int) -> str:
     series: dict[str, list[float]] = {"ftorm": [float(n) for n in ours]}
     if theirs is not None:
         series["ftrack_api"] = [float(n) for n in theirs]
-    drawn = chart(IMAGES / "loading-requests.png", "Requests per loop over 500 tasks (log)",
-                  LOOPS, series, log=True)  # fmt: skip
+    series["target (at most)"] = [float(n) for n in targets]
+    note = f"bench_loading.py, load average {_load()}; 500 tasks over HTTP from ftorm serve"
+    drawn = bar_chart(IMAGES / "loading-requests.png", "Requests per loop over 500 tasks",
+                      LOOPS, series, unit="requests", note=note)  # fmt: skip
     times = {
-        "ftorm": [q["ftorm"] for q in queries],
-        "one raw request + json.loads": [q["raw"] for q in queries],
+        "ftorm query(Task).all()": [q["ftorm"] for q in queries],
+        "baseline: one raw request + json.loads": [q["raw"] for q in queries],
     }
-    drawn = chart(IMAGES / "loading-times.png", "Seconds (lower is better)",
-                  [f"{q['rows']:,} rows" for q in queries], times, log=False) and drawn  # fmt: skip
+    ratios = ", ".join(f"{q['rows']:,}: {q['ratio']:.2f}x" for q in queries)
+    note = f"medians of {rounds} alternating rounds; ratios {ratios}; load average {_load()}"
+    drawn = bar_chart(IMAGES / "loading-times.png", "A large query over HTTP (lower is better)",
+                      [f"{q['rows']:,} tasks" for q in queries], times, unit="seconds",
+                      digits=2, note=note) and drawn  # fmt: skip
     lines += (
         [
             "",
@@ -404,7 +386,7 @@ def http_section(sizes: Sequence[int], rounds: int) -> str:
             "![Query times](images/loading-times.png)",
         ]
         if drawn
-        else ["", "(charts skipped: install the `bench` extra for matplotlib)"]
+        else ["", "(charts not drawn: matplotlib could not be installed)"]
     )
     return "\n".join(lines) + "\n"
 
@@ -430,12 +412,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000],
                         help="tasks for the large query (each size in turn)")  # fmt: skip
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of the large query")
+    parser.add_argument("--rounds", type=int, default=9,
+                        help="rounds of the large query, alternating (at least 7)")  # fmt: skip
     parser.add_argument("--startup-rounds", type=int, default=21, help="start-up rounds")
     parser.add_argument("--only", choices=("http", "startup"), help="measure one part only")
     parser.add_argument("--envs", type=Path, default=ROOT / ".bench-envs")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     args = parser.parse_args(argv)
+    if args.rounds < 7:
+        parser.error("--rounds: at least 7, for a stable median")
 
     if args.only != "startup":
         section = http_section(sorted(args.rows), args.rounds)
@@ -445,9 +430,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.only != "http":
         found = startup(args.envs, args.startup_rounds)
         section = startup_section(found, _load())
-        times = {"ftorm": [found["ftorm"] * 1000], "ftrack_api": [found["ftrack"] * 1000]}
-        if chart(IMAGES / "startup-times.png", "Start-up, milliseconds (lower is better)",
-                 ["whole process"], times, log=False):  # fmt: skip
+        times = {
+            "ftorm": [found["ftorm"] * 1000],
+            "baseline: ftrack_api": [found["ftrack"] * 1000],
+        }
+        note = (
+            f"median of {found['rounds']} alternating rounds; ratio {found['ratio']:.2f}x "
+            f"(target 0.8x); load average {_load()}"
+        )
+        if bar_chart(IMAGES / "startup-times.png", "Start-up, whole process (lower is better)",
+                     ["import and make a Session"], times, unit="milliseconds",
+                     note=note):  # fmt: skip
             section += "\n![Start-up times](images/startup-times.png)\n"
         print(section)
         if not args.no_write:

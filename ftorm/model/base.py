@@ -106,9 +106,7 @@ class ModelMeta(type):
 
     if TYPE_CHECKING:
 
-        def select(
-            cls: Callable[P, M], *fields: Column[Any] | type[Model]
-        ) -> KeywordQuery[M, P]:
+        def select(cls: Callable[P, M], *fields: Column[Any] | type[Model]) -> KeywordQuery[M, P]:
             """A query for this model loading the given attribute paths."""
             ...
 
