@@ -259,17 +259,27 @@ FTORM_CODE = "import ftorm, ftorm.models; ftorm.Session('http://127.0.0.1:1', 'u
 FTRACK_CODE = "import ftrack_api"
 
 
+_AWAY = tempfile.gettempdir()
+"""Where the start-up processes run: ``python -c`` puts its working folder first on
+``sys.path``, and in the checkout that would import ftorm from the source tree instead of
+the environment being measured."""
+
+
 def _timed(python: Path, code: str) -> float:
     """Wall time of one fresh ``python -c code`` process (seconds)."""
     start = time.perf_counter()
-    subprocess.run([str(python), "-c", code], check=True, capture_output=True)
+    subprocess.run([str(python), "-c", code], check=True, capture_output=True, cwd=_AWAY)
     return time.perf_counter() - start
 
 
 def _import_times(python: Path, code: str, modules: Sequence[str]) -> dict[str, float]:
     """Cumulative ``-X importtime`` milliseconds of ``modules`` in one fresh process."""
     done = subprocess.run(
-        [str(python), "-X", "importtime", "-c", code], check=True, capture_output=True, text=True
+        [str(python), "-X", "importtime", "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=_AWAY,
     )
     found: dict[str, float] = {}
     for line in done.stderr.splitlines():
