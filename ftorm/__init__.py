@@ -7,6 +7,8 @@ The generated standard models are in `ftorm.models`, testing helpers in `ftorm.t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ftorm._embedded import event_hub, open_server
 from ftorm.errors import (
     AccessorError,
@@ -55,8 +57,11 @@ from ftorm.model import UNSET, Attr, Many, Model, Ref, Related, attr, many, new_
 from ftorm.query.builder import Query
 from ftorm.query.expressions import and_, not_, or_
 from ftorm.query.parser import parse
-from ftorm.session import AsyncQuery, AsyncSession, Session, Stats
+from ftorm.session import Session, Stats
 from ftorm.session.connect import provide_embedded_server, provide_event_hub
+
+if TYPE_CHECKING:
+    from ftorm.session import AsyncQuery, AsyncSession
 
 provide_embedded_server(open_server)  # Session.local creates its server through it
 provide_event_hub(event_hub)  # Session.events makes its client through it
@@ -127,3 +132,13 @@ __all__ = [
     "parse",
     "ref",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # AsyncSession and AsyncQuery import asyncio: only when first asked for (ftorm.session)
+    if name in ("AsyncQuery", "AsyncSession"):
+        import ftorm.session
+
+        return getattr(ftorm.session, name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

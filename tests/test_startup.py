@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-HEAVY = ("parsimonious", "requests", "ftorm.server", "sqlite3")
+HEAVY = ("parsimonious", "requests", "ftorm.server", "sqlite3", "asyncio")
 
 
 def loaded_after(code: str) -> list[str]:
@@ -55,6 +55,8 @@ def test_an_http_session_loads_nothing_before_its_first_request() -> None:
             "try:\n    s.schema\nexcept ftorm.ConnectError:\n    pass",
             "requests",
         ),
+        ("import ftorm\nftorm.AsyncSession", "asyncio"),
+        ("from ftorm.session import AsyncQuery", "asyncio"),
     ],
 )
 def test_what_is_left_out_loads_on_first_use(code: str, needed: str) -> None:

@@ -233,7 +233,16 @@ class Query(SubquerySource, Generic[M]):
         text = self._text
         if text is None:
             where = self._where
-            if where is None or self._projections or self._order or self._offset is not None:
+            projections = self._projected
+            if (
+                where is None
+                and projections
+                and not self._order
+                and self._offset is None
+                and self._limit is None
+            ):  # select_text's projection form, inlined: ``select a, b from Type``
+                text = f"select {', '.join(projections)} from {self._entity}"
+            elif where is None or self._projections or self._order or self._offset is not None:
                 text = select_text(
                     self._entity,
                     self._projections,
@@ -310,8 +319,8 @@ class Query(SubquerySource, Generic[M]):
         return new
 
     @staticmethod
-    def selecting(model: Callable[..., R], fields: tuple[Column[Any] | type, ...]) -> Query[R]:
-        """A new query for ``model`` loading ``fields``: what ``Model.select(...)`` returns.
+    def selecting(model: Callable[..., R], *fields: Column[Any] | type) -> Query[R]:
+        """A new query for ``model`` loading ``fields``: what ``Model.select(...)`` is.
 
         Same as ``Query(model).select(*fields)``, without the intermediate query.
         """

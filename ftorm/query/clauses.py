@@ -115,20 +115,19 @@ def projected(
     paths = list(projections)
     names = [projection_text(p) for p in paths] if texts is None else list(texts)
     for field in fields:
-        path = getattr(field, "_ftorm_path", None)  # columns and paths keep it
+        # Columns and relationship paths keep their path, root and (once rendered) text in
+        # slots: read them directly; anything else goes the long way.
+        try:
+            path = field._ftorm_path  # type: ignore[union-attr]
+            root = field._ftorm_root  # type: ignore[union-attr]
+            text = field._ftorm_path_text  # type: ignore[union-attr]
+        except AttributeError:
+            path = root = text = None
         if type(path) is not nodes.Path:
-            path = getattr(field, "__ftorm_path__", None)
-            if not isinstance(path, nodes.Path):
-                msg = (
-                    "select() takes attribute paths such as Shot.name or Shot.status, "
-                    f"got {field!r}"
-                )
-                raise InvalidValueError(msg)
-        root = getattr(field, "_ftorm_root", None)
+            path, root, text = _projection_of(field)
         if root is not model and isinstance(root, type):
             check_roots(model, (root,), "a select() path")
         # The canonical text of a path names it: paths are compared by their text.
-        text = getattr(field, "_ftorm_path_text", None)
         if text is None:
             text = path_text(path)
             with contextlib.suppress(AttributeError):
@@ -137,6 +136,20 @@ def projected(
             names.append(text)
             paths.append(path)
     return tuple(paths), tuple(names)
+
+
+def _projection_of(field: object) -> tuple[nodes.Path, object, str | None]:
+    """The path, root and kept text of a ``select()`` field that is not a column or a
+    relationship path (it names its path with ``__ftorm_path__``).
+
+    Raises:
+        InvalidValueError: ``field`` is not an attribute path.
+    """
+    path = getattr(field, "__ftorm_path__", None)
+    if not isinstance(path, nodes.Path):
+        msg = f"select() takes attribute paths such as Shot.name or Shot.status, got {field!r}"
+        raise InvalidValueError(msg)
+    return path, getattr(field, "_ftorm_root", None), getattr(field, "_ftorm_path_text", None)
 
 
 def ordered(

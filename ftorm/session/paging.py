@@ -12,11 +12,14 @@ follow.
 
 Pages may grow (``grow_to``): after each full page the next asks for twice as many rows, up to
 ``grow_to``, so a large query costs few round trips while its first rows still come quickly
-(500, 1,000, 2,000, 4,000, then 5,000 a page with the session's defaults: 10,000 rows in 5
-requests instead of 20, 100,000 in 23 instead of 200). ftrack documents no largest page; its
-Python client asks for 500 rows a page and takes any ``limit``. A server that answers fewer
-rows than asked while more follow has a limit of its own: from then on every page asks for
-that many, and pages stop growing.
+(500, 1,000, 2,000, 4,000, 8,000, 16,000, then 20,000 a page with the session's defaults:
+10,000 rows in 5 requests instead of 20, 100,000 in 10 instead of 200). Fewer, larger pages
+also leave fewer pauses between the server's answers, where it waits for the next request
+(``benchmarks/bench_loading.py``). The limit relied on: ftrack documents no largest page
+(its Python client asks for 500 rows a page and takes any ``limit``, and a query without a
+``limit`` answers every row at once); a server that answers fewer rows than asked while
+more follow has a limit of its own: from then on every page asks for that many, and pages
+stop growing.
 
 With ``threaded`` (transports that wait on the network), the second and later pages are
 fetched by one background thread, one page ahead of the reader: while the reader turns page
@@ -45,9 +48,9 @@ from ftorm.session.queries import after_key
 
 __all__ = ["GROW_TO", "Call", "Pager", "pages"]
 
-GROW_TO = 5_000
-"""The largest page a session's pages grow to when its ``page_size`` is the default (10x the
-500 rows ftrack's Python client asks for)."""
+GROW_TO = 20_000
+"""The largest page a session's pages grow to when its ``page_size`` is the default (40x the
+500 rows ftrack's Python client asks for; see the module for the limit relied on)."""
 
 Call = Callable[[Sequence[OperationLike]], list[JSON]]
 """Sends one batch (one request); one result per operation (`ftorm.Session.call`)."""

@@ -59,7 +59,7 @@ class Session(ConvenienceMethods):
     cohort (the result of the query or populate that loaded it) still missing it;
     ``"select"`` loads it for that one object, as ftrack_api does; ``"raise"`` raises
     `NotLoadedError`. ``page_size``: rows per query request when iterating (not given: 500 for
-    the first, then doubling up to 5,000 a request). ``models``: the
+    the first, then doubling up to `ftorm.session.paging.GROW_TO` a request). ``models``: the
     set of model classes to hydrate (a module written by ``ftorm generate``, or a mapping of
     entity names to classes; by default the set of the first model class the session is used
     with, else ``ftorm.models``); classes of another set raise `ftorm.ModelSetError`.

@@ -35,8 +35,9 @@ def _sizes(total: int, size: int, grow_to: int | None, cap: int | None = None) -
 
 
 def test_pages_double_up_to_the_largest_page() -> None:
-    assert _sizes(10_000, 500, GROW_TO) == [500, 1_000, 2_000, 4_000, 5_000]
-    assert len(_sizes(100_000, 500, GROW_TO)) == 23
+    assert _sizes(10_000, 500, GROW_TO) == [500, 1_000, 2_000, 4_000, 8_000]
+    assert _sizes(100_000, 500, GROW_TO) == [500, 1_000, 2_000, 4_000, 8_000, 16_000, *[20_000] * 4]
+    assert _sizes(30_000, 500, 5_000) == [500, 1_000, 2_000, 4_000, *[5_000] * 5]
 
 
 def test_a_fixed_page_size_does_not_grow() -> None:
