@@ -33,7 +33,6 @@ an environment of its own under ``.bench-envs/charts`` that the script builds) g
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import json
 import os
@@ -42,7 +41,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -155,32 +154,14 @@ class _Collector:
         gc.callbacks.remove(self._callback)
 
 
-@contextlib.contextmanager
-def _no_pause() -> Iterator[None]:
-    """ftorm without its collector pause (`ftorm.protocol.collection.paused`): the measure
-    of what the pause saves, in the same run."""
-    import ftorm.session.loading
-    import ftorm.transport.http
-
-    modules = (ftorm.session.loading, ftorm.transport.http)
-    kept = [module.paused for module in modules]
-    try:
-        for module in modules:
-            setattr(module, "paused", contextlib.nullcontext)  # noqa: B010
-        yield
-    finally:
-        for module, paused in zip(modules, kept, strict=True):
-            setattr(module, "paused", paused)  # noqa: B010
-
-
 def query_times(url: str, rounds: int) -> dict[str, Any]:
     """ftorm's paged query of every task against one raw request of the same rows.
 
     Alternating rounds (the order reversed every round): ftorm's ``session.query(Task).all()``
     in a session whose schema is loaded, one bare ``requests.post`` of the same query without
-    a ``limit`` (every row in one answer) + ``json.loads``, and ftorm again without its
-    collector pause. The ratios are the medians of the rounds' ratios (each over the raw
-    time of its round); the collector's seconds are measured during ftorm's runs.
+    a ``limit`` (every row in one answer) + ``json.loads``. The ratios are the medians of
+    the rounds' ratios (each over the raw time of its round); the collector's seconds are
+    measured during ftorm's runs.
     """
     expression: list[str] = []
 
@@ -205,37 +186,30 @@ def query_times(url: str, rounds: int) -> dict[str, Any]:
             expression.append(first.rsplit(" limit ", 1)[0].replace(" offset 0", ""))
         return seconds, rows, len(sent), collector.seconds
 
-    def run_unpaused() -> float:
-        with _no_pause():
-            return run_ftorm()[0]
-
     def run_raw(http: requests.Session) -> tuple[float, int]:
         body = json.dumps([{"action": "query", "expression": expression[0]}]).encode()
         start = time.perf_counter()
         answer = json.loads(http.post(url, data=body, headers=HEADERS, timeout=600).content)
         return time.perf_counter() - start, len(answer[0]["data"])
 
-    ftorm_times, raw_times, ratios, unpaused, collector = [], [], [], [], []
+    ftorm_times, raw_times, ratios, collector = [], [], [], []
     rows = requests_sent = raw_rows = 0
     load_before = _load()
     with requests.Session() as http:
         run_ftorm()  # warm both sides; learns the query's text
         run_raw(http)
         for index in range(rounds):
-            steps = ["ftorm", "raw", "unpaused"]
+            steps = ["ftorm", "raw"]
             if index % 2:
                 steps.reverse()
             for step in steps:
                 if step == "ftorm":
                     ours, rows, requests_sent, collecting = run_ftorm()
-                elif step == "raw":
-                    raw, raw_rows = run_raw(http)
                 else:
-                    without = run_unpaused()
+                    raw, raw_rows = run_raw(http)
             ftorm_times.append(ours)
             raw_times.append(raw)
             ratios.append(ours / raw)
-            unpaused.append(without / raw)
             collector.append(collecting)
     assert raw_rows == rows, (raw_rows, rows)
     return {
@@ -247,7 +221,6 @@ def query_times(url: str, rounds: int) -> dict[str, Any]:
         "lowest": min(ratios),
         "highest": max(ratios),
         "collector": statistics.median(collector),
-        "unpaused": statistics.median(unpaused),
         "expression": expression[0],
         "rounds": rounds,
         "load": f"{load_before} / {_load()}",
@@ -416,8 +389,7 @@ def http_section(sizes: Sequence[int], rounds: int) -> str:
         "A large query: ftorm's `session.query(Task).all()` (pages of 500 rows, then doubling "
         f"up to {GROW_TO:,}: `ftorm.session.paging`; the next page on its way while one is "
         "read) against one bare `requests.post` of the same query without a `limit` (every "
-        "row in one answer) + `json.loads`, in the same run against the same server; and "
-        "ftorm again with its collector pause switched off (`ftorm.protocol.collection`). "
+        "row in one answer) + `json.loads`, in the same run against the same server. "
         f"Alternating rounds (the order reversed each round); each ratio is the median of "
         f"{rounds} rounds' ratios (a time over the raw time of its round), the range the "
         "lowest and highest of ftorm's. The collector column is the time Python's cyclic "
@@ -425,16 +397,15 @@ def http_section(sizes: Sequence[int], rounds: int) -> str:
         "when each size's rounds began and ended.",
         "",
         "| rows | ftorm requests | ftorm | of which collector | one raw request | ratio | range "
-        "| target 1.5x | without the pause | load |",
-        "|---:|---:|---:|---:|---:|---:|---|---|---:|---|",
+        "| target 1.5x | load |",
+        "|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
     for found in queries:
         verdict = "met" if found["ratio"] <= 1.5 else "**missed**"
         lines.append(
             f"| {found['rows']:,} | {found['requests']} | {found['ftorm']:.3f} s "
             f"| {found['collector']:.3f} s | {found['raw']:.3f} s | {found['ratio']:.2f} "
-            f"| {found['lowest']:.2f}-{found['highest']:.2f} | {verdict} "
-            f"| {found['unpaused']:.2f} | {found['load']} |"
+            f"| {found['lowest']:.2f}-{found['highest']:.2f} | {verdict} | {found['load']} |"
         )
     lines += ["", f"The raw request's query: `{queries[0]['expression']}`."]
     if theirs is None:

@@ -40,7 +40,6 @@ from ftorm.model.checks import NONE_TYPE, union_members
 from ftorm.model.fields import MISSING, Many, Ref
 from ftorm.model.state import Tracker, hydrate, join, refresh, set_committed
 from ftorm.protocol.codec import ENTITY_TYPE, decode_value, encode, entity_reference
-from ftorm.protocol.collection import paused
 from ftorm.session.identity import IdentityMap, family_of
 
 if TYPE_CHECKING:
@@ -258,10 +257,9 @@ class Hydrator:
         """
         entity = self.entity
         try:
-            with paused():  # every object built is kept: nothing to collect meanwhile
-                if cohort is None:
-                    return [entity(item) for item in items]
-                return [entity(item, None, cohort, member) for item in items]
+            if cohort is None:
+                return [entity(item) for item in items]
+            return [entity(item, None, cohort, member) for item in items]
         except RecursionError:
             msg = "malformed answer: entities nested too deeply to read"
             raise ServerError(msg) from None

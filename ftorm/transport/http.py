@@ -48,7 +48,6 @@ from ftorm.errors import (
     excerpt,
     server_error_from_payload,
 )
-from ftorm.protocol.collection import paused
 from ftorm.protocol.operations import OperationLike, encode_batch, is_read_only
 from ftorm.protocol.socketio import HANDSHAKE_PATH
 from ftorm.transport.base import error_message
@@ -169,8 +168,7 @@ def decode_answer(status: int, content: bytes, expected: int, display: str) -> l
         TransportError: an answer that is not the expected list of results.
     """
     try:
-        with paused():  # a large answer: no collection over its new objects (see there)
-            payload = json.loads(content)
+        payload = json.loads(content)
     except RecursionError:
         msg = f"{display} answered JSON nested too deeply to read (HTTP {status})"
         raise ServerError(msg) from None
