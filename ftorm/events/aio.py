@@ -353,7 +353,10 @@ class AsyncEventHub:
             self._streams.discard(stream)
 
     def _disconnected(self, event: Event) -> None:
-        """The hub gave up reconnecting: every open stream fails."""
+        """The hub gave up reconnecting: every open stream fails (not on an event of that
+        topic from the server)."""
+        if not self.hub.is_own_disconnection(event):
+            return
         msg = "the event hub connection was lost and could not be reopened"
         for stream in self.streams:
             stream._fail(EventHubConnectionError(msg))

@@ -30,7 +30,10 @@ class Dispatcher:
     """The received events of one hub client, and their dispatching to ``router``
     (``reply`` publishes the subscribers' results; ``closed`` tells when to stop)."""
 
-    def __init__(self, router: Router, reply: Reply, closed: Callable[[], bool]) -> None:
+    def __init__(
+        self, router: Router, reply: Reply, closed: Callable[[], bool], hub_id: str
+    ) -> None:
+        self._hub_id = hub_id
         self._router = router
         self._reply = reply
         self._closed = closed
@@ -47,9 +50,21 @@ class Dispatcher:
         """Run the subscribers ``event`` matches now, replying with their results."""
         return self._router.dispatch(event, self._reply)
 
-    def run(self, deadline: float | None) -> None:
-        """Dispatch until ``deadline`` (`time.monotonic`; None: until closed), or until the
-        client gave up reconnecting (``ftrack.meta.disconnected``)."""
+    def gave_up(self, event: Event) -> bool:
+        """Whether ``event`` is this client's own ``ftrack.meta.disconnected`` (it gave up
+        reconnecting), not one with that topic received from the server."""
+        source = event.get("source")
+        return (
+            event.topic == DISCONNECTED
+            and isinstance(source, dict)
+            and source.get("id") == self._hub_id
+        )
+
+    def run(self, deadline: float | None, *, until_given_up: bool = True) -> None:
+        """Dispatch until ``deadline`` (`time.monotonic`; None: until closed), or (with
+        ``until_given_up``) until the client gave up reconnecting (its own
+        ``ftrack.meta.disconnected``). The dispatching thread goes on after that: a later
+        `ftorm.events.EventHub.connect` brings events again."""
         with self._running:
             while not self._closed():
                 timeout = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
@@ -60,7 +75,7 @@ class Dispatcher:
                 except queue.Empty:
                     continue
                 self.dispatch(event)
-                if event.topic == DISCONNECTED:
+                if until_given_up and self.gave_up(event):
                     return
 
     def pending(self) -> int:
@@ -94,7 +109,11 @@ class Dispatcher:
         """Dispatch on the dispatching thread from now on (once; the caller serialises)."""
         if self.thread is None:
             self.thread = threading.Thread(
-                target=self.run, args=(None,), name="ftorm-events-dispatch", daemon=True
+                target=self.run,
+                args=(None,),
+                kwargs={"until_given_up": False},
+                name="ftorm-events-dispatch",
+                daemon=True,
             )
             self.thread.start()
 

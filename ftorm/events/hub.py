@@ -120,7 +120,7 @@ class EventHub:
             Subscription(self, parse(f"topic={REPLY}"), self._handle_reply, {"id": self.id}, 0)
         )
         """The subscribers and reply callbacks (`ftorm.events.routing.Router`)."""
-        self._dispatcher = Dispatcher(self.router, self._reply, lambda: self._closed)
+        self._dispatcher = Dispatcher(self.router, self._reply, lambda: self._closed, self.id)
 
     # --- connection -----------------------------------------------------------------------
 
@@ -554,6 +554,11 @@ class EventHub:
         ``settle()`` runs the listeners it triggers."""
         self._connect(retry=False)
         return self._dispatcher.settle(timeout, quiet)
+
+    def is_own_disconnection(self, event: Event) -> bool:
+        """Whether ``event`` is the ``ftrack.meta.disconnected`` this client dispatched when
+        it gave up reconnecting (an event of that topic from the server is not)."""
+        return self._dispatcher.gave_up(event)
 
     def start(self) -> None:
         """Dispatch events on the hub's own thread (``ftorm-events-dispatch``) from now on."""

@@ -11,18 +11,21 @@ Two reads are not steps but blocking code: the custom attribute configurations (
 per session, only when a query tests a custom attribute key, or a value is read through
 ``obj.custom``), and inherited custom attribute values (`ftorm.session.custom.inheritance`, resolved
 when ``populate`` or ``load`` is given ``Model.custom.inherited``). An `AsyncSession` runs
-that code on a worker thread (`asyncio.to_thread`) whose requests are sent by the session's
-event loop; reading ``obj.custom`` before the configurations were read, or an inherited
-value before it was resolved, raises `ftorm.NotLoadedError` (an attribute read cannot
-await): ``await session.load_configurations()`` or ``await session.populate(objects,
+that code on a worker thread (`asyncio.to_thread`) whose requests go through the transport's
+blocking twin (``files()``), never waiting for the loop; reading ``obj.custom`` before the
+configurations were read, or an inherited value before it was resolved, raises
+`ftorm.NotLoadedError` (an attribute read cannot await): ``await
+session.load_configurations()`` or ``await session.populate(objects,
 Model.custom.inherited)`` first.
 
 The event hub is ``session.events`` (`ftorm.events.aio.AsyncEventHub`: ``async for``
 streams, awaited publishing). The rest of `Session`'s methods (``ensure``, ``refresh``,
 ``aggregate``, notes, timers, files: ``create_component``, ``location``, availabilities,
 thumbnails, ...) are awaitable twins that run `Session`'s own code on the core, on a worker
-thread (`AsyncSession.run`): its requests are sent through this session's transport on
-the event loop, and component files through the transport's blocking twin (``files()``).
+thread (`AsyncSession.run`): its requests and component files go through the transport's
+blocking twin (``files()``). A task on the loop that needs the core's lock while such a
+commit holds it waits for that commit's request (it cannot deadlock: the worker never waits
+for the loop).
 `schema`, `types` and `server_information` are properties, read once `load_schema` (or a
 query) fetched the schema.
 
@@ -45,6 +48,7 @@ one at a time; an object changed while a commit is awaited stays pending with it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import (
     AsyncIterator,
     Callable,
@@ -88,7 +92,7 @@ from ftorm.session.cohort import Cohort
 from ftorm.session.core import adrive
 from ftorm.session.custom.configurations import custom_keys
 from ftorm.session.paging import Pager
-from ftorm.session.session import PAGE_SIZE, Session
+from ftorm.session.session import Session
 from ftorm.transport.aio import DEFAULT_MAX_CONNECTIONS, AsyncInProcessTransport
 
 if TYPE_CHECKING:
@@ -301,7 +305,9 @@ else:
 
 class _Bridge:
     """The core session's transport: the blocking steps an `AsyncSession` runs on a worker
-    thread send their batches through the session's asynchronous transport, on its loop."""
+    thread send their batches through the asynchronous transport's blocking twin (``files()``:
+    requests for HTTP, the server's own for `AsyncSession.local`), or, for a transport without
+    one, through the asynchronous transport on the session's loop."""
 
     threaded = False
 
@@ -316,6 +322,13 @@ class _Bridge:
             on_loop = False
         else:
             on_loop = True
+        twin = getattr(self._owner._transport, "files", None)
+        if twin is not None and not on_loop:
+            # A worker thread sends through the blocking twin and never waits for the loop:
+            # a task on the loop may be waiting for the core's lock, which this thread holds
+            # while it commits, and the loop's own worker threads may all be taken.
+            sent: list[JSON] = twin().call(operations)
+            return sent
         if loop is None or on_loop or loop.is_closed():
             msg = (
                 "this needs a request, and an AsyncSession cannot send one from a plain "
@@ -393,7 +406,7 @@ class AsyncSession:
         self._core = Session(
             transport=_Bridge(self),
             lazy="raise",
-            page_size=options.get("page_size", PAGE_SIZE),
+            page_size=options.get("page_size"),
             models=options.get("models"),
         )
         self._core._load_hint = _LOAD_HINT
@@ -565,7 +578,7 @@ class AsyncSession:
         await self._check(query)
         core = self._core
         node, size, keys = core._paging(query)
-        pager = Pager(node, size, keys)
+        pager = Pager(node, size, keys, core._grow_to(query))
         cohort, gone = Cohort(), core._watch()
         request = pager.first()
         pending: asyncio.Future[QueryResult] | None = None
@@ -675,10 +688,10 @@ class AsyncSession:
         self, function: Callable[Concatenate[Session, P], R], /, *args: P.args, **kwargs: P.kwargs
     ) -> R:
         """``function(core, *args, **kwargs)`` on a worker thread (`asyncio.to_thread`),
-        where ``core`` is this session's `core` `Session`: its requests are sent through
-        this session's transport on this event loop, and its component files through the
-        transport's blocking twin (``files()``: requests for HTTP, the server's own for
-        `local`). Runs one at a time with commits (it may commit). This is how every
+        where ``core`` is this session's `core` `Session`: its requests and component files
+        go through the transport's blocking twin (``files()``: requests for HTTP, the
+        server's own for `local`), so the worker never waits for this loop. Runs one at a
+        time with commits (it may commit). This is how every
         `Session` method an `AsyncSession` has no dedicated method for is awaited.
 
         While it runs, attributes the function reads are loaded as ``lazy="batch"`` loads
@@ -696,7 +709,11 @@ class AsyncSession:
             try:
                 return await asyncio.shield(work)
             except asyncio.CancelledError:
-                await asyncio.wait({work})  # a thread cannot be stopped: let it end first
+                # a thread cannot be stopped: let it end first, whatever else is cancelled
+                # meanwhile, so the commit lock is held until the core is idle again
+                while not work.done():
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await asyncio.wait({work})
                 raise
             finally:
                 core.lazy = "raise"

@@ -110,6 +110,11 @@ class ReadingSession(SessionBase):
         node = pageable(node, cls, self._default_projections, self._catalog.scalar_projections)
         return node, query.page_size_hint or self.page_size, keys
 
+    def _grow_to(self, query: Query[Any]) -> int | None:
+        """How far the pages of ``query`` grow (`ftorm.session.paging`): up to `GROW_TO` rows
+        unless the query or the session was given a page size."""
+        return GROW_TO if query.page_size_hint is None and self._grow else None
+
     def _watch(self) -> set[IdentityKey]:
         """A set collecting the rows this session deletes while one iteration runs."""
         gone: set[IdentityKey] = set()
@@ -154,9 +159,8 @@ class ReadingSession(SessionBase):
             cls = catalog.planning_class(node.entity_type)
             keys = keyset(node, cls)
             node = pageable(node, cls, catalog.planning_defaults, catalog.scalar_projections)
-            hint = query.page_size_hint
-            size = hint or self.page_size
-            grow = GROW_TO if hint is None and self._grow else None
+            size = query.page_size_hint or self.page_size
+            grow = self._grow_to(query)
             stream = pages(
                 catalog.send_with_schema, node, size, threaded=threaded, keys=keys, grow_to=grow
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -140,5 +141,64 @@ def test_waiting_after_the_client_gave_up_dispatches_the_disconnection() -> None
             hub.connect()
         assert hub.gave_up
     finally:
+        hub.close()
+        server.close()
+
+
+def test_a_disconnection_event_from_the_server_does_not_stop_dispatching() -> None:
+    """Only the client's own ``ftrack.meta.disconnected`` (it gave up) ends `wait`; an event
+    of that topic published by someone else is dispatched like any other."""
+    server = Server(api_key="test-key")
+    try:
+        listener = hub_for(InProcessTransport(server))
+        publisher = hub_for(InProcessTransport(server))
+        got: list[str] = []
+        subscription = listener.subscribe(
+            "topic=ftrack.meta.disconnected or topic=after", lambda event: got.append(event.topic)
+        )
+        assert listener.confirmed(subscription, WAIT)
+        # ftorm's server refuses that topic from clients; another server may pass it on:
+        # received as the reading thread hands events over
+        listener._dispatcher.put(Event("ftrack.meta.disconnected", source={"id": "another"}))
+        publisher.publish(Event("after"))
+        deadline = time.monotonic() + WAIT
+        while "after" not in got and time.monotonic() < deadline:
+            listener.wait(0.5)
+        assert got == ["ftrack.meta.disconnected", "after"]
+        assert not listener.gave_up
+        publisher.close()
+        listener.close()
+    finally:
+        server.close()
+
+
+def test_the_dispatching_thread_goes_on_after_the_client_gave_up() -> None:
+    """`start`'s thread survives a give-up: once `connect` succeeds again, events arrive."""
+    server = Server(api_key="test-key")
+    refusing = [False]
+
+    def connect() -> Channel:
+        if refusing[0]:
+            msg = "refused"
+            raise EventHubConnectionError(msg)
+        return local_channel(server)
+
+    hub = EventHub(connect, user="ftorm", reconnect_attempts=1, sleep=lambda _: None)
+    publisher = hub_for(InProcessTransport(server))
+    try:
+        got: list[str] = []
+        subscription = hub.subscribe("topic=later", lambda event: got.append(event.topic))
+        hub.start()
+        assert hub.confirmed(subscription, WAIT)
+        refusing[0] = True
+        hub.drop()
+        assert until(lambda: hub.gave_up)
+        refusing[0] = False
+        hub.connect()
+        assert hub.confirmed(subscription, WAIT)
+        publisher.publish(Event("later"))
+        assert until(lambda: got == ["later"])
+    finally:
+        publisher.close()
         hub.close()
         server.close()

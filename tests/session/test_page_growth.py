@@ -115,3 +115,28 @@ def test_pages_reads_every_row_when_growing() -> None:
             for row in page.data
         ]
         assert len(rows) == len(set(rows)) == 700
+
+
+def test_an_async_session_grows_its_pages_as_a_session_does() -> None:
+    import asyncio
+
+    from ftorm import AsyncSession
+    from ftorm.models import Project
+
+    async def main() -> tuple[list[int], list[int]]:
+        counts = []
+        for options in ({}, {"page_size": 500}):
+            async with AsyncSession.local(**options) as session:  # type: ignore[arg-type]
+                project = session.create(Project, name="p", full_name="p")
+                for index in range(1_600):
+                    session.create(Task, name=f"t{index}", parent=project)
+                await session.commit()
+                before = session.stats.requests
+                seen = [task.id async for task in session.query(Task)]
+                assert len(seen) == len(set(seen)) == 1_600
+                counts.append(session.stats.requests - before)
+        return counts[:1], counts[1:]
+
+    grown, fixed = asyncio.run(main())
+    assert grown == [3]  # 500, 1,000, 2,000 rows
+    assert fixed == [4]  # 500 rows each
