@@ -135,7 +135,7 @@ def report(queries: int, rounds: int, times: dict[str, list[float]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--queries", type=int, default=100, help="independent queries")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of each run")
+    parser.add_argument("--rounds", type=int, default=11, help="rounds of each run")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     args = parser.parse_args(argv)
     times: dict[str, list[float]] = {"sync": [], "gathered": [], "sequential": []}
