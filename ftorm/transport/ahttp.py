@@ -180,7 +180,9 @@ class AsyncHttpTransport(Endpoint):
             from ftorm.transport.http import HttpTransport
 
             user, key = self.credentials
-            self._files = HttpTransport(self.server_url, user, key, **self.options)
+            self._files = HttpTransport(
+                self.server_url, user, key, clock=self.clock, **self.options
+            )
         return self._files
 
     async def aclose(self) -> None:

@@ -275,6 +275,16 @@ def test_a_session_passes_the_limit_on(server: _Server) -> None:
         session.call(QUERY)
     session.close()
 
+    async def awaited() -> None:
+        async with ftorm.AsyncSession(
+            server.url, "jane", "secret", max_answer_bytes=CAP, retries=0
+        ) as session:
+            await session.call(QUERY)
+
+    with pytest.raises(ftorm.AnswerTooLargeError):
+        asyncio.run(awaited())
+    assert server.posts == 2
+
 
 def test_a_commit_whose_answer_was_too_large_is_reconciled_not_sent_twice(
     server: _Server,
