@@ -13,14 +13,15 @@ import zlib
 
 from ftorm.errors import AnswerTooLargeError, TransportError
 
-__all__ = ["ACCEPT_ENCODING", "BoundedDecoder"]
+__all__ = ["ACCEPT_ENCODING", "IDENTITY", "BoundedDecoder"]
 
 ACCEPT_ENCODING = "gzip, deflate"
 """The ``Accept-Encoding`` of every API request: the encodings `BoundedDecoder` reads."""
 
 _WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
 """zlib's window setting for each ``Content-Encoding`` read (``identity``: none)."""
-_IDENTITY = frozenset({"", "identity"})
+IDENTITY = frozenset({"", "identity"})
+"""``Content-Encoding`` values meaning the bytes as stored (no compression)."""
 
 
 class BoundedDecoder:
@@ -33,7 +34,7 @@ class BoundedDecoder:
 
     def __init__(self, encoding: str, limit: int, display: str) -> None:
         encoding = encoding.strip().lower()
-        if encoding not in _IDENTITY and encoding not in _WBITS:
+        if encoding not in IDENTITY and encoding not in _WBITS:
             shown = encoding[:40]
             msg = (
                 f"{display} answered with Content-Encoding {shown!r}, which was not asked "

@@ -61,7 +61,7 @@ from ftorm.errors import (
 from ftorm.protocol.operations import OperationLike, encode_batch, is_read_only
 from ftorm.protocol.socketio import HANDSHAKE_PATH
 from ftorm.transport.base import error_message
-from ftorm.transport.decoding import ACCEPT_ENCODING, BoundedDecoder
+from ftorm.transport.decoding import ACCEPT_ENCODING, IDENTITY, BoundedDecoder
 
 if TYPE_CHECKING:  # requests is imported on the first request: a session starts without it
     from typing import Unpack  # (3.11: only type checkers read it)
@@ -96,8 +96,6 @@ _CHUNK = 65536
 _DOWNLOAD_CHUNK = 1024 * 1024
 _DOWNLOAD_HEADERS = {"Accept": "*/*", "Accept-Encoding": "identity", "Content-Type": None}
 """A download asks for the bytes as stored (no compression) and sends no JSON headers."""
-_IDENTITY = frozenset({"", "identity"})
-"""``Content-Encoding`` values meaning the bytes as stored."""
 
 DOWNLOAD_DEADLINE = 3600.0
 """Seconds one download may take in all, by default (`HttpTransport.download_deadline`)."""
@@ -591,7 +589,7 @@ class HttpTransport(Endpoint):
                     raise DownloadError(msg)
                 length = response.headers.get("Content-Length")
                 encoding = response.headers.get("Content-Encoding", "").strip().lower()
-                if encoding not in _IDENTITY:
+                if encoding not in IDENTITY:
                     msg = (
                         f"cannot download {what}: the server sent it compressed "
                         f"(Content-Encoding: {excerpt(encoding, 40)}) although the bytes as "

@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ftorm
 from ftorm.models import Project
@@ -343,3 +345,21 @@ def test_the_decoder_refuses_what_was_not_asked_for_or_is_broken() -> None:
         BoundedDecoder("br", CAP, "server")
     with pytest.raises(ftorm.TransportError, match="does not decompress"):
         _decode("gzip", b"not gzip at all")
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    body=st.binary(max_size=2000),
+    encoding=st.sampled_from(["identity", "gzip", "deflate"]),
+    split=st.integers(min_value=1, max_value=300),
+    limit=st.integers(min_value=1, max_value=2500),
+)
+def test_the_decoder_gives_the_body_or_refuses_past_the_limit(
+    body: bytes, encoding: str, split: int, limit: int
+) -> None:
+    sent = {"identity": body, "gzip": gzip.compress(body), "deflate": zlib.compress(body)}
+    if len(body) <= limit:
+        assert _decode(encoding, sent[encoding], limit, split=split) == body
+    else:
+        with pytest.raises(ftorm.AnswerTooLargeError):
+            _decode(encoding, sent[encoding], limit, split=split)
