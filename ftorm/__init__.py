@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ftorm._embedded import event_hub, open_server
 from ftorm.errors import (
     AccessorError,
+    AnswerTooLargeError,
     AuthenticationError,
     ComponentInLocationError,
     ComponentNotInLocationError,
@@ -72,6 +73,7 @@ __version__: str = "0.1.0.dev0"
 __all__ = [
     "UNSET",
     "AccessorError",
+    "AnswerTooLargeError",
     "AsyncQuery",
     "AsyncSession",
     "Attr",

@@ -29,6 +29,7 @@
     │   ├── StructureError                      a structure cannot name the component's file
     │   └── AccessorError                       an accessor cannot read, write or remove
     └── TransportError                         the server could not be reached or answered badly
+        ├── AnswerTooLargeError                an API answer longer than max_answer_bytes
         ├── ConnectError (ConnectionError)     connection refused, dropped or timed out
         ├── DownloadError                      a component's file could not be downloaded
         └── ServerError                        the server answered with an error object
@@ -53,6 +54,7 @@ from typing import ClassVar
 
 __all__ = [
     "AccessorError",
+    "AnswerTooLargeError",
     "AuthenticationError",
     "ComponentInLocationError",
     "ComponentNotInLocationError",
@@ -296,6 +298,12 @@ class AccessorError(LocationError):
 
 class TransportError(FtormError):
     """The server could not be reached, or answered with something that is not the API."""
+
+
+class AnswerTooLargeError(TransportError):
+    """An API answer whose decoded body is longer than the transport's ``max_answer_bytes``
+    (a compression bomb, an endless body): dropped unread past the limit. For a commit, the
+    server may have applied it; the session reconciles before its next commit."""
 
 
 class ConnectError(TransportError, ConnectionError):

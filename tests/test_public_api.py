@@ -17,6 +17,7 @@ import ftorm.testing
 
 ERRORS = [
     "AccessorError",
+    "AnswerTooLargeError",
     "AuthenticationError",
     "ComponentInLocationError",
     "ComponentNotInLocationError",
@@ -62,6 +63,7 @@ ERRORS = [
 FTORM = [
     "UNSET",
     "AccessorError",
+    "AnswerTooLargeError",
     "AsyncQuery",
     "AsyncSession",
     "Attr",

@@ -57,11 +57,15 @@ class SessionOptions(TypedDict, total=False):
     """Seconds to connect and to read (HTTP); default (10, 60)."""
     retries: int
     """How many times a safe request is retried (HTTP); default 3."""
+    max_answer_bytes: int
+    """Bytes the decoded body of one API answer may have (HTTP); default 1 GiB
+    (`ftorm.transport.http.MAX_ANSWER_BYTES`). A longer answer raises
+    `ftorm.AnswerTooLargeError`."""
     models: ModelSource | None
     """The set of model classes to hydrate (see `ftorm.Session`)."""
 
 
-_TRANSPORT_OPTIONS = ("strict_api", "timeout", "retries")
+_TRANSPORT_OPTIONS = ("strict_api", "timeout", "retries", "max_answer_bytes")
 """The `SessionOptions` that configure the HTTP transport (`EndpointOptions` names)."""
 
 

@@ -10,7 +10,11 @@ leave it) and the reading of the answer; this module only moves the bytes.
 Connections: one `httpx.AsyncClient` per transport, with at most ``max_connections`` open
 (default `ftorm.transport.aio.DEFAULT_MAX_CONNECTIONS`); a request beyond them waits for a
 free connection (for as long as the read timeout). Timeouts: ``timeout`` seconds to connect
-and to read as for the blocking transport, and each request within their sum.
+and to read as for the blocking transport, and each attempt, its redirects included, within
+their sum (each hop gets the time left of its attempt). The body of an
+answer is read raw as it streams in and decompressed by
+`ftorm.transport.decoding.BoundedDecoder`; one longer than ``max_answer_bytes`` once decoded
+(default `ftorm.transport.http.MAX_ANSWER_BYTES`, 1 GiB) raises `ftorm.AnswerTooLargeError`.
 Cancelling the awaiting task closes its connection at once; a cancelled write batch may or
 may not have been applied, which the session reconciles before its next commit.
 
@@ -27,7 +31,15 @@ from ftorm._typing import JSON
 from ftorm.errors import ConfigurationError
 from ftorm.protocol.operations import OperationLike
 from ftorm.transport.aio import DEFAULT_MAX_CONNECTIONS
-from ftorm.transport.http import Answer, Endpoint, Failure, Pause, Post
+from ftorm.transport.decoding import BoundedDecoder
+from ftorm.transport.http import (
+    _REDIRECT_STATUS,
+    Answer,
+    Endpoint,
+    Failure,
+    Pause,
+    Post,
+)
 
 if TYPE_CHECKING:
     from typing import Unpack  # (3.11: only type checkers read it)
@@ -64,7 +76,8 @@ class AsyncHttpTransport(Endpoint):
     """Sends operation batches to an ftrack server (or ``ftorm serve``), awaited.
 
     Takes the settings of `ftorm.transport.http.HttpTransport` (``timeout``, ``retries``,
-    ``backoff``, ``strict_api``, ``headers``), and ``max_connections``.
+    ``backoff``, ``strict_api``, ``headers``, ``max_answer_bytes``), ``max_connections``,
+    and the ``clock`` its deadlines read (`time.monotonic` unless given).
     """
 
     threaded: ClassVar[bool] = True
@@ -78,12 +91,13 @@ class AsyncHttpTransport(Endpoint):
         *,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] | None = None,
         **options: Unpack[EndpointOptions],
     ) -> None:
         if not isinstance(max_connections, int) or max_connections < 1:
             msg = f"max_connections must be a positive int, not {max_connections!r}"
             raise ConfigurationError(msg)
-        super().__init__(server_url, api_user, api_key, **options)
+        super().__init__(server_url, api_user, api_key, clock=clock, **options)
         _httpx()  # fail early, with the fix, when httpx is missing
         self.max_connections: int = max_connections
         """At most this many connections are open at once."""
@@ -116,6 +130,7 @@ class AsyncHttpTransport(Endpoint):
             ConnectError: when the server cannot be reached (see the module docstring).
             AuthenticationError: when the server refuses the credentials.
             ServerError: when the server answers with an error object.
+            AnswerTooLargeError: for an answer longer than `max_answer_bytes`, decoded.
             TransportError: for an answer that is not the expected list of results, or a
                 redirect ftorm does not follow.
         """
@@ -133,19 +148,30 @@ class AsyncHttpTransport(Endpoint):
                 outcome = None
                 continue
             try:
-                outcome = await _within(self._post(step), self._total())
+                outcome = await _within(self._post(step), step.seconds)
             except (httpx.HTTPError, asyncio.TimeoutError) as error:
                 never_sent = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
                 outcome = Failure(error, never_sent)
 
     async def _post(self, post: Post) -> Answer:
-        """One ``POST`` (no redirect followed), its whole answer read."""
+        """One ``POST`` (no redirect followed), its whole answer read raw and decoded, at most
+        `max_answer_bytes` of it (`AnswerTooLargeError` past them)."""
         client = self._client()
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_connections)
-        async with self._slots:  # the waiting queue is kept here, not in httpx's pool
-            response = await client.post(post.url, content=post.body)
-        return Answer(response.status_code, response.content, response.headers.get("Location", ""))
+        # (the waiting queue is kept in _slots, not in httpx's pool)
+        async with (
+            self._slots,
+            client.stream("POST", post.url, content=post.body) as response,
+        ):
+            location = response.headers.get("Location", "")
+            if response.status_code in _REDIRECT_STATUS:
+                return Answer(response.status_code, b"", location)
+            encoding = response.headers.get("Content-Encoding", "")
+            decoder = BoundedDecoder(encoding, self.max_answer_bytes, self.display_url)
+            blocks = [decoder.feed(block) async for block in response.aiter_raw()]
+            blocks.append(decoder.finish())
+        return Answer(response.status_code, b"".join(blocks), location)
 
     def files(self) -> HttpTransport:
         """The blocking transport (same endpoint and settings) that moves component files,
@@ -154,7 +180,9 @@ class AsyncHttpTransport(Endpoint):
             from ftorm.transport.http import HttpTransport
 
             user, key = self.credentials
-            self._files = HttpTransport(self.server_url, user, key, **self.options)
+            self._files = HttpTransport(
+                self.server_url, user, key, clock=self.clock, **self.options
+            )
         return self._files
 
     async def aclose(self) -> None:

@@ -16,6 +16,16 @@ Credentials never leave the server's origin: redirects are not followed by reque
 any other redirect raises `TransportError` naming where it pointed. A password embedded in
 the server URL is replaced by ``***`` in every message.
 
+Deadlines: each attempt at a batch (the first, and each retry) must end within the connect
+plus read timeout in all, the whole redirect chain included: the deadline is set once per
+attempt by `Endpoint.exchange`, and each hop gets only the time left (`Post.deadline`).
+
+Size: the decoded body of an API answer may be at most ``max_answer_bytes`` long
+(`MAX_ANSWER_BYTES`, 1 GiB, by default); the body is read raw as it arrives and decompressed
+by `ftorm.transport.decoding.BoundedDecoder` (gzip or deflate, the encodings asked for), and
+a longer one (a compression bomb, an endless body) raises `AnswerTooLargeError` once the
+limit is passed, so memory stays bounded by the limit.
+
 An answer the server cannot have meant (not JSON, not a list of one result per operation,
 or nested too deeply to decode: a `RecursionError` in the decoder) raises `ServerError` or
 `TransportError`, never a traceback.
@@ -51,6 +61,7 @@ from ftorm.errors import (
 from ftorm.protocol.operations import OperationLike, encode_batch, is_read_only
 from ftorm.protocol.socketio import HANDSHAKE_PATH
 from ftorm.transport.base import error_message
+from ftorm.transport.decoding import ACCEPT_ENCODING, IDENTITY, BoundedDecoder
 
 if TYPE_CHECKING:  # requests is imported on the first request: a session starts without it
     from typing import Unpack  # (3.11: only type checkers read it)
@@ -63,6 +74,7 @@ __all__ = [
     "EndpointOptions",
     "Exchange",
     "Failure",
+    "MAX_ANSWER_BYTES",
     "HttpTransport",
     "Pause",
     "Post",
@@ -84,11 +96,13 @@ _CHUNK = 65536
 _DOWNLOAD_CHUNK = 1024 * 1024
 _DOWNLOAD_HEADERS = {"Accept": "*/*", "Accept-Encoding": "identity", "Content-Type": None}
 """A download asks for the bytes as stored (no compression) and sends no JSON headers."""
-_IDENTITY = frozenset({"", "identity"})
-"""``Content-Encoding`` values meaning the bytes as stored."""
 
 DOWNLOAD_DEADLINE = 3600.0
 """Seconds one download may take in all, by default (`HttpTransport.download_deadline`)."""
+
+MAX_ANSWER_BYTES = 1024**3
+"""Bytes the decoded body of one API answer may have, by default (1 GiB;
+`EndpointOptions` ``max_answer_bytes``)."""
 
 
 def redact_url(url: str) -> str:
@@ -203,13 +217,20 @@ class EndpointOptions(TypedDict, total=False):
     """Send ``ftrack-strict-api: true``; default False."""
     headers: dict[str, str] | None
     """More headers for every request."""
+    max_answer_bytes: int
+    """Bytes the decoded body of one API answer may have; default `MAX_ANSWER_BYTES`
+    (1 GiB). A longer answer raises `AnswerTooLargeError`."""
 
 
 class Post(NamedTuple):
-    """An exchange step: ``POST`` ``body`` to ``url`` and answer an `Answer` or `Failure`."""
+    """An exchange step: ``POST`` ``body`` to ``url`` and answer an `Answer` or `Failure`,
+    within ``seconds`` (the time left of the attempt when the step was made), that is by
+    ``deadline`` on the endpoint's clock (`Endpoint.clock`)."""
 
     url: str
     body: bytes
+    deadline: float
+    seconds: float
 
 
 class Pause(NamedTuple):
@@ -255,7 +276,16 @@ class Endpoint:
         backoff: float = 0.25,
         strict_api: bool = False,
         headers: dict[str, str] | None = None,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        if (
+            not isinstance(max_answer_bytes, int)
+            or isinstance(max_answer_bytes, bool)
+            or max_answer_bytes < 1
+        ):
+            msg = f"max_answer_bytes must be a positive int, not {max_answer_bytes!r}"
+            raise ConfigurationError(msg)
         if not server_url.startswith(("http://", "https://")):
             msg = f"server_url must start with http:// or https://, got {redact_url(server_url)!r}"
             raise ConfigurationError(msg)
@@ -270,17 +300,23 @@ class Endpoint:
         """How many times a safe request is retried."""
         self.backoff: float = backoff
         """Seconds before the first retry, doubled for each next one."""
+        self.max_answer_bytes: int = max_answer_bytes
+        """Bytes the decoded body of one API answer may have (`AnswerTooLargeError`)."""
+        self.clock: Callable[[], float] = clock or time.monotonic
+        """The clock every deadline reads (`time.monotonic` unless given)."""
         self.options: EndpointOptions = {
             "timeout": timeout,
             "retries": retries,
             "backoff": backoff,
             "strict_api": strict_api,
             "headers": headers,
+            "max_answer_bytes": max_answer_bytes,
         }
         """The settings given (another transport to the same endpoint takes them)."""
         self._headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
             "ftrack-user": api_user,
             "ftrack-api-key": api_key,
             "ftrack-strict-api": "true" if strict_api else "false",
@@ -293,7 +329,10 @@ class Endpoint:
 
         The policy of the module docstring: retries of reads after failures and
         502/503/504 answers, of writes only when never sent; same-origin 307/308
-        redirects followed (`redirect_target`); the answer read by `decode_answer`.
+        redirects followed (`redirect_target`); the answer read by `decode_answer`. Each
+        attempt has one deadline (connect plus read timeout, on `clock`) for its whole
+        redirect chain: each `Post` gets the time left, and a chain that runs out of time
+        before its next hop fails as a timed-out answer (never re-sent when it writes).
 
         Raises:
             ConnectError: the server cannot be reached, or a write's fate is unknown.
@@ -305,7 +344,8 @@ class Endpoint:
         read_only = is_read_only(batch)
         attempt = 0
         while True:
-            outcome = yield from self._posted(body)
+            deadline = self.clock() + self._total()
+            outcome = yield from self._posted(body, deadline)
             if isinstance(outcome, Failure):
                 safe = read_only or outcome.never_sent
                 if safe and attempt < self.retries:
@@ -323,12 +363,18 @@ class Endpoint:
                 continue
             return decode_answer(outcome.status, outcome.content, len(operations), self.display_url)
 
-    def _posted(self, body: bytes) -> Generator[Post, Answer | Failure | None, Answer | Failure]:
+    def _posted(
+        self, body: bytes, deadline: float
+    ) -> Generator[Post, Answer | Failure | None, Answer | Failure]:
         """``POST`` ``body``, following only same-origin 307/308 redirects (credentials stay
-        home): the last answer, or the failure."""
+        home), all by ``deadline``: the last answer, or the failure."""
         url = self.url
-        for _ in range(_MAX_REDIRECTS + 1):
-            outcome = yield Post(url, body)
+        for hop in range(_MAX_REDIRECTS + 1):
+            left = self._total() if hop == 0 else deadline - self.clock()
+            if left <= 0:  # the hops before took all the time: as a read that timed out
+                late = TimeoutError(f"the answer took longer than {self._total():g} s in all")
+                return Failure(late, never_sent=False)
+            outcome = yield Post(url, body, deadline, left)
             if outcome is None:  # pragma: no cover - a driver always answers a Post
                 msg = "an exchange step was not answered"
                 raise TransportError(msg)
@@ -394,9 +440,8 @@ class HttpTransport(Endpoint):
         download_deadline: float = DOWNLOAD_DEADLINE,
         **options: Unpack[EndpointOptions],
     ) -> None:
-        super().__init__(server_url, api_user, api_key, **options)
+        super().__init__(server_url, api_user, api_key, clock=clock, **options)
         self._sleep = sleep or time.sleep
-        self._clock = clock or time.monotonic
         self.download_deadline: float = download_deadline
         """Seconds one download may take in all (`DOWNLOAD_DEADLINE` by default)."""
         self._http: requests.Session | None = None
@@ -440,28 +485,35 @@ class HttpTransport(Endpoint):
                 outcome = Failure(error, _never_sent(error))
 
     def _post(self, post: Post) -> Answer:
-        """One ``POST`` (no redirect followed), its whole answer read before the deadline."""
-        deadline = self._clock() + self._total()
+        """One ``POST`` (no redirect followed), its whole answer read before the attempt's
+        deadline (``post.deadline``); the socket waits at most the time left."""
+        connect, read = self.timeout if isinstance(self.timeout, tuple) else (self.timeout,) * 2
+        timeout = (min(connect, post.seconds), min(read, post.seconds))
         response = self._client().post(
-            post.url, data=post.body, timeout=self.timeout, allow_redirects=False, stream=True
+            post.url, data=post.body, timeout=timeout, allow_redirects=False, stream=True
         )
         with response:
             location = response.headers.get("Location", "")
             if response.status_code in _REDIRECT_STATUS:
                 return Answer(response.status_code, b"", location)
-            return Answer(response.status_code, self._read(response, deadline), location)
+            return Answer(response.status_code, self._read(response, post.deadline), location)
 
     def _read(self, response: requests.Response, deadline: float) -> bytes:
-        """The answer's body, read as it arrives; a server that takes longer than the
-        deadline (dripping its answer, say) raises `requests.exceptions.ReadTimeout`."""
+        """The answer's body, decoded, read as it arrives; a server that takes longer than
+        the deadline (dripping its answer, say) raises `requests.exceptions.ReadTimeout`,
+        a body longer than `max_answer_bytes` once decoded `AnswerTooLargeError`."""
         what = f"the answer took longer than {self._total():g} s in all"
-        return b"".join(self._blocks(response, _CHUNK, deadline, what, decode=True))
+        encoding = response.headers.get("Content-Encoding", "")
+        decoder = BoundedDecoder(encoding, self.max_answer_bytes, self.display_url)
+        blocks = [decoder.feed(block) for block in self._blocks(response, _CHUNK, deadline, what)]
+        blocks.append(decoder.finish())
+        return b"".join(blocks)
 
     def _blocks(
-        self, response: requests.Response, size: int, deadline: float, late: str, *, decode: bool
+        self, response: requests.Response, size: int, deadline: float, late: str
     ) -> Iterator[bytes]:
         """The body of ``response`` in blocks of at most ``size`` bytes, each as it arrives
-        (decompressed only with ``decode``); past ``deadline`` (on the transport's clock)
+        (as sent: never decompressed); past ``deadline`` (on the transport's clock)
         `requests.exceptions.ReadTimeout` saying ``late``. A failing connection raises
         `requests.exceptions.ConnectionError`."""
         import requests
@@ -471,11 +523,9 @@ class HttpTransport(Endpoint):
         read1 = getattr(raw, "read1", None)  # urllib3 >= 2: returns what has arrived
         try:
             while True:
-                if self._clock() > deadline:
+                if self.clock() > deadline:
                     raise requests.exceptions.ReadTimeout(late)
-                if decode:  # as the response decodes by default
-                    block = read1(size) if read1 is not None else raw.read(size)
-                elif read1 is not None:
+                if read1 is not None:
                     block = read1(size, decode_content=False)
                 else:  # pragma: no cover - urllib3 1.x
                     block = raw.read(size, decode_content=False)
@@ -528,7 +578,7 @@ class HttpTransport(Endpoint):
         server = self.display_url.removesuffix("/api")
         what = f"the file of the component {component_id} from {server}"
         url = f"{self.url.removesuffix('/api')}/component/get?{urlencode({'id': component_id})}"
-        deadline = self._clock() + self.download_deadline
+        deadline = self.clock() + self.download_deadline
         late = f"the download took longer than {self.download_deadline:g} s in all"
         written = 0
         try:
@@ -539,7 +589,7 @@ class HttpTransport(Endpoint):
                     raise DownloadError(msg)
                 length = response.headers.get("Content-Length")
                 encoding = response.headers.get("Content-Encoding", "").strip().lower()
-                if encoding not in _IDENTITY:
+                if encoding not in IDENTITY:
                     msg = (
                         f"cannot download {what}: the server sent it compressed "
                         f"(Content-Encoding: {excerpt(encoding, 40)}) although the bytes as "
@@ -547,7 +597,7 @@ class HttpTransport(Endpoint):
                         "unpack to any size"
                     )
                     raise DownloadError(msg)
-                for block in self._blocks(response, _DOWNLOAD_CHUNK, deadline, late, decode=False):
+                for block in self._blocks(response, _DOWNLOAD_CHUNK, deadline, late):
                     write(block)
                     written += len(block)
         except requests.RequestException as error:
