@@ -17,7 +17,7 @@ from ftorm.models import Project, ProjectSchema
 from ftorm.protocol.events import MAX_EVENT_BYTES
 from ftorm.server.handlers import Server
 from ftorm.server.wsgi import serve
-from tests.events.helpers import until
+from tests.events.helpers import WAIT, until
 
 
 @pytest.fixture
@@ -126,6 +126,37 @@ def test_unsubscribe_stops_delivery(session: Session) -> None:
     hub.publish(Event("marker"))
     assert pump(hub, lambda: marker)
     assert seen == []
+
+
+def test_unsubscribing_without_waiting_is_told_before_the_next_subscribe(
+    session: Session,
+) -> None:
+    hub = session.events
+    first = hub.subscribe("topic=w.one", lambda _: None, subscriber={"id": "w"})
+    assert hub.confirmed(first, WAIT)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # as a thread connecting does
+        with hub._lock:
+            holding.set()
+            release.wait(WAIT)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(WAIT)
+    hub.unsubscribe(first, wait=False)
+    returned_while_held = holder.is_alive() and not release.is_set()
+    assert hub.subscriptions == []  # removed at once
+    release.set()
+    holder.join(WAIT)
+    assert returned_while_held
+    # the same id with another expression: the server was told of the first one before
+    seen: list[Event] = []
+    second = hub.subscribe("topic=w.two", seen.append, subscriber={"id": "w"})
+    assert hub.confirmed(second, WAIT)
+    assert second.refused is None
+    hub.publish(Event("w.two"))
+    assert pump(hub, lambda: seen)
 
 
 def test_bad_input_is_refused_locally(session: Session) -> None:
