@@ -11,7 +11,9 @@ Threads. Connecting starts one reading thread (``ftorm-events-reader``) that ans
 heartbeats and acknowledgements and queues incoming events. Callbacks run only where events
 are dispatched: in the thread calling `EventHub.wait`, or in the hub's dispatching thread
 (``ftorm-events-dispatch``) once `EventHub.start` was called; one at a time, in order. An
-exception in a callback is logged (``ftorm.events.hub``) and the next callback runs.
+exception in a callback is logged (``ftorm.events.hub``) and the next callback runs. The
+unsubscribing thread (``ftorm-events-unsubscribe``, started by `EventHub.start` or the first
+``unsubscribe(wait=False)``) tells the hub of subscribers removed without waiting.
 
 Reconnection. A lost connection is reopened with backoff (0.1 s doubling to 5 s, at most
 ``reconnect_attempts`` tries); every subscriber is subscribed again with the same id, and
@@ -36,6 +38,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from ftorm.errors import (
+    EXCERPT,
     EventHubConnectionError,
     EventHubError,
     EventRejectedError,
@@ -78,6 +81,15 @@ _SEEN: Final = 20_000  # event ids remembered to deliver each event once
 _BACKOFF: Final = (0.1, 5.0)  # first delay, longest delay (seconds)
 ACK_EVERY: Final = 64
 """Events received between two acknowledgements (and one whenever the connection is idle)."""
+
+
+def _reason(message: object) -> str:
+    """A server's message of refusal, as quoted (its repr, cut, unless short plain text)."""
+    if not message:
+        return "no reason given"
+    if isinstance(message, str) and len(message) <= EXCERPT and message.isprintable():
+        return message
+    return excerpt(message)
 
 
 class EventHub:
@@ -260,7 +272,7 @@ class EventHub:
             ident, args = socketio.read_ack(packet)
             answer = args[0] if args and isinstance(args[0], dict) else {}
             refused = answer.get("success") is False
-            reason = excerpt(answer.get("message") or "no reason given")
+            reason = _reason(answer.get("message"))
             with self._lock:
                 sent = self._unacked.pop(ident, None)
                 if sent is not None and refused and sent[0] == "subscribe":

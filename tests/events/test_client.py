@@ -216,3 +216,15 @@ def test_websocket_refuses_unknown_session_ids(http_url: str) -> None:
 
     with pytest.raises(EventHubConnectionError, match="403"):
         open_websocket(http_url, "not-a-session")
+
+
+def test_a_servers_reason_of_refusal_is_quoted_safely() -> None:
+    from ftorm.events.hub import _reason
+
+    assert _reason("a connection holds at most 1,000 subscribers") == (
+        "a connection holds at most 1,000 subscribers"
+    )
+    assert _reason(None) == "no reason given"
+    assert _reason("\x1b[2Jgone") == repr("\x1b[2Jgone")  # no terminal control from a server
+    assert len(_reason("x" * 100_000)) < 300
+    assert _reason({"nested": [1]}) == repr({"nested": [1]})
