@@ -439,3 +439,17 @@ def test_a_stream_released_unclosed_is_finalised_without_taking_locks() -> None:
             await until_async(lambda: hub.hub.subscriptions == [])
 
     asyncio.run(main())
+
+
+def test_a_read_cancelled_while_subscribing_leaves_the_subscription_going_on(pair: Pair) -> None:
+    async def main(session: AsyncSession) -> None:
+        stream = session.events.stream("topic=my.late")
+        with pytest.raises(TimeoutError):  # cancelled before the hub acknowledged it
+            await asyncio.wait_for(anext(stream), 0)
+        assert not stream.closed
+        async with stream:  # waits for the same subscription
+            assert len(session.events.hub.subscriptions) == 1
+            await publish_from_other(pair, Event("my.late", {"n": 1}))
+            assert (await next_event(stream)).data == {"n": 1}
+
+    run(pair, main)
