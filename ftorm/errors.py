@@ -68,6 +68,7 @@ __all__ = [
     "EventHubError",
     "EventRejectedError",
     "EventStreamOverflowError",
+    "EventSubscriptionRefusedError",
     "FixtureError",
     "FtormError",
     "ImmutableAttributeError",
@@ -434,6 +435,17 @@ class EventStreamOverflowError(EventHubError):
     """An asynchronous event stream (``AsyncSession.events.stream``) whose reader fell
     behind by more than its buffer holds, with ``overflow="raise"``: raised after the
     buffered events were read, where the first event was dropped."""
+
+
+class EventSubscriptionRefusedError(EventHubError):
+    """The event hub refused a subscription (an asynchronous event stream's, raised where the
+    stream is first awaited): ``reason`` is the server's message (say, one subscriber too
+    many on a connection)."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason: str = reason
+        """The server's message."""
 
 
 class EventRejectedError(EventHubError, ValueError):

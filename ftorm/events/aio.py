@@ -29,13 +29,23 @@ When its reader falls further behind, ``overflow`` decides:
 
 The hub's dispatching thread never waits for a slow stream.
 
-Cancellation. Leaving the ``async for`` (``break``, an exception, a cancelled task) or the
-``async with`` closes the stream: its subscriber is removed and the hub told, at once
-(``break`` out of a bare ``async for`` closes it when the stream is released, which is at
-once in CPython; ``async with`` closes it where the block ends). A closed stream ends
-(`StopAsyncIteration`). Closing the session (or `AsyncEventHub.close`) closes its streams
-and the connection. When the hub gives up reconnecting (``ftrack.meta.disconnected``), every
-open stream raises `ftorm.EventHubConnectionError`.
+Closing. `EventStream.close` (``await stream.aclose()``), the end of its ``async with``
+block, and closing the session (or `AsyncEventHub.close`) close a stream; so does releasing
+it unclosed (``break`` out of a bare ``async for``: at once in CPython), through a finaliser
+that takes no lock and leaves the work to the hub's unsubscribing thread. A closed stream
+ends (`StopAsyncIteration`). Closing never blocks the event loop: the subscriber is removed
+at once (no event reaches the stream from then on), and the hub is told by the event hub
+client's unsubscribing thread (``ftorm-events-unsubscribe``), which may wait for the
+connection. When the hub gives up reconnecting (``ftrack.meta.disconnected``), every open
+stream raises `ftorm.EventHubConnectionError`; when it refuses the subscription, the stream
+raises `ftorm.EventSubscriptionRefusedError` where it is first awaited.
+
+Cancellation. A cancelled read (``await asyncio.wait_for(anext(stream), 5)`` timing out, a
+cancelled task) does not close the stream: the events it buffered stay buffered, later
+events are buffered too, and the next read gets them; a read cancelled while the stream
+subscribes leaves the subscription going on, and the next read waits for it. Use
+``async with`` (or `aclose`) to close a stream with the task that reads it: cancelling a
+task inside ``async with stream:`` leaves the block, which closes it.
 """
 
 from __future__ import annotations
@@ -52,6 +62,7 @@ from ftorm.errors import (
     EventHubConnectionError,
     EventHubError,
     EventStreamOverflowError,
+    EventSubscriptionRefusedError,
     InvalidValueError,
 )
 from ftorm.events.event import Event
@@ -118,8 +129,13 @@ class EventStream:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._subscription: Subscription | None = None
         self._opening: asyncio.Future[None] | None = None
+        self._opened = False
         self._failure: EventHubError | None = None
         self._closed = False
+        # what the finaliser of a stream released unclosed removes (it cannot hold the stream)
+        self._held: list[Subscription] = []
+        self._finalizer = weakref.finalize(self, _release, owner.hub, self._held)
+        self._finalizer.atexit = False
 
     @property
     def subscription(self) -> Subscription | None:
@@ -139,16 +155,24 @@ class EventStream:
     # --- opening ------------------------------------------------------------------------
 
     async def _open(self) -> None:
-        if self._subscription is not None or self._closed:
+        if self._opened:
             return
         if self._opening is None:
+            if self._closed:
+                return
             self._loop = asyncio.get_running_loop()
             self._opening = asyncio.ensure_future(asyncio.to_thread(self._subscribe))
+            self._opening.add_done_callback(_retrieve)
         try:
             await asyncio.shield(self._opening)
+        except asyncio.CancelledError:
+            if self._opening.cancelled():  # (the loop is shutting down)
+                self.close()
+            raise  # the reader was cancelled: the subscription goes on, the next read waits
         except BaseException:
-            self.close()  # cancelled or failed: the worker thread unsubscribes if it did
+            self.close()  # failed: the worker thread unsubscribed if it did
             raise
+        self._opened = True
 
     def _subscribe(self) -> None:
         """Subscribe on the hub and wait for its acknowledgement (on a worker thread)."""
@@ -174,14 +198,25 @@ class EventStream:
             closed = self._closed
             if not closed:
                 self._subscription = subscription
-        if closed:  # closed while subscribing (a cancelled task)
+                self._held.append(subscription)
+        if closed:  # closed while subscribing
             self._unsubscribe(subscription)
             return
-        hub.start()
-        if not hub.confirmed(subscription, _SUBSCRIBE_TIMEOUT) and not self._closed:
+        try:
+            hub.start()
+            confirmed = hub.confirmed(subscription, _SUBSCRIBE_TIMEOUT)
+        except BaseException:
             self.close()
-            msg = f"the event hub did not acknowledge the subscription {self.expression!r}"
-            raise EventHubConnectionError(msg)
+            raise
+        if confirmed or self._closed:
+            return
+        self.close()
+        reason = subscription.refused
+        if reason is not None:
+            msg = f"the event hub refused the subscription {self.expression!r}: {reason}"
+            raise EventSubscriptionRefusedError(msg, reason=reason)
+        msg = f"the event hub did not acknowledge the subscription {self.expression!r}"
+        raise EventHubConnectionError(msg)
 
     # --- delivering (the hub's dispatching thread) ---------------------------------------
 
@@ -241,12 +276,18 @@ class EventStream:
                 raise failure
             try:
                 await waiter
-            except BaseException:  # cancelled: the stream is closed with its task
-                self.close()
+            except BaseException:  # cancelled: the stream stays open, its events buffered
+                with self._lock:
+                    if self._waiter is waiter:
+                        self._waiter = None
                 raise
 
     async def __aenter__(self) -> Self:
-        await self._open()
+        try:
+            await self._open()
+        except BaseException:  # (cancelled too: the block never ran, nothing will close it)
+            self.close()
+            raise
         return self
 
     async def __aexit__(
@@ -260,15 +301,19 @@ class EventStream:
     # --- closing ------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop the stream: remove its subscriber (telling the hub) and end its iteration.
-        Idempotent; the events still buffered are dropped."""
+        """Stop the stream: remove its subscriber and end its iteration. Idempotent; the
+        events still buffered are dropped. Never waits for the connection (call it on the
+        event loop): the subscriber is removed at once, and the hub is told by the event
+        hub client's unsubscribing thread (`ftorm.events.EventHub.unsubscribe`)."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
             subscription, self._subscription = self._subscription, None
+            self._held.clear()
             self._events.clear()
             self._wake()
+        self._finalizer.detach()
         self._owner._forget(self)
         if subscription is not None:
             self._unsubscribe(subscription)
@@ -278,18 +323,28 @@ class EventStream:
         self.close()
 
     def _unsubscribe(self, subscription: Subscription) -> None:
-        with contextlib.suppress(EventHubError):  # the hub was closed meanwhile
-            self._owner.hub.unsubscribe(subscription)
+        with contextlib.suppress(EventHubError):  # removed meanwhile (the hub was closed)
+            self._owner.hub.unsubscribe(subscription, wait=False)
 
-    def __del__(self) -> None:  # a stream left by ``break``: unsubscribe now
-        if not getattr(self, "_closed", True):
-            with contextlib.suppress(Exception):  # (at interpreter exit, say)
-                self.close()
+
+def _release(hub: EventHub, held: list[Subscription]) -> None:
+    """The finaliser of a stream released unclosed (``break`` out of ``async for``): the
+    hub removes its subscriber on its own thread. The garbage collector may run this on any
+    thread, holding any lock: it takes none."""
+    for subscription in held:
+        hub.release(subscription)
 
 
 def _resolve(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
+
+
+def _retrieve(opening: asyncio.Future[None]) -> None:
+    """Mark a failed subscription's error as seen: a reader cancelled meanwhile reads it
+    (again) on its next step, or nobody does (the stream is closed)."""
+    if not opening.cancelled():
+        opening.exception()
 
 
 class AsyncEventHub:

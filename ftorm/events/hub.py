@@ -11,7 +11,9 @@ Threads. Connecting starts one reading thread (``ftorm-events-reader``) that ans
 heartbeats and acknowledgements and queues incoming events. Callbacks run only where events
 are dispatched: in the thread calling `EventHub.wait`, or in the hub's dispatching thread
 (``ftorm-events-dispatch``) once `EventHub.start` was called; one at a time, in order. An
-exception in a callback is logged (``ftorm.events.hub``) and the next callback runs.
+exception in a callback is logged (``ftorm.events.hub``) and the next callback runs. The
+unsubscribing thread (``ftorm-events-unsubscribe``, started by `EventHub.start` or the first
+``unsubscribe(wait=False)``) tells the hub of subscribers removed without waiting.
 
 Reconnection. A lost connection is reopened with backoff (0.1 s doubling to 5 s, at most
 ``reconnect_attempts`` tries); every subscriber is subscribed again with the same id, and
@@ -28,6 +30,7 @@ import contextlib
 import itertools
 import logging
 import platform
+import queue
 import threading
 import time
 import uuid
@@ -35,6 +38,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from ftorm.errors import (
+    EXCERPT,
     EventHubConnectionError,
     EventHubError,
     EventRejectedError,
@@ -79,6 +83,15 @@ ACK_EVERY: Final = 64
 """Events received between two acknowledgements (and one whenever the connection is idle)."""
 
 
+def _reason(message: object) -> str:
+    """A server's message of refusal, as quoted (its repr, cut, unless short plain text)."""
+    if not message:
+        return "no reason given"
+    if isinstance(message, str) and len(message) <= EXCERPT and message.isprintable():
+        return message
+    return excerpt(message)
+
+
 class EventHub:
     """A client of ftrack's event hub. ``connect`` opens a `Channel` (a new one per
     (re)connection); ``user`` is named as the events' source."""
@@ -121,6 +134,13 @@ class EventHub:
         )
         """The subscribers and reply callbacks (`ftorm.events.routing.Router`)."""
         self._dispatcher = Dispatcher(self.router, self._reply, lambda: self._closed, self.id)
+        # subscribers removed whose unsubscribe is not sent yet (`unsubscribe(wait=False)`,
+        # `release`): sent under the lock by the unsubscribing thread, or before anything
+        # else is sent under it; ``deque.append`` and ``SimpleQueue.put`` take no lock
+        self._leaving: collections.deque[Subscription] = collections.deque()
+        self._leaving_wake: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        self._leaving_thread: threading.Thread | None = None
+        self._leaving_start = threading.Lock()
 
     # --- connection -----------------------------------------------------------------------
 
@@ -158,6 +178,7 @@ class EventHub:
 
     def _attach(self, channel: Channel) -> None:
         """Use ``channel`` (under the lock): subscribe, resend, start its reader."""
+        self._flush_leaving()  # (not connected: a new connection has nothing to be told)
         self._channel = channel
         self._generation += 1
         self._to_ack, self._unacked_count = None, 0
@@ -186,6 +207,7 @@ class EventHub:
         channel.send(str(packet))
 
     def _send_subscribe(self, subscription: Subscription) -> None:
+        subscription.refused = None  # (asked again: the server answers again)
         event = Event(
             SUBSCRIBE,
             {"subscriber": subscription.metadata, "subscription": str(subscription.expression)},
@@ -248,22 +270,34 @@ class EventHub:
                     self._acknowledge()
         elif packet.code is Code.ACK:
             ident, args = socketio.read_ack(packet)
+            answer = args[0] if args and isinstance(args[0], dict) else {}
+            refused = answer.get("success") is False
+            reason = _reason(answer.get("message"))
             with self._lock:
                 sent = self._unacked.pop(ident, None)
+                if sent is not None and refused and sent[0] == "subscribe":
+                    self._refused(sent[1], reason)
                 self._acked.notify_all()
-            answer = args[0] if args and isinstance(args[0], dict) else {}
-            if sent is not None and answer.get("success") is False:
+            if sent is not None and refused:
                 logger.error(
                     "event hub: the server refused %s %s: %s",
                     sent[0],
                     excerpt(sent[1].get("topic")),
-                    answer.get("message"),
+                    reason,
                 )
         elif packet.code is Code.ERROR:
             logger.error("event hub: the server reported: %s", packet.data)
         elif packet.code is Code.DISCONNECT:
             msg = "the server disconnected"
             raise EventRejectedError(msg)
+
+    def _refused(self, sent: dict[str, Any], reason: str) -> None:
+        """The server refused the subscribe event ``sent`` (under the lock): its subscriber
+        records why (`Subscription.refused`)."""
+        ident = sent["data"]["subscriber"]["id"]
+        for subscription in self.router.all():
+            if subscription.id == ident:
+                subscription.refused = reason
 
     def _acknowledge(self) -> None:
         """Acknowledge every event received so far: the server takes an acknowledgement of
@@ -335,6 +369,7 @@ class EventHub:
         with self._lock:
             if self._closed:
                 return
+            self._flush_leaving()
             channel = self._channel
             if channel is not None:
                 for subscription in self.router.all():
@@ -349,6 +384,7 @@ class EventHub:
             self._channel = None
             self._generation += 1
             self._acked.notify_all()
+        self._leaving_wake.put(False)  # the unsubscribing thread ends
         if channel is not None:
             channel.close()
         self._dispatcher.join(timeout=5)
@@ -378,6 +414,7 @@ class EventHub:
         metadata.setdefault("id", uuid.uuid4().hex)
         subscription = Subscription(self, parsed, callback, metadata, priority)
         with self._lock:
+            self._flush_leaving()  # (a subscriber that left with this id: told first)
             self.router.add(subscription)
             if self._channel is not None:
                 self._send_subscribe(subscription)
@@ -385,22 +422,77 @@ class EventHub:
                 self.connect()
         return subscription
 
-    def unsubscribe(self, subscription: Subscription | str) -> None:
-        """Remove a subscriber (or the subscriber with that id)."""
+    def unsubscribe(self, subscription: Subscription | str, *, wait: bool = True) -> None:
+        """Remove a subscriber (or the subscriber with that id); `EventHubError` when there
+        is none.
+
+        ``wait=False`` never waits for this client's lock or the connection (which another
+        thread may hold while it connects): the subscriber is removed at once (no event
+        reaches it from then on), and the hub is told by this client's unsubscribing thread
+        (``ftorm-events-unsubscribe``), before anything else this client sends afterwards.
+        """
         ident = subscription if isinstance(subscription, str) else subscription.id
+        if not wait:
+            self._leaving.append(self.router.remove(ident))
+            self._start_leaving()
+            self._leaving_wake.put(True)
+            return
         with self._lock:
             found = self.router.remove(ident)
             self._acked.notify_all()  # (`confirmed` waits no longer)
-            event = Event(UNSUBSCRIBE, {"subscriber": found.metadata}, source=self._source())
-            if self._channel is not None:
-                self._send_tracked("unsubscribe", event)
+            self._tell_unsubscribed(found)
+
+    def release(self, subscription: Subscription) -> None:
+        """Remove ``subscription`` later, on the unsubscribing thread (started by `start` or
+        ``unsubscribe(wait=False)``); takes no lock, so it is safe in a finaliser (which the
+        garbage collector may run on a thread holding any lock)."""
+        self._leaving.append(subscription)
+        self._leaving_wake.put(True)
+
+    def _tell_unsubscribed(self, subscription: Subscription) -> None:
+        """Tell the hub ``subscription`` left (under the lock; nothing when not connected,
+        since a new connection does not subscribe it, nor when the hub refused it)."""
+        event = Event(UNSUBSCRIBE, {"subscriber": subscription.metadata}, source=self._source())
+        if self._channel is not None and subscription.refused is None:
+            self._send_tracked("unsubscribe", event)
+
+    def _flush_leaving(self) -> None:
+        """Tell the hub of every subscriber that left and was not told yet (under the lock)."""
+        while self._leaving:
+            try:
+                leaving = self._leaving.popleft()
+            except IndexError:  # (emptied by another thread)
+                return
+            if leaving in self.router.all():  # `release`d: still routed
+                with contextlib.suppress(EventHubError):
+                    self.router.remove(leaving.id)
+            self._acked.notify_all()  # (`confirmed` waits no longer)
+            self._tell_unsubscribed(leaving)
+
+    def _start_leaving(self) -> None:
+        with self._leaving_start:
+            if self._leaving_thread is None and not self._closed:
+                self._leaving_thread = threading.Thread(
+                    target=self._leave, name="ftorm-events-unsubscribe", daemon=True
+                )
+                self._leaving_thread.start()
+
+    def _leave(self) -> None:
+        """The unsubscribing thread: tells the hub of the subscribers that left."""
+        while self._leaving_wake.get() and not self._closed:
+            with self._lock:
+                if not self._closed:
+                    self._flush_leaving()
 
     def confirmed(self, subscription: Subscription, timeout: float) -> bool:
         """Wait until the hub acknowledged ``subscription`` (events published from then on
-        reach it), at most ``timeout`` seconds; whether it did."""
+        reach it), at most ``timeout`` seconds; whether it did (False when the server
+        refused it: `Subscription.refused` says why)."""
 
         def done() -> bool:
             if self._closed or subscription not in self.router.all():
+                return True
+            if subscription.refused is not None:
                 return True
             if self._channel is None:
                 return False
@@ -410,7 +502,11 @@ class EventHub:
             )
 
         with self._acked:
-            return self._acked.wait_for(done, timeout) and not self._closed
+            return (
+                self._acked.wait_for(done, timeout)
+                and not self._closed
+                and subscription.refused is None
+            )
 
     def on_change(
         self, model: type[M], *attributes: object, load: bool = False, priority: int = 100
@@ -562,6 +658,7 @@ class EventHub:
 
     def start(self) -> None:
         """Dispatch events on the hub's own thread (``ftorm-events-dispatch``) from now on."""
+        self._start_leaving()
         with self._lock:
             if self._dispatcher.thread is not None:
                 return

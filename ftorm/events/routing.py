@@ -55,6 +55,10 @@ class Subscription:
         """The subscriber's metadata, with its ``id`` (targets match against it)."""
         self.priority: int = priority
         """Lower runs first."""
+        self.refused: str | None = None
+        """Why the server refused this subscription (its message), or None: it was not
+        refused (yet). A refused subscriber gets no events from the server; the refusal is
+        also logged (``ftorm.events.hub``), and asked again on reconnecting."""
 
     @property
     def id(self) -> str:

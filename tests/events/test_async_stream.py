@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import threading
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -13,12 +16,14 @@ import pytest
 from ftorm.errors import (
     EventHubConnectionError,
     EventStreamOverflowError,
+    EventSubscriptionRefusedError,
     InvalidValueError,
     SubscriptionSyntaxError,
 )
 from ftorm.events import Event
 from ftorm.events.aio import AsyncEventHub, EventStream
 from ftorm.models import Project, ProjectSchema
+from ftorm.protocol.events import MAX_SUBSCRIPTIONS
 from ftorm.server.handlers import Server
 from ftorm.session import AsyncSession, Session
 from ftorm.transport.aio import AsyncInProcessTransport
@@ -126,22 +131,26 @@ def test_breaking_out_of_async_for_unsubscribes(pair: Pair) -> None:
         await publish_from_other(pair, Event("my.topic"))
         await asyncio.wait_for(task, WAIT)
         assert len(seen) == 1
-        assert hub.hub.subscriptions == []
         assert hub.streams == []
+        # released unclosed: the finaliser leaves the removal to the hub's own thread
+        await until_async(lambda: hub.hub.subscriptions == [])
         # the hub was told: the server no longer routes my.topic to this connection
         await until_async(lambda: "s1" not in pair.server_subscribers())
 
     run(pair, main)
 
 
-def test_cancelling_the_reading_task_unsubscribes_and_closes(pair: Pair) -> None:
+def test_cancelling_the_reading_task_inside_async_with_unsubscribes_and_closes(
+    pair: Pair,
+) -> None:
     async def main(session: AsyncSession) -> None:
         hub = session.events
         stream = hub.stream("topic=my.topic", subscriber={"id": "s2"})
 
         async def consume() -> None:
-            async for _ in stream:
-                pass
+            async with stream:
+                async for _ in stream:
+                    pass
 
         task = asyncio.ensure_future(consume())
         await until_async(lambda: stream.subscription is not None and len(hub.streams) == 1)
@@ -158,7 +167,7 @@ def test_cancelling_the_reading_task_unsubscribes_and_closes(pair: Pair) -> None
     run(pair, main)
 
 
-def test_cancelling_while_subscribing_leaves_no_subscriber(pair: Pair) -> None:
+def test_closing_while_subscribing_leaves_no_subscriber(pair: Pair) -> None:
     async def main(session: AsyncSession) -> None:
         hub = session.events
         stream = hub.stream("topic=my.topic", subscriber={"id": "s3"})
@@ -167,6 +176,8 @@ def test_cancelling_while_subscribing_leaves_no_subscriber(pair: Pair) -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+        assert not stream.closed  # a cancelled read does not close
+        await stream.aclose()
         assert stream.closed
         await until_async(lambda: hub.hub.subscriptions == [])
         await asyncio.to_thread(hub.hub.connect)
@@ -313,3 +324,132 @@ async def until_async(condition: Callable[[], bool]) -> None:
     while not condition():
         assert loop.time() < deadline, "timed out"
         await asyncio.sleep(0.01)
+
+
+def test_a_timed_out_read_leaves_the_stream_open_with_its_buffered_events(pair: Pair) -> None:
+    async def main(session: AsyncSession) -> None:
+        async with session.events.stream("topic=my.tick") as stream:
+            # the usual "next event or time out": nothing came, the stream stays open
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(anext(stream), 0.01)
+            assert not stream.closed
+            assert stream.subscription is not None
+            # an event buffered as the read is cancelled stays for the next read
+            reading = asyncio.ensure_future(anext(stream))
+            await asyncio.sleep(0)  # the read waits for an event
+            assert stream.subscription is not None
+            stream.subscription.callback(Event("my.tick", {"n": 0}))  # the hub delivers
+            reading.cancel()  # before the reading task resumed
+            with pytest.raises(asyncio.CancelledError):
+                await reading
+            assert (await next_event(stream)).data == {"n": 0}
+            # a later event still arrives on the same stream, after another timeout
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(anext(stream), 0.01)
+            await publish_from_other(pair, Event("my.tick", {"n": 1}))
+            assert (await next_event(stream)).data == {"n": 1}
+            assert not stream.closed
+        assert stream.closed  # leaving the block closes it
+        await until_async(lambda: session.events.hub.subscriptions == [])
+
+    run(pair, main)
+
+
+def test_a_subscription_the_server_refuses_raises_where_the_stream_is_awaited(
+    pair: Pair,
+) -> None:
+    async def main(session: AsyncSession) -> None:
+        hub = session.events.hub
+        stream = session.events.stream("topic=my.topic")  # (adds the hub's watcher)
+        room = MAX_SUBSCRIPTIONS - len(hub.router.all())  # the hub's own subscribers count
+
+        def fill() -> None:
+            for n in range(room):
+                hub.subscribe(f"topic=my.filler{n}", lambda _: None)
+
+        await asyncio.to_thread(fill)
+        with pytest.raises(EventSubscriptionRefusedError) as refused:
+            await next_event(stream)  # the 1,001st subscriber of the connection
+        assert f"{MAX_SUBSCRIPTIONS:,}" in refused.value.reason
+        assert refused.value.reason in str(refused.value)
+        assert stream.closed
+        assert len(hub.router.all()) == MAX_SUBSCRIPTIONS  # the refused one was removed
+        # the blocking client: logged as before, and now observable
+        extra = await asyncio.to_thread(hub.subscribe, "topic=my.extra", lambda _: None)
+        assert not await asyncio.to_thread(hub.confirmed, extra, WAIT)
+        assert extra.refused is not None
+        assert f"{MAX_SUBSCRIPTIONS:,}" in extra.refused
+        last = hub.subscriptions[-2]  # one the server took
+        assert await asyncio.to_thread(hub.confirmed, last, WAIT)
+        assert last.refused is None
+
+    run(pair, main)
+
+
+def test_closing_a_stream_does_not_wait_for_the_hub_lock(pair: Pair) -> None:
+    async def main(session: AsyncSession) -> None:
+        hub = session.events
+        stream = hub.stream("topic=my.topic", subscriber={"id": "s9"})
+        await stream.__aenter__()
+        await until_async(lambda: "s9" in pair.server_subscribers())
+        holding, release = threading.Event(), threading.Event()
+
+        def hold() -> None:  # as another stream's worker does while it connects
+            with hub.hub._lock:
+                holding.set()
+                release.wait(WAIT)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        await asyncio.to_thread(holding.wait, WAIT)
+        stream.close()  # on the event loop
+        held_throughout = holder.is_alive() and not release.is_set()
+        assert stream.closed
+        assert hub.hub.subscriptions == []  # removed at once: no event reaches it
+        assert hub.streams == []
+        release.set()
+        await asyncio.to_thread(holder.join, WAIT)
+        assert held_throughout  # close() returned while the lock was held
+        await until_async(lambda: "s9" not in pair.server_subscribers())  # then told
+
+    run(pair, main)
+
+
+def test_a_stream_released_unclosed_is_finalised_without_taking_locks() -> None:
+    async def main() -> None:
+        async with AsyncSession.local() as session:
+            hub = session.events
+            stream = hub.stream("topic=my.topic", subscriber={"id": "gc"})
+            await stream.__aenter__()
+            released = weakref.ref(stream)
+            box = [stream]
+            del stream
+
+            def collect_holding_the_locks() -> None:
+                # the garbage collector may finalise on a thread holding either lock
+                with hub.hub.router._lock, hub._lock:
+                    box.clear()
+                    gc.collect()
+
+            collector = threading.Thread(target=collect_holding_the_locks, daemon=True)
+            collector.start()
+            await asyncio.to_thread(collector.join, WAIT)
+            assert not collector.is_alive()  # no deadlock
+            assert released() is None
+            await until_async(lambda: hub.hub.subscriptions == [])
+
+    asyncio.run(main())
+
+
+def test_a_read_cancelled_while_subscribing_leaves_the_subscription_going_on(pair: Pair) -> None:
+    async def main(session: AsyncSession) -> None:
+        stream = session.events.stream("topic=my.late")
+        with pytest.raises(TimeoutError):  # cancelled before the hub acknowledged it
+            await asyncio.wait_for(anext(stream), 0)
+        assert not stream.closed
+        async with stream:  # waits for the same subscription
+            assert len(session.events.hub.subscriptions) == 1
+            await publish_from_other(pair, Event("my.late", {"n": 1}))
+            assert (await next_event(stream)).data == {"n": 1}
+
+    run(pair, main)

@@ -17,7 +17,7 @@ from ftorm.models import Project, ProjectSchema
 from ftorm.protocol.events import MAX_EVENT_BYTES
 from ftorm.server.handlers import Server
 from ftorm.server.wsgi import serve
-from tests.events.helpers import until
+from tests.events.helpers import WAIT, until
 
 
 @pytest.fixture
@@ -128,6 +128,37 @@ def test_unsubscribe_stops_delivery(session: Session) -> None:
     assert seen == []
 
 
+def test_unsubscribing_without_waiting_is_told_before_the_next_subscribe(
+    session: Session,
+) -> None:
+    hub = session.events
+    first = hub.subscribe("topic=w.one", lambda _: None, subscriber={"id": "w"})
+    assert hub.confirmed(first, WAIT)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # as a thread connecting does
+        with hub._lock:
+            holding.set()
+            release.wait(WAIT)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(WAIT)
+    hub.unsubscribe(first, wait=False)
+    returned_while_held = holder.is_alive() and not release.is_set()
+    assert hub.subscriptions == []  # removed at once
+    release.set()
+    holder.join(WAIT)
+    assert returned_while_held
+    # the same id with another expression: the server was told of the first one before
+    seen: list[Event] = []
+    second = hub.subscribe("topic=w.two", seen.append, subscriber={"id": "w"})
+    assert hub.confirmed(second, WAIT)
+    assert second.refused is None
+    hub.publish(Event("w.two"))
+    assert pump(hub, lambda: seen)
+
+
 def test_bad_input_is_refused_locally(session: Session) -> None:
     hub = session.events
     with pytest.raises(SubscriptionSyntaxError):
@@ -185,3 +216,15 @@ def test_websocket_refuses_unknown_session_ids(http_url: str) -> None:
 
     with pytest.raises(EventHubConnectionError, match="403"):
         open_websocket(http_url, "not-a-session")
+
+
+def test_a_servers_reason_of_refusal_is_quoted_safely() -> None:
+    from ftorm.events.hub import _reason
+
+    assert _reason("a connection holds at most 1,000 subscribers") == (
+        "a connection holds at most 1,000 subscribers"
+    )
+    assert _reason(None) == "no reason given"
+    assert _reason("\x1b[2Jgone") == repr("\x1b[2Jgone")  # no terminal control from a server
+    assert len(_reason("x" * 100_000)) < 300
+    assert _reason({"nested": [1]}) == repr({"nested": [1]})
