@@ -459,12 +459,21 @@ client, and is answered beside writers by a server."""
 
 
 def is_read_only(batch: Sequence[Any]) -> bool:
-    """True when every operation of a JSON batch is one of `READ_ACTIONS` (False for a
-    malformed one: the batch is then refused where it is validated)."""
-    return all(
-        isinstance(op, dict) and isinstance(op.get("action"), str) and op["action"] in READ_ACTIONS
-        for op in batch
-    )
+    """True when every operation of a batch (JSON objects or typed operations) is one of
+    `READ_ACTIONS` (False for a malformed one: the batch is then refused where it is
+    validated)."""
+    return all(_action_of(op) in READ_ACTIONS for op in batch)
+
+
+def _action_of(op: object) -> str | None:
+    if isinstance(op, dict):
+        action = op.get("action")
+        return action if isinstance(action, str) else None
+    action = getattr(type(op), "action", None)
+    return action if type(op) in _TYPED and isinstance(action, str) else None
+
+
+_TYPED: frozenset[type] = frozenset(OPERATIONS.values())
 
 
 def validate(operation: JSON) -> Operation:

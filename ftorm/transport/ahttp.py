@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ftorm._typing import JSON
 from ftorm.errors import ConfigurationError
-from ftorm.protocol.operations import OperationLike
-from ftorm.transport.aio import DEFAULT_MAX_CONNECTIONS
+from ftorm.protocol.operations import OperationLike, is_read_only
+from ftorm.transport.aio import DEFAULT_MAX_CONNECTIONS, Abandoned
 from ftorm.transport.decoding import BoundedDecoder
 from ftorm.transport.http import (
     _REDIRECT_STATUS,
@@ -105,6 +105,7 @@ class AsyncHttpTransport(Endpoint):
         self._http: httpx.AsyncClient | None = None
         self._slots: asyncio.Semaphore | None = None  # made on the loop that first sends
         self._files: HttpTransport | None = None
+        self._abandoned = Abandoned()  # writes whose caller was cancelled (see `call`)
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
@@ -126,6 +127,11 @@ class AsyncHttpTransport(Endpoint):
         """Send one batch; return one result per operation, in order
         (`ftorm.transport.http.Endpoint.exchange`, driven with httpx).
 
+        A batch that writes goes on when its caller is cancelled (the server may be applying
+        it: closing the connection would not stop it), and the next batch waits for it
+        (within its deadline), so what a session sends next, such as the queries that
+        reconcile a cancelled commit, sees the write applied or refused, never half-way.
+
         Raises:
             ConnectError: when the server cannot be reached (see the module docstring).
             AuthenticationError: when the server refuses the credentials.
@@ -134,6 +140,13 @@ class AsyncHttpTransport(Endpoint):
             TransportError: for an answer that is not the expected list of results, or a
                 redirect ftorm does not follow.
         """
+        await self._abandoned.settle()  # writes of cancelled callers still on their way
+        batch = list(operations)
+        if is_read_only(batch):
+            return await self._exchange(batch)
+        return await self._abandoned.outlive(asyncio.ensure_future(self._exchange(batch)))
+
+    async def _exchange(self, operations: list[OperationLike]) -> list[JSON]:
         httpx = _httpx()
         steps = self.exchange(operations)
         outcome: Answer | Failure | None = None

@@ -24,7 +24,7 @@ from ftorm.protocol.operations import OperationLike
 if TYPE_CHECKING:
     from ftorm.transport.inprocess import Handler, InProcessTransport
 
-__all__ = ["DEFAULT_MAX_CONNECTIONS", "AsyncInProcessTransport", "AsyncTransport"]
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "Abandoned", "AsyncInProcessTransport", "AsyncTransport"]
 
 DEFAULT_MAX_CONNECTIONS = 10
 """How many requests an asynchronous transport has on their way at once, by default; more
@@ -51,6 +51,36 @@ class AsyncTransport(Protocol):
         ...
 
 
+class Abandoned:
+    """Batches whose caller was cancelled while they were on their way. A batch goes on when
+    its caller is cancelled (the server may be applying it), and the transport's next batch
+    waits for it (`settle`), so that batch, such as the queries reconciling a cancelled
+    commit, sees it applied or refused, never half-way."""
+
+    def __init__(self) -> None:
+        self._running: set[asyncio.Future[list[JSON]]] = set()
+
+    async def settle(self) -> None:
+        """Wait for every abandoned batch to end."""
+        if self._running:
+            await asyncio.wait(set(self._running))
+
+    async def outlive(self, running: asyncio.Future[list[JSON]]) -> list[JSON]:
+        """Await ``running``; a cancelled caller leaves it going on, kept until it ends."""
+        running.add_done_callback(self._ended)
+        try:
+            return await asyncio.shield(running)
+        except asyncio.CancelledError:
+            if not running.done():
+                self._running.add(running)
+            raise
+
+    def _ended(self, future: asyncio.Future[list[JSON]]) -> None:
+        self._running.discard(future)
+        if not future.cancelled():
+            future.exception()  # retrieved: a cancelled caller no longer reads it
+
+
 class AsyncInProcessTransport:
     """`AsyncTransport` over an in-process server (see the module docstring)."""
 
@@ -70,7 +100,7 @@ class AsyncInProcessTransport:
         self._slots: asyncio.Semaphore | None = None
         self.in_flight: int = 0
         """Batches running now (never more than `max_connections`)."""
-        self._abandoned: set[asyncio.Future[list[JSON]]] = set()
+        self._abandoned = Abandoned()
 
     async def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
         """Run one batch on the server in a worker thread; one result per operation.
@@ -80,26 +110,17 @@ class AsyncInProcessTransport:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_connections)
         slots = self._slots
-        if self._abandoned:  # batches of cancelled tasks still running: they come first
-            await asyncio.wait(set(self._abandoned))
+        await self._abandoned.settle()  # batches of cancelled tasks still running come first
         await slots.acquire()
         self.in_flight += 1
         running = asyncio.ensure_future(asyncio.to_thread(self.sync.call, list(operations)))
 
-        def done(future: asyncio.Future[list[JSON]]) -> None:
+        def done(_: object) -> None:
             self.in_flight -= 1
             slots.release()
-            self._abandoned.discard(future)
-            if not future.cancelled():
-                future.exception()  # retrieved: a cancelled caller no longer reads it
 
         running.add_done_callback(done)
-        try:
-            return await asyncio.shield(running)
-        except asyncio.CancelledError:
-            if not running.done():
-                self._abandoned.add(running)
-            raise
+        return await self._abandoned.outlive(running)
 
     def files(self) -> InProcessTransport[Handler]:
         """The blocking transport that moves component files (on worker threads): `sync`."""

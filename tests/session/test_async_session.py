@@ -361,3 +361,60 @@ def test_file_transfers_without_a_blocking_twin_are_refused_with_a_clear_error(
     with pytest.raises(ftorm.TransportError, match="moves no files"):
         core.file_url("some-id")
     asyncio.run(session.close())
+
+
+class _SlowWrites:
+    """The server's handler, holding each write batch for a while once it arrived, and
+    recording when each batch began and ended."""
+
+    def __init__(self, server: Server, hold: float) -> None:
+        self.handle = server.handle
+        self.hold = hold
+        self.arrived = threading.Event()
+        self.log: list[tuple[str, str]] = []  # ("begin" or "end", the batch's first action)
+
+    def __call__(self, batch: Any, **options: Any) -> Any:
+        action = str(batch[0].get("action")) if batch and isinstance(batch[0], dict) else "?"
+        self.log.append(("begin", action))
+        try:
+            if action != "query" and action != "query_server_information":
+                self.arrived.set()
+                threading.Event().wait(self.hold)
+            return self.handle(batch, **options)
+        finally:
+            self.log.append(("end", action))
+
+
+def test_a_commit_cancelled_over_http_is_reconciled_after_the_server_answered_it(
+    server: Server,
+) -> None:
+    """Closing the connection would not stop a server applying a write: the cancelled
+    write goes on, and the next batch (the queries that reconcile it) waits for its
+    answer, so the reconciling commit sees it applied and sends nothing twice."""
+    slow = _SlowWrites(server, hold=0.5)
+    server.handle = slow  # type: ignore[method-assign]
+
+    async def main(url: str) -> None:
+        async with AsyncSession(url, "ftorm", KEY) as session:
+            sequence = await session.query(Seq).one()
+            session.create(Shot, name="late", parent=sequence)
+            task = asyncio.ensure_future(session.commit())
+            assert await asyncio.to_thread(slow.arrived.wait, 10)
+            task.cancel()  # the server is applying the batch now
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            slow.log.append(("cancelled", ""))
+            await session.commit()  # reconciles: finds the shot, sends nothing again
+            assert not session.dirty
+
+    with serving(server, close=False) as (host, port):
+        asyncio.run(main(f"http://{host}:{port}"))
+    server.handle = slow.handle  # type: ignore[method-assign]
+    log = slow.log
+    cancelled = log.index(("cancelled", ""))
+    reconciling = log.index(("begin", "query"), cancelled)
+    assert log.index(("end", "create")) < reconciling  # the write's answer came first
+    assert log[cancelled + 1 :].count(("begin", "query")) == 1  # one reconciling query
+    assert log.count(("begin", "create")) == 1  # and the create was not sent again
+    names = [s.name for s in Session(transport=InProcessTransport(server)).query(Shot)]
+    assert names.count("late") == 1
