@@ -111,6 +111,13 @@ def test_bad_schema_file(
     assert "Traceback" not in err
 
 
+class _Raw(io.BytesIO):
+    """urllib3's raw body as far as ftorm reads it: ``read1`` with ``decode_content``."""
+
+    def read1(self, size: int | None = -1, /, decode_content: bool = False) -> bytes:
+        return super().read1(-1 if size is None else size)
+
+
 class _Response:
     """What `requests.Session.post` returns with ``stream=True``, as far as ftorm uses it."""
 
@@ -118,11 +125,11 @@ class _Response:
         self.status_code = status
         text = body if isinstance(body, str) else json.dumps(body)
         self._bytes = text.encode("utf-8")
-        self.raw = io.BytesIO(self._bytes)
+        self.raw = _Raw(self._bytes)
         self.headers: dict[str, str] = {}
 
     def __enter__(self) -> _Response:
-        self.raw = io.BytesIO(self._bytes)  # the same answer may be given to a retry
+        self.raw = _Raw(self._bytes)  # the same answer may be given to a retry
         return self
 
     def __exit__(self, *exc_info: object) -> None:
