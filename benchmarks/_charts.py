@@ -83,7 +83,7 @@ def _draw(spec: dict[str, Any]) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import NullFormatter, ScalarFormatter
+    from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
 
     labels: list[str] = spec["labels"]
     series: dict[str, list[float]] = spec["series"]
@@ -105,6 +105,8 @@ def _draw(spec: dict[str, Any]) -> None:
         axes.yaxis.set_minor_formatter(NullFormatter())
     else:
         axes.set_ylim(bottom=0, top=top * 1.18)
+        if digits == 0:  # counts (requests): whole ticks only
+            axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(spec["title"])
     axes.legend(loc="upper left", fontsize=9)
     axes.spines[["top", "right"]].set_visible(False)
