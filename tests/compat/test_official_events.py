@@ -149,7 +149,12 @@ def test_an_ftorm_action_answers_the_official_client(official_hub: Any, ftorm_se
     assert results[0]["data"] == {"success": True, "message": "hello 1"}
 
 
-def test_official_hub_reconnects_and_misses_nothing(server_url: str, ftorm_session: Any) -> None:
+def test_official_hub_reconnects_and_doubles_nothing(server_url: str, ftorm_session: Any) -> None:
+    """ftrack's client acknowledges nothing, so what the server wrote to the broken
+    connection before it noticed the break is lost for it (docs/how-to/use-events.md); what
+    it had not written is kept for the connection that resubscribes. Events published just
+    after the break may fall on either side: each arrives at most once, in order, and
+    everything published once the client is back arrives."""
     from ftorm.events import Event
 
     hub = event_hub.EventHub(server_url, API_USER, API_KEY)
@@ -166,10 +171,15 @@ def test_official_hub_reconnects_and_misses_nothing(server_url: str, ftorm_sessi
         first.sock.shutdown(socket.SHUT_RDWR)  # the network fails; the hub reconnects itself
         for number in range(1, 6):
             publisher.publish(Event(topic, {"n": number}))
-        assert pump(lambda: len(received) >= 6, hub)
+        assert pump(lambda: hub.connected and hub._connection is not first, hub)
+        time.sleep(0.5)  # (as above: the resubscription reaches the server)
+        for number in range(6, 9):
+            publisher.publish(Event(topic, {"n": number}))
+        assert pump(lambda: {6, 7, 8} <= set(received), hub)
         hub.wait(0.5)
-        assert received == [0, 1, 2, 3, 4, 5]
-        assert hub._connection is not first  # it did reconnect
+        assert received == sorted(set(received))  # in order, nothing twice
+        assert received[0] == 0
+        assert received[-3:] == [6, 7, 8]
     finally:
         if hub.connected:
             hub.disconnect()
