@@ -7,10 +7,11 @@ What type checkers see and what runs differ on purpose (``guides/typing.md``):
   ``as_``) on the metaclass, so it never shows up on instances.
 - At runtime the field objects are removed from the class (kept in ``__ftorm_fields__``), so
   ``shot.name`` is a plain instance-dict read; ``Shot.name`` reaches the metaclass
-  ``__getattr__``, which builds (and caches) a column or relationship path. The instance-level
-  ``__init__``, ``__getattr__`` (loading, `ftorm.NotLoadedError`) and ``__setattr__``
-  (validation, dirty tracking, relationship sync) are defined only when not type checking, so
-  checkers keep reporting unknown attributes and wrong value types.
+  ``__getattr__`` once, which builds a column or relationship path and keeps it in the
+  class's own ``__dict__`` (the column's ``__get__`` answers class reads of that class
+  only). The instance-level ``__init__``, ``__getattr__`` (loading, `ftorm.NotLoadedError`)
+  and ``__setattr__`` (validation, dirty tracking, relationship sync) are defined only when
+  not type checking, so checkers keep reporting unknown attributes and wrong value types.
 """
 
 from __future__ import annotations
@@ -54,48 +55,19 @@ def label_field(cls: type[Model]) -> str | None:
 # ``name=`` (``where_: Attr[str] = attr(name="where")``).
 
 
-class _ClassColumn:
-    """``Model.<field>`` at class level, kept on the metaclass: a non-data descriptor of
-    `ModelMeta` named like a field of some model.
-
-    A class attribute lookup (``Task.name``) looks in the class and its bases first, and only
-    then calls a metaclass descriptor, so an attribute a class defines itself still wins;
-    without this, the lookup would fail, build an `AttributeError` and only then reach
-    `ModelMeta.__getattr__`, several times the cost of the call here. Instances never see
-    metaclass attributes: ``task.name`` is unaffected.
-    """
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __get__(self, cls: Any, meta: Any = None) -> Any:
-        if cls is None:
-            return self
-        found = cls.__ftorm_columns__.get(self.name)
-        if found is not None:
-            return found
-        return type(cls).__getattr__(cls, self.name)
-
-
 class ModelMeta(type):
     """Metaclass of models: the class-level query API and class attribute access."""
 
     if not TYPE_CHECKING:
 
         def __getattr__(cls, name):
-            # Every model class has its own __ftorm_columns__ (set in __init_subclass__), so
-            # the plain attribute lookup finds this class's cache, never a base's.
-            found = cls.__ftorm_columns__.get(name)
-            if found is not None:
-                return found
+            # Reached once per class and field: the column (or path) is then kept in the
+            # class's own dict, where the next ``cls.name`` finds it (`Column.__get__` gives
+            # it back for that class only, so subclasses and instances are unaffected).
             if name.startswith("__") and name.endswith("__"):
                 raise AttributeError(name)
-            cache = cls.__dict__.get("__ftorm_columns__")
             result = column_for(cls, name, (), cls)
-            if cache is not None:
-                cache[name] = result
+            type.__setattr__(cls, name, result)
             return result
 
     @overload
@@ -169,7 +141,6 @@ class Model(metaclass=ModelMeta):
     __ftorm_keys__: ClassVar[dict[str, str]] = {}
     __ftorm_primary_key__: ClassVar[tuple[str, ...]] = ()
     __ftorm_registry__: ClassVar[Registry] = REGISTRY
-    __ftorm_columns__: ClassVar[dict[str, Any]] = {}
     __ftorm_collection__: ClassVar[CollectionType] = Related
     """The list type instances hold their collections in (`ftorm.model.state` builds them)."""
     __ftorm_cache__: ClassVar[dict[str, Any]] = {}
@@ -212,12 +183,6 @@ class Model(metaclass=ModelMeta):
         cls.__ftorm_fields__ = fields
         cls.__ftorm_keys__ = {field.key: name for name, field in fields.items()}
         cls.__ftorm_primary_key__ = tuple(n for n, f in fields.items() if f.primary_key)
-        cls.__ftorm_columns__ = {}
-        meta = type(cls)
-        for name in fields:
-            # Class access to each field name goes through `_ClassColumn` (see there).
-            if not hasattr(meta, name):
-                type.__setattr__(ModelMeta, name, _ClassColumn(name))
         cls.__ftorm_cache__ = {}
         if registry is not None:
             cls.__ftorm_registry__ = registry

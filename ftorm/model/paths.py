@@ -94,6 +94,14 @@ class RelationPath:
             f"-> {self._ftorm_target.__name__}>"
         )
 
+    if not TYPE_CHECKING:
+
+        def __get__(self, obj, owner=None):
+            # Kept as a class attribute of its root, as columns are (`Column.__get__`).
+            if obj is None and owner is self._ftorm_root:
+                return self
+            raise AttributeError
+
     def __getattr__(self, name: str) -> Column[Any] | RelationPath:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)

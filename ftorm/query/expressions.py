@@ -228,6 +228,16 @@ class Column(Generic[T]):
         """The AST path of this column (used by ``select`` and ``order_by``)."""
         return self._ftorm_path
 
+    if not TYPE_CHECKING:  # a runtime protocol only: checkers type class access themselves
+
+        def __get__(self, obj, owner=None):
+            # The model layer keeps a column as an attribute of the class it is rooted at
+            # (`ftorm.model.base.ModelMeta`): read from that class, it is itself. Any other
+            # read (an instance, a subclass) is refused, so the owner's own lookup applies.
+            if obj is None and owner is self._ftorm_root:
+                return self
+            raise AttributeError
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._ftorm_root.__name__}.{self._ftorm_path.dotted}>"
 

@@ -3,7 +3,9 @@ relationship sync and mapping-style access."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
+import threading
 from collections.abc import Sequence as Seq
 from typing import Any, Literal
 
@@ -459,3 +461,67 @@ def test_comparing_a_text_column_with_a_str_renders_it_as_is() -> None:
 def test_a_literal_column_still_checks_the_str_it_is_compared_with() -> None:
     with pytest.raises(InvalidValueError, match="kind"):
         _Labelled.kind == "z"  # noqa: B015
+
+
+def _fresh_models() -> tuple[type[Model], type[Model]]:
+    """A base and a derived model no test has read a column of yet."""
+
+    registry = Registry()
+
+    class Owner(Model, entity="Owner", registry=registry):
+        id: Attr[str] = attr(primary_key=True, factory=new_id)
+
+    class Base(Model, entity="Base", registry=registry):
+        id: Attr[str] = attr(primary_key=True, factory=new_id)
+        name: Attr[str] = attr(default="")
+        owner: Ref[Owner | None] = ref("Owner", default=None)
+
+    class Derived(Base, entity="Derived"):
+        pass
+
+    return Base, Derived
+
+
+def test_class_level_columns_are_kept_per_class() -> None:
+    base, derived = _fresh_models()
+    first = base.name  # type: ignore[attr-defined]
+    assert first is base.name  # type: ignore[attr-defined]  # kept, not built again
+    # A subclass read after its base gets a column of its own, rooted at the subclass.
+    column = derived.name  # type: ignore[attr-defined]
+    assert column is not first
+    assert column._ftorm_root is derived
+    assert first._ftorm_root is base
+    assert derived.owner._ftorm_root is derived  # type: ignore[attr-defined]
+    assert str(derived.where(column == "x")) == 'Derived where name is "x"'
+    with pytest.raises(UnknownAttributeError, match=r"Base has no attribute 'nmae'") as raised:
+        base.nmae  # type: ignore[attr-defined]  # noqa: B018
+    assert raised.value.candidates == ("name",)
+
+
+def test_a_kept_class_column_never_shows_through_an_instance() -> None:
+    base, derived = _fresh_models()
+    base.name  # type: ignore[attr-defined]  # noqa: B018  # kept on the class now
+    derived.owner  # type: ignore[attr-defined]  # noqa: B018
+    for cls in (base, derived):
+        entity = state.hydrate(cls, {"id": "e"}, RecordingTracker({}, refuse=True))
+        with pytest.raises(NotLoadedError, match=r"\.name"):
+            entity.name  # noqa: B018
+        with pytest.raises(NotLoadedError, match=r"\.owner"):
+            entity.owner  # noqa: B018
+        assert not hasattr(entity, "name")
+        built = cls(name="n")
+        assert built.name == "n"
+        assert built.owner is None
+
+
+def test_class_columns_read_from_many_threads_at_once() -> None:
+    base, derived = _fresh_models()
+    barrier = threading.Barrier(8)
+
+    def read(cls: type[Model]) -> tuple[object, object]:
+        barrier.wait()
+        return cls.name._ftorm_root, cls.owner._ftorm_root  # type: ignore[attr-defined]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        roots = list(pool.map(read, [base, derived] * 4))
+    assert roots == [(base, base), (derived, derived)] * 4
