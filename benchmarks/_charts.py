@@ -35,12 +35,15 @@ def bar_chart(
     log: bool = False,
     digits: int = 0,
     note: str = "",
+    target: float | None = None,
 ) -> bool:
     """A grouped bar chart: one group per label, one bar per series (the first series is
     ftorm's, the others its baselines), each bar labelled with its value in ``unit``
     (``digits`` after the point); the y axis reads ``unit``. ``note`` goes under the chart
-    (the method, the load). True when the file was written."""
+    (the method, the load); ``target``, when given, is a dashed line across every group
+    (a label may hold line breaks). True when the file was written."""
     spec = {
+        "target": target,
         "path": str(path),
         "title": title,
         "labels": list(labels),
@@ -88,7 +91,7 @@ def _draw(spec: dict[str, Any]) -> None:
     labels: list[str] = spec["labels"]
     series: dict[str, list[float]] = spec["series"]
     digits: int = spec["digits"]
-    figure, axes = plt.subplots(figsize=(8, 4.4), dpi=110)
+    figure, axes = plt.subplots(figsize=(max(8, 1.15 * len(labels)), 4.4), dpi=110)
     width = 0.8 / len(series)
     for index, (name, values) in enumerate(series.items()):
         positions = [i + (index - (len(series) - 1) / 2) * width for i in range(len(labels))]
@@ -98,6 +101,10 @@ def _draw(spec: dict[str, Any]) -> None:
     axes.set_xticks(range(len(labels)), labels, fontsize=9)
     axes.set_ylabel(spec["unit"])
     top = max(max(values) for values in series.values())
+    target = spec.get("target")
+    if target is not None:
+        axes.axhline(target, color="0.3", linestyle="--", linewidth=1, label=f"target {target:g}")
+        top = max(top, target) * 1.12  # room for the legend above the line
     if spec["log"]:
         axes.set_yscale("log")
         axes.set_ylim(bottom=min(1, top), top=top * 3)
