@@ -115,6 +115,26 @@ SHAPES: list[tuple[str, str, str]] = [
         "attr('value') >= 1001)))",
     ),
     (
+        "keyword equalities",
+        "str(Task.where(name='sh010', bid=2))",
+        "str(select('Task').where(name='sh010', bid=2))",
+    ),
+    (
+        "`is_none`",
+        "str(Task.where(Task.end_date.is_none()))",
+        "str(select('Task').where(attr('end_date') == None))",
+    ),
+    (
+        "`as_` a subtype, then a path",
+        "str(Task.where(Task.parent.as_(Shot).name == 'sh010'))",
+        "str(select('Task').where(attr('parent[Shot].name') == 'sh010'))",
+    ),
+    (
+        "`in_` of 100 ids",
+        "str(Task.where(Task.id.in_(ids)))",
+        "str(select('Task').where(attr('id').in_(ids)))",
+    ),
+    (
         "combined: `in_`, path `like`, number, `order_by`, `limit`",
         "str(Task.where(Task.status.name.in_(['WIP', 'Review']), Task.parent.name.like('sq01%'),"
         " Task.bid > 2).order_by(Task.name.desc()).limit(10))",
@@ -132,6 +152,7 @@ _WORKER_SETUP = {
 _DATES = (
     "when = datetime.datetime(2026, 12, 4, 10, 30, 15, 123456)\n"
     "arrow_when = arrow.get('2026-11-27T10:30:15.654321+00:00')\n"
+    "ids = [f'00000000-0000-4000-8000-{n:012d}' for n in range(100)]\n"
 )
 
 
@@ -143,6 +164,11 @@ def _canonical(text: str) -> str:
         .replace(" ascending", "")
         .replace('(not name is "a" or bid > 3)', 'not name is "a" or bid > 3')
     )
+
+
+def _shown(text: str, most: int = 160) -> str:
+    """``text``, or its beginning and length when it is longer than ``most`` characters."""
+    return text if len(text) <= most else f"{text[:most]}... ({len(text):,} characters)"
 
 
 def worker(library: str, number: int, repeat: int) -> None:
@@ -343,7 +369,7 @@ def report(
         "The query texts measured:",
         "",
     ]
-    lines += [f"- {row['label']}: `{row['text']}`" for row in rows]
+    lines += [f"- {row['label']}: `{_shown(row['text'])}`" for row in rows]
     empty_read, empty_write = reads.pop("empty loop"), writes.pop("empty loop")
     lines += [
         "",

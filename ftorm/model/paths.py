@@ -69,6 +69,7 @@ class RelationPath:
 
     __slots__ = (
         "__dict__",
+        "_ftorm_casts",
         "_ftorm_many",
         "_ftorm_path",
         "_ftorm_path_text",
@@ -83,6 +84,9 @@ class RelationPath:
         self._ftorm_many = many
         self._ftorm_path_text: str | None = None
         """The rendered path, kept once a query has selected it."""
+        self._ftorm_casts: dict[type[Model], RelationPath] = {}
+        """The paths `as_` gave, by subtype: the next cast (and the columns under it) is a
+        lookup, not a rebuild."""
 
     @property
     def __ftorm_path__(self) -> ast.Path:
@@ -153,6 +157,10 @@ class RelationPath:
 
     def as_(self, subtype: type[Model]) -> RelationPath:
         """Cast the last segment to ``subtype``: ``parent[Sequence]``."""
+        try:
+            return self._ftorm_casts[subtype]
+        except (KeyError, TypeError):  # not cast to it yet, or not a class (refused below)
+            pass
         target = self._ftorm_target
         entity = getattr(subtype, "__ftorm_entity__", None)
         if not isinstance(subtype, type) or not issubclass(subtype, target) or entity is None:
@@ -163,7 +171,9 @@ class RelationPath:
             raise InvalidValueError(msg)
         *head, last = self._ftorm_path.segments
         path = ast.Path((*head, ast.Segment(last.name, entity)))
-        return RelationPath(path, self._ftorm_root, subtype, self._ftorm_many)
+        cast = RelationPath(path, self._ftorm_root, subtype, self._ftorm_many)
+        self._ftorm_casts[subtype] = cast
+        return cast
 
     def __ftorm_equals__(self, value: object) -> Expr:
         if value is None:

@@ -597,3 +597,18 @@ def test_a_query_repr_is_its_text() -> None:
     many = Shot.where(Shot.name.in_([f"sh{n:05}" for n in range(1000)]))
     assert len(repr(many)) < 520
     assert repr(many).endswith("...>")
+
+
+def test_a_cast_path_is_kept_per_subtype() -> None:
+    cast = Shot.parent.as_(Sequence)
+    assert Shot.parent.as_(Sequence) is cast  # the next cast is a lookup
+    assert cast.name is Shot.parent.as_(Sequence).name  # and so are the columns under it
+    assert text(Shot.where(cast.name == "sq")) == 'Shot where parent[Sequence].name is "sq"'
+    assert Shot.parent.as_(Shot) is not cast
+    assert text(Shot.where(Shot.parent.as_(Shot).name == "s")) == (
+        'Shot where parent[Shot].name is "s"'
+    )
+    for refused in (Status, [Sequence], "Sequence"):  # refused every time, never kept
+        for _ in range(2):
+            with pytest.raises(InvalidValueError, match=r"derived from Context"):
+                Shot.parent.as_(refused)  # type: ignore[arg-type]
