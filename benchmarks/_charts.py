@@ -111,7 +111,7 @@ def _draw(spec: dict[str, Any]) -> None:
         axes.yaxis.set_major_formatter(ScalarFormatter())
         axes.yaxis.set_minor_formatter(NullFormatter())
     else:
-        axes.set_ylim(bottom=0, top=top * 1.18)
+        axes.set_ylim(bottom=0, top=top * 1.3)  # room for the legend above the bars
         if digits == 0:  # counts (requests): whole ticks only
             axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(spec["title"])

@@ -68,7 +68,7 @@ from ftorm.errors import (
 from ftorm.events.event import Event
 from ftorm.events.routing import Subscription
 from ftorm.protocol.events import DISCONNECTED
-from ftorm.query.subscription import parse
+from ftorm.query.subscription import parse, topic_is
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -389,7 +389,7 @@ class AsyncEventHub:
             if self._watching is None:  # hub-side only: subscribed with the others
                 self._watching = Subscription(
                     self.hub,
-                    parse(f"topic={DISCONNECTED}"),
+                    topic_is(DISCONNECTED),
                     self._disconnected,
                     {"id": uuid.uuid4().hex},
                     0,

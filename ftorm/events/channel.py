@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ftorm.errors import EventHubConnectionError
-from ftorm.protocol.websocket import WebSocket
+
+if TYPE_CHECKING:  # wsproto is imported when a websocket opens, not with the hub
+    from ftorm.protocol.websocket import WebSocket
 
 __all__ = ["Channel", "LocalChannel", "LocalConnection", "WebSocketChannel"]
 

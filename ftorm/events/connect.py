@@ -1,20 +1,25 @@
 """The `EventHub` of a session's transport: a websocket over HTTP, a direct attachment to
 an embedded server in this process; for an asynchronous transport, an `AsyncEventHub`
-driving one (`ftorm.events.aio`)."""
+driving one (`ftorm.events.aio`).
+
+Reaching ``session.events`` imports neither the websocket protocol (wsproto: imported when
+the hub connects) nor asyncio (with the asynchronous hub only): a synchronous program that
+never connects pays for neither (`benchmarks/bench_loading.py`, "Start-up").
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftorm.errors import EventHubConnectionError, EventHubError, EventRejectedError
-from ftorm.events.aio import AsyncEventHub
 from ftorm.events.channel import Channel, LocalChannel, WebSocketChannel
 from ftorm.events.hub import EventHub
 from ftorm.protocol.socketio import ACKING_QUERY, TRANSPORT, Handshake
-from ftorm.transport.aio import AsyncInProcessTransport
 from ftorm.transport.http import Endpoint
 from ftorm.transport.inprocess import InProcessTransport
-from ftorm.transport.websocket import open_websocket
+
+if TYPE_CHECKING:
+    from ftorm.events.aio import AsyncEventHub
 
 __all__ = ["async_hub_for", "hub_for", "local_channel", "websocket_channel"]
 
@@ -28,6 +33,8 @@ def websocket_channel(transport: Endpoint) -> Channel:
     if TRANSPORT not in handshake.transports:
         msg = f"the event hub offers no websocket transport ({', '.join(handshake.transports)})"
         raise EventHubConnectionError(msg)
+    from ftorm.transport.websocket import open_websocket  # wsproto: on connecting only
+
     timeout = transport.timeout[0] if isinstance(transport.timeout, tuple) else transport.timeout
     websocket = open_websocket(
         transport.server_url, handshake.session_id + ACKING_QUERY, timeout=timeout
@@ -47,6 +54,9 @@ def async_hub_for(transport: Any) -> AsyncEventHub:
     """An (unconnected) `AsyncEventHub` reaching the hub behind an asynchronous transport
     (`ftorm.transport.aio.AsyncTransport`): it drives the `EventHub` `hub_for` makes for
     the same server."""
+    from ftorm.events.aio import AsyncEventHub  # asyncio: for asynchronous sessions only
+    from ftorm.transport.aio import AsyncInProcessTransport
+
     if isinstance(transport, AsyncInProcessTransport):
         return AsyncEventHub(hub_for(transport.sync))
     return AsyncEventHub(hub_for(transport))

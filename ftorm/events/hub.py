@@ -62,7 +62,7 @@ from ftorm.protocol.events import (
     to_wire,
 )
 from ftorm.protocol.socketio import Code, Packet
-from ftorm.query.subscription import parse
+from ftorm.query.subscription import parse, topic_is
 
 if TYPE_CHECKING:
     from ftorm.events.changes import Change
@@ -130,7 +130,7 @@ class EventHub:
         entities through it."""
         self._acked = threading.Condition(self._lock)  # notified on each acknowledgement
         self.router: Router = Router(
-            Subscription(self, parse(f"topic={REPLY}"), self._handle_reply, {"id": self.id}, 0)
+            Subscription(self, topic_is(REPLY), self._handle_reply, {"id": self.id}, 0)
         )
         """The subscribers and reply callbacks (`ftorm.events.routing.Router`)."""
         self._dispatcher = Dispatcher(self.router, self._reply, lambda: self._closed, self.id)

@@ -31,7 +31,7 @@ from ftorm.query.subscription_grammar import BARE_VALUE, grammar
 if TYPE_CHECKING:
     from parsimonious.nodes import Node as PNode
 
-__all__ = ["OPERATORS", "All", "AnyOf", "Condition", "Expression", "Not", "parse"]
+__all__ = ["OPERATORS", "All", "AnyOf", "Condition", "Expression", "Not", "parse", "topic_is"]
 
 OPERATORS: Final = ("=", "!=", ">", ">=", "<", "<=")
 """The comparison operators."""
@@ -205,6 +205,12 @@ def _syntax_error(text: str) -> SubscriptionSyntaxError:
 
 
 @lru_cache(maxsize=1024)
+def topic_is(topic: str) -> Condition:
+    """``topic=<topic>``, what ``parse(f"topic={topic}")`` gives, built without the grammar
+    (so a hub's own subscriptions do not import parsimonious)."""
+    return Condition("topic", "=", topic)
+
+
 def parse(text: str) -> Expression:
     """The expression ``text`` is; `SubscriptionSyntaxError` (with a caret) when it is not.
 

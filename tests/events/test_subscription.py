@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ftorm.errors import QuerySyntaxError, SubscriptionSyntaxError
+from ftorm.protocol.events import DISCONNECTED, REPLY
 from ftorm.query.subscription import (
     OPERATORS,
     All,
@@ -15,6 +19,7 @@ from ftorm.query.subscription import (
     Expression,
     Not,
     parse,
+    topic_is,
 )
 from ftorm.query.subscription_grammar import BARE_VALUE
 
@@ -124,3 +129,21 @@ expressions: st.SearchStrategy[Expression] = st.recursive(
 @given(expressions)
 def test_str_round_trips(expression: Expression) -> None:
     assert parse(str(expression)) == expression
+
+
+@pytest.mark.parametrize("topic", [REPLY, DISCONNECTED, "ftrack.update", 'a "quoted" topic'])
+def test_topic_is_gives_what_parsing_gives(topic: str) -> None:
+    escaped = topic.replace('"', '\\"')
+    assert topic_is(topic) == parse(f'topic="{escaped}"')
+    assert str(topic_is(topic)) == str(parse(f'topic="{escaped}"'))
+
+
+def test_a_hub_that_never_subscribes_imports_no_grammar_and_no_websocket() -> None:
+    code = (
+        "import sys, ftorm, ftorm.models\n"
+        "session = ftorm.Session('http://127.0.0.1:1', 'user', 'key')\n"
+        "session.events\n"
+        "print(sorted(m for m in ('parsimonious', 'wsproto', 'asyncio') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
