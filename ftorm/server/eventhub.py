@@ -160,7 +160,27 @@ class Hub:
 
     def claim_parked(self, subscriber_id: str, connection: Connection) -> bool:
         """Give ``connection`` the lost connection that held ``subscriber_id``, if any
-        (`ftorm.server.connections.Router.claim_parked`)."""
+        (`ftorm.server.connections.Router.claim_parked`).
+
+        A client that reconnects may subscribe again before the server has noticed that its
+        old connection broke: another open connection of the same user still holds the
+        subscriber. That connection is the client's lost one, so it is closed as lost here
+        (its subscribers and unacknowledged events are parked) and taken over at once;
+        otherwise the events in flight on it would be parked later, for nobody.
+        """
+        with self._lock:
+            holder = next(
+                (
+                    other
+                    for other in self._connections.values()
+                    if other is not connection
+                    and other.user == connection.user
+                    and subscriber_id in other.subscribers
+                ),
+                None,
+            )
+        if holder is not None:
+            holder.close("its client reconnected", lost=True)
         with self._lock:
             parked = self._parked.get(subscriber_id)
             if parked is None or parked.user != connection.user:

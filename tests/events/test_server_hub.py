@@ -247,3 +247,35 @@ def test_a_client_that_says_goodbye_is_not_resumed(hub: Hub) -> None:
     resumed = Raw(hub)
     resumed.subscribe("topic=x", "sub-1")
     assert resumed.events() == []
+
+
+def test_a_reconnection_noticed_before_the_lost_connection_takes_its_events_over(
+    hub: Hub,
+) -> None:
+    # The client's old connection broke, but the server has not noticed yet (no read has
+    # failed): the client subscribes again on a new connection first.
+    old = Raw(hub, key="test-key")
+    old.connection.acking = True  # ftorm's client acknowledges each event
+    publisher = Raw(hub)
+    old.subscribe("topic=x", "sub-1")
+    for index in range(3):
+        publisher.publish({"topic": "x", "id": f"e{index}"})
+    assert len(old.events()) == 3  # sent on the old connection, never acknowledged
+    resumed = Raw(hub)
+    assert resumed.subscribe("topic=x", "sub-1") == {"success": True}
+    assert old.connection.closed_reason == "its client reconnected"
+    assert [e["id"] for e in resumed.events()] == ["e0", "e1", "e2"]
+    publisher.publish({"topic": "x", "id": "e3"})
+    assert [e["id"] for e in resumed.events()] == ["e3"]  # once, on the new connection
+
+
+def test_only_the_same_user_takes_over_an_open_connections_subscriber(hub: Hub) -> None:
+    first, publisher = Raw(hub), Raw(hub)
+    first.subscribe("topic=x", "sub-1")
+    other = Raw(hub)
+    other.connection.user = "someone-else"  # as if another API user had connected
+    assert other.subscribe("topic=x", "sub-1") == {"success": True}
+    assert first.connection.closed_reason is None  # not taken over
+    publisher.publish({"topic": "x", "id": "e0"})
+    assert [e["id"] for e in first.events()] == ["e0"]
+    assert [e["id"] for e in other.events()] == ["e0"]
