@@ -43,69 +43,42 @@ An `AsyncSession` belongs to one event loop: use it from that loop's tasks (not 
 threads). Its tasks may run queries concurrently (`asyncio.gather`): each row still gives
 one object, and at most ``max_connections`` requests are on their way at once. Commits run
 one at a time; an object changed while a commit is awaited stays pending with its change.
+
+`AsyncQuery` and its paging live in `ftorm.session.aio_query`, the core's transport and the
+awaitable twins' descriptor in `ftorm.session.aio_bridge`; `AsyncQuery` is importable here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import (
-    AsyncIterator,
-    Callable,
-    Coroutine,
-    Generator,
-    Iterable,
-    Mapping,
-    Sequence,
-)
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    BinaryIO,
-    Concatenate,
-    Generic,
-    Literal,
-    ParamSpec,
-    TypeVar,
-    cast,
-    overload,
-)
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar, cast, overload
 
 from ftorm._typing import JSON
-from ftorm.errors import (
-    DownloadError,
-    InvalidValueError,
-    MultipleResultsError,
-    NotFoundError,
-    NotLoadedError,
-    ServerError,
-    TransportError,
-)
+from ftorm.errors import InvalidValueError
 from ftorm.model.base import Model
 from ftorm.model.state import cohort_of
-from ftorm.protocol.operations import OperationLike, QueryOp
-from ftorm.protocol.results import QueryResult, read_query
+from ftorm.protocol.operations import OperationLike
 from ftorm.query import ast
 from ftorm.query.builder import KeywordQuery, Query
-from ftorm.query.criteria import Expr
+from ftorm.session.aio_bridge import Bridge, OnCore
+from ftorm.session.aio_query import AsyncKeywordQuery as AsyncKeywordQuery  # re-exported
+from ftorm.session.aio_query import AsyncQuery, pages
 from ftorm.session.cohort import Cohort
 from ftorm.session.core import adrive
-from ftorm.session.custom.configurations import custom_keys
-from ftorm.session.paging import Pager
 from ftorm.session.session import Session
 from ftorm.transport.aio import DEFAULT_MAX_CONNECTIONS, AsyncInProcessTransport
 
 if TYPE_CHECKING:
-    import datetime as _dt
-    from typing import Self, Unpack
+    from typing import Unpack
 
     from ftorm.events.aio import AsyncEventHub
     from ftorm.schema.types import Schema
     from ftorm.session.connect import SessionOptions
     from ftorm.session.stats import Stats
     from ftorm.transport.aio import AsyncTransport
-    from ftorm.transport.base import Transport
-    from ftorm.transport.inprocess import Handler
+    from ftorm.transport.inprocess import Handler, InProcessTransport
 
 __all__ = ["AsyncQuery", "AsyncSession"]
 
@@ -113,261 +86,8 @@ M = TypeVar("M", bound=Model)
 R = TypeVar("R")
 P = ParamSpec("P")
 
-_NO_FILES = "this AsyncSession's transport moves no files (it has no files() transport)"
-"""Why the file operations of an asynchronous session's core are refused."""
-
 _LOAD_HINT = "await session.load"
 """What the ``lazy='raise'`` message of an asynchronous session tells to call."""
-
-
-AQ = TypeVar("AQ", bound="AsyncQuery[Any]")
-
-
-class _Refinement(Generic[P]):
-    """An `AsyncQuery` refinement: the `Query` method ``method`` (typed as it is, returning
-    the `AsyncQuery`), applied to the query, or, for query text, once it is parsed."""
-
-    __slots__ = ("_doc", "_name")
-
-    def __init__(self, method: Callable[Concatenate[Any, P], object]) -> None:
-        self._name = method.__name__
-        self._doc = method.__doc__
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
-    @overload
-    def __get__(self, obj: AQ, owner: type[Any] | None = None) -> Callable[P, AQ]: ...
-    def __get__(self, obj: Any, owner: type[Any] | None = None) -> Any:
-        if obj is None:
-            return self
-        name = self._name
-
-        def refine(*args: P.args, **kwargs: P.kwargs) -> Any:
-            return obj._then(name, args, kwargs)
-
-        refine.__name__ = refine.__qualname__ = name
-        refine.__doc__ = self._doc
-        return refine
-
-
-class _OnCore(Generic[P, R]):
-    """An awaitable `AsyncSession` method: the `Session` method ``method`` (typed as it is,
-    awaited), run on the session's core by `AsyncSession.run`."""
-
-    __slots__ = ("_doc", "_method")
-
-    def __init__(self, method: Callable[Concatenate[Session, P], R]) -> None:
-        self._method = method
-        self._doc = method.__doc__
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
-    @overload
-    def __get__(
-        self, obj: AsyncSession, owner: type[Any] | None = None
-    ) -> Callable[P, Coroutine[Any, Any, R]]: ...
-    def __get__(self, obj: Any, owner: type[Any] | None = None) -> Any:
-        if obj is None:
-            return self
-        method = self._method
-
-        async def awaited(*args: P.args, **kwargs: P.kwargs) -> R:
-            return await cast("AsyncSession", obj).run(method, *args, **kwargs)
-
-        awaited.__name__ = awaited.__qualname__ = method.__name__
-        awaited.__doc__ = self._doc
-        return awaited
-
-
-class AsyncQuery(Generic[R]):
-    """A query bound to an `AsyncSession`: ``await q.all()``, ``first``, ``one``, ``count``,
-    and ``async for obj in q`` (the next page is fetched while this one is read).
-
-    It refines like a `ftorm.query.builder.Query` (`where`, `before`, `after`, `select`,
-    `order_by`, `limit`, `offset`, `page_size` return a new `AsyncQuery`), checked by type
-    checkers the same way: ``session.query(Shot).where(nmae="x")`` is reported.
-    """
-
-    __slots__ = ("_session", "_source", "_steps")
-
-    def __init__(
-        self,
-        session: AsyncSession,
-        source: Query[R] | str,
-        steps: tuple[tuple[str, tuple[Any, ...], dict[str, Any]], ...] = (),
-    ) -> None:
-        self._session = session
-        self._source = source
-        self._steps = steps  # refinements of query text, applied once it is parsed
-
-    def _then(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Self:
-        source = self._source
-        if isinstance(source, Query):  # refined at once: errors show where they are made
-            return type(self)(self._session, getattr(source, method)(*args, **kwargs))
-        return type(self)(self._session, source, (*self._steps, (method, args, kwargs)))
-
-    # Each refinement is `Query`'s method of the same name (its signature, its checks, its
-    # docstring), applied by `_then`: written once, in `ftorm.query.builder`.
-    where = _Refinement(Query.where)
-    before = _Refinement(Query.before)
-    after = _Refinement(Query.after)
-    select = _Refinement(Query.select)
-    order_by = _Refinement(Query.order_by)
-    limit = _Refinement(Query.limit)
-    offset = _Refinement(Query.offset)
-    page_size = _Refinement(Query.page_size)
-
-    @property
-    def query(self) -> Query[R] | str:
-        """The query this runs (query text until the session knows the server's types)."""
-        return self._source
-
-    def __repr__(self) -> str:
-        return f"<AsyncQuery: {self._source}>"
-
-    async def _resolved(self) -> Query[R]:
-        await self._session._ready()
-        source = self._source
-        if isinstance(source, Query):
-            return source
-        query: Any = self._session._core.query(source)
-        for method, args, kwargs in self._steps:
-            query = getattr(query, method)(*args, **kwargs)
-        return cast("Query[R]", query)
-
-    def __aiter__(self) -> AsyncIterator[R]:
-        """The matching entities, page by page; see `ftorm.Session.iterate`."""
-        return self._iterate(None)
-
-    async def _iterate(self, limit: int | None) -> AsyncIterator[R]:
-        query = await self._resolved()
-        if limit is not None:
-            query = query.limit(limit)
-        async for obj in self._session._iterate(query):
-            yield obj
-
-    async def all(self) -> list[R]:
-        """Every matching entity."""
-        return [obj async for obj in self._iterate(None)]
-
-    async def first(self) -> R | None:
-        """The first matching entity (fetched with ``limit 1``), or None."""
-        found = [obj async for obj in self._iterate(1)]
-        return found[0] if found else None
-
-    async def one(self) -> R:
-        """Exactly one matching entity; `NotFoundError` or `MultipleResultsError` otherwise."""
-        found = [obj async for obj in self._iterate(2)]
-        if len(found) == 1:
-            return found[0]
-        query = await self._resolved()
-        if not found:
-            msg = f"no {query.entity_type} matches {query}"
-            raise NotFoundError(msg)
-        msg = f"more than one {query.entity_type} matches {query}"
-        raise MultipleResultsError(msg)
-
-    async def count(self) -> int:
-        """How many entities the query matches, with one request (see `Session.count`)."""
-        query = await self._resolved()
-        session = self._session
-        await session._check(query)
-        return await adrive(session._core._count_steps(query), session.call)
-
-
-if TYPE_CHECKING:
-
-    class AsyncKeywordQuery(AsyncQuery[M], Generic[M, P]):
-        """An `AsyncQuery` that also knows the model's constructor keywords ``P`` (for
-        checkers), as `ftorm.query.builder.KeywordQuery`; at run time it is `AsyncQuery`."""
-
-        @overload  # type: ignore[override]
-        def where(self, *criteria: Expr) -> Self: ...
-        @overload
-        def where(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...
-        @overload
-        def where(self, criterion: Expr, /, *criteria: Expr, **equals: object) -> Self: ...
-        def where(self, *criteria: Any, **equals: Any) -> Self: ...  # type: ignore[misc]
-        @overload  # type: ignore[override]
-        def before(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...
-        @overload
-        def before(self, **dates: _dt.datetime | _dt.date) -> Self: ...
-        def before(self, *args: Any, **kwargs: Any) -> Self: ...
-        @overload  # type: ignore[override]
-        def after(self, *args: P.args, **kwargs: P.kwargs) -> Self: ...
-        @overload
-        def after(self, **dates: _dt.datetime | _dt.date) -> Self: ...
-        def after(self, *args: Any, **kwargs: Any) -> Self: ...
-
-else:
-    AsyncKeywordQuery = AsyncQuery
-
-
-class _Bridge:
-    """The core session's transport: the blocking steps an `AsyncSession` runs on a worker
-    thread send their batches through the asynchronous transport's blocking twin (``files()``:
-    requests for HTTP, the server's own for `AsyncSession.local`), or, for a transport without
-    one, through the asynchronous transport on the session's loop."""
-
-    threaded = False
-
-    def __init__(self, owner: AsyncSession) -> None:
-        self._owner = owner
-
-    def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
-        loop = self._owner._loop
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            on_loop = False
-        else:
-            on_loop = True
-        twin = getattr(self._owner._transport, "files", None)
-        if twin is not None and not on_loop:
-            # A worker thread sends through the blocking twin and never waits for the loop:
-            # a task on the loop may be waiting for the core's lock, which this thread holds
-            # while it commits, and the loop's own worker threads may all be taken.
-            sent: list[JSON] = twin().call(operations)
-            return sent
-        if loop is None or on_loop or loop.is_closed():
-            msg = (
-                "this needs a request, and an AsyncSession cannot send one from a plain "
-                "attribute read or call: await it (session.load, session.populate, a query; "
-                "await session.load_schema() before session.schema or session.types, "
-                "await session.load_configurations() before reading obj.custom)"
-            )
-            raise NotLoadedError(msg)
-        future = asyncio.run_coroutine_threadsafe(self._owner._transport.call(operations), loop)
-        return future.result()
-
-    # Files travel through the asynchronous transport's blocking twin (``files()``), on the
-    # worker thread running the core's file code (`AsyncSession.create_component`, ...).
-
-    def _files(self) -> Transport:
-        files = getattr(self._owner._transport, "files", None)
-        if files is None:
-            raise TransportError(_NO_FILES)
-        found: Transport = files()
-        return found
-
-    def put_file(self, url: str, stream: BinaryIO, headers: Mapping[str, str]) -> None:
-        self._files().put_file(url, stream, headers)
-
-    def download(self, component_id: str, write: Callable[[bytes], object]) -> int:
-        try:
-            files = self._files()
-        except TransportError:
-            raise DownloadError(_NO_FILES) from None
-        return files.download(component_id, write)
-
-    def remove_file(self, component_id: str) -> None:
-        self._files().remove_file(component_id)
-
-    def file_url(self, component_id: str, *, thumbnail_size: int | None = None) -> str:
-        return self._files().file_url(component_id, thumbnail_size=thumbnail_size)
-
-    def close(self) -> None:
-        """Nothing to release: the asynchronous transport is closed by the session."""
 
 
 class AsyncSession:
@@ -404,7 +124,7 @@ class AsyncSession:
             )
             raise InvalidValueError(msg)
         self._core = Session(
-            transport=_Bridge(self),
+            transport=Bridge(self),
             lazy="raise",
             page_size=options.get("page_size"),
             models=options.get("models"),
@@ -436,17 +156,13 @@ class AsyncSession:
         """An asynchronous session on an embedded server in this process (SQLite at ``path``),
         whose handler runs on worker threads (`ftorm.transport.aio.AsyncInProcessTransport`);
         arguments as for `Session.local`."""
-        from ftorm.session.connect import local_transport
+        from ftorm.session.connect import on_local_server
 
-        blocking = local_transport(path, schema, api_user, read_only)
-        transport = AsyncInProcessTransport(blocking, max_connections=max_connections)
-        try:
-            session = cls(transport=transport, **options)
-        except BaseException:
-            blocking.server.close()
-            raise
-        session._local_server = blocking.server
-        return session
+        def make(blocking: InProcessTransport[Handler]) -> AsyncSession:
+            transport = AsyncInProcessTransport(blocking, max_connections=max_connections)
+            return cls(transport=transport, **options)
+
+        return on_local_server(make, path, schema, api_user, read_only)
 
     # --- state shared with the core ----------------------------------------------------------
 
@@ -544,12 +260,6 @@ class AsyncSession:
         if not catalog.loaded:
             await adrive(catalog.fetch_steps(), self.call)
 
-    async def _check(self, query: Query[Any]) -> None:
-        """`Session.check` (reading the configurations on a worker thread when the query tests
-        custom attribute keys)."""
-        if next(custom_keys(query.ast), None) is not None:
-            await asyncio.to_thread(self._core.check, query)
-
     async def load_configurations(self) -> None:
         """Read the server's custom attribute configurations (once), so that ``obj.custom``
         can be read without a request."""
@@ -572,47 +282,12 @@ class AsyncSession:
             return AsyncQuery(self, target)
         return AsyncQuery(self, self._core.query(target))
 
-    async def _iterate(self, query: Query[R]) -> AsyncIterator[R]:
-        """The pages of ``query`` as in `Session.iterate`: the next page is on its way while
-        this one is read."""
-        await self._check(query)
-        core = self._core
-        node, size, keys = core._paging(query)
-        pager = Pager(node, size, keys, core._grow_to(query))
-        cohort, gone = Cohort(), core._watch()
-        request = pager.first()
-        pending: asyncio.Future[QueryResult] | None = None
-        try:
-            while request is not None:
-                result = await (self._page(request) if pending is None else pending)
-                pending, failure = None, None
-                try:
-                    following = pager.after(request, result)
-                except ServerError as error:
-                    following, failure = None, error
-                if following is not None:
-                    pending = asyncio.ensure_future(self._page(following))
-                request = following
-                for obj in core._page_objects(result.data, cohort, gone):
-                    if core._kept(obj):
-                        yield cast("R", obj)
-                if failure is not None:
-                    raise failure
-        finally:
-            if pending is not None:
-                pending.cancel()
-            core._unwatch(gone)
-
-    async def _page(self, request: ast.Select) -> QueryResult:
-        (result,) = await self.call([QueryOp(str(request))])
-        return read_query(result)
-
     async def get(self, model: type[M] | str, key: object) -> M | None:
         """The entity of ``model`` with primary key ``key`` (see `Session.get`)."""
         await self._ready()
         found = self._core._held_or_query(model, key)
         if isinstance(found, Query):
-            results = [obj async for obj in self._iterate(found)]
+            results = [obj async for obj in pages(self, found)]
             return cast("M", results[0]) if results else None
         return cast("M", found)
 
@@ -719,23 +394,23 @@ class AsyncSession:
                 core.lazy = "raise"
 
     # Awaitable twins of `Session`'s methods, each run by `run`: signature and docstring
-    # are the `Session` method's (`_OnCore`).
-    aggregate = _OnCore(Session.aggregate)
-    refresh = _OnCore(Session.refresh)
-    reset_remote = _OnCore(Session.reset_remote)
-    get_widget_url = _OnCore(Session.get_widget_url)
-    create_note = _OnCore(Session.create_note)
-    create_reply = _OnCore(Session.create_reply)
-    start_timer = _OnCore(Session.start_timer)
-    stop_timer = _OnCore(Session.stop_timer)
-    custom_configurations = _OnCore(Session.custom_configurations)
-    create_component = _OnCore(Session.create_component)
-    location = _OnCore(Session.location)
-    pick_location = _OnCore(Session.pick_location)
-    get_component_availability = _OnCore(Session.get_component_availability)
-    get_component_availabilities = _OnCore(Session.get_component_availabilities)
-    create_thumbnail = _OnCore(Session.create_thumbnail)
-    encode_media = _OnCore(Session.encode_media)
+    # are the `Session` method's (`ftorm.session.aio_bridge.OnCore`).
+    aggregate = OnCore(Session.aggregate)
+    refresh = OnCore(Session.refresh)
+    reset_remote = OnCore(Session.reset_remote)
+    get_widget_url = OnCore(Session.get_widget_url)
+    create_note = OnCore(Session.create_note)
+    create_reply = OnCore(Session.create_reply)
+    start_timer = OnCore(Session.start_timer)
+    stop_timer = OnCore(Session.stop_timer)
+    custom_configurations = OnCore(Session.custom_configurations)
+    create_component = OnCore(Session.create_component)
+    location = OnCore(Session.location)
+    pick_location = OnCore(Session.pick_location)
+    get_component_availability = OnCore(Session.get_component_availability)
+    get_component_availabilities = OnCore(Session.get_component_availabilities)
+    create_thumbnail = OnCore(Session.create_thumbnail)
+    encode_media = OnCore(Session.encode_media)
 
     @overload
     async def ensure(

@@ -4,7 +4,8 @@ embedded server in this process.
 The session layer never builds the embedded server: it lies above the server layer's reach.
 A function of a layer that may (`ftorm._embedded.open_server`) creates it, and ``ftorm``
 names that function here on import (`provide_embedded_server`); `local_transport` asks it
-for a server and wraps it in an `ftorm.transport.inprocess.InProcessTransport`. The event
+for a server and wraps it in an `ftorm.transport.inprocess.InProcessTransport`, and
+`on_local_server` gives that transport to a new session that owns the server. The event
 hub client is named the same way (`provide_event_hub`). Both are held by one small registry,
 `Provided`: one way to name a function, one way to look it up, one error when none was
 named.
@@ -31,6 +32,7 @@ __all__ = [
     "EMBEDDED_SERVERS",
     "EVENT_HUBS",
     "EventHubFactory",
+    "OwnsLocalServer",
     "Provided",
     "ServerFactory",
     "SessionOptions",
@@ -39,6 +41,7 @@ __all__ = [
     "event_hub_for",
     "http_transport",
     "local_transport",
+    "on_local_server",
     "provide_embedded_server",
     "provide_event_hub",
     "session_options",
@@ -94,10 +97,17 @@ class ServerFactory(Protocol):
     ) -> Handler: ...
 
 
+class OwnsLocalServer(Protocol):
+    """A session that closes the embedded server `on_local_server` hands it with itself."""
+
+    _local_server: Handler | None
+
+
 EventHubFactory = Callable[[Any], Any]
 """Makes the event hub client of a transport (`ftorm.events.connect.hub_for`)."""
 
 F = TypeVar("F")
+S = TypeVar("S", bound=OwnsLocalServer)
 
 
 class Provided(Generic[F]):
@@ -171,6 +181,30 @@ def local_transport(
     factory = EMBEDDED_SERVERS.factory()
     server = factory(path, schema=schema, api_user=api_user, read_only=read_only)
     return InProcessTransport(server)
+
+
+def on_local_server(
+    make: Callable[[InProcessTransport[Handler]], S],
+    path: str,
+    schema: Schema | None,
+    api_user: str,
+    read_only: bool,
+) -> S:
+    """The session ``make`` builds on a `local_transport` (``Session.local``,
+    ``AsyncSession.local``), owning its embedded server: the server is closed when ``make``
+    raises, and with the session otherwise.
+
+    Raises:
+        ConnectError: when no function was named (``ftorm`` was not imported whole).
+    """
+    transport = local_transport(path, schema, api_user, read_only)
+    try:
+        session = make(transport)
+    except BaseException:
+        transport.server.close()
+        raise
+    session._local_server = transport.server
+    return session
 
 
 def http_transport(

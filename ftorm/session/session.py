@@ -123,16 +123,11 @@ class Session(ConvenienceMethods):
         ``Session(transport=InProcessTransport(server))`` does with a server of your own.
         The session owns this one: `close` closes it.
         """
-        from ftorm.session.connect import local_transport
+        from ftorm.session.connect import on_local_server
 
-        transport = local_transport(path, schema, api_user, read_only)
-        try:
-            session = cls(transport=transport, **options)
-        except BaseException:
-            transport.server.close()
-            raise
-        session._local_server = transport.server
-        return session
+        return on_local_server(
+            lambda transport: cls(transport=transport, **options), path, schema, api_user, read_only
+        )
 
     @property
     def local_server(self) -> Handler | None:
