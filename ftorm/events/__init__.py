@@ -1,7 +1,8 @@
 """ftrack's events: the event hub client (``session.events``), typed changes and actions.
 
-See `ftorm.events.hub` for the client and its threads, `ftorm.events.changes` for
-``ftrack.update`` as typed records, `ftorm.events.actions` for actions.
+See `ftorm.events.hub` for the client and its threads, `ftorm.events.connection` for its
+connection, `ftorm.events.changes` for ``ftrack.update`` as typed records,
+`ftorm.events.actions` for actions.
 """
 
 from __future__ import annotations

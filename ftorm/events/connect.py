@@ -15,7 +15,7 @@ from ftorm.errors import EventHubConnectionError, EventHubError, EventRejectedEr
 from ftorm.events.channel import Channel, LocalChannel, WebSocketChannel
 from ftorm.events.hub import EventHub
 from ftorm.protocol.socketio import ACKING_QUERY, TRANSPORT, Handshake
-from ftorm.transport.http import Endpoint
+from ftorm.transport.endpoint import Endpoint
 from ftorm.transport.inprocess import InProcessTransport
 
 if TYPE_CHECKING:

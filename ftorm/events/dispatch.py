@@ -1,7 +1,7 @@
 """Where an event hub client's received events are dispatched: a queue, and the loops that
 empty it into the `ftorm.events.routing.Router`.
 
-The connection (`ftorm.events.hub.EventHub`'s reading thread) puts each event received once
+The connection (`ftorm.events.connection.Connection`'s reading thread) puts each event received once
 into the `Dispatcher`; the subscribers run only where the events are dispatched: in a thread
 calling `Dispatcher.run`, `Dispatcher.pending` or `Dispatcher.settle` (``EventHub.wait``,
 ``process_pending``, ``settle``), or in the dispatching thread (``ftorm-events-dispatch``)

@@ -4,8 +4,9 @@ A `Router` holds an event hub client's subscribers (`Subscription`) and the call
 waiting for replies to published events; `Router.dispatch` runs the subscribers an event
 matches (its target matched against each subscriber's metadata, its fields against each
 subscription expression, lowest priority first, until one stops it). It neither sends nor
-receives: `ftorm.events.hub.EventHub` moves the packets and calls it, and so do the
-asynchronous streams of `ftorm.events.aio` (one subscriber per stream). Thread-safe.
+receives (`ftorm.events.connection` moves the packets): `ftorm.events.hub.EventHub` calls
+it, and so do the asynchronous streams of `ftorm.events.aio` (one subscriber per stream).
+Thread-safe.
 """
 
 from __future__ import annotations

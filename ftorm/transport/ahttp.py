@@ -1,7 +1,7 @@
 """``POST <server>/api`` over HTTP with httpx, awaited (`ftorm.AsyncSession`).
 
 The same policy as the blocking `ftorm.transport.http.HttpTransport`, from the same code:
-both drive `ftorm.transport.http.Endpoint.exchange` (sans I/O), which holds ftrack's
+both drive `ftorm.transport.endpoint.Endpoint.exchange` (sans I/O), which holds ftrack's
 headers, the retries (a batch of reads only is retried after connection failures,
 timeouts and 502/503/504 answers, a batch that writes only when it provably never reached
 the server), the redirects (only 307/308 to the server's own origin, so credentials never
@@ -14,7 +14,7 @@ and to read as for the blocking transport, and each attempt, its redirects inclu
 their sum (each hop gets the time left of its attempt). The body of an
 answer is read raw as it streams in and decompressed by
 `ftorm.transport.decoding.BoundedDecoder`; one longer than ``max_answer_bytes`` once decoded
-(default `ftorm.transport.http.MAX_ANSWER_BYTES`, 1 GiB) raises `ftorm.AnswerTooLargeError`.
+(default `ftorm.transport.endpoint.MAX_ANSWER_BYTES`, 1 GiB) raises `ftorm.AnswerTooLargeError`.
 Cancelling the awaiting task closes its connection at once; a cancelled write batch may or
 may not have been applied, which the session reconciles before its next commit.
 
@@ -32,8 +32,8 @@ from ftorm.errors import ConfigurationError
 from ftorm.protocol.operations import OperationLike, is_read_only
 from ftorm.transport.aio import DEFAULT_MAX_CONNECTIONS, Abandoned
 from ftorm.transport.decoding import BoundedDecoder
-from ftorm.transport.http import (
-    _REDIRECT_STATUS,
+from ftorm.transport.endpoint import (
+    REDIRECT_STATUS,
     Answer,
     Endpoint,
     Failure,
@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 
     import httpx
 
-    from ftorm.transport.http import EndpointOptions, HttpTransport
+    from ftorm.transport.endpoint import EndpointOptions
+    from ftorm.transport.http import HttpTransport
 
 __all__ = ["AsyncHttpTransport"]
 
@@ -125,7 +126,7 @@ class AsyncHttpTransport(Endpoint):
 
     async def call(self, operations: Sequence[OperationLike]) -> list[JSON]:
         """Send one batch; return one result per operation, in order
-        (`ftorm.transport.http.Endpoint.exchange`, driven with httpx).
+        (`ftorm.transport.endpoint.Endpoint.exchange`, driven with httpx).
 
         A batch that writes goes on when its caller is cancelled (the server may be applying
         it: closing the connection would not stop it), and the next batch waits for it
@@ -178,7 +179,7 @@ class AsyncHttpTransport(Endpoint):
             client.stream("POST", post.url, content=post.body) as response,
         ):
             location = response.headers.get("Location", "")
-            if response.status_code in _REDIRECT_STATUS:
+            if response.status_code in REDIRECT_STATUS:
                 return Answer(response.status_code, b"", location)
             encoding = response.headers.get("Content-Encoding", "")
             decoder = BoundedDecoder(encoding, self.max_answer_bytes, self.display_url)

@@ -219,7 +219,7 @@ def test_websocket_refuses_unknown_session_ids(http_url: str) -> None:
 
 
 def test_a_servers_reason_of_refusal_is_quoted_safely() -> None:
-    from ftorm.events.hub import _reason
+    from ftorm.events.connection import _reason
 
     assert _reason("a connection holds at most 1,000 subscribers") == (
         "a connection holds at most 1,000 subscribers"
