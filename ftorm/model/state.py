@@ -140,6 +140,10 @@ class CollectionType(Protocol):
 # --- building instances -------------------------------------------------------------------
 
 
+_new = object.__new__
+"""Makes the instance `hydrate` fills (models define no ``__new__``: they are declared)."""
+
+
 def hydrate(
     cls: type[M],
     values: Mapping[str, object],
@@ -153,7 +157,7 @@ def hydrate(
     of the model (``__ftorm_collection__``); or set them afterwards with `set_committed`.
     ``cohort`` (when not None) is remembered as the cohort the instance was loaded with.
     """
-    obj = cls.__new__(cls)
+    obj = _new(cls)  # no class attribute read: on a model class each one costs a hook
     data = obj.__dict__
     data.update(values)
     if hook is not None:

@@ -91,11 +91,13 @@ class ReadingSession(SessionBase):
         self.check(query)
         cohort = Cohort()
         gone = self._watch()
+        kept = self._kept
         try:
             with closing(self._pages(query)) as stream:
                 for result in stream:
                     for obj in self._page_objects(result.data, cohort, gone):
-                        if self._kept(obj):
+                        # `_kept`, inlined for the common case: still attached to this session
+                        if hook_of(obj) is self or kept(obj):
                             yield obj
         finally:
             self._unwatch(gone)
