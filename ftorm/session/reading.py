@@ -92,12 +92,13 @@ class ReadingSession(SessionBase):
         cohort = Cohort()
         gone = self._watch()
         kept = self._kept
+        tracker: object = self  # what `hook_of` gives for an object this session holds
         try:
             with closing(self._pages(query)) as stream:
                 for result in stream:
                     for obj in self._page_objects(result.data, cohort, gone):
                         # `_kept`, inlined for the common case: still attached to this session
-                        if hook_of(obj) is self or kept(obj):
+                        if hook_of(obj) is tracker or kept(obj):
                             yield obj
         finally:
             self._unwatch(gone)
