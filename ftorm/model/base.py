@@ -25,7 +25,7 @@ from ftorm.model.custom.columns import COLLECTION
 from ftorm.model.custom.mapping import CustomAttributeMapping
 from ftorm.model.custom.namespace import namespace_of
 from ftorm.model.fields import MISSING, UNSET, Attr, Field, Many, attr, many, ref
-from ftorm.model.paths import column_for, unknown_attribute
+from ftorm.model.paths import RelationPath, column_for, unknown_attribute
 from ftorm.model.registry import REGISTRY, Registry
 from ftorm.model.relations import Related, assign, link_new, set_scalar
 from ftorm.model.state import CollectionType, guard, not_loaded
@@ -127,6 +127,25 @@ class _EntityType:
         return owner.__ftorm_entity__ or owner.__name__
 
 
+def _keep_inherited_attributes(cls: type, fields: Mapping[str, Field[Any]]) -> None:
+    """Copy into ``cls`` what its bases define under a field's name, other than columns.
+
+    A model class keeps the columns read from it in its own ``__dict__`` (`ModelMeta`). A
+    column kept by a model base must not hide what a later class of ``cls``'s MRO defines
+    under that name (a mixin's property, say): the attribute found is the same whether or
+    not the base's column was read first.
+    """
+    for name in fields:
+        if name in cls.__dict__:
+            continue
+        for klass in cls.__mro__[1:]:
+            found = klass.__dict__.get(name, MISSING)
+            if found is MISSING or isinstance(found, (Column, RelationPath, Field)):
+                continue  # absent, or a base's kept column: not an attribute of its own
+            type.__setattr__(cls, name, found)
+            break
+
+
 @dataclass_transform(kw_only_default=True, eq_default=False, field_specifiers=(attr, ref, many))
 class Model(metaclass=ModelMeta):
     """Base class of entity models.
@@ -183,6 +202,7 @@ class Model(metaclass=ModelMeta):
         cls.__ftorm_fields__ = fields
         cls.__ftorm_keys__ = {field.key: name for name, field in fields.items()}
         cls.__ftorm_primary_key__ = tuple(n for n, f in fields.items() if f.primary_key)
+        _keep_inherited_attributes(cls, fields)
         cls.__ftorm_cache__ = {}
         if registry is not None:
             cls.__ftorm_registry__ = registry

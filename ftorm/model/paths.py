@@ -104,7 +104,9 @@ class RelationPath:
             # Kept as a class attribute of its root, as columns are (`Column.__get__`).
             if obj is None and owner is self._ftorm_root:
                 return self
-            raise AttributeError
+            if hasattr(owner, "__ftorm_fields__"):
+                raise AttributeError
+            return self
 
     def __getattr__(self, name: str) -> Column[Any] | RelationPath:
         if name.startswith("__") and name.endswith("__"):
@@ -172,7 +174,12 @@ class RelationPath:
         *head, last = self._ftorm_path.segments
         path = ast.Path((*head, ast.Segment(last.name, entity)))
         cast = RelationPath(path, self._ftorm_root, subtype, self._ftorm_many)
-        self._ftorm_casts[subtype] = cast
+        # Kept only for a subtype of the root's own model set: a session's dynamic classes
+        # (another registry) must not be held alive by a path of the static models.
+        if getattr(subtype, "__ftorm_registry__", None) is getattr(
+            self._ftorm_root, "__ftorm_registry__", None
+        ):
+            self._ftorm_casts[subtype] = cast
         return cast
 
     def __ftorm_equals__(self, value: object) -> Expr:

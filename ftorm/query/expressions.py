@@ -233,10 +233,13 @@ class Column(Generic[T]):
         def __get__(self, obj, owner=None):
             # The model layer keeps a column as an attribute of the class it is rooted at
             # (`ftorm.model.base.ModelMeta`): read from that class, it is itself. Any other
-            # read (an instance, a subclass) is refused, so the owner's own lookup applies.
+            # read through a model (an instance, a subclass) is refused, so the model's own
+            # lookup applies; a column kept by any other class is a plain value there.
             if obj is None and owner is self._ftorm_root:
                 return self
-            raise AttributeError
+            if hasattr(owner, "__ftorm_fields__"):
+                raise AttributeError
+            return self
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._ftorm_root.__name__}.{self._ftorm_path.dotted}>"

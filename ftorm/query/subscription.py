@@ -204,13 +204,13 @@ def _syntax_error(text: str) -> SubscriptionSyntaxError:
     return SubscriptionSyntaxError(text, position, expected, reason)
 
 
-@lru_cache(maxsize=1024)
 def topic_is(topic: str) -> Condition:
     """``topic=<topic>``, what ``parse(f"topic={topic}")`` gives, built without the grammar
     (so a hub's own subscriptions do not import parsimonious)."""
     return Condition("topic", "=", topic)
 
 
+@lru_cache(maxsize=1024)
 def parse(text: str) -> Expression:
     """The expression ``text`` is; `SubscriptionSyntaxError` (with a caret) when it is not.
 

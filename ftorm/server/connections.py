@@ -78,7 +78,9 @@ class Router(Protocol):
         self, connection: Connection, subscribers: Subscribers, unsent: list[tuple[str, str]]
     ) -> None:
         """Drop the closed ``connection``; park its ``subscribers`` (a lost connection) with
-        the ``unsent`` (event id, packet) pairs."""
+        the ``unsent`` (event id, packet) pairs, or hand them at once to an open connection
+        of the same user that already holds one of those subscribers (its client
+        reconnected before the loss was noticed)."""
         ...
 
     def claim_parked(self, subscriber_id: str, connection: Connection) -> bool:
@@ -288,18 +290,21 @@ class Connection:
             msg = f"bad subscription: {error}"
             raise EventRejectedError(msg) from None
         ident = subscriber["id"]
-        parked = self.hub.claim_parked(ident, self)
         with self._ready:
-            if ident in self.subscribers:
-                if parked or str(self.subscribers[ident][1]) == str(expression):
-                    return {"success": True}  # subscribed again after a reconnection
+            held = self.subscribers.get(ident)
+            if held is not None and str(held[1]) != str(expression):
                 msg = f"subscriber {excerpt(ident)} already exists on this connection"
                 raise EventRejectedError(msg)
-            if len(self.subscribers) >= MAX_SUBSCRIPTIONS:
-                msg = f"a connection holds at most {MAX_SUBSCRIPTIONS:,} subscribers"
-                raise EventRejectedError(msg)
-            self.subscribers[ident] = (subscriber, expression)
-        return {"success": True}
+            if held is None:
+                if len(self.subscribers) >= MAX_SUBSCRIPTIONS:
+                    msg = f"a connection holds at most {MAX_SUBSCRIPTIONS:,} subscribers"
+                    raise EventRejectedError(msg)
+                self.subscribers[ident] = (subscriber, expression)
+        # Held first, then claimed: a lost connection that held the same subscriber is
+        # either parked before the claim looks, or finds this connection holding it and
+        # hands its events over (`Router.forget`): never parked for nobody.
+        self.hub.claim_parked(ident, self)
+        return {"success": True}  # also when subscribed again after a reconnection
 
     def _unsubscribe(self, data: Any) -> dict[str, Any]:
         ident = self._subscriber(data)["id"]

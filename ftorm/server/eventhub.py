@@ -139,17 +139,36 @@ class Hub:
         unsent: list[tuple[str, str]],
     ) -> None:
         """Drop the closed ``connection``; park its ``subscribers`` (a lost connection) with
-        the ``unsent`` (event id, packet) pairs (`ftorm.server.connections.Router.forget`)."""
+        the ``unsent`` (event id, packet) pairs, or hand them to the open connection of the
+        same user that already holds one of them (`ftorm.server.connections.Router.forget`)."""
+        heir: Connection | None = None
         with self._lock:
             if self._connections.get(connection.session_id) is connection:
                 del self._connections[connection.session_id]
-            if subscribers and not self._closed:
-                self._expire()
-                parked = Parked(connection.user, subscribers)
-                for event_id, packet in unsent:  # not known to have arrived: kept
-                    parked.deliver(event_id, packet)
+            if not subscribers or self._closed:
+                return
+            self._expire()
+            parked = Parked(connection.user, subscribers)
+            for event_id, packet in unsent:  # not known to have arrived: kept
+                parked.deliver(event_id, packet)
+            # The client may have reconnected, and subscribed again, before this loss was
+            # noticed: then its new connection (same user, holding one of the subscribers)
+            # takes the events now; nobody would claim them later. A connection is never
+            # closed or robbed by another's subscription.
+            heir = next(
+                (
+                    other
+                    for other in self._connections.values()
+                    if other.user == connection.user
+                    and not other.subscribers.keys().isdisjoint(subscribers)
+                ),
+                None,
+            )
+            if heir is None:
                 for ident in subscribers:
                     self._parked[ident] = parked
+        if heir is not None:
+            parked.hand_over(heir)
 
     def _expire(self) -> None:
         """Forget lost connections' subscribers whose time ran out (under the lock)."""
@@ -160,27 +179,7 @@ class Hub:
 
     def claim_parked(self, subscriber_id: str, connection: Connection) -> bool:
         """Give ``connection`` the lost connection that held ``subscriber_id``, if any
-        (`ftorm.server.connections.Router.claim_parked`).
-
-        A client that reconnects may subscribe again before the server has noticed that its
-        old connection broke: another open connection of the same user still holds the
-        subscriber. That connection is the client's lost one, so it is closed as lost here
-        (its subscribers and unacknowledged events are parked) and taken over at once;
-        otherwise the events in flight on it would be parked later, for nobody.
-        """
-        with self._lock:
-            holder = next(
-                (
-                    other
-                    for other in self._connections.values()
-                    if other is not connection
-                    and other.user == connection.user
-                    and subscriber_id in other.subscribers
-                ),
-                None,
-            )
-        if holder is not None:
-            holder.close("its client reconnected", lost=True)
+        (`ftorm.server.connections.Router.claim_parked`)."""
         with self._lock:
             parked = self._parked.get(subscriber_id)
             if parked is None or parked.user != connection.user:

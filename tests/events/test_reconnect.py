@@ -64,7 +64,11 @@ def test_drop_mid_stream_loses_and_doubles_nothing(sessions: tuple[Session, Sess
         step=lambda: listener.wait(0.02),
     )
     listener.wait(0.2)  # anything doubled would arrive now
-    assert received == ["warm-up", *sent]
+    # Nothing lost, nothing twice. The order across a break is not promised: when the
+    # client subscribes again before the server notices the old connection broke, the
+    # events in flight on it arrive once the server notices, after newer ones.
+    assert len(received) == len(set(received))
+    assert sorted(received) == sorted(["warm-up", *sent])
     assert listener.reconnects >= 1
 
 

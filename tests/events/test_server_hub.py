@@ -254,7 +254,7 @@ def test_a_reconnection_noticed_before_the_lost_connection_takes_its_events_over
 ) -> None:
     # The client's old connection broke, but the server has not noticed yet (no read has
     # failed): the client subscribes again on a new connection first.
-    old = Raw(hub, key="test-key")
+    old = Raw(hub)
     old.connection.acking = True  # ftorm's client acknowledges each event
     publisher = Raw(hub)
     old.subscribe("topic=x", "sub-1")
@@ -263,10 +263,25 @@ def test_a_reconnection_noticed_before_the_lost_connection_takes_its_events_over
     assert len(old.events()) == 3  # sent on the old connection, never acknowledged
     resumed = Raw(hub)
     assert resumed.subscribe("topic=x", "sub-1") == {"success": True}
-    assert old.connection.closed_reason == "its client reconnected"
+    assert old.connection.closed_reason is None  # a subscription never closes another
+    publisher.publish({"topic": "x", "id": "e3"})  # reaches both connections
+    assert [e["id"] for e in resumed.events()] == ["e3"]
+    old.connection.close("network", lost=True)  # now the server notices the loss
+    # the old connection's unacknowledged events go to the new one at once, e3 not twice
     assert [e["id"] for e in resumed.events()] == ["e0", "e1", "e2"]
-    publisher.publish({"topic": "x", "id": "e3"})
-    assert [e["id"] for e in resumed.events()] == ["e3"]  # once, on the new connection
+    assert hub._parked == {}  # nothing left for nobody
+    publisher.publish({"topic": "x", "id": "e4"})
+    assert [e["id"] for e in resumed.events()] == ["e4"]
+
+
+def test_another_connection_subscribing_the_same_id_closes_and_takes_nothing(hub: Hub) -> None:
+    victim, publisher = Raw(hub), Raw(hub)
+    victim.subscribe("topic=x", "sub-1")
+    other = Raw(hub)  # the same API user, subscribing the victim's subscriber id
+    assert other.subscribe("topic=x", "sub-1") == {"success": True}
+    assert victim.connection.closed_reason is None
+    publisher.publish({"topic": "x", "id": "e0"})
+    assert [e["id"] for e in victim.events()] == ["e0"]  # still delivered to the victim
 
 
 def test_only_the_same_user_takes_over_an_open_connections_subscriber(hub: Hub) -> None:
@@ -275,7 +290,7 @@ def test_only_the_same_user_takes_over_an_open_connections_subscriber(hub: Hub) 
     other = Raw(hub)
     other.connection.user = "someone-else"  # as if another API user had connected
     assert other.subscribe("topic=x", "sub-1") == {"success": True}
-    assert first.connection.closed_reason is None  # not taken over
+    first.connection.close("network", lost=True)
+    assert [e["id"] for e in other.events()] == []  # nothing handed to another user
     publisher.publish({"topic": "x", "id": "e0"})
-    assert [e["id"] for e in first.events()] == ["e0"]
     assert [e["id"] for e in other.events()] == ["e0"]

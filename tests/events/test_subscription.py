@@ -147,3 +147,8 @@ def test_a_hub_that_never_subscribes_imports_no_grammar_and_no_websocket() -> No
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_parsed_subscriptions_are_cached() -> None:
+    # The server parses each event's target once per connection: parsing is cached.
+    assert parse("topic=ftrack.update and data.a=1") is parse("topic=ftrack.update and data.a=1")

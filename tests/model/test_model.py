@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime
 import threading
+import types
 from collections.abc import Sequence as Seq
 from typing import Any, Literal
 
@@ -525,3 +526,46 @@ def test_class_columns_read_from_many_threads_at_once() -> None:
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         roots = list(pool.map(read, [base, derived] * 4))
     assert roots == [(base, base), (derived, derived)] * 4
+
+
+def test_a_column_kept_by_a_plain_class_is_a_plain_value() -> None:
+    base, _ = _fresh_models()
+
+    class Sorting:  # not a model: keeps columns as values
+        key = base.name  # type: ignore[attr-defined]
+        path = base.owner  # type: ignore[attr-defined]
+
+    assert Sorting.key is base.name  # type: ignore[attr-defined]
+    assert Sorting().key is base.name  # type: ignore[attr-defined]
+    assert Sorting.path is base.owner  # type: ignore[attr-defined]
+
+
+def test_a_cast_to_another_model_sets_class_is_not_kept() -> None:
+    base, _ = _fresh_models()
+    owner_path = base.owner  # type: ignore[attr-defined]
+    target = owner_path._ftorm_target
+
+    class Elsewhere(target, entity="Elsewhere", registry=Registry()):  # type: ignore[misc, valid-type]
+        pass
+
+    assert owner_path.as_(Elsewhere) is not owner_path.as_(Elsewhere)  # built each time
+    assert Elsewhere not in owner_path._ftorm_casts
+    subtype = types.new_class("Kept", (target,), {"entity": "Kept"})
+    assert owner_path.as_(subtype) is owner_path.as_(subtype)  # same model set: kept
+
+
+def test_a_kept_column_never_hides_a_mixins_attribute() -> None:
+    base, _ = _fresh_models()
+
+    class Helpers:
+        @property
+        def name(self) -> str:
+            return "computed by the mixin"
+
+    base.name  # type: ignore[attr-defined]  # noqa: B018  # kept on the base first
+
+    class Sub(base, Helpers, entity="Sub"):  # type: ignore[misc, valid-type]
+        pass
+
+    assert isinstance(Sub.name, property)
+    assert Sub().name == "computed by the mixin"  # as if the base's column was never read
