@@ -337,6 +337,20 @@ def _event_id(packet: str) -> str:
         return ""
 
 
+def addressable(event: dict[str, Any]) -> bool:
+    """Whether ``event``'s ``target`` (if any) is an expression, so that it may reach a
+    subscriber. Checked once per event before `wanted` runs for each connection: a target
+    that does not parse is not parsed again for each one (failures are not cached)."""
+    target_text = event.get("target") or ""
+    if not target_text:
+        return True
+    try:
+        parse(target_text)
+    except SubscriptionSyntaxError:
+        return False
+    return True
+
+
 def wanted(subscribers: list[tuple[dict[str, Any], Expression]], event: dict[str, Any]) -> bool:
     """Whether one of ``subscribers`` (metadata, subscription) matches ``event`` and its
     ``target``."""

@@ -36,7 +36,15 @@ from ftorm.errors import EventRejectedError
 from ftorm.protocol import socketio
 from ftorm.protocol.events import to_wire
 from ftorm.protocol.socketio import Code, Handshake, Packet
-from ftorm.server.connections import CLOSE_TIMEOUT, Connection, Parked, Subscribers, logger, wanted
+from ftorm.server.connections import (
+    CLOSE_TIMEOUT,
+    Connection,
+    Parked,
+    Subscribers,
+    addressable,
+    logger,
+    wanted,
+)
 from ftorm.server.connections import MAX_QUEUED as MAX_QUEUED
 from ftorm.server.connections import MAX_QUEUED_BYTES as MAX_QUEUED_BYTES
 from ftorm.server.connections import MAX_UNACKNOWLEDGED as MAX_UNACKNOWLEDGED
@@ -215,6 +223,8 @@ class Hub:
                 watcher(event)
             except Exception:
                 logger.exception("event hub: a publish watcher failed")
+        if not addressable(event):
+            return 0  # a target that does not parse matches no subscriber
         packet: str | None = None
         sent = 0
         event_id = str(event.get("id"))

@@ -294,3 +294,22 @@ def test_only_the_same_user_takes_over_an_open_connections_subscriber(hub: Hub) 
     assert [e["id"] for e in other.events()] == []  # nothing handed to another user
     publisher.publish({"topic": "x", "id": "e0"})
     assert [e["id"] for e in other.events()] == ["e0"]
+
+
+def test_a_target_that_does_not_parse_is_parsed_once_per_event(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listeners = [Raw(hub) for _ in range(5)]
+    for index, listener in enumerate(listeners):
+        listener.subscribe("topic=x", f"sub-{index}")
+    calls: list[str] = []
+    real = connections.parse
+
+    def counting(text: str) -> Any:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(connections, "parse", counting)
+    assert hub.publish({"topic": "x", "id": "e0", "target": "id=("}) == 0
+    assert calls == ["id=("]  # once for the event, not once per connection
+    assert all(listener.events() == [] for listener in listeners)
