@@ -262,6 +262,14 @@ class Model(metaclass=ModelMeta):
                     else:
                         raise unknown_attribute(type(self), name)
 
+        def __dir__(self):
+            # The fields loaded, not the columns the class keeps once read (`ModelMeta`):
+            # tools that read every name dir() gives (inspect.getmembers, completion) must
+            # not load the others from the server.
+            data = self.__dict__
+            fields = type(self).__ftorm_fields__
+            return [n for n in object.__dir__(self) if n in data or n not in fields]
+
     # --- ftrack_api habits ------------------------------------------------------------------
 
     if TYPE_CHECKING:

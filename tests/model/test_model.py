@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime
+import inspect
 import threading
 import types
 from collections.abc import Sequence as Seq
@@ -569,3 +570,18 @@ def test_a_kept_column_never_hides_a_mixins_attribute() -> None:
 
     assert isinstance(Sub.name, property)
     assert Sub().name == "computed by the mixin"  # as if the base's column was never read
+
+
+def test_dir_of_an_entity_lists_the_loaded_fields_only() -> None:
+    base, _ = _fresh_models()
+    base.name  # type: ignore[attr-defined]  # noqa: B018  # kept on the class
+    tracker = RecordingTracker({"name": "loaded on demand"})
+    entity = state.hydrate(base, {"id": "e"}, tracker)
+    names = dir(entity)
+    assert "id" in names
+    assert "name" not in names  # not loaded: reading every name dir() gives loads nothing
+    assert "where" not in names and "keys" in names  # the instance API, not the class API
+    inspect.getmembers(entity)
+    assert tracker.loads == []
+    assert entity.name == "loaded on demand"
+    assert "name" in dir(entity)
