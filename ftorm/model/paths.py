@@ -15,7 +15,7 @@ from ftorm.errors import InvalidValueError, UnknownAttributeError
 from ftorm.model.fields import Attr, Many
 from ftorm.query import ast
 from ftorm.query.criteria import _Related
-from ftorm.query.expressions import Column, Expr, and_
+from ftorm.query.expressions import Column, Expr, and_, kept_on_root
 
 if TYPE_CHECKING:
     from ftorm.model.base import Model
@@ -99,14 +99,7 @@ class RelationPath:
         )
 
     if not TYPE_CHECKING:
-
-        def __get__(self, obj, owner=None):
-            # Kept as a class attribute of its root, as columns are (`Column.__get__`).
-            if obj is None and owner is self._ftorm_root:
-                return self
-            if hasattr(owner, "__ftorm_fields__"):
-                raise AttributeError
-            return self
+        __get__ = kept_on_root  # kept as a class attribute of its root, as columns are
 
     def __getattr__(self, name: str) -> Column[Any] | RelationPath:
         if name.startswith("__") and name.endswith("__"):

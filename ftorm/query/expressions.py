@@ -43,6 +43,7 @@ __all__ = [
     "and_",
     "date_text",
     "format_datetime",
+    "kept_on_root",
     "not_",
     "or_",
     "to_value",
@@ -164,6 +165,21 @@ class SubquerySource:
         raise NotImplementedError
 
 
+def kept_on_root(self: Any, obj: object, owner: object = None) -> Any:
+    """``__get__`` of an attribute path (a column, a relationship path) that the model layer
+    keeps as an attribute of the class it is rooted at (`ftorm.model.base.ModelMeta`).
+
+    Read from that class, it is itself. Any other read through a model (an instance, a
+    subclass) is refused, so the model's own lookup applies; kept by any other class, it is
+    a plain value there.
+    """
+    if obj is None and owner is self._ftorm_root:
+        return self
+    if hasattr(owner, "__ftorm_fields__"):
+        raise AttributeError
+    return self
+
+
 class Column(Generic[T]):
     """A scalar attribute reached from a model class: ``Project.status``, ``Shot.parent.name``.
 
@@ -229,17 +245,7 @@ class Column(Generic[T]):
         return self._ftorm_path
 
     if not TYPE_CHECKING:  # a runtime protocol only: checkers type class access themselves
-
-        def __get__(self, obj, owner=None):
-            # The model layer keeps a column as an attribute of the class it is rooted at
-            # (`ftorm.model.base.ModelMeta`): read from that class, it is itself. Any other
-            # read through a model (an instance, a subclass) is refused, so the model's own
-            # lookup applies; a column kept by any other class is a plain value there.
-            if obj is None and owner is self._ftorm_root:
-                return self
-            if hasattr(owner, "__ftorm_fields__"):
-                raise AttributeError
-            return self
+        __get__ = kept_on_root
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._ftorm_root.__name__}.{self._ftorm_path.dotted}>"
